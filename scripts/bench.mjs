@@ -1,0 +1,2 @@
+// Placeholder: the benchmark suite is not written yet.
+console.log('bench: not yet');

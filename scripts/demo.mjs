@@ -1,0 +1,2 @@
+// Placeholder: the demo is not written yet.
+console.log('demo: not yet');

@@ -1,0 +1,110 @@
+// The whole `npm test`: type-check, build, compile the Node test files, run them, print one count line.
+// Usage: node scripts/test.mjs [--no-typecheck] [path-substring ...]
+// CI reads the last line, so it must always be exactly `N passed, N failed`, whatever happens before it.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+
+const args = process.argv.slice(2);
+const typecheck = !args.includes('--no-typecheck');
+const filters = args.filter((a) => !a.startsWith('--'));
+const OUT = '.test-build';
+// These directories get their own runners (a real browser, Playwright), not Node.
+const NOT_NODE = ['test/browser/', 'test/e2e/'];
+
+function finish(passed, failed) {
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+}
+
+function step(title, file, fileArgs) {
+  console.log(`\n# ${title}`);
+  return spawnSync(process.execPath, [file, ...fileArgs], { stdio: 'inherit' }).status === 0;
+}
+
+if (typecheck && !step('typecheck', 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit'])) finish(0, 1);
+// Public-API tests import 'weir', which Node resolves through our own exports map into dist/ (self-reference).
+if (!step('build', 'scripts/build.mjs', [])) finish(0, 1);
+
+const sources = readdirSync('test', { recursive: true })
+  .map((f) => join('test', f).replaceAll('\\', '/'))
+  .filter((f) => f.endsWith('.test.ts') && !NOT_NODE.some((d) => f.startsWith(d)))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+
+// Hook: when test/browser/**/*.test.ts exist, run the browser runner here (Web Test Runner + Chromium,
+// see TOOLCHAIN.md §1) and add its `wtr: N passed, N failed` counts to the totals below.
+
+if (sources.length === 0) {
+  console.log(`\nno test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
+  finish(0, 0);
+}
+
+// Bundling resolves the `.js` specifiers of src/*.ts; bare packages (weir, comlink, idb, rxjs, node:*)
+// stay imports so `weir` hits the built dist/, as a consumer would. One build per file, so a file
+// that does not compile counts as one failure and the others still run.
+console.log(`\n# compile ${sources.length} test file(s)`);
+rmSync(OUT, { recursive: true, force: true });
+const compiled = await Promise.all(sources.map((source) =>
+  build({
+    entryPoints: [source],
+    outdir: OUT,
+    outbase: '.',
+    bundle: true,
+    packages: 'external',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'error', // prints the compile errors
+  }).then(() => resolve(OUT, source.replace(/\.ts$/, '.js')), () => null)));
+const files = compiled.filter(Boolean);
+const compileFailures = compiled.length - files.length;
+if (files.length === 0) finish(0, compileFailures);
+
+// run() on Node 20 has no execArgv option; the test processes inherit NODE_OPTIONS instead.
+process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps`.trim();
+const stream = run({ files, concurrency: 2, timeout: 5 * 60_000 });
+
+// Count leaf tests only. A suite, or a test with subtests, completes after its children, so its own
+// result is counted only when none of its children failed (e.g. a throwing describe body or after hook).
+// Per file, `child[n]` / `childFailed[n]` describe what finished at depth n+1 since the last depth-n result.
+let passed = 0;
+let failed = compileFailures;
+const perFile = new Map();
+function record(data, ok) {
+  const state = perFile.get(data.file) ?? perFile.set(data.file, { child: [], childFailed: [] }).get(data.file);
+  const n = data.nesting;
+  const leaf = !state.child[n];
+  const belowFailed = !!state.childFailed[n];
+  state.child[n] = state.childFailed[n] = false;
+  let countedFail = false;
+  if (data.name === data.file) {
+    // A whole-file result appears only when the file reported no tests of its own, or its process
+    // failed outside any test: a load error, a timeout, a leaked handle, a crash.
+    if (!ok) countedFail = true;
+  } else if (data.skip || data.todo) {
+    // neither passed nor failed; Node does not fail the run for a failing todo either
+  } else if (ok) {
+    if (leaf) passed++;
+  } else if (leaf || !belowFailed) {
+    countedFail = true;
+  }
+  if (countedFail) failed++;
+  if (n > 0) {
+    state.child[n - 1] = true;
+    if (countedFail || belowFailed) state.childFailed[n - 1] = true;
+  }
+}
+stream.on('test:pass', (data) => record(data, true));
+stream.on('test:fail', (data) => record(data, false));
+
+for await (const chunk of stream.compose(spec)) process.stdout.write(chunk);
+finish(passed, failed);

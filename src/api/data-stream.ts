@@ -1,0 +1,135 @@
+import { isSink, type Sink } from '../connectors/sink.js';
+import { describeValue, InvalidArgumentError, requireFunction, requireOptions, requirePositiveInteger, requireString } from '../errors/index.js';
+import { MAX_MAX_PARALLELISM } from '../graph/key-groups.js';
+import type { JobGraph, OperatorSpec, PartitionerSpec, StreamEdge, StreamNode } from '../graph/job-graph.js';
+import type { FilterFunction, FlatMapFunction, KeySelector, MapFunction, ProcessFunction } from '../graph/user-functions.js';
+import type { StateKey } from '../state/keyed-state.js';
+import { KeyedStream } from './keyed-stream.js';
+
+export interface OperatorSettings {
+  uid?: string;
+  name?: string;
+  parallelism?: number;
+}
+
+/** Settings that only an operator (not a union or a repartitioned view) can take. */
+abstract class OperatorHandle {
+  /** @internal */
+  constructor(protected readonly graph: JobGraph, protected readonly node: StreamNode | undefined) {}
+
+  protected operator(method: string): StreamNode {
+    if (this.node === undefined) {
+      throw new InvalidArgumentError(`${method}`, 'applies to an operator; call it right after map, filter, process, sum, sinkTo, fromSource, … (not after union, rebalance or broadcast)');
+    }
+    return this.node;
+  }
+
+  /** A stable id for this operator's state: checkpoints are matched to operators by uid. */
+  uid(id: string): this {
+    requireString('uid(id)', id);
+    const node = this.operator('uid(id)');
+    node.uid = id;
+    node.uidSetByUser = true;
+    return this;
+  }
+
+  name(name: string): this {
+    this.operator('name(name)').name = requireString('name(name)', name);
+    return this;
+  }
+
+  setParallelism(parallelism: number): this {
+    this.operator('setParallelism(parallelism)').parallelism = requirePositiveInteger('setParallelism(parallelism)', parallelism, MAX_MAX_PARALLELISM);
+    return this;
+  }
+}
+
+export function applyOperatorSettings(handle: OperatorHandle, o: OperatorSettings, argument: string): void {
+  if (o.uid !== undefined) handle.uid(requireString(`${argument}.uid`, o.uid));
+  if (o.name !== undefined) handle.name(requireString(`${argument}.name`, o.name));
+  if (o.parallelism !== undefined) handle.setParallelism(requirePositiveInteger(`${argument}.parallelism`, o.parallelism, MAX_MAX_PARALLELISM));
+}
+
+/** A stream of records of type T. */
+export class DataStream<T> extends OperatorHandle {
+  /** @internal */
+  constructor(graph: JobGraph, readonly producers: readonly StreamEdge[], node?: StreamNode) {
+    super(graph, node);
+  }
+
+  /** @internal Adds an operator fed by this stream. */
+  protected then<R>(spec: OperatorSpec, name: string): DataStream<R> {
+    const node = this.graph.addNode(spec, this.producers, name);
+    return new DataStream<R>(this.graph, [{ from: node.id, partitioner: { kind: 'forward' } }], node);
+  }
+
+  /** @internal The same producers, dealt to the next operator another way. */
+  protected repartition(partitioner: PartitionerSpec): DataStream<T> {
+    return new DataStream<T>(this.graph, this.producers.map((p) => ({ from: p.from, partitioner })));
+  }
+
+  map<R>(fn: MapFunction<T, R>): DataStream<R> {
+    requireFunction('map(fn)', fn);
+    return this.then({ kind: 'map', fn: fn as MapFunction<unknown, unknown> }, 'Map');
+  }
+
+  filter(fn: FilterFunction<T>): DataStream<T> {
+    requireFunction('filter(fn)', fn);
+    return this.then({ kind: 'filter', fn: fn as FilterFunction<unknown> }, 'Filter');
+  }
+
+  flatMap<R>(fn: FlatMapFunction<T, R>): DataStream<R> {
+    requireFunction('flatMap(fn)', fn);
+    return this.then({ kind: 'flat-map', fn: fn as FlatMapFunction<unknown, unknown> }, 'FlatMap');
+  }
+
+  process<R>(fn: ProcessFunction<T, R>): DataStream<R> {
+    requireProcessFunction('process(fn)', fn);
+    return this.then({ kind: 'process', fn: fn as ProcessFunction<unknown, unknown> }, 'Process');
+  }
+
+  /** Partitions by key: records with the same key go to the same subtask and share keyed state. */
+  keyBy<K extends StateKey>(keySelector: KeySelector<T, K>): KeyedStream<T, K> {
+    requireFunction('keyBy(keySelector)', keySelector);
+    const partitioner: PartitionerSpec = { kind: 'hash', keySelector: keySelector as (value: unknown) => StateKey };
+    return new KeyedStream<T, K>(this.graph, this.producers.map((p) => ({ from: p.from, partitioner })));
+  }
+
+  union(...others: DataStream<T>[]): DataStream<T> {
+    others.forEach((other, i) => {
+      if (!(other instanceof DataStream)) throw new InvalidArgumentError(`union(streams[${i}])`, `expected a DataStream, got ${describeValue(other)}`);
+      if (other.graph !== this.graph) throw new InvalidArgumentError(`union(streams[${i}])`, 'belongs to another job');
+    });
+    return new DataStream<T>(this.graph, [this, ...others].flatMap((s) => s.producers));
+  }
+
+  /** Deals records round-robin over the next operator's subtasks. */
+  rebalance(): DataStream<T> {
+    return this.repartition({ kind: 'rebalance' });
+  }
+
+  /** Sends every record to every subtask of the next operator. */
+  broadcast(): DataStream<T> {
+    return this.repartition({ kind: 'broadcast' });
+  }
+
+  sinkTo(sink: Sink<T>, options?: { uid?: string; name?: string }): DataStreamSink<T> {
+    if (!isSink(sink)) throw new InvalidArgumentError('sinkTo(sink)', `expected a sink such as sinks.table(…) or sinks.print(), got ${describeValue(sink)}`);
+    const o = requireOptions<OperatorSettings>('sinkTo(sink, options)', options, ['uid', 'name']);
+    const node = this.graph.addNode({ kind: 'sink', sink: sink as Sink<unknown> }, this.producers, `Sink: ${sink.name}`);
+    const handle = new DataStreamSink<T>(this.graph, node);
+    applyOperatorSettings(handle, o, 'sinkTo(sink, options)');
+    return handle;
+  }
+}
+
+/** The end of a stream: takes only uid, name and parallelism. */
+export class DataStreamSink<T> extends OperatorHandle {
+  declare private readonly _type?: T;
+}
+
+export function requireProcessFunction(argument: string, fn: unknown): void {
+  if (typeof fn === 'function') return;
+  if (typeof fn === 'object' && fn !== null && typeof (fn as { processElement?: unknown }).processElement === 'function') return;
+  throw new InvalidArgumentError(argument, `expected a function or an object with a processElement method, got ${describeValue(fn)}`);
+}

@@ -1,0 +1,44 @@
+import { requireFunction, requireString, WeirError } from '../errors/index.js';
+import { JobGraph } from '../graph/job-graph.js';
+import { validateJobGraph } from '../graph/validate-graph.js';
+import { StreamEnvironment } from './stream-environment.js';
+
+/** A job: a name and a function that describes its graph. A job module's default export. */
+export interface JobDefinition {
+  readonly kind: 'weir.job';
+  readonly name: string;
+  readonly build: (env: StreamEnvironment) => void;
+}
+
+const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Describes a job. `build` must only describe the graph: it runs in the runner and in every worker. */
+export function job(name: string, build: (env: StreamEnvironment) => void): JobDefinition {
+  requireString('job(name)', name);
+  if (!JOB_NAME.test(name)) {
+    throw new WeirError('INVALID_ARGUMENT', `job(name): '${name}' is not a valid job name; use letters, digits, '.', '_' and '-' (at most 128)`, {
+      domain: 'user', retryable: false, details: { argument: 'job(name)' },
+    });
+  }
+  requireFunction('job(name, build)', build);
+  return Object.freeze({ kind: 'weir.job', name, build });
+}
+
+export function isJobDefinition(value: unknown): value is JobDefinition {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'weir.job';
+}
+
+/** Runs the job's build function on a fresh environment and validates the graph it describes. */
+export function buildJobGraph(definition: JobDefinition): JobGraph {
+  const graph = new JobGraph(definition.name);
+  try {
+    definition.build(new StreamEnvironment(graph));
+  } catch (error) {
+    if (error instanceof WeirError) throw error;
+    throw new WeirError('INVALID_GRAPH', `job '${definition.name}': building the graph threw: ${error instanceof Error ? error.message : String(error)}`, {
+      domain: 'user', retryable: false, cause: error,
+    });
+  }
+  validateJobGraph(graph);
+  return graph;
+}

@@ -1,0 +1,145 @@
+import {
+  describeValue, InvalidArgumentError, requireInteger, requireNumber, requireOneOf, requireOptions, requirePositiveInteger,
+} from '../errors/index.js';
+import { MAX_MAX_PARALLELISM } from '../graph/key-groups.js';
+import type { CheckpointingConfig } from '../graph/job-graph.js';
+import type { StorageOption } from '../platform/resolve-storage.js';
+import type { Clock } from '../runtime/clock.js';
+import type { CheckpointConfig } from '../runtime/coordinator/checkpoint-coordinator.js';
+import type { RestartStrategy } from '../runtime/coordinator/restart-strategy.js';
+
+export interface CheckpointingOptions {
+  intervalMs: number;
+  mode?: 'exactly-once' | 'at-least-once';
+  /** A checkpoint not completed in this time is aborted. Default 60 000. */
+  timeoutMs?: number;
+  /** The least time between the end of one checkpoint and the start of the next. Default 0. */
+  minPauseMs?: number;
+  /** Completed checkpoints kept. Default 1. */
+  retained?: number;
+  /** Checkpoints that may fail in a row before the job fails. Default 5. */
+  tolerableFailures?: number;
+}
+
+export interface NetworkOptions {
+  /** Records per batch on a channel. Default 1024. */
+  batchSize?: number;
+  /** A partly filled batch is sent after this long at the latest. Default 10. */
+  flushIntervalMs?: number;
+  /** Batches a receiver accepts ahead of processing. Default 4. */
+  credits?: number;
+}
+
+export interface RunOptions {
+  parallelism?: number;
+  checkpointing?: CheckpointingOptions | false;
+  storage?: StorageOption;
+  restart?: RestartStrategy;
+  resume?: 'latest' | 'none';
+  executor?: 'workers' | 'in-process';
+  /** Restore even though the checkpoint holds state of operators the job no longer has (that state is dropped). */
+  allowNonRestoredState?: boolean;
+  network?: NetworkOptions;
+  /** How often the 'metrics' event fires. Default 1000. */
+  metricsIntervalMs?: number;
+  /** Processing time for the runtime (tests inject a manual clock). */
+  clock?: Clock;
+}
+
+const RUN_OPTION_KEYS = ['parallelism', 'checkpointing', 'storage', 'restart', 'resume', 'executor', 'allowNonRestoredState', 'network', 'metricsIntervalMs', 'clock', 'createWorker'];
+
+export interface ResolvedRunOptions {
+  readonly parallelism: number | undefined;
+  readonly checkpointing: CheckpointingOptions | false | undefined;
+  readonly restart: RestartStrategy | undefined;
+  readonly resume: 'latest' | 'none';
+  readonly executor: 'workers' | 'in-process' | undefined;
+  readonly allowNonRestoredState: boolean;
+  readonly network: Required<NetworkOptions>;
+  readonly metricsIntervalMs: number;
+  readonly clock: Clock | undefined;
+  readonly storage: StorageOption | undefined;
+}
+
+export function validateRunOptions(options: unknown): ResolvedRunOptions {
+  const o = requireOptions<RunOptions>('run(job, options)', options, RUN_OPTION_KEYS);
+  const arg = (k: string) => `run(job, options).${k}`;
+  const network = requireOptions<NetworkOptions>(arg('network'), o.network, ['batchSize', 'flushIntervalMs', 'credits']);
+  if (o.clock !== undefined && (typeof o.clock !== 'object' || o.clock === null || typeof (o.clock as Clock).now !== 'function')) {
+    throw new InvalidArgumentError(arg('clock'), `expected a clock with now(), setTimeout() and clearTimeout(), got ${describeValue(o.clock)}`);
+  }
+  if (o.allowNonRestoredState !== undefined && typeof o.allowNonRestoredState !== 'boolean') {
+    throw new InvalidArgumentError(arg('allowNonRestoredState'), `expected true or false, got ${describeValue(o.allowNonRestoredState)}`);
+  }
+  return {
+    parallelism: o.parallelism === undefined ? undefined : requirePositiveInteger(arg('parallelism'), o.parallelism, MAX_MAX_PARALLELISM),
+    checkpointing: validateCheckpointing(o.checkpointing),
+    restart: o.restart === undefined ? undefined : validateRestart(o.restart),
+    resume: o.resume === undefined ? 'latest' : requireOneOf(arg('resume'), o.resume, ['latest', 'none'] as const),
+    executor: o.executor === undefined ? undefined : requireOneOf(arg('executor'), o.executor, ['workers', 'in-process'] as const),
+    allowNonRestoredState: o.allowNonRestoredState ?? false,
+    network: {
+      batchSize: network.batchSize === undefined ? 1024 : requirePositiveInteger(arg('network.batchSize'), network.batchSize, 1 << 20),
+      flushIntervalMs: network.flushIntervalMs === undefined ? 10 : requireNumber(arg('network.flushIntervalMs'), network.flushIntervalMs, { min: 0 }),
+      credits: network.credits === undefined ? 4 : requirePositiveInteger(arg('network.credits'), network.credits, 1024),
+    },
+    metricsIntervalMs: o.metricsIntervalMs === undefined ? 1000 : requireNumber(arg('metricsIntervalMs'), o.metricsIntervalMs, { min: 1 }),
+    clock: o.clock,
+    storage: o.storage,
+  };
+}
+
+function validateCheckpointing(value: unknown): CheckpointingOptions | false | undefined {
+  if (value === undefined || value === false) return value;
+  const arg = (k: string) => `run(job, options).checkpointing.${k}`;
+  const c = requireOptions<CheckpointingOptions>('run(job, options).checkpointing', value, ['intervalMs', 'mode', 'timeoutMs', 'minPauseMs', 'retained', 'tolerableFailures']);
+  if (c.intervalMs === undefined) throw new InvalidArgumentError(arg('intervalMs'), 'is required (or pass checkpointing: false)');
+  return {
+    intervalMs: requireNumber(arg('intervalMs'), c.intervalMs, { min: 0, minExclusive: true }),
+    mode: c.mode === undefined ? 'exactly-once' : requireOneOf(arg('mode'), c.mode, ['exactly-once', 'at-least-once'] as const),
+    ...(c.timeoutMs !== undefined ? { timeoutMs: requireNumber(arg('timeoutMs'), c.timeoutMs, { min: 0, minExclusive: true }) } : {}),
+    ...(c.minPauseMs !== undefined ? { minPauseMs: requireNumber(arg('minPauseMs'), c.minPauseMs, { min: 0 }) } : {}),
+    ...(c.retained !== undefined ? { retained: requirePositiveInteger(arg('retained'), c.retained) } : {}),
+    ...(c.tolerableFailures !== undefined ? { tolerableFailures: requireInteger(arg('tolerableFailures'), c.tolerableFailures, { min: 0 }) } : {}),
+  };
+}
+
+function validateRestart(value: unknown): RestartStrategy {
+  const base = requireOptions<{ strategy: string }>('run(job, options).restart', value, ['strategy', 'attempts', 'delayMs', 'initialDelayMs', 'maxDelayMs']);
+  const strategy = requireOneOf('run(job, options).restart.strategy', base.strategy, ['none', 'fixed-delay', 'exponential-delay']);
+  const arg = (k: string) => `run(job, options).restart.${k}`;
+  const r = value as Record<string, unknown>;
+  const allowed = { none: ['strategy'], 'fixed-delay': ['strategy', 'attempts', 'delayMs'], 'exponential-delay': ['strategy', 'initialDelayMs', 'maxDelayMs', 'attempts'] }[strategy];
+  requireOptions(`run(job, options).restart (${strategy})`, value, allowed);
+  switch (strategy) {
+    case 'none':
+      return { strategy };
+    case 'fixed-delay':
+      return { strategy, attempts: requireInteger(arg('attempts'), r.attempts, { min: 0 }), delayMs: requireNumber(arg('delayMs'), r.delayMs, { min: 0 }) };
+    case 'exponential-delay': {
+      const initialDelayMs = requireNumber(arg('initialDelayMs'), r.initialDelayMs, { min: 0 });
+      const maxDelayMs = requireNumber(arg('maxDelayMs'), r.maxDelayMs, { min: initialDelayMs });
+      return { strategy, initialDelayMs, maxDelayMs, ...(r.attempts !== undefined ? { attempts: requireInteger(arg('attempts'), r.attempts, { min: 0 }) } : {}) };
+    }
+  }
+}
+
+/** The run's checkpointing wins over the job's `enableCheckpointing`; `false` turns it off. */
+export function resolveCheckpointing(run: CheckpointingOptions | false | undefined, job: CheckpointingConfig | undefined): { mode: 'exactly-once' | 'at-least-once'; config: CheckpointConfig } {
+  const chosen = run === false ? undefined : (run ?? job);
+  return {
+    mode: chosen?.mode ?? 'exactly-once',
+    config: {
+      intervalMs: chosen?.intervalMs,
+      timeoutMs: (run || undefined)?.timeoutMs ?? 60_000,
+      minPauseMs: (run || undefined)?.minPauseMs ?? 0,
+      tolerableFailures: (run || undefined)?.tolerableFailures ?? 5,
+      retained: (run || undefined)?.retained ?? 1,
+    },
+  };
+}
+
+/** Flink's defaults: with checkpointing, exponential backoff without end; without, no restart. */
+export function defaultRestartStrategy(checkpointing: boolean): RestartStrategy {
+  return checkpointing ? { strategy: 'exponential-delay', initialDelayMs: 1000, maxDelayMs: 60_000 } : { strategy: 'none' };
+}

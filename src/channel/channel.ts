@@ -1,0 +1,41 @@
+import type { ChannelMessage } from './channel-message.js';
+
+/**
+ * One logical channel from an upstream subtask to a downstream subtask, with credit-based
+ * flow control: the receiver grants a fixed number of credits, each record batch takes one,
+ * and consuming a batch gives it back. Events take no credit (they are tiny and must never
+ * wait behind a full channel, or a barrier could not pass a blocked one).
+ */
+export interface ChannelSender {
+  /**
+   * Must not be called with a batch that the caller will touch again: the batch is handed over.
+   * Sending a batch without credit is allowed (a bounded overdraft, as Flink's overdraft
+   * buffers), but the caller must then stop taking input until `hasCredit()` is true again.
+   */
+  send(message: ChannelMessage): void;
+  hasCredit(): boolean;
+  /** Calls `listener` once, when credit next becomes available. */
+  onCredit(listener: () => void): void;
+}
+
+export interface ChannelReceiver {
+  poll(): ChannelMessage | undefined;
+  /** Whether a message is waiting. */
+  readonly hasMessage: boolean;
+  /** Returns one credit to the sender: call once a record batch has been processed. */
+  release(): void;
+  /** `listener` is called whenever a message arrives. */
+  setListener(listener: () => void): void;
+}
+
+export interface ChannelPair {
+  readonly sender: ChannelSender;
+  readonly receiver: ChannelReceiver;
+}
+
+export interface ChannelOptions {
+  /** Record batches a receiver accepts ahead of processing (Flink's exclusive buffers). */
+  credits: number;
+}
+
+export const DEFAULT_CHANNEL_CREDITS = 4;

@@ -1,0 +1,2 @@
+// Placeholder for the `weir/worker` export: the worker runtime arrives with the worker issue.
+export {};

@@ -1,0 +1,67 @@
+/** Where a failure comes from: the user's code or input, the environment, or Weir itself. */
+export type ErrorDomain = 'user' | 'external' | 'internal';
+
+/**
+ * The closed list of failure codes. A caller matches on `error.code`, never on the message.
+ */
+export type WeirErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_GRAPH'
+  | 'USER_FUNCTION_FAILED'
+  | 'TASK_FAILED'
+  | 'WORKER_LOST'
+  | 'INJECTED_FAILURE'
+  | 'CHECKPOINT_DECLINED'
+  | 'CHECKPOINT_TIMEOUT'
+  | 'CHECKPOINT_ABORTED'
+  | 'CHECKPOINT_STORAGE_FAILED'
+  | 'TOO_MANY_CHECKPOINT_FAILURES'
+  | 'CORRUPT_DATA'
+  | 'STATE_MISMATCH'
+  | 'RESTARTS_EXHAUSTED'
+  | 'JOB_CANCELLED';
+
+export interface WeirErrorOptions {
+  domain: ErrorDomain;
+  retryable: boolean;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class WeirError extends Error {
+  readonly code: WeirErrorCode;
+  readonly domain: ErrorDomain;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: WeirErrorCode, message: string, options: WeirErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WeirError';
+    this.code = code;
+    this.domain = options.domain;
+    this.retryable = options.retryable;
+    this.details = options.details ?? {};
+  }
+}
+
+/** A public function was called with an argument it cannot use. Names the argument. */
+export class InvalidArgumentError extends WeirError {
+  readonly argument: string;
+  constructor(argument: string, message: string) {
+    super('INVALID_ARGUMENT', `${argument}: ${message}`, {
+      domain: 'user',
+      retryable: false,
+      details: { argument },
+    });
+    this.name = 'InvalidArgumentError';
+    this.argument = argument;
+  }
+}
+
+/** Stored checkpoint data that fails its checksum, its version check or cannot be decoded. */
+export class CorruptDataError extends WeirError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('CORRUPT_DATA', message, { domain: 'external', retryable: false, details });
+    this.name = 'CorruptDataError';
+  }
+}

@@ -1,0 +1,70 @@
+import type { ListState, MapState, ReducingState, StateKey, ValueState } from '../state/keyed-state.js';
+
+/** Emits records downstream. */
+export interface Collector<T> {
+  collect(value: T): void;
+}
+
+export type MapFunction<T, R> = (value: T) => R;
+export type FilterFunction<T> = (value: T) => boolean;
+/** Emit with `out.collect(…)`, or return an iterable of results (or both). */
+export type FlatMapFunction<T, R> = (value: T, out: Collector<R>) => Iterable<R> | void;
+export type ReduceFunction<T> = (accumulator: T, value: T) => T;
+export type KeySelector<T, K extends StateKey> = (value: T) => K;
+
+export interface TimerService {
+  /** The injected clock's time, in milliseconds. */
+  currentProcessingTime(): number;
+  /** Calls `onTimer` for the current key once the clock reaches `timestamp` (one timer per key and time). */
+  registerProcessingTimeTimer(timestamp: number): void;
+  deleteProcessingTimeTimer(timestamp: number): void;
+}
+
+export interface RuntimeContext {
+  readonly operatorUid: string;
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+}
+
+export interface ProcessContext extends RuntimeContext {
+  readonly timerService: TimerService;
+}
+
+/** State accessors: the same name always gives the same state. */
+export interface KeyedStateAccess {
+  getState<T>(name: string, options?: { defaultValue?: T }): ValueState<T>;
+  getListState<T>(name: string): ListState<T>;
+  getMapState<UK, UV>(name: string): MapState<UK, UV>;
+  getReducingState<T>(name: string, reduce: ReduceFunction<T>): ReducingState<T>;
+}
+
+export interface KeyedOpenContext extends RuntimeContext, KeyedStateAccess {}
+
+export interface KeyedProcessContext<K> extends ProcessContext, KeyedStateAccess {
+  getCurrentKey(): K;
+}
+
+export interface OnTimerContext<K> extends KeyedProcessContext<K> {
+  readonly timeDomain: 'processing-time';
+  readonly timestamp: number;
+}
+
+export interface ProcessFunctionObject<T, R> {
+  open?(ctx: RuntimeContext): void;
+  processElement(value: T, ctx: ProcessContext, out: Collector<R>): void;
+  close?(): void;
+}
+export type ProcessFunction<T, R> =
+  | ProcessFunctionObject<T, R>
+  | ((value: T, ctx: ProcessContext, out: Collector<R>) => void);
+
+export interface KeyedProcessFunctionObject<K, T, R> {
+  /** Register state here (or lazily through the context in processElement). */
+  open?(ctx: KeyedOpenContext): void;
+  processElement(value: T, ctx: KeyedProcessContext<K>, out: Collector<R>): void;
+  onTimer?(timestamp: number, ctx: OnTimerContext<K>, out: Collector<R>): void;
+  close?(): void;
+}
+export type KeyedProcessFunction<K, T, R> =
+  | KeyedProcessFunctionObject<K, T, R>
+  | ((value: T, ctx: KeyedProcessContext<K>, out: Collector<R>) => void);

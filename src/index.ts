@@ -1,0 +1,37 @@
+// The public API: exactly what this file exports (STYLE.md habit 6).
+import { fromElements } from './connectors/sources/elements-source.js';
+import { sequence } from './connectors/sources/sequence-source.js';
+import { print } from './connectors/sinks/print-sink.js';
+import { table } from './connectors/sinks/table-sink.js';
+
+export { job, run, readTable, StreamEnvironment, DataStream, DataStreamSink, KeyedStream } from './api/index.js';
+export type { JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, SourceOptions, CheckpointingMode } from './api/index.js';
+
+export const sources = { sequence, fromElements } as const;
+export const sinks = { table, print } as const;
+
+export type { Source, SourceReader, SourceSplit, PollStatus, SourceReaderContext } from './connectors/source.js';
+export type { Sink, SinkWriter, SinkContext } from './connectors/sink.js';
+export type { SequenceOptions } from './connectors/sources/sequence-source.js';
+export type { TableSinkOptions } from './connectors/sinks/table-sink.js';
+export type { PrintSinkOptions } from './connectors/sinks/print-sink.js';
+
+export { WeirError, InvalidArgumentError, CorruptDataError } from './errors/index.js';
+export type { ErrorDomain, WeirErrorCode } from './errors/index.js';
+
+export type {
+  Collector, MapFunction, FilterFunction, FlatMapFunction, ReduceFunction, KeySelector, ProcessFunction, ProcessFunctionObject,
+  KeyedProcessFunction, KeyedProcessFunctionObject, ProcessContext, KeyedProcessContext, OnTimerContext, RuntimeContext, TimerService,
+} from './graph/user-functions.js';
+export type { ValueState, ListState, MapState, ReducingState, StateKey } from './state/keyed-state.js';
+export type { CheckpointStorage } from './state/checkpoint-storage.js';
+export { MemoryCheckpointStorage } from './state/backends/memory-storage.js';
+
+export type { CheckpointStats } from './runtime/coordinator/checkpoint-stats.js';
+export type { SubtaskCheckpointStats } from './runtime/control-messages.js';
+export type { JobResult } from './runtime/coordinator/job-master.js';
+export type { JobStatus } from './runtime/coordinator/job-status.js';
+export type { JobEvents, RestartEvent, MetricsEvent } from './runtime/coordinator/job-events.js';
+export type { RestartStrategy } from './runtime/coordinator/restart-strategy.js';
+export { ManualClock } from './runtime/clock.js';
+export type { Clock } from './runtime/clock.js';

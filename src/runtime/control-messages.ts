@@ -1,0 +1,72 @@
+import type { SubtaskId } from '../graph/execution-plan.js';
+import type { KeyGroupRange } from '../graph/key-groups.js';
+
+/**
+ * The control plane: every message between the JobMaster and a task, as plain data with a
+ * readable `kind`. In one thread they are function calls; across workers they cross comlink.
+ */
+
+/** Where one piece of a subtask's snapshot lives. */
+export interface StateHandle {
+  readonly key: string;
+  readonly kind: 'keyed' | 'operator';
+  readonly operatorUid: string;
+  readonly subtaskIndex: number;
+  readonly bytes: number;
+  readonly checksum: number;
+  /** Keyed handles only: the key groups the chunk holds. */
+  readonly keyGroupRange?: KeyGroupRange;
+}
+
+export interface SubtaskCheckpointStats {
+  readonly subtask: SubtaskId;
+  readonly taskName: string;
+  readonly ackTimestamp: number;
+  readonly alignmentDurationMs: number;
+  readonly syncDurationMs: number;
+  readonly asyncDurationMs: number;
+  readonly stateSize: number;
+}
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly stack?: string;
+}
+
+/** Task → JobMaster. `attempt` lets the master ignore reports of tasks it already replaced. */
+export type TaskReport =
+  | { kind: 'ack'; attempt: number; subtask: SubtaskId; checkpointId: number; handles: StateHandle[]; stats: SubtaskCheckpointStats }
+  | { kind: 'decline'; attempt: number; subtask: SubtaskId; checkpointId: number; reason: string; storageFailure: boolean }
+  /** Every input ended and everything was emitted; the task now waits for the final checkpoint. */
+  | { kind: 'finished'; attempt: number; subtask: SubtaskId }
+  | { kind: 'failed'; attempt: number; subtask: SubtaskId; error: SerializedError; cause: unknown };
+
+/** JobMaster → task. */
+export type TaskCommand =
+  /** `direct`: the task snapshots without waiting for barriers (sources; tasks whose input ended). */
+  | { kind: 'trigger'; checkpointId: number; timestamp: number; direct: boolean }
+  | { kind: 'complete'; checkpointId: number }
+  | { kind: 'abort'; checkpointId: number }
+  | { kind: 'cancel' };
+
+/** What a restored subtask reads, per operator uid. */
+export interface OperatorRestore {
+  readonly keyed: StateHandle[];
+  /** Every subtask's operator-state handles, in old subtask order; entries are dealt round-robin. */
+  readonly operator: StateHandle[];
+}
+
+export interface RestoreAssignment {
+  readonly checkpointId: number;
+  readonly operators: Record<string, OperatorRestore>;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'Error', message: String(error) };
+}

@@ -1,0 +1,256 @@
+import { WeirError } from '../../errors/index.js';
+import type { SubtaskId } from '../../graph/execution-plan.js';
+import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import { storageLayout } from '../../state/storage-layout.js';
+import type { Clock } from '../clock.js';
+import type { TaskReport } from '../control-messages.js';
+import { encodeMetadata, handleKeysOf, type CheckpointMetadata } from './checkpoint-metadata.js';
+import { statsOf, type CheckpointStats } from './checkpoint-stats.js';
+import { createPendingCheckpoint, onAck, toMetadata, type PendingCheckpoint } from './pending-checkpoint.js';
+
+export interface CheckpointConfig {
+  /** Periodic trigger interval; undefined: only manual and final checkpoints. */
+  readonly intervalMs: number | undefined;
+  readonly timeoutMs: number;
+  readonly minPauseMs: number;
+  /** Consecutive failed checkpoints tolerated before the job fails. */
+  readonly tolerableFailures: number;
+  /** Completed checkpoints kept; older ones are subsumed and their data deleted. */
+  readonly retained: number;
+}
+
+/** How the coordinator reaches the tasks; the JobMaster decides which tasks get what. */
+export interface CoordinatorGateway {
+  subtasks(): readonly SubtaskId[];
+  trigger(checkpointId: number, timestamp: number): void;
+  abort(checkpointId: number): void;
+  /** Resolves once every task handled the completion (sinks committed). */
+  complete(checkpointId: number): Promise<void>;
+}
+
+export interface CoordinatorDeps {
+  readonly jobName: string;
+  readonly epoch: number;
+  readonly maxParallelism: number;
+  readonly operatorParallelism: ReadonlyMap<string, number>;
+  readonly config: CheckpointConfig;
+  readonly clock: Clock;
+  readonly storage: CheckpointStorage;
+  readonly gateway: CoordinatorGateway;
+  readonly onStats: (stats: CheckpointStats) => void;
+  /** Too many checkpoints failed in a row: the job must fail. */
+  readonly onTooManyFailures: (error: WeirError) => void;
+  readonly firstCheckpointId: number;
+  readonly restored: CheckpointMetadata | undefined;
+}
+
+interface Waiter {
+  resolve(stats: CheckpointStats): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Triggers checkpoints, collects acks, and completes a checkpoint with one atomic metadata
+ * write, the commit point; then tells the tasks, subsumes older checkpoints and deletes their
+ * data. Decisions on acks are pure (pending-checkpoint.ts); this class does the I/O and timers.
+ */
+export class CheckpointCoordinator {
+  private nextId: number;
+  private pending: (PendingCheckpoint & { waiters: Waiter[]; timeout: unknown; completing?: Promise<void> }) | undefined;
+  private readonly completed: CheckpointMetadata[] = [];
+  private readonly history: CheckpointStats[] = [];
+  private consecutiveFailures = 0;
+  private lastCompletedAt = -Infinity;
+  private periodic: unknown;
+  private running = false;
+  private queued: { final: boolean; waiters: Waiter[] }[] = [];
+
+  constructor(private readonly deps: CoordinatorDeps) {
+    this.nextId = deps.firstCheckpointId;
+    if (deps.restored !== undefined) this.completed.push(deps.restored);
+  }
+
+  get latestCompleted(): CheckpointMetadata | undefined {
+    return this.completed[this.completed.length - 1];
+  }
+
+  stats(): CheckpointStats[] {
+    const all = this.pending ? [...this.history, statsOf(this.pending, 'in-progress', this.deps.clock.now())] : [...this.history];
+    return all;
+  }
+
+  isPendingFor(checkpointId: number): boolean {
+    return this.pending?.checkpointId === checkpointId;
+  }
+
+  hasAcked(checkpointId: number, key: string): boolean {
+    return this.pending?.checkpointId === checkpointId && this.pending.acks.has(key);
+  }
+
+  get pendingCheckpointId(): number | undefined {
+    return this.pending?.checkpointId;
+  }
+
+  /** Starts periodic triggering (after a deploy). */
+  start(): void {
+    this.running = true;
+    this.schedulePeriodic(this.deps.config.intervalMs);
+  }
+
+  /**
+   * Stops triggering and aborts what is pending (a failover or cancel). Resolves once an
+   * in-flight metadata write settled, so the caller sees the true latest checkpoint.
+   */
+  async stop(reason: string): Promise<void> {
+    this.running = false;
+    const { clock } = this.deps;
+    if (this.periodic !== undefined) clock.clearTimeout(this.periodic);
+    this.periodic = undefined;
+    const pending = this.pending;
+    if (pending?.completing !== undefined) await pending.completing.catch(() => {});
+    else if (pending !== undefined) this.abortPending(reason, false, false);
+    for (const q of this.queued.splice(0)) for (const w of q.waiters) w.reject(new WeirError('CHECKPOINT_ABORTED', `checkpoint not taken: ${reason}`, { domain: 'internal', retryable: true }));
+  }
+
+  /** A manual or final checkpoint: taken as soon as no other one is in flight. */
+  triggerCheckpoint(final = false): Promise<CheckpointStats> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ final, waiters: [{ resolve, reject }] });
+      this.triggerQueued();
+    });
+  }
+
+  private schedulePeriodic(delayMs: number | undefined): void {
+    const { clock } = this.deps;
+    if (!this.running || delayMs === undefined) return;
+    if (this.periodic !== undefined) clock.clearTimeout(this.periodic);
+    this.periodic = clock.setTimeout(() => {
+      this.periodic = undefined;
+      this.periodicTrigger();
+    }, delayMs);
+  }
+
+  private periodicTrigger(): void {
+    const { config, clock } = this.deps;
+    if (!this.running) return;
+    const earliest = this.lastCompletedAt + config.minPauseMs;
+    if (this.pending !== undefined || this.queued.length > 0) {
+      this.schedulePeriodic(config.intervalMs);
+    } else if (clock.now() < earliest) {
+      this.schedulePeriodic(earliest - clock.now());
+    } else {
+      this.startCheckpoint(false, []);
+      this.schedulePeriodic(config.intervalMs);
+    }
+  }
+
+  private triggerQueued(): void {
+    if (!this.running || this.pending !== undefined) return;
+    const next = this.queued.shift();
+    if (next !== undefined) this.startCheckpoint(next.final, next.waiters);
+  }
+
+  private startCheckpoint(final: boolean, waiters: Waiter[]): void {
+    const { clock, gateway, config } = this.deps;
+    const checkpointId = this.nextId++;
+    const now = clock.now();
+    const timeout = clock.setTimeout(() => {
+      if (this.pending?.checkpointId === checkpointId && this.pending.completing === undefined) {
+        this.abortPending(`checkpoint ${checkpointId} expired after ${config.timeoutMs} ms`, true, true);
+      }
+    }, config.timeoutMs);
+    this.pending = { ...createPendingCheckpoint(checkpointId, now, gateway.subtasks(), final), waiters, timeout };
+    gateway.trigger(checkpointId, now);
+  }
+
+  onAck(report: Extract<TaskReport, { kind: 'ack' }>): void {
+    const decision = onAck(this.pending, report);
+    if (decision.kind === 'ignore') {
+      // A late ack of an aborted checkpoint: nothing will ever point to its chunks.
+      if (decision.reason === 'unknown-checkpoint' && !this.completed.some((c) => c.checkpointId === report.checkpointId)) {
+        void this.deleteQuietly(report.handles.map((h) => h.key));
+      }
+      return;
+    }
+    const pending = this.pending!;
+    this.pending = { ...decision.checkpoint, waiters: pending.waiters, timeout: pending.timeout };
+    if (decision.kind === 'complete') this.pending.completing = this.complete(this.pending);
+  }
+
+  onDecline(report: Extract<TaskReport, { kind: 'decline' }>): void {
+    if (this.pending?.checkpointId !== report.checkpointId || this.pending.completing !== undefined) return;
+    this.abortPending(`checkpoint ${report.checkpointId} declined: ${report.reason}`, report.storageFailure, true);
+  }
+
+  /** Must treat the metadata write as the commit point: only after it resolved are the tasks told. */
+  private async complete(pending: PendingCheckpoint & { waiters: Waiter[]; timeout: unknown }): Promise<void> {
+    const { clock, storage, gateway } = this.deps;
+    clock.clearTimeout(pending.timeout);
+    const metadata = toMetadata(pending, this.deps, clock.now());
+    try {
+      await storage.putMetadata([encodeMetadata(metadata)]);
+    } catch (error) {
+      this.pending = { ...pending, completing: undefined };
+      this.abortPending(`checkpoint ${pending.checkpointId}: writing its metadata failed: ${error instanceof Error ? error.message : String(error)}`, true, true);
+      return;
+    }
+    this.pending = undefined;
+    this.completed.push(metadata);
+    this.lastCompletedAt = clock.now();
+    this.consecutiveFailures = 0;
+    const stats = statsOf(pending, 'completed', clock.now());
+    this.record(stats);
+    void this.subsume();
+    // Not awaited by `completing`: a failover must not wait for tasks that are gone.
+    gateway.complete(pending.checkpointId).then(
+      () => pending.waiters.forEach((w) => w.resolve(stats)),
+      (error) => pending.waiters.forEach((w) => w.reject(error)),
+    );
+    this.triggerQueued();
+  }
+
+  private abortPending(reason: string, countsAsFailure: boolean, notifyTasks: boolean): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    const { clock, gateway, config } = this.deps;
+    clock.clearTimeout(pending.timeout);
+    this.pending = undefined;
+    if (notifyTasks) gateway.abort(pending.checkpointId);
+    void this.deleteQuietly([...pending.acks.values()].flatMap((a) => a.handles.map((h) => h.key)));
+    this.record(statsOf(pending, 'failed', clock.now(), reason));
+    const code = reason.includes('expired') ? 'CHECKPOINT_TIMEOUT' : countsAsFailure ? 'CHECKPOINT_STORAGE_FAILED' : 'CHECKPOINT_ABORTED';
+    const error = new WeirError(code, reason, { domain: countsAsFailure ? 'external' : 'internal', retryable: true, details: { checkpointId: pending.checkpointId } });
+    for (const w of pending.waiters) w.reject(error);
+    if (countsAsFailure && ++this.consecutiveFailures > config.tolerableFailures) {
+      this.deps.onTooManyFailures(
+        new WeirError('TOO_MANY_CHECKPOINT_FAILURES', `${this.consecutiveFailures} checkpoints in a row failed (tolerable: ${config.tolerableFailures}); the last: ${reason}`, {
+          domain: 'external', retryable: true, cause: error,
+        }),
+      );
+      return;
+    }
+    this.triggerQueued();
+  }
+
+  /** Drops completed checkpoints beyond the retained count, and the chunks only they referred to. */
+  private async subsume(): Promise<void> {
+    const { storage, config, jobName } = this.deps;
+    while (this.completed.length > Math.max(1, config.retained)) {
+      const old = this.completed.shift()!;
+      const stillUsed = new Set(this.completed.flatMap(handleKeysOf));
+      await this.deleteQuietly(handleKeysOf(old).filter((k) => !stillUsed.has(k)));
+      await storage.deleteMetadata([storageLayout.checkpointMetadataKey(jobName, old.checkpointId)]).catch(() => {});
+    }
+  }
+
+  private async deleteQuietly(keys: string[]): Promise<void> {
+    // Garbage is harmless; a failed delete must not fail the job. The next fresh start clears it.
+    if (keys.length > 0) await this.deps.storage.deleteChunks(keys).catch(() => {});
+  }
+
+  private record(stats: CheckpointStats): void {
+    this.history.push(stats);
+    if (this.history.length > 1000) this.history.splice(0, this.history.length - 1000);
+    this.deps.onStats(stats);
+  }
+}

@@ -1,0 +1,58 @@
+import { CorruptDataError } from '../../errors/index.js';
+import { decodeChunk, encodeChunk } from '../../state/chunk-format.js';
+import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import { storageLayout } from '../../state/storage-layout.js';
+import type { StateHandle } from '../control-messages.js';
+
+/** The record whose atomic write completes a checkpoint: every handle of every operator. */
+export interface CheckpointMetadata {
+  readonly jobName: string;
+  readonly checkpointId: number;
+  /** The runner that wrote it: a newer runner's epoch fences an older one. */
+  readonly epoch: number;
+  readonly triggerTimestamp: number;
+  readonly completedTimestamp: number;
+  readonly maxParallelism: number;
+  readonly final: boolean;
+  readonly operators: Record<string, { readonly parallelism: number; readonly handles: StateHandle[] }>;
+}
+
+export function encodeMetadata(metadata: CheckpointMetadata): { key: string; bytes: Uint8Array } {
+  return { key: storageLayout.checkpointMetadataKey(metadata.jobName, metadata.checkpointId), bytes: encodeChunk('checkpoint-metadata', metadata) };
+}
+
+export function handleKeysOf(metadata: CheckpointMetadata): string[] {
+  return Object.values(metadata.operators).flatMap((o) => o.handles.map((h) => h.key));
+}
+
+export interface LatestCheckpoint {
+  readonly metadata: CheckpointMetadata | undefined;
+  /** Newer checkpoints that could not be read, newest first. */
+  readonly skipped: { checkpointId: number; error: CorruptDataError }[];
+}
+
+/** The newest readable completed checkpoint of a job; unreadable newer ones are reported, not fatal. */
+export async function findLatestCheckpoint(storage: CheckpointStorage, jobName: string): Promise<LatestCheckpoint> {
+  const keys = await storage.listMetadata(storageLayout.checkpointPrefix(jobName));
+  const skipped: LatestCheckpoint['skipped'] = [];
+  for (const key of keys.reverse()) {
+    const checkpointId = storageLayout.checkpointIdFromKey(key) ?? -1;
+    try {
+      const bytes = await storage.getMetadata(key);
+      if (bytes === undefined) continue;
+      const metadata = decodeChunk(bytes, 'checkpoint-metadata').payload as CheckpointMetadata;
+      return { metadata, skipped };
+    } catch (error) {
+      if (!(error instanceof CorruptDataError)) throw error;
+      skipped.push({ checkpointId, error });
+    }
+  }
+  return { metadata: undefined, skipped };
+}
+
+/** Removes everything a job stored: a fresh start begins with empty tables. */
+export async function clearJobData(storage: CheckpointStorage, jobName: string): Promise<void> {
+  const prefix = storageLayout.jobPrefix(jobName);
+  await storage.deleteChunks(await storage.listChunks(prefix));
+  await storage.deleteMetadata(await storage.listMetadata(prefix));
+}

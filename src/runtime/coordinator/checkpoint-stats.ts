@@ -1,0 +1,38 @@
+import type { SubtaskCheckpointStats } from '../control-messages.js';
+
+/** One checkpoint as Flink's web UI shows it. */
+export interface CheckpointStats {
+  readonly id: number;
+  readonly status: 'in-progress' | 'completed' | 'failed';
+  readonly triggerTimestamp: number;
+  /** End to end: trigger to completion (or failure). */
+  readonly durationMs: number | undefined;
+  /** Bytes written by every subtask. */
+  readonly stateSize: number;
+  /** The longest barrier alignment of any subtask. */
+  readonly alignmentDurationMs: number;
+  /** The checkpoint taken after every input ended, which commits the last output. */
+  readonly final: boolean;
+  readonly failureReason?: string;
+  readonly subtasks: readonly SubtaskCheckpointStats[];
+}
+
+export function statsOf(
+  checkpoint: { checkpointId: number; triggerTimestamp: number; final: boolean; acks: ReadonlyMap<string, { stats: SubtaskCheckpointStats }> },
+  status: CheckpointStats['status'],
+  now: number,
+  failureReason?: string,
+): CheckpointStats {
+  const subtasks = [...checkpoint.acks.values()].map((a) => a.stats);
+  return {
+    id: checkpoint.checkpointId,
+    status,
+    triggerTimestamp: checkpoint.triggerTimestamp,
+    durationMs: status === 'in-progress' ? undefined : now - checkpoint.triggerTimestamp,
+    stateSize: subtasks.reduce((n, s) => n + s.stateSize, 0),
+    alignmentDurationMs: subtasks.reduce((m, s) => Math.max(m, s.alignmentDurationMs), 0),
+    final: checkpoint.final,
+    ...(failureReason !== undefined ? { failureReason } : {}),
+    subtasks,
+  };
+}

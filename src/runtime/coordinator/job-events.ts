@@ -1,0 +1,50 @@
+import type { SubtaskMetrics } from '../execution/task-executor.js';
+import type { CheckpointStats } from './checkpoint-stats.js';
+import type { JobStatus } from './job-status.js';
+
+export interface RestartEvent {
+  /** 1 for the first restart. */
+  readonly restart: number;
+  readonly cause: unknown;
+  readonly delayMs: number;
+  /** The checkpoint the job resumes from; undefined when it starts over. */
+  readonly restoredCheckpointId: number | undefined;
+}
+
+export interface MetricsEvent {
+  readonly timestamp: number;
+  /** Records taken in by every subtask per second since the last event. */
+  readonly recordsPerSecond: number;
+  readonly subtasks: readonly SubtaskMetrics[];
+}
+
+export interface JobEvents {
+  checkpoint: CheckpointStats;
+  restart: RestartEvent;
+  status: JobStatus;
+  metrics: MetricsEvent;
+}
+
+export type JobEventName = keyof JobEvents;
+
+/** A tiny typed emitter; a listener that throws is isolated from the job and from other listeners. */
+export class JobEventEmitter {
+  private readonly listeners = new Map<JobEventName, Set<(value: never) => void>>();
+
+  on<E extends JobEventName>(event: E, listener: (value: JobEvents[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (set === undefined) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (value: never) => void);
+    return () => void set.delete(listener as (value: never) => void);
+  }
+
+  emit<E extends JobEventName>(event: E, value: JobEvents[E]): void {
+    for (const listener of this.listeners.get(event) ?? []) {
+      try {
+        (listener as (value: JobEvents[E]) => void)(value);
+      } catch (error) {
+        console.error(`weir: a '${event}' listener threw`, error);
+      }
+    }
+  }
+}

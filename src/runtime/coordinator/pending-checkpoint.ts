@@ -1,0 +1,49 @@
+import { subtaskKey, type SubtaskId } from '../../graph/execution-plan.js';
+import type { StateHandle, SubtaskCheckpointStats, TaskReport } from '../control-messages.js';
+import type { CheckpointMetadata } from './checkpoint-metadata.js';
+
+/** A triggered checkpoint, waiting for every subtask's ack. Immutable: decisions return a new one. */
+export interface PendingCheckpoint {
+  readonly checkpointId: number;
+  readonly triggerTimestamp: number;
+  readonly final: boolean;
+  readonly awaiting: ReadonlySet<string>;
+  readonly acks: ReadonlyMap<string, { handles: StateHandle[]; stats: SubtaskCheckpointStats }>;
+}
+
+export function createPendingCheckpoint(checkpointId: number, triggerTimestamp: number, subtasks: readonly SubtaskId[], final: boolean): PendingCheckpoint {
+  return { checkpointId, triggerTimestamp, final, awaiting: new Set(subtasks.map(subtaskKey)), acks: new Map() };
+}
+
+export type AckDecision =
+  | { kind: 'ignore'; reason: 'unknown-checkpoint' | 'duplicate' | 'unexpected-subtask' }
+  | { kind: 'pending'; checkpoint: PendingCheckpoint }
+  | { kind: 'complete'; checkpoint: PendingCheckpoint };
+
+/** What an ack does to a pending checkpoint. */
+export function onAck(pending: PendingCheckpoint | undefined, ack: Extract<TaskReport, { kind: 'ack' }>): AckDecision {
+  if (pending === undefined || pending.checkpointId !== ack.checkpointId) return { kind: 'ignore', reason: 'unknown-checkpoint' };
+  const key = subtaskKey(ack.subtask);
+  if (pending.acks.has(key)) return { kind: 'ignore', reason: 'duplicate' };
+  if (!pending.awaiting.has(key)) return { kind: 'ignore', reason: 'unexpected-subtask' };
+  const awaiting = new Set(pending.awaiting);
+  awaiting.delete(key);
+  const acks = new Map(pending.acks).set(key, { handles: ack.handles, stats: ack.stats });
+  const checkpoint = { ...pending, awaiting, acks };
+  return awaiting.size === 0 ? { kind: 'complete', checkpoint } : { kind: 'pending', checkpoint };
+}
+
+export function toMetadata(
+  pending: PendingCheckpoint,
+  job: { jobName: string; epoch: number; maxParallelism: number; operatorParallelism: ReadonlyMap<string, number> },
+  completedTimestamp: number,
+): CheckpointMetadata {
+  const operators: Record<string, { parallelism: number; handles: StateHandle[] }> = {};
+  for (const [uid, parallelism] of job.operatorParallelism) operators[uid] = { parallelism, handles: [] };
+  for (const { handles } of pending.acks.values()) for (const h of handles) operators[h.operatorUid]?.handles.push(h);
+  for (const o of Object.values(operators)) o.handles.sort((a, b) => a.subtaskIndex - b.subtaskIndex || a.key.localeCompare(b.key));
+  return {
+    jobName: job.jobName, checkpointId: pending.checkpointId, epoch: job.epoch, triggerTimestamp: pending.triggerTimestamp,
+    completedTimestamp, maxParallelism: job.maxParallelism, final: pending.final, operators,
+  };
+}

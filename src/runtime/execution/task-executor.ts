@@ -1,0 +1,34 @@
+import type { ExecutionPlan, SubtaskId } from '../../graph/execution-plan.js';
+import type { RestoreAssignment, TaskCommand, TaskReport } from '../control-messages.js';
+
+export interface DeployRequest {
+  readonly plan: ExecutionPlan;
+  readonly attempt: number;
+  /** By subtask key; empty for a fresh start. */
+  readonly restore: ReadonlyMap<string, RestoreAssignment>;
+  readonly mode: 'exactly-once' | 'at-least-once';
+  readonly report: (report: TaskReport) => void;
+}
+
+export interface SubtaskMetrics {
+  readonly subtask: SubtaskId;
+  readonly name: string;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly backpressured: number;
+}
+
+/**
+ * Where tasks run: in this thread, or in workers. The JobMaster talks to tasks only through
+ * this, with plain messages, so it never assumes it shares a process with them.
+ */
+export interface TaskExecutor {
+  deploy(request: DeployRequest): Promise<void>;
+  send(subtask: SubtaskId, command: TaskCommand): Promise<void>;
+  /** Stops every task of the current attempt; their late reports are ignored by attempt. */
+  cancelAll(): Promise<void>;
+  /** Kills tasks abruptly, as a crash would: one worker's, or all. Reports the failure. */
+  kill(worker?: number): void;
+  metrics(): SubtaskMetrics[];
+  dispose(): Promise<void>;
+}

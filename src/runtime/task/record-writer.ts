@@ -1,0 +1,110 @@
+import type { ChannelEvent, ChannelSender } from '../../channel/index.js';
+import { keyHash } from '../../graph/key-groups.js';
+import type { PartitionerSpec } from '../../graph/job-graph.js';
+import type { StateKey } from '../../state/keyed-state.js';
+import type { Output } from '../operators/stream-operator.js';
+
+/**
+ * Writes one output edge of a task: deals records to the downstream subtasks' channels by
+ * the edge's partitioner, into batches that go out when full, on flush, or before an event.
+ */
+export class RecordWriter implements Output {
+  private records: unknown[][];
+  private keys: StateKey[][];
+  private keyGroups: number[][];
+  private nextTarget: number;
+  readonly collect: (value: unknown) => void;
+
+  constructor(
+    partitioner: PartitionerSpec,
+    private readonly senders: readonly ChannelSender[],
+    subtaskIndex: number,
+    maxParallelism: number,
+    private readonly batchSize: number,
+  ) {
+    const n = senders.length;
+    this.records = senders.map(() => []);
+    this.keys = senders.map(() => []);
+    this.keyGroups = senders.map(() => []);
+    this.nextTarget = subtaskIndex % n;
+    switch (partitioner.kind) {
+      case 'forward':
+        this.collect = (value) => this.push(0, value);
+        break;
+      case 'rebalance':
+        this.collect = (value) => {
+          const target = this.nextTarget;
+          this.nextTarget = target + 1 === n ? 0 : target + 1;
+          this.push(target, value);
+        };
+        break;
+      case 'broadcast':
+        this.collect = (value) => {
+          for (let t = 0; t < n; t++) this.push(t, value);
+        };
+        break;
+      case 'hash': {
+        const { keySelector } = partitioner;
+        this.collect = (value) => {
+          const key = keySelector(value);
+          const keyGroup = keyHash(key) % maxParallelism;
+          const target = Math.floor((keyGroup * n) / maxParallelism);
+          const records = this.records[target]!;
+          records.push(value);
+          this.keys[target]!.push(key);
+          this.keyGroups[target]!.push(keyGroup);
+          if (records.length >= this.batchSize) this.sendBatch(target);
+        };
+        break;
+      }
+    }
+  }
+
+  private push(target: number, value: unknown): void {
+    const records = this.records[target]!;
+    records.push(value);
+    if (records.length >= this.batchSize) this.sendBatch(target);
+  }
+
+  private sendBatch(target: number): void {
+    const records = this.records[target]!;
+    this.records[target] = [];
+    const keys = this.keys[target]!;
+    if (keys.length > 0) {
+      const keyGroups = this.keyGroups[target]!;
+      this.keys[target] = [];
+      this.keyGroups[target] = [];
+      this.senders[target]!.send({ kind: 'records', records, keys, keyGroups });
+    } else {
+      this.senders[target]!.send({ kind: 'records', records });
+    }
+  }
+
+  flush(): void {
+    for (let t = 0; t < this.records.length; t++) if (this.records[t]!.length > 0) this.sendBatch(t);
+  }
+
+  /** Records written before the event are sent before it. */
+  broadcastEvent(event: ChannelEvent): void {
+    this.flush();
+    for (const sender of this.senders) sender.send(event);
+  }
+
+  get buffered(): number {
+    let n = 0;
+    for (const r of this.records) n += r.length;
+    return n;
+  }
+
+  isAvailable(): boolean {
+    for (const s of this.senders) if (!s.hasCredit()) return false;
+    return true;
+  }
+
+  /** Calls `listener` once when every channel has credit again. */
+  onAvailable(listener: () => void): void {
+    const waiting = this.senders.find((s) => !s.hasCredit());
+    if (waiting === undefined) listener();
+    else waiting.onCredit(() => this.onAvailable(listener));
+  }
+}

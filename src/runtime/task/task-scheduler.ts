@@ -1,0 +1,50 @@
+/** Something the scheduler can run a step of: a task. */
+export interface Schedulable {
+  /** Does one unit of work; returns whether more work is ready right away. */
+  step(): boolean;
+  /** Set by the scheduler while the task waits in its ready queue. */
+  queued: boolean;
+}
+
+/**
+ * Runs the tasks of one thread cooperatively: each ready task takes a few steps in turn,
+ * and the thread goes back to its event loop after every slice so that timers, storage
+ * callbacks and control messages get their turn. A task that has nothing to do is not
+ * polled; it is woken by what it waits for (a message, a credit, a mail, a timer).
+ */
+export class TaskScheduler {
+  private ready: Schedulable[] = [];
+  private pending = false;
+
+  constructor(
+    private readonly scheduleMacrotask: (callback: () => void) => void,
+    private readonly stepsPerTurn = 8,
+    private readonly stepsPerSlice = 64,
+  ) {}
+
+  wake(task: Schedulable): void {
+    if (task.queued) return;
+    task.queued = true;
+    this.ready.push(task);
+    if (!this.pending) {
+      this.pending = true;
+      this.scheduleMacrotask(() => this.runSlice());
+    }
+  }
+
+  private runSlice(): void {
+    this.pending = false;
+    let budget = this.stepsPerSlice;
+    while (budget > 0 && this.ready.length > 0) {
+      const task = this.ready.shift()!;
+      task.queued = false;
+      let more = true;
+      for (let i = 0; i < this.stepsPerTurn && more; i++, budget--) more = task.step();
+      if (more) this.wake(task);
+    }
+    if (this.ready.length > 0 && !this.pending) {
+      this.pending = true;
+      this.scheduleMacrotask(() => this.runSlice());
+    }
+  }
+}

@@ -1,0 +1,397 @@
+import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
+import { CorruptDataError, WeirError } from '../../errors/index.js';
+import { keyGroupRangeOfSubtask, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
+import { decodeChunk, encodeChunk } from '../../state/chunk-format.js';
+import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
+import { crc32 } from '../../state/checksum.js';
+import { storageLayout } from '../../state/storage-layout.js';
+import type { Clock } from '../clock.js';
+import { serializeError, type RestoreAssignment, type StateHandle, type TaskCommand, type TaskReport } from '../control-messages.js';
+import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
+import { SourceOperator } from '../operators/source-operator.js';
+import { createBarrierHandler, type BarrierAction, type CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
+import { InputGate } from './input-gate.js';
+import { createOperatorChain } from './operator-chain.js';
+import { RecordWriter } from './record-writer.js';
+import type { Schedulable, TaskScheduler } from './task-scheduler.js';
+
+export type TaskState = 'created' | 'restoring' | 'running' | 'input-ended' | 'failed' | 'cancelled';
+
+export interface TaskSetup {
+  readonly jobName: string;
+  readonly attempt: number;
+  readonly plan: ExecutionPlan;
+  readonly vertex: ExecutionVertex;
+  readonly subtaskIndex: number;
+  /** In gate order: for each vertex input, one channel per upstream subtask. */
+  readonly inputs: readonly ChannelReceiver[];
+  /** Per vertex output edge, one sender per downstream subtask. */
+  readonly outputs: readonly (readonly ChannelSender[])[];
+  readonly restore: RestoreAssignment | undefined;
+  readonly storage: CheckpointStorage;
+  readonly clock: Clock;
+  readonly scheduler: TaskScheduler;
+  readonly report: (report: TaskReport) => void;
+  readonly mode: 'exactly-once' | 'at-least-once';
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+}
+
+export interface TaskMetrics {
+  recordsIn: number;
+  recordsOut: number;
+  /** Times the task found its outputs without credit (backpressured). */
+  backpressured: number;
+}
+
+/**
+ * One subtask: a chain of operators fed by an input gate (or a source), run as a mailbox
+ * loop. Mails (checkpoint triggers, completions, timers) run between batches, never inside
+ * one, so a snapshot never races with a user function.
+ */
+export class Task implements Schedulable {
+  queued = false;
+  state: TaskState = 'created';
+  readonly id: SubtaskId;
+  readonly metrics: TaskMetrics = { recordsIn: 0, recordsOut: 0, backpressured: 0 };
+  private readonly operators: StreamOperator[];
+  private readonly writers: RecordWriter[];
+  private readonly handler: CheckpointBarrierHandler;
+  private readonly gate: InputGate;
+  private readonly source: SourceOperator | undefined;
+  private readonly mailbox: (() => void)[] = [];
+  private lastSnapshotId = 0;
+  private lastFlushAt = 0;
+  private alignment: { checkpointId: number; startedAt: number } | undefined;
+  private sourceWait: unknown;
+  private waitingForCredit = false;
+  private commits: Promise<void> = Promise.resolve();
+  /** Rejects the promises of commands still in the mailbox when the task stops. */
+  private readonly unanswered = new Set<(error: unknown) => void>();
+
+  constructor(private readonly setup: TaskSetup) {
+    const { plan, vertex, subtaskIndex } = setup;
+    this.id = { vertexId: vertex.id, subtaskIndex };
+    const keyGroupRange = keyGroupRangeOfSubtask(plan, this.id);
+    this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize));
+    this.operators = createOperatorChain(vertex, this.writers, (op) => ({
+      jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
+      maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage,
+      scheduleAt: (timestamp, callback) => this.scheduleAt(timestamp, callback),
+    }));
+    const head = this.operators[0];
+    this.source = head instanceof SourceOperator ? head : undefined;
+    this.handler = createBarrierHandler(setup.mode, Math.max(1, setup.inputs.length)); // a source has no channels; its handler stays idle
+    this.gate = new InputGate(setup.inputs, this.handler);
+    for (const channel of setup.inputs) channel.setListener(() => this.wake());
+  }
+
+  get name(): string {
+    return `${this.setup.vertex.name} (${this.id.subtaskIndex + 1}/${this.setup.vertex.parallelism})`;
+  }
+
+  /** Reads the restored state, initialises the operators, and starts the loop. */
+  async start(): Promise<void> {
+    this.state = 'restoring';
+    try {
+      const restored = await this.readRestoreState();
+      for (const op of this.operators) await op.initialize(restored.get(op.uid));
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (this.state !== 'restoring') return; // cancelled meanwhile
+    this.state = 'running';
+    this.lastFlushAt = this.setup.clock.now();
+    this.wake();
+  }
+
+  /** Control plane entry: every command becomes a mail, handled in order between batches. */
+  command(command: TaskCommand): Promise<void> {
+    if (command.kind === 'cancel') {
+      this.cancel();
+      return Promise.resolve();
+    }
+    if (this.state === 'failed' || this.state === 'cancelled') return Promise.reject(this.stoppedError());
+    return new Promise<void>((resolve, reject) => {
+      this.unanswered.add(reject);
+      this.mail(() => {
+        this.unanswered.delete(reject);
+        switch (command.kind) {
+          case 'trigger':
+            this.onTrigger(command.checkpointId, command.timestamp, command.direct);
+            return resolve();
+          case 'abort':
+            if (!this.source) this.act(this.handler.onAbort(command.checkpointId));
+            return resolve();
+          case 'complete':
+            this.commits = this.commits.then(async () => {
+              for (const op of this.operators) await op.notifyCheckpointComplete?.(command.checkpointId);
+            });
+            this.commits.then(resolve, (error) => {
+              this.fail(error);
+              reject(error);
+            });
+            return;
+        }
+      });
+    });
+  }
+
+  cancel(): void {
+    if (this.state === 'cancelled' || this.state === 'failed') return;
+    this.state = 'cancelled';
+    this.shutdown();
+  }
+
+  private stoppedError(): WeirError {
+    return new WeirError('TASK_FAILED', `${this.name} is ${this.state}`, { domain: 'internal', retryable: true });
+  }
+
+  private shutdown(): void {
+    this.mailbox.length = 0;
+    for (const reject of this.unanswered) reject(this.stoppedError());
+    this.unanswered.clear();
+    if (this.sourceWait !== undefined) this.setup.clock.clearTimeout(this.sourceWait);
+    for (const op of this.operators) {
+      try {
+        op.close?.();
+      } catch {
+        // closing after a failure or cancel: the task's outcome is already decided
+      }
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.state === 'failed' || this.state === 'cancelled') return;
+    this.state = 'failed';
+    this.shutdown();
+    this.setup.report({ kind: 'failed', attempt: this.setup.attempt, subtask: this.id, error: serializeError(error), cause: error });
+  }
+
+  private wake(): void {
+    if (this.state === 'running' || this.state === 'input-ended') this.setup.scheduler.wake(this);
+  }
+
+  private mail(action: () => void): void {
+    this.mailbox.push(action);
+    this.wake();
+  }
+
+  private scheduleAt(timestamp: number, callback: () => void): { cancel(): void } {
+    const { clock } = this.setup;
+    const handle = clock.setTimeout(() => this.mail(callback), timestamp - clock.now());
+    return { cancel: () => clock.clearTimeout(handle) };
+  }
+
+  step(): boolean {
+    if (this.state !== 'running' && this.state !== 'input-ended') return false;
+    try {
+      const mail = this.mailbox.shift();
+      if (mail !== undefined) {
+        mail();
+        return true;
+      }
+      if (this.state !== 'running') return false;
+      if (!this.outputsAvailable()) return false;
+      return this.source !== undefined ? this.pollSource(this.source) : this.processInput();
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+  }
+
+  private outputsAvailable(): boolean {
+    for (const w of this.writers) {
+      if (!w.isAvailable()) {
+        this.metrics.backpressured++;
+        if (!this.waitingForCredit) {
+          this.waitingForCredit = true;
+          w.onAvailable(() => {
+            this.waitingForCredit = false;
+            this.wake();
+          });
+        }
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private pollSource(source: SourceOperator): boolean {
+    const status = source.poll(this.setup.batchSize);
+    switch (status.kind) {
+      case 'more':
+        this.flushIfDue();
+        return true;
+      case 'wait': {
+        this.flushWriters();
+        const { clock } = this.setup;
+        if (this.sourceWait !== undefined) clock.clearTimeout(this.sourceWait);
+        this.sourceWait = clock.setTimeout(() => {
+          this.sourceWait = undefined;
+          this.wake();
+        }, status.untilMs - clock.now());
+        return false;
+      }
+      case 'end':
+        this.endOfInput();
+        return false;
+    }
+  }
+
+  private processInput(): boolean {
+    const channel = this.gate.nextReadable();
+    if (channel < 0) {
+      this.flushWriters(); // idle: nothing should wait in a half-full batch
+      return false;
+    }
+    const receiver = this.setup.inputs[channel]!;
+    const message = receiver.poll()!;
+    switch (message.kind) {
+      case 'records': {
+        const { records, keys, keyGroups } = message;
+        const head = this.operators[0]!;
+        const backend = head.keyedBackend;
+        if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
+          for (let i = 0; i < records.length; i++) {
+            backend.setCurrentKey(keys[i]!, keyGroups[i]!);
+            head.collect(records[i]);
+          }
+        } else {
+          for (let i = 0; i < records.length; i++) head.collect(records[i]);
+        }
+        this.metrics.recordsIn += records.length;
+        receiver.release();
+        this.flushIfDue();
+        return true;
+      }
+      case 'barrier':
+        this.act(this.handler.onBarrier(channel, message.checkpointId), message.timestamp);
+        return true;
+      case 'cancel-barrier':
+        this.act(this.handler.onCancelBarrier(channel, message.checkpointId));
+        return true;
+      case 'end-of-input':
+        this.gate.markEnded(channel);
+        this.act(this.handler.onEndOfInput(channel));
+        if (this.gate.allEnded) this.endOfInput();
+        return true;
+    }
+  }
+
+  /** Carries out the barrier handler's decisions, in order. */
+  private act(actions: BarrierAction[], timestamp = this.setup.clock.now()): void {
+    const pending = this.handler.pendingCheckpointId;
+    if (pending !== undefined && this.alignment?.checkpointId !== pending) {
+      this.alignment = { checkpointId: pending, startedAt: this.setup.clock.now() };
+    }
+    for (const action of actions) {
+      if (action.kind === 'snapshot') {
+        const alignmentMs = this.alignment?.checkpointId === action.checkpointId ? this.setup.clock.now() - this.alignment.startedAt : 0;
+        this.performCheckpoint(action.checkpointId, timestamp, true, alignmentMs);
+      } else {
+        for (const w of this.writers) w.broadcastEvent({ kind: 'cancel-barrier', checkpointId: action.checkpointId });
+        if (action.reason === 'overtaken') this.decline(action.checkpointId, `overtaken by a newer checkpoint at ${this.name}`, false);
+      }
+    }
+  }
+
+  private onTrigger(checkpointId: number, timestamp: number, direct: boolean): void {
+    if (checkpointId <= this.lastSnapshotId) return; // already taken through a barrier or an earlier trigger
+    if (this.source !== undefined) this.performCheckpoint(checkpointId, timestamp, this.state === 'running', 0);
+    else if (direct && this.state === 'input-ended') this.performCheckpoint(checkpointId, timestamp, false, 0);
+  }
+
+  /**
+   * The synchronous part encodes every operator's state before the next record; the chunk
+   * writes go on in the background.
+   * Must ack only after every chunk write resolved: the ack is the coordinator's proof of durability.
+   */
+  private performCheckpoint(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number): void {
+    if (checkpointId <= this.lastSnapshotId) return;
+    this.lastSnapshotId = checkpointId;
+    const { clock, storage, jobName, attempt } = this.setup;
+    const started = clock.now();
+    this.flushWriters();
+    const chunks: { handle: StateHandle; bytes: Uint8Array }[] = [];
+    const range = keyGroupRangeOfSubtask(this.setup.plan, this.id);
+    for (const op of this.operators) {
+      const snapshot = op.snapshotState(checkpointId);
+      const add = (kind: 'operator' | 'keyed', bytes: Uint8Array) => {
+        const key = storageLayout.stateChunkKey(jobName, checkpointId, attempt, op.uid, this.id.subtaskIndex, kind);
+        const handle: StateHandle = {
+          key, kind, operatorUid: op.uid, subtaskIndex: this.id.subtaskIndex, bytes: bytes.byteLength, checksum: crc32(bytes),
+          ...(kind === 'keyed' ? { keyGroupRange: range } : {}),
+        };
+        chunks.push({ handle, bytes });
+      };
+      if (snapshot.operatorState !== undefined) add('operator', encodeChunk('operator-state', snapshot.operatorState));
+      const keyed = snapshot.keyedState;
+      if (keyed !== undefined && (keyed.groups.length > 0 || (keyed.timers?.length ?? 0) > 0)) add('keyed', encodeChunk('keyed-state', keyed));
+    }
+    const syncMs = clock.now() - started;
+    if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
+    const asyncStarted = clock.now();
+    Promise.all(chunks.map((c) => storage.putChunk(c.handle.key, c.bytes))).then(
+      () => {
+        if (this.state === 'cancelled' || this.state === 'failed') return;
+        this.setup.report({
+          kind: 'ack', attempt, subtask: this.id, checkpointId, handles: chunks.map((c) => c.handle),
+          stats: {
+            subtask: this.id, taskName: this.name, ackTimestamp: clock.now(), alignmentDurationMs: alignmentMs,
+            syncDurationMs: syncMs, asyncDurationMs: clock.now() - asyncStarted, stateSize: chunks.reduce((n, c) => n + c.bytes.byteLength, 0),
+          },
+        });
+      },
+      (error) => this.decline(checkpointId, `writing state of ${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, true),
+    );
+  }
+
+  private decline(checkpointId: number, reason: string, storageFailure: boolean): void {
+    if (this.state === 'cancelled' || this.state === 'failed') return;
+    this.setup.report({ kind: 'decline', attempt: this.setup.attempt, subtask: this.id, checkpointId, reason, storageFailure });
+  }
+
+  private endOfInput(): void {
+    for (const op of this.operators) op.endInput?.();
+    for (const w of this.writers) w.broadcastEvent({ kind: 'end-of-input' });
+    this.state = 'input-ended';
+    this.setup.report({ kind: 'finished', attempt: this.setup.attempt, subtask: this.id });
+  }
+
+  private flushWriters(): void {
+    for (const w of this.writers) w.flush();
+    this.lastFlushAt = this.setup.clock.now();
+  }
+
+  private flushIfDue(): void {
+    if (this.setup.clock.now() - this.lastFlushAt >= this.setup.flushIntervalMs) this.flushWriters();
+  }
+
+  /** Reads this subtask's share of the restored checkpoint, per operator uid. */
+  private async readRestoreState(): Promise<Map<string, OperatorRestoreState>> {
+    const result = new Map<string, OperatorRestoreState>();
+    const restore = this.setup.restore;
+    if (restore === undefined) return result;
+    const { storage } = this.setup;
+    const read = async (handle: StateHandle, kind: 'keyed-state' | 'operator-state') => {
+      const bytes = await storage.getChunk(handle.key);
+      if (bytes === undefined) {
+        throw new CorruptDataError(`checkpoint ${restore.checkpointId}: state chunk '${handle.key}' is missing`, { checkpointId: restore.checkpointId, key: handle.key });
+      }
+      return decodeChunk(bytes, kind).payload;
+    };
+    for (const op of this.setup.vertex.operators) {
+      const assigned = restore.operators[op.uid];
+      if (assigned === undefined) continue;
+      const keyedState = (await Promise.all(assigned.keyed.map((h) => read(h, 'keyed-state')))) as KeyedStatePayload[];
+      const lists = (await Promise.all(assigned.operator.map((h) => read(h, 'operator-state')))) as unknown[][];
+      const p = this.setup.vertex.parallelism;
+      const operatorState = lists.flat().filter((_, j) => j % p === this.id.subtaskIndex);
+      result.set(op.uid, { keyedState, operatorState });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,32 @@
+import { InvalidArgumentError } from '../errors/index.js';
+
+/** Bytes in, bytes out: framing and checksums are the caller's (chunk-format.ts). */
+export interface CheckpointStorage {
+  /** A short name for messages: 'memory', 'indexeddb', 'fs', ... */
+  readonly kind: string;
+  /** Must resolve only once the chunk is stored; may be less durable than putMetadata until a metadata write refers to it. */
+  putChunk(key: string, bytes: Uint8Array): Promise<void>;
+  getChunk(key: string): Promise<Uint8Array | undefined>;
+  deleteChunks(keys: readonly string[]): Promise<void>;
+  /** Keys that start with prefix, sorted ascending. */
+  listChunks(prefix: string): Promise<string[]>;
+  /** The commit point: atomic (all or nothing) and durable once it resolves; writes several records at once. */
+  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>): Promise<void>;
+  getMetadata(key: string): Promise<Uint8Array | undefined>;
+  deleteMetadata(keys: readonly string[]): Promise<void>;
+  listMetadata(prefix: string): Promise<string[]>;
+}
+
+// Contract details every backend keeps (the shared contract suite checks them):
+// - Must copy: bytes passed to put* and returned by get* are not shared with the store.
+// - Must sort listed keys by UTF-16 code units (JavaScript's `<` and default sort, and
+//   IndexedDB's string order); a backend whose native order differs sorts before returning.
+// - Must treat deleting a missing key as a no-op.
+// - Must reject (never throw synchronously), with the backend's quota or I/O error as cause.
+
+/** Checks a storage key: a non-empty string without NUL (a file name or a KV key part must hold it). */
+export function validateStorageKey(key: string, argument: string): void {
+  if (typeof key !== 'string') throw new InvalidArgumentError(argument, `expected a string key, got ${typeof key}`);
+  if (key.length === 0) throw new InvalidArgumentError(argument, 'must not be an empty key');
+  if (key.includes('\0')) throw new InvalidArgumentError(argument, `must not contain NUL: ${JSON.stringify(key)}`);
+}

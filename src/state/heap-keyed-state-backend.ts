@@ -1,0 +1,180 @@
+import { InvalidArgumentError } from '../errors/index.js';
+import type { ListState, MapState, ReducingState, StateKey, StateKind, ValueState } from './keyed-state.js';
+
+/** A key-group range, inclusive at both ends (the graph layer computes them). */
+export interface KeyGroupSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** What a keyed snapshot holds: for each non-empty key group, each state's entries. */
+export interface KeyedStatePayload {
+  readonly keyGroupRange: KeyGroupSpan;
+  readonly kinds: Record<string, StateKind>;
+  /** [keyGroup, { stateName: Map<key, value> }] for every key group that has state. */
+  readonly groups: [number, Record<string, Map<StateKey, unknown>>][];
+  /** Processing-time timers: [keyGroup, [timestamp, key][]]. */
+  readonly timers?: [number, [number, StateKey][]][];
+}
+
+/**
+ * Keyed state on the heap, one Map per state and key group, so a snapshot is cut along key
+ * groups and restores at any parallelism. The task sets the current key before it calls a
+ * keyed operator; every state handle reads and writes that key.
+ */
+export class HeapKeyedStateBackend {
+  private readonly tables = new Map<string, { kind: StateKind; groups: Map<StateKey, unknown>[] }>();
+  private readonly handles = new Map<string, unknown>();
+  private currentKey: StateKey | undefined;
+  private currentGroup = 0;
+
+  constructor(readonly keyGroupRange: KeyGroupSpan) {}
+
+  setCurrentKey(key: StateKey, keyGroup: number): void {
+    this.currentKey = key;
+    this.currentGroup = keyGroup - this.keyGroupRange.start;
+  }
+
+  getCurrentKey(): StateKey {
+    if (this.currentKey === undefined) throw new InvalidArgumentError('keyed state', 'is only available while a keyed record or timer is processed');
+    return this.currentKey;
+  }
+
+  /** The map of one state for the current key's group (created on first use). */
+  private mapOf(table: { groups: Map<StateKey, unknown>[] }): Map<StateKey, unknown> {
+    return (table.groups[this.currentGroup] ??= new Map());
+  }
+
+  private table(name: string, kind: StateKind) {
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      table = { kind, groups: [] };
+      this.tables.set(name, table);
+    } else if (table.kind !== kind) {
+      throw new InvalidArgumentError(`state '${name}'`, `is ${table.kind} state; it cannot also be used as ${kind} state`);
+    }
+    return table;
+  }
+
+  private handle<H>(name: string, kind: StateKind, create: (table: { groups: Map<StateKey, unknown>[] }) => H): H {
+    const table = this.table(name, kind);
+    let handle = this.handles.get(name) as H | undefined;
+    if (handle === undefined) {
+      handle = create(table);
+      this.handles.set(name, handle);
+    }
+    return handle;
+  }
+
+  valueState<T>(name: string, defaultValue?: T): ValueState<T> {
+    return this.handle(name, 'value', (table) => ({
+      value: () => {
+        const v = this.mapOf(table).get(this.getCurrentKey()) as T | undefined;
+        return v === undefined ? defaultValue : v;
+      },
+      update: (value: T) => void this.mapOf(table).set(this.getCurrentKey(), value),
+      clear: () => void this.mapOf(table).delete(this.getCurrentKey()),
+    }));
+  }
+
+  listState<T>(name: string): ListState<T> {
+    return this.handle(name, 'list', (table) => {
+      const list = (create: boolean): T[] | undefined => {
+        const map = this.mapOf(table);
+        let l = map.get(this.getCurrentKey()) as T[] | undefined;
+        if (l === undefined && create) map.set(this.getCurrentKey(), (l = []));
+        return l;
+      };
+      return {
+        get: () => list(false)?.slice() ?? [],
+        add: (value: T) => void list(true)!.push(value),
+        addAll: (values: Iterable<T>) => void list(true)!.push(...values),
+        update: (values: Iterable<T>) => void this.mapOf(table).set(this.getCurrentKey(), [...values]),
+        clear: () => void this.mapOf(table).delete(this.getCurrentKey()),
+      };
+    });
+  }
+
+  mapState<UK, UV>(name: string): MapState<UK, UV> {
+    return this.handle(name, 'map', (table) => {
+      const inner = (create: boolean): Map<UK, UV> | undefined => {
+        const map = this.mapOf(table);
+        let m = map.get(this.getCurrentKey()) as Map<UK, UV> | undefined;
+        if (m === undefined && create) map.set(this.getCurrentKey(), (m = new Map()));
+        return m;
+      };
+      const empty = new Map<UK, UV>();
+      return {
+        get: (k: UK) => inner(false)?.get(k),
+        put: (k: UK, v: UV) => void inner(true)!.set(k, v),
+        putAll: (entries: Iterable<readonly [UK, UV]>) => {
+          const m = inner(true)!;
+          for (const [k, v] of entries) m.set(k, v);
+        },
+        contains: (k: UK) => inner(false)?.has(k) ?? false,
+        remove: (k: UK) => {
+          const m = inner(false);
+          m?.delete(k);
+          if (m?.size === 0) this.mapOf(table).delete(this.getCurrentKey());
+        },
+        entries: () => (inner(false) ?? empty).entries(),
+        keys: () => (inner(false) ?? empty).keys(),
+        values: () => (inner(false) ?? empty).values(),
+        isEmpty: () => (inner(false)?.size ?? 0) === 0,
+        clear: () => void this.mapOf(table).delete(this.getCurrentKey()),
+      };
+    });
+  }
+
+  reducingState<T>(name: string, reduce: (a: T, b: T) => T): ReducingState<T> {
+    return this.handle(name, 'reducing', (table) => ({
+      get: () => this.mapOf(table).get(this.getCurrentKey()) as T | undefined,
+      add: (value: T) => {
+        const map = this.mapOf(table);
+        const key = this.getCurrentKey();
+        const current = map.get(key) as T | undefined;
+        map.set(key, current === undefined ? value : reduce(current, value));
+      },
+      clear: () => void this.mapOf(table).delete(this.getCurrentKey()),
+    }));
+  }
+
+  /** Whether any state is held (an operator without keyed state writes no keyed chunk). */
+  get isEmpty(): boolean {
+    for (const t of this.tables.values()) if (t.groups.some((g) => g !== undefined && g.size > 0)) return false;
+    return true;
+  }
+
+  /**
+   * Must be called synchronously at the barrier and its result encoded before any further
+   * record is processed: the maps are shared, not copied.
+   */
+  snapshot(): KeyedStatePayload {
+    const kinds: Record<string, StateKind> = {};
+    const groups = new Map<number, Record<string, Map<StateKey, unknown>>>();
+    for (const [name, table] of this.tables) {
+      kinds[name] = table.kind;
+      table.groups.forEach((map, i) => {
+        if (map === undefined || map.size === 0) return;
+        const kg = this.keyGroupRange.start + i;
+        let entry = groups.get(kg);
+        if (entry === undefined) groups.set(kg, (entry = {}));
+        entry[name] = map;
+      });
+    }
+    return { keyGroupRange: this.keyGroupRange, kinds, groups: [...groups].sort((a, b) => a[0] - b[0]) };
+  }
+
+  /** Takes the key groups of this backend's range from snapshots of any parallelism. */
+  restore(payloads: readonly KeyedStatePayload[]): void {
+    const { start, end } = this.keyGroupRange;
+    for (const payload of payloads) {
+      for (const [kg, states] of payload.groups) {
+        if (kg < start || kg > end) continue;
+        for (const [name, map] of Object.entries(states)) {
+          this.table(name, payload.kinds[name] ?? 'value').groups[kg - start] = map;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+export type { CheckpointStorage } from './checkpoint-storage.js';
+export { validateStorageKey } from './checkpoint-storage.js';
+export { MemoryCheckpointStorage, memoryStorageForRealm } from './backends/memory-storage.js';
+export type { MemoryCheckpointStorageOptions } from './backends/memory-storage.js';
+export { encodeChunk, decodeChunk, chunkChecksum, SNAPSHOT_FORMAT_VERSION } from './chunk-format.js';
+export type { ChunkKind } from './chunk-format.js';
+export { encodeValue, decodeValue } from './value-codec.js';
+export { crc32 } from './checksum.js';
+export { storageLayout } from './storage-layout.js';
+export { HeapKeyedStateBackend } from './heap-keyed-state-backend.js';
+export type { KeyedStatePayload, KeyGroupSpan } from './heap-keyed-state-backend.js';
+export type { ValueState, ListState, MapState, ReducingState, StateKey, StateKind } from './keyed-state.js';

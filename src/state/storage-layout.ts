@@ -1,0 +1,28 @@
+/**
+ * Where everything of a job lives in a CheckpointStorage. One layout for every backend, so
+ * data written by one runtime is found by another. Names are URI-encoded so that a job or
+ * table name can never forge a path; numbers are zero-padded so that keys sort numerically.
+ */
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+const part = (name: string) => encodeURIComponent(name);
+
+export const storageLayout = {
+  jobPrefix: (job: string) => `jobs/${part(job)}/`,
+
+  checkpointPrefix: (job: string) => `jobs/${part(job)}/checkpoints/`,
+  checkpointMetadataKey: (job: string, checkpointId: number) => `jobs/${part(job)}/checkpoints/${pad(checkpointId, 12)}`,
+  checkpointIdFromKey(key: string): number | undefined {
+    const id = Number(key.slice(key.lastIndexOf('/') + 1));
+    return Number.isSafeInteger(id) ? id : undefined;
+  },
+
+  chunkPrefix: (job: string) => `jobs/${part(job)}/chunks/`,
+  /** A chunk of one subtask's snapshot; the attempt keeps the chunks of a restarted run apart. */
+  stateChunkKey: (job: string, checkpointId: number, attempt: number, operatorUid: string, subtaskIndex: number, kind: string) =>
+    `jobs/${part(job)}/chunks/${pad(checkpointId, 12)}/${attempt}/${part(operatorUid)}/${pad(subtaskIndex, 5)}/${kind}`,
+
+  tablePrefix: (job: string, table: string) => `jobs/${part(job)}/tables/${part(table)}/`,
+  /** One committed transaction of one sink subtask: written again, it is the same record. */
+  tableCommitKey: (job: string, table: string, transactionId: number, subtaskIndex: number) =>
+    `jobs/${part(job)}/tables/${part(table)}/${pad(transactionId, 12)}-${pad(subtaskIndex, 5)}`,
+};
