@@ -330,8 +330,8 @@ function read(level: number): unknown {
     case T_STR16: return readRawUtf16(readCount(2));
     case T_ARRAY: return readArray(readCount(1), level);
     case T_OBJECT: return readObject(readCount(2), level);
-    case T_MAP: { const n = readCount(2), map = new Map(); for (let i = 0; i < n; i++) map.set(read(level + 1), read(level + 1)); return map; }
-    case T_SET: { const n = readCount(1), set = new Set(); for (let i = 0; i < n; i++) set.add(read(level + 1)); return set; }
+    case T_MAP: return readMap(readCount(2), level);
+    case T_SET: return readSet(readCount(1), level);
     case T_DATE: need(8); v = new Date(inputView.getFloat64(at, true)); at += 8; return v;
     case T_BYTES: { const n = readCount(1); at += n; return copyOf(at - n, at); }
     case T_ARRAY_BUFFER: { const n = readCount(1); at += n; return copyOf(at - n, at).buffer; }
@@ -402,6 +402,18 @@ function readArray(n: number, level: number): unknown[] {
   const array: unknown[] = [];
   for (let i = 0; i < n; i++) array.push(read(level + 1));
   return array;
+}
+
+function readMap(n: number, level: number): Map<unknown, unknown> {
+  const map = new Map<unknown, unknown>();
+  for (let i = 0; i < n; i++) map.set(read(level + 1), read(level + 1));
+  return map;
+}
+
+function readSet(n: number, level: number): Set<unknown> {
+  const set = new Set<unknown>();
+  for (let i = 0; i < n; i++) set.add(read(level + 1));
+  return set;
 }
 
 function readObject(n: number, level: number): Record<string, unknown> {

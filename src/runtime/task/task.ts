@@ -1,10 +1,9 @@
 import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
 import { CorruptDataError, WeirError } from '../../errors/index.js';
 import { keyGroupRangeOfSubtask, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
-import { decodeChunk, encodeChunk } from '../../state/chunk-format.js';
+import { chunkChecksum, decodeChunk, encodeChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import type { KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
-import { crc32 } from '../../state/checksum.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import { serializeError, type RestoreAssignment, type StateHandle, type TaskCommand, type TaskReport } from '../control-messages.js';
@@ -322,7 +321,7 @@ export class Task implements Schedulable {
       const add = (kind: 'operator' | 'keyed', bytes: Uint8Array) => {
         const key = storageLayout.stateChunkKey(jobName, checkpointId, attempt, op.uid, this.id.subtaskIndex, kind);
         const handle: StateHandle = {
-          key, kind, operatorUid: op.uid, subtaskIndex: this.id.subtaskIndex, bytes: bytes.byteLength, checksum: crc32(bytes),
+          key, kind, operatorUid: op.uid, subtaskIndex: this.id.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes),
           ...(kind === 'keyed' ? { keyGroupRange: range } : {}),
         };
         chunks.push({ handle, bytes });
