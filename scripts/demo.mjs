@@ -1,2 +1,23 @@
-// Placeholder: the demo is not written yet.
-console.log('demo: not yet');
+// `npm start`: builds Weir, bundles the example (a job module and the script that runs it) and runs it.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 'ignore', 'inherit'] });
+// The job module is its own entry point: it is loaded by URL, as a worker would load it.
+await build({
+  entryPoints: [
+    { in: 'examples/run-wordcount.ts', out: 'run-wordcount' },
+    { in: 'examples/wordcount.job.ts', out: 'wordcount.job' },
+  ],
+  outdir: '.demo-build',
+  bundle: true,
+  packages: 'external',
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
+execFileSync(process.execPath, ['.demo-build/run-wordcount.js'], { stdio: 'inherit' });

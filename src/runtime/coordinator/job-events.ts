@@ -13,7 +13,7 @@ export interface RestartEvent {
 
 export interface MetricsEvent {
   readonly timestamp: number;
-  /** Records taken in by every subtask per second since the last event. */
+  /** Records read from the sources per second since the last event. */
   readonly recordsPerSecond: number;
   readonly subtasks: readonly SubtaskMetrics[];
 }

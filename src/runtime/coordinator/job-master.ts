@@ -151,6 +151,7 @@ export class JobMaster {
   private async deploy(from: CheckpointMetadata | undefined): Promise<void> {
     const attempt = ++this.attempt;
     this.finished = new Set();
+    this.lastMetrics = { at: this.lastMetrics.at, records: 0 }; // new tasks count from zero
     await this.config.executor.deploy({
       plan: this.config.plan,
       attempt,
@@ -248,7 +249,7 @@ export class JobMaster {
     const tick = () => {
       if (isTerminal(this.status)) return;
       const subtasks = executor.metrics();
-      const records = subtasks.reduce((n, s) => n + s.recordsIn, 0);
+      const records = subtasks.reduce((n, s) => n + s.recordsOut, 0);
       const now = clock.now();
       const seconds = Math.max(1e-3, (now - this.lastMetrics.at) / 1000);
       this.events.emit('metrics', { timestamp: now, recordsPerSecond: Math.max(0, records - this.lastMetrics.records) / seconds, subtasks });

@@ -6,9 +6,14 @@ import { userFunctionFailed } from './user-function-error.js';
 export class SourceOperator implements StreamOperator {
   private reader: SourceReader<unknown> | undefined;
   private readonly emit: (value: unknown) => void;
+  /** Records read from the source by this subtask (this attempt). */
+  emitted = 0;
 
   constructor(readonly uid: string, output: Output, private readonly ctx: OperatorContext, private readonly source: Source<unknown>) {
-    this.emit = (value) => output.collect(value);
+    this.emit = (value) => {
+      this.emitted++;
+      output.collect(value);
+    };
   }
 
   initialize(restored: OperatorRestoreState | undefined): void {

@@ -38,7 +38,9 @@ export interface TaskSetup {
 }
 
 export interface TaskMetrics {
+  /** Records taken from the input channels. */
   recordsIn: number;
+  /** Sources only: records read from the source. */
   recordsOut: number;
   /** Times the task found its outputs without credit (backpressured). */
   backpressured: number;
@@ -220,6 +222,7 @@ export class Task implements Schedulable {
 
   private pollSource(source: SourceOperator): boolean {
     const status = source.poll(this.setup.batchSize);
+    this.metrics.recordsOut = source.emitted;
     switch (status.kind) {
       case 'more':
         this.flushIfDue();
