@@ -8,7 +8,7 @@ export interface SourceOptions {
   uid?: string;
   name?: string;
   parallelism?: number;
-  /** Event time arrives with the windows issue; accepted here so job modules can name it. */
+  /** Event time: not available in this build yet (refused with a clear error). */
   watermarks?: unknown;
 }
 
@@ -43,6 +43,9 @@ export class StreamEnvironment {
       throw new InvalidArgumentError('fromSource(source)', `expected a source such as sources.sequence(…) or sources.fromElements(…), got ${describeValue(source)}`);
     }
     const o = requireOptions<SourceOptions>('fromSource(source, options)', options, ['uid', 'name', 'parallelism', 'watermarks']);
+    if (o.watermarks !== undefined) {
+      throw new InvalidArgumentError('fromSource(source, options).watermarks', 'event time (watermarks, windows) is not available in this build yet');
+    }
     const node = this.graph.addNode({ kind: 'source', source: source as Source<unknown> }, [], source.name);
     const stream = new DataStream<T>(this.graph, [{ from: node.id, partitioner: { kind: 'forward' } }], node);
     applyOperatorSettings(stream, o, 'fromSource(source, options)');
