@@ -1,6 +1,7 @@
 import { createMemoryChannel, type ChannelReceiver, type ChannelSender } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
-import { subtaskKey, upstreamSubtasksOf, type SubtaskId } from '../../graph/execution-plan.js';
+import { subtaskKey, type SubtaskId } from '../../graph/execution-plan.js';
+import { layoutChannels } from './channel-layout.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import type { Clock } from '../clock.js';
 import { serializeError, type TaskCommand } from '../control-messages.js';
@@ -39,20 +40,10 @@ export class InProcessExecutor implements TaskExecutor {
         outputs.set(key(v.id, i), v.outputs.map(() => []));
       }
     }
-    for (const v of plan.vertices) {
-      v.inputs.forEach((input, inputIndex) => {
-        const from = plan.vertices[input.fromVertex]!;
-        const edgeIndex = from.outputs.findIndex((o) => o.toVertex === v.id && o.targetInput === inputIndex);
-        for (let d = 0; d < v.parallelism; d++) {
-          for (const u of upstreamSubtasksOf(plan, input, d)) {
-            const { sender, receiver } = createMemoryChannel({ credits: this.options.channelCredits });
-            inputs.get(key(v.id, d))!.push(receiver);
-            const senders = outputs.get(key(from.id, u))![edgeIndex]!;
-            if (input.partitioner.kind === 'forward') senders[0] = sender;
-            else senders[d] = sender;
-          }
-        }
-      });
+    for (const spec of layoutChannels(plan)) {
+      const { sender, receiver } = createMemoryChannel({ credits: this.options.channelCredits });
+      inputs.get(subtaskKey(spec.to))![spec.gatePosition] = receiver;
+      outputs.get(subtaskKey(spec.from))![spec.outputEdge]![spec.senderSlot] = sender;
     }
     const tasks = new Map<string, Task>();
     for (const v of plan.vertices) {

@@ -115,7 +115,8 @@ describe('exactly-once under faults (in-process)', () => {
       stop();
       assert.equal(result.status, 'finished');
       assert.ok(thrownOnce.get(name)!.size === poison.size, `every poisoned record was met and thrown on (${thrownOnce.get(name)!.size}/${poison.size})`);
-      assert.ok(result.restarts >= poison.size, `at least one restart per poisoned record (got ${result.restarts})`);
+      // Two poisoned records met by different subtasks in the same attempt share one restart.
+      assert.ok(result.restarts >= 1, `the failures led to restarts (got ${result.restarts})`);
       assert.ok(handle.checkpoints().some((c) => c.status === 'completed' && !c.final), 'periodic checkpoints completed between failures');
       await checkExactlyOnce(name);
     });

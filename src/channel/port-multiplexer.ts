@@ -1,0 +1,155 @@
+import type { ChannelMessage, RecordBatch } from './channel-message.js';
+import type { ChannelReceiver, ChannelSender } from './channel.js';
+
+/** What Weir needs of a MessagePort; a browser, Deno or Node MessagePort all fit. */
+export interface PortLike {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  close(): void;
+}
+
+/** Optional binary packing of record batches (batch-codec.ts); undefined means structured clone. */
+export interface BatchPacking {
+  encode(batch: RecordBatch): { buffer: ArrayBuffer } | undefined;
+  decode(buffer: ArrayBuffer): RecordBatch;
+}
+
+/** The wire protocol between two workers: every message names its logical channel. */
+type PortMessage =
+  | { kind: 'message'; channel: number; message: ChannelMessage }
+  | { kind: 'packed'; channel: number; buffer: ArrayBuffer }
+  | { kind: 'credit'; channel: number; credits: number };
+
+interface ReceiverState {
+  queue: ChannelMessage[];
+  head: number;
+  listener: (() => void) | undefined;
+  /** Credits consumed and not yet returned to the sender. */
+  toReturn: number;
+}
+
+interface SenderState {
+  credits: number;
+  waiting: (() => void)[];
+}
+
+/**
+ * Many logical channels over one MessagePort between two workers, each with the same credit
+ * protocol as an in-memory channel: the sender starts with the agreed credits, each record
+ * batch takes one, and the receiver returns credits as it consumes batches (coalesced into
+ * one message per turn). Messages for a channel whose receiver is not open yet are kept.
+ */
+export class PortMultiplexer {
+  private readonly receivers = new Map<number, ReceiverState>();
+  private readonly senders = new Map<number, SenderState>();
+  private creditFlushScheduled = false;
+
+  constructor(
+    private readonly port: PortLike,
+    private readonly credits: number,
+    private readonly packing: BatchPacking | undefined,
+  ) {
+    port.onmessage = (event) => this.onMessage(event.data as PortMessage);
+  }
+
+  private receiverState(channel: number): ReceiverState {
+    let state = this.receivers.get(channel);
+    if (state === undefined) this.receivers.set(channel, (state = { queue: [], head: 0, listener: undefined, toReturn: 0 }));
+    return state;
+  }
+
+  private senderState(channel: number): SenderState {
+    let state = this.senders.get(channel);
+    if (state === undefined) this.senders.set(channel, (state = { credits: this.credits, waiting: [] }));
+    return state;
+  }
+
+  private onMessage(data: PortMessage): void {
+    switch (data.kind) {
+      case 'credit': {
+        const s = this.senderState(data.channel);
+        s.credits += data.credits;
+        if (s.credits > 0 && s.waiting.length > 0) {
+          const waiting = s.waiting;
+          s.waiting = [];
+          for (const w of waiting) w();
+        }
+        return;
+      }
+      case 'message':
+      case 'packed': {
+        const r = this.receiverState(data.channel);
+        r.queue.push(data.kind === 'packed' ? this.packing!.decode(data.buffer) : data.message);
+        r.listener?.();
+        return;
+      }
+    }
+  }
+
+  sender(channel: number): ChannelSender {
+    const state = this.senderState(channel);
+    return {
+      send: (message) => {
+        if (message.kind === 'records') {
+          state.credits--;
+          const packed = this.packing?.encode(message);
+          if (packed !== undefined) {
+            this.port.postMessage({ kind: 'packed', channel, buffer: packed.buffer } satisfies PortMessage, [packed.buffer]);
+            return;
+          }
+        }
+        this.port.postMessage({ kind: 'message', channel, message } satisfies PortMessage);
+      },
+      hasCredit: () => state.credits > 0,
+      onCredit: (listener) => {
+        if (state.credits > 0) listener();
+        else state.waiting.push(listener);
+      },
+    };
+  }
+
+  receiver(channel: number): ChannelReceiver {
+    const state = this.receiverState(channel);
+    return {
+      poll: () => {
+        if (state.head === state.queue.length) return undefined;
+        const message = state.queue[state.head]!;
+        state.queue[state.head++] = undefined as unknown as ChannelMessage;
+        if (state.head > 1024 && state.head * 2 > state.queue.length) {
+          state.queue.splice(0, state.head);
+          state.head = 0;
+        }
+        return message;
+      },
+      get hasMessage() {
+        return state.head < state.queue.length;
+      },
+      release: () => {
+        state.toReturn++;
+        this.scheduleCreditFlush();
+      },
+      setListener: (listener) => {
+        state.listener = listener;
+        if (state.head < state.queue.length) listener();
+      },
+    };
+  }
+
+  private scheduleCreditFlush(): void {
+    if (this.creditFlushScheduled) return;
+    this.creditFlushScheduled = true;
+    queueMicrotask(() => {
+      this.creditFlushScheduled = false;
+      for (const [channel, r] of this.receivers) {
+        if (r.toReturn === 0) continue;
+        this.port.postMessage({ kind: 'credit', channel, credits: r.toReturn } satisfies PortMessage);
+        r.toReturn = 0;
+      }
+    });
+  }
+
+  close(): void {
+    this.port.onmessage = null;
+    this.port.close();
+  }
+}
