@@ -10,10 +10,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 rmSync('dist', { recursive: true, force: true });
 
-const WORKER = 'weir-worker';
+// Workers are loaded by URL, so each is one self-contained file; the rest are the export conditions.
+const WORKERS = { 'weir-worker': 'neutral', 'weir-worker-node': 'node' };
 const entries = readdirSync('src/entries')
-  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && basename(f, '.ts') !== WORKER)
-  .map((f) => ({ in: `src/entries/${f}`, out: `entries/${basename(f, '.ts')}` }));
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !(basename(f, '.ts') in WORKERS))
+  .map((f) => ({ in: `src/entries/${f}`, out: basename(f, '.ts') }));
 
 const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, metafile: true, logLevel: 'warning' };
 
@@ -32,13 +33,13 @@ const lib = await build({
 // The worker is loaded by URL (new Worker(new URL('./weir-worker.js', import.meta.url))), where no
 // bundler or import map resolves bare specifiers, so every dependency is inlined.
 // comlink has no "exports" field, only "module"/"main", which platform 'neutral' does not read by default.
-const worker = await build({
+const workers = await Promise.all(Object.entries(WORKERS).map(([name, platform]) => build({
   ...common,
-  entryPoints: [{ in: `src/entries/${WORKER}.ts`, out: WORKER }],
+  entryPoints: [{ in: `src/entries/${name}.ts`, out: name }],
   outdir: 'dist',
-  platform: 'neutral',
+  platform,
   mainFields: ['module', 'main'],
-});
+})));
 
 // Declarations only; rootDir is src, so src/index.ts becomes dist/index.d.ts (the "types" condition).
 try {
@@ -52,7 +53,7 @@ if (!existsSync('dist/index.d.ts')) {
   process.exit(1);
 }
 
-const outputs = [lib, worker].flatMap((r) => Object.keys(r.metafile.outputs)).filter((f) => f.endsWith('.js'));
+const outputs = [lib, ...workers].flatMap((r) => Object.keys(r.metafile.outputs)).filter((f) => f.endsWith('.js'));
 for (const file of outputs.sort()) {
   const bytes = readFileSync(file);
   console.log(`${relative(root, file).padEnd(40)} ${String(bytes.length).padStart(8)} B  ${String(gzipSync(bytes).length).padStart(7)} B gzip`);

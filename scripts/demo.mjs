@@ -15,6 +15,7 @@ await build({
   outdir: '.demo-build',
   bundle: true,
   packages: 'external',
+  external: ['weir', 'weir/*'], // not tsconfig's path to src/: the real package, through its exports map
   format: 'esm',
   platform: 'node',
   target: 'node20',

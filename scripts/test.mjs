@@ -59,6 +59,8 @@ const compiled = await Promise.all(sources.map((source) =>
     outbase: '.',
     bundle: true,
     packages: 'external',
+    // tsconfig.json maps 'weir' to src/ for type-checking; the built tests must import the real package (dist/).
+    external: ['weir', 'weir/*'],
     format: 'esm',
     platform: 'node',
     target: 'node20',

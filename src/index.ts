@@ -4,8 +4,17 @@ import { sequence } from './connectors/sources/sequence-source.js';
 import { print } from './connectors/sinks/print-sink.js';
 import { table } from './connectors/sinks/table-sink.js';
 
-export { job, run, readTable, StreamEnvironment, DataStream, DataStreamSink, KeyedStream } from './api/index.js';
+import { createReadTable, createRun } from './api/index.js';
+import { defaultPlatform } from './platform/default-platform.js';
+
+export { job, StreamEnvironment, DataStream, DataStreamSink, KeyedStream } from './api/index.js';
 export type { JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, SourceOptions, CheckpointingMode } from './api/index.js';
+
+// The runtime-neutral run(): in-process, memory storage. Each entry in src/entries exports its
+// own run and readTable bound to its runtime (a local export shadows this one in `export *`).
+const platform = defaultPlatform();
+export const run = createRun(platform);
+export const readTable = createReadTable(platform);
 
 export const sources = { sequence, fromElements } as const;
 export const sinks = { table, print } as const;

@@ -1,6 +1,11 @@
 import {
-  describeValue, InvalidArgumentError, requireInteger, requireNumber, requireOneOf, requireOptions, requirePositiveInteger,
+  describeValue, InvalidArgumentError, requireFunction, requireInteger, requireNumber, requireOneOf, requireOptions, requirePositiveInteger, requireString,
 } from '../errors/index.js';
+
+function requireBoolean(argument: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(argument, `expected true or false, got ${describeValue(value)}`);
+  return value;
+}
 import { MAX_MAX_PARALLELISM } from '../graph/key-groups.js';
 import type { CheckpointingConfig } from '../graph/job-graph.js';
 import type { StorageOption } from '../platform/resolve-storage.js';
@@ -28,6 +33,8 @@ export interface NetworkOptions {
   flushIntervalMs?: number;
   /** Batches a receiver accepts ahead of processing. Default 4. */
   credits?: number;
+  /** Between workers, pack batches of flat records into transferred binary buffers. Default true. */
+  binary?: boolean;
 }
 
 export interface RunOptions {
@@ -44,9 +51,13 @@ export interface RunOptions {
   metricsIntervalMs?: number;
   /** Processing time for the runtime (tests inject a manual clock). */
   clock?: Clock;
+  /** Starts a worker the app's own way (instead of the bundled `weir-worker.js`). */
+  createWorker?: () => unknown;
+  /** The module URL of a job definition passed directly, so that it can run in workers. */
+  jobModule?: URL | string;
 }
 
-const RUN_OPTION_KEYS = ['parallelism', 'checkpointing', 'storage', 'restart', 'resume', 'executor', 'allowNonRestoredState', 'network', 'metricsIntervalMs', 'clock', 'createWorker'];
+const RUN_OPTION_KEYS = ['parallelism', 'checkpointing', 'storage', 'restart', 'resume', 'executor', 'allowNonRestoredState', 'network', 'metricsIntervalMs', 'clock', 'createWorker', 'jobModule'];
 
 export interface ResolvedRunOptions {
   readonly parallelism: number | undefined;
@@ -59,18 +70,18 @@ export interface ResolvedRunOptions {
   readonly metricsIntervalMs: number;
   readonly clock: Clock | undefined;
   readonly storage: StorageOption | undefined;
+  readonly createWorker: (() => unknown) | undefined;
+  readonly jobModule: URL | string | undefined;
 }
 
 export function validateRunOptions(options: unknown): ResolvedRunOptions {
   const o = requireOptions<RunOptions>('run(job, options)', options, RUN_OPTION_KEYS);
   const arg = (k: string) => `run(job, options).${k}`;
-  const network = requireOptions<NetworkOptions>(arg('network'), o.network, ['batchSize', 'flushIntervalMs', 'credits']);
+  const network = requireOptions<NetworkOptions>(arg('network'), o.network, ['batchSize', 'flushIntervalMs', 'credits', 'binary']);
   if (o.clock !== undefined && (typeof o.clock !== 'object' || o.clock === null || typeof (o.clock as Clock).now !== 'function')) {
     throw new InvalidArgumentError(arg('clock'), `expected a clock with now(), setTimeout() and clearTimeout(), got ${describeValue(o.clock)}`);
   }
-  if (o.allowNonRestoredState !== undefined && typeof o.allowNonRestoredState !== 'boolean') {
-    throw new InvalidArgumentError(arg('allowNonRestoredState'), `expected true or false, got ${describeValue(o.allowNonRestoredState)}`);
-  }
+  if (o.allowNonRestoredState !== undefined) requireBoolean(arg('allowNonRestoredState'), o.allowNonRestoredState);
   return {
     parallelism: o.parallelism === undefined ? undefined : requirePositiveInteger(arg('parallelism'), o.parallelism, MAX_MAX_PARALLELISM),
     checkpointing: validateCheckpointing(o.checkpointing),
@@ -82,7 +93,10 @@ export function validateRunOptions(options: unknown): ResolvedRunOptions {
       batchSize: network.batchSize === undefined ? 1024 : requirePositiveInteger(arg('network.batchSize'), network.batchSize, 1 << 20),
       flushIntervalMs: network.flushIntervalMs === undefined ? 10 : requireNumber(arg('network.flushIntervalMs'), network.flushIntervalMs, { min: 0 }),
       credits: network.credits === undefined ? 4 : requirePositiveInteger(arg('network.credits'), network.credits, 1024),
+      binary: network.binary === undefined ? true : requireBoolean(arg('network.binary'), network.binary),
     },
+    createWorker: o.createWorker === undefined ? undefined : requireFunction<() => unknown>(arg('createWorker'), o.createWorker),
+    jobModule: o.jobModule === undefined ? undefined : o.jobModule instanceof URL ? o.jobModule : requireString(arg('jobModule'), o.jobModule),
     metricsIntervalMs: o.metricsIntervalMs === undefined ? 1000 : requireNumber(arg('metricsIntervalMs'), o.metricsIntervalMs, { min: 1 }),
     clock: o.clock,
     storage: o.storage,

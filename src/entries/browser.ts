@@ -1,1 +1,10 @@
+// The `browser` export condition. The Worker literal stays in this file so bundlers (Vite) find
+// and emit the worker beside it: new Worker(new URL('./weir-worker.js', import.meta.url), …).
+import { createReadTable, createRun } from '../api/index.js';
+import { browserPlatform } from '../platform/index.js';
+
 export * from '../index.js';
+
+const platform = browserPlatform(() => new Worker(new URL('./weir-worker.js', import.meta.url), { type: 'module' }));
+export const run = createRun(platform);
+export const readTable = createReadTable(platform);

@@ -1,1 +1,2 @@
+// The `default` export condition: any other runtime; jobs run in-process.
 export * from '../index.js';

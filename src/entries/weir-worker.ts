@@ -1,2 +1,9 @@
-// Placeholder for the `weir/worker` export: the worker runtime arrives with the worker issue.
-export {};
+// The worker entry for Web Workers (browsers, Deno): self-contained, started by URL.
+import * as Comlink from 'comlink';
+import { loadPlan } from '../api/index.js';
+import { createMacrotaskScheduler } from '../platform/index.js';
+import { createWorkerRuntime } from '../runtime/worker/worker-runtime.js';
+
+const runtime = createWorkerRuntime({ loadPlan, scheduleMacrotask: createMacrotaskScheduler(), packing: undefined });
+self.addEventListener('unhandledrejection', (event) => runtime.failAll((event as PromiseRejectionEvent).reason));
+Comlink.expose(runtime);

@@ -1,0 +1,32 @@
+import type { SerializedError } from '../runtime/control-messages.js';
+import type { SpawnedWorker, WorkerPlatform } from './worker-platform.js';
+
+/** Web Workers (browsers, Deno): `start` is the literal `new Worker(new URL(…))` of the entry, or the user's `createWorker`. */
+export function browserWorkerPlatform(start: () => Worker): WorkerPlatform {
+  return {
+    spawn(): SpawnedWorker {
+      const worker = start();
+      let failed = false;
+      const listeners: ((error: SerializedError) => void)[] = [];
+      const fail = (error: SerializedError) => {
+        if (failed) return;
+        failed = true;
+        for (const l of listeners) l(error);
+      };
+      worker.addEventListener('error', (event: ErrorEvent) => {
+        event.preventDefault?.();
+        fail({ name: 'WorkerError', code: 'WORKER_LOST', message: `a worker failed: ${event.message || 'an uncaught error (or the worker script could not be loaded)'}` });
+      });
+      worker.addEventListener('messageerror', () => fail({ name: 'WorkerError', code: 'WORKER_LOST', message: 'a worker sent a message that could not be read' }));
+      return {
+        endpoint: worker,
+        terminate: () => {
+          failed = true;
+          worker.terminate();
+        },
+        onFailure: (listener) => void listeners.push(listener),
+      };
+    },
+    createChannel: () => new MessageChannel(),
+  };
+}

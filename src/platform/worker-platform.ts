@@ -1,0 +1,16 @@
+import type { Endpoint } from 'comlink';
+import type { SerializedError } from '../runtime/control-messages.js';
+
+/** A worker as the runner sees it: a comlink endpoint, a way to end it, and word of its death. */
+export interface SpawnedWorker {
+  readonly endpoint: Endpoint;
+  terminate(): void;
+  /** Called once if the worker dies by itself (an uncaught error, an exit, an unreadable message). */
+  onFailure(listener: (error: SerializedError) => void): void;
+}
+
+/** How one runtime starts workers and connects them. */
+export interface WorkerPlatform {
+  spawn(): SpawnedWorker;
+  createChannel(): { port1: MessagePort; port2: MessagePort };
+}

@@ -1,0 +1,162 @@
+import * as Comlink from 'comlink';
+import { InvalidArgumentError, WeirError, type WeirErrorCode } from '../../errors/index.js';
+import { subtaskKey, type SubtaskId } from '../../graph/execution-plan.js';
+import type { WorkerPlatform, SpawnedWorker } from '../../platform/worker-platform.js';
+import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { Clock } from '../clock.js';
+import type { SerializedError, TaskCommand, TaskReport } from '../control-messages.js';
+import type { RunnerCallbacks, WorkerApi, WorkerDeployRequest } from '../worker/worker-protocol.js';
+import type { DeployRequest, SubtaskMetrics, TaskExecutor } from './task-executor.js';
+
+export interface WorkerExecutorOptions {
+  readonly platform: WorkerPlatform;
+  readonly jobModuleUrl: string;
+  readonly fingerprint: string;
+  readonly defaultParallelism: number;
+  readonly storage: CheckpointStorage;
+  readonly clock: Clock;
+  readonly network: WorkerDeployRequest['network'];
+  readonly heartbeatIntervalMs: number;
+  readonly heartbeatTimeoutMs: number;
+}
+
+interface RunningWorker {
+  readonly index: number;
+  readonly spawned: SpawnedWorker;
+  readonly api: Comlink.Remote<WorkerApi>;
+  metrics: SubtaskMetrics[];
+  lastAnswerAt: number;
+}
+
+const KNOWN_CODES = new Set<string>(['INVALID_ARGUMENT', 'INVALID_GRAPH', 'USER_FUNCTION_FAILED', 'TASK_FAILED', 'WORKER_LOST', 'INJECTED_FAILURE', 'CORRUPT_DATA', 'STATE_MISMATCH']);
+
+/** Rebuilds an error that crossed a structured clone, keeping its code. */
+export function errorFromWire(error: SerializedError): WeirError {
+  const code = (KNOWN_CODES.has(error.code ?? '') ? error.code : 'TASK_FAILED') as WeirErrorCode;
+  const domain = code === 'INVALID_GRAPH' || code === 'USER_FUNCTION_FAILED' || code === 'INVALID_ARGUMENT' ? 'user' : 'internal';
+  return new WeirError(code, error.message, { domain, retryable: code !== 'INVALID_GRAPH' && code !== 'INVALID_ARGUMENT', details: { stack: error.stack } });
+}
+
+/**
+ * Runs the subtasks in workers, one worker per slot (worker i hosts subtask i of every
+ * vertex), with a MessagePort between every pair of workers for the data plane and comlink
+ * for the control plane. Every attempt gets fresh workers: a restart never reuses a worker
+ * whose state might be half-written.
+ */
+export class WorkerExecutor implements TaskExecutor {
+  private workers: RunningWorker[] = [];
+  private current: DeployRequest | undefined;
+  private heartbeat: unknown;
+
+  constructor(private readonly options: WorkerExecutorOptions) {}
+
+  async deploy(request: DeployRequest): Promise<void> {
+    this.terminateAll();
+    this.current = request;
+    const { platform, clock } = this.options;
+    const count = Math.max(...request.plan.vertices.map((v) => v.parallelism));
+    const peers: Record<number, MessagePort>[] = Array.from({ length: count }, () => ({}));
+    for (let i = 0; i < count; i++) {
+      for (let j = i + 1; j < count; j++) {
+        const { port1, port2 } = platform.createChannel();
+        peers[i]![j] = port1;
+        peers[j]![i] = port2;
+      }
+    }
+    this.workers = Array.from({ length: count }, (_, index) => {
+      const spawned = platform.spawn();
+      spawned.onFailure((error) => this.workerLost(request, index, error));
+      return { index, spawned, api: Comlink.wrap<WorkerApi>(spawned.endpoint), metrics: [], lastAnswerAt: clock.now() };
+    });
+    const callbacks: RunnerCallbacks = Comlink.proxy({
+      report: (report: TaskReport) => request.report(report.kind === 'failed' && report.cause === undefined ? { ...report, cause: errorFromWire(report.error) } : report),
+      workerFailed: (index: number, error: SerializedError) => this.workerLost(request, index, error),
+      storage: this.options.storage,
+    });
+    const restoreOf = (index: number) => [...request.restore].filter(([key]) => Number(key.split('.')[1]) === index);
+    const results = await Promise.all(
+      this.workers.map((w) => {
+        const deploy: WorkerDeployRequest = {
+          jobModuleUrl: this.options.jobModuleUrl, fingerprint: this.options.fingerprint, defaultParallelism: this.options.defaultParallelism,
+          workerIndex: w.index, workerCount: count, attempt: request.attempt, mode: request.mode, restore: restoreOf(w.index),
+          network: this.options.network, peers: peers[w.index]!,
+        };
+        return w.api.deploy(Comlink.transfer(deploy, Object.values(peers[w.index]!)), callbacks).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      }),
+    );
+    const failure = results.find((r) => r !== undefined);
+    if (failure !== undefined) {
+      this.terminateAll();
+      const e = failure as { message?: string; name?: string };
+      // comlink rethrows a worker's error as a plain Error; the worker runtime keeps the code in the message prefix.
+      throw errorFromWire({ name: e.name ?? 'Error', message: e.message ?? String(failure), code: /^([A-Z_]+): /.exec(e.message ?? '')?.[1] });
+    }
+    this.startHeartbeats(request);
+  }
+
+  private workerLost(request: DeployRequest, index: number, error: SerializedError): void {
+    if (this.current !== request) return;
+    const cause = errorFromWire({ ...error, code: error.code ?? 'WORKER_LOST' });
+    request.report({ kind: 'failed', attempt: request.attempt, subtask: { vertexId: 0, subtaskIndex: index }, error: { ...error, code: cause.code }, cause });
+  }
+
+  private startHeartbeats(request: DeployRequest): void {
+    const { clock, heartbeatIntervalMs, heartbeatTimeoutMs } = this.options;
+    const tick = () => {
+      if (this.current !== request) return;
+      const now = clock.now();
+      for (const w of this.workers) {
+        if (now - w.lastAnswerAt > heartbeatTimeoutMs) {
+          this.workerLost(request, w.index, { name: 'WorkerError', code: 'WORKER_LOST', message: `worker ${w.index} missed its heartbeats for ${now - w.lastAnswerAt} ms` });
+          return;
+        }
+        w.api.heartbeat().then((metrics) => {
+          w.metrics = metrics;
+          w.lastAnswerAt = clock.now();
+        }, () => {});
+      }
+      this.heartbeat = clock.setTimeout(tick, heartbeatIntervalMs);
+    };
+    this.heartbeat = clock.setTimeout(tick, heartbeatIntervalMs);
+  }
+
+  send(subtask: SubtaskId, command: TaskCommand): Promise<void> {
+    const worker = this.workers[subtask.subtaskIndex];
+    if (worker === undefined) return Promise.reject(new WeirError('TASK_FAILED', `no worker for subtask ${subtaskKey(subtask)}`, { domain: 'internal', retryable: true }));
+    return worker.api.command(subtask, command);
+  }
+
+  async cancelAll(): Promise<void> {
+    this.terminateAll();
+  }
+
+  kill(worker = 0): void {
+    const request = this.current;
+    if (request === undefined) return;
+    const target = this.workers[worker];
+    if (target === undefined) throw new InvalidArgumentError('injectFailure(options).worker', `the job runs ${this.workers.length} worker(s), numbered from 0; there is no worker ${worker}`);
+    target.spawned.terminate();
+    this.workerLost(request, worker, { name: 'WorkerError', code: 'INJECTED_FAILURE', message: `injectFailure(): worker ${worker} was terminated` });
+  }
+
+  metrics(): SubtaskMetrics[] {
+    return this.workers.flatMap((w) => w.metrics);
+  }
+
+  async dispose(): Promise<void> {
+    this.terminateAll();
+  }
+
+  private terminateAll(): void {
+    this.current = undefined;
+    if (this.heartbeat !== undefined) this.options.clock.clearTimeout(this.heartbeat);
+    for (const w of this.workers) {
+      w.api[Comlink.releaseProxy]();
+      w.spawned.terminate();
+    }
+    this.workers = [];
+  }
+}
