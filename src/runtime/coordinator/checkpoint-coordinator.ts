@@ -94,7 +94,9 @@ export class CheckpointCoordinator {
   /** Starts periodic triggering (after a deploy). */
   start(): void {
     this.running = true;
+    this.consecutiveFailures = 0;
     this.schedulePeriodic(this.deps.config.intervalMs);
+    this.triggerQueued(); // a manual or final checkpoint asked for while stopped
   }
 
   /**
@@ -108,7 +110,7 @@ export class CheckpointCoordinator {
     this.periodic = undefined;
     const pending = this.pending;
     if (pending?.completing !== undefined) await pending.completing.catch(() => {});
-    else if (pending !== undefined) this.abortPending(reason, false, false);
+    else if (pending !== undefined) this.abortPending(reason, 'CHECKPOINT_ABORTED', false);
     for (const q of this.queued.splice(0)) for (const w of q.waiters) w.reject(new WeirError('CHECKPOINT_ABORTED', `checkpoint not taken: ${reason}`, { domain: 'internal', retryable: true }));
   }
 
@@ -156,7 +158,7 @@ export class CheckpointCoordinator {
     const now = clock.now();
     const timeout = clock.setTimeout(() => {
       if (this.pending?.checkpointId === checkpointId && this.pending.completing === undefined) {
-        this.abortPending(`checkpoint ${checkpointId} expired after ${config.timeoutMs} ms`, true, true);
+        this.abortPending(`checkpoint ${checkpointId} expired after ${config.timeoutMs} ms`, 'CHECKPOINT_TIMEOUT', true);
       }
     }, config.timeoutMs);
     this.pending = { ...createPendingCheckpoint(checkpointId, now, gateway.subtasks(), final), waiters, timeout };
@@ -179,7 +181,7 @@ export class CheckpointCoordinator {
 
   onDecline(report: Extract<TaskReport, { kind: 'decline' }>): void {
     if (this.pending?.checkpointId !== report.checkpointId || this.pending.completing !== undefined) return;
-    this.abortPending(`checkpoint ${report.checkpointId} declined: ${report.reason}`, report.storageFailure, true);
+    this.abortPending(`checkpoint ${report.checkpointId} declined: ${report.reason}`, report.storageFailure ? 'CHECKPOINT_STORAGE_FAILED' : 'CHECKPOINT_DECLINED', true);
   }
 
   /** Must treat the metadata write as the commit point: only after it resolved are the tasks told. */
@@ -191,7 +193,7 @@ export class CheckpointCoordinator {
       await storage.putMetadata([encodeMetadata(metadata)]);
     } catch (error) {
       this.pending = { ...pending, completing: undefined };
-      this.abortPending(`checkpoint ${pending.checkpointId}: writing its metadata failed: ${error instanceof Error ? error.message : String(error)}`, true, true);
+      this.abortPending(`checkpoint ${pending.checkpointId}: writing its metadata failed: ${error instanceof Error ? error.message : String(error)}`, 'CHECKPOINT_STORAGE_FAILED', true);
       return;
     }
     this.pending = undefined;
@@ -209,7 +211,12 @@ export class CheckpointCoordinator {
     this.triggerQueued();
   }
 
-  private abortPending(reason: string, countsAsFailure: boolean, notifyTasks: boolean): void {
+  /**
+   * Timeouts and storage failures count towards the tolerable failures; a decline because a
+   * newer checkpoint overtook this one, or an abort for a failover, does not.
+   */
+  private abortPending(reason: string, code: 'CHECKPOINT_TIMEOUT' | 'CHECKPOINT_STORAGE_FAILED' | 'CHECKPOINT_DECLINED' | 'CHECKPOINT_ABORTED', notifyTasks: boolean): void {
+    const countsAsFailure = code === 'CHECKPOINT_TIMEOUT' || code === 'CHECKPOINT_STORAGE_FAILED';
     const pending = this.pending;
     if (pending === undefined) return;
     const { clock, gateway, config } = this.deps;
@@ -218,7 +225,6 @@ export class CheckpointCoordinator {
     if (notifyTasks) gateway.abort(pending.checkpointId);
     void this.deleteQuietly([...pending.acks.values()].flatMap((a) => a.handles.map((h) => h.key)));
     this.record(statsOf(pending, 'failed', clock.now(), reason));
-    const code = reason.includes('expired') ? 'CHECKPOINT_TIMEOUT' : countsAsFailure ? 'CHECKPOINT_STORAGE_FAILED' : 'CHECKPOINT_ABORTED';
     const error = new WeirError(code, reason, { domain: countsAsFailure ? 'external' : 'internal', retryable: true, details: { checkpointId: pending.checkpointId } });
     for (const w of pending.waiters) w.reject(error);
     if (countsAsFailure && ++this.consecutiveFailures > config.tolerableFailures) {
@@ -238,8 +244,13 @@ export class CheckpointCoordinator {
     while (this.completed.length > Math.max(1, config.retained)) {
       const old = this.completed.shift()!;
       const stillUsed = new Set(this.completed.flatMap(handleKeysOf));
+      // Metadata first, as Flink does: stored metadata must never point at a deleted chunk.
+      try {
+        await storage.deleteMetadata([storageLayout.checkpointMetadataKey(jobName, old.checkpointId)]);
+      } catch {
+        continue; // the chunks stay while the metadata does; a fresh start clears both
+      }
       await this.deleteQuietly(handleKeysOf(old).filter((k) => !stillUsed.has(k)));
-      await storage.deleteMetadata([storageLayout.checkpointMetadataKey(jobName, old.checkpointId)]).catch(() => {});
     }
   }
 

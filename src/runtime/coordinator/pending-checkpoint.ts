@@ -40,7 +40,13 @@ export function toMetadata(
 ): CheckpointMetadata {
   const operators: Record<string, { parallelism: number; handles: StateHandle[] }> = {};
   for (const [uid, parallelism] of job.operatorParallelism) operators[uid] = { parallelism, handles: [] };
-  for (const { handles } of pending.acks.values()) for (const h of handles) operators[h.operatorUid]?.handles.push(h);
+  for (const { handles } of pending.acks.values()) {
+    for (const h of handles) {
+      const operator = operators[h.operatorUid];
+      if (operator === undefined) throw new Error(`checkpoint ${pending.checkpointId}: a state handle names operator '${h.operatorUid}', which the job does not have`);
+      operator.handles.push(h);
+    }
+  }
   for (const o of Object.values(operators)) o.handles.sort((a, b) => a.subtaskIndex - b.subtaskIndex || a.key.localeCompare(b.key));
   return {
     jobName: job.jobName, checkpointId: pending.checkpointId, epoch: job.epoch, triggerTimestamp: pending.triggerTimestamp,
