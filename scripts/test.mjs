@@ -3,11 +3,13 @@
 // CI reads the last line, so it must always be exactly `N passed, N failed`, whatever happens before it.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
+import { findChrome } from './find-chrome.mjs';
+import { runBrowserTests } from './run-browser-tests.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -19,7 +21,21 @@ const OUT = '.test-build';
 // These directories get their own runners (a real browser, Playwright), not Node.
 const NOT_NODE = ['test/browser/', 'test/e2e/'];
 
-function finish(passed, failed) {
+const browserFiles = (existsSync('test/browser') ? readdirSync('test/browser', { recursive: true }) : [])
+  .map((f) => join('test/browser', f).replaceAll('\\', '/'))
+  .filter((f) => f.endsWith('.test.ts'))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort();
+let browserReady = false; // set once dist/ is built: the browser suites import the built package
+
+// The browser phase, after the Node phase (2 cores: one at a time); its counts join the totals.
+async function finish(passed, failed) {
+  if (browserReady && browserFiles.length > 0) {
+    console.log(`\n# browser: ${browserFiles.length} test file(s) in Chromium (Web Test Runner)`);
+    const browser = await runBrowserTests({ files: browserFiles });
+    passed += browser.passed;
+    failed += browser.failed;
+  }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }
@@ -29,9 +45,20 @@ function step(title, file, fileArgs) {
   return spawnSync(process.execPath, [file, ...fileArgs], { stdio: 'inherit' }).status === 0;
 }
 
-if (typecheck && !step('typecheck', 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit'])) finish(0, 1);
+// Find (or, as root on Debian, install) Chromium up front, so a machine without one stops here.
+if (browserFiles.length > 0) {
+  try {
+    process.env.CHROME_PATH = findChrome();
+  } catch (error) {
+    console.error(error.message);
+    await finish(0, 1);
+  }
+}
+
+if (typecheck && !step('typecheck', 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit'])) await finish(0, 1);
 // Public-API tests import 'weir', which Node resolves through our own exports map into dist/ (self-reference).
-if (!step('build', 'scripts/build.mjs', [])) finish(0, 1);
+if (!step('build', 'scripts/build.mjs', [])) await finish(0, 1);
+browserReady = true;
 
 const sources = readdirSync('test', { recursive: true })
   .map((f) => join('test', f).replaceAll('\\', '/'))
@@ -39,12 +66,9 @@ const sources = readdirSync('test', { recursive: true })
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 
-// Hook: when test/browser/**/*.test.ts exist, run the browser runner here (Web Test Runner + Chromium,
-// see TOOLCHAIN.md §1) and add its `wtr: N passed, N failed` counts to the totals below.
-
 if (sources.length === 0) {
-  console.log(`\nno test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
-  finish(0, 0);
+  if (browserFiles.length === 0) console.log(`\nno test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
+  await finish(0, 0); // runs the browser phase, if any
 }
 
 // Bundling resolves the `.js` specifiers of src/*.ts; bare packages (weir, comlink, idb, rxjs, node:*)
@@ -52,6 +76,17 @@ if (sources.length === 0) {
 // that does not compile counts as one failure and the others still run.
 console.log(`\n# compile ${sources.length} test file(s)`);
 rmSync(OUT, { recursive: true, force: true });
+// Job modules (test/**/*.job.ts) are loaded by URL from the compiled tests, as workers load them:
+// compile them beside the tests, keeping 'weir' an import of the real package.
+const jobModules = readdirSync('test', { recursive: true })
+  .map((f) => join('test', f).replaceAll('\\', '/'))
+  .filter((f) => f.endsWith('.job.ts') && !NOT_NODE.some((d) => f.startsWith(d)));
+if (jobModules.length > 0) {
+  await build({
+    entryPoints: jobModules, outdir: OUT, outbase: '.', bundle: true, packages: 'external', external: ['weir', 'weir/*'],
+    format: 'esm', platform: 'node', target: 'node20', sourcemap: 'inline', logLevel: 'error',
+  });
+}
 const compiled = await Promise.all(sources.map((source) =>
   build({
     entryPoints: [source],
@@ -69,7 +104,7 @@ const compiled = await Promise.all(sources.map((source) =>
   }).then(() => resolve(OUT, source.replace(/\.ts$/, '.js')), () => null)));
 const files = compiled.filter(Boolean);
 const compileFailures = compiled.length - files.length;
-if (files.length === 0) finish(0, compileFailures);
+if (files.length === 0) await finish(0, compileFailures);
 
 // run() on Node 20 has no execArgv option; the test processes inherit NODE_OPTIONS instead.
 process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps`.trim();
@@ -109,4 +144,4 @@ stream.on('test:pass', (data) => record(data, true));
 stream.on('test:fail', (data) => record(data, false));
 
 for await (const chunk of stream.compose(spec)) process.stdout.write(chunk);
-finish(passed, failed);
+await finish(passed, failed);

@@ -55,9 +55,11 @@ export interface RunOptions {
   createWorker?: () => unknown;
   /** The module URL of a job definition passed directly, so that it can run in workers. */
   jobModule?: URL | string;
+  /** Workers: how often the runner asks each worker for a heartbeat (and its metrics), and how long silence means death. Default 1000 / 10 000. */
+  heartbeat?: { intervalMs?: number; timeoutMs?: number };
 }
 
-const RUN_OPTION_KEYS = ['parallelism', 'checkpointing', 'storage', 'restart', 'resume', 'executor', 'allowNonRestoredState', 'network', 'metricsIntervalMs', 'clock', 'createWorker', 'jobModule'];
+const RUN_OPTION_KEYS = ['parallelism', 'checkpointing', 'storage', 'restart', 'resume', 'executor', 'allowNonRestoredState', 'network', 'metricsIntervalMs', 'clock', 'createWorker', 'jobModule', 'heartbeat'];
 
 export interface ResolvedRunOptions {
   readonly parallelism: number | undefined;
@@ -72,6 +74,7 @@ export interface ResolvedRunOptions {
   readonly storage: StorageOption | undefined;
   readonly createWorker: (() => unknown) | undefined;
   readonly jobModule: URL | string | undefined;
+  readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number };
 }
 
 export function validateRunOptions(options: unknown): ResolvedRunOptions {
@@ -97,10 +100,18 @@ export function validateRunOptions(options: unknown): ResolvedRunOptions {
     },
     createWorker: o.createWorker === undefined ? undefined : requireFunction<() => unknown>(arg('createWorker'), o.createWorker),
     jobModule: o.jobModule === undefined ? undefined : o.jobModule instanceof URL ? o.jobModule : requireString(arg('jobModule'), o.jobModule),
+    heartbeat: validateHeartbeat(o.heartbeat),
     metricsIntervalMs: o.metricsIntervalMs === undefined ? 1000 : requireNumber(arg('metricsIntervalMs'), o.metricsIntervalMs, { min: 1 }),
     clock: o.clock,
     storage: o.storage,
   };
+}
+
+function validateHeartbeat(value: unknown): ResolvedRunOptions['heartbeat'] {
+  const h = requireOptions<{ intervalMs?: number; timeoutMs?: number }>('run(job, options).heartbeat', value, ['intervalMs', 'timeoutMs']);
+  const intervalMs = h.intervalMs === undefined ? 1000 : requireNumber('run(job, options).heartbeat.intervalMs', h.intervalMs, { min: 1 });
+  const timeoutMs = h.timeoutMs === undefined ? Math.max(10_000, 3 * intervalMs) : requireNumber('run(job, options).heartbeat.timeoutMs', h.timeoutMs, { min: intervalMs, minExclusive: true });
+  return { intervalMs, timeoutMs };
 }
 
 function validateCheckpointing(value: unknown): CheckpointingOptions | false | undefined {

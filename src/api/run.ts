@@ -43,7 +43,7 @@ export function createRun(platform: RuntimePlatform) {
       executorKind === 'workers'
         ? new WorkerExecutor({
             platform: platform.workers!(o.createWorker), jobModuleUrl: moduleUrl!, fingerprint: graph.fingerprint(), defaultParallelism: parallelism,
-            storage, clock, network: { ...o.network }, heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 10_000,
+            storage, clock, network: { ...o.network }, heartbeatIntervalMs: o.heartbeat.intervalMs, heartbeatTimeoutMs: o.heartbeat.timeoutMs,
           })
         : new InProcessExecutor({
             storage, clock, scheduleMacrotask: (cb) => platform.scheduleMacrotask(cb),

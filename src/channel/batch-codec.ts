@@ -16,22 +16,23 @@ import type { RecordBatch } from './channel-message.js';
 // Keys, if present, all numbers, all strings or all booleans; key groups all int32 integers.
 // Refused (undefined): null or undefined anywhere (a nullable field too), bigint, nested
 // objects, arrays, class instances, Dates, Maps, null-prototype objects, a '__proto__' key,
-// extra or missing keys, a type change within a field, strings with a lone surrogate (UTF-8
-// cannot carry it), a keys or keyGroups array whose length is not the records'.
+// extra or missing keys, a type change within a field, a string with a lone surrogate (UTF-8
+// cannot carry it), keys or keyGroups whose length is not the records'.
 // Decoded objects take the first record's key order, whatever order a later record had.
-// Checked on the first record only: accessors, non-enumerable own properties and symbol keys.
-// Per record these checks cost more than the whole codec saves (bench/batch-codec.bench.ts,
-// `strict checks`); a later record with them is read as its own enumerable values, exactly as
-// structured clone reads it. An explicitly undefined `keys`/`keyGroups` decodes as absent.
+// Checked on the first record only: accessors, non-enumerable own properties, symbol keys.
+// Per record these checks cost more than the whole codec (bench/batch-codec.bench.ts, `strict
+// check`); a later record that has them is read as its own enumerable values, which is also
+// exactly what structured clone keeps. An explicitly undefined `keys`/`keyGroups` decodes as absent.
 //
 // Layout, native endianness (both ends are threads of one process; a mismatch fails MAGIC):
-//   header  Uint32 words: MAGIC, record count, shape, field count, table byte offset,
-//           table byte length, names byte offset, then (kind, byte offset) for each value
-//           column (one for a scalar shape), the keys column and the keyGroups column (kind 0: absent).
-//   columns each 8-byte aligned. F64: Float64Array. BOOL: Uint8Array of 0/1. U16/I32: key groups.
-//           STR: Uint32Array of end offsets, in UTF-16 units, into the decoded string table.
-//   table   UTF-8 of every string in encoding order: field names, then each record's string
-//           fields in field order, then string keys. One TextDecoder call, then slices.
+//   header    Uint32 words, see H_*; then (kind, byte offset) per value column (one for a
+//             scalar shape), the keys column and the keyGroups column (kind 0: absent).
+//   names     Uint32 end offsets of the field names in the string table.
+//   columns   each 8-byte aligned. F64: Float64Array. BOOL: Uint8Array of 0/1. U16/I32: key
+//             groups. STR: Uint32Array of end offsets, in UTF-16 units, into the string table.
+//   segments  (char end, byte end) Uint32 pairs: the string table cut into UTF-8 segments.
+//   strings   UTF-8 of every string in encoding order: field names, then each record's string
+//             fields in field order, then string keys.
 
 const MAGIC = 0x31434257; // 'WBC1' in little-endian bytes
 const SCALAR = 0;
@@ -41,24 +42,147 @@ const STR = 2;
 const BOOL = 3;
 const U16 = 4;
 const I32 = 5;
-const H_COUNT = 1, H_SHAPE = 2, H_FIELDS = 3, H_TABLE = 4, H_TABLE_BYTES = 5, H_NAMES = 6, H_COLUMNS = 7;
+const H_COUNT = 1, H_SHAPE = 2, H_FIELDS = 3, H_NAMES = 4, H_SEGMENTS = 5, H_SEGMENT_COUNT = 6, H_STRINGS = 7;
+const H_COLUMNS = 8;
 const BYTES_PER = [0, 8, 4, 1, 2, 4];
 const KEEP_SCRATCH_BYTES = 8 * 1024 * 1024;
 
-const OBJECT_PROTOTYPE = Object.prototype;
-const getPrototypeOf = Object.getPrototypeOf;
 const encoder = new TextEncoder();
-let decoder: TextDecoder | undefined; // ignoreBOM: a string starting with U+FEFF keeps it
+let decoder: TextDecoder | undefined;
 const isWellFormed: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
     ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
     : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 
-// The fixed-size part is written here first, while the string table's size is still unknown.
+// A flat string of more than ~128 KB is a large object in V8 and costs ~50x more per byte to
+// make (measured: 147 KB of UTF-8 decoded 80x slower than 82 KB), so the table is cut into
+// segments of about this many UTF-16 units; a string never straddles two.
+const SEGMENT_CHARS = 16 * 1024;
+// V8 returns a slice of 13+ units as a view that keeps the whole segment alive; a decoded key
+// kept in keyed state would pin one segment per batch. Such slices are copied (shorter ones are).
+const MIN_VIEW_CHARS = 13;
+
+/** The encoder's string table: UTF-8 segments in a growable buffer, plus the open segment. */
+class StringSink {
+  bytes = new Uint8Array(64 * 1024);
+  used = 0;
+  /** UTF-16 units in closed segments. */
+  chars = 0;
+  pending = '';
+  /** (char end, byte end) per closed segment. */
+  segments: number[] = [];
+
+  reset(): this {
+    this.used = 0;
+    this.chars = 0;
+    this.pending = '';
+    this.segments = [];
+    return this;
+  }
+
+  /** Appends s; returns its end offset in the table, or -1 if it ends in a lone surrogate. */
+  add(s: string): number {
+    // A lone high surrogate at the end could pair with the next string's low one: the
+    // segment would look well-formed. Any other lone surrogate makes the segment ill-formed.
+    if ((s.charCodeAt(s.length - 1) & 0xfc00) === 0xd800) return -1;
+    const pending = this.pending + s;
+    const end = this.chars + pending.length;
+    if (pending.length < SEGMENT_CHARS) this.pending = pending;
+    else if (!this.flush(pending)) return -1;
+    return end;
+  }
+
+  /** Closes the open segment; false if it has a lone surrogate. */
+  end(): boolean {
+    return this.pending.length === 0 || this.flush(this.pending);
+  }
+
+  private flush(segment: string): boolean {
+    const need = this.used + 3 * segment.length; // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (need > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(need, 2 * this.bytes.length));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    const { written } = encoder.encodeInto(segment, this.bytes.subarray(this.used));
+    // As many bytes as units means all ASCII; otherwise UTF-8 replaced any lone surrogate.
+    if (written !== segment.length && !isWellFormed(segment)) return false;
+    this.used += written;
+    this.chars += segment.length;
+    this.pending = '';
+    this.segments.push(this.chars, this.used);
+    return true;
+  }
+}
+
+/** The decoder's string table: decodes one segment at a time as the strings are read in order. */
+class StringSource {
+  private segment = -1;
+  private segmentStart = 0;
+  private segmentEnd = 0;
+  private text = '';
+  private at = 0;
+
+  constructor(
+    private readonly utf8: TextDecoder,
+    private readonly bytes: Uint8Array,
+    private readonly segments: Uint32Array,
+  ) {}
+
+  /** The next string in table order, which ends at `end`. */
+  next(end: number): string {
+    if (end > this.segmentEnd) this.advance(end);
+    const start = this.at;
+    if (end < start) throw corrupt(`string ends at ${end} before it starts at ${start}`);
+    this.at = end;
+    const s = this.text.slice(start - this.segmentStart, end - this.segmentStart);
+    return end - start < MIN_VIEW_CHARS ? s : ('\0' + s).slice(1); // a copy, see MIN_VIEW_CHARS
+  }
+
+  private advance(end: number): void {
+    const k = ++this.segment;
+    if (this.at !== this.segmentEnd || 2 * k + 1 >= this.segments.length) throw corrupt(`string table ends before ${end}`);
+    this.segmentStart = this.segmentEnd;
+    this.segmentEnd = this.segments[2 * k]!;
+    this.text = this.utf8.decode(this.bytes.subarray(k === 0 ? 0 : this.segments[2 * k - 1], this.segments[2 * k + 1]));
+    if (this.text.length !== this.segmentEnd - this.segmentStart || end > this.segmentEnd) throw corrupt(`segment ${k} does not fit`);
+  }
+}
+
+/**
+ * One object literal per record: each computed key sees one name per schema, so its inline
+ * cache stays monomorphic. Measured 5x faster than a loop of `o[names[j]] = value`, whose one
+ * keyed store sees every name. (`new Function` would be faster still; a strict CSP forbids it.)
+ */
+function buildObjects(n: number, names: string[], values: ArrayLike<unknown>[]): unknown[] {
+  const out: unknown[] = new Array(n);
+  const [a, b, c, d, e, f, g, h] = names as [string, string, string, string, string, string, string, string];
+  const [A, B, C, D, E, F, G, H] = values as ArrayLike<unknown>[] as [ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>];
+  switch (names.length) {
+    case 0: for (let i = 0; i < n; i++) out[i] = {}; break;
+    case 1: for (let i = 0; i < n; i++) out[i] = { [a]: A[i] }; break;
+    case 2: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i] }; break;
+    case 3: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i] }; break;
+    case 4: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i] }; break;
+    case 5: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i], [e]: E[i] }; break;
+    case 6: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i], [e]: E[i], [f]: F[i] }; break;
+    case 7: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i], [e]: E[i], [f]: F[i], [g]: G[i] }; break;
+    default:
+      for (let i = 0; i < n; i++) {
+        const o: Record<string, unknown> = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i], [e]: E[i], [f]: F[i], [g]: G[i], [h]: H[i] };
+        for (let j = 8; j < names.length; j++) o[names[j]!] = values[j]![i];
+        out[i] = o;
+      }
+  }
+  return out;
+}
+
+// The fixed-size part is written here first, while the strings' size is still unknown.
 let scratch = new ArrayBuffer(64 * 1024);
+let sink = new StringSink();
 let busy = false; // a getter inside a record may itself encode a batch
 
-type Views = (Float64Array | Uint32Array | Uint8Array | Uint16Array | Int32Array | undefined)[];
+type View = Float64Array | Uint32Array | Uint8Array | Uint16Array | Int32Array;
 
 function kindOf(value: unknown): number {
   switch (typeof value) {
@@ -73,7 +197,8 @@ const align8 = (n: number): number => (n + 7) & ~7;
 
 /** Field names and kinds from the first record, which alone gets the full (slow) check. */
 function objectSchema(first: unknown): { names: string[]; kinds: number[] } | undefined {
-  if (typeof first !== 'object' || first === null || getPrototypeOf(first) !== OBJECT_PROTOTYPE) return undefined;
+  if (typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype) return undefined;
+  for (const _ in Object.prototype) return undefined; // for-in below would take inherited keys for own ones
   const names = Object.keys(first);
   if (Object.getOwnPropertyNames(first).length !== names.length || Object.getOwnPropertySymbols(first).length !== 0) return undefined;
   const kinds: number[] = [];
@@ -86,7 +211,7 @@ function objectSchema(first: unknown): { names: string[]; kinds: number[] } | un
   return { names, kinds };
 }
 
-/** 0 unless every key group is an int32 integer (not -0). */
+/** 0 unless every key group is an int32 integer (and not -0). */
 function keyGroupsKind(groups: readonly unknown[]): number {
   let kind = U16;
   for (let i = 0; i < groups.length; i++) {
@@ -97,59 +222,60 @@ function keyGroupsKind(groups: readonly unknown[]): number {
   return kind;
 }
 
-/** Writes a column of primitives of one kind; returns the string table, undefined on a type mismatch. */
-function fillScalars(values: readonly unknown[], n: number, kind: number, view: Views[number], table: string): string | undefined {
+/** Writes a column of one primitive kind; false on a type mismatch or a lone surrogate. */
+function fillScalars(values: readonly unknown[], n: number, kind: number, view: View, strings: StringSink): boolean {
   if (kind === F64) {
-    const col = view as Float64Array;
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      if (typeof v !== 'number') return undefined;
-      col[i] = v;
+      if (typeof v !== 'number') return false;
+      view[i] = v;
     }
-  } else if (kind === STR) {
-    const ends = view as Uint32Array;
+  } else if (kind === BOOL) {
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      if (typeof v !== 'string') return undefined;
-      table += v;
-      ends[i] = table.length;
+      if (typeof v !== 'boolean') return false;
+      view[i] = v ? 1 : 0;
     }
   } else {
-    const col = view as Uint8Array;
     for (let i = 0; i < n; i++) {
       const v = values[i];
-      if (typeof v !== 'boolean') return undefined;
-      col[i] = v ? 1 : 0;
+      if (typeof v !== 'string') return false;
+      const end = strings.add(v);
+      if (end < 0) return false;
+      view[i] = end;
     }
   }
-  return table;
+  return true;
 }
 
-/** One record's field j, checked against the schema; returns the string table, undefined on a mismatch. */
-function writeField(v: unknown, i: number, kind: number, view: Views[number], table: string): string | undefined {
+/** Writes record i's field; false on a type mismatch or a lone surrogate. */
+function writeField(v: unknown, i: number, kind: number, view: View, strings: StringSink): boolean {
   if (kind === F64) {
-    if (typeof v !== 'number') return undefined;
-    (view as Float64Array)[i] = v;
+    if (typeof v !== 'number') return false;
+    view[i] = v;
   } else if (kind === STR) {
-    if (typeof v !== 'string') return undefined;
-    table += v;
-    (view as Uint32Array)[i] = table.length;
+    if (typeof v !== 'string') return false;
+    const end = strings.add(v);
+    if (end < 0) return false;
+    view[i] = end;
   } else {
-    if (typeof v !== 'boolean') return undefined;
-    (view as Uint8Array)[i] = v ? 1 : 0;
+    if (typeof v !== 'boolean') return false;
+    view[i] = v ? 1 : 0;
   }
-  return table;
+  return true;
 }
 
 const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 
-function fillObjects(records: readonly unknown[], n: number, names: string[], kinds: number[], views: Views, table: string): string | undefined {
+function fillObjects(records: readonly unknown[], n: number, names: string[], kinds: number[], views: View[], strings: StringSink): boolean {
   const m = names.length;
   for (let i = 0; i < n; i++) {
     const r = records[i] as Record<string, unknown>;
-    if (typeof r !== 'object' || r === null || getPrototypeOf(r) !== OBJECT_PROTOTYPE) return undefined;
-    // for-in walks the enum cache and reads `r[key]` by field index: several times faster than
-    // Object.keys plus keyed loads. Every key is own: Object.prototype has no enumerable ones (checked).
+    // The constructor load checks r's map, which lets V8 fold getPrototypeOf to a constant
+    // (measured: the prototype check alone ~8 ns/record without it, ~0 with it).
+    if (typeof r !== 'object' || r === null || r.constructor !== Object || Object.getPrototypeOf(r) !== Object.prototype) return false;
+    // for-in walks the map's enum cache and reads `r[key]` by field index: several times
+    // faster than Object.keys plus keyed loads. All its keys are own (objectSchema checked).
     let j = 0;
     let ordered = true;
     for (const key in r) {
@@ -160,42 +286,40 @@ function fillObjects(records: readonly unknown[], n: number, names: string[], ki
       const v = r[key];
       const kind = kinds[j];
       if (kind === F64) {
-        if (typeof v !== 'number') return undefined;
-        (views[j] as Float64Array)[i] = v;
+        if (typeof v !== 'number') return false;
+        views[j]![i] = v;
       } else if (kind === STR) {
-        if (typeof v !== 'string') return undefined;
-        table += v;
-        (views[j] as Uint32Array)[i] = table.length;
+        if (typeof v !== 'string') return false;
+        const end = strings.add(v);
+        if (end < 0) return false;
+        views[j]![i] = end;
       } else {
-        if (typeof v !== 'boolean') return undefined;
-        (views[j] as Uint8Array)[i] = v ? 1 : 0;
+        if (typeof v !== 'boolean') return false;
+        views[j]![i] = v ? 1 : 0;
       }
       j++;
     }
     if (ordered) {
-      if (j !== m) return undefined;
       continue;
     }
-    // Keys in another order (or extra ones): fields j.. must be exactly the remaining own enumerable keys.
-    if (Object.keys(r).length !== m) return undefined;
+    // Another key order, or a key too many: fields j.. must be exactly the remaining own enumerable keys.
+    if (Object.keys(r).length !== m) return false;
     for (let t = j; t < m; t++) {
-      if (!propertyIsEnumerable.call(r, names[t])) return undefined;
-      const next = writeField(r[names[t]!], i, kinds[t]!, views[t], table);
-      if (next === undefined) return undefined;
-      table = next;
+      const name = names[t]!;
+      if (!propertyIsEnumerable.call(r, name) || !writeField(r[name], i, kinds[t]!, views[t]!, strings)) return false;
     }
   }
-  return table;
+  return true;
 }
 
-function viewOf(kind: number, buffer: ArrayBuffer, offset: number, n: number): Views[number] {
+function viewOf(kind: number, buffer: ArrayBuffer, offset: number, n: number): View {
   switch (kind) {
     case F64: return new Float64Array(buffer, offset, n);
     case STR: return new Uint32Array(buffer, offset, n);
     case BOOL: return new Uint8Array(buffer, offset, n);
     case U16: return new Uint16Array(buffer, offset, n);
     case I32: return new Int32Array(buffer, offset, n);
-    default: return undefined;
+    default: throw new RangeError(`column kind ${kind}`);
   }
 }
 
@@ -224,7 +348,6 @@ export function encodeBatch(batch: RecordBatch): { buffer: ArrayBuffer } | undef
     else {
       const schema = objectSchema(records[0]);
       if (schema === undefined) return undefined;
-      for (const _ in OBJECT_PROTOTYPE) return undefined; // inherited enumerable keys would look own to for-in
       ({ names, kinds } = schema);
       shape = OBJECT;
     }
@@ -245,15 +368,10 @@ export function encodeBatch(batch: RecordBatch): { buffer: ArrayBuffer } | undef
   const fixedBytes = at;
   if (fixedBytes > 0xffffffff) return undefined;
 
-  const hasTable = shape === OBJECT ? columns > 0 : kinds[0] === STR || keysKind === STR;
   const outerBusy = busy;
-  let work: ArrayBuffer;
-  if (!hasTable) work = new ArrayBuffer(fixedBytes);
-  else if (outerBusy) work = new ArrayBuffer(fixedBytes);
-  else {
-    if (scratch.byteLength < fixedBytes) scratch = new ArrayBuffer(Math.max(fixedBytes, 2 * scratch.byteLength));
-    work = scratch;
-  }
+  if (!outerBusy && scratch.byteLength < fixedBytes) scratch = new ArrayBuffer(Math.max(fixedBytes, 2 * scratch.byteLength));
+  const work = outerBusy ? new ArrayBuffer(fixedBytes) : scratch;
+  const strings = outerBusy ? new StringSink() : sink.reset();
   busy = true;
   try {
     const header = new Uint32Array(work, 0, headerWords);
@@ -261,69 +379,43 @@ export function encodeBatch(batch: RecordBatch): { buffer: ArrayBuffer } | undef
     header[H_COUNT] = n;
     header[H_SHAPE] = shape;
     header[H_FIELDS] = columns;
-    header[H_TABLE] = fixedBytes;
     header[H_NAMES] = namesOffset;
-    const views: Views = [];
+    const views: View[] = [];
     for (let c = 0; c < columnKinds.length; c++) {
       header[H_COLUMNS + 2 * c] = columnKinds[c]!;
       header[H_COLUMNS + 2 * c + 1] = offsets[c]!;
-      views.push(viewOf(columnKinds[c]!, work, offsets[c]!, n));
+      if (columnKinds[c] !== 0) views[c] = viewOf(columnKinds[c]!, work, offsets[c]!, n);
     }
-    const nameEnds = new Uint32Array(work, namesOffset, names.length);
-    let table: string | undefined = '';
-    for (let j = 0; j < names.length; j++) nameEnds[j] = (table += names[j]).length;
+    const ok =
+      fillScalars(names, names.length, STR, new Uint32Array(work, namesOffset, names.length), strings) &&
+      (shape === OBJECT ? fillObjects(records, n, names, kinds, views, strings) : fillScalars(records, n, kinds[0]!, views[0]!, strings)) &&
+      (keysKind === 0 || fillScalars(keys!, n, keysKind, views[columns]!, strings)) &&
+      strings.end();
+    if (!ok) return undefined;
+    if (groupsKind !== 0) (views[columns + 1] as Uint16Array | Int32Array).set(keyGroups!);
 
-    table = shape === OBJECT
-      ? fillObjects(records, n, names, kinds, views, table)
-      : fillScalars(records, n, kinds[0]!, views[0], table);
-    if (table !== undefined && keysKind !== 0) table = fillScalars(keys as StateKey[], n, keysKind, views[columns], table);
-    if (table === undefined) return undefined;
-    if (groupsKind !== 0) (views[columns + 1] as Uint16Array | Int32Array).set(keyGroups as number[]);
-    if (!hasTable) return { buffer: work };
-
-    const stringColumns = [nameEnds, ...columnKinds.flatMap((kind, c) => (kind === STR ? [views[c] as Uint32Array] : []))];
-    return withTable(work, fixedBytes, table, stringColumns);
+    // Final buffer: the fixed part, the segment table, the UTF-8 bytes.
+    const segments = strings.segments;
+    const segmentsOffset = fixedBytes;
+    const stringsOffset = segmentsOffset + 4 * segments.length;
+    const total = stringsOffset + strings.used;
+    if (total > 0xffffffff) return undefined;
+    header[H_SEGMENTS] = segmentsOffset;
+    header[H_SEGMENT_COUNT] = segments.length / 2;
+    header[H_STRINGS] = stringsOffset;
+    const buffer = new ArrayBuffer(total);
+    const bytes = new Uint8Array(buffer);
+    bytes.set(new Uint8Array(work, 0, fixedBytes));
+    new Uint32Array(buffer, segmentsOffset, segments.length).set(segments);
+    bytes.set(strings.bytes.subarray(0, strings.used), stringsOffset);
+    return { buffer };
   } catch {
-    return undefined; // a string table beyond the engine's maximum string length; or a throwing getter
+    return undefined; // a string beyond the engine's maximum length, or a throwing getter
   } finally {
     busy = outerBusy;
-    if (scratch.byteLength > KEEP_SCRATCH_BYTES) scratch = new ArrayBuffer(64 * 1024);
+    if (!outerBusy && scratch.byteLength > KEEP_SCRATCH_BYTES) scratch = new ArrayBuffer(64 * 1024);
+    if (!outerBusy && sink.bytes.byteLength > KEEP_SCRATCH_BYTES) sink = new StringSink();
   }
-}
-
-/** Copies the fixed part and appends the table as UTF-8; undefined if a string has a lone surrogate. */
-function withTable(work: ArrayBuffer, fixedBytes: number, table: string, stringColumns: Uint32Array[]): { buffer: ArrayBuffer } | undefined {
-  const chars = table.length;
-  // Most tables are ASCII: one byte per UTF-16 unit, encoded straight into the final buffer.
-  let buffer = new ArrayBuffer(fixedBytes + chars);
-  let bytes = new Uint8Array(buffer);
-  bytes.set(new Uint8Array(work, 0, fixedBytes));
-  let tableBytes = encoder.encodeInto(table, bytes.subarray(fixedBytes)).read;
-  if (tableBytes !== chars) {
-    // A string ending in a high surrogate could pair with the next string's low one in the table.
-    if (!isWellFormed(table)) return undefined;
-    for (const ends of stringColumns) {
-      for (let i = 0; i < ends.length; i++) {
-        const e = ends[i]!;
-        if (e > 0 && (table.charCodeAt(e - 1) & 0xfc00) === 0xd800) return undefined;
-      }
-    }
-    const utf8 = encoder.encode(table);
-    tableBytes = utf8.length;
-    if (fixedBytes + tableBytes > 0xffffffff) return undefined;
-    buffer = new ArrayBuffer(fixedBytes + tableBytes);
-    bytes = new Uint8Array(buffer);
-    bytes.set(new Uint8Array(work, 0, fixedBytes));
-    bytes.set(utf8, fixedBytes);
-  }
-  new Uint32Array(buffer, 0, H_COLUMNS)[H_TABLE_BYTES] = tableBytes;
-  return { buffer };
-}
-
-function corrupt(reason: string, cause?: unknown): CorruptDataError {
-  const error = new CorruptDataError(`not a packed record batch: ${reason}`, { codec: 'batch-codec' });
-  if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause });
-  return error;
 }
 
 /** Rebuilds the batch encodeBatch packed. Throws CorruptDataError for any other buffer. */
@@ -331,70 +423,63 @@ export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < H_COLUMNS * 4) throw corrupt('too short');
   const head = new Uint32Array(buffer, 0, H_COLUMNS);
   if (head[0] !== MAGIC) throw corrupt('bad magic');
-  const n = head[H_COUNT]!;
-  const shape = head[H_SHAPE]!;
-  const columns = head[H_FIELDS]!;
   try {
+    const n = head[H_COUNT]!;
+    const shape = head[H_SHAPE]!;
+    const columns = head[H_FIELDS]!;
     const dir = new Uint32Array(buffer, 0, H_COLUMNS + 2 * (columns + 2));
-    const views: Views = [];
     const kinds: number[] = [];
+    const views: (View | undefined)[] = [];
     for (let c = 0; c < columns + 2; c++) {
-      kinds.push(dir[H_COLUMNS + 2 * c]!);
-      views.push(viewOf(kinds[c]!, buffer, dir[H_COLUMNS + 2 * c + 1]!, n));
+      const kind = dir[H_COLUMNS + 2 * c]!;
+      const valid = c < columns ? kind >= F64 && kind <= BOOL : c === columns ? kind <= BOOL : kind === 0 || kind >= U16;
+      if (!valid) throw corrupt(`column ${c} has kind ${kind}`);
+      kinds.push(kind);
+      views.push(kind === 0 ? undefined : viewOf(kind, buffer, dir[H_COLUMNS + 2 * c + 1]!, n));
     }
-    const tableBytes = head[H_TABLE_BYTES]!;
-    decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
-    const table = tableBytes === 0 ? '' : decoder.decode(new Uint8Array(buffer, head[H_TABLE]!, tableBytes));
-    const cursor = { at: 0 };
-    const names: string[] = [];
-    const nameEnds = new Uint32Array(buffer, head[H_NAMES]!, shape === OBJECT ? columns : 0);
-    for (let j = 0; j < nameEnds.length; j++) names.push(table.slice(cursor.at, (cursor.at = nameEnds[j]!)));
+    decoder ??= new TextDecoder('utf-8', { ignoreBOM: true }); // a string starting with U+FEFF keeps it
+    const segments = new Uint32Array(buffer, head[H_SEGMENTS]!, 2 * head[H_SEGMENT_COUNT]!);
+    const strings = new StringSource(decoder, new Uint8Array(buffer, head[H_STRINGS]!), segments);
+    const names = decodeScalars(shape === OBJECT ? columns : 0, STR, new Uint32Array(buffer, head[H_NAMES]!, shape === OBJECT ? columns : 0), strings) as string[];
+    if (names.includes('__proto__')) throw corrupt('a field named __proto__');
 
-    const records = shape === OBJECT
-      ? decodeObjects(n, names, kinds, views, table, cursor)
-      : decodeScalars(n, kinds[0]!, views[0], table, cursor);
-    const keysKind = kinds[columns]!;
-    const groups = views[columns + 1];
+    let records: unknown[];
+    if (shape === OBJECT) {
+      // Strings first, in table order; then each record as one object literal.
+      const values: ArrayLike<unknown>[] = [];
+      const textColumns: string[][] = [];
+      const textEnds: Uint32Array[] = [];
+      for (let j = 0; j < columns; j++) {
+        if (kinds[j] === STR) {
+          textColumns.push((values[j] = new Array<string>(n)) as string[]);
+          textEnds.push(views[j] as Uint32Array);
+        } else values[j] = kinds[j] === F64 ? (views[j] as Float64Array) : decodeScalars(n, BOOL, views[j]!, strings);
+      }
+      for (let i = 0; i < n; i++) for (let q = 0; q < textColumns.length; q++) textColumns[q]![i] = strings.next(textEnds[q]![i]!);
+      records = buildObjects(n, names, values);
+    } else if (shape === SCALAR) records = decodeScalars(n, kinds[0]!, views[0]!, strings);
+    else throw corrupt(`shape ${shape}`);
+
     const batch: { kind: 'records'; records: unknown[]; keys?: StateKey[]; keyGroups?: number[] } = { kind: 'records', records };
-    if (keysKind !== 0) batch.keys = decodeScalars(n, keysKind, views[columns], table, cursor) as StateKey[];
+    if (kinds[columns] !== 0) batch.keys = decodeScalars(n, kinds[columns]!, views[columns]!, strings) as StateKey[];
+    const groups = views[columns + 1];
     if (groups !== undefined) batch.keyGroups = Array.from(groups);
     return batch;
   } catch (error) {
-    throw corrupt('inconsistent layout', error);
+    throw error instanceof CorruptDataError ? error : corrupt('inconsistent layout', error);
   }
 }
 
-function decodeScalars(n: number, kind: number, view: Views[number], table: string, cursor: { at: number }): unknown[] {
+function decodeScalars(n: number, kind: number, view: View, strings: StringSource): unknown[] {
   const out: unknown[] = new Array(n);
-  if (kind === F64) {
-    const col = view as Float64Array;
-    for (let i = 0; i < n; i++) out[i] = col[i];
-  } else if (kind === STR) {
-    const ends = view as Uint32Array;
-    let at = cursor.at;
-    for (let i = 0; i < n; i++) out[i] = table.slice(at, (at = ends[i]!));
-    cursor.at = at;
-  } else if (kind === BOOL) {
-    const col = view as Uint8Array;
-    for (let i = 0; i < n; i++) out[i] = col[i] !== 0;
-  } else throw corrupt(`unknown column kind ${kind}`);
+  if (kind === F64) for (let i = 0; i < n; i++) out[i] = view[i];
+  else if (kind === STR) for (let i = 0; i < n; i++) out[i] = strings.next(view[i]!);
+  else for (let i = 0; i < n; i++) out[i] = view[i] !== 0;
   return out;
 }
 
-function decodeObjects(n: number, names: string[], kinds: number[], views: Views, table: string, cursor: { at: number }): unknown[] {
-  const m = names.length;
-  const out: unknown[] = new Array(n);
-  let at = cursor.at;
-  for (let i = 0; i < n; i++) {
-    const o: Record<string, unknown> = {};
-    for (let j = 0; j < m; j++) {
-      const kind = kinds[j];
-      if (kind === F64) o[names[j]!] = (views[j] as Float64Array)[i];
-      else if (kind === STR) o[names[j]!] = table.slice(at, (at = (views[j] as Uint32Array)[i]!));
-      else o[names[j]!] = (views[j] as Uint8Array)[i] !== 0;
-    }
-    out[i] = o;
-  }
-  cursor.at = at;
-  return out;
+function corrupt(reason: string, cause?: unknown): CorruptDataError {
+  const error = new CorruptDataError(`not a packed record batch: ${reason}`, { codec: 'batch-codec' });
+  if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
+  return error;
 }

@@ -63,6 +63,8 @@ export class CheckpointCoordinator {
   private lastCompletedAt = -Infinity;
   private periodic: unknown;
   private running = false;
+  /** Set once the final checkpoint is asked for: no periodic checkpoint may follow it. */
+  private finalRequested = false;
   private queued: { final: boolean; waiters: Waiter[] }[] = [];
 
   constructor(private readonly deps: CoordinatorDeps) {
@@ -94,6 +96,7 @@ export class CheckpointCoordinator {
   /** Starts periodic triggering (after a deploy). */
   start(): void {
     this.running = true;
+    this.finalRequested = false;
     this.consecutiveFailures = 0;
     this.schedulePeriodic(this.deps.config.intervalMs);
     this.triggerQueued(); // a manual or final checkpoint asked for while stopped
@@ -116,6 +119,11 @@ export class CheckpointCoordinator {
 
   /** A manual or final checkpoint: taken as soon as no other one is in flight. */
   triggerCheckpoint(final = false): Promise<CheckpointStats> {
+    if (final) {
+      this.finalRequested = true;
+      if (this.periodic !== undefined) this.deps.clock.clearTimeout(this.periodic);
+      this.periodic = undefined;
+    }
     return new Promise((resolve, reject) => {
       this.queued.push({ final, waiters: [{ resolve, reject }] });
       this.triggerQueued();
@@ -124,7 +132,7 @@ export class CheckpointCoordinator {
 
   private schedulePeriodic(delayMs: number | undefined): void {
     const { clock } = this.deps;
-    if (!this.running || delayMs === undefined) return;
+    if (!this.running || this.finalRequested || delayMs === undefined) return;
     if (this.periodic !== undefined) clock.clearTimeout(this.periodic);
     this.periodic = clock.setTimeout(() => {
       this.periodic = undefined;
@@ -136,6 +144,7 @@ export class CheckpointCoordinator {
     const { config, clock } = this.deps;
     if (!this.running) return;
     const earliest = this.lastCompletedAt + config.minPauseMs;
+    if (this.finalRequested) return;
     if (this.pending !== undefined || this.queued.length > 0) {
       this.schedulePeriodic(config.intervalMs);
     } else if (clock.now() < earliest) {

@@ -51,6 +51,9 @@ export class JobMaster {
   private rejectDone!: (error: unknown) => void;
   private readonly startedAt: number;
   private metricsTimer: unknown;
+  private deploying = false;
+  /** A failure reported while tasks were being deployed: handled once the deploy returns. */
+  private failedDuringDeploy: unknown;
   private lastMetrics = { at: 0, records: 0 };
 
   constructor(private readonly config: JobMasterConfig) {
@@ -152,15 +155,24 @@ export class JobMaster {
     const attempt = ++this.attempt;
     this.finished = new Set();
     this.lastMetrics = { at: this.lastMetrics.at, records: 0 }; // new tasks count from zero
-    await this.config.executor.deploy({
-      plan: this.config.plan,
-      attempt,
-      mode: this.config.mode,
-      restore: from === undefined ? new Map() : assignRestore(this.config.plan, from),
-      report: (report) => this.onReport(report),
-    });
+    this.deploying = true;
+    try {
+      await this.config.executor.deploy({
+        plan: this.config.plan,
+        attempt,
+        mode: this.config.mode,
+        restore: from === undefined ? new Map() : assignRestore(this.config.plan, from),
+        report: (report) => this.onReport(report),
+      });
+    } finally {
+      this.deploying = false;
+    }
+    if (attempt !== this.attempt || isTerminal(this.status)) return;
     if (this.status === 'restarting') this.transition('running');
     this.coordinator.start();
+    const failure = this.failedDuringDeploy;
+    this.failedDuringDeploy = undefined;
+    if (failure !== undefined) void this.failover(failure, attempt);
   }
 
   private onReport(report: TaskReport): void {
@@ -207,7 +219,12 @@ export class JobMaster {
   }
 
   private async failover(cause: unknown, failedAttempt: number): Promise<void> {
-    if (failedAttempt !== this.attempt || this.status !== 'running') return;
+    if (failedAttempt !== this.attempt) return;
+    if (this.deploying) {
+      this.failedDuringDeploy ??= cause;
+      return;
+    }
+    if (this.status !== 'running') return;
     this.transition('restarting');
     await this.coordinator.stop('the job is restarting after a failure');
     await this.config.executor.cancelAll();
@@ -227,7 +244,15 @@ export class JobMaster {
     try {
       await this.deploy(latest);
     } catch (error) {
-      this.status = 'running';
+      if ((this.status as JobStatus) !== 'restarting') return;
+      // A job that cannot be deployed (its module now builds another graph, say) will not be helped by retrying.
+      if (error instanceof WeirError && !error.retryable) {
+        this.transition('failed');
+        await this.config.executor.dispose();
+        this.rejectDone(error);
+        return;
+      }
+      this.transition('running');
       await this.failover(error, this.attempt);
     }
   }

@@ -47,6 +47,8 @@ export class WorkerExecutor implements TaskExecutor {
   private workers: RunningWorker[] = [];
   private current: DeployRequest | undefined;
   private heartbeat: unknown;
+  /** Rejects a deploy in progress when its workers are terminated (a cancel, a newer deploy). */
+  private abortDeploy: ((error: unknown) => void) | undefined;
 
   constructor(private readonly options: WorkerExecutorOptions) {}
 
@@ -63,9 +65,17 @@ export class WorkerExecutor implements TaskExecutor {
         peers[j]![i] = port2;
       }
     }
+    // A worker that dies, or is terminated, while deploying must not leave the deploy hanging.
+    const aborted = new Promise<never>((_, reject) => {
+      this.abortDeploy = reject;
+    });
+    aborted.catch(() => {});
     this.workers = Array.from({ length: count }, (_, index) => {
       const spawned = platform.spawn();
-      spawned.onFailure((error) => this.workerLost(request, index, error));
+      spawned.onFailure((error) => {
+        this.abortDeploy?.(errorFromWire({ ...error, code: error.code ?? 'WORKER_LOST' }));
+        this.workerLost(request, index, error);
+      });
       return { index, spawned, api: Comlink.wrap<WorkerApi>(spawned.endpoint), metrics: [], lastAnswerAt: clock.now() };
     });
     const callbacks: RunnerCallbacks = Comlink.proxy({
@@ -81,13 +91,18 @@ export class WorkerExecutor implements TaskExecutor {
           workerIndex: w.index, workerCount: count, attempt: request.attempt, mode: request.mode, restore: restoreOf(w.index),
           network: this.options.network, peers: peers[w.index]!,
         };
-        return w.api.deploy(Comlink.transfer(deploy, Object.values(peers[w.index]!)), callbacks).then(
+        return Promise.race([w.api.deploy(Comlink.transfer(deploy, Object.values(peers[w.index]!)), callbacks), aborted]).then(
           () => undefined,
-          (error: unknown) => error,
+          (error: unknown) => error ?? new Error('deploy failed'),
         );
       }),
     );
+    this.abortDeploy = undefined;
     const failure = results.find((r) => r !== undefined);
+    if (failure instanceof WeirError) {
+      this.terminateAll();
+      throw failure;
+    }
     if (failure !== undefined) {
       this.terminateAll();
       const e = failure as { message?: string; name?: string };
@@ -151,6 +166,8 @@ export class WorkerExecutor implements TaskExecutor {
   }
 
   private terminateAll(): void {
+    this.abortDeploy?.(new WeirError('TASK_FAILED', 'the workers were stopped while they were being deployed', { domain: 'internal', retryable: true }));
+    this.abortDeploy = undefined;
     this.current = undefined;
     if (this.heartbeat !== undefined) this.options.clock.clearTimeout(this.heartbeat);
     for (const w of this.workers) {
