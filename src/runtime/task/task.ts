@@ -1,18 +1,16 @@
 import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
-import { CorruptDataError, WeirError } from '../../errors/index.js';
+import { WeirError } from '../../errors/index.js';
 import { keyGroupRangeOfSubtask, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
-import { chunkChecksum, decodeChunk, encodeChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
-import type { KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
-import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
-import { serializeError, type RestoreAssignment, type StateHandle, type TaskCommand, type TaskReport } from '../control-messages.js';
+import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
 import { createBarrierHandler, type BarrierAction, type CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import { InputGate } from './input-gate.js';
 import { createOperatorChain } from './operator-chain.js';
 import { RecordWriter } from './record-writer.js';
+import { encodeSubtaskSnapshot, readSubtaskRestore } from './subtask-state-io.js';
 import type { Schedulable, TaskScheduler } from './task-scheduler.js';
 
 export type TaskState = 'created' | 'restoring' | 'running' | 'input-ended' | 'failed' | 'cancelled';
@@ -96,7 +94,8 @@ export class Task implements Schedulable {
   async start(): Promise<void> {
     this.state = 'restoring';
     try {
-      const restored = await this.readRestoreState();
+      const { restore, storage, vertex } = this.setup;
+      const restored = restore === undefined ? new Map<string, OperatorRestoreState>() : await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
       for (const op of this.operators) await op.initialize(restored.get(op.uid));
     } catch (error) {
       this.fail(error);
@@ -317,22 +316,9 @@ export class Task implements Schedulable {
     const { clock, storage, jobName, attempt } = this.setup;
     const started = clock.now();
     this.flushWriters();
-    const chunks: { handle: StateHandle; bytes: Uint8Array }[] = [];
-    const range = keyGroupRangeOfSubtask(this.setup.plan, this.id);
-    for (const op of this.operators) {
-      const snapshot = op.snapshotState(checkpointId);
-      const add = (kind: 'operator' | 'keyed', bytes: Uint8Array) => {
-        const key = storageLayout.stateChunkKey(jobName, checkpointId, attempt, op.uid, this.id.subtaskIndex, kind);
-        const handle: StateHandle = {
-          key, kind, operatorUid: op.uid, subtaskIndex: this.id.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes),
-          ...(kind === 'keyed' ? { keyGroupRange: range } : {}),
-        };
-        chunks.push({ handle, bytes });
-      };
-      if (snapshot.operatorState !== undefined) add('operator', encodeChunk('operator-state', snapshot.operatorState));
-      const keyed = snapshot.keyedState;
-      if (keyed !== undefined && (keyed.groups.length > 0 || (keyed.timers?.length ?? 0) > 0)) add('keyed', encodeChunk('keyed-state', keyed));
-    }
+    const chunks = encodeSubtaskSnapshot(this.operators, checkpointId, {
+      jobName, attempt, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
+    });
     const syncMs = clock.now() - started;
     if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
     const asyncStarted = clock.now();
@@ -370,30 +356,5 @@ export class Task implements Schedulable {
 
   private flushIfDue(): void {
     if (this.setup.clock.now() - this.lastFlushAt >= this.setup.flushIntervalMs) this.flushWriters();
-  }
-
-  /** Reads this subtask's share of the restored checkpoint, per operator uid. */
-  private async readRestoreState(): Promise<Map<string, OperatorRestoreState>> {
-    const result = new Map<string, OperatorRestoreState>();
-    const restore = this.setup.restore;
-    if (restore === undefined) return result;
-    const { storage } = this.setup;
-    const read = async (handle: StateHandle, kind: 'keyed-state' | 'operator-state') => {
-      const bytes = await storage.getChunk(handle.key);
-      if (bytes === undefined) {
-        throw new CorruptDataError(`checkpoint ${restore.checkpointId}: state chunk '${handle.key}' is missing`, { checkpointId: restore.checkpointId, key: handle.key });
-      }
-      return decodeChunk(bytes, kind).payload;
-    };
-    for (const op of this.setup.vertex.operators) {
-      const assigned = restore.operators[op.uid];
-      if (assigned === undefined) continue;
-      const keyedState = (await Promise.all(assigned.keyed.map((h) => read(h, 'keyed-state')))) as KeyedStatePayload[];
-      const lists = (await Promise.all(assigned.operator.map((h) => read(h, 'operator-state')))) as unknown[][];
-      const p = this.setup.vertex.parallelism;
-      const operatorState = lists.flat().filter((_, j) => j % p === this.id.subtaskIndex);
-      result.set(op.uid, { keyedState, operatorState });
-    }
-    return result;
   }
 }
