@@ -1,4 +1,4 @@
-import { requireFunction, requireString, WeirError } from '../errors/index.js';
+import { InvalidArgumentError, requireFunction, requireString, WeirError } from '../errors/index.js';
 import { JobGraph } from '../graph/job-graph.js';
 import { validateJobGraph } from '../graph/validate-graph.js';
 import { StreamEnvironment } from './stream-environment.js';
@@ -16,9 +16,7 @@ const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function job(name: string, build: (env: StreamEnvironment) => void): JobDefinition {
   requireString('job(name)', name);
   if (!JOB_NAME.test(name)) {
-    throw new WeirError('INVALID_ARGUMENT', `job(name): '${name}' is not a valid job name; use letters, digits, '.', '_' and '-' (at most 128)`, {
-      domain: 'user', retryable: false, details: { argument: 'job(name)' },
-    });
+    throw new InvalidArgumentError('job(name)', `'${name}' is not a valid job name; use letters, digits, '.', '_' and '-' (at most 128)`);
   }
   requireFunction('job(name, build)', build);
   return Object.freeze({ kind: 'weir.job', name, build });

@@ -1,4 +1,4 @@
-import { describeValue, InvalidArgumentError, WeirError } from '../errors/index.js';
+import { describeValue, InvalidArgumentError } from '../errors/index.js';
 import { buildExecutionPlan, type ExecutionPlan } from '../graph/execution-plan.js';
 import { buildJobGraph, isJobDefinition, type JobDefinition } from './job.js';
 
@@ -8,9 +8,7 @@ export async function loadJob(url: string): Promise<JobDefinition> {
   try {
     module = (await import(/* @vite-ignore */ url)) as { default?: unknown };
   } catch (error) {
-    throw new WeirError('INVALID_ARGUMENT', `run(job): could not load the job module '${url}': ${error instanceof Error ? error.message : String(error)}`, {
-      domain: 'user', retryable: false, cause: error, details: { argument: 'run(job)' },
-    });
+    throw new InvalidArgumentError('run(job)', `could not load the job module '${url}': ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   if (!isJobDefinition(module.default)) {
     throw new InvalidArgumentError('run(job)', `the module '${url}' must export default job(name, build), but its default export is ${describeValue(module.default)}`);

@@ -135,7 +135,11 @@ function validateRestart(value: unknown): RestartStrategy {
   const arg = (k: string) => `run(job, options).restart.${k}`;
   const r = value as Record<string, unknown>;
   const allowed = { none: ['strategy'], 'fixed-delay': ['strategy', 'attempts', 'delayMs'], 'exponential-delay': ['strategy', 'initialDelayMs', 'maxDelayMs', 'attempts'] }[strategy];
-  requireOptions(`run(job, options).restart (${strategy})`, value, allowed);
+  for (const key of Object.keys(value as object)) {
+    if (!allowed.includes(key)) {
+      throw new InvalidArgumentError(`run(job, options).restart.${key}`, `does not apply to the '${strategy}' strategy, which takes ${allowed.join(', ')}`);
+    }
+  }
   switch (strategy) {
     case 'none':
       return { strategy };

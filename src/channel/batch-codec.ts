@@ -15,8 +15,8 @@ import type { RecordBatch } from './channel-message.js';
 // string keys, each field holding one type in every record: number, string or boolean.
 // Keys, if present, all numbers, all strings or all booleans; key groups all int32 integers.
 // Refused (undefined): null or undefined anywhere (a nullable field too), bigint, nested
-// objects, arrays, class instances, Dates, Maps, null-prototype objects, a '__proto__' key,
-// extra or missing keys, a type change within a field, a string with a lone surrogate (UTF-8
+// objects, arrays, class instances, Dates, Maps, null-prototype objects, a '__proto__' or a
+// 'constructor' key, extra or missing keys, a type change within a field, a string with a lone surrogate (UTF-8
 // cannot carry it), keys or keyGroups whose length is not the records'.
 // Decoded objects take the first record's key order, whatever order a later record had.
 // Checked on the first record only: accessors, non-enumerable own properties, symbol keys.
@@ -59,7 +59,8 @@ const isWellFormed: (s: string) => boolean =
 // segments of about this many UTF-16 units; a string never straddles two.
 const SEGMENT_CHARS = 16 * 1024;
 // V8 returns a slice of 13+ units as a view that keeps the whole segment alive; a decoded key
-// kept in keyed state would pin one segment per batch. Such slices are copied (shorter ones are).
+// kept in keyed state would pin one segment per batch. Such slices are copied (shorter ones
+// are copies already).
 const MIN_VIEW_CHARS = 13;
 
 /** The encoder's string table: UTF-8 segments in a growable buffer, plus the open segment. */
@@ -156,8 +157,8 @@ class StringSource {
  */
 function buildObjects(n: number, names: string[], values: ArrayLike<unknown>[]): unknown[] {
   const out: unknown[] = new Array(n);
-  const [a, b, c, d, e, f, g, h] = names as [string, string, string, string, string, string, string, string];
-  const [A, B, C, D, E, F, G, H] = values as ArrayLike<unknown>[] as [ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>];
+  const [a, b, c, d, e, f, g, h] = names;
+  const [A, B, C, D, E, F, G, H] = values;
   switch (names.length) {
     case 0: for (let i = 0; i < n; i++) out[i] = {}; break;
     case 1: for (let i = 0; i < n; i++) out[i] = { [a]: A[i] }; break;
@@ -203,8 +204,8 @@ function objectSchema(first: unknown): { names: string[]; kinds: number[] } | un
   if (Object.getOwnPropertyNames(first).length !== names.length || Object.getOwnPropertySymbols(first).length !== 0) return undefined;
   const kinds: number[] = [];
   for (const name of names) {
-    const d = Object.getOwnPropertyDescriptor(first, name);
-    const kind = name === '__proto__' || d === undefined || !('value' in d) ? 0 : kindOf(d.value);
+    // An accessor's descriptor has no value: refused. A '__proto__' key would set the prototype when decoded.
+    const kind = name === '__proto__' ? 0 : kindOf(Object.getOwnPropertyDescriptor(first, name)?.value);
     if (kind === 0) return undefined;
     kinds.push(kind);
   }
@@ -300,6 +301,7 @@ function fillObjects(records: readonly unknown[], n: number, names: string[], ki
       j++;
     }
     if (ordered) {
+      if (j !== m) return false;
       continue;
     }
     // Another key order, or a key too many: fields j.. must be exactly the remaining own enumerable keys.
@@ -323,7 +325,14 @@ function viewOf(kind: number, buffer: ArrayBuffer, offset: number, n: number): V
   }
 }
 
-export function encodeBatch(batch: RecordBatch): { buffer: ArrayBuffer } | undefined {
+/**
+ * The batch as one ArrayBuffer to transfer, or undefined: send it by structured clone then.
+ * `spare`: a buffer to write into instead of allocating, if large enough (then it is the one
+ * returned), e.g. one the receiver handed back after decoding. In Node a fresh ~100 KB buffer
+ * per batch costs more than the encoding itself once glibc returns freed memory to the system
+ * (bench/batch-codec.bench.ts, `recycled`).
+ */
+export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer): { buffer: ArrayBuffer } | undefined {
   const { records, keys, keyGroups } = batch;
   if (!Array.isArray(records)) return undefined;
   const n = records.length;
@@ -369,11 +378,11 @@ export function encodeBatch(batch: RecordBatch): { buffer: ArrayBuffer } | undef
   if (fixedBytes > 0xffffffff) return undefined;
 
   const outerBusy = busy;
-  if (!outerBusy && scratch.byteLength < fixedBytes) scratch = new ArrayBuffer(Math.max(fixedBytes, 2 * scratch.byteLength));
-  const work = outerBusy ? new ArrayBuffer(fixedBytes) : scratch;
-  const strings = outerBusy ? new StringSink() : sink.reset();
   busy = true;
   try {
+    if (!outerBusy && scratch.byteLength < fixedBytes) scratch = new ArrayBuffer(Math.max(fixedBytes, 2 * scratch.byteLength));
+    const work = outerBusy ? new ArrayBuffer(fixedBytes) : scratch;
+    const strings = outerBusy ? new StringSink() : sink.reset();
     const header = new Uint32Array(work, 0, headerWords);
     header[0] = MAGIC;
     header[H_COUNT] = n;
@@ -403,14 +412,14 @@ export function encodeBatch(batch: RecordBatch): { buffer: ArrayBuffer } | undef
     header[H_SEGMENTS] = segmentsOffset;
     header[H_SEGMENT_COUNT] = segments.length / 2;
     header[H_STRINGS] = stringsOffset;
-    const buffer = new ArrayBuffer(total);
+    const buffer = spare !== undefined && spare.byteLength >= total ? spare : new ArrayBuffer(total);
     const bytes = new Uint8Array(buffer);
     bytes.set(new Uint8Array(work, 0, fixedBytes));
     new Uint32Array(buffer, segmentsOffset, segments.length).set(segments);
     bytes.set(strings.bytes.subarray(0, strings.used), stringsOffset);
     return { buffer };
   } catch {
-    return undefined; // a string beyond the engine's maximum length, or a throwing getter
+    return undefined; // out of memory, a string beyond the engine's maximum length, or a throwing getter
   } finally {
     busy = outerBusy;
     if (!outerBusy && scratch.byteLength > KEEP_SCRATCH_BYTES) scratch = new ArrayBuffer(64 * 1024);
@@ -418,7 +427,10 @@ export function encodeBatch(batch: RecordBatch): { buffer: ArrayBuffer } | undef
   }
 }
 
-/** Rebuilds the batch encodeBatch packed. Throws CorruptDataError for any other buffer. */
+/**
+ * Rebuilds the batch encodeBatch packed; bytes after it are ignored. Keeps no reference to the
+ * buffer, which may be reused or detached once this returns. Throws CorruptDataError for any other buffer.
+ */
 export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < H_COLUMNS * 4) throw corrupt('too short');
   const head = new Uint32Array(buffer, 0, H_COLUMNS);
@@ -457,7 +469,7 @@ export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
       }
       for (let i = 0; i < n; i++) for (let q = 0; q < textColumns.length; q++) textColumns[q]![i] = strings.next(textEnds[q]![i]!);
       records = buildObjects(n, names, values);
-    } else if (shape === SCALAR) records = decodeScalars(n, kinds[0]!, views[0]!, strings);
+    } else if (shape === SCALAR && columns === 1) records = decodeScalars(n, kinds[0]!, views[0]!, strings);
     else throw corrupt(`shape ${shape}`);
 
     const batch: { kind: 'records'; records: unknown[]; keys?: StateKey[]; keyGroups?: number[] } = { kind: 'records', records };

@@ -47,11 +47,12 @@ export class WeirError extends Error {
 /** A public function was called with an argument it cannot use. Names the argument. */
 export class InvalidArgumentError extends WeirError {
   readonly argument: string;
-  constructor(argument: string, message: string) {
+  constructor(argument: string, message: string, options: { cause?: unknown } = {}) {
     super('INVALID_ARGUMENT', `${argument}: ${message}`, {
       domain: 'user',
       retryable: false,
       details: { argument },
+      cause: options.cause,
     });
     this.name = 'InvalidArgumentError';
     this.argument = argument;

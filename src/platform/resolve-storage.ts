@@ -1,4 +1,4 @@
-import { describeValue, InvalidArgumentError, WeirError } from '../errors/index.js';
+import { describeValue, InvalidArgumentError } from '../errors/index.js';
 import { memoryStorageForRealm, type CheckpointStorage } from '../state/index.js';
 
 export type StorageOption = 'memory' | 'indexeddb' | { dir: string } | CheckpointStorage;
@@ -14,9 +14,7 @@ export function resolveStorage(option: StorageOption | undefined, argument: stri
   if (option === undefined || option === 'memory') return memoryStorageForRealm();
   if (isCheckpointStorage(option)) return option;
   if (option === 'indexeddb' || (typeof option === 'object' && option !== null && 'dir' in option)) {
-    throw new WeirError('INVALID_ARGUMENT', `${argument}: ${option === 'indexeddb' ? "'indexeddb'" : '{ dir }'} storage is not available in this build yet; use 'memory' or pass a CheckpointStorage`, {
-      domain: 'user', retryable: false, details: { argument },
-    });
+    throw new InvalidArgumentError(argument, `${option === 'indexeddb' ? "'indexeddb'" : '{ dir }'} storage is not available in this build yet; use 'memory' or pass a CheckpointStorage`);
   }
   throw new InvalidArgumentError(argument, `expected 'memory', 'indexeddb', { dir } or a CheckpointStorage, got ${describeValue(option)}`);
 }

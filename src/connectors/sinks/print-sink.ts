@@ -1,4 +1,4 @@
-import { requireOptions } from '../../errors/index.js';
+import { requireFunction, requireOptions, requireString } from '../../errors/index.js';
 import type { Sink } from '../sink.js';
 
 export interface PrintSinkOptions {
@@ -11,8 +11,8 @@ export interface PrintSinkOptions {
 /** At-least-once: prints each record as it arrives, so a restart may print some again. */
 export function print<T>(options?: PrintSinkOptions): Sink<T> {
   const o = requireOptions<PrintSinkOptions>('sinks.print(options)', options, ['prefix', 'log']);
-  const prefix = o.prefix ?? '';
-  const log = o.log ?? ((line: string) => console.log(line));
+  const prefix = o.prefix === undefined ? '' : requireString('sinks.print(options).prefix', o.prefix, { allowEmpty: true });
+  const log = o.log === undefined ? (line: string) => console.log(line) : requireFunction<(line: string) => void>('sinks.print(options).log', o.log);
   return {
     kind: 'weir.sink',
     name: 'print',

@@ -20,6 +20,8 @@ export class KeyedProcessOperator implements StreamOperator {
   private readonly context: KeyedProcessContext<StateKey>;
   private readonly timerContext: OnTimerContext<StateKey> & { timestamp: number };
   private scheduled: { at: number; cancel(): void } | undefined;
+  /** Processing-time timers stop at the end of input, as in Flink: nothing may be emitted after it. */
+  private inputEnded = false;
 
   constructor(readonly uid: string, private readonly output: Output, private readonly ctx: OperatorContext, fn: KeyedProcessFunction<StateKey, unknown, unknown>) {
     this.fn = typeof fn === 'function' ? { processElement: fn } : fn;
@@ -70,6 +72,7 @@ export class KeyedProcessOperator implements StreamOperator {
 
   private fireTimers(): void {
     this.scheduled = undefined;
+    if (this.inputEnded) return;
     const now = this.ctx.clock.now();
     for (let timer = this.timers.pollDue(now); timer !== undefined; timer = this.timers.pollDue(now)) {
       this.keyedBackend.setCurrentKey(timer.key, timer.keyGroup);
@@ -84,11 +87,18 @@ export class KeyedProcessOperator implements StreamOperator {
   }
 
   private scheduleTimers(): void {
+    if (this.inputEnded) return;
     const next = this.timers.earliest();
     if (next === undefined || (this.scheduled !== undefined && this.scheduled.at <= next)) return;
     this.scheduled?.cancel();
     const handle = this.ctx.scheduleAt(next, () => this.fireTimers());
     this.scheduled = { at: next, cancel: () => handle.cancel() };
+  }
+
+  endInput(): void {
+    this.inputEnded = true;
+    this.scheduled?.cancel();
+    this.scheduled = undefined;
   }
 
   snapshotState() {

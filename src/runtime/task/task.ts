@@ -181,7 +181,8 @@ export class Task implements Schedulable {
 
   private scheduleAt(timestamp: number, callback: () => void): { cancel(): void } {
     const { clock } = this.setup;
-    const handle = clock.setTimeout(() => this.mail(callback), timestamp - clock.now());
+    // A timer due after the input ended does nothing: the end-of-input event has gone downstream.
+    const handle = clock.setTimeout(() => this.mail(() => this.state === 'running' && callback()), timestamp - clock.now());
     return { cancel: () => clock.clearTimeout(handle) };
   }
 
