@@ -179,7 +179,12 @@ export class KeyedStream<T, K extends StateKey> extends DataStream<T> {
       }
       return value;
     };
-    const fn: ReduceFunction<unknown> = (acc, value) => ({ ...(acc as object), [field]: combine(read(acc, 'aggregated'), read(value, 'incoming')) });
+    // The accumulator is this operator's own output, checked when it was the first record: only the incoming one needs checking.
+    const fn: ReduceFunction<unknown> = (acc, value) => {
+      const next: Record<string, unknown> = { ...(acc as object) };
+      next[field] = combine(next[field] as number, read(value, 'incoming'));
+      return next;
+    };
     const label = method[0]!.toUpperCase() + method.slice(1);
     return this.then({ kind: 'keyed-reduce', fn, firstValue: (v: unknown) => (read(v, 'first'), v) }, `${label}(${field})`);
   }

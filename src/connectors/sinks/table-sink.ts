@@ -41,7 +41,9 @@ function keyFunction<T>(key: TableSinkOptions<T>['key']): ((value: T) => StateKe
 
 class TableSinkWriter<T> implements SinkWriter<T> {
   private appended: T[] = [];
-  private latest = new Map<StateKey, T>();
+  /** Upsert: the latest record per key and when it was written (to order rows by latest write). */
+  private latest = new Map<StateKey, { value: T; seq: number }>();
+  private seq = 0;
 
   constructor(
     private readonly name: string,
@@ -58,15 +60,20 @@ class TableSinkWriter<T> implements SinkWriter<T> {
     if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint' && typeof key !== 'boolean') {
       throw new InvalidArgumentError(`sinks.table('${this.name}').key`, `must give a string, number, bigint or boolean, got ${describeValue(key)}`);
     }
-    // Delete first so the map's order is the order of the latest writes, as a table scan would show.
-    this.latest.delete(key);
-    this.latest.set(key, value);
+    const cell = this.latest.get(key);
+    if (cell === undefined) this.latest.set(key, { value, seq: this.seq++ });
+    else {
+      cell.value = value;
+      cell.seq = this.seq++;
+    }
   }
 
   prepareCommit(checkpointId: number): TableTransaction | undefined {
     const upsert = this.keyOf !== undefined;
     if (upsert ? this.latest.size === 0 : this.appended.length === 0) return undefined;
-    const rows: unknown[] = upsert ? [...this.latest] : this.appended;
+    const rows: unknown[] = upsert
+      ? [...this.latest].sort((a, b) => a[1].seq - b[1].seq).map(([key, cell]) => [key, cell.value])
+      : this.appended;
     this.appended = [];
     this.latest = new Map();
     return { table: this.name, transactionId: checkpointId, subtaskIndex: this.ctx.subtaskIndex, mode: upsert ? 'upsert' : 'append', rows };
