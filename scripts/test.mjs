@@ -10,6 +10,7 @@ import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
 import { findChrome } from './find-chrome.mjs';
 import { runBrowserTests } from './run-browser-tests.mjs';
+import { e2eTestFiles, runE2eTests } from './run-e2e-tests.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -26,6 +27,7 @@ const browserFiles = (existsSync('test/browser') ? readdirSync('test/browser', {
   .filter((f) => f.endsWith('.test.ts'))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
+const e2eFiles = e2eTestFiles().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 let browserReady = false; // set once dist/ is built: the browser suites import the built package
 
 // The browser phase, after the Node phase (2 cores: one at a time); its counts join the totals.
@@ -35,6 +37,13 @@ async function finish(passed, failed) {
     const browser = await runBrowserTests({ files: browserFiles });
     passed += browser.passed;
     failed += browser.failed;
+  }
+  // The e2e phase last: it packs dist/ into consumer apps (esbuild, Vite) and runs them in Chromium.
+  if (browserReady && e2eFiles.length > 0) {
+    console.log(`\n# e2e: ${e2eFiles.length} test file(s), consumer apps in Chromium (playwright-core)`);
+    const e2e = await runE2eTests({ files: e2eFiles });
+    passed += e2e.passed;
+    failed += e2e.failed;
   }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
@@ -46,7 +55,7 @@ function step(title, file, fileArgs) {
 }
 
 // Find (or, as root on Debian, install) Chromium up front, so a machine without one stops here.
-if (browserFiles.length > 0) {
+if (browserFiles.length > 0 || e2eFiles.length > 0) {
   try {
     process.env.CHROME_PATH = findChrome();
   } catch (error) {
@@ -67,8 +76,8 @@ const sources = readdirSync('test', { recursive: true })
   .sort();
 
 if (sources.length === 0) {
-  if (browserFiles.length === 0) console.log(`\nno test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
-  await finish(0, 0); // runs the browser phase, if any
+  if (browserFiles.length === 0 && e2eFiles.length === 0) console.log(`\nno test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
+  await finish(0, 0); // runs the browser and e2e phases, if any
 }
 
 // Bundling resolves the `.js` specifiers of src/*.ts; bare packages (weir, comlink, idb, rxjs, node:*)

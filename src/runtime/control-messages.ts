@@ -10,6 +10,8 @@ import type { KeyGroupRange } from '../graph/key-groups.js';
 export interface StateHandle {
   readonly key: string;
   readonly kind: 'keyed' | 'operator';
+  /** Keyed handles: key-group state (written incrementally, by span) or timers (rewritten each time). */
+  readonly part?: 'state' | 'timers';
   readonly operatorUid: string;
   readonly subtaskIndex: number;
   readonly bytes: number;
@@ -25,7 +27,10 @@ export interface SubtaskCheckpointStats {
   readonly alignmentDurationMs: number;
   readonly syncDurationMs: number;
   readonly asyncDurationMs: number;
+  /** Bytes of every chunk the snapshot references. */
   readonly stateSize: number;
+  /** Bytes this snapshot wrote; the rest it reused from a completed checkpoint. */
+  readonly persistedSize: number;
 }
 
 export interface SerializedError {

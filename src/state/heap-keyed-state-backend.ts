@@ -1,6 +1,9 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import type { ListState, MapState, ReducingState, StateKey, StateKind, ValueState } from './keyed-state.js';
 
+/** Key groups per snapshot chunk: small enough that a few changed keys rewrite little, large enough to keep chunks few. */
+export const KEY_GROUPS_PER_CHUNK = 8;
+
 /** A key-group range, inclusive at both ends (the graph layer computes them). */
 export interface KeyGroupSpan {
   readonly start: number;
@@ -27,8 +30,14 @@ export class HeapKeyedStateBackend {
   private readonly handles = new Map<string, unknown>();
   private currentKey: StateKey | undefined;
   private currentGroup = 0;
+  /** Snapshots taken so far; a write marks its key group with the current value. */
+  private version = 0;
+  /** Per key group (relative to the range start): the version of its last write, -1 if none since restore. */
+  private readonly modifiedAt: Int32Array;
 
-  constructor(readonly keyGroupRange: KeyGroupSpan) {}
+  constructor(readonly keyGroupRange: KeyGroupSpan) {
+    this.modifiedAt = new Int32Array(Math.max(0, keyGroupRange.end - keyGroupRange.start + 1)).fill(-1);
+  }
 
   setCurrentKey(key: StateKey, keyGroup: number): void {
     this.currentKey = key;
@@ -42,6 +51,12 @@ export class HeapKeyedStateBackend {
 
   /** The map of one state for the current key's group (created on first use). */
   private mapOf(table: { groups: Map<StateKey, unknown>[] }): Map<StateKey, unknown> {
+    return (table.groups[this.currentGroup] ??= new Map());
+  }
+
+  /** The same map, for a write: marks the key group changed, for incremental snapshots. */
+  private writable(table: { groups: Map<StateKey, unknown>[] }): Map<StateKey, unknown> {
+    this.modifiedAt[this.currentGroup] = this.version;
     return (table.groups[this.currentGroup] ??= new Map());
   }
 
@@ -72,15 +87,15 @@ export class HeapKeyedStateBackend {
         const v = this.mapOf(table).get(this.getCurrentKey()) as T | undefined;
         return v === undefined ? defaultValue : v;
       },
-      update: (value: T) => void this.mapOf(table).set(this.getCurrentKey(), value),
-      clear: () => void this.mapOf(table).delete(this.getCurrentKey()),
+      update: (value: T) => void this.writable(table).set(this.getCurrentKey(), value),
+      clear: () => void this.writable(table).delete(this.getCurrentKey()),
     }));
   }
 
   listState<T>(name: string): ListState<T> {
     return this.handle(name, 'list', (table) => {
       const list = (create: boolean): T[] | undefined => {
-        const map = this.mapOf(table);
+        const map = create ? this.writable(table) : this.mapOf(table);
         let l = map.get(this.getCurrentKey()) as T[] | undefined;
         if (l === undefined && create) map.set(this.getCurrentKey(), (l = []));
         return l;
@@ -89,8 +104,8 @@ export class HeapKeyedStateBackend {
         get: () => list(false)?.slice() ?? [],
         add: (value: T) => void list(true)!.push(value),
         addAll: (values: Iterable<T>) => void list(true)!.push(...values),
-        update: (values: Iterable<T>) => void this.mapOf(table).set(this.getCurrentKey(), [...values]),
-        clear: () => void this.mapOf(table).delete(this.getCurrentKey()),
+        update: (values: Iterable<T>) => void this.writable(table).set(this.getCurrentKey(), [...values]),
+        clear: () => void this.writable(table).delete(this.getCurrentKey()),
       };
     });
   }
@@ -98,7 +113,7 @@ export class HeapKeyedStateBackend {
   mapState<UK, UV>(name: string): MapState<UK, UV> {
     return this.handle(name, 'map', (table) => {
       const inner = (create: boolean): Map<UK, UV> | undefined => {
-        const map = this.mapOf(table);
+        const map = create ? this.writable(table) : this.mapOf(table);
         let m = map.get(this.getCurrentKey()) as Map<UK, UV> | undefined;
         if (m === undefined && create) map.set(this.getCurrentKey(), (m = new Map()));
         return m;
@@ -113,15 +128,15 @@ export class HeapKeyedStateBackend {
         },
         contains: (k: UK) => inner(false)?.has(k) ?? false,
         remove: (k: UK) => {
-          const m = inner(false);
-          m?.delete(k);
-          if (m?.size === 0) this.mapOf(table).delete(this.getCurrentKey());
+          const m = inner(true)!;
+          m.delete(k);
+          if (m.size === 0) this.mapOf(table).delete(this.getCurrentKey());
         },
         entries: () => (inner(false) ?? empty).entries(),
         keys: () => (inner(false) ?? empty).keys(),
         values: () => (inner(false) ?? empty).values(),
         isEmpty: () => (inner(false)?.size ?? 0) === 0,
-        clear: () => void this.mapOf(table).delete(this.getCurrentKey()),
+        clear: () => void this.writable(table).delete(this.getCurrentKey()),
       };
     });
   }
@@ -130,12 +145,12 @@ export class HeapKeyedStateBackend {
     return this.handle(name, 'reducing', (table) => ({
       get: () => this.mapOf(table).get(this.getCurrentKey()) as T | undefined,
       add: (value: T) => {
-        const map = this.mapOf(table);
+        const map = this.writable(table);
         const key = this.getCurrentKey();
         const current = map.get(key) as T | undefined;
         map.set(key, current === undefined ? value : reduce(current, value));
       },
-      clear: () => void this.mapOf(table).delete(this.getCurrentKey()),
+      clear: () => void this.writable(table).delete(this.getCurrentKey()),
     }));
   }
 
@@ -146,10 +161,36 @@ export class HeapKeyedStateBackend {
   }
 
   /**
+   * The spans a snapshot is cut into: runs of KEY_GROUPS_PER_CHUNK key groups aligned to
+   * absolute key-group numbers, so that the same span has the same bounds at every snapshot
+   * (and at every restore at the same parallelism) and an unchanged span can be reused.
+   */
+  spans(): KeyGroupSpan[] {
+    const { start, end } = this.keyGroupRange;
+    const spans: KeyGroupSpan[] = [];
+    for (let s = start; s <= end; s = (Math.floor(s / KEY_GROUPS_PER_CHUNK) + 1) * KEY_GROUPS_PER_CHUNK) {
+      spans.push({ start: s, end: Math.min(end, (Math.floor(s / KEY_GROUPS_PER_CHUNK) + 1) * KEY_GROUPS_PER_CHUNK - 1) });
+    }
+    return spans;
+  }
+
+  /** The version of the last write in `span` (-1: none since the restore). */
+  lastModified(span: KeyGroupSpan): number {
+    let m = -1;
+    for (let kg = span.start; kg <= span.end; kg++) m = Math.max(m, this.modifiedAt[kg - this.keyGroupRange.start]!);
+    return m;
+  }
+
+  /** Starts a snapshot: returns its version; writes from now on are newer than it. */
+  beginSnapshot(): number {
+    return this.version++;
+  }
+
+  /**
    * Must be called synchronously at the barrier and its result encoded before any further
    * record is processed: the maps are shared, not copied.
    */
-  snapshot(): KeyedStatePayload {
+  snapshot(span: KeyGroupSpan = this.keyGroupRange): KeyedStatePayload {
     const kinds: Record<string, StateKind> = {};
     const groups = new Map<number, Record<string, Map<StateKey, unknown>>>();
     for (const [name, table] of this.tables) {
@@ -157,12 +198,13 @@ export class HeapKeyedStateBackend {
       table.groups.forEach((map, i) => {
         if (map === undefined || map.size === 0) return;
         const kg = this.keyGroupRange.start + i;
+        if (kg < span.start || kg > span.end) return;
         let entry = groups.get(kg);
         if (entry === undefined) groups.set(kg, (entry = {}));
         entry[name] = map;
       });
     }
-    return { keyGroupRange: this.keyGroupRange, kinds, groups: [...groups].sort((a, b) => a[0] - b[0]) };
+    return { keyGroupRange: span, kinds, groups: [...groups].sort((a, b) => a[0] - b[0]) };
   }
 
   /** Takes the key groups of this backend's range from snapshots of any parallelism. */

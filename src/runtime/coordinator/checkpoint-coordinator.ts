@@ -66,6 +66,8 @@ export class CheckpointCoordinator {
   /** Set once the final checkpoint is asked for: no periodic checkpoint may follow it. */
   private finalRequested = false;
   private queued: { final: boolean; waiters: Waiter[] }[] = [];
+  /** Chunks of subsumed checkpoints, deleted at the next completion (see subsume). */
+  private deferredDeletes: string[] = [];
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.nextId = deps.firstCheckpointId;
@@ -179,7 +181,7 @@ export class CheckpointCoordinator {
     if (decision.kind === 'ignore') {
       // A late ack of an aborted checkpoint: nothing will ever point to its chunks.
       if (decision.reason === 'unknown-checkpoint' && !this.completed.some((c) => c.checkpointId === report.checkpointId)) {
-        void this.deleteQuietly(report.handles.map((h) => h.key));
+        void this.deleteUnreferenced(report.handles.map((h) => h.key));
       }
       return;
     }
@@ -232,7 +234,7 @@ export class CheckpointCoordinator {
     clock.clearTimeout(pending.timeout);
     this.pending = undefined;
     if (notifyTasks) gateway.abort(pending.checkpointId);
-    void this.deleteQuietly([...pending.acks.values()].flatMap((a) => a.handles.map((h) => h.key)));
+    void this.deleteUnreferenced([...pending.acks.values()].flatMap((a) => a.handles.map((h) => h.key)));
     this.record(statsOf(pending, 'failed', clock.now(), reason));
     const error = new WeirError(code, reason, { domain: countsAsFailure ? 'external' : 'internal', retryable: true, details: { checkpointId: pending.checkpointId } });
     for (const w of pending.waiters) w.reject(error);
@@ -247,25 +249,36 @@ export class CheckpointCoordinator {
     this.triggerQueued();
   }
 
-  /** Drops completed checkpoints beyond the retained count, and the chunks only they referred to. */
+  /**
+   * Drops completed checkpoints beyond the retained count. Their chunks are deleted one
+   * completion later, and only those no retained checkpoint refers to: a task may still be
+   * building a snapshot that reuses a chunk of the checkpoint before the latest (it learns of
+   * completions asynchronously), and that snapshot completes, at the earliest, next.
+   */
   private async subsume(): Promise<void> {
     const { storage, config, jobName } = this.deps;
+    const due = this.deferredDeletes;
+    this.deferredDeletes = [];
+    await this.deleteUnreferenced(due);
     while (this.completed.length > Math.max(1, config.retained)) {
       const old = this.completed.shift()!;
-      const stillUsed = new Set(this.completed.flatMap(handleKeysOf));
       // Metadata first, as Flink does: stored metadata must never point at a deleted chunk.
       try {
         await storage.deleteMetadata([storageLayout.checkpointMetadataKey(jobName, old.checkpointId)]);
       } catch {
         continue; // the chunks stay while the metadata does; a fresh start clears both
       }
-      await this.deleteQuietly(handleKeysOf(old).filter((k) => !stillUsed.has(k)));
+      this.deferredDeletes.push(...handleKeysOf(old));
     }
   }
 
-  private async deleteQuietly(keys: string[]): Promise<void> {
-    // Garbage is harmless; a failed delete must not fail the job. The next fresh start clears it.
-    if (keys.length > 0) await this.deps.storage.deleteChunks(keys).catch(() => {});
+  /** Deletes chunks that no completed checkpoint refers to (an aborted one may have reused some). */
+  private async deleteUnreferenced(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const used = new Set(this.completed.flatMap(handleKeysOf));
+    const garbage = keys.filter((k) => !used.has(k));
+    // Garbage is harmless; a failed delete must not fail the job. A restore or fresh start sweeps what is left.
+    if (garbage.length > 0) await this.deps.storage.deleteChunks(garbage).catch(() => {});
   }
 
   private record(stats: CheckpointStats): void {

@@ -56,3 +56,26 @@ export async function clearJobData(storage: CheckpointStorage, jobName: string):
   await storage.deleteChunks(await storage.listChunks(prefix));
   await storage.deleteMetadata(await storage.listMetadata(prefix));
 }
+
+/**
+ * Deletes the chunks of a job that no stored checkpoint refers to: what a crash left between
+ * a chunk write and its checkpoint's metadata, or between a subsumption and its deletes.
+ * Must run only while nothing of the job runs (before a restore), or it could take a chunk
+ * whose checkpoint is being completed.
+ */
+export async function sweepOrphanChunks(storage: CheckpointStorage, jobName: string): Promise<number> {
+  const used = new Set<string>();
+  for (const key of await storage.listMetadata(storageLayout.checkpointPrefix(jobName))) {
+    const bytes = await storage.getMetadata(key);
+    if (bytes === undefined) continue;
+    try {
+      for (const k of handleKeysOf(decodeChunk(bytes, 'checkpoint-metadata').payload as CheckpointMetadata)) used.add(k);
+    } catch (error) {
+      if (error instanceof CorruptDataError) return 0; // cannot tell what it refers to: keep everything
+      throw error;
+    }
+  }
+  const orphans = (await storage.listChunks(storageLayout.chunkPrefix(jobName))).filter((k) => !used.has(k));
+  if (orphans.length > 0) await storage.deleteChunks(orphans);
+  return orphans.length;
+}

@@ -7,8 +7,10 @@ export interface CheckpointStats {
   readonly triggerTimestamp: number;
   /** End to end: trigger to completion (or failure). */
   readonly durationMs: number | undefined;
-  /** Bytes written by every subtask. */
+  /** Bytes of all the state the checkpoint references. */
   readonly stateSize: number;
+  /** Bytes this checkpoint wrote: less than stateSize when unchanged key groups were reused (incremental). */
+  readonly persistedSize: number;
   /** The longest barrier alignment of any subtask. */
   readonly alignmentDurationMs: number;
   /** The checkpoint taken after every input ended, which commits the last output. */
@@ -30,6 +32,7 @@ export function statsOf(
     triggerTimestamp: checkpoint.triggerTimestamp,
     durationMs: status === 'in-progress' ? undefined : now - checkpoint.triggerTimestamp,
     stateSize: subtasks.reduce((n, s) => n + s.stateSize, 0),
+    persistedSize: subtasks.reduce((n, s) => n + s.persistedSize, 0),
     alignmentDurationMs: subtasks.reduce((m, s) => Math.max(m, s.alignmentDurationMs), 0),
     final: checkpoint.final,
     ...(failureReason !== undefined ? { failureReason } : {}),

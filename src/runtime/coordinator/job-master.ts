@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import type { TaskReport } from '../control-messages.js';
 import type { TaskExecutor } from '../execution/task-executor.js';
 import { CheckpointCoordinator, type CheckpointConfig } from './checkpoint-coordinator.js';
-import { clearJobData, findLatestCheckpoint, type CheckpointMetadata } from './checkpoint-metadata.js';
+import { clearJobData, findLatestCheckpoint, sweepOrphanChunks, type CheckpointMetadata } from './checkpoint-metadata.js';
 import type { CheckpointStats } from './checkpoint-stats.js';
 import { JobEventEmitter } from './job-events.js';
 import { canTransition, isTerminal, type JobStatus } from './job-status.js';
@@ -87,6 +87,7 @@ export class JobMaster {
       if (restored !== undefined) checkStateCompatibility(plan, restored, allowNonRestoredState);
     }
     if (restored === undefined) await clearJobData(storage, plan.jobName);
+    else await sweepOrphanChunks(storage, plan.jobName).catch(() => 0);
     this.coordinator = new CheckpointCoordinator({
       jobName: plan.jobName,
       epoch: (restored?.epoch ?? 0) + 1,
@@ -172,7 +173,8 @@ export class JobMaster {
     this.coordinator.start();
     const failure = this.failedDuringDeploy;
     this.failedDuringDeploy = undefined;
-    if (failure !== undefined) void this.failover(failure, attempt);
+    // On a later turn: the first deploy returns the handle to run()'s caller first, who may be waiting to listen.
+    if (failure !== undefined) this.config.clock.setTimeout(() => void this.failover(failure, attempt), 0);
   }
 
   private onReport(report: TaskReport): void {

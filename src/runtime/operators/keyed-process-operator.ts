@@ -102,7 +102,8 @@ export class KeyedProcessOperator implements StreamOperator {
   }
 
   snapshotState() {
-    return { keyedState: { ...this.keyedBackend.snapshot(), timers: this.timers.snapshot() } };
+    if (this.timers.size === 0) return { keyedBackend: this.keyedBackend };
+    return { keyedBackend: this.keyedBackend, keyedExtra: { keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [], timers: this.timers.snapshot() } };
   }
 
   close(): void {

@@ -37,6 +37,6 @@ export class KeyedReduceOperator implements StreamOperator {
   }
 
   snapshotState() {
-    return { keyedState: this.keyedBackend.snapshot() };
+    return { keyedBackend: this.keyedBackend };
   }
 }

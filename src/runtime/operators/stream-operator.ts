@@ -26,7 +26,10 @@ export interface OperatorContext {
 export interface OperatorSnapshot {
   /** List state, redistributed round-robin when restored at another parallelism. */
   readonly operatorState?: unknown[];
-  readonly keyedState?: KeyedStatePayload;
+  /** Keyed state, written span by span, unchanged spans reused (incremental). */
+  readonly keyedBackend?: HeapKeyedStateBackend;
+  /** Keyed data rewritten in full each time (timers), over the subtask's key groups. */
+  readonly keyedExtra?: KeyedStatePayload;
 }
 
 export interface OperatorRestoreState {

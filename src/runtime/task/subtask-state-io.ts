@@ -7,11 +7,12 @@ import type { KeyedStatePayload } from '../../state/heap-keyed-state-backend.js'
 import { storageLayout } from '../../state/storage-layout.js';
 import type { RestoreAssignment, StateHandle } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
+import type { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 
-/** One encoded piece of a subtask's snapshot, ready to write. */
-export interface EncodedChunk {
-  readonly handle: StateHandle;
-  readonly bytes: Uint8Array;
+/** A subtask's snapshot: chunks to write now, and every handle it references (written or reused). */
+export interface EncodedSnapshot {
+  readonly write: { readonly handle: StateHandle; readonly bytes: Uint8Array }[];
+  readonly handles: StateHandle[];
 }
 
 export interface SubtaskIdentity {
@@ -22,27 +23,51 @@ export interface SubtaskIdentity {
 }
 
 /**
- * Snapshots and encodes every operator of a chain: one chunk for its operator state, one for
- * its keyed state (none when empty). Must run synchronously at the barrier: the operators'
- * live maps are encoded here, before the next record can change them.
+ * Snapshots and encodes every operator of a chain: a chunk for its operator state, one per
+ * changed span of key groups (unchanged spans reuse a completed checkpoint's chunk), and one
+ * for its timers. Must run synchronously at the barrier: the operators' live maps are encoded
+ * here, before the next record can change them.
  */
-export function encodeSubtaskSnapshot(operators: readonly StreamOperator[], checkpointId: number, who: SubtaskIdentity): EncodedChunk[] {
-  const chunks: EncodedChunk[] = [];
+export function encodeSubtaskSnapshot(
+  operators: readonly StreamOperator[],
+  checkpointId: number,
+  who: SubtaskIdentity,
+  reuse: ReadonlyMap<string, KeyedChunkReuse>,
+): EncodedSnapshot {
+  const snapshot: EncodedSnapshot = { write: [], handles: [] };
   for (const op of operators) {
-    const snapshot = op.snapshotState(checkpointId);
-    const add = (kind: 'operator' | 'keyed', bytes: Uint8Array) => {
-      const key = storageLayout.stateChunkKey(who.jobName, checkpointId, who.attempt, op.uid, who.subtaskIndex, kind);
-      const handle: StateHandle = {
-        key, kind, operatorUid: op.uid, subtaskIndex: who.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes),
-        ...(kind === 'keyed' ? { keyGroupRange: who.keyGroupRange } : {}),
-      };
-      chunks.push({ handle, bytes });
+    const taken = op.snapshotState(checkpointId);
+    const add = (kind: 'operator' | 'keyed', name: string, bytes: Uint8Array, extra: Partial<StateHandle> = {}) => {
+      const key = storageLayout.stateChunkKey(who.jobName, checkpointId, who.attempt, op.uid, who.subtaskIndex, name);
+      const handle: StateHandle = { key, kind, operatorUid: op.uid, subtaskIndex: who.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes), ...extra };
+      snapshot.write.push({ handle, bytes });
+      snapshot.handles.push(handle);
+      return handle;
     };
-    if (snapshot.operatorState !== undefined) add('operator', encodeChunk('operator-state', snapshot.operatorState));
-    const keyed = snapshot.keyedState;
-    if (keyed !== undefined && (keyed.groups.length > 0 || (keyed.timers?.length ?? 0) > 0)) add('keyed', encodeChunk('keyed-state', keyed));
+    if (taken.operatorState !== undefined) add('operator', 'operator', encodeChunk('operator-state', taken.operatorState));
+    const backend = taken.keyedBackend;
+    if (backend !== undefined) {
+      const tracker = reuse.get(op.uid);
+      const version = backend.beginSnapshot();
+      for (const span of backend.spans()) {
+        const lastModified = backend.lastModified(span);
+        const reused = tracker?.reusable(span, lastModified);
+        if (reused !== undefined) {
+          snapshot.handles.push(reused);
+          tracker?.record(checkpointId, span, reused, version);
+          continue;
+        }
+        const payload = backend.snapshot(span);
+        if (payload.groups.length === 0) continue; // an empty span needs no chunk: restoring nothing is right
+        const handle = add('keyed', `keyed-${span.start}-${span.end}`, encodeChunk('keyed-state', payload), { keyGroupRange: span, part: 'state' });
+        tracker?.record(checkpointId, span, handle, version);
+      }
+    }
+    if (taken.keyedExtra !== undefined) {
+      add('keyed', 'timers', encodeChunk('keyed-state', taken.keyedExtra), { keyGroupRange: who.keyGroupRange, part: 'timers' });
+    }
   }
-  return chunks;
+  return snapshot;
 }
 
 /**

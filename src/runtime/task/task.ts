@@ -10,6 +10,7 @@ import { createBarrierHandler, type BarrierAction, type CheckpointBarrierHandler
 import { InputGate } from './input-gate.js';
 import { createOperatorChain } from './operator-chain.js';
 import { RecordWriter } from './record-writer.js';
+import { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 import { encodeSubtaskSnapshot, readSubtaskRestore } from './subtask-state-io.js';
 import type { Schedulable, TaskScheduler } from './task-scheduler.js';
 
@@ -66,6 +67,8 @@ export class Task implements Schedulable {
   private sourceWait: unknown;
   private waitingForCredit = false;
   private commits: Promise<void> = Promise.resolve();
+  /** Per keyed operator: which chunks of completed checkpoints the next snapshot may reuse. */
+  private readonly reuse = new Map<string, KeyedChunkReuse>();
   /** Rejects the promises of commands still in the mailbox when the task stops. */
   private readonly unanswered = new Set<(error: unknown) => void>();
 
@@ -81,6 +84,7 @@ export class Task implements Schedulable {
     }));
     const head = this.operators[0];
     this.source = head instanceof SourceOperator ? head : undefined;
+    for (const op of this.operators) if (op.keyedBackend !== undefined) this.reuse.set(op.uid, new KeyedChunkReuse());
     this.handler = createBarrierHandler(setup.mode, Math.max(1, setup.inputs.length)); // a source has no channels; its handler stays idle
     this.gate = new InputGate(setup.inputs, this.handler);
     for (const channel of setup.inputs) channel.setListener(() => this.wake());
@@ -96,7 +100,10 @@ export class Task implements Schedulable {
     try {
       const { restore, storage, vertex } = this.setup;
       const restored = restore === undefined ? new Map<string, OperatorRestoreState>() : await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
-      for (const op of this.operators) await op.initialize(restored.get(op.uid));
+      for (const op of this.operators) {
+        await op.initialize(restored.get(op.uid));
+        if (op.keyedBackend !== undefined) this.reuse.get(op.uid)!.seed(restore?.operators[op.uid]?.keyed ?? [], op.keyedBackend.spans());
+      }
     } catch (error) {
       this.fail(error);
       return;
@@ -123,9 +130,11 @@ export class Task implements Schedulable {
             this.onTrigger(command.checkpointId, command.timestamp, command.direct);
             return resolve();
           case 'abort':
+            for (const r of this.reuse.values()) r.abort(command.checkpointId);
             if (!this.source) this.act(this.handler.onAbort(command.checkpointId));
             return resolve();
           case 'complete':
+            for (const r of this.reuse.values()) r.complete(command.checkpointId);
             this.commits = this.commits.then(async () => {
               for (const op of this.operators) await op.notifyCheckpointComplete?.(command.checkpointId);
             });
@@ -294,6 +303,7 @@ export class Task implements Schedulable {
         const alignmentMs = this.alignment?.checkpointId === action.checkpointId ? this.setup.clock.now() - this.alignment.startedAt : 0;
         this.performCheckpoint(action.checkpointId, timestamp, true, alignmentMs);
       } else {
+        for (const r of this.reuse.values()) r.abort(action.checkpointId);
         for (const w of this.writers) w.broadcastEvent({ kind: 'cancel-barrier', checkpointId: action.checkpointId });
         if (action.reason === 'overtaken') this.decline(action.checkpointId, `overtaken by a newer checkpoint at ${this.name}`, false);
       }
@@ -317,24 +327,29 @@ export class Task implements Schedulable {
     const { clock, storage, jobName, attempt } = this.setup;
     const started = clock.now();
     this.flushWriters();
-    const chunks = encodeSubtaskSnapshot(this.operators, checkpointId, {
+    const snapshot = encodeSubtaskSnapshot(this.operators, checkpointId, {
       jobName, attempt, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
-    });
+    }, this.reuse);
     const syncMs = clock.now() - started;
     if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
     const asyncStarted = clock.now();
-    Promise.all(chunks.map((c) => storage.putChunk(c.handle.key, c.bytes))).then(
+    Promise.all(snapshot.write.map((c) => storage.putChunk(c.handle.key, c.bytes))).then(
       () => {
         if (this.state === 'cancelled' || this.state === 'failed') return;
         this.setup.report({
-          kind: 'ack', attempt, subtask: this.id, checkpointId, handles: chunks.map((c) => c.handle),
+          kind: 'ack', attempt, subtask: this.id, checkpointId, handles: snapshot.handles,
           stats: {
             subtask: this.id, taskName: this.name, ackTimestamp: clock.now(), alignmentDurationMs: alignmentMs,
-            syncDurationMs: syncMs, asyncDurationMs: clock.now() - asyncStarted, stateSize: chunks.reduce((n, c) => n + c.bytes.byteLength, 0),
+            syncDurationMs: syncMs, asyncDurationMs: clock.now() - asyncStarted,
+            stateSize: snapshot.handles.reduce((n, h) => n + h.bytes, 0),
+            persistedSize: snapshot.write.reduce((n, c) => n + c.bytes.byteLength, 0),
           },
         });
       },
-      (error) => this.decline(checkpointId, `writing state of ${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, true),
+      (error) => {
+        for (const r of this.reuse.values()) r.abort(checkpointId);
+        this.decline(checkpointId, `writing state of ${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, true);
+      },
     );
   }
 

@@ -149,7 +149,7 @@ describe('CheckpointCoordinator: completion', () => {
     await settle();
     assert.equal(manual.settled(), 'resolved');
     assert.deepEqual(manual.value(), {
-      id: 1, status: 'completed', triggerTimestamp: 10, durationMs: 30, stateSize: 20, alignmentDurationMs: 5, final: true,
+      id: 1, status: 'completed', triggerTimestamp: 10, durationMs: 30, stateSize: 20, persistedSize: 20, alignmentDurationMs: 5, final: true,
       subtasks: [ackOf(1, SUBTASKS[0]!, undefined, 40).stats, ackOf(1, SUBTASKS[1]!, undefined, 40).stats],
     });
     assert.deepEqual(h.stats, [manual.value()]);
@@ -306,7 +306,7 @@ describe('CheckpointCoordinator: subsumption and garbage', () => {
   const UNRELATED = `jobs/${JOB}/chunks/unrelated`;
   const keysOf = (id: number) => (s: SubtaskId) => (s.vertexId === 0 ? [chunkKey(id, s)] : [chunkKey(id, s), SHARED]);
 
-  it('with retained=1 deletes the older checkpoint metadata and its chunks, but keeps chunks a retained checkpoint still refers to', async () => {
+  it('with retained=1 deletes the older checkpoint metadata at once and its chunks one completion later, keeping chunks a retained checkpoint still refers to', async () => {
     const h = setup({ config: { intervalMs: 100, retained: 1 } });
     await h.storage.putChunk(UNRELATED, new Uint8Array([0]));
     await advance(h, 100);
@@ -315,18 +315,39 @@ describe('CheckpointCoordinator: subsumption and garbage', () => {
     await advance(h, 100);
     await ackAll(h, 2, keysOf(2));
     assert.deepEqual(await h.storage.listMetadata(''), [metadataKey(2)]);
-    assert.deepEqual(await h.storage.listChunks(''), [chunkKey(2, SUBTASKS[0]!), chunkKey(2, SUBTASKS[1]!), SHARED, UNRELATED].sort());
-    assert.equal(latestId(h), 2);
+    // A snapshot in flight may still reuse checkpoint 1's chunks: they go once 3 completes.
+    const chunksOf = (...ids: number[]) => ids.flatMap((id) => SUBTASKS.map((s) => chunkKey(id, s)));
+    assert.deepEqual(await h.storage.listChunks(''), [...chunksOf(1, 2), SHARED, UNRELATED].sort());
+    await advance(h, 100);
+    await ackAll(h, 3, keysOf(3));
+    assert.deepEqual(await h.storage.listMetadata(''), [metadataKey(3)]);
+    assert.deepEqual(await h.storage.listChunks(''), [...chunksOf(2, 3), SHARED, UNRELATED].sort());
+    assert.equal(latestId(h), 3);
+  });
+
+  it('keeps a chunk of the checkpoint before the latest when the next checkpoint reuses it', async () => {
+    const h = setup({ config: { intervalMs: 100, retained: 1 } });
+    await advance(h, 100);
+    await ackAll(h, 1);
+    await advance(h, 100);
+    await ackAll(h, 2);
+    // Subtask 1 had not yet heard that 2 completed: it reused its chunk of checkpoint 1.
+    await advance(h, 100);
+    await ackAll(h, 3, (s) => (s.vertexId === 0 ? [chunkKey(3, s)] : [chunkKey(1, s)]));
+    assert.deepEqual(await h.storage.listMetadata(''), [metadataKey(3)]);
+    assert.ok((await h.storage.listChunks('')).includes(chunkKey(1, SUBTASKS[1]!)), 'the reused chunk of checkpoint 1 is still stored');
+    assert.ok(!(await h.storage.listChunks('')).includes(chunkKey(1, SUBTASKS[0]!)), 'the unused chunk of checkpoint 1 is gone');
   });
 
   it('with retained=2 keeps the two newest checkpoints and their chunks', async () => {
     const h = setup({ config: { intervalMs: 100, retained: 2 } });
-    for (const id of [1, 2, 3]) {
+    for (const id of [1, 2, 3, 4]) {
       await advance(h, 100);
       await ackAll(h, id);
     }
-    assert.deepEqual(await h.storage.listMetadata(''), [metadataKey(2), metadataKey(3)]);
-    assert.deepEqual(await h.storage.listChunks(''), [2, 3].flatMap((id) => SUBTASKS.map((s) => chunkKey(id, s))).sort());
+    assert.deepEqual(await h.storage.listMetadata(''), [metadataKey(3), metadataKey(4)]);
+    // Checkpoint 2's chunks are deleted at the next completion (see the retained=1 test).
+    assert.deepEqual(await h.storage.listChunks(''), [2, 3, 4].flatMap((id) => SUBTASKS.map((s) => chunkKey(id, s))).sort());
   });
 
   it('subsumes the restored checkpoint once a newer one completed, keeping its chunks the newer one still refers to', async () => {
@@ -347,7 +368,11 @@ describe('CheckpointCoordinator: subsumption and garbage', () => {
     // The sum operator's state did not change: its new handle points at the restored chunk.
     await ackAll(h, 41, (s) => (s.vertexId === 0 ? [chunkKey(41, s)] : [restoredKeys[1]!]));
     assert.deepEqual(await h.storage.listMetadata(''), [metadataKey(41)]);
-    assert.deepEqual(await h.storage.listChunks(''), [restoredKeys[1]!, chunkKey(41, SUBTASKS[0]!)].sort());
+    await advance(h, 100);
+    await ackAll(h, 42, (s) => (s.vertexId === 0 ? [chunkKey(42, s)] : [restoredKeys[1]!]));
+    assert.deepEqual(await h.storage.listMetadata(''), [metadataKey(42)]);
+    // 40's own chunk went with the completion after its subsumption; the one 41 and 42 reuse stays.
+    assert.deepEqual(await h.storage.listChunks(''), [restoredKeys[1]!, chunkKey(41, SUBTASKS[0]!), chunkKey(42, SUBTASKS[0]!)].sort());
   });
 
   // Found while writing these tests: see the report. subsume() deletes the old checkpoint's chunks
