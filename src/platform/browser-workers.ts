@@ -15,7 +15,13 @@ export function browserWorkerPlatform(start: () => Worker): WorkerPlatform {
       };
       worker.addEventListener('error', (event: ErrorEvent) => {
         event.preventDefault?.();
-        fail({ name: 'WorkerError', code: 'WORKER_LOST', message: `a worker failed: ${event.message || 'an uncaught error (or the worker script could not be loaded)'}` });
+        fail({
+          name: 'WorkerError',
+          code: 'WORKER_LOST',
+          message: event.message
+            ? `a worker failed: ${event.message}`
+            : "a worker failed to start or threw an uncaught error. If its script could not be loaded (a 404 on weir-worker.js), add the worker to the app's bundle: with esbuild, the entry point { in: 'weir/worker', out: 'weir-worker' }; or pass createWorker to run()",
+        });
       });
       worker.addEventListener('messageerror', () => fail({ name: 'WorkerError', code: 'WORKER_LOST', message: 'a worker sent a message that could not be read' }));
       return {
