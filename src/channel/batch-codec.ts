@@ -15,14 +15,15 @@ import type { RecordBatch } from './channel-message.js';
 // string keys, each field holding one type in every record: number, string or boolean.
 // Keys, if present, all numbers, all strings or all booleans; key groups all int32 integers.
 // Refused (undefined): null or undefined anywhere (a nullable field too), bigint, nested
-// objects, arrays, class instances, Dates, Maps, null-prototype objects, a '__proto__' or a
-// 'constructor' key, extra or missing keys, a type change within a field, a string with a lone surrogate (UTF-8
-// cannot carry it), keys or keyGroups whose length is not the records'.
+// objects, arrays, class instances, Dates, Maps, null-prototype objects, a '__proto__' or
+// 'constructor' key, extra or missing keys, a type change within a field, a string with a
+// lone surrogate (UTF-8 cannot carry it), keys or keyGroups whose length is not the records'.
 // Decoded objects take the first record's key order, whatever order a later record had.
 // Checked on the first record only: accessors, non-enumerable own properties, symbol keys.
 // Per record these checks cost more than the whole codec (bench/batch-codec.bench.ts, `strict
 // check`); a later record that has them is read as its own enumerable values, which is also
-// exactly what structured clone keeps. An explicitly undefined `keys`/`keyGroups` decodes as absent.
+// exactly what structured clone keeps. Not kept, unlike structured clone: identity (one object
+// twice in a batch decodes as two equal objects). An undefined `keys`/`keyGroups` decodes as absent.
 //
 // Layout, native endianness (both ends are threads of one process; a mismatch fails MAGIC):
 //   header    Uint32 words, see H_*; then (kind, byte offset) per value column (one for a
@@ -452,7 +453,8 @@ export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
     decoder ??= new TextDecoder('utf-8', { ignoreBOM: true }); // a string starting with U+FEFF keeps it
     const segments = new Uint32Array(buffer, head[H_SEGMENTS]!, 2 * head[H_SEGMENT_COUNT]!);
     const strings = new StringSource(decoder, new Uint8Array(buffer, head[H_STRINGS]!), segments);
-    const names = decodeScalars(shape === OBJECT ? columns : 0, STR, new Uint32Array(buffer, head[H_NAMES]!, shape === OBJECT ? columns : 0), strings) as string[];
+    const fields = shape === OBJECT ? columns : 0;
+    const names = decodeScalars(fields, STR, new Uint32Array(buffer, head[H_NAMES]!, fields), strings) as string[];
     if (names.includes('__proto__')) throw corrupt('a field named __proto__');
 
     let records: unknown[];

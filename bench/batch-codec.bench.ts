@@ -1,0 +1,173 @@
+// The binary batch codec against structuredClone of the same batch, measured in the same run
+// (PLATFORM-LIMITS.md: compare only against baselines re-measured in the same run). Prints
+// numbers; asserts nothing. Standalone: measures at top level, so it can be bundled and run:
+//   npx esbuild bench/batch-codec.bench.ts --bundle --platform=node --format=esm --outfile=/tmp/bc.mjs && node /tmp/bc.mjs
+//
+// `recycled`: encodeBatch writes into the buffer the previous batch used, as it could if the
+// receiver handed decoded buffers back (with its credits, say); otherwise every batch is a
+// fresh ArrayBuffer, which in Node costs page faults once glibc has returned freed memory.
+//
+// Env: WEIR_BENCH_ROUNDS (default 7; the median is printed), WEIR_BENCH_SAMPLE_MS (time per
+// sample, default 40).
+import { decodeBatch, encodeBatch } from '../src/channel/batch-codec.js';
+import type { RecordBatch } from '../src/channel/channel-message.js';
+
+const envInt = (name: string, fallback: number): number => {
+  const n = Number((process.env[name] ?? '').replaceAll('_', ''));
+  return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+};
+const ROUNDS = envInt('WEIR_BENCH_ROUNDS', 7);
+const SAMPLE_MS = envInt('WEIR_BENCH_SAMPLE_MS', 40);
+const SIZES = [256, 1024, 4096];
+
+let seed = 0x2545f491;
+const next = (): number => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return seed >>> 0;
+};
+const word = (length: number): string => {
+  let w = '';
+  for (let i = 0; i < length; i++) w += String.fromCharCode(97 + (next() % 26));
+  return w;
+};
+const WORDS8 = Array.from({ length: 1000 }, () => word(8));
+const WORDS36 = Array.from({ length: 1000 }, () => word(36));
+
+interface Shape {
+  readonly name: string;
+  make(n: number): unknown[];
+}
+const SHAPES: Shape[] = [
+  { name: '{k: string(8), v, t}', make: (n) => Array.from({ length: n }, (_, i) => ({ k: WORDS8[i % 1000]!, v: i * 1.5, t: 1_700_000_000_000 + i })) },
+  { name: 'number', make: (n) => Array.from({ length: n }, (_, i) => i * 0.25) },
+  // Strings of 13+ units are copied on decode (batch-codec.ts, MIN_VIEW_CHARS): what that costs.
+  { name: '{k: string(36), v, t}', make: (n) => Array.from({ length: n }, (_, i) => ({ k: WORDS36[i % 1000]!, v: i * 1.5, t: 1_700_000_000_000 + i })) },
+];
+
+let sink = 0; // keeps results observable so nothing is optimised away
+
+/** Records per second over one sample of at least SAMPLE_MS. */
+function rate(batchSize: number, run: () => void): number {
+  let iterations = 0;
+  const t0 = performance.now();
+  let ms = 0;
+  do {
+    run();
+    iterations++;
+    ms = performance.now() - t0;
+  } while (ms < SAMPLE_MS);
+  return (iterations * batchSize) / (ms / 1000);
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const mrecs = (r: number): string => (r / 1e6).toFixed(2);
+
+interface Case {
+  readonly shape: string;
+  readonly size: number;
+  readonly batch: RecordBatch;
+  readonly packed: ArrayBuffer;
+  readonly samples: Record<'encode' | 'recycled' | 'decode' | 'encodeDecode' | 'encodeDecodeRecycled' | 'clone', number[]>;
+}
+
+const cases: Case[] = [];
+for (const shape of SHAPES) {
+  for (const size of SIZES) {
+    const batch: RecordBatch = { kind: 'records', records: shape.make(size) };
+    const packed = encodeBatch(batch);
+    if (packed === undefined) throw new Error(`${shape.name} was not encoded`);
+    cases.push({ shape: shape.name, size, batch, packed: packed.buffer, samples: { encode: [], recycled: [], decode: [], encodeDecode: [], encodeDecodeRecycled: [], clone: [] } });
+  }
+}
+
+// Warm-up, then rounds that interleave every case and every operation, so drift hits all alike.
+for (let round = -1; round < ROUNDS; round++) {
+  for (const c of cases) {
+    const { batch, packed, size } = c;
+    let spare = encodeBatch(batch)!.buffer;
+    const results = {
+      encode: rate(size, () => { sink += encodeBatch(batch)!.buffer.byteLength; }),
+      recycled: rate(size, () => { sink += (spare = encodeBatch(batch, spare)!.buffer).byteLength; }),
+      decode: rate(size, () => { sink += decodeBatch(packed).records.length; }),
+      encodeDecode: rate(size, () => { sink += decodeBatch(encodeBatch(batch)!.buffer).records.length; }),
+      encodeDecodeRecycled: rate(size, () => { sink += decodeBatch((spare = encodeBatch(batch, spare)!.buffer)).records.length; }),
+      clone: rate(size, () => { sink += (structuredClone(batch) as RecordBatch).records.length; }),
+    };
+    if (round >= 0) for (const k of Object.keys(results) as (keyof typeof results)[]) c.samples[k].push(results[k]);
+  }
+}
+
+console.log(`batch-codec: Node ${process.version}, median of ${ROUNDS} rounds of ${SAMPLE_MS} ms each; M rec/s (wall clock)`);
+console.table(cases.map((c) => {
+  const encodeDecode = median(c.samples.encodeDecode);
+  const encodeDecodeRecycled = median(c.samples.encodeDecodeRecycled);
+  const clone = median(c.samples.clone);
+  return {
+    records: c.shape,
+    'per batch': c.size,
+    'bytes/rec': +(c.packed.byteLength / c.size).toFixed(1),
+    encode: mrecs(median(c.samples.encode)),
+    'encode recycled': mrecs(median(c.samples.recycled)),
+    decode: mrecs(median(c.samples.decode)),
+    'enc+dec': mrecs(encodeDecode),
+    'enc+dec recycled': mrecs(encodeDecodeRecycled),
+    structuredClone: mrecs(clone),
+    'enc+dec ÷ clone': `${(encodeDecode / clone).toFixed(1)}x`,
+    'recycled ÷ clone': `${(encodeDecodeRecycled / clone).toFixed(1)}x`,
+  };
+}));
+
+// What checking accessors, non-enumerable properties and symbol keys on every record would
+// cost, next to the per-record check encodeBatch does (batch-codec.ts checks them on the first record only).
+{
+  const records = SHAPES[0]!.make(4096) as Record<string, unknown>[];
+  const names = Object.keys(records[0]!);
+  const cheap = (): number => {
+    let ok = 0;
+    for (const r of records) {
+      if (typeof r !== 'object' || r === null || r.constructor !== Object || Object.getPrototypeOf(r) !== Object.prototype) continue;
+      let j = 0;
+      for (const key in r) {
+        if (key !== names[j] || typeof r[key] === 'undefined') break;
+        j++;
+      }
+      if (j === names.length) ok++;
+    }
+    return ok;
+  };
+  const strict = (): number => {
+    let ok = cheap();
+    for (const r of records) {
+      if (Object.getOwnPropertyNames(r).length !== names.length || Object.getOwnPropertySymbols(r).length !== 0) ok--;
+      for (const name of names) if (!('value' in Object.getOwnPropertyDescriptor(r, name)!)) ok--;
+    }
+    return ok;
+  };
+  const samples: Record<'cheap' | 'strict' | 'clone', number[]> = { cheap: [], strict: [], clone: [] };
+  const batch: RecordBatch = { kind: 'records', records };
+  for (let round = -1; round < ROUNDS; round++) {
+    const cheapRate = rate(4096, () => { sink += cheap(); });
+    const strictRate = rate(4096, () => { sink += strict(); });
+    const cloneRate = rate(4096, () => { sink += (structuredClone(batch) as RecordBatch).records.length; });
+    if (round < 0) continue;
+    samples.cheap.push(cheapRate);
+    samples.strict.push(strictRate);
+    samples.clone.push(cloneRate);
+  }
+  const ns = (r: number): string => (1e9 / r).toFixed(1);
+  console.log('\nshape check per record, 4096 x {k: string(8), v, t}: ns/record');
+  console.table([
+    { check: 'as encodeBatch does (prototype, for-in keys, types)', 'ns/record': ns(median(samples.cheap)) },
+    { check: 'strict check (+ own names, symbols, descriptors)', 'ns/record': ns(median(samples.strict)) },
+    { check: 'structuredClone of the batch, for scale', 'ns/record': ns(median(samples.clone)) },
+  ]);
+}
+
+if (sink === 42) console.log('');
