@@ -1,17 +1,35 @@
-import { InvalidArgumentError } from '../errors/index.js';
+import { InvalidArgumentError, WeirError } from '../errors/index.js';
+
+/**
+ * A precondition of a metadata write: the record `key` must hold exactly `equals` (or be
+ * absent when `equals` is undefined). It is how a runner's epoch fences an older runner.
+ */
+export interface MetadataCondition {
+  readonly key: string;
+  readonly equals: Uint8Array | undefined;
+}
+
+/** How a worker opens the same storage itself (plain data: it crosses to the worker). */
+export type StorageDescriptor = { readonly kind: 'indexeddb'; readonly database: string } | { readonly kind: 'fs'; readonly dir: string };
 
 /** Bytes in, bytes out: framing and checksums are the caller's (chunk-format.ts). */
 export interface CheckpointStorage {
   /** A short name for messages: 'memory', 'indexeddb', 'fs', ... */
   readonly kind: string;
+  /** Set when workers can open this storage themselves; otherwise they reach it through the runner. */
+  readonly workerDescriptor?: StorageDescriptor;
   /** Must resolve only once the chunk is stored; may be less durable than putMetadata until a metadata write refers to it. */
   putChunk(key: string, bytes: Uint8Array): Promise<void>;
   getChunk(key: string): Promise<Uint8Array | undefined>;
   deleteChunks(keys: readonly string[]): Promise<void>;
   /** Keys that start with prefix, sorted ascending. */
   listChunks(prefix: string): Promise<string[]>;
-  /** The commit point: atomic (all or nothing) and durable once it resolves; writes several records at once. */
-  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>): Promise<void>;
+  /**
+   * The commit point: atomic (all or nothing) and durable once it resolves; writes several
+   * records at once. With a condition, checks it in the same atomic step and, if it does not
+   * hold, writes nothing and rejects with a WeirError of code 'STORAGE_FENCED'.
+   */
+  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void>;
   getMetadata(key: string): Promise<Uint8Array | undefined>;
   deleteMetadata(keys: readonly string[]): Promise<void>;
   listMetadata(prefix: string): Promise<string[]>;
@@ -23,6 +41,20 @@ export interface CheckpointStorage {
 //   IndexedDB's string order); a backend whose native order differs sorts before returning.
 // - Must treat deleting a missing key as a no-op.
 // - Must reject (never throw synchronously), with the backend's quota or I/O error as cause.
+
+/** The rejection of a putMetadata whose condition did not hold. */
+export function fencedError(condition: MetadataCondition): WeirError {
+  return new WeirError('STORAGE_FENCED', `the metadata record '${condition.key}' changed: another runner took over this job`, {
+    domain: 'external', retryable: false, details: { key: condition.key },
+  });
+}
+
+export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** Checks a storage key: a non-empty string without NUL (a file name or a KV key part must hold it). */
 export function validateStorageKey(key: string, argument: string): void {

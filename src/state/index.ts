@@ -1,5 +1,5 @@
-export type { CheckpointStorage } from './checkpoint-storage.js';
-export { validateStorageKey } from './checkpoint-storage.js';
+export type { CheckpointStorage, MetadataCondition, StorageDescriptor } from "./checkpoint-storage.js";
+export { validateStorageKey, fencedError, sameBytes } from './checkpoint-storage.js';
 export { MemoryCheckpointStorage, memoryStorageForRealm } from './backends/memory-storage.js';
 export type { MemoryCheckpointStorageOptions } from './backends/memory-storage.js';
 export { encodeChunk, decodeChunk, chunkChecksum, SNAPSHOT_FORMAT_VERSION } from './chunk-format.js';

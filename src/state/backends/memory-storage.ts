@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../errors/index.js';
-import { validateStorageKey, type CheckpointStorage } from '../checkpoint-storage.js';
+import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition } from '../checkpoint-storage.js';
 
 export interface MemoryCheckpointStorageOptions {
   /** Test hook: return an error to fail that write (it is thrown and nothing is stored), or undefined to let it through. */
@@ -52,12 +52,13 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
   }
 
   /** All or nothing: every key is checked and every failure hook asked before any record is stored. Of duplicate keys, the last wins. */
-  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>): Promise<void> {
+  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
     const copies = records.map(({ key, bytes }, i) => {
       validateStorageKey(key, `records[${i}].key`);
       return { key, bytes: copyBytes(bytes, `records[${i}].bytes`) };
     });
     await Promise.resolve();
+    if (condition !== undefined && !sameBytes(this.#metadata.get(condition.key), condition.equals)) throw fencedError(condition);
     for (const { key } of copies) {
       const failure = this.#failWrites?.('putMetadata', key);
       if (failure !== undefined) throw failure;
