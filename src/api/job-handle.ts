@@ -4,7 +4,7 @@ import type { JobEventName, JobEvents } from '../runtime/coordinator/job-events.
 import type { JobMaster, JobResult } from '../runtime/coordinator/job-master.js';
 import type { JobStatus } from '../runtime/coordinator/job-status.js';
 
-const EVENTS: readonly JobEventName[] = ['checkpoint', 'restart', 'status', 'metrics'];
+const EVENTS: readonly JobEventName[] = ['checkpoint', 'restart', 'restore', 'status', 'metrics'];
 
 /** A running job, as `run()` returns it. */
 export interface JobHandle {

@@ -20,7 +20,7 @@ export interface CheckpointingOptions {
   timeoutMs?: number;
   /** The least time between the end of one checkpoint and the start of the next. Default 0. */
   minPauseMs?: number;
-  /** Completed checkpoints kept. Default 1. */
+  /** Completed checkpoints kept (the job falls back to an older one when the latest is unreadable). Default 2. */
   retained?: number;
   /** Checkpoints that may fail in a row before the job fails. Default 5. */
   tolerableFailures?: number;
@@ -163,7 +163,7 @@ export function resolveCheckpointing(run: CheckpointingOptions | false | undefin
       timeoutMs: (run || undefined)?.timeoutMs ?? 60_000,
       minPauseMs: (run || undefined)?.minPauseMs ?? 0,
       tolerableFailures: (run || undefined)?.tolerableFailures ?? 5,
-      retained: (run || undefined)?.retained ?? 1,
+      retained: (run || undefined)?.retained ?? 2,
     },
   };
 }

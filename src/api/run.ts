@@ -33,7 +33,7 @@ export function createRun(platform: RuntimePlatform) {
           : "'workers' needs the job's module URL: pass the module's URL as the job, or options.jobModule",
       );
     }
-    const storage = o.storage === undefined ? platform.defaultStorage() : resolveStorage(o.storage, 'run(job, options).storage');
+    const storage = resolveStorage(o.storage, 'run(job, options).storage', platform);
     const graph = buildJobGraph(definition);
     const parallelism = o.parallelism ?? 1;
     const plan = buildExecutionPlan(graph, parallelism);
@@ -53,9 +53,37 @@ export function createRun(platform: RuntimePlatform) {
       plan, mode, checkpoint: config, restart: o.restart ?? defaultRestartStrategy(config.intervalMs !== undefined),
       resume: o.resume, allowNonRestoredState: o.allowNonRestoredState, storage, clock, executor, metricsIntervalMs: o.metricsIntervalMs,
     });
-    await master.start();
-    return createJobHandle(master);
+    const handle = createJobHandle(master);
+    const lock = platform.acquireJobLock;
+    if (lock === undefined) {
+      await master.start();
+      return handle;
+    }
+    // One runner per job: a second one waits in standby and takes over when the first goes away.
+    const lockName = `weir:job:${graph.jobName}`;
+    const release = await lock(lockName, false);
+    if (release !== undefined) {
+      await startHolding(master, release);
+      return handle;
+    }
+    void lock(lockName, true).then(async (acquired) => {
+      if (acquired === undefined) return;
+      if (master.getStatus() !== 'standby') return acquired(); // cancelled while waiting
+      await startHolding(master, acquired).catch((error) => master.failToStart(error));
+    });
+    return handle;
   };
+}
+
+/** Starts the job and keeps the job's lock until it ends, however it ends. */
+async function startHolding(master: JobMaster, release: () => void): Promise<void> {
+  try {
+    await master.start();
+  } catch (error) {
+    release();
+    throw error;
+  }
+  master.done.then(release, release);
 }
 
 function moduleUrlOf(platform: RuntimePlatform, job: unknown): string {
@@ -70,7 +98,7 @@ export function createReadTable(platform: RuntimePlatform) {
     requireString('readTable(jobName)', jobName);
     requireString('readTable(jobName, table)', table);
     const o = requireOptions<{ storage?: StorageOption }>('readTable(jobName, table, options)', options, ['storage']);
-    const storage = o.storage === undefined ? platform.defaultStorage() : resolveStorage(o.storage, 'readTable(jobName, table, options).storage');
+    const storage = resolveStorage(o.storage, 'readTable(jobName, table, options).storage', platform);
     return readCommittedTable<T>(storage, jobName, table);
   };
 }

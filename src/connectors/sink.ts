@@ -1,10 +1,12 @@
-import type { CheckpointStorage } from '../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition } from '../state/checkpoint-storage.js';
 
 export interface SinkContext {
   readonly jobName: string;
   readonly subtaskIndex: number;
   readonly parallelism: number;
   readonly storage: CheckpointStorage;
+  /** The attempt's fence: commits into the job's own storage carry it, so a replaced attempt cannot commit. */
+  readonly fence?: MetadataCondition;
 }
 
 /**

@@ -8,6 +8,16 @@ export interface RuntimePlatform {
   workers?(createWorker: (() => unknown) | undefined): WorkerPlatform;
   /** The storage used when `run()` and `readTable()` are given none. */
   defaultStorage(): CheckpointStorage;
+  /** Durable storages this runtime has: 'indexeddb' (by database name), { dir } (a folder). */
+  readonly durableStorage?: {
+    readonly indexeddb?: (database: string) => CheckpointStorage;
+    readonly fs?: (dir: string) => CheckpointStorage;
+  };
+  /**
+   * One runner per job (per origin in a browser): resolves with a release function once this
+   * runner holds the job's lock; with `wait` false, resolves undefined at once when another holds it.
+   */
+  acquireJobLock?(jobName: string, wait: boolean): Promise<(() => void) | undefined>;
   /** A job module's absolute URL, from a URL or a string (relative strings per the runtime's convention). */
   resolveModuleUrl(job: string | URL): string;
   scheduleMacrotask(callback: () => void): void;

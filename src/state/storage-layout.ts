@@ -8,6 +8,10 @@ const part = (name: string) => encodeURIComponent(name);
 
 export const storageLayout = {
   jobPrefix: (job: string) => `jobs/${part(job)}/`,
+  /** The token of the runner that owns the job now (see runner-epoch.ts). */
+  epochKey: (job: string) => `jobs/${part(job)}/epoch`,
+  /** The attempt whose sinks may commit now (see JobMaster.fenceAttempt). */
+  attemptKey: (job: string) => `jobs/${part(job)}/attempt`,
 
   checkpointPrefix: (job: string) => `jobs/${part(job)}/checkpoints/`,
   checkpointMetadataKey: (job: string, checkpointId: number) => `jobs/${part(job)}/checkpoints/${pad(checkpointId, 12)}`,

@@ -84,6 +84,6 @@ class TableSinkWriter<T> implements SinkWriter<T> {
       key: storageLayout.tableCommitKey(this.ctx.jobName, t.table, t.transactionId, t.subtaskIndex),
       bytes: encodeChunk('table-commit', t),
     }));
-    if (records.length > 0) await this.ctx.storage.putMetadata(records);
+    if (records.length > 0) await this.ctx.storage.putMetadata(records, this.ctx.fence);
   }
 }

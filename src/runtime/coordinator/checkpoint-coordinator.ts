@@ -1,6 +1,6 @@
 import { WeirError } from '../../errors/index.js';
 import type { SubtaskId } from '../../graph/execution-plan.js';
-import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import type { TaskReport } from '../control-messages.js';
@@ -42,6 +42,10 @@ export interface CoordinatorDeps {
   readonly onTooManyFailures: (error: WeirError) => void;
   readonly firstCheckpointId: number;
   readonly restored: CheckpointMetadata | undefined;
+  /** The runner's epoch condition: every metadata write is conditional on it. */
+  readonly fence?: MetadataCondition;
+  /** Another runner took the job over: this one must stop. */
+  readonly onFenced?: (error: WeirError) => void;
 }
 
 interface Waiter {
@@ -76,6 +80,17 @@ export class CheckpointCoordinator {
 
   get latestCompleted(): CheckpointMetadata | undefined {
     return this.completed[this.completed.length - 1];
+  }
+
+  /**
+   * Forgets the latest completed checkpoint (it cannot be restored: a chunk is corrupt or
+   * missing) and deletes its metadata, so neither this runner nor a later one tries it again.
+   * Returns the checkpoint to fall back to, if one is retained.
+   */
+  async discardLatest(): Promise<CheckpointMetadata | undefined> {
+    const bad = this.completed.pop();
+    if (bad !== undefined) await this.deps.storage.deleteMetadata([storageLayout.checkpointMetadataKey(this.deps.jobName, bad.checkpointId)]).catch(() => {});
+    return this.latestCompleted;
   }
 
   stats(): CheckpointStats[] {
@@ -201,8 +216,15 @@ export class CheckpointCoordinator {
     clock.clearTimeout(pending.timeout);
     const metadata = toMetadata(pending, this.deps, clock.now());
     try {
-      await storage.putMetadata([encodeMetadata(metadata)]);
+      await storage.putMetadata([encodeMetadata(metadata)], this.deps.fence);
     } catch (error) {
+      if (error instanceof WeirError && error.code === 'STORAGE_FENCED') {
+        this.pending = undefined;
+        this.running = false;
+        for (const w of pending.waiters) w.reject(error);
+        this.deps.onFenced?.(error);
+        return;
+      }
       this.pending = { ...pending, completing: undefined };
       this.abortPending(`checkpoint ${pending.checkpointId}: writing its metadata failed: ${error instanceof Error ? error.message : String(error)}`, 'CHECKPOINT_STORAGE_FAILED', true);
       return;

@@ -50,11 +50,12 @@ export async function findLatestCheckpoint(storage: CheckpointStorage, jobName: 
   return { metadata: undefined, skipped };
 }
 
-/** Removes everything a job stored: a fresh start begins with empty tables. */
+/** Removes everything a job stored but its runner's epoch: a fresh start begins with empty tables. */
 export async function clearJobData(storage: CheckpointStorage, jobName: string): Promise<void> {
   const prefix = storageLayout.jobPrefix(jobName);
+  const epoch = storageLayout.epochKey(jobName);
   await storage.deleteChunks(await storage.listChunks(prefix));
-  await storage.deleteMetadata(await storage.listMetadata(prefix));
+  await storage.deleteMetadata((await storage.listMetadata(prefix)).filter((key) => key !== epoch));
 }
 
 /**

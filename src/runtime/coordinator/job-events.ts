@@ -9,6 +9,16 @@ export interface RestartEvent {
   readonly delayMs: number;
   /** The checkpoint the job resumes from; undefined when it starts over. */
   readonly restoredCheckpointId: number | undefined;
+  /** Set when the latest checkpoint could not be restored (a corrupt or missing chunk) and the job fell back from it. */
+  readonly fellBackFrom?: number;
+}
+
+/** Where a (re)deployed job's state came from. */
+export interface RestoreEvent {
+  /** undefined: the job started over. */
+  readonly checkpointId: number | undefined;
+  /** Newer checkpoints that could not be read and were passed over, with why. */
+  readonly skipped: readonly { readonly checkpointId: number; readonly reason: string }[];
 }
 
 export interface MetricsEvent {
@@ -21,6 +31,7 @@ export interface MetricsEvent {
 export interface JobEvents {
   checkpoint: CheckpointStats;
   restart: RestartEvent;
+  restore: RestoreEvent;
   status: JobStatus;
   metrics: MetricsEvent;
 }

@@ -1,11 +1,14 @@
 import { WeirError } from '../../errors/index.js';
 import { subtaskKey, type ExecutionPlan, type SubtaskId } from '../../graph/execution-plan.js';
-import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
+import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import type { TaskReport } from '../control-messages.js';
 import type { TaskExecutor } from '../execution/task-executor.js';
 import { CheckpointCoordinator, type CheckpointConfig } from './checkpoint-coordinator.js';
+import { rollBackTables } from '../../connectors/sinks/table-rollback.js';
 import { clearJobData, findLatestCheckpoint, sweepOrphanChunks, type CheckpointMetadata } from './checkpoint-metadata.js';
+import { claimEpoch } from './runner-epoch.js';
 import type { CheckpointStats } from './checkpoint-stats.js';
 import { JobEventEmitter } from './job-events.js';
 import { canTransition, isTerminal, type JobStatus } from './job-status.js';
@@ -42,7 +45,13 @@ export interface JobResult {
 export class JobMaster {
   readonly events = new JobEventEmitter();
   readonly done: Promise<JobResult>;
-  private status: JobStatus = 'running';
+  /** Standby until start() has the job deployed (a second tab waits here for the first to go). */
+  private status: JobStatus = 'standby';
+  /** This runner's epoch, and the condition every metadata write of it carries. */
+  private epoch = 0;
+  private epochFence: MetadataCondition | undefined;
+  /** Passed-over checkpoints to report in the next 'restore' event. */
+  private skipped: { checkpointId: number; reason: string }[] = [];
   private attempt = 0;
   private restarts = 0;
   private finished = new Set<string>();
@@ -81,16 +90,25 @@ export class JobMaster {
   /** Finds where to resume, checks it fits this job, and deploys. Throws what makes the job unrunnable. */
   async start(): Promise<void> {
     const { plan, storage, resume, allowNonRestoredState } = this.config;
+    // The epoch first: from here on an older runner can complete no checkpoint, so the latest one cannot change under us.
+    const token = `${this.config.clock.now()}-${Math.random().toString(36).slice(2)}`;
+    const { epoch, fence } = await claimEpoch(storage, plan.jobName, token);
+    this.epoch = epoch;
+    this.epochFence = fence;
     let restored: CheckpointMetadata | undefined;
     if (resume === 'latest') {
-      restored = (await findLatestCheckpoint(storage, plan.jobName)).metadata;
+      const latest = await findLatestCheckpoint(storage, plan.jobName);
+      restored = latest.metadata;
+      this.skipped = latest.skipped.map((s) => ({ checkpointId: s.checkpointId, reason: s.error.message }));
       if (restored !== undefined) checkStateCompatibility(plan, restored, allowNonRestoredState);
     }
     if (restored === undefined) await clearJobData(storage, plan.jobName);
     else await sweepOrphanChunks(storage, plan.jobName).catch(() => 0);
     this.coordinator = new CheckpointCoordinator({
       jobName: plan.jobName,
-      epoch: (restored?.epoch ?? 0) + 1,
+      epoch,
+      fence,
+      onFenced: (error) => void this.stopFenced(error),
       maxParallelism: plan.maxParallelism,
       operatorParallelism: new Map(plan.vertices.flatMap((v) => v.operators.map((o) => [o.uid, v.parallelism] as const))),
       config: this.config.checkpoint,
@@ -123,7 +141,7 @@ export class JobMaster {
   async cancel(): Promise<void> {
     if (isTerminal(this.status)) return;
     this.transition('cancelled');
-    await this.coordinator.stop('the job was cancelled');
+    await this.coordinator?.stop('the job was cancelled'); // none yet while in standby
     await this.config.executor.dispose();
     this.resolveDone(this.result('cancelled'));
   }
@@ -158,7 +176,9 @@ export class JobMaster {
     this.lastMetrics = { at: this.lastMetrics.at, records: 0 }; // new tasks count from zero
     this.deploying = true;
     try {
+      const commitFence = await this.fenceAttempt(`attempt ${attempt}`);
       await this.config.executor.deploy({
+        commitFence,
         plan: this.config.plan,
         attempt,
         mode: this.config.mode,
@@ -169,8 +189,11 @@ export class JobMaster {
       this.deploying = false;
     }
     if (attempt !== this.attempt || isTerminal(this.status)) return;
-    if (this.status === 'restarting') this.transition('running');
+    if (this.status !== 'running') this.transition('running');
     this.coordinator.start();
+    const restore = { checkpointId: from?.checkpointId, skipped: this.skipped };
+    this.skipped = [];
+    this.config.clock.setTimeout(() => this.events.emit('restore', restore), 0); // after run() returned the handle
     const failure = this.failedDuringDeploy;
     this.failedDuringDeploy = undefined;
     // On a later turn: the first deploy returns the handle to run()'s caller first, who may be waiting to listen.
@@ -230,6 +253,8 @@ export class JobMaster {
     this.transition('restarting');
     await this.coordinator.stop('the job is restarting after a failure');
     await this.config.executor.cancelAll();
+    // A task of the failed attempt may still have a commit on its way: it must not land now.
+    await this.fenceAttempt(`attempt ${failedAttempt} stopped`).catch(() => undefined);
     const decision = decideRestart(this.config.restart, this.restarts);
     if (decision.kind === 'give-up') {
       this.transition('failed');
@@ -238,9 +263,19 @@ export class JobMaster {
       this.rejectDone(cause);
       return;
     }
-    const latest = this.coordinator.latestCompleted;
+    let latest = this.coordinator.latestCompleted;
+    let fellBackFrom: number | undefined;
+    if ((cause as { code?: unknown }).code === 'CORRUPT_DATA' && latest !== undefined) {
+      // The latest checkpoint cannot be restored: fall back one, and take back the output committed after it.
+      fellBackFrom = latest.checkpointId;
+      this.skipped.push({ checkpointId: latest.checkpointId, reason: (cause as Error).message });
+      latest = await this.coordinator.discardLatest();
+      await rollBackTables(this.config.storage, this.jobName, latest?.checkpointId ?? 0);
+    }
     this.restarts++;
-    this.events.emit('restart', { restart: this.restarts, cause, delayMs: decision.delayMs, restoredCheckpointId: latest?.checkpointId });
+    this.events.emit('restart', {
+      restart: this.restarts, cause, delayMs: decision.delayMs, restoredCheckpointId: latest?.checkpointId, ...(fellBackFrom !== undefined ? { fellBackFrom } : {}),
+    });
     await this.sleep(decision.delayMs);
     if ((this.status as JobStatus) !== 'restarting') return; // cancelled while waiting
     try {
@@ -257,6 +292,33 @@ export class JobMaster {
       this.transition('running');
       await this.failover(error, this.attempt);
     }
+  }
+
+  /**
+   * Marks which attempt may commit: sinks write their commits on condition that this record
+   * still holds what their attempt was given, so a stopped attempt's late commit is refused.
+   */
+  private async fenceAttempt(state: string): Promise<MetadataCondition> {
+    const key = storageLayout.attemptKey(this.jobName);
+    const bytes = new TextEncoder().encode(`${this.epoch} ${state}`);
+    await this.config.storage.putMetadata([{ key, bytes }], this.epochFence);
+    return { key, equals: bytes };
+  }
+
+  /** A runner that waited in standby could not start once it got the job (a bad checkpoint, storage gone). */
+  failToStart(error: unknown): void {
+    if (this.status !== 'standby') return;
+    this.transition('failed');
+    this.rejectDone(error);
+  }
+
+  /** Another runner claimed the job (a newer epoch): stop at once, without restarting. */
+  private async stopFenced(error: WeirError): Promise<void> {
+    if (isTerminal(this.status)) return;
+    this.transition('failed');
+    await this.coordinator.stop('another runner took over the job');
+    await this.config.executor.dispose();
+    this.rejectDone(error);
   }
 
   private transition(to: JobStatus): void {

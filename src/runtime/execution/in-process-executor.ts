@@ -52,7 +52,7 @@ export class InProcessExecutor implements TaskExecutor {
         tasks.set(k, new Task({
           jobName: plan.jobName, attempt: request.attempt, plan, vertex: v, subtaskIndex: i,
           inputs: inputs.get(k)!, outputs: outputs.get(k)!, restore: request.restore.get(k),
-          storage: this.options.storage, clock: this.options.clock, scheduler: this.scheduler,
+          storage: this.options.storage, commitFence: request.commitFence, clock: this.options.clock, scheduler: this.scheduler,
           report: request.report, mode: request.mode, batchSize: this.options.batchSize, flushIntervalMs: this.options.flushIntervalMs,
         }));
       }

@@ -1,4 +1,5 @@
 import type { ExecutionPlan, SubtaskId } from '../../graph/execution-plan.js';
+import type { MetadataCondition } from '../../state/checkpoint-storage.js';
 import type { RestoreAssignment, TaskCommand, TaskReport } from '../control-messages.js';
 
 export interface DeployRequest {
@@ -8,6 +9,8 @@ export interface DeployRequest {
   readonly restore: ReadonlyMap<string, RestoreAssignment>;
   readonly mode: 'exactly-once' | 'at-least-once';
   readonly report: (report: TaskReport) => void;
+  /** The attempt's fence for commits (plain data: it crosses to workers). */
+  readonly commitFence: MetadataCondition | undefined;
 }
 
 export interface SubtaskMetrics {

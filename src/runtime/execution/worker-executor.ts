@@ -89,7 +89,7 @@ export class WorkerExecutor implements TaskExecutor {
         const deploy: WorkerDeployRequest = {
           jobModuleUrl: this.options.jobModuleUrl, fingerprint: this.options.fingerprint, defaultParallelism: this.options.defaultParallelism,
           workerIndex: w.index, workerCount: count, attempt: request.attempt, mode: request.mode, restore: restoreOf(w.index),
-          network: this.options.network, peers: peers[w.index]!,
+          network: this.options.network, peers: peers[w.index]!, commitFence: request.commitFence, storage: this.options.storage.workerDescriptor,
         };
         return Promise.race([w.api.deploy(Comlink.transfer(deploy, Object.values(peers[w.index]!)), callbacks), aborted]).then(
           () => undefined,

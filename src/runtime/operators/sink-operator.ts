@@ -17,7 +17,10 @@ export class SinkOperator implements StreamOperator {
   private pending: PendingCommit[] = [];
 
   constructor(readonly uid: string, ctx: OperatorContext, sink: Sink<unknown>) {
-    this.writer = sink.createWriter({ jobName: ctx.jobName, subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism, storage: ctx.storage });
+    this.writer = sink.createWriter({
+      jobName: ctx.jobName, subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism, storage: ctx.storage,
+      ...(ctx.commitFence !== undefined ? { fence: ctx.commitFence } : {}),
+    });
   }
 
   async initialize(restored: OperatorRestoreState | undefined): Promise<void> {

@@ -1,5 +1,5 @@
 import type { KeyGroupRange } from '../../graph/key-groups.js';
-import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import type { HeapKeyedStateBackend, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
 import type { Clock } from '../clock.js';
 
@@ -18,6 +18,7 @@ export interface OperatorContext {
   readonly keyGroupRange: KeyGroupRange;
   readonly clock: Clock;
   readonly storage: CheckpointStorage;
+  readonly commitFence: MetadataCondition | undefined;
   /** Runs `callback` in the task's mailbox once the clock reaches `timestamp`. */
   scheduleAt(timestamp: number, callback: () => void): { cancel(): void };
 }

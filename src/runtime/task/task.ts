@@ -1,7 +1,7 @@
 import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
 import { keyGroupRangeOfSubtask, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
-import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import type { Clock } from '../clock.js';
 import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
@@ -28,6 +28,8 @@ export interface TaskSetup {
   readonly outputs: readonly (readonly ChannelSender[])[];
   readonly restore: RestoreAssignment | undefined;
   readonly storage: CheckpointStorage;
+  /** Commits into the job's storage are conditional on it (see JobMaster.fenceAttempt). */
+  readonly commitFence: MetadataCondition | undefined;
   readonly clock: Clock;
   readonly scheduler: TaskScheduler;
   readonly report: (report: TaskReport) => void;
@@ -79,7 +81,7 @@ export class Task implements Schedulable {
     this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize));
     this.operators = createOperatorChain(vertex, this.writers, (op) => ({
       jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
-      maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage,
+      maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage, commitFence: setup.commitFence,
       scheduleAt: (timestamp, callback) => this.scheduleAt(timestamp, callback),
     }));
     const head = this.operators[0];

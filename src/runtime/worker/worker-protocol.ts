@@ -1,5 +1,5 @@
 import type { SubtaskId } from '../../graph/execution-plan.js';
-import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition, StorageDescriptor } from '../../state/checkpoint-storage.js';
 import type { RestoreAssignment, SerializedError, TaskCommand, TaskReport } from '../control-messages.js';
 import type { SubtaskMetrics } from '../execution/task-executor.js';
 
@@ -20,6 +20,9 @@ export interface WorkerDeployRequest {
   /** By subtask key, for this worker's subtasks only. */
   readonly restore: readonly [string, RestoreAssignment][];
   readonly network: { readonly batchSize: number; readonly flushIntervalMs: number; readonly credits: number; readonly binary: boolean };
+  readonly commitFence: MetadataCondition | undefined;
+  /** Set when the worker opens the job's storage itself (IndexedDB, files); else it uses the runner's through the callbacks. */
+  readonly storage: StorageDescriptor | undefined;
   /** One port per other worker, by that worker's index. */
   readonly peers: Readonly<Record<number, MessagePort>>;
 }

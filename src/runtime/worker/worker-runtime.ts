@@ -1,7 +1,7 @@
 import { createMemoryChannel, PortMultiplexer, type BatchPacking, type ChannelReceiver, type ChannelSender, type PortLike } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
 import { subtaskKey, type ExecutionPlan } from '../../graph/execution-plan.js';
-import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, StorageDescriptor } from '../../state/checkpoint-storage.js';
 import { systemClock, type Clock } from '../clock.js';
 import { serializeError, type TaskReport } from '../control-messages.js';
 import { layoutChannels } from '../execution/channel-layout.js';
@@ -14,6 +14,8 @@ export interface WorkerRuntimeDeps {
   loadPlan(jobModuleUrl: string, defaultParallelism: number): Promise<{ plan: ExecutionPlan; fingerprint: string }>;
   scheduleMacrotask(callback: () => void): void;
   packing: BatchPacking | undefined;
+  /** Opens a storage the worker can reach itself (IndexedDB in a Web Worker, files in a worker_thread). */
+  openStorage?: (descriptor: StorageDescriptor) => CheckpointStorage;
   clock?: Clock;
 }
 
@@ -75,14 +77,14 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       }
     }
     const restore = new Map(request.restore);
-    const storage: CheckpointStorage = runner.storage;
+    const storage: CheckpointStorage = request.storage !== undefined && deps.openStorage !== undefined ? deps.openStorage(request.storage) : runner.storage;
     tasks = new Map();
     for (const v of mine) {
       const key = subtaskKey({ vertexId: v.id, subtaskIndex: workerIndex });
       tasks.set(key, new Task({
         jobName: plan.jobName, attempt: request.attempt, plan, vertex: v, subtaskIndex: workerIndex,
         inputs: inputs.get(key)!, outputs: outputs.get(key)!, restore: restore.get(key),
-        storage, clock, scheduler, report, mode: request.mode, batchSize: network.batchSize, flushIntervalMs: network.flushIntervalMs,
+        storage, commitFence: request.commitFence, clock, scheduler, report, mode: request.mode, batchSize: network.batchSize, flushIntervalMs: network.flushIntervalMs,
       }));
     }
     for (const t of tasks.values()) void t.start();

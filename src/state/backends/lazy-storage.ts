@@ -1,0 +1,22 @@
+import type { CheckpointStorage, StorageDescriptor } from '../checkpoint-storage.js';
+
+/**
+ * A storage whose backend opens asynchronously (an IndexedDB database, a folder), usable at
+ * once: every call waits for the one opening. A failed opening fails every call with its error.
+ */
+export function lazyStorage(kind: string, open: () => Promise<CheckpointStorage>, workerDescriptor?: StorageDescriptor): CheckpointStorage {
+  let opened: Promise<CheckpointStorage> | undefined;
+  const backend = () => (opened ??= open());
+  return {
+    kind,
+    ...(workerDescriptor !== undefined ? { workerDescriptor } : {}),
+    putChunk: async (key, bytes) => (await backend()).putChunk(key, bytes),
+    getChunk: async (key) => (await backend()).getChunk(key),
+    deleteChunks: async (keys) => (await backend()).deleteChunks(keys),
+    listChunks: async (prefix) => (await backend()).listChunks(prefix),
+    putMetadata: async (records, condition) => (await backend()).putMetadata(records, condition),
+    getMetadata: async (key) => (await backend()).getMetadata(key),
+    deleteMetadata: async (keys) => (await backend()).deleteMetadata(keys),
+    listMetadata: async (prefix) => (await backend()).listMetadata(prefix),
+  };
+}
