@@ -40,7 +40,7 @@ export type { CheckpointStats } from './runtime/coordinator/checkpoint-stats.js'
 export type { SubtaskCheckpointStats } from './runtime/control-messages.js';
 export type { JobResult } from './runtime/coordinator/job-master.js';
 export type { JobStatus } from './runtime/coordinator/job-status.js';
-export type { JobEvents, RestartEvent, MetricsEvent } from './runtime/coordinator/job-events.js';
+export type { JobEvents, RestartEvent, RestoreEvent, MetricsEvent } from './runtime/coordinator/job-events.js';
 export type { RestartStrategy } from './runtime/coordinator/restart-strategy.js';
 export { ManualClock } from './runtime/clock.js';
 export type { Clock } from './runtime/clock.js';

@@ -1,14 +1,23 @@
-// The `node` export condition: worker_threads.
-import { Worker } from 'node:worker_threads';
+// The `node` export condition: worker_threads, and `{ dir }` storage in files.
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { createReadTable, createRun } from '../api/index.js';
 import { nodePlatform } from '../platform/index.js';
+import { openFsStorage } from '../state/backends/fs-storage.js';
+import { sharedStorage } from '../state/backends/shared-storage.js';
 
 export * from '../index.js';
+
+const openFs = (dir: string) => {
+  const absolute = resolve(dir);
+  return sharedStorage({ kind: 'fs', dir: absolute }, () => openFsStorage({ dir: absolute }));
+};
 
 const platform = nodePlatform(
   () => new Worker(new URL('./weir-worker-node.js', import.meta.url)),
   () => pathToFileURL(`${process.cwd()}/`).href,
+  openFs,
 );
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);

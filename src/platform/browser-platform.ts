@@ -1,11 +1,28 @@
+import type { CheckpointStorage } from '../state/checkpoint-storage.js';
+import { memoryStorageForRealm } from '../state/backends/memory-storage.js';
 import { browserWorkerPlatform } from './browser-workers.js';
 import { defaultPlatform } from './default-platform.js';
 import type { RuntimePlatform } from './runtime-platform.js';
+import { acquireWebLock } from './web-locks.js';
 
-/** Web Workers; relative job module strings resolve against the page's URL. */
-export function browserPlatform(startWorker: () => Worker): RuntimePlatform {
+/** Opens an IndexedDB-backed storage by database name (the entry supplies it, with the backend). */
+export type OpenIndexedDb = (database: string) => CheckpointStorage;
+
+/**
+ * Web Workers; IndexedDB as the default storage (memory where a page has none, e.g. some
+ * private modes); one runner per job through Web Locks; relative job module strings resolve
+ * against the page's URL.
+ */
+export function browserPlatform(startWorker: () => Worker, openIndexedDb: OpenIndexedDb): RuntimePlatform {
   const base = defaultPlatform('browser', () => (globalThis as { location?: { href: string } }).location?.href);
-  return { ...base, workers: (createWorker) => browserWorkerPlatform(() => (createWorker?.() as Worker | undefined) ?? startWorker()) };
+  const hasIndexedDb = typeof (globalThis as { indexedDB?: unknown }).indexedDB !== 'undefined';
+  return {
+    ...base,
+    workers: (createWorker) => browserWorkerPlatform(() => (createWorker?.() as Worker | undefined) ?? startWorker()),
+    defaultStorage: () => (hasIndexedDb ? openIndexedDb('weir') : memoryStorageForRealm()),
+    durableStorage: hasIndexedDb ? { indexeddb: openIndexedDb } : {},
+    acquireJobLock: acquireWebLock,
+  };
 }
 
 /** Deno: Web Workers as in a browser; relative job module strings resolve against the working directory. */

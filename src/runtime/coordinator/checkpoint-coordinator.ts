@@ -41,7 +41,8 @@ export interface CoordinatorDeps {
   /** Too many checkpoints failed in a row: the job must fail. */
   readonly onTooManyFailures: (error: WeirError) => void;
   readonly firstCheckpointId: number;
-  readonly restored: CheckpointMetadata | undefined;
+  /** The completed checkpoints in storage, oldest first; the last is the one restored. */
+  readonly retained: readonly CheckpointMetadata[];
   /** The runner's epoch condition: every metadata write is conditional on it. */
   readonly fence?: MetadataCondition;
   /** Another runner took the job over: this one must stop. */
@@ -75,7 +76,7 @@ export class CheckpointCoordinator {
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.nextId = deps.firstCheckpointId;
-    if (deps.restored !== undefined) this.completed.push(deps.restored);
+    this.completed.push(...deps.retained);
   }
 
   get latestCompleted(): CheckpointMetadata | undefined {

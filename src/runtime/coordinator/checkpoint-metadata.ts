@@ -27,6 +27,8 @@ export function handleKeysOf(metadata: CheckpointMetadata): string[] {
 
 export interface LatestCheckpoint {
   readonly metadata: CheckpointMetadata | undefined;
+  /** Every readable completed checkpoint, oldest first (the latest last): what a fallback can use. */
+  readonly retained: CheckpointMetadata[];
   /** Newer checkpoints that could not be read, newest first. */
   readonly skipped: { checkpointId: number; error: CorruptDataError }[];
 }
@@ -35,19 +37,20 @@ export interface LatestCheckpoint {
 export async function findLatestCheckpoint(storage: CheckpointStorage, jobName: string): Promise<LatestCheckpoint> {
   const keys = await storage.listMetadata(storageLayout.checkpointPrefix(jobName));
   const skipped: LatestCheckpoint['skipped'] = [];
+  const retained: CheckpointMetadata[] = [];
   for (const key of keys.reverse()) {
     const checkpointId = storageLayout.checkpointIdFromKey(key) ?? -1;
     try {
       const bytes = await storage.getMetadata(key);
       if (bytes === undefined) continue;
-      const metadata = decodeChunk(bytes, 'checkpoint-metadata').payload as CheckpointMetadata;
-      return { metadata, skipped };
+      retained.unshift(decodeChunk(bytes, 'checkpoint-metadata').payload as CheckpointMetadata);
     } catch (error) {
       if (!(error instanceof CorruptDataError)) throw error;
-      skipped.push({ checkpointId, error });
+      // Only unreadable checkpoints newer than the latest readable one were passed over.
+      if (retained.length === 0) skipped.push({ checkpointId, error });
     }
   }
-  return { metadata: undefined, skipped };
+  return { metadata: retained[retained.length - 1], retained, skipped };
 }
 
 /** Removes everything a job stored but its runner's epoch: a fresh start begins with empty tables. */

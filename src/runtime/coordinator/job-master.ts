@@ -96,9 +96,11 @@ export class JobMaster {
     this.epoch = epoch;
     this.epochFence = fence;
     let restored: CheckpointMetadata | undefined;
+    let retained: CheckpointMetadata[] = [];
     if (resume === 'latest') {
       const latest = await findLatestCheckpoint(storage, plan.jobName);
       restored = latest.metadata;
+      retained = latest.retained;
       this.skipped = latest.skipped.map((s) => ({ checkpointId: s.checkpointId, reason: s.error.message }));
       if (restored !== undefined) checkStateCompatibility(plan, restored, allowNonRestoredState);
     }
@@ -115,7 +117,7 @@ export class JobMaster {
       clock: this.config.clock,
       storage,
       firstCheckpointId: (restored?.checkpointId ?? 0) + 1,
-      restored,
+      retained,
       gateway: {
         subtasks: () => this.allSubtasks(),
         trigger: (checkpointId, timestamp) => this.trigger(checkpointId, timestamp),

@@ -115,7 +115,7 @@ export function setup(options: Setup = {}) {
     onStats: (s) => stats.push(s),
     onTooManyFailures: (e) => tooMany.push(e),
     firstCheckpointId: options.firstCheckpointId ?? 1,
-    restored: options.restored,
+    retained: options.restored === undefined ? [] : [options.restored],
   });
   if (options.start !== false) coordinator.start();
   return { clock, storage, gateway, stats, tooMany, coordinator, config };

@@ -1,0 +1,59 @@
+// What the durable backends (IndexedDB, files) share: argument checks that copy, and the one
+// rejection every storage failure becomes. Platform-free.
+import { InvalidArgumentError, WeirError } from '../../errors/index.js';
+import { validateStorageKey } from '../checkpoint-storage.js';
+
+/** Test hook of the durable backends: return an error to fail that write (nothing of it is stored). */
+export type FailWrites = (op: 'putChunk' | 'putMetadata', key: string) => Error | undefined;
+
+/** A copy of `bytes` in a buffer of its own and of exactly its length (a view's neighbours are not stored). */
+export function copyIn(bytes: Uint8Array, argument: string): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(argument, 'expected a Uint8Array');
+  return bytes.slice();
+}
+
+export function checkedRecords(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>): { key: string; bytes: Uint8Array }[] {
+  if (!Array.isArray(records)) throw new InvalidArgumentError('records', 'expected an array of { key, bytes }');
+  return records.map((record, i) => {
+    if (typeof record !== 'object' || record === null) throw new InvalidArgumentError(`records[${i}]`, 'expected { key, bytes }');
+    validateStorageKey(record.key, `records[${i}].key`);
+    return { key: record.key, bytes: copyIn(record.bytes, `records[${i}].bytes`) };
+  });
+}
+
+export function checkedKeys(keys: readonly string[]): readonly string[] {
+  if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', 'expected an array of keys');
+  keys.forEach((key, i) => validateStorageKey(key, `keys[${i}]`));
+  return keys;
+}
+
+export function checkedPrefix(prefix: string): string {
+  if (typeof prefix !== 'string') throw new InvalidArgumentError('prefix', `expected a string, got ${typeof prefix}`);
+  return prefix;
+}
+
+/**
+ * The rejection of a failed storage operation: code 'CHECKPOINT_STORAGE_FAILED', the platform's
+ * error (a DOMException such as QuotaExceededError, a Node error such as ENOSPC) as `cause`,
+ * and its name or code in `details.reason`. Retryable: a later checkpoint may well succeed
+ * (DESIGN: a full disk fails that checkpoint, not the job).
+ */
+export function storageFailed(backend: 'indexeddb' | 'fs', op: string, cause: unknown, details: Record<string, unknown> = {}): WeirError {
+  const reason = errorReason(cause);
+  const message = cause instanceof Error || isErrorLike(cause) ? (cause as { message: string }).message : String(cause);
+  return new WeirError('CHECKPOINT_STORAGE_FAILED', `${backend} storage: ${op} failed: ${reason}${message && message !== reason ? `: ${message}` : ''}`, {
+    domain: 'external', retryable: true, details: { backend, op, reason, ...details }, cause,
+  });
+}
+
+function isErrorLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
+}
+
+/** 'QuotaExceededError', 'ENOSPC', ... : what a caller matches on without unwrapping the cause. */
+function errorReason(cause: unknown): string {
+  if (typeof cause !== 'object' || cause === null) return 'Error';
+  const { code, name } = cause as { code?: unknown; name?: unknown };
+  if (typeof code === 'string') return code;
+  return typeof name === 'string' ? name : 'Error';
+}

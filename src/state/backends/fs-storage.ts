@@ -1,0 +1,377 @@
+// CheckpointStorage in a directory: Node's durable backend (Deno runs it through node:).
+// Imported only by the Node entries: it uses node:fs, and browser bundles must never see it.
+//
+// Layout of `dir`:
+//   chunks/<name>          one file per chunk (names: fs-key-names.ts)
+//   metadata/<name>        one file per metadata record
+//   metadata.journal       a committed metadata batch that may not be fully applied yet
+//   metadata.lock          held by whoever changes or lists metadata (fs-lock.ts)
+//   tmp/                   files being written; renamed into place once complete and fsynced
+//
+// Every file write: write to tmp/, fsync, rename over the target, fsync the target's directory.
+// So a record file is always old or new, never torn, and durable once the call resolves.
+//
+// putMetadata (several records, all or nothing): under the lock, (1) finish a pending journal
+// left by a writer that died, (2) check the condition against the record files, (3) write the
+// whole batch as ONE journal file — its rename is the commit point — (4) apply it: every record
+// file written as above, (5) delete the journal. A batch of one key skips the journal: its own
+// rename is atomic. getMetadata reads the journal first, so a reader never sees half a batch:
+// what is in the journal is committed, and the journal is deleted only after the last record
+// file landed. listMetadata and deleteMetadata take the lock (a listing must not see a batch
+// half applied). Chunk operations take no lock.
+//
+// Guarantees: putMetadata calls of one instance run one at a time; across instances, threads and
+// processes the lock file serialises them, with the limits written in fs-lock.ts. A crash at
+// any point leaves either the old or the new state visible. Not guaranteed: a multi-key
+// deleteMetadata is atomic per key only.
+import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { WeirError } from '../../errors/index.js';
+import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type StorageDescriptor } from '../checkpoint-storage.js';
+import { checkedKeys, checkedPrefix, checkedRecords, copyIn, storageFailed, type FailWrites } from './backend-support.js';
+import { acquireLock, type HeldLock } from './fs-lock.js';
+import { isContinuation, keyFromPathSegments, keyPathSegments } from './fs-key-names.js';
+import { decodeJournal, encodeJournal, type JournalRecord } from './fs-metadata-journal.js';
+
+export interface FsStorageOptions {
+  /** The directory (created if missing); made absolute, so a worker opens the same one. */
+  dir: string;
+  /** A metadata lock not refreshed for this long is taken over. Default 10 s. */
+  lockStaleMs?: number;
+  /** A metadata operation waits this long for the lock before it rejects. Default 60 s. */
+  lockTimeoutMs?: number;
+  /** Test hook: an error returned for a key fails that write before anything of it is stored. */
+  failWrites?: FailWrites;
+}
+
+type Namespace = 'chunks' | 'metadata';
+const TMP_MAX_AGE_MS = 60 * 60_000; // leftovers of crashed writers; a live writer finishes far sooner
+
+export class FsCheckpointStorage implements CheckpointStorage {
+  readonly kind = 'fs';
+  readonly dir: string;
+  readonly workerDescriptor: StorageDescriptor;
+  readonly #lockStaleMs: number;
+  readonly #lockTimeoutMs: number;
+  readonly #failWrites: FailWrites | undefined;
+  #ready: Promise<void> | undefined;
+  #metadataQueue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  /** Creates the directories lazily, on the first operation; openFsStorage() does it at once. */
+  constructor(options: FsStorageOptions) {
+    if (typeof options?.dir !== 'string' || options.dir === '') throw new WeirError('INVALID_ARGUMENT', 'dir: expected a directory path', { domain: 'user', retryable: false, details: { argument: 'dir' } });
+    this.dir = resolve(options.dir);
+    this.#lockStaleMs = options.lockStaleMs ?? 10_000;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
+    this.#failWrites = options.failWrites;
+    this.workerDescriptor = { kind: 'fs', dir: this.dir };
+  }
+
+  /** Resolves once the directories exist (and stale temporary files are swept). */
+  ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(new WeirError('CHECKPOINT_STORAGE_FAILED', `fs storage ${this.dir} is closed`, { domain: 'internal', retryable: false, details: { backend: 'fs', dir: this.dir } }));
+    this.#ready ??= this.#prepare().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw storageFailed('fs', 'open', error, { dir: this.dir });
+    });
+    return this.#ready;
+  }
+
+  /** Waits for this instance's metadata operations; later operations reject. */
+  async close(): Promise<void> {
+    await this.#metadataQueue;
+    this.#closed = true;
+  }
+
+  async putChunk(key: string, bytes: Uint8Array): Promise<void> {
+    validateStorageKey(key, 'key');
+    const copy = copyIn(bytes, 'bytes');
+    await this.ready();
+    const failure = this.#failWrites?.('putChunk', key);
+    if (failure !== undefined) throw storageFailed('fs', 'putChunk', failure, { key });
+    await this.#writeFile(this.#path('chunks', key), copy).catch(this.#failed('putChunk', { key }));
+  }
+
+  async getChunk(key: string): Promise<Uint8Array | undefined> {
+    validateStorageKey(key, 'key');
+    await this.ready();
+    return readBytes(this.#path('chunks', key)).catch(this.#failed('getChunk', { key }));
+  }
+
+  async deleteChunks(keys: readonly string[]): Promise<void> {
+    checkedKeys(keys);
+    await this.ready();
+    for (const key of keys) await this.#deleteFile('chunks', key).catch(this.#failed('deleteChunks', { key }));
+  }
+
+  async listChunks(prefix: string): Promise<string[]> {
+    checkedPrefix(prefix);
+    await this.ready();
+    return this.#list('chunks', prefix).catch(this.#failed('listChunks', { prefix }));
+  }
+
+  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+    const copies = checkedRecords(records);
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    await this.ready();
+    await this.#underLock('putMetadata', { keys: copies.map((r) => r.key) }, async () => {
+      if (expected !== undefined && !sameBytes(await readBytes(this.#path('metadata', expected.key)), expected.equals)) throw fencedError(condition!);
+      for (const { key } of copies) {
+        const failure = this.#failWrites?.('putMetadata', key);
+        if (failure !== undefined) throw storageFailed('fs', 'putMetadata', failure, { key });
+      }
+      const final = lastPerKey(copies);
+      if (final.length === 0) return;
+      if (final.length === 1) {
+        await this.#writeFile(this.#path('metadata', final[0].key), final[0].bytes);
+        return;
+      }
+      await this.#writeFile(this.#journalPath, encodeJournal(final)); // the commit point
+      try {
+        await this.#applyJournal(final);
+      } catch {
+        // Committed all the same: readers see the journal, and the next writer applies it again.
+      }
+    });
+  }
+
+  async getMetadata(key: string): Promise<Uint8Array | undefined> {
+    validateStorageKey(key, 'key');
+    await this.ready();
+    try {
+      // The journal first: a record in it is committed even while its file is still the old one.
+      const journal = await this.#readJournal();
+      const pending = journal === undefined ? undefined : lastPerKey(journal).find((r) => r.key === key);
+      return pending !== undefined ? pending.bytes : await readBytes(this.#path('metadata', key));
+    } catch (error) {
+      throw error instanceof WeirError ? error : storageFailed('fs', 'getMetadata', error, { key });
+    }
+  }
+
+  async deleteMetadata(keys: readonly string[]): Promise<void> {
+    checkedKeys(keys);
+    await this.ready();
+    if (keys.length === 0) return;
+    await this.#underLock('deleteMetadata', { keys }, async () => {
+      for (const key of keys) await this.#deleteFile('metadata', key);
+      await syncDirectory(join(this.dir, 'metadata'));
+    });
+  }
+
+  async listMetadata(prefix: string): Promise<string[]> {
+    checkedPrefix(prefix);
+    await this.ready();
+    return this.#underLock('listMetadata', { prefix }, () => this.#list('metadata', prefix));
+  }
+
+  get #journalPath(): string {
+    return join(this.dir, 'metadata.journal');
+  }
+
+  #path(namespace: Namespace, key: string): string {
+    return join(this.dir, namespace, ...keyPathSegments(key));
+  }
+
+  #failed(op: string, details: Record<string, unknown>): (error: unknown) => never {
+    return (error) => {
+      throw error instanceof WeirError ? error : storageFailed('fs', op, error, { dir: this.dir, ...details });
+    };
+  }
+
+  async #prepare(): Promise<void> {
+    for (const sub of ['chunks', 'metadata', 'tmp']) await mkdir(join(this.dir, sub), { recursive: true });
+    const tmp = join(this.dir, 'tmp');
+    for (const entry of await readdir(tmp)) {
+      const path = join(tmp, entry);
+      const info = await stat(path).catch(() => undefined);
+      if (info !== undefined && Date.now() - info.mtimeMs > TMP_MAX_AGE_MS) await unlink(path).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Runs `body` with the metadata lock held, after this instance's earlier metadata operations
+   * and after finishing a journal a dead writer left. Must release the lock whatever happens.
+   */
+  #underLock<T>(op: string, details: Record<string, unknown>, body: () => Promise<T>): Promise<T> {
+    const run = this.#metadataQueue.then(async () => {
+      if (this.#closed) throw new WeirError('CHECKPOINT_STORAGE_FAILED', `fs storage ${this.dir} is closed`, { domain: 'internal', retryable: false, details: { backend: 'fs', dir: this.dir } });
+      let lock: HeldLock;
+      try {
+        lock = await acquireLock(join(this.dir, 'metadata.lock'), join(this.dir, 'tmp'), { staleMs: this.#lockStaleMs, timeoutMs: this.#lockTimeoutMs });
+      } catch (error) {
+        throw storageFailed('fs', op, error, { dir: this.dir, ...details });
+      }
+      try {
+        const pending = await this.#readJournal();
+        if (pending !== undefined) await this.#applyJournal(lastPerKey(pending));
+        return await body();
+      } catch (error) {
+        throw error instanceof WeirError ? error : storageFailed('fs', op, error, { dir: this.dir, ...details });
+      } finally {
+        await lock.release();
+      }
+    });
+    this.#metadataQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #readJournal(): Promise<JournalRecord[] | undefined> {
+    const file = await readBytes(this.#journalPath);
+    return file === undefined ? undefined : decodeJournal(file, this.#journalPath);
+  }
+
+  /** Idempotent: writes every record file, then deletes the journal. Needs the lock. */
+  async #applyJournal(records: readonly JournalRecord[]): Promise<void> {
+    const targets = records.map(({ key }) => this.#path('metadata', key));
+    const staged = await Promise.allSettled(records.map(({ bytes }) => this.#stage(bytes)));
+    const failed = staged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(staged.map((r) => (r.status === 'fulfilled' ? unlink(r.value).catch(() => undefined) : undefined)));
+      throw failed.reason;
+    }
+    for (const [i, result] of staged.entries()) await this.#place((result as PromiseFulfilledResult<string>).value, targets[i]);
+    for (const dir of new Set(targets.map((t) => dirname(t)))) await syncDirectory(dir);
+    await unlink(this.#journalPath).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'ENOENT') throw error; });
+    await syncDirectory(this.dir);
+  }
+
+  /** tmp/ → fsync → rename over `target` → fsync its directory. Must leave `target` old or new, never torn. */
+  async #writeFile(target: string, bytes: Uint8Array): Promise<void> {
+    await this.#place(await this.#stage(bytes), target);
+    await syncDirectory(dirname(target));
+  }
+
+  /** A complete, fsynced copy of `bytes` under a temporary name; its path. */
+  async #stage(bytes: Uint8Array): Promise<string> {
+    const temp = join(this.dir, 'tmp', `${randomUUID()}.tmp`);
+    try {
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    return temp;
+  }
+
+  async #place(temp: string, target: string): Promise<void> {
+    try {
+      await renameInto(temp, target);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #deleteFile(namespace: Namespace, key: string): Promise<void> {
+    const path = this.#path(namespace, key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return;
+    }
+    // A long key's continuation directories go when empty (a concurrent writer re-creates them).
+    const root = join(this.dir, namespace);
+    for (let dir = dirname(path); dir !== root && dir.startsWith(root); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break;
+      }
+    }
+  }
+
+  /** Decoded keys starting with `prefix`, sorted by UTF-16 code units (file systems order names their own way). */
+  async #list(namespace: Namespace, prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const walk = async (dir: string, segments: string[]): Promise<void> => {
+      let entries: string[];
+      try {
+        entries = await readdir(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && segments.length > 0) return; // removed meanwhile
+        throw error;
+      }
+      for (const entry of entries) {
+        if (isContinuation(entry)) {
+          await walk(join(dir, entry), [...segments, entry]);
+          continue;
+        }
+        const key = keyFromPathSegments([...segments, entry]);
+        if (key !== undefined && key.startsWith(prefix)) keys.push(key);
+      }
+    };
+    await walk(join(this.dir, namespace), []);
+    return keys.sort();
+  }
+}
+
+/** Creates the directories (and sweeps stale temporary files) before resolving. */
+export async function openFsStorage(options: FsStorageOptions): Promise<FsCheckpointStorage> {
+  const storage = new FsCheckpointStorage(options);
+  await storage.ready();
+  return storage;
+}
+
+function checkedCondition(condition: MetadataCondition): { key: string; equals: Uint8Array | undefined } {
+  validateStorageKey(condition?.key, 'condition.key');
+  return { key: condition.key, equals: condition.equals === undefined ? undefined : copyIn(condition.equals, 'condition.equals') };
+}
+
+/** Of duplicate keys the last wins (as in one transaction), kept in the order of first appearance. */
+function lastPerKey(records: readonly JournalRecord[]): JournalRecord[] {
+  const byKey = new Map<string, JournalRecord>();
+  for (const record of records) byKey.set(record.key, record);
+  return [...byKey.values()];
+}
+
+async function readBytes(path: string): Promise<Uint8Array | undefined> {
+  let file: Uint8Array;
+  try {
+    file = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  // A Buffer may be a view into Node's shared pool: hand out a plain Uint8Array of its own.
+  return file.byteOffset === 0 && file.buffer.byteLength === file.byteLength ? new Uint8Array(file.buffer) : new Uint8Array(file);
+}
+
+async function renameInto(temp: string, target: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(temp, target);
+      return;
+    } catch (error) {
+      // A long key's continuation directory is missing (or was just removed by a delete).
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
+      await mkdir(dirname(target), { recursive: true });
+    }
+  }
+}
+
+/** Makes a rename or unlink in `dir` durable where the platform can (Windows cannot open a directory). */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR' && code !== 'ENOTSUP') throw error;
+  } finally {
+    await handle.close();
+  }
+}

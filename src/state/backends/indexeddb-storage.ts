@@ -1,0 +1,300 @@
+// CheckpointStorage in IndexedDB, through idb: the browser's durable backend (the page and its
+// workers open the same database by name). PLATFORM-LIMITS: IndexedDB is bound per request, not
+// per byte, so the caller stores few large values; a commit costs ~0.5 ms, 'strict' ~0.25 ms more.
+import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { CorruptDataError, WeirError } from '../../errors/index.js';
+import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type StorageDescriptor } from '../checkpoint-storage.js';
+import { checkedKeys, checkedPrefix, checkedRecords, copyIn, storageFailed, type FailWrites } from './backend-support.js';
+
+interface WeirStorageSchema extends DBSchema {
+  chunks: { key: string; value: Uint8Array };
+  metadata: { key: string; value: Uint8Array };
+}
+type StoreName = 'chunks' | 'metadata';
+type Database = IDBPDatabase<WeirStorageSchema>;
+// Typed as readwrite so that bodies may write; #run opens readonly ones for reads.
+type Transaction = IDBPTransaction<WeirStorageSchema, [StoreName], 'readwrite'>;
+
+const SCHEMA_VERSION = 1;
+
+export interface IndexedDbStorageOptions {
+  /** The database name; every context that opens the same name shares the data. Default 'weir'. */
+  database?: string;
+  /**
+   * The IDBFactory to open it with; default the global `indexedDB`. idb recognises requests and
+   * transactions by the global IDB classes (instanceof), so they must be this factory's: in Node
+   * tests import 'fake-indexeddb/auto' and pass its `indexedDB`.
+   */
+  indexedDB?: IDBFactory;
+  /** Test hook: an error returned for a key aborts that write's transaction (after the earlier puts of a batch were issued). */
+  failWrites?: FailWrites;
+}
+
+/**
+ * Two object stores, 'chunks' and 'metadata', keyed by the storage key; values are Uint8Array
+ * copies of exactly the written bytes.
+ *
+ * Failures: every operation that fails rejects with a WeirError of code
+ * 'CHECKPOINT_STORAGE_FAILED' whose `cause` is the DOMException that failed the transaction
+ * (its `error`, e.g. QuotaExceededError, else the failed request's) and whose
+ * `details.reason` is that exception's name, so `error.details.reason === 'QuotaExceededError'`
+ * tells a full quota apart without unwrapping. A failed condition rejects with fencedError().
+ * A transaction that aborts stores nothing of its operation.
+ */
+export class IndexedDbCheckpointStorage implements CheckpointStorage {
+  readonly kind = 'indexeddb';
+  readonly database: string;
+  readonly workerDescriptor: StorageDescriptor;
+  readonly #factory: IDBFactory | undefined;
+  readonly #failWrites: FailWrites | undefined;
+  #connection: Promise<Database> | undefined;
+  #connected: Database | undefined; // what #connection resolved to
+  #closed = false;
+
+  /** Opens the database lazily, on the first operation; openIndexedDbStorage() opens it at once. */
+  constructor(options: IndexedDbStorageOptions = {}) {
+    this.database = options.database ?? 'weir';
+    validateStorageKey(this.database, 'database');
+    this.#factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    this.#failWrites = options.failWrites;
+    this.workerDescriptor = { kind: 'indexeddb', database: this.database };
+  }
+
+  /** Resolves once the database is open (and created or upgraded). */
+  async ready(): Promise<void> {
+    await this.#db();
+  }
+
+  /** Closes the connection once running transactions finish; later operations reject. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    this.#connected = undefined;
+    if (connection !== undefined) (await connection.catch(() => undefined))?.close();
+  }
+
+  // Chunk writes stay 'relaxed': nothing refers to a chunk until a strict metadata write does.
+  async putChunk(key: string, bytes: Uint8Array): Promise<void> {
+    validateStorageKey(key, 'key');
+    const copy = copyIn(bytes, 'bytes');
+    await this.#run('chunks', 'readwrite', 'relaxed', 'putChunk', { key }, (tx) => {
+      const failure = this.#failWrites?.('putChunk', key);
+      if (failure !== undefined) throw failure;
+      return tx.objectStore('chunks').put(copy, key);
+    });
+  }
+
+  async getChunk(key: string): Promise<Uint8Array | undefined> {
+    validateStorageKey(key, 'key');
+    return stored(await this.#run('chunks', 'readonly', 'default', 'getChunk', { key }, (tx) => tx.objectStore('chunks').get(key)), key);
+  }
+
+  async deleteChunks(keys: readonly string[]): Promise<void> {
+    checkedKeys(keys);
+    if (keys.length > 0) await this.#deleteAll('chunks', 'relaxed', keys);
+  }
+
+  async listChunks(prefix: string): Promise<string[]> {
+    return this.#list('chunks', checkedPrefix(prefix));
+  }
+
+  /**
+   * Must commit all records in ONE 'strict' readwrite transaction and resolve only after
+   * tx.done: that is the commit point. The condition is read inside the same transaction, so no
+   * other writer (another tab, a worker) can slip in between the check and the puts.
+   */
+  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+    const copies = checkedRecords(records);
+    if (condition !== undefined) {
+      validateStorageKey(condition?.key, 'condition.key');
+      if (condition.equals !== undefined) copyIn(condition.equals, 'condition.equals');
+    }
+    await this.#run('metadata', 'readwrite', 'strict', 'putMetadata', { keys: copies.map((r) => r.key) }, async (tx) => {
+      const store = tx.objectStore('metadata');
+      if (condition !== undefined && !sameBytes(stored(await store.get(condition.key), condition.key), condition.equals)) {
+        throw fencedError(condition);
+      }
+      const puts: Promise<unknown>[] = [];
+      for (const { key, bytes } of copies) {
+        const failure = this.#failWrites?.('putMetadata', key);
+        if (failure !== undefined) throw failure; // #run aborts: the puts issued so far roll back
+        const put = store.put(bytes, key);
+        put.catch(() => undefined); // rejects with AbortError if a later record fails; #run reports why
+        puts.push(put);
+      }
+      await Promise.all(puts);
+    });
+  }
+
+  async getMetadata(key: string): Promise<Uint8Array | undefined> {
+    validateStorageKey(key, 'key');
+    return stored(await this.#run('metadata', 'readonly', 'default', 'getMetadata', { key }, (tx) => tx.objectStore('metadata').get(key)), key);
+  }
+
+  async deleteMetadata(keys: readonly string[]): Promise<void> {
+    checkedKeys(keys);
+    if (keys.length > 0) await this.#deleteAll('metadata', 'strict', keys);
+  }
+
+  async listMetadata(prefix: string): Promise<string[]> {
+    return this.#list('metadata', checkedPrefix(prefix));
+  }
+
+  #deleteAll(store: StoreName, durability: IDBTransactionDurability, keys: readonly string[]): Promise<void> {
+    return this.#run(store, 'readwrite', durability, store === 'chunks' ? 'deleteChunks' : 'deleteMetadata', { keys }, async (tx) => {
+      await Promise.all(keys.map((key) => tx.objectStore(store).delete(key)));
+    });
+  }
+
+  async #list(store: StoreName, prefix: string): Promise<string[]> {
+    // IndexedDB orders string keys by UTF-16 code units, as the contract asks.
+    const keys = await this.#run(store, 'readonly', 'default', store === 'chunks' ? 'listChunks' : 'listMetadata', { prefix },
+      (tx) => tx.objectStore(store).getAllKeys(prefixRange(prefix)));
+    return keys as string[];
+  }
+
+  async #run<T>(store: StoreName, mode: IDBTransactionMode, durability: IDBTransactionDurability, op: string,
+    details: Record<string, unknown>, body: (tx: Transaction) => T | Promise<T>): Promise<T> {
+    const tx = await this.#transaction(store, mode, durability, op, details);
+    return settleTransaction(tx, op, { database: this.database, ...details }, body);
+  }
+
+  async #transaction(store: StoreName, mode: IDBTransactionMode, durability: IDBTransactionDurability, op: string, details: Record<string, unknown>): Promise<Transaction> {
+    for (let attempt = 0; ; attempt++) {
+      const db = await this.#db().catch((error: unknown) => {
+        throw error instanceof WeirError ? error : storageFailed('indexeddb', op, error, { database: this.database, ...details });
+      });
+      try {
+        return db.transaction([store], mode, { durability }) as unknown as Transaction;
+      } catch (error) {
+        // InvalidStateError: the connection was closed under us (versionchange); open a new one once.
+        if (attempt === 0 && (error as { name?: unknown }).name === 'InvalidStateError' && !this.#closed) {
+          this.#forget(db);
+          continue;
+        }
+        throw storageFailed('indexeddb', op, error, { database: this.database, ...details });
+      }
+    }
+  }
+
+  #db(): Promise<Database> {
+    if (this.#closed) return Promise.reject(new WeirError('CHECKPOINT_STORAGE_FAILED', `indexeddb storage '${this.database}' is closed`, { domain: 'internal', retryable: false, details: { backend: 'indexeddb', database: this.database } }));
+    if (this.#connection === undefined) {
+      const factory = this.#factory;
+      if (factory === undefined) {
+        return Promise.reject(new WeirError('CHECKPOINT_STORAGE_FAILED', 'IndexedDB is not available in this context', { domain: 'external', retryable: false, details: { backend: 'indexeddb', database: this.database } }));
+      }
+      const connection = openConnection(factory, this.database, (db) => this.#forget(db));
+      this.#connection = connection;
+      connection.then((db) => { if (this.#connection === connection) this.#connected = db; }, () => { if (this.#connection === connection) this.#connection = undefined; });
+    }
+    return this.#connection;
+  }
+
+  /** Drops a connection that closed (another context upgrades or deletes the database); the next operation reopens. */
+  #forget(db: Database): void {
+    if (this.#connected !== db) return;
+    this.#connection = undefined;
+    this.#connected = undefined;
+  }
+}
+
+/**
+ * Runs `body` in the (idb-wrapped) transaction `tx` and resolves with its result once `tx`
+ * completed. Must abort `tx` when `body` throws or rejects (requests it already issued must not
+ * commit), and must reject, never throw: a WeirError other than a storage failure (fenced,
+ * corrupt data) as it is, anything else as storageFailed() with the transaction's error (a
+ * QuotaExceededError is reported there; the failed request's own error is then often only an
+ * AbortError) or else the thrown error as cause. Exported for the Chromium abort tests.
+ */
+export async function settleTransaction<Tx extends { readonly done: Promise<void>; readonly error: DOMException | null; abort(): void }, T>(
+  tx: Tx, op: string, details: Record<string, unknown>, body: (tx: Tx) => T | Promise<T>): Promise<T> {
+  const done = tx.done;
+  done.catch(() => undefined); // observed below; a rejection must never go unhandled
+  try {
+    const result = await body(tx);
+    await done;
+    return result;
+  } catch (error) {
+    abortQuietly(tx);
+    await done.catch(() => undefined);
+    if (error instanceof WeirError && error.code !== 'CHECKPOINT_STORAGE_FAILED') throw error;
+    throw storageFailed('indexeddb', op, tx.error ?? error, details);
+  }
+}
+
+/** Opens (creating if needed) the database and resolves once it is usable. */
+export async function openIndexedDbStorage(options: IndexedDbStorageOptions = {}): Promise<IndexedDbCheckpointStorage> {
+  const storage = new IndexedDbCheckpointStorage(options);
+  await storage.ready();
+  return storage;
+}
+
+/**
+ * Asks the browser not to evict this origin's storage (DESIGN: checkpoints must survive storage
+ * pressure). Resolves false where the Storage API is missing, refuses, or fails.
+ */
+export async function requestPersistence(): Promise<boolean> {
+  const storage = (globalThis as { navigator?: { storage?: { persist?: () => Promise<boolean> } } }).navigator?.storage;
+  if (typeof storage?.persist !== 'function') return false;
+  try {
+    return (await storage.persist()) === true;
+  } catch {
+    return false;
+  }
+}
+
+// idb's openDB() always opens through the global `indexedDB`; this is the same thing with a given factory.
+function openConnection(factory: IDBFactory, name: string, onClosed: (db: Database) => void): Promise<Database> {
+  return new Promise<Database>((resolve, reject) => {
+    let request: IDBOpenDBRequest;
+    try {
+      request = factory.open(name, SCHEMA_VERSION);
+    } catch (error) {
+      reject(storageFailed('indexeddb', 'open', error, { database: name }));
+      return;
+    }
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      for (const store of ['chunks', 'metadata']) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
+    };
+    // 'blocked': an older connection elsewhere has not closed yet; every Weir connection closes on
+    // 'versionchange' (below), so waiting is right.
+    request.onerror = () => reject(storageFailed('indexeddb', 'open', request.error, { database: name }));
+    request.onsuccess = () => {
+      const raw = request.result;
+      const db = wrap(raw) as unknown as Database;
+      // Another context wants to upgrade or delete the database: step aside instead of blocking it.
+      raw.addEventListener('versionchange', () => { raw.close(); onClosed(db); });
+      raw.addEventListener('close', () => onClosed(db)); // closed abnormally (storage cleared, disk error)
+      resolve(db);
+    };
+  });
+}
+
+/** Keys that start with `prefix`: [prefix, the first string after all of them). */
+export function prefixRange(prefix: string): IDBKeyRange | undefined {
+  if (prefix === '') return undefined;
+  let end = prefix.length;
+  while (end > 0 && prefix.charCodeAt(end - 1) === 0xffff) end--;
+  if (end === 0) return IDBKeyRange.lowerBound(prefix);
+  const upper = prefix.slice(0, end - 1) + String.fromCharCode(prefix.charCodeAt(end - 1) + 1);
+  return IDBKeyRange.bound(prefix, upper, false, true);
+}
+
+// A structured-clone read is already a fresh copy; older or foreign writers may have stored an ArrayBuffer.
+function stored(value: unknown, key: string): Uint8Array | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new CorruptDataError(`indexeddb storage: the value under '${key}' is not bytes`, { key });
+}
+
+function abortQuietly(tx: { abort(): void }): void {
+  try {
+    tx.abort();
+  } catch {
+    // already committed or aborted
+  }
+}
