@@ -85,11 +85,12 @@ if (sources.length === 0) {
 // that does not compile counts as one failure and the others still run.
 console.log(`\n# compile ${sources.length} test file(s)`);
 rmSync(OUT, { recursive: true, force: true });
-// Job modules (test/**/*.job.ts) are loaded by URL from the compiled tests, as workers load them:
+// Job modules (test/**/*.job.ts) are loaded by URL from the compiled tests, as workers load them,
+// and programs (test/**/*.main.ts) are started as child processes:
 // compile them beside the tests, keeping 'weir' an import of the real package.
 const jobModules = readdirSync('test', { recursive: true })
   .map((f) => join('test', f).replaceAll('\\', '/'))
-  .filter((f) => f.endsWith('.job.ts') && !NOT_NODE.some((d) => f.startsWith(d)));
+  .filter((f) => (f.endsWith('.job.ts') || f.endsWith('.main.ts')) && !NOT_NODE.some((d) => f.startsWith(d)));
 if (jobModules.length > 0) {
   await build({
     entryPoints: jobModules, outdir: OUT, outbase: '.', bundle: true, packages: 'external', external: ['weir', 'weir/*'],
