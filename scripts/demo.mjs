@@ -1,4 +1,4 @@
-// `npm start`: builds Weir, bundles the example (a job module and the script that runs it) and runs it.
+// `npm run demo`: builds Weir, bundles the example (a job module and the script that runs it) and runs it in Node.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
