@@ -1,24 +1,37 @@
-// What the durable backends (IndexedDB, files) share: argument checks that copy, and the one
+// What the durable backends (IndexedDB, files) share: argument checks, and the one
 // rejection every storage failure becomes. Platform-free.
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { validateStorageKey } from '../checkpoint-storage.js';
+import { validateStorageKey, type MetadataCondition } from '../checkpoint-storage.js';
 
 /** Test hook of the durable backends: return an error to fail that write (nothing of it is stored). */
 export type FailWrites = (op: 'putChunk' | 'putMetadata', key: string) => Error | undefined;
 
 /** A copy of `bytes` in a buffer of its own and of exactly its length (a view's neighbours are not stored). */
 export function copyIn(bytes: Uint8Array, argument: string): Uint8Array {
-  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(argument, 'expected a Uint8Array');
-  return bytes.slice();
+  return checkedBytes(bytes, argument).slice();
 }
 
+/** `bytes` itself, checked to be a Uint8Array: for a caller that copies only when it must. */
+export function checkedBytes(bytes: Uint8Array, argument: string): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(argument, 'expected a Uint8Array');
+  return bytes;
+}
+
+/** Checked records; their bytes are the caller's (each backend copies or writes them during the call). */
 export function checkedRecords(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>): { key: string; bytes: Uint8Array }[] {
   if (!Array.isArray(records)) throw new InvalidArgumentError('records', 'expected an array of { key, bytes }');
   return records.map((record, i) => {
     if (typeof record !== 'object' || record === null) throw new InvalidArgumentError(`records[${i}]`, 'expected { key, bytes }');
     validateStorageKey(record.key, `records[${i}].key`);
-    return { key: record.key, bytes: copyIn(record.bytes, `records[${i}].bytes`) };
+    return { key: record.key, bytes: checkedBytes(record.bytes, `records[${i}].bytes`) };
   });
+}
+
+/** The condition with a copy of its expected bytes (the caller may reuse its array before the check runs). */
+export function checkedCondition(condition: MetadataCondition): { key: string; equals: Uint8Array | undefined } {
+  if (typeof condition !== 'object' || condition === null) throw new InvalidArgumentError('condition', 'expected { key, equals }');
+  validateStorageKey(condition.key, 'condition.key');
+  return { key: condition.key, equals: condition.equals === undefined ? undefined : copyIn(condition.equals, 'condition.equals') };
 }
 
 export function checkedKeys(keys: readonly string[]): readonly string[] {

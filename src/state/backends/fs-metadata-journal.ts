@@ -40,8 +40,8 @@ export function encodeJournal(records: readonly JournalRecord[]): Uint8Array {
   return out;
 }
 
-/** The records of a journal file, in write order; throws CorruptDataError for anything else. */
-export function decodeJournal(file: Uint8Array, path: string): JournalRecord[] {
+/** The records of a journal file, in write order (their bytes copies, or views of `file`); throws CorruptDataError for anything else. */
+export function decodeJournal(file: Uint8Array, path: string, { views = false } = {}): JournalRecord[] {
   const corrupt = (why: string) => new CorruptDataError(`metadata journal ${path}: ${why}`, { path });
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   if (file.byteLength < MAGIC.length + 8) throw corrupt('truncated');
@@ -62,7 +62,7 @@ export function decodeJournal(file: Uint8Array, path: string): JournalRecord[] {
     const byteLength = view.getUint32(at, true);
     at += 4;
     if (at + byteLength > end) throw corrupt('truncated');
-    records.push({ key: fromCodeUnits(units), bytes: file.slice(at, at + byteLength) });
+    records.push({ key: fromCodeUnits(units), bytes: views ? file.subarray(at, at + byteLength) : file.slice(at, at + byteLength) });
     at += byteLength;
   }
   if (at !== end) throw corrupt('trailing bytes');

@@ -4,7 +4,7 @@
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { CorruptDataError, WeirError } from '../../errors/index.js';
 import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type StorageDescriptor } from '../checkpoint-storage.js';
-import { checkedKeys, checkedPrefix, checkedRecords, copyIn, storageFailed, type FailWrites } from './backend-support.js';
+import { checkedCondition, checkedKeys, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
 
 interface WeirStorageSchema extends DBSchema {
   chunks: { key: string; value: Uint8Array };
@@ -74,15 +74,20 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
     if (connection !== undefined) (await connection.catch(() => undefined))?.close();
   }
 
+  // Copies: IndexedDB clones a value when put() is called. With the connection open, #run
+  // issues the puts before the caller regains control, so the caller's array (when it spans its
+  // whole buffer; a view would clone its neighbours too) is put as it is: no extra copy of a
+  // large chunk (slice() costs ~3 ms per MB here). Otherwise `snapshot` copies it first.
+
   // Chunk writes stay 'relaxed': nothing refers to a chunk until a strict metadata write does.
   async putChunk(key: string, bytes: Uint8Array): Promise<void> {
     validateStorageKey(key, 'key');
-    const copy = copyIn(bytes, 'bytes');
+    let value = clonedAsIs(checkedBytes(bytes, 'bytes'));
     await this.#run('chunks', 'readwrite', 'relaxed', 'putChunk', { key }, (tx) => {
       const failure = this.#failWrites?.('putChunk', key);
       if (failure !== undefined) throw failure;
-      return tx.objectStore('chunks').put(copy, key);
-    });
+      return tx.objectStore('chunks').put(value, key);
+    }, () => { value = value.slice(); });
   }
 
   async getChunk(key: string): Promise<Uint8Array | undefined> {
@@ -105,26 +110,27 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
    * other writer (another tab, a worker) can slip in between the check and the puts.
    */
   async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
-    const copies = checkedRecords(records);
-    if (condition !== undefined) {
-      validateStorageKey(condition?.key, 'condition.key');
-      if (condition.equals !== undefined) copyIn(condition.equals, 'condition.equals');
-    }
-    await this.#run('metadata', 'readwrite', 'strict', 'putMetadata', { keys: copies.map((r) => r.key) }, async (tx) => {
+    const entries = checkedRecords(records).map(({ key, bytes }) => ({ key, value: clonedAsIs(bytes) }));
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    await this.#run('metadata', 'readwrite', 'strict', 'putMetadata', { keys: entries.map((r) => r.key) }, (tx) => {
+      // Every request is issued now, the condition's get first: requests run in order, so it
+      // reads the state before these puts, and an abort after it rolls the puts back.
       const store = tx.objectStore('metadata');
-      if (condition !== undefined && !sameBytes(stored(await store.get(condition.key), condition.key), condition.equals)) {
-        throw fencedError(condition);
-      }
+      const current = expected === undefined ? undefined : store.get(expected.key);
+      current?.catch(() => undefined); // awaited below unless a failure below comes first
       const puts: Promise<unknown>[] = [];
-      for (const { key, bytes } of copies) {
+      for (const { key, value } of entries) {
         const failure = this.#failWrites?.('putMetadata', key);
-        if (failure !== undefined) throw failure; // #run aborts: the puts issued so far roll back
-        const put = store.put(bytes, key);
-        put.catch(() => undefined); // rejects with AbortError if a later record fails; #run reports why
+        if (failure !== undefined) throw failure; // settleTransaction aborts: the puts issued so far roll back
+        const put = store.put(value, key);
+        put.catch(() => undefined); // rejects with AbortError if the transaction aborts; settleTransaction reports why
         puts.push(put);
       }
-      await Promise.all(puts);
-    });
+      return (async () => {
+        if (current !== undefined && !sameBytes(stored(await current, expected!.key), expected!.equals)) throw fencedError(condition!);
+        await Promise.all(puts);
+      })();
+    }, () => { for (const entry of entries) entry.value = entry.value.slice(); });
   }
 
   async getMetadata(key: string): Promise<Uint8Array | undefined> {
@@ -154,10 +160,25 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
     return keys as string[];
   }
 
-  async #run<T>(store: StoreName, mode: IDBTransactionMode, durability: IDBTransactionDurability, op: string,
-    details: Record<string, unknown>, body: (tx: Transaction) => T | Promise<T>): Promise<T> {
-    const tx = await this.#transaction(store, mode, durability, op, details);
-    return settleTransaction(tx, op, { database: this.database, ...details }, body);
+  /**
+   * Runs `body` in a new transaction and resolves with its result once it committed. With a
+   * connection open, the transaction is created and `body` called before this returns (the
+   * caller has not regained control); otherwise `snapshot` runs first, still synchronously, and
+   * `body` once a connection is open.
+   */
+  #run<T>(store: StoreName, mode: IDBTransactionMode, durability: IDBTransactionDurability, op: string,
+    details: Record<string, unknown>, body: (tx: Transaction) => T | Promise<T>, snapshot?: () => void): Promise<T> {
+    const info = { database: this.database, ...details };
+    const db = this.#closed ? undefined : this.#connected;
+    if (db !== undefined) {
+      try {
+        return settleTransaction(db.transaction([store], mode, { durability }) as unknown as Transaction, op, info, body);
+      } catch {
+        this.#forget(db); // closed under us (InvalidStateError): the path below reopens, or reports the error
+      }
+    }
+    snapshot?.();
+    return this.#transaction(store, mode, durability, op, details).then((tx) => settleTransaction(tx, op, info, body));
   }
 
   async #transaction(store: StoreName, mode: IDBTransactionMode, durability: IDBTransactionDurability, op: string, details: Record<string, unknown>): Promise<Transaction> {
@@ -289,6 +310,13 @@ function stored(value: unknown, key: string): Uint8Array | undefined {
   if (value instanceof Uint8Array) return value;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   throw new CorruptDataError(`indexeddb storage: the value under '${key}' is not bytes`, { key });
+}
+
+/** `bytes` itself when IndexedDB's clone of it holds exactly its bytes (a whole, plain ArrayBuffer), else a copy. */
+function clonedAsIs(bytes: Uint8Array): Uint8Array {
+  const buffer = bytes.buffer as ArrayBuffer & { resizable?: boolean };
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength;
+  return whole && buffer instanceof ArrayBuffer && buffer.resizable !== true && Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : bytes.slice();
 }
 
 function abortQuietly(tx: { abort(): void }): void {

@@ -1,0 +1,198 @@
+// What only the IndexedDB backend promises, for node:test over fake-indexeddb and for mocha in
+// Chromium: which durability each write asks for, and how an aborted transaction surfaces.
+import { wrap, type IDBPDatabase } from 'idb';
+import { IndexedDbCheckpointStorage, openIndexedDbStorage, settleTransaction } from '../../src/state/backends/indexeddb-storage.js';
+import { assertBytes, assertEqual, assertKeys, assertRejects, type ContractRunner } from './storage-contract.js';
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+const unique = (label: string) => `${label}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
+
+type StorageFailure = { code?: unknown; cause?: unknown; details?: Record<string, unknown> };
+const failedWith = (name: string) => (error: StorageFailure) =>
+  error?.code === 'CHECKPOINT_STORAGE_FAILED' && (error.cause as { name?: unknown })?.name === name && error.details?.reason === name;
+
+/** The transactions `action` opens, as 'store:mode:durability'. */
+async function transactionsOf(action: () => Promise<unknown>): Promise<string[]> {
+  const proto = IDBDatabase.prototype;
+  const original = proto.transaction;
+  const seen: string[] = [];
+  proto.transaction = function (this: IDBDatabase, stores: string | string[], mode?: IDBTransactionMode, options?: IDBTransactionOptions) {
+    seen.push(`${[stores].flat().join(',')}:${mode ?? 'readonly'}:${options?.durability ?? 'default'}`);
+    return original.call(this, stores, mode, options);
+  } as typeof original;
+  try {
+    await action();
+  } finally {
+    proto.transaction = original;
+  }
+  return seen;
+}
+
+export function defineIndexedDbChecks(name: string, factory: IDBFactory, { describe, it }: ContractRunner): void {
+  const open = (database = unique('weir-idb-checks')) => openIndexedDbStorage({ database, indexedDB: factory });
+  /** A second, raw connection (idb-wrapped) to the storage's database. */
+  const rawConnection = (database: string) => new Promise<IDBPDatabase>((resolve, reject) => {
+    const request = factory.open(database);
+    request.onsuccess = () => resolve(wrap(request.result));
+    request.onerror = () => reject(request.error);
+  });
+
+  describe(`IndexedDbCheckpointStorage: ${name}`, () => {
+    it("commits metadata writes and deletes with durability 'strict' and chunk writes 'relaxed', one transaction per call", async () => {
+      const storage = await open();
+      try {
+        const writes = await transactionsOf(async () => {
+          await storage.putChunk('c', bytes(1));
+          await storage.putMetadata([{ key: 'a', bytes: bytes(1) }, { key: 'b', bytes: bytes(2) }, { key: 'c', bytes: bytes(3) }], { key: 'a', equals: undefined });
+          await storage.deleteMetadata(['a', 'b']);
+          await storage.deleteChunks(['c', 'd']);
+        });
+        assertKeys(writes, ['chunks:readwrite:relaxed', 'metadata:readwrite:strict', 'metadata:readwrite:strict', 'chunks:readwrite:relaxed'], 'transactions');
+        const reads = await transactionsOf(async () => {
+          await storage.getChunk('c');
+          await storage.listMetadata('');
+        });
+        assertKeys(reads, ['chunks:readonly:default', 'metadata:readonly:default'], 'read transactions');
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it("copies the caller's bytes when no connection is open yet, and stores them as they were at the call", async () => {
+      const database = unique('weir-lazy');
+      const chunk = bytes(1, 2, 3);
+      const first = new IndexedDbCheckpointStorage({ database, indexedDB: factory });
+      const pendingChunk = first.putChunk('c', chunk);
+      chunk.fill(9);
+      await pendingChunk;
+      const meta = bytes(4, 5);
+      const second = new IndexedDbCheckpointStorage({ database, indexedDB: factory });
+      const pendingMeta = second.putMetadata([{ key: 'm', bytes: meta }], { key: 'm', equals: undefined });
+      meta.fill(9);
+      await pendingMeta;
+      assertBytes(await second.getChunk('c'), bytes(1, 2, 3), 'the chunk');
+      assertBytes(await first.getMetadata('m'), bytes(4, 5), 'the record');
+      await first.close();
+      await second.close();
+    });
+
+    it('with its connection open, issues a write before the call returns (so it needs no copy of the bytes)', async () => {
+      const storage = await open();
+      try {
+        const proto = IDBDatabase.prototype;
+        const original = proto.transaction;
+        const opened: string[] = [];
+        proto.transaction = function (this: IDBDatabase, ...args: Parameters<typeof original>) {
+          opened.push(`${[args[0]].flat().join(',')}:${args[1]}:${args[2]?.durability}`);
+          return original.apply(this, args);
+        } as typeof original;
+        let pending: Promise<unknown>;
+        try {
+          pending = Promise.all([storage.putChunk('c', bytes(1)), storage.putMetadata([{ key: 'm', bytes: bytes(2) }])]);
+        } finally {
+          proto.transaction = original; // only transactions opened within the calls themselves count
+        }
+        await pending;
+        assertKeys(opened, ['chunks:readwrite:relaxed', 'metadata:readwrite:strict'], 'transactions opened synchronously');
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('rejects when a value cannot be cloned inside a transaction, and rolls back the puts issued before it', async () => {
+      const storage = await open();
+      const db = await rawConnection(storage.database);
+      try {
+        const tx = db.transaction('metadata', 'readwrite');
+        await assertRejects(() => settleTransaction(tx, 'putMetadata', { test: true }, (t) => {
+          void t.objectStore('metadata').put(bytes(1), 'first').catch(() => undefined);
+          return t.objectStore('metadata').put(() => 'a function cannot be cloned', 'second');
+        }), failedWith('DataCloneError'), 'a DataCloneError');
+        assertEqual(tx.error, null, 'a transaction aborted by script has no error of its own');
+        assertBytes(await storage.getMetadata('first'), undefined, 'the put before the failing one');
+      } finally {
+        db.close();
+        await storage.close();
+      }
+    });
+
+    it('rejects with the DOMException of a request that fails and aborts the transaction, and rolls back the rest', async () => {
+      const storage = await open();
+      await storage.putMetadata([{ key: 'taken', bytes: bytes(1) }]);
+      const db = await rawConnection(storage.database);
+      try {
+        const tx = db.transaction('metadata', 'readwrite');
+        const error = await assertRejects(() => settleTransaction(tx, 'putMetadata', { keys: ['first', 'taken'] }, async (t) => {
+          void t.objectStore('metadata').put(bytes(2), 'first').catch(() => undefined);
+          await t.objectStore('metadata').add(bytes(3), 'taken'); // ConstraintError: aborts the transaction
+        }), failedWith('ConstraintError'), 'a ConstraintError');
+        // Chromium runs the rejection's continuation inside the error event's dispatch, before
+        // the transaction aborts itself: settleTransaction's abort comes first, so tx.error may be
+        // null there and the cause is the request's error.
+        const txError = tx.error as DOMException | null;
+        if (txError !== null) assertEqual(error.cause, txError, "the cause is the transaction's error");
+        assertKeys(error.details?.keys as string[], ['first', 'taken'], 'details keep the keys');
+        assertBytes(await storage.getMetadata('first'), undefined, 'the put before the failing request');
+        assertBytes(await storage.getMetadata('taken'), bytes(1), 'the record the failing request met');
+      } finally {
+        db.close();
+        await storage.close();
+      }
+    });
+
+    it('fails an open that a newer schema of the database refuses with the VersionError as cause, and never throws', async () => {
+      const database = unique('weir-newer');
+      await new Promise<void>((resolve, reject) => {
+        const request = factory.open(database, 7);
+        request.onsuccess = () => { request.result.close(); resolve(); };
+        request.onerror = () => reject(request.error);
+      });
+      const storage = new IndexedDbCheckpointStorage({ database, indexedDB: factory });
+      await assertRejects(() => storage.putMetadata([{ key: 'a', bytes: bytes(1) }]), failedWith('VersionError'), 'putMetadata');
+      await assertRejects(() => openIndexedDbStorage({ database, indexedDB: factory }), failedWith('VersionError'), 'openIndexedDbStorage');
+    });
+
+    it('opens a new connection once when its connection was closed under it (InvalidStateError), and keeps the data', async () => {
+      const storage = await open();
+      try {
+        await storage.putMetadata([{ key: 'a', bytes: bytes(1) }]);
+        let connection: IDBDatabase | undefined;
+        await transactionsOf(async () => {
+          const proto = IDBDatabase.prototype;
+          const spy = proto.transaction;
+          proto.transaction = function (this: IDBDatabase, ...args: Parameters<typeof spy>) {
+            connection ??= this;
+            return spy.apply(this, args);
+          } as typeof spy;
+          try {
+            await storage.getMetadata('a');
+          } finally {
+            proto.transaction = spy;
+          }
+        });
+        if (connection === undefined) throw new Error('no transaction was seen');
+        connection.close(); // as the browser may; no event tells the storage
+        assertBytes(await storage.getMetadata('a'), bytes(1), 'read through a new connection');
+        await storage.putMetadata([{ key: 'b', bytes: bytes(2) }]);
+        assertKeys(await storage.listMetadata(''), ['a', 'b'], 'written through the new connection');
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('does not block another context that deletes the database, and works again afterwards', async () => {
+      const storage = await open();
+      await storage.putChunk('k', bytes(1));
+      await new Promise<void>((resolve, reject) => {
+        const request = factory.deleteDatabase(storage.database);
+        request.onblocked = () => reject(new Error('deleteDatabase was blocked by the open storage'));
+        request.onsuccess = () => resolve();
+        request.onerror = () => reject(request.error);
+      });
+      assertBytes(await storage.getChunk('k'), undefined, 'after the delete');
+      await storage.putChunk('k', bytes(2));
+      assertBytes(await storage.getChunk('k'), bytes(2), 'written again');
+      await storage.close();
+    });
+  });
+}
