@@ -57,8 +57,9 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
       validateStorageKey(key, `records[${i}].key`);
       return { key, bytes: copyBytes(bytes, `records[${i}].bytes`) };
     });
+    const expected = condition?.equals === undefined ? undefined : copyBytes(condition.equals, 'condition.equals');
     await Promise.resolve();
-    if (condition !== undefined && !sameBytes(this.#metadata.get(condition.key), condition.equals)) throw fencedError(condition);
+    if (condition !== undefined && !sameBytes(this.#metadata.get(condition.key), expected)) throw fencedError(condition);
     for (const { key } of copies) {
       const failure = this.#failWrites?.('putMetadata', key);
       if (failure !== undefined) throw failure;
