@@ -1,0 +1,319 @@
+// The worker benchmark in Chromium (Web Workers): the same variants as bench/workers.bench.ts, run
+// inside a page. This driver bundles bench/chromium/ with esbuild against the built package (the
+// README's esbuild entries: app + job module + { in: 'weir/worker', out: 'weir-worker' }, plus the
+// raw ceiling's bare worker), serves it on 127.0.0.1, opens it in Chromium with playwright-core,
+// and calls the page one run at a time; rounds, budget and tables are the Node bench's
+// (bench/workers-report.ts). CPU time is the renderer processes' (CDP SystemInfo.getProcessInfo);
+// memory under the slow sink is the page's renderer RSS (/proc) and each worker's JS heap, from
+// performance.measureUserAgentSpecificMemory() in a cross-origin isolated copy of the page (/iso/,
+// served with COOP/COEP; the throughput runs use the plain page, as an app would). Prints numbers;
+// asserts nothing.
+//
+// Env: as bench/workers.bench.ts (WEIR_BENCH_RECORDS default 2 000 000, WEIR_BENCH_ROUNDS 3,
+// WEIR_BENCH_BUDGET_S 45, WEIR_BENCH_ONLY, WEIR_BENCH_SLOW_RECORDS 150 000), CHROME_PATH.
+import { build, type Plugin } from 'esbuild';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import type { WeirBenchPage } from './chromium/app.js';
+import { envInt, loadAverage, machine, saveResults } from './harness.js';
+import {
+  CHECKPOINTS, packingNote, printMemory, schedulerNote, printRatios, printSummary, RATIO_DEFS, ratios, runRounds, summarize, summarizeMemory, uptime,
+  type MemoryReport, type Variant,
+} from './workers-report.js';
+import type { RawMode, Sample } from './workers-shared.js';
+
+const envCount = (name: string, fallback: number): number => (process.env[name] === '0' ? 0 : envInt(name, fallback));
+
+const RECORDS = envInt('WEIR_BENCH_RECORDS', 2_000_000);
+const ROUNDS = envInt('WEIR_BENCH_ROUNDS', 3);
+const BUDGET_MS = envInt('WEIR_BENCH_BUDGET_S', 45) * 1000;
+const SLOW_RECORDS = envCount('WEIR_BENCH_SLOW_RECORDS', 150_000);
+const PACKED_FACTOR = 2;
+const WARMUP_RECORDS = Math.min(RECORDS, 200_000);
+const BATCH = 1024;
+const CREDITS = 4;
+const PARALLELISM = 2;
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+  '--enable-blink-features=ForceEagerMeasureMemory'];
+
+const root = process.cwd();
+if (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).name !== 'weir') {
+  console.error(`run the benchmarks from the weir repository root (npm run bench); cwd is ${root}`);
+  process.exit(1);
+}
+// Beside this compiled bench, in scripts/bench.mjs's per-run folder, which also holds the snapshot
+// of the built package (node_modules/weir) the page is bundled from: dist/ itself may be rebuilt
+// by someone's `npm test` meanwhile.
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const OUT = join(HERE, 'chromium');
+const SNAPSHOT = existsSync(join(HERE, 'node_modules/weir/dist/browser.js')) ? HERE : undefined;
+
+/** Resolves `weir` and `weir/*` from the snapshot (with the browser condition), when there is one. */
+const weirSnapshot: Plugin = {
+  name: 'weir-snapshot',
+  setup(b) {
+    b.onResolve({ filter: /^weir(\/.*)?$/ }, async (args) => {
+      if (SNAPSHOT === undefined || args.pluginData === 'snapshot') return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: SNAPSHOT, pluginData: 'snapshot' });
+      return r.errors.length > 0 ? { errors: r.errors } : { path: r.path };
+    });
+  },
+};
+
+/** The page, bundled as a consumer app would be: `weir` is the built dist/ (self-reference, browser condition). */
+async function buildPage(): Promise<void> {
+  rmSync(OUT, { recursive: true, force: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: [
+      { in: 'bench/chromium/app.ts', out: 'app' },
+      { in: 'bench/jobs/exchange.job.ts', out: 'exchange.job' },
+      { in: 'weir/worker', out: 'weir-worker' },
+      { in: 'bench/chromium/raw-worker.ts', out: 'raw-worker' },
+    ],
+    bundle: true,
+    format: 'esm',
+    splitting: true,
+    platform: 'browser',
+    target: 'es2022',
+    outdir: OUT,
+    // tsconfig.json maps 'weir' to src/ for type-checking; the page must use the built package.
+    tsconfigRaw: '{}',
+    plugins: [weirSnapshot],
+    logLevel: 'error',
+  });
+  writeFileSync(join(OUT, 'index.html'), '<!doctype html>\n<html><head><meta charset="utf-8"><title>loading</title><link rel="icon" href="data:,"></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
+}
+
+const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
+
+/** Serves `dir` on 127.0.0.1; under /iso/ the same files, cross-origin isolated (COOP + COEP). */
+async function serve(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const base = resolve(dir);
+  const server = createServer((req, res) => {
+    void (async () => {
+      let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      const isolated = path.startsWith('/iso/');
+      if (isolated) path = path.slice('/iso'.length);
+      if (path.endsWith('/')) path += 'index.html';
+      const file = resolve(base, `.${path}`);
+      const type = MIME[extname(file)];
+      if (type !== undefined && file.startsWith(base + sep)) {
+        try {
+          const body = await readFile(file);
+          res.writeHead(200, {
+            'content-type': type,
+            'cache-control': 'no-store',
+            ...(isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {}),
+          });
+          res.end(body);
+          return;
+        } catch {
+          // 404 below
+        }
+      }
+      res.writeHead(404).end();
+    })();
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
+  };
+}
+
+interface ProcessInfo {
+  type: string;
+  id: number;
+  cpuTime: number;
+}
+
+/** CPU seconds per renderer process, from the browser's CDP session. */
+async function renderers(cdp: CDPSession): Promise<ProcessInfo[]> {
+  const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: ProcessInfo[] };
+  return processInfo.filter((p) => p.type === 'renderer');
+}
+
+function rssOf(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+const m = machine();
+const loadAtStart = loadAverage();
+const uptimeAtStart = uptime();
+console.log(`workers in Chromium: ${RECORDS.toLocaleString('en-US')} records per run (packed raw: ×${PACKED_FACTOR}), ${PARALLELISM} Web Workers, batches of ${BATCH}, credits ${CREDITS}; ${ROUNDS} rounds (+1 warm-up of ${WARMUP_RECORDS.toLocaleString('en-US')})`);
+console.log(`machine: ${m.os}; ${m.cpu} × ${m.cpus}; ${m.memoryGB} GB; ${uptimeAtStart}`);
+console.log(packingNote(readFileSync(join(SNAPSHOT ?? root, SNAPSHOT === undefined ? 'dist/weir-worker.js' : 'node_modules/weir/dist/weir-worker.js'), 'utf8')));
+console.log('rec/s counts from the job deployed (run() resolved) or the raw producer told to go, to the last record; startup is shown apart');
+console.log('in Weir\'s workers about half of the records cross a MessagePort (keyBy sends each key to one of the 2 workers); in the raw runs every record does');
+
+const benchStarted = performance.now();
+const errors: string[] = [];
+let browser: Browser | undefined;
+let server: { url: string; close(): Promise<void> } | undefined;
+let exitCode = 0;
+try {
+  const t0 = performance.now();
+  await buildPage();
+  // scripts/find-chrome.mjs, as `npm test` uses it: CHROME_PATH, the usual paths, or Debian's chromium installed.
+  const { findChrome } = (await import(pathToFileURL(join(root, 'scripts/find-chrome.mjs')).href)) as { findChrome(): string };
+  const executablePath = findChrome();
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  console.log(`chromium ${browser.version()} (${executablePath}); page built in ${(performance.now() - t0).toFixed(0)} ms from ${SNAPSHOT === undefined ? "dist/" : "the run's snapshot of dist/"}`);
+  server = await serve(OUT);
+  const cdp = await browser.newBrowserCDPSession();
+  const context = await browser.newContext();
+  const page: Page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+
+  // CPU: the sum over renderer processes (the page's, with its workers, does nearly all of it).
+  let cpuAvailable = true;
+  try {
+    await renderers(cdp);
+  } catch (e) {
+    cpuAvailable = false;
+    console.log(`no CPU time: CDP SystemInfo.getProcessInfo failed (${e instanceof Error ? e.message : String(e)})`);
+  }
+  // The page's renderer: the one whose CPU time grew the most since the last look (another
+  // renderer, Chromium's own WebUI, is busy only at start-up); it changes when /iso/ opens.
+  let pagePid: number | undefined;
+  let lastCpu = new Map<number, number>();
+  const look = async (): Promise<ProcessInfo[]> => {
+    const list = await renderers(cdp);
+    let most = -1;
+    for (const p of list) {
+      const grew = p.cpuTime - (lastCpu.get(p.id) ?? 0);
+      if (grew > most) {
+        most = grew;
+        pagePid = p.id;
+      }
+    }
+    lastCpu = new Map(list.map((p) => [p.id, p.cpuTime]));
+    return list;
+  };
+  if (cpuAvailable) {
+    await page.exposeFunction('__benchCpuMs', async () => (await look()).reduce((s, p) => s + p.cpuTime, 0) * 1000);
+    await page.exposeFunction('__benchRss', async () => {
+      await look();
+      return pagePid === undefined ? undefined : rssOf(pagePid);
+    });
+  }
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 30_000 });
+
+  let runs = 0;
+  const weirVariant = (workers: boolean, binary: boolean, ckpt: (typeof CHECKPOINTS)[number]): Variant => {
+    const id = workers ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : `ip-${ckpt.id}`;
+    return {
+      id,
+      label: workers ? `Weir 2 Web Workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}` : `Weir in-page p2, ${ckpt.label}`,
+      warmup: !workers || id === 'w-bin-off',
+      run: (tag, warmup) => page.evaluate(
+        (spec) => (globalThis as unknown as { weirBench: WeirBenchPage }).weirBench.weir(spec),
+        { name: `bench-${id}-${tag}-${++runs}`, records: warmup ? WARMUP_RECORDS : RECORDS, workers, parallelism: PARALLELISM, intervalMs: ckpt.intervalMs, binary },
+      ),
+    };
+  };
+  const rawVariant = (mode: RawMode, label: string): Variant => ({
+    id: `raw-${mode}`,
+    label,
+    run: (_tag, warmup): Promise<Sample> => page.evaluate(
+      ([mode, records, batch, window]) => (globalThis as unknown as { weirBench: WeirBenchPage }).weirBench.raw(mode, records, batch, window),
+      [mode, (warmup ? WARMUP_RECORDS : RECORDS) * (mode === 'clone' ? 1 : PACKED_FACTOR), BATCH, CREDITS] as const,
+    ),
+  });
+  const ALL: Variant[] = [
+    ...CHECKPOINTS.map((c) => weirVariant(true, true, c)),
+    ...CHECKPOINTS.map((c) => weirVariant(true, false, c)),
+    weirVariant(false, true, CHECKPOINTS[0]!),
+    rawVariant('clone', 'raw MessageChannel, arrays of 1024 (clone)'),
+    rawVariant('packed', 'raw, packed 24 B/record, transferred'),
+    rawVariant('codec', 'raw, Weir batch-codec, transferred'),
+  ];
+  // Diagnostics of the codec as Weir's channels use it; only when named in WEIR_BENCH_ONLY.
+  const DIAGNOSTIC: Variant[] = [
+    rawVariant('codec-fresh', 'raw, Weir batch-codec, a fresh buffer per batch'),
+    rawVariant('codec-keyed', 'raw, Weir batch-codec + keys and key groups'),
+    rawVariant('codec-keyed-fresh', 'raw, Weir batch-codec + keys, key groups, fresh buffers'),
+  ];
+  const only = (process.env.WEIR_BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const variants = only.length > 0 ? [...ALL, ...DIAGNOSTIC].filter((v) => only.includes(v.id)) : ALL;
+  if (variants.length === 0) throw new Error(`WEIR_BENCH_ONLY=${process.env.WEIR_BENCH_ONLY} matches no variant; ids: ${[...ALL, ...DIAGNOSTIC].map((v) => v.id).join(', ')}`);
+
+  const { samples, rounds } = await runRounds(variants, { rounds: ROUNDS, minRounds: Math.min(3, ROUNDS), budgetMs: BUDGET_MS, warmup: true }, errors);
+  const summary = summarize(variants, samples);
+  const CPU = 'rec/CPU-s (renderers)';
+  console.log('');
+  printSummary(summary, CPU);
+  const ratioList = ratios(RATIO_DEFS, summary);
+  console.log('');
+  printRatios(ratioList, `${CPU}: of medians`);
+
+  let memory: MemoryReport | undefined;
+  if (SLOW_RECORDS > 0 && only.length === 0) {
+    console.log('');
+    const sinkBusyUs = 20;
+    await page.goto(`${server.url}iso/`);
+    await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 30_000 });
+    const slow = await page.evaluate(
+      ([name, records, busy]) => (globalThis as unknown as { weirBench: WeirBenchPage }).weirBench.slow(name, records, busy),
+      [`bench-slow-${Date.now()}`, SLOW_RECORDS, sinkBusyUs] as const,
+    );
+    memory = summarizeMemory({ records: SLOW_RECORDS, sinkBusyUs, batchSize: BATCH, credits: CREDITS, ms: slow.ms, points: slow.points, ...(slow.error !== undefined ? { error: slow.error } : {}) }, PARALLELISM);
+    printMemory(memory, `renderer RSS (pid ${pagePid ?? '?'}: page + its workers)`, 'JS heap (measureUserAgentSpecificMemory; the two workers by size, smaller first)');
+    if (!slow.heapMeasured) console.log(`  worker heaps: not measured (cross-origin isolated: ${slow.isolated}; measureUserAgentSpecificMemory unavailable or failed)`);
+  }
+  for (const p of problems) errors.push(p);
+
+  const totalS = (performance.now() - benchStarted) / 1000;
+  const loadAtEnd = loadAverage();
+  console.log('');
+  console.log(`total ${totalS.toFixed(1)} s; load average ${loadAtStart} at start, ${loadAtEnd} at end (${m.cpus} CPUs: above ~1, other processes shared the CPU)`);
+  const note = schedulerNote(Math.max(loadAtStart, loadAtEnd), m.cpus);
+  if (note !== undefined) console.log(note);
+  for (const e of errors) console.log(`ERROR ${e}`);
+  const file = saveResults('workers-chromium', {
+    benchmark: 'workers-chromium',
+    date: new Date().toISOString(),
+    machine: m,
+    chromium: browser.version(),
+    loadAverage: { start: loadAtStart, end: loadAtEnd },
+    uptime: { start: uptimeAtStart, end: uptime() },
+    records: RECORDS,
+    packedFactor: PACKED_FACTOR,
+    batch: BATCH,
+    credits: CREDITS,
+    rounds,
+    variants: summary,
+    ratios: ratioList,
+    memory,
+    errors,
+    totalSeconds: totalS,
+  });
+  console.log(`saved ${file}`);
+} catch (e) {
+  console.error(`workers-chromium: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  exitCode = 1;
+} finally {
+  await browser?.close();
+  await server?.close();
+}
+process.exit(exitCode);
