@@ -33,6 +33,8 @@ export function encodeSubtaskSnapshot(
   checkpointId: number,
   who: SubtaskIdentity,
   reuse: ReadonlyMap<string, KeyedChunkReuse>,
+  /** Called with each chunk as soon as it is encoded, so its write overlaps the encoding of the next. */
+  onChunk?: (handle: StateHandle, bytes: Uint8Array) => void,
 ): EncodedSnapshot {
   const snapshot: EncodedSnapshot = { write: [], handles: [] };
   for (const op of operators) {
@@ -41,6 +43,7 @@ export function encodeSubtaskSnapshot(
       const key = storageLayout.stateChunkKey(who.jobName, checkpointId, who.attempt, op.uid, who.subtaskIndex, name);
       const handle: StateHandle = { key, kind, operatorUid: op.uid, subtaskIndex: who.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes), ...extra };
       snapshot.write.push({ handle, bytes });
+      onChunk?.(handle, bytes);
       snapshot.handles.push(handle);
       return handle;
     };

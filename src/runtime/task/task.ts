@@ -329,13 +329,14 @@ export class Task implements Schedulable {
     const { clock, storage, jobName, attempt } = this.setup;
     const started = clock.now();
     this.flushWriters();
+    const writes: Promise<void>[] = [];
     const snapshot = encodeSubtaskSnapshot(this.operators, checkpointId, {
       jobName, attempt, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
-    }, this.reuse);
+    }, this.reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)));
     const syncMs = clock.now() - started;
+    const asyncStarted = clock.now(); // the writes started during the encoding; this is what remains after it
     if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
-    const asyncStarted = clock.now();
-    Promise.all(snapshot.write.map((c) => storage.putChunk(c.handle.key, c.bytes))).then(
+    Promise.all(writes).then(
       () => {
         if (this.state === 'cancelled' || this.state === 'failed') return;
         this.setup.report({
