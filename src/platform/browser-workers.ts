@@ -1,18 +1,11 @@
-import type { SerializedError } from '../runtime/control-messages.js';
-import type { SpawnedWorker, WorkerPlatform } from './worker-platform.js';
+import { failureNotifier, type SpawnedWorker, type WorkerPlatform } from './worker-platform.js';
 
 /** Web Workers (browsers, Deno): `start` is the literal `new Worker(new URL(…))` of the entry, or the user's `createWorker`. */
 export function browserWorkerPlatform(start: () => Worker): WorkerPlatform {
   return {
     spawn(): SpawnedWorker {
       const worker = start();
-      let failed = false;
-      const listeners: ((error: SerializedError) => void)[] = [];
-      const fail = (error: SerializedError) => {
-        if (failed) return;
-        failed = true;
-        for (const l of listeners) l(error);
-      };
+      const { fail, silence, onFailure } = failureNotifier();
       worker.addEventListener('error', (event: ErrorEvent) => {
         event.preventDefault?.();
         fail({
@@ -27,10 +20,10 @@ export function browserWorkerPlatform(start: () => Worker): WorkerPlatform {
       return {
         endpoint: worker,
         terminate: () => {
-          failed = true;
+          silence();
           worker.terminate();
         },
-        onFailure: (listener) => void listeners.push(listener),
+        onFailure,
       };
     },
     createChannel: () => new MessageChannel(),

@@ -1,6 +1,5 @@
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import type { SerializedError } from '../runtime/control-messages.js';
-import type { SpawnedWorker, WorkerPlatform } from './worker-platform.js';
+import { failureNotifier, type SpawnedWorker, type WorkerPlatform } from './worker-platform.js';
 
 /** The part of node:worker_threads' Worker this adapter uses (kept structural: src has no Node types). */
 export interface NodeWorkerLike {
@@ -15,23 +14,17 @@ export function nodeWorkerPlatform(start: () => NodeWorkerLike): WorkerPlatform 
   return {
     spawn(): SpawnedWorker {
       const worker = start();
-      let done = false;
-      const listeners: ((error: SerializedError) => void)[] = [];
-      const fail = (error: SerializedError) => {
-        if (done) return;
-        done = true;
-        for (const l of listeners) l(error);
-      };
+      const { fail, silence, onFailure } = failureNotifier();
       worker.on('error', (error) => fail({ name: 'WorkerError', code: 'WORKER_LOST', message: `a worker failed: ${error instanceof Error ? error.message : String(error)}` }));
       worker.on('exit', (code) => fail({ name: 'WorkerError', code: 'WORKER_LOST', message: `a worker exited (code ${String(code)})` }));
       worker.on('messageerror', () => fail({ name: 'WorkerError', code: 'WORKER_LOST', message: 'a worker sent a message that could not be read' }));
       return {
         endpoint: nodeEndpoint(worker),
         terminate: () => {
-          done = true;
+          silence();
           void worker.terminate();
         },
-        onFailure: (listener) => void listeners.push(listener),
+        onFailure,
       };
     },
     createChannel: () => new MessageChannel(),

@@ -14,3 +14,18 @@ export interface WorkerPlatform {
   spawn(): SpawnedWorker;
   createChannel(): { port1: MessagePort; port2: MessagePort };
 }
+
+/** Calls the listeners once, on the first failure; a deliberate termination silences it. */
+export function failureNotifier(): { fail(error: SerializedError): void; silence(): void; onFailure(listener: (error: SerializedError) => void): void } {
+  let done = false;
+  const listeners: ((error: SerializedError) => void)[] = [];
+  return {
+    fail(error) {
+      if (done) return;
+      done = true;
+      for (const l of listeners) l(error);
+    },
+    silence: () => void (done = true),
+    onFailure: (listener) => void listeners.push(listener),
+  };
+}

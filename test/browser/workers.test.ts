@@ -7,7 +7,7 @@
 import { readTable, run, type JobHandle, type MetricsEvent, type RestartEvent } from 'weir';
 import { seededRandom } from '../support/seeded-random.js';
 import type { PoisonAnnouncement } from './fixtures/counting.job.ts';
-import { checkExactlyOnce } from './support/counting-pipeline.js';
+import { checkExactlyOnce } from '../support/counting-pipeline.js';
 
 const RECORDS = 100_000;
 const KEYS = 97;

@@ -1,9 +1,9 @@
-import assert from 'node:assert/strict';
 import { sinks, sources, type StreamEnvironment } from 'weir';
 
-// The pipeline every exactly-once test runs (in-process and in workers), and the check of what
-// it committed: each input record once in 'seen', and per key the running counts 1..n, each
-// once, ending with the exact sum — whatever order the records met the keyed operator in.
+// The pipeline every exactly-once test runs (in-process, in worker_threads and in Web Workers),
+// and the check of what it committed: each input record once in 'seen', and per key the running
+// counts 1..n, each once, ending with the exact sum — whatever order the records met the keyed
+// operator in. Browser-safe (no node: imports): the Chromium suites use it too.
 
 export interface Running {
   key: number;
@@ -37,13 +37,17 @@ export function buildCountingPipeline(env: StreamEnvironment, o: PipelineOptions
     .sinkTo(sinks.table('running'), { uid: 'running' });
 }
 
+function fail(message: string): never {
+  throw new Error(message);
+}
+
 type ReadTable = <T>(jobName: string, table: string) => Promise<T[]>;
 
 export async function checkExactlyOnce(readTable: ReadTable, name: string, records: number, keys: number): Promise<void> {
   const seen = await readTable<number>(name, 'seen');
-  assert.equal(seen.length, records, `${name}: 'seen' holds ${seen.length} records, expected ${records}`);
+  if (seen.length !== records) fail(`${name}: 'seen' holds ${seen.length} records, expected ${records}`);
   const sorted = Float64Array.from(seen).sort();
-  for (let i = 0; i < records; i++) if (sorted[i] !== i) assert.fail(`${name}: 'seen' misses or repeats record ${i}`);
+  for (let i = 0; i < records; i++) if (sorted[i] !== i) fail(`${name}: 'seen' misses or repeats record ${i}`);
 
   const expected = new Map<number, { n: number; sum: number }>();
   for (let i = 0; i < records; i++) {
@@ -53,28 +57,29 @@ export async function checkExactlyOnce(readTable: ReadTable, name: string, recor
     expected.set(i % keys, e);
   }
   const running = await readTable<Running>(name, 'running');
-  assert.equal(running.length, records, `${name}: 'running' holds ${running.length} updates, expected ${records}`);
+  if (running.length !== records) fail(`${name}: 'running' holds ${running.length} updates, expected ${records}`);
   const counts = new Map<number, number[]>();
   const finalSum = new Map<number, number>();
   for (const r of running) {
+    if (!expected.has(r.key)) fail(`${name}: 'running' has an update for key ${r.key}, which no record has`);
     (counts.get(r.key) ?? counts.set(r.key, []).get(r.key)!).push(r.count);
     if (r.count === expected.get(r.key)!.n) finalSum.set(r.key, r.sum);
   }
   for (const [key, { n, sum }] of expected) {
     const c = (counts.get(key) ?? []).sort((a, b) => a - b);
-    assert.equal(c.length, n, `${name}: key ${key} has ${c.length} updates, expected ${n}`);
-    for (let i = 0; i < n; i++) if (c[i] !== i + 1) assert.fail(`${name}: key ${key}'s update counts are not exactly 1..${n} (at ${i}: ${c[i]})`);
-    assert.equal(finalSum.get(key), sum, `${name}: key ${key} ends with sum ${finalSum.get(key)}, expected ${sum}`);
+    if (c.length !== n) fail(`${name}: key ${key} has ${c.length} updates, expected ${n}`);
+    for (let i = 0; i < n; i++) if (c[i] !== i + 1) fail(`${name}: key ${key}'s update counts are not exactly 1..${n} (at ${i}: ${c[i]})`);
+    if (finalSum.get(key) !== sum) fail(`${name}: key ${key} ends with sum ${finalSum.get(key)}, expected ${sum}`);
   }
 }
 
 export async function checkNothingLost(readTable: ReadTable, name: string, records: number, keys: number): Promise<void> {
   const seen = new Set(await readTable<number>(name, 'seen'));
-  for (let i = 0; i < records; i++) if (!seen.has(i)) assert.fail(`${name}: record ${i} was lost`);
+  for (let i = 0; i < records; i++) if (!seen.has(i)) fail(`${name}: record ${i} was lost`);
   const counts = new Map<number, Set<number>>();
   for (const r of await readTable<Running>(name, 'running')) (counts.get(r.key) ?? counts.set(r.key, new Set()).get(r.key)!).add(r.count);
   for (let key = 0; key < keys; key++) {
     const n = Math.floor(records / keys) + (key < records % keys ? 1 : 0);
-    for (let i = 1; i <= n; i++) if (!counts.get(key)?.has(i)) assert.fail(`${name}: key ${key}: update ${i} was lost`);
+    for (let i = 1; i <= n; i++) if (!counts.get(key)?.has(i)) fail(`${name}: key ${key}: update ${i} was lost`);
   }
 }
