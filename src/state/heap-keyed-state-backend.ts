@@ -92,6 +92,21 @@ export class HeapKeyedStateBackend {
     }));
   }
 
+  /**
+   * Value state without the checks of a user-facing handle, for Weir's own operators on the hot
+   * path: the caller guarantees a current key is set (the task sets it before every record).
+   */
+  valueCell(name: string): { get(): unknown; set(value: unknown): void } {
+    const table = this.table(name, 'value');
+    return {
+      get: () => table.groups[this.currentGroup]?.get(this.currentKey!),
+      set: (value) => {
+        this.modifiedAt[this.currentGroup] = this.version;
+        (table.groups[this.currentGroup] ??= new Map()).set(this.currentKey!, value);
+      },
+    };
+  }
+
   listState<T>(name: string): ListState<T> {
     return this.handle(name, 'list', (table) => {
       const list = (create: boolean): T[] | undefined => {

@@ -1,13 +1,12 @@
 import type { ReduceFunction } from '../../graph/user-functions.js';
 import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.js';
-import type { ValueState } from '../../state/keyed-state.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
 
 /** A running reduction per key (also sum, min and max): emits the new aggregate for every record. */
 export class KeyedReduceOperator implements StreamOperator {
   readonly keyedBackend: HeapKeyedStateBackend;
-  private readonly aggregate: ValueState<unknown>;
+  private readonly aggregate: { get(): unknown; set(value: unknown): void };
 
   constructor(
     readonly uid: string,
@@ -17,7 +16,7 @@ export class KeyedReduceOperator implements StreamOperator {
     private readonly firstValue: ((value: unknown) => unknown) | undefined,
   ) {
     this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
-    this.aggregate = this.keyedBackend.valueState('aggregate');
+    this.aggregate = this.keyedBackend.valueCell('aggregate');
   }
 
   initialize(restored: OperatorRestoreState | undefined): void {
@@ -25,14 +24,14 @@ export class KeyedReduceOperator implements StreamOperator {
   }
 
   collect(value: unknown): void {
-    const current = this.aggregate.value();
+    const current = this.aggregate.get();
     let next: unknown;
     try {
       next = current === undefined ? (this.firstValue ? this.firstValue(value) : value) : this.fn(current, value);
     } catch (error) {
       throw userFunctionFailed(this.uid, 'reduce', error);
     }
-    this.aggregate.update(next);
+    this.aggregate.set(next);
     this.output.collect(next);
   }
 
