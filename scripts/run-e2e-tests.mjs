@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run } from 'node:test';
-import { spec } from 'node:test/reporters';
+import { countTestRun } from './test-counter.mjs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ChromeNotFoundError, findChrome } from './find-chrome.mjs';
 
@@ -54,30 +54,8 @@ export async function runE2eTests({ files = e2eTestFiles() } = {}) {
   if (runnable.length === 0) return { passed, failed };
 
   const stream = run({ files: runnable, concurrency: 1, timeout: TIMEOUT_MS });
-  // Leaf tests only, as scripts/test.mjs counts: a suite or a parent test counts only when it failed
-  // with no failing child (e.g. a failing before/after hook); a whole-file result only when it failed.
-  const perFile = new Map();
-  const record = (data, ok) => {
-    const state = perFile.get(data.file) ?? perFile.set(data.file, { child: [], childFailed: [] }).get(data.file);
-    const n = data.nesting;
-    const leaf = !state.child[n];
-    const belowFailed = !!state.childFailed[n];
-    state.child[n] = state.childFailed[n] = false;
-    let countedFail = false;
-    if (data.name === data.file) countedFail = !ok;
-    else if (data.skip || data.todo) { /* neither */ }
-    else if (ok) { if (leaf) passed++; }
-    else if (leaf || !belowFailed) countedFail = true;
-    if (countedFail) failed++;
-    if (n > 0) {
-      state.child[n - 1] = true;
-      if (countedFail || belowFailed) state.childFailed[n - 1] = true;
-    }
-  };
-  stream.on('test:pass', (data) => record(data, true));
-  stream.on('test:fail', (data) => record(data, false));
-  for await (const chunk of stream.compose(spec)) process.stdout.write(chunk);
-  return { passed, failed };
+  const counted = await countTestRun(stream);
+  return { passed: counted.passed, failed: failed + counted.failed };
 }
 
 if (process.argv[1] && existsSync(process.argv[1]) && import.meta.url === pathToFileURL(process.argv[1]).href) {

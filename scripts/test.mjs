@@ -6,11 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { run } from 'node:test';
-import { spec } from 'node:test/reporters';
 import { fileURLToPath } from 'node:url';
 import { findChrome } from './find-chrome.mjs';
 import { runBrowserTests } from './run-browser-tests.mjs';
 import { e2eTestFiles, runE2eTests } from './run-e2e-tests.mjs';
+import { countTestRun } from './test-counter.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -120,38 +120,5 @@ if (files.length === 0) await finish(0, compileFailures);
 process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps`.trim();
 const stream = run({ files, concurrency: 2, timeout: 5 * 60_000 });
 
-// Count leaf tests only. A suite, or a test with subtests, completes after its children, so its own
-// result is counted only when none of its children failed (e.g. a throwing describe body or after hook).
-// Per file, `child[n]` / `childFailed[n]` describe what finished at depth n+1 since the last depth-n result.
-let passed = 0;
-let failed = compileFailures;
-const perFile = new Map();
-function record(data, ok) {
-  const state = perFile.get(data.file) ?? perFile.set(data.file, { child: [], childFailed: [] }).get(data.file);
-  const n = data.nesting;
-  const leaf = !state.child[n];
-  const belowFailed = !!state.childFailed[n];
-  state.child[n] = state.childFailed[n] = false;
-  let countedFail = false;
-  if (data.name === data.file) {
-    // A whole-file result appears only when the file reported no tests of its own, or its process
-    // failed outside any test: a load error, a timeout, a leaked handle, a crash.
-    if (!ok) countedFail = true;
-  } else if (data.skip || data.todo) {
-    // neither passed nor failed; Node does not fail the run for a failing todo either
-  } else if (ok) {
-    if (leaf) passed++;
-  } else if (leaf || !belowFailed) {
-    countedFail = true;
-  }
-  if (countedFail) failed++;
-  if (n > 0) {
-    state.child[n - 1] = true;
-    if (countedFail || belowFailed) state.childFailed[n - 1] = true;
-  }
-}
-stream.on('test:pass', (data) => record(data, true));
-stream.on('test:fail', (data) => record(data, false));
-
-for await (const chunk of stream.compose(spec)) process.stdout.write(chunk);
-await finish(passed, failed);
+const counted = await countTestRun(stream);
+await finish(counted.passed, counted.failed + compileFailures);
