@@ -9,6 +9,7 @@
 import { groupBy, map, mergeMap, range, scan } from 'rxjs';
 import { job, readTable, run, sinks, sources } from 'weir';
 import { collectGarbage, envInt, formatRate, formatRatio, loadAverage, machine, median, printTable, saveResults, startTimer, type Elapsed } from './harness.js';
+import { distinctWords } from './words.js';
 
 interface WordCount {
   word: string;
@@ -23,23 +24,8 @@ const MIN_ROUNDS = Math.min(3, ROUNDS);
 const WARMUP_RECORDS = Math.min(RECORDS, 200_000);
 const DISTINCT_WORDS = 1000;
 
-/** 1000 distinct pseudo-random 8-letter words, the same in every run. */
-const WORDS: readonly string[] = (() => {
-  let seed = 0x2545f491;
-  const next = () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return seed >>> 0;
-  };
-  const words = new Set<string>();
-  while (words.size < DISTINCT_WORDS) {
-    let w = '';
-    for (let i = 0; i < 8; i++) w += String.fromCharCode(97 + (next() % 26));
-    words.add(w);
-  }
-  return [...words];
-})();
+/** The same distinct 8-letter words in every run and every thread. */
+const WORDS: readonly string[] = distinctWords(DISTINCT_WORDS);
 
 const toRecord = (n: number): WordCount => ({ word: WORDS[n % DISTINCT_WORDS]!, count: 1 });
 

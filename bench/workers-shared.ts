@@ -6,26 +6,12 @@
 // Records are PLATFORM-LIMITS.md's `{ k: string(8), v: number, t: number }`; "packed" is the
 // same record in 24 bytes, here columnar: 8·n ASCII bytes of keys, then n float64 v, n float64 t.
 import { job, readTable, run, sinks, sources, type JobDefinition, type RunOptions, type Sink } from 'weir';
+import { distinctWords } from './words.js';
 
 export const DISTINCT_KEYS = 1000;
 
-/** 1000 distinct pseudo-random 8-letter keys, the same in every run and every thread. */
-export const KEYS: readonly string[] = (() => {
-  let seed = 0x2545f491;
-  const next = () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return seed >>> 0;
-  };
-  const keys = new Set<string>();
-  while (keys.size < DISTINCT_KEYS) {
-    let w = '';
-    for (let i = 0; i < 8; i++) w += String.fromCharCode(97 + (next() % 26));
-    keys.add(w);
-  }
-  return [...keys];
-})();
+/** The same distinct 8-letter words in every run and every thread. */
+export const KEYS: readonly string[] = distinctWords(DISTINCT_KEYS);
 
 export interface Rec {
   k: string;

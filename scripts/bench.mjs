@@ -55,19 +55,13 @@ for (const entry of existsSync(BUILDS) ? readdirSync(BUILDS) : []) {
   if (pid !== undefined && pidAlive(Number(pid))) continue;
   rmSync(join(BUILDS, entry), { recursive: true, force: true });
 }
+// Node bundles whose 'weir' stays an import of the built package (not tsconfig's path to src/).
+const nodeBundle = {
+  outdir: OUT, bundle: true, packages: 'external', external: ['weir', 'weir/*'],
+  format: 'esm', platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'error',
+};
 try {
-  await build({
-    entryPoints: benches.map((f) => `bench/${f}`),
-    outdir: OUT,
-    bundle: true,
-    packages: 'external',
-    external: ['weir', 'weir/*'],
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'linked',
-    logLevel: 'error',
-  });
+  await build({ ...nodeBundle, entryPoints: benches.map((f) => `bench/${f}`) });
 } catch {
   console.error('bench: compiling bench/*.bench.ts failed');
   process.exit(1);
@@ -83,19 +77,7 @@ const byUrl = readdirSync('bench', { recursive: true })
   .filter((f) => f.endsWith('.job.ts') || /^bench\/[^/]+\.worker\.ts$/.test(f));
 if (byUrl.length > 0) {
   try {
-    await build({
-      entryPoints: byUrl,
-      outdir: OUT,
-      outbase: 'bench',
-      bundle: true,
-      packages: 'external',
-      external: ['weir', 'weir/*'],
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'linked',
-      logLevel: 'error',
-    });
+    await build({ ...nodeBundle, entryPoints: byUrl, outbase: 'bench' });
   } catch {
     console.error('bench: compiling bench/**/*.job.ts and bench/*.worker.ts failed');
     process.exit(1);
