@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from './harness.js';
+import type { PlaygroundState } from '../../playground/src/main.js';
 
 export { repoRoot };
 
@@ -15,31 +16,7 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** The page's state, as playground/src/main.ts keeps it in window.__weir (the log cut to its tail). */
-export interface PlaygroundState {
-  jobName: string;
-  records: number;
-  keys: number;
-  status: string;
-  committed: number | null;
-  distinct: number | null;
-  duplicates: number | null;
-  missing: number | null;
-  countsConsistent: boolean | null;
-  countsExact: boolean | null;
-  initialCommitted: number | null;
-  reads: number;
-  lastCheckpoint: { id: number; status: string } | null;
-  lastCompletedCheckpoint: number | null;
-  checkpoints: { id: number; status: string; final: boolean }[];
-  restarts: { restart: number; cause: string; code: string | null; restoredCheckpointId: number | null; fellBackFrom: number | null }[];
-  restores: { checkpointId: number | null; skipped: { checkpointId: number; reason: string }[] }[];
-  recordsPerSecond: number | null;
-  finished: boolean;
-  verified: boolean;
-  runs: number;
-  error: string | null;
-  log: string[];
-}
+export type { PlaygroundState };
 
 export interface CountRow {
   key: string;
