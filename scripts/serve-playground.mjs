@@ -13,10 +13,10 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { staticFiles } from './static-files.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -75,42 +75,7 @@ try {
   process.exit(1);
 }
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-};
-
-const server = createServer((req, res) => {
-  void (async () => {
-    let path;
-    try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    } catch {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request');
-      return;
-    }
-    if (path.endsWith('/')) path += 'index.html';
-    const file = resolve(outdir, `.${path}`);
-    const type = MIME[extname(file)];
-    if (type && file.startsWith(outdir + sep)) {
-      try {
-        const body = await readFile(file);
-        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-        res.end(body);
-        return;
-      } catch {
-        // fall through to 404
-      }
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end(`not found: ${relative(outdir, file)}`);
-  })();
-});
+const server = createServer(staticFiles(outdir));
 
 server.on('error', (error) => {
   console.error(`serve-playground: cannot listen on 127.0.0.1:${port}: ${error.message}${error.code === 'EADDRINUSE' ? ' (set PORT to another port, or PORT=0 for any free one)' : ''}`);

@@ -2,11 +2,11 @@
 // a static file server, a Vite dev server, and one page opened in Chromium (playwright-core).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { staticFiles } from '../../scripts/static-files.mjs';
 
 /** The repository root: `npm test` (scripts/test.mjs, scripts/run-e2e-tests.mjs) runs from it. */
 export function repoRoot(): string {
@@ -54,38 +54,9 @@ export function makeConsumerApp(root: string, tarball: string, dir: string): str
   return dir;
 }
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-};
-
-/** Serves `dir` on 127.0.0.1 (a free port): the types above, 404 for anything else (e.g. a raw .ts). */
+/** Serves `dir` on 127.0.0.1 (a free port), as the playground server does. */
 export async function serveStatic(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const base = resolve(dir);
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      if (path.endsWith('/')) path += 'index.html';
-      const file = resolve(base, `.${path}`);
-      const type = MIME[extname(file)];
-      if (type && (file === base || file.startsWith(base + sep))) {
-        try {
-          const body = await readFile(file);
-          res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-          res.end(body);
-          return;
-        } catch {
-          // fall through to 404
-        }
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end(`not found: ${relative(base, file)}`);
-    })();
-  });
+  const server: Server = createServer(staticFiles(dir));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
   return {

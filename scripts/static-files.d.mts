@@ -1,0 +1,2 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+export function staticFiles(dir: string): (req: IncomingMessage, res: ServerResponse) => void;
