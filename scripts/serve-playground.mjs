@@ -12,7 +12,8 @@
 // tells esbuild users, and the job module is an entry of its own (it is loaded by URL in every worker).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,16 +47,52 @@ if (skipDistBuild) {
   }
 }
 
+// `import text from './x.js?raw'`: the file as a string (the examples, shown in the editor).
+const rawText = {
+  name: 'raw-text',
+  setup(b) {
+    b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: resolve(a.resolveDir, a.path.slice(0, -'?raw'.length)), namespace: 'raw-text' }));
+    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (a) => ({ contents: await readFile(a.path, 'utf8'), loader: 'text', watchFiles: [a.path] }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
+/** Bytes of what the page loads before any job runs: main.js and the chunks it imports (not the worker). */
+function bundleSizes(metafile) {
+  const outputs = metafile.outputs;
+  const pageFiles = new Set();
+  const visit = (file) => {
+    if (pageFiles.has(file) || !outputs[file]) return;
+    pageFiles.add(file);
+    for (const i of outputs[file].imports) if (i.kind === 'import-statement') visit(i.path);
+  };
+  const main = Object.keys(outputs).find((f) => f.endsWith('/main.js'));
+  if (main) visit(main);
+  const files = Object.fromEntries(Object.entries(outputs).filter(([f]) => f.endsWith('.js')).map(([f, o]) => [relative(outdir, resolve(root, 'playground', f)), o.bytes]));
+  const page = [...pageFiles].reduce((n, f) => n + outputs[f].bytes, 0);
+  // What CodeMirror adds to the page: the bytes of its inputs (after minification) in the page's files.
+  let editor = 0;
+  for (const f of pageFiles) for (const [input, i] of Object.entries(outputs[f].inputs)) if (/node_modules\/(@codemirror|@lezer|style-mod|w3c-keyname|crelt)\//.test(input)) editor += i.bytesInOutput;
+  return { pageBytes: page, editorBytes: editor, files };
+}
+
+let result;
 try {
-  await build({
+  result = await build({
     absWorkingDir: join(root, 'playground'),
+    // weir.js is the package itself, for the job modules the editor makes (job-loader.ts rewrites
+    // their `from 'weir'` to it); with splitting it shares one chunk with main.js, so the page and the
+    // job module use one copy of Weir. playground.js is what a job module may import as 'playground'.
     entryPoints: [
       { in: 'src/main.ts', out: 'main' },
-      { in: 'src/demo.job.ts', out: 'demo.job' },
+      { in: 'weir', out: 'weir' },
+      { in: 'src/hooks.ts', out: 'playground' },
       { in: 'weir/worker', out: 'weir-worker' },
     ],
+    plugins: [rawText],
+    minify: true,
+    metafile: true,
     // Not the repository's tsconfig.json, whose `paths` point 'weir' at src/ for type-checking:
     // the playground runs the built package, like any app.
     tsconfig: join(root, 'playground/tsconfig.json'),
@@ -70,6 +107,7 @@ try {
     logLevel: 'warning',
   });
   copyFileSync(join(root, 'playground/index.html'), join(outdir, 'index.html'));
+  writeFileSync(join(outdir, 'bundle-sizes.json'), JSON.stringify(bundleSizes(result.metafile), null, 2));
 } catch {
   console.error('serve-playground: bundling the playground failed (see above)');
   process.exit(1);
@@ -84,6 +122,8 @@ server.on('error', (error) => {
 server.listen(port, '127.0.0.1', () => {
   const { port: actual } = server.address();
   console.log(`playground: http://127.0.0.1:${actual}/`);
+  const sizes = bundleSizes(result.metafile);
+  console.log(`playground: page bundle ${(sizes.pageBytes / 1024).toFixed(0)} KiB minified (the editor ${(sizes.editorBytes / 1024).toFixed(0)} KiB of it)`);
   console.log('playground: serving', relative(root, outdir) || '.', '— Ctrl-C stops it');
 });
 

@@ -1,6 +1,6 @@
 // Helpers for the playground's end-to-end tests (playground.test.ts): the playground server
 // (scripts/serve-playground.mjs, as `npm start` runs it), Chromium on a persistent profile
-// (TOOLCHAIN.md §2), the page's machine-readable state (window.__weir, see playground/src/main.ts),
+// (TOOLCHAIN.md §2), the page's machine-readable state (window.__weir, see playground/src/page-state.ts),
 // the exactly-once check of what it committed, and corrupting a stored checkpoint chunk in IndexedDB.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from './harness.js';
-import type { PlaygroundState } from '../../playground/src/main.js';
+import type { PlaygroundState } from '../../playground/src/page-state.js';
 
 export { repoRoot };
 
@@ -89,7 +89,7 @@ export function watchPage(page: Page, label = 'page'): { problems: string[]; con
   return { problems, consoleErrors };
 }
 
-/** The playground's URL with the demo's parameters. */
+/** The playground's URL with parameters: settings of the example (name, records, rate, keys of 'counting'), example, autorun. */
 export function playgroundUrl(base: string, params: Record<string, string | number>): string {
   const url = new URL(base);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
@@ -110,8 +110,8 @@ export async function readState(page: Page): Promise<PlaygroundState | undefined
 
 function brief(s: PlaygroundState | undefined): string {
   if (s === undefined) return 'no window.__weir (the page did not start)';
-  const { log, checkpoints, ...rest } = s;
-  return `${JSON.stringify({ ...rest, checkpoints: checkpoints.slice(-5) })}\nlast events:\n  ${log.join('\n  ')}`;
+  const { log, checkpoints, plan, rates, ...rest } = s;
+  return `${JSON.stringify({ ...rest, checkpoints: checkpoints.slice(-5).map(({ subtasks, ...c }) => ({ ...c, subtasks: subtasks.length })), vertices: plan?.vertices.length ?? null })}\nlast events:\n  ${log.join('\n  ')}`;
 }
 
 /** Polls window.__weir until `predicate` holds; fails with the page's state (and its error box) otherwise. */
@@ -168,13 +168,13 @@ export function assertExactlyOnce(committed: { seen: number[]; counts: CountRow[
   assert.deepEqual(byKey(counts), byKey([...expected.values()]), `${what}: 'counts' must be exact`);
 }
 
-/** The page's own checks agree: read after the end, no duplicates, nothing missing, counts exact, no error shown. */
+/** The page's own checks agree: read after the end, no duplicates, nothing missing, the module's check passed, no error shown. */
 export function assertPageVerified(s: PlaygroundState, what: string): void {
   assert.equal(s.status, 'finished', `${what}: the job's status\n${brief(s)}`);
   assert.equal(s.error, null, `${what}: the page shows an error`);
   assert.deepEqual(
-    { verified: s.verified, duplicates: s.duplicates, missing: s.missing, committed: s.committed, countsConsistent: s.countsConsistent, countsExact: s.countsExact },
-    { verified: true, duplicates: 0, missing: 0, committed: s.records, countsConsistent: true, countsExact: true },
+    { verified: s.verified, duplicates: s.duplicates, missing: s.missing, committed: s.committed, problem: s.problem },
+    { verified: true, duplicates: 0, missing: 0, committed: s.expectedRows, problem: null },
     `${what}: what the page shows`,
   );
 }

@@ -1,0 +1,156 @@
+// The job graph as SVG: one box per vertex (a task: several chained operators share one), edges
+// labelled with their partitioner, live records/s and backpressure per vertex, live alignment from
+// the 'metrics' event, and a replay of one checkpoint's barriers travelling the edges and waiting
+// at multi-input vertices (barrier-timeline.ts), at a chosen slow-down.
+import type { BarrierTimeline } from './barrier-timeline.js';
+import { BOX, layoutGraph, type GraphLayout } from './graph-layout.js';
+import type { PlanDescription } from './plan-types.js';
+import type { VertexRates } from './rates.js';
+import { rate, svg } from './svg.js';
+
+interface VertexEls {
+  readonly group: SVGGElement;
+  readonly rect: SVGRectElement;
+  readonly metrics: SVGTextElement;
+  readonly pressure: SVGTextElement;
+}
+
+export class GraphView {
+  private layout: GraphLayout | undefined;
+  private readonly vertices = new Map<number, VertexEls>();
+  private barriers: SVGGElement | undefined;
+  private caption: SVGTextElement | undefined;
+  private frame: number | undefined;
+
+  constructor(private readonly root: SVGSVGElement, private readonly onVertexClick: (vertexId: number) => void = () => {}) {}
+
+  setPlan(plan: PlanDescription | null, note?: string): void {
+    this.stopReplay();
+    this.root.replaceChildren();
+    this.vertices.clear();
+    if (!plan) {
+      this.root.setAttribute('viewBox', '0 0 900 30');
+      this.root.style.maxWidth = '900px';
+      this.root.append(svg('text', { x: 8, y: 20, class: 'caption' }, note ?? 'no job running'));
+      return;
+    }
+    const layout = (this.layout = layoutGraph(plan));
+    const height = layout.height + 22; // room for the replay caption
+    this.root.setAttribute('viewBox', `0 0 ${Math.max(layout.width, 400)} ${height}`);
+    this.root.style.maxWidth = `${Math.max(layout.width, 400)}px`;
+    const defs = svg('defs');
+    const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+    marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', fill: '#57606a' }));
+    defs.append(marker);
+    this.root.append(defs);
+    for (const e of layout.edges) {
+      const mx = (e.x1 + e.x2) / 2;
+      const g = svg('g', { class: `edge ${e.partitioner}`, 'data-from': e.from, 'data-to': e.to });
+      g.append(svg('path', { d: `M ${e.x1} ${e.y1} C ${mx} ${e.y1}, ${mx} ${e.y2}, ${e.x2} ${e.y2}`, 'marker-end': 'url(#arrow)' }));
+      g.append(svg('text', { x: mx, y: (e.y1 + e.y2) / 2 - 5, 'text-anchor': 'middle', class: 'edge-label' }, e.partitioner));
+      this.root.append(g);
+    }
+    const byId = new Map(plan.vertices.map((v) => [v.id, v]));
+    for (const n of layout.nodes) {
+      const v = byId.get(n.id)!;
+      const group = svg('g', { class: 'vertex', 'data-vertex': n.id, transform: `translate(${n.x} ${n.y})` });
+      const rect = svg('rect', { width: n.width, height: n.height, rx: 6 });
+      group.append(rect);
+      group.append(svg('text', { x: 8, y: 15, class: 'vertex-title' }, `${v.name}`));
+      group.append(svg('text', { x: n.width - 8, y: 15, 'text-anchor': 'end', class: 'parallelism' }, `×${v.parallelism}`));
+      v.operators.forEach((op, i) => {
+        const prefix = v.operators.length > 1 ? (i === 0 ? '┌ ' : i === v.operators.length - 1 ? '└ ' : '├ ') : '';
+        group.append(svg('text', { x: 8, y: BOX.headerHeight + 11 + i * BOX.lineHeight, class: 'operator' }, `${prefix}${op.name} · ${op.kind}`));
+      });
+      const base = BOX.headerHeight + 11 + v.operators.length * BOX.lineHeight;
+      const metrics = svg('text', { x: 8, y: base + 2, class: 'metrics' }, '–');
+      const pressure = svg('text', { x: 8, y: base + 2 + BOX.lineHeight, class: 'pressure' }, '');
+      group.append(metrics, pressure);
+      if (v.operators.length > 1) group.append(svg('title', {}, `a chain of ${v.operators.length} operators in one task (forward edges, same parallelism)`));
+      group.addEventListener('click', () => this.onVertexClick(n.id));
+      this.root.append(group);
+      this.vertices.set(n.id, { group, rect, metrics, pressure });
+    }
+    this.barriers = svg('g', { class: 'barriers' });
+    this.caption = svg('text', { x: 8, y: height - 6, class: 'caption' }, '');
+    this.root.append(this.barriers, this.caption);
+  }
+
+  /** Live numbers from the last 'metrics' event. */
+  setRates(rates: readonly VertexRates[]): void {
+    for (const r of rates) {
+      const els = this.vertices.get(r.vertexId);
+      if (!els) continue;
+      els.metrics.textContent = `in ${rate(r.inPerSecond)}/s · out ${rate(r.outPerSecond)}/s`;
+      const level = r.backpressuredPerSecond >= 20 ? 'high' : r.backpressuredPerSecond > 0 ? 'low' : 'none';
+      const aligning = r.aligning[0];
+      els.pressure.textContent = aligning
+        ? `aligning checkpoint ${aligning.checkpointId}: ${aligning.blockedChannels}/${aligning.channels} inputs in`
+        : `backpressure ${level === 'none' ? 'none' : `${rate(r.backpressuredPerSecond)}×/s`}`;
+      els.group.dataset.backpressure = level;
+      els.group.classList.toggle('aligning-live', aligning !== undefined);
+    }
+  }
+
+  /**
+   * Replays one checkpoint: `slowdown` real milliseconds per checkpoint millisecond. Barriers move
+   * along the edges; one that arrived at a vertex still waiting for its other inputs stays at the
+   * arrow's head, marked 'waiting'; vertices show their phase (aligning, snapshot, writing, acked).
+   */
+  replay(timeline: BarrierTimeline, checkpointId: number, slowdown: number, onEnd?: () => void): void {
+    this.stopReplay();
+    if (!this.layout || !this.barriers) return;
+    const layout = this.layout;
+    const edgeLine = new Map(layout.edges.map((e) => [`${e.from}>${e.to}>${e.input}`, e]));
+    const span = timeline.end - timeline.start;
+    const startedAt = performance.now();
+    const draw = (now: number) => {
+      const t = timeline.start + (now - startedAt) / slowdown;
+      const done = t >= timeline.end;
+      const at = Math.min(t, timeline.end);
+      this.barriers!.replaceChildren();
+      for (const trip of timeline.edges) {
+        const e = edgeLine.get(`${trip.from}>${trip.to}>${trip.input}`);
+        if (!e || at < trip.leaves || at >= trip.waitsUntil) continue;
+        const f = trip.arrives > trip.leaves ? Math.min(1, (at - trip.leaves) / (trip.arrives - trip.leaves)) : 1;
+        const waiting = f >= 1 && e.inputs > 1;
+        // A point on the edge's curve (the same cubic as in setPlan).
+        const mx = (e.x1 + e.x2) / 2;
+        const u = 1 - f;
+        const x = u * u * u * e.x1 + 3 * u * u * f * mx + 3 * u * f * f * mx + f * f * f * e.x2;
+        const y = u * u * u * e.y1 + 3 * u * u * f * e.y1 + 3 * u * f * f * e.y2 + f * f * f * e.y2;
+        const g = svg('g', { class: `barrier${waiting ? ' waiting' : ''}`, transform: `translate(${x - (f >= 1 ? 6 : 3)} ${y})` });
+        g.append(svg('rect', { x: 0, y: -9, width: 5, height: 18, rx: 1 }));
+        if (waiting) g.append(svg('text', { x: -4, y: -12, 'text-anchor': 'end' }, `waits`));
+        this.barriers!.append(g);
+      }
+      for (const p of timeline.vertices) {
+        const els = this.vertices.get(p.vertexId);
+        if (!els) continue;
+        const phase = at < p.alignmentStart ? '' : at < p.snapshot ? 'aligning' : at < p.emit ? 'snapshot' : at < p.acked ? 'writing' : 'acked';
+        els.group.dataset.phase = phase;
+      }
+      this.caption!.textContent = `checkpoint ${checkpointId}: +${(at - timeline.start).toFixed(1)} ms of ${span.toFixed(1)} ms`
+        + `${slowdown > 1 ? ` (${Math.round(slowdown)}× slower)` : ''}${done ? ' — every subtask acked' : ''}`;
+      if (done) {
+        this.frame = undefined;
+        onEnd?.();
+        return;
+      }
+      this.frame = requestAnimationFrame(draw);
+    };
+    this.frame = requestAnimationFrame(draw);
+  }
+
+  stopReplay(): void {
+    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    this.frame = undefined;
+    this.barriers?.replaceChildren();
+    for (const els of this.vertices.values()) delete els.group.dataset.phase;
+    if (this.caption) this.caption.textContent = '';
+  }
+
+  get replaying(): boolean {
+    return this.frame !== undefined;
+  }
+}

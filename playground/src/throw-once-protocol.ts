@@ -1,0 +1,6 @@
+// The messages between the page's "Throw once" button and failPoint() in the job's workers (hooks.ts).
+export const THROW_ONCE_CHANNEL = 'weir-playground-throw-once';
+
+export type ThrowOnceMessage =
+  | { kind: 'arm'; id: string }
+  | { kind: 'thrown'; id: string; where: string; worker: string };
