@@ -36,7 +36,10 @@ export async function startSession(
     parallelism: options.parallelism,
     resume: options.resume,
     restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 200 },
-    metricsIntervalMs: 500,
+    // Workers report their counters with their heartbeat: twice per 'metrics' event, so each event
+    // has fresh counters (at equal intervals every other event would repeat the last ones, a rate of 0).
+    metricsIntervalMs: 1000,
+    heartbeat: { intervalMs: 500 },
     // The bundled worker, started by the page so each gets a name: which attempt, which slot.
     createWorker: () => {
       const i = created++;
@@ -86,7 +89,8 @@ export async function startSession(
       const trigger = from === undefined ? undefined : state.checkpoints.find((c) => c.id === from)?.triggerTimestamp;
       // Read since the restored checkpoint's barriers left the sources: read again now. From the
       // beginning: everything read so far.
-      const replayed = from === undefined ? progress.total() : trigger === undefined ? null : progress.since(trigger) ?? null;
+      const now = Date.now();
+      const replayed = from === undefined ? progress.total(now) : trigger === undefined ? null : progress.since(trigger, now) ?? null;
       state.restarts.push({
         restart: r.restart, cause: describeError(r.cause), code: (r.cause as { code?: string } | undefined)?.code ?? null, delayMs: r.delayMs,
         restoredCheckpointId: from ?? null, fellBackFrom: r.fellBackFrom ?? null, replayed, at: Date.now(),

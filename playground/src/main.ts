@@ -324,7 +324,10 @@ button('btn-kill', () => {
   log(`kill worker ${worker}`);
   session.handle.injectFailure({ worker });
 });
-button('btn-throw', () => log(`throw once: armed failPoint() (${thrower.arm()})`));
+button('btn-throw', () => {
+  const worker = nextWorker++ % state.parallelism;
+  log(`throw once: armed failPoint() in worker ${worker} (${thrower.arm(worker)})`);
+});
 button('btn-reload', () => location.reload());
 
 window.__weirApi = {

@@ -1,40 +1,42 @@
 // How many records the sources had read at a moment, integrated from the 'metrics' event's
 // recordsPerSecond: what lets the page say how many records a restart replays (those read after
-// the checkpoint it restores, which the sources read again). An estimate, shown with '≈'. Pure.
+// the checkpoint it restores, which the sources read again). An estimate, shown with '≈': past the
+// last sample it assumes the last rate went on. Pure.
 
 export class ReadProgress {
-  private readonly samples: { t: number; total: number }[] = [];
+  private readonly samples: { t: number; total: number; rate: number }[] = [];
 
   add(timestamp: number, recordsPerSecond: number): void {
     const last = this.samples[this.samples.length - 1];
     const total = last === undefined ? 0 : last.total + (recordsPerSecond * Math.max(0, timestamp - last.t)) / 1000;
-    this.samples.push({ t: timestamp, total });
+    this.samples.push({ t: timestamp, total, rate: recordsPerSecond });
     if (this.samples.length > 2000) this.samples.splice(0, 1000);
   }
 
-  /** Records read up to `t` (linear between samples); undefined before the first sample. */
+  /** Records read up to `t` (linear between samples, the last rate after the last); undefined before the first sample. */
   at(t: number): number | undefined {
     const s = this.samples;
     if (s.length === 0 || t < s[0]!.t) return undefined;
     for (let i = s.length - 1; i >= 0; i--) {
-      if (s[i]!.t <= t) {
+      const a = s[i]!;
+      if (a.t <= t) {
         const next = s[i + 1];
-        if (!next) return s[i]!.total;
-        return s[i]!.total + ((next.total - s[i]!.total) * (t - s[i]!.t)) / (next.t - s[i]!.t);
+        if (!next) return a.total + (a.rate * (t - a.t)) / 1000;
+        return a.total + ((next.total - a.total) * (t - a.t)) / (next.t - a.t);
       }
     }
     return undefined;
   }
 
-  /** Records read between `from` and the last sample. */
-  since(from: number): number | undefined {
-    const start = this.at(from);
-    const last = this.samples[this.samples.length - 1];
-    return start === undefined || last === undefined ? undefined : Math.max(0, Math.round(last.total - start));
+  /** Records read between `from` and `now`. */
+  since(from: number, now: number): number | undefined {
+    const start = this.at(Math.max(from, this.samples[0]?.t ?? from));
+    const end = this.at(now);
+    return start === undefined || end === undefined ? undefined : Math.max(0, Math.round(end - start));
   }
 
-  /** Records read in all (since the first sample). */
-  total(): number {
-    return Math.round(this.samples[this.samples.length - 1]?.total ?? 0);
+  /** Records read in all, up to `now`. */
+  total(now: number): number {
+    return Math.round(this.at(now) ?? 0);
   }
 }

@@ -2,5 +2,6 @@
 export const THROW_ONCE_CHANNEL = 'weir-playground-throw-once';
 
 export type ThrowOnceMessage =
-  | { kind: 'arm'; id: string }
+  /** `worker`: the slot whose worker throws. */
+  | { kind: 'arm'; id: string; worker: number }
   | { kind: 'thrown'; id: string; where: string; worker: string };

@@ -24,10 +24,11 @@ describe('playground metrics', () => {
     p.add(1000, 100); // 100 read in the first second
     p.add(2000, 300); // 300 more
     assert.equal(p.at(500), 50);
-    assert.equal(p.since(1000), 300);
-    assert.equal(p.since(-Infinity), undefined, 'before the first sample nothing is known');
-    assert.equal(p.since(0), 400);
-    assert.equal(p.total(), 400);
+    assert.equal(p.at(-1), undefined, 'before the first sample nothing is known');
+    assert.equal(p.since(1000, 2000), 300);
+    assert.equal(p.since(0, 2000), 400);
+    assert.equal(p.since(1500, 2500), 300, 'after the last sample, at the last rate: 150 + 150');
+    assert.equal(p.total(2000), 400);
   });
 
   it('countDuplicates counts rows sharing an id', () => {
