@@ -88,8 +88,8 @@ rmSync(OUT, { recursive: true, force: true });
 // Job modules (test/**/*.job.ts) are loaded by URL from the compiled tests, as workers load them,
 // and programs (test/**/*.main.ts) are started as child processes:
 // compile them beside the tests, keeping 'weir' an import of the real package.
-const jobModules = readdirSync('test', { recursive: true })
-  .map((f) => join('test', f).replaceAll('\\', '/'))
+// The examples' job modules too (examples/*.job.ts → .test-build/examples/), so tests run the very examples the README shows.
+const jobModules = ['test', 'examples'].flatMap((dir) => readdirSync(dir, { recursive: true }).map((f) => join(dir, f).replaceAll('\\', '/')))
   .filter((f) => (f.endsWith('.job.ts') || f.endsWith('.main.ts')) && !NOT_NODE.some((d) => f.startsWith(d)));
 if (jobModules.length > 0) {
   await build({

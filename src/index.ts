@@ -7,8 +7,13 @@ import { table } from './connectors/sinks/table-sink.js';
 import { createReadTable, createRun } from './api/index.js';
 import { defaultPlatform } from './platform/default-platform.js';
 
-export { job, StreamEnvironment, DataStream, DataStreamSink, KeyedStream } from './api/index.js';
-export type { JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, SourceOptions, CheckpointingMode } from './api/index.js';
+export { job, StreamEnvironment, DataStream, DataStreamSink, KeyedStream, WindowedStream, windows, WatermarkStrategy, OutputTag } from './api/index.js';
+export type {
+  JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, SourceOptions, CheckpointingMode, WindowAssigner, TimeOption,
+  TimestampAssigner, ErrorPolicy,
+} from './api/index.js';
+export type { WatermarkGenerator, WatermarkOutput } from './graph/watermarks.js';
+export type { TimeWindow, AggregateFunction, WindowProcessContext, WindowProcessFunction } from './graph/windowing.js';
 
 // The runtime-neutral run(): in-process, memory storage. Each entry in src/entries exports its
 // own run and readTable bound to its runtime (a local export shadows this one in `export *`).
@@ -31,6 +36,7 @@ export type { ErrorDomain, WeirErrorCode } from './errors/index.js';
 export type {
   Collector, MapFunction, FilterFunction, FlatMapFunction, ReduceFunction, KeySelector, ProcessFunction, ProcessFunctionObject,
   KeyedProcessFunction, KeyedProcessFunctionObject, ProcessContext, KeyedProcessContext, OnTimerContext, RuntimeContext, TimerService,
+  DeadLetter,
 } from './graph/user-functions.js';
 export type { ValueState, ListState, MapState, ReducingState, StateKey } from './state/keyed-state.js';
 export type { CheckpointStorage } from './state/checkpoint-storage.js';

@@ -2,8 +2,27 @@ import { isSink, type Sink } from '../connectors/sink.js';
 import { describeValue, InvalidArgumentError, requireFunction, requireOptions, requirePositiveInteger, requireString } from '../errors/index.js';
 import { MAX_MAX_PARALLELISM } from '../graph/key-groups.js';
 import type { JobGraph, OperatorSpec, PartitionerSpec, StreamEdge, StreamNode } from '../graph/job-graph.js';
-import type { FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction, ReduceFunction } from '../graph/user-functions.js';
+import type { DeadLetter, FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, ProcessFunction, ReduceFunction } from '../graph/user-functions.js';
 import type { StateKey } from '../state/keyed-state.js';
+import { fieldReducer, type FieldAggregation } from './field-aggregation.js';
+import { isOutputTag, type OutputTag } from './output-tag.js';
+import { isWindowAssigner, windows, type WindowAssigner } from './windows.js';
+import { WindowedStream } from './windowed-stream.js';
+
+/** What a user function's failures do: by default they fail the job (and the restart strategy applies). */
+export interface ErrorPolicy<T> {
+  /** Records the function throws on go to this side output, with the error, instead of failing the job. */
+  deadLetters?: OutputTag<DeadLetter<T>>;
+}
+
+function deadLettersOf(method: string, options: unknown): string | undefined {
+  const o = requireOptions<ErrorPolicy<unknown>>(`${method}(fn, options)`, options, ['deadLetters']);
+  if (o.deadLetters === undefined) return undefined;
+  if (!isOutputTag(o.deadLetters)) {
+    throw new InvalidArgumentError(`${method}(fn, options).deadLetters`, `expected an OutputTag (new OutputTag<DeadLetter<T>>('bad-records')), got ${describeValue(o.deadLetters)}`);
+  }
+  return o.deadLetters.id;
+}
 
 export interface OperatorSettings {
   uid?: string;
@@ -67,24 +86,34 @@ export class DataStream<T> extends OperatorHandle {
     return new DataStream<T>(this.graph, this.producers.map((p) => ({ from: p.from, partitioner })));
   }
 
-  map<R>(fn: MapFunction<T, R>): DataStream<R> {
+  map<R>(fn: MapFunction<T, R>, options?: ErrorPolicy<T>): DataStream<R> {
     requireFunction('map(fn)', fn);
-    return this.then({ kind: 'map', fn: fn as MapFunction<unknown, unknown> }, 'Map');
+    return this.then(withDeadLetters({ kind: 'map', fn: fn as MapFunction<unknown, unknown> }, deadLettersOf('map', options)), 'Map');
   }
 
-  filter(fn: FilterFunction<T>): DataStream<T> {
+  filter(fn: FilterFunction<T>, options?: ErrorPolicy<T>): DataStream<T> {
     requireFunction('filter(fn)', fn);
-    return this.then({ kind: 'filter', fn: fn as FilterFunction<unknown> }, 'Filter');
+    return this.then(withDeadLetters({ kind: 'filter', fn: fn as FilterFunction<unknown> }, deadLettersOf('filter', options)), 'Filter');
   }
 
-  flatMap<R>(fn: FlatMapFunction<T, R>): DataStream<R> {
+  flatMap<R>(fn: FlatMapFunction<T, R>, options?: ErrorPolicy<T>): DataStream<R> {
     requireFunction('flatMap(fn)', fn);
-    return this.then({ kind: 'flat-map', fn: fn as FlatMapFunction<unknown, unknown> }, 'FlatMap');
+    return this.then(withDeadLetters({ kind: 'flat-map', fn: fn as FlatMapFunction<unknown, unknown> }, deadLettersOf('flatMap', options)), 'FlatMap');
   }
 
-  process<R>(fn: ProcessFunction<T, R>): DataStream<R> {
+  process<R>(fn: ProcessFunction<T, R>, options?: ErrorPolicy<T>): DataStream<R> {
     requireProcessFunction('process(fn)', fn);
-    return this.then({ kind: 'process', fn: fn as ProcessFunction<unknown, unknown> }, 'Process');
+    return this.then(withDeadLetters({ kind: 'process', fn: fn as ProcessFunction<unknown, unknown> }, deadLettersOf('process', options)), 'Process');
+  }
+
+  /**
+   * The records this operator sent to the side output `tag`: what a process function emitted
+   * with `ctx.output(tag, …)`, a window's late records, a map's dead letters.
+   */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    if (!isOutputTag(tag)) throw new InvalidArgumentError('getSideOutput(tag)', `expected an OutputTag, got ${describeValue(tag)}`);
+    const node = this.operator('getSideOutput(tag)');
+    return new DataStream<X>(this.graph, [{ from: node.id, partitioner: { kind: 'forward' }, sideOutput: tag.id }]);
   }
 
   /** Partitions by key: records with the same key go to the same subtask and share keyed state. */
@@ -127,6 +156,10 @@ export class DataStreamSink<T> extends OperatorHandle {
   declare private readonly _type?: T;
 }
 
+function withDeadLetters<S extends OperatorSpec>(spec: S, deadLetters: string | undefined): S {
+  return deadLetters === undefined ? spec : { ...spec, deadLetters };
+}
+
 export function requireProcessFunction(argument: string, fn: unknown): void {
   if (typeof fn === 'function') return;
   if (typeof fn === 'object' && fn !== null && typeof (fn as { processElement?: unknown }).processElement === 'function') return;
@@ -154,15 +187,28 @@ export class KeyedStream<T, K extends StateKey> extends DataStream<T> {
    * record with `field` replaced by the sum.
    */
   sum(field: NumericField<T>): DataStream<T> {
-    return this.aggregateField('sum', field, (a, b) => a + b);
+    return this.aggregateField('sum', field);
   }
 
   min(field: NumericField<T>): DataStream<T> {
-    return this.aggregateField('min', field, Math.min);
+    return this.aggregateField('min', field);
   }
 
   max(field: NumericField<T>): DataStream<T> {
-    return this.aggregateField('max', field, Math.max);
+    return this.aggregateField('max', field);
+  }
+
+  /** Cuts each key's records into windows: `windows.tumbling({ sizeMs })`, `sliding`, `session`, `global`. */
+  window(assigner: WindowAssigner): WindowedStream<T, K> {
+    if (!isWindowAssigner(assigner)) {
+      throw new InvalidArgumentError('window(assigner)', `expected a window assigner such as windows.tumbling({ sizeMs: 5000 }), got ${describeValue(assigner)}`);
+    }
+    return new WindowedStream<T, K>(assigner.spec, (spec, name) => this.then(spec, name));
+  }
+
+  /** Flink's countWindow: fires, and starts over, every `size` records of a key. */
+  countWindow(size: number): WindowedStream<T, K> {
+    return this.window(windows.global({ count: size }));
   }
 
   override process<R>(fn: KeyedProcessFunction<K, T, R>): DataStream<R> {
@@ -170,22 +216,8 @@ export class KeyedStream<T, K extends StateKey> extends DataStream<T> {
     return this.then({ kind: 'keyed-process', fn: fn as KeyedProcessFunction<StateKey, unknown, unknown> }, 'KeyedProcess');
   }
 
-  private aggregateField(method: string, field: string, combine: (a: number, b: number) => number): DataStream<T> {
-    requireString(`${method}(field)`, field);
-    const read = (record: unknown, which: string): number => {
-      const value = typeof record === 'object' && record !== null ? (record as Record<string, unknown>)[field] : undefined;
-      if (typeof value !== 'number') {
-        throw new InvalidArgumentError(`${method}('${field}')`, `the ${which} record's field '${field}' is ${describeValue(value)}, not a number`);
-      }
-      return value;
-    };
-    // The accumulator is this operator's own output, checked when it was the first record: only the incoming one needs checking.
-    const fn: ReduceFunction<unknown> = (acc, value) => {
-      const next: Record<string, unknown> = { ...(acc as object) };
-      next[field] = combine(next[field] as number, read(value, 'incoming'));
-      return next;
-    };
-    const label = method[0]!.toUpperCase() + method.slice(1);
-    return this.then({ kind: 'keyed-reduce', fn, firstValue: (v: unknown) => (read(v, 'first'), v) }, `${label}(${field})`);
+  private aggregateField(method: FieldAggregation, field: string): DataStream<T> {
+    const { fn, check, label } = fieldReducer(method, field);
+    return this.then({ kind: 'keyed-reduce', fn, firstValue: check }, label);
   }
 }

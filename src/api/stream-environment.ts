@@ -2,14 +2,16 @@ import { isSource, type Source } from '../connectors/source.js';
 import { describeValue, InvalidArgumentError, requireNumber, requireOneOf, requireOptions, requirePositiveInteger } from '../errors/index.js';
 import { MAX_MAX_PARALLELISM } from '../graph/key-groups.js';
 import type { JobGraph } from '../graph/job-graph.js';
+import type { WatermarkSpec } from '../graph/watermarks.js';
 import { DataStream, applyOperatorSettings } from './data-stream.js';
+import { isWatermarkStrategy, type WatermarkStrategy } from './watermark-strategy.js';
 
-export interface SourceOptions {
+export interface SourceOptions<T = unknown> {
   uid?: string;
   name?: string;
   parallelism?: number;
-  /** Event time: not available in this build yet (refused with a clear error). */
-  watermarks?: unknown;
+  /** Event time: how records get timestamps and how watermarks follow them. */
+  watermarks?: WatermarkStrategy<T>;
 }
 
 export type CheckpointingMode = 'exactly-once' | 'at-least-once';
@@ -38,15 +40,20 @@ export class StreamEnvironment {
     return this;
   }
 
-  fromSource<T>(source: Source<T>, options?: SourceOptions): DataStream<T> {
+  fromSource<T>(source: Source<T>, options?: SourceOptions<T>): DataStream<T> {
     if (!isSource(source)) {
       throw new InvalidArgumentError('fromSource(source)', `expected a source such as sources.sequence(…) or sources.fromElements(…), got ${describeValue(source)}`);
     }
-    const o = requireOptions<SourceOptions>('fromSource(source, options)', options, ['uid', 'name', 'parallelism', 'watermarks']);
+    const o = requireOptions<SourceOptions<T>>('fromSource(source, options)', options, ['uid', 'name', 'parallelism', 'watermarks']);
+    let watermarks: WatermarkSpec | undefined;
     if (o.watermarks !== undefined) {
-      throw new InvalidArgumentError('fromSource(source, options).watermarks', 'event time (watermarks, windows) is not available in this build yet');
+      if (!isWatermarkStrategy(o.watermarks)) {
+        throw new InvalidArgumentError('fromSource(source, options).watermarks', `expected a WatermarkStrategy such as WatermarkStrategy.forBoundedOutOfOrderness(1000).withTimestampAssigner((r) => r.ts), got ${describeValue(o.watermarks)}`);
+      }
+      watermarks = o.watermarks.toSpec('fromSource(source, options).watermarks');
     }
-    const node = this.graph.addNode({ kind: 'source', source: source as Source<unknown> }, [], source.name);
+    const spec = { kind: 'source' as const, source: source as Source<unknown>, ...(watermarks === undefined ? {} : { watermarks }) };
+    const node = this.graph.addNode(spec, [], source.name);
     const stream = new DataStream<T>(this.graph, [{ from: node.id, partitioner: { kind: 'forward' } }], node);
     applyOperatorSettings(stream, o, 'fromSource(source, options)');
     return stream;

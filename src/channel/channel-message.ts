@@ -11,6 +11,8 @@ export interface RecordBatch {
   /** On a keyed edge: each record's key and key group, computed once by the sender. */
   readonly keys?: StateKey[];
   readonly keyGroups?: number[];
+  /** In a job with event time: each record's timestamp (NaN for none), carried beside the value as Flink's StreamRecord does. */
+  readonly timestamps?: number[];
 }
 
 export interface BarrierEvent {
@@ -25,9 +27,21 @@ export interface CancelBarrierEvent {
   readonly checkpointId: number;
 }
 
+/** Event time has reached `timestamp` on this channel: no record with a smaller timestamp is expected. */
+export interface WatermarkEvent {
+  readonly kind: 'watermark';
+  readonly timestamp: number;
+}
+
+/** The channel's producer went idle (its watermark should not hold others back) or active again. */
+export interface WatermarkStatusEvent {
+  readonly kind: 'watermark-status';
+  readonly idle: boolean;
+}
+
 export interface EndOfInputEvent {
   readonly kind: 'end-of-input';
 }
 
-export type ChannelEvent = BarrierEvent | CancelBarrierEvent | EndOfInputEvent;
+export type ChannelEvent = BarrierEvent | CancelBarrierEvent | WatermarkEvent | WatermarkStatusEvent | EndOfInputEvent;
 export type ChannelMessage = RecordBatch | ChannelEvent;

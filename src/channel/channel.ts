@@ -22,6 +22,8 @@ export interface ChannelReceiver {
   poll(): ChannelMessage | undefined;
   /** Whether a message is waiting. */
   readonly hasMessage: boolean;
+  /** How many messages are waiting (a backpressure gauge for the metrics). */
+  readonly queued?: number;
   /** Returns one credit to the sender: call once a record batch has been processed. */
   release(): void;
   /** `listener` is called whenever a message arrives. */

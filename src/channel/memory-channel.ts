@@ -36,6 +36,9 @@ export function createMemoryChannel(options: ChannelOptions = { credits: DEFAULT
     get hasMessage() {
       return head < queue.length;
     },
+    get queued() {
+      return queue.length - head;
+    },
     release() {
       credits++;
       if (credits > 0 && creditListeners.length > 0) {

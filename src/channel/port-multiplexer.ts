@@ -17,7 +17,8 @@ export interface BatchPacking {
 /** The wire protocol between two workers: every message names its logical channel. */
 type PortMessage =
   | { kind: 'message'; channel: number; message: ChannelMessage }
-  | { kind: 'packed'; channel: number; buffer: ArrayBuffer }
+  /** A batch the codec packed; its timestamps (event time) travel as a second transferred buffer. */
+  | { kind: 'packed'; channel: number; buffer: ArrayBuffer; timestamps?: ArrayBuffer }
   | { kind: 'credit'; channel: number; credits: number };
 
 interface ReceiverState {
@@ -79,11 +80,17 @@ export class PortMultiplexer {
       case 'message':
       case 'packed': {
         const r = this.receiverState(data.channel);
-        r.queue.push(data.kind === 'packed' ? this.packing!.decode(data.buffer) : data.message);
+        r.queue.push(data.kind === 'packed' ? this.unpack(data) : data.message);
         r.listener?.();
         return;
       }
     }
+  }
+
+  private unpack(data: { buffer: ArrayBuffer; timestamps?: ArrayBuffer }): ChannelMessage {
+    const batch = this.packing!.decode(data.buffer);
+    if (data.timestamps === undefined) return batch;
+    return { ...batch, timestamps: Array.from(new Float64Array(data.timestamps)) };
   }
 
   sender(channel: number): ChannelSender {
@@ -94,7 +101,12 @@ export class PortMultiplexer {
           state.credits--;
           const packed = this.packing?.encode(message);
           if (packed !== undefined) {
-            this.port.postMessage({ kind: 'packed', channel, buffer: packed.buffer } satisfies PortMessage, [packed.buffer]);
+            if (message.timestamps === undefined) {
+              this.port.postMessage({ kind: 'packed', channel, buffer: packed.buffer } satisfies PortMessage, [packed.buffer]);
+            } else {
+              const timestamps = Float64Array.from(message.timestamps).buffer;
+              this.port.postMessage({ kind: 'packed', channel, buffer: packed.buffer, timestamps } satisfies PortMessage, [packed.buffer, timestamps]);
+            }
             return;
           }
         }
@@ -123,6 +135,9 @@ export class PortMultiplexer {
       },
       get hasMessage() {
         return state.head < state.queue.length;
+      },
+      get queued() {
+        return state.queue.length - state.head;
       },
       release: () => {
         state.toReturn++;

@@ -12,6 +12,9 @@ export interface PlannedOperator {
   readonly chainedOutputs: number[];
   /** Indices (in the vertex's `outputs`) of the network edges this one writes to. */
   readonly networkOutputs: number[];
+  /** The same for side outputs, with the tag each one carries. */
+  readonly sideChainedOutputs: { readonly index: number; readonly tag: string }[];
+  readonly sideNetworkOutputs: { readonly index: number; readonly tag: string }[];
 }
 
 export interface VertexInput {
@@ -40,6 +43,8 @@ export interface ExecutionVertex {
 export interface ExecutionPlan {
   readonly jobName: string;
   readonly maxParallelism: number;
+  /** Records carry event-time timestamps across the network (some source has a watermark strategy). */
+  readonly eventTime: boolean;
   readonly vertices: ExecutionVertex[];
 }
 
@@ -74,12 +79,14 @@ export function buildExecutionPlan(graph: JobGraph, defaultParallelism: number):
         domain: 'user', retryable: false, details: { operator: node.uid },
       });
     }
-    const operator: PlannedOperator = { nodeId: node.id, uid: node.uid, name: node.name, spec: node.spec, chainedOutputs: [], networkOutputs: [] };
+    const operator: PlannedOperator = { nodeId: node.id, uid: node.uid, name: node.name, spec: node.spec, chainedOutputs: [], networkOutputs: [], sideChainedOutputs: [], sideNetworkOutputs: [] };
     const only = node.inputs.length === 1 ? node.inputs[0]! : undefined;
     const upstream = only === undefined ? undefined : placement.get(only.from);
     if (only !== undefined && upstream !== undefined && only.partitioner.kind === 'forward' && upstream.vertex.parallelism === parallelism) {
       const chain = upstream.vertex;
-      chain.operators[upstream.index]!.chainedOutputs.push(chain.operators.length);
+      const from = chain.operators[upstream.index]!;
+      if (only.sideOutput === undefined) from.chainedOutputs.push(chain.operators.length);
+      else from.sideChainedOutputs.push({ index: chain.operators.length, tag: only.sideOutput });
       placement.set(node.id, { vertex: chain, index: chain.operators.length });
       chain.operators.push(operator);
       continue;
@@ -91,7 +98,9 @@ export function buildExecutionPlan(graph: JobGraph, defaultParallelism: number):
       const from = placement.get(edge.from)!;
       const partitioner: PartitionerSpec =
         edge.partitioner.kind === 'forward' && from.vertex.parallelism !== parallelism ? { kind: 'rebalance' } : edge.partitioner;
-      from.vertex.operators[from.index]!.networkOutputs.push(from.vertex.outputs.length);
+      const producer = from.vertex.operators[from.index]!;
+      if (edge.sideOutput === undefined) producer.networkOutputs.push(from.vertex.outputs.length);
+      else producer.sideNetworkOutputs.push({ index: from.vertex.outputs.length, tag: edge.sideOutput });
       from.vertex.outputs.push({ toVertex: vertex.id, targetInput: vertex.inputs.length, partitioner });
       vertex.inputs.push({ fromVertex: from.vertex.id, partitioner });
     }
@@ -99,7 +108,7 @@ export function buildExecutionPlan(graph: JobGraph, defaultParallelism: number):
     placement.set(node.id, { vertex, index: 0 });
   }
   for (const v of vertices) if (v.operators.length > 1) (v as { name: string }).name = v.operators.map((o) => o.name).join(' → ');
-  return { jobName: graph.jobName, maxParallelism, vertices };
+  return { jobName: graph.jobName, maxParallelism, eventTime: graph.eventTime, vertices };
 }
 
 /**

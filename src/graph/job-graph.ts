@@ -1,6 +1,8 @@
 import type { Sink } from '../connectors/sink.js';
 import type { Source } from '../connectors/source.js';
 import type { StateKey } from '../state/keyed-state.js';
+import type { WatermarkSpec } from './watermarks.js';
+import type { WindowSpec } from './windowing.js';
 import type {
   FilterFunction,
   FlatMapFunction,
@@ -18,14 +20,16 @@ export type PartitionerSpec =
   | { kind: 'broadcast' };
 
 export type OperatorSpec =
-  | { kind: 'source'; source: Source<unknown> }
-  | { kind: 'map'; fn: MapFunction<unknown, unknown> }
-  | { kind: 'filter'; fn: FilterFunction<unknown> }
-  | { kind: 'flat-map'; fn: FlatMapFunction<unknown, unknown> }
-  | { kind: 'process'; fn: ProcessFunction<unknown, unknown> }
+  | { kind: 'source'; source: Source<unknown>; watermarks?: WatermarkSpec }
+  /** `deadLetters`: a side output's tag id; a record the function throws on goes there instead of failing the job. */
+  | { kind: 'map'; fn: MapFunction<unknown, unknown>; deadLetters?: string }
+  | { kind: 'filter'; fn: FilterFunction<unknown>; deadLetters?: string }
+  | { kind: 'flat-map'; fn: FlatMapFunction<unknown, unknown>; deadLetters?: string }
+  | { kind: 'process'; fn: ProcessFunction<unknown, unknown>; deadLetters?: string }
   /** `firstValue` checks a key's first record (sum/min/max insist on a numeric field). */
   | { kind: 'keyed-reduce'; fn: ReduceFunction<unknown>; firstValue?: (value: unknown) => unknown }
   | { kind: 'keyed-process'; fn: KeyedProcessFunction<StateKey, unknown, unknown> }
+  | { kind: 'window'; window: WindowSpec }
   | { kind: 'sink'; sink: Sink<unknown> };
 
 export type OperatorKind = OperatorSpec['kind'];
@@ -33,6 +37,8 @@ export type OperatorKind = OperatorSpec['kind'];
 export interface StreamEdge {
   readonly from: number;
   readonly partitioner: PartitionerSpec;
+  /** Set when the edge carries a side output of `from` (an OutputTag's id), not its main stream. */
+  readonly sideOutput?: string;
 }
 
 /** One operator of the logical graph, as the API built it. */
@@ -75,10 +81,15 @@ export class JobGraph {
     return node;
   }
 
+  /** Whether any source assigns timestamps: then records carry them across the network. */
+  get eventTime(): boolean {
+    return this.nodes.some((n) => n.spec.kind === 'source' && n.spec.watermarks !== undefined);
+  }
+
   /** A summary that two builds of the same job module must agree on (workers compare it with the runner's). */
   fingerprint(): string {
     return this.nodes
-      .map((n) => `${n.id}:${n.spec.kind}:${n.uid}:${n.parallelism ?? ''}<${n.inputs.map((e) => `${e.from}/${e.partitioner.kind}`).join(',')}`)
+      .map((n) => `${n.id}:${n.spec.kind}:${n.uid}:${n.parallelism ?? ''}<${n.inputs.map((e) => `${e.from}/${e.partitioner.kind}${e.sideOutput === undefined ? '' : `/${e.sideOutput}`}`).join(',')}`)
       .join(';');
   }
 }

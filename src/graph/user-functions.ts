@@ -15,9 +15,30 @@ export type KeySelector<T, K extends StateKey> = (value: T) => K;
 export interface TimerService {
   /** The injected clock's time, in milliseconds. */
   currentProcessingTime(): number;
+  /** The operator's event time: the last watermark it received (-Infinity before the first). */
+  currentWatermark(): number;
   /** Calls `onTimer` for the current key once the clock reaches `timestamp` (one timer per key and time). */
   registerProcessingTimeTimer(timestamp: number): void;
   deleteProcessingTimeTimer(timestamp: number): void;
+  /** Calls `onTimer` for the current key once the watermark reaches `timestamp` (one timer per key and time). */
+  registerEventTimeTimer(timestamp: number): void;
+  deleteEventTimeTimer(timestamp: number): void;
+}
+
+/** Identifies a side output: `ctx.output(tag, value)` emits to it, `stream.getSideOutput(tag)` reads it. */
+export interface OutputTagLike<T> {
+  readonly id: string;
+  /** Never set: carries the side output's record type. */
+  readonly __type?: T;
+}
+
+/** A record a user function threw on, sent to a dead-letter side output instead of failing the job. */
+export interface DeadLetter<T> {
+  readonly value: T;
+  /** The error's name and message. */
+  readonly error: string;
+  /** The uid of the operator whose function threw. */
+  readonly operator: string;
 }
 
 export interface RuntimeContext {
@@ -28,6 +49,10 @@ export interface RuntimeContext {
 
 export interface ProcessContext extends RuntimeContext {
   readonly timerService: TimerService;
+  /** The current record's event-time timestamp (in onTimer: the timer's), or undefined without event time. */
+  timestamp(): number | undefined;
+  /** Emits `value` to the side output `tag` (see `getSideOutput`). */
+  output<X>(tag: OutputTagLike<X>, value: X): void;
 }
 
 /** State accessors: the same name always gives the same state. */
@@ -45,8 +70,7 @@ export interface KeyedProcessContext<K> extends ProcessContext, KeyedStateAccess
 }
 
 export interface OnTimerContext<K> extends KeyedProcessContext<K> {
-  readonly timeDomain: 'processing-time';
-  readonly timestamp: number;
+  readonly timeDomain: 'processing-time' | 'event-time';
 }
 
 export interface ProcessFunctionObject<T, R> {

@@ -18,6 +18,22 @@ export interface KeyedStatePayload {
   readonly groups: [number, Record<string, Map<StateKey, unknown>>][];
   /** Processing-time timers: [keyGroup, [timestamp, key][]]. */
   readonly timers?: [number, [number, StateKey][]][];
+  /** Event-time timers, the same way. */
+  readonly eventTimers?: [number, [number, StateKey][]][];
+  /** The operator's watermark when it was snapshotted: restored as the lowest over the payloads read, so it never goes back. */
+  readonly watermark?: number;
+}
+
+/** The watermark an operator resumes at: the lowest any restored payload recorded (a rescale may merge several). */
+export function restoredWatermark(payloads: readonly KeyedStatePayload[]): number {
+  let watermark = Infinity;
+  let found = false;
+  for (const p of payloads) {
+    if (p.watermark === undefined) continue;
+    found = true;
+    if (p.watermark < watermark) watermark = p.watermark;
+  }
+  return found ? watermark : -Infinity;
 }
 
 /**
@@ -42,6 +58,11 @@ export class HeapKeyedStateBackend {
   setCurrentKey(key: StateKey, keyGroup: number): void {
     this.currentKey = key;
     this.currentGroup = keyGroup - this.keyGroupRange.start;
+  }
+
+  /** The current key's group (absolute, as keyGroupOf gives it). */
+  getCurrentKeyGroup(): number {
+    return this.currentGroup + this.keyGroupRange.start;
   }
 
   getCurrentKey(): StateKey {
@@ -96,13 +117,17 @@ export class HeapKeyedStateBackend {
    * Value state without the checks of a user-facing handle, for Weir's own operators on the hot
    * path: the caller guarantees a current key is set (the task sets it before every record).
    */
-  valueCell(name: string): { get(): unknown; set(value: unknown): void } {
+  valueCell(name: string): { get(): unknown; set(value: unknown): void; clear(): void } {
     const table = this.table(name, 'value');
     return {
       get: () => table.groups[this.currentGroup]?.get(this.currentKey!),
       set: (value) => {
         this.modifiedAt[this.currentGroup] = this.version;
         (table.groups[this.currentGroup] ??= new Map()).set(this.currentKey!, value);
+      },
+      clear: () => {
+        const group = table.groups[this.currentGroup];
+        if (group?.delete(this.currentKey!)) this.modifiedAt[this.currentGroup] = this.version;
       },
     };
   }

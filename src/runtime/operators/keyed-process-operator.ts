@@ -6,27 +6,33 @@ import type {
   OnTimerContext,
   ReduceFunction,
 } from '../../graph/user-functions.js';
-import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.js';
+import { HeapKeyedStateBackend, restoredWatermark } from '../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../state/keyed-state.js';
+import { sideOutputOf } from './process-operator.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from './stream-operator.js';
 import { TimerQueue } from './timer-queue.js';
 import { userFunctionFailed } from './user-function-error.js';
 
-/** A keyed process function with keyed state and processing-time timers. */
+/** A keyed process function with keyed state, and processing-time and event-time timers. */
 export class KeyedProcessOperator implements StreamOperator {
   readonly keyedBackend: HeapKeyedStateBackend;
   private readonly fn: KeyedProcessFunctionObject<StateKey, unknown, unknown>;
-  private readonly timers = new TimerQueue();
+  private readonly processingTimers = new TimerQueue();
+  private readonly eventTimers = new TimerQueue();
   private readonly context: KeyedProcessContext<StateKey>;
-  private readonly timerContext: OnTimerContext<StateKey> & { timestamp: number };
+  private readonly processingTimerContext: OnTimerContext<StateKey>;
+  private readonly eventTimerContext: OnTimerContext<StateKey>;
   private scheduled: { at: number; cancel(): void } | undefined;
   /** Processing-time timers stop at the end of input, as in Flink: nothing may be emitted after it. */
   private inputEnded = false;
+  currentWatermark = -Infinity;
+  private firingAt = 0;
 
   constructor(readonly uid: string, private readonly output: Output, private readonly ctx: OperatorContext, fn: KeyedProcessFunction<StateKey, unknown, unknown>) {
     this.fn = typeof fn === 'function' ? { processElement: fn } : fn;
     const backend = (this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange));
     const currentKeyGroup = () => keyGroupOf(backend.getCurrentKey(), ctx.maxParallelism);
+    const { elementTimestamp } = ctx;
     this.context = {
       operatorUid: uid,
       subtaskIndex: ctx.subtaskIndex,
@@ -36,22 +42,35 @@ export class KeyedProcessOperator implements StreamOperator {
       getListState: (name) => backend.listState(name),
       getMapState: (name) => backend.mapState(name),
       getReducingState: <T>(name: string, reduce: ReduceFunction<T>) => backend.reducingState<T>(name, reduce),
+      timestamp: () => (Number.isNaN(elementTimestamp.value) ? undefined : elementTimestamp.value),
+      output: sideOutputOf(output),
       timerService: {
         currentProcessingTime: () => ctx.clock.now(),
+        currentWatermark: () => this.currentWatermark,
         registerProcessingTimeTimer: (timestamp) => {
-          this.timers.register(timestamp, backend.getCurrentKey(), currentKeyGroup());
+          this.processingTimers.register(requireTime(uid, timestamp), backend.getCurrentKey(), currentKeyGroup());
+          this.scheduleTimers();
         },
-        deleteProcessingTimeTimer: (timestamp) => this.timers.delete(timestamp, backend.getCurrentKey()),
+        deleteProcessingTimeTimer: (timestamp) => this.processingTimers.delete(timestamp, backend.getCurrentKey()),
+        registerEventTimeTimer: (timestamp) => this.eventTimers.register(requireTime(uid, timestamp), backend.getCurrentKey(), currentKeyGroup()),
+        deleteEventTimeTimer: (timestamp) => this.eventTimers.delete(timestamp, backend.getCurrentKey()),
       },
     };
-    this.timerContext = { ...this.context, timeDomain: 'processing-time', timestamp: 0 };
+    // In onTimer, ctx.timestamp() is the timer's time in both domains, as in Flink.
+    this.processingTimerContext = { ...this.context, timeDomain: 'processing-time', timestamp: () => this.firingAt };
+    this.eventTimerContext = { ...this.context, timeDomain: 'event-time', timestamp: () => this.firingAt };
   }
 
   initialize(restored: OperatorRestoreState | undefined): void {
     if (restored !== undefined) {
       this.keyedBackend.restore(restored.keyedState);
       const { start, end } = this.ctx.keyGroupRange;
-      for (const payload of restored.keyedState) this.timers.restore(payload.timers ?? [], (kg) => kg >= start && kg <= end);
+      const inRange = (kg: number) => kg >= start && kg <= end;
+      for (const payload of restored.keyedState) {
+        this.processingTimers.restore(payload.timers ?? [], inRange);
+        this.eventTimers.restore(payload.eventTimers ?? [], inRange);
+      }
+      this.currentWatermark = restoredWatermark(restored.keyedState);
     }
     try {
       this.fn.open?.({ ...this.context });
@@ -67,31 +86,44 @@ export class KeyedProcessOperator implements StreamOperator {
     } catch (error) {
       throw userFunctionFailed(this.uid, 'processElement', error);
     }
-    if (this.timers.size > 0) this.scheduleTimers();
   }
 
-  private fireTimers(): void {
-    this.scheduled = undefined;
-    if (this.inputEnded) return;
-    const now = this.ctx.clock.now();
-    for (let timer = this.timers.pollDue(now); timer !== undefined; timer = this.timers.pollDue(now)) {
+  processWatermark(timestamp: number): void {
+    if (timestamp <= this.currentWatermark) return;
+    this.currentWatermark = timestamp;
+    this.fire(this.eventTimers, timestamp, this.eventTimerContext);
+    this.ctx.elementTimestamp.value = Number.NaN;
+    this.output.emitWatermark(timestamp);
+  }
+
+  private fire(timers: TimerQueue, time: number, context: OnTimerContext<StateKey>): void {
+    for (let timer = timers.pollDue(time); timer !== undefined; timer = timers.pollDue(time)) {
       this.keyedBackend.setCurrentKey(timer.key, timer.keyGroup);
-      this.timerContext.timestamp = timer.timestamp;
+      // What a timer emits carries the timer's time (event time) as its timestamp, as in Flink.
+      this.ctx.elementTimestamp.value = context.timeDomain === 'event-time' ? timer.timestamp : Number.NaN;
+      this.firingAt = timer.timestamp;
       try {
-        this.fn.onTimer?.(timer.timestamp, this.timerContext, this.output);
+        this.fn.onTimer?.(timer.timestamp, context, this.output);
       } catch (error) {
         throw userFunctionFailed(this.uid, 'onTimer', error);
       }
     }
+  }
+
+  private fireProcessingTimers(): void {
+    this.scheduled = undefined;
+    if (this.inputEnded) return;
+    this.fire(this.processingTimers, this.ctx.clock.now(), this.processingTimerContext);
+    this.ctx.elementTimestamp.value = Number.NaN;
     this.scheduleTimers();
   }
 
   private scheduleTimers(): void {
     if (this.inputEnded) return;
-    const next = this.timers.earliest();
+    const next = this.processingTimers.earliest();
     if (next === undefined || (this.scheduled !== undefined && this.scheduled.at <= next)) return;
     this.scheduled?.cancel();
-    const handle = this.ctx.scheduleAt(next, () => this.fireTimers());
+    const handle = this.ctx.scheduleAt(next, () => this.fireProcessingTimers());
     this.scheduled = { at: next, cancel: () => handle.cancel() };
   }
 
@@ -102,12 +134,25 @@ export class KeyedProcessOperator implements StreamOperator {
   }
 
   snapshotState() {
-    if (this.timers.size === 0) return { keyedBackend: this.keyedBackend };
-    return { keyedBackend: this.keyedBackend, keyedExtra: { keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [], timers: this.timers.snapshot() } };
+    if (this.processingTimers.size === 0 && this.eventTimers.size === 0 && this.currentWatermark === -Infinity) return { keyedBackend: this.keyedBackend };
+    return {
+      keyedBackend: this.keyedBackend,
+      keyedExtra: {
+        keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [],
+        timers: this.processingTimers.snapshot(), eventTimers: this.eventTimers.snapshot(), watermark: this.currentWatermark,
+      },
+    };
   }
 
   close(): void {
     this.scheduled?.cancel();
     this.fn.close?.();
   }
+}
+
+function requireTime(uid: string, timestamp: unknown): number {
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
+    throw userFunctionFailed(uid, 'timer registration', new TypeError(`a timer's timestamp must be a finite number of milliseconds, got ${String(timestamp)}`));
+  }
+  return timestamp;
 }

@@ -23,6 +23,10 @@ export class KeyedReduceOperator implements StreamOperator {
     if (restored !== undefined) this.keyedBackend.restore(restored.keyedState);
   }
 
+  processWatermark(timestamp: number): void {
+    this.output.emitWatermark(timestamp);
+  }
+
   collect(value: unknown): void {
     const current = this.aggregate.get();
     let next: unknown;

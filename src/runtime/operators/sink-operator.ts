@@ -31,6 +31,9 @@ export class SinkOperator implements StreamOperator {
     await this.commitUpTo(Infinity);
   }
 
+  /** A sink is the end of event time: nothing to pass on. */
+  processWatermark(): void {}
+
   collect(value: unknown): void {
     try {
       this.writer.write(value);

@@ -1,17 +1,81 @@
 import type { PollStatus, Source, SourceReader, SourceSplit } from '../../connectors/source.js';
+import { WeirError } from '../../errors/index.js';
+import type { WatermarkGenerator, WatermarkOutput, WatermarkSpec } from '../../graph/watermarks.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
 
-/** Drives a source reader: the task polls it when the outputs have room. Its state is the split positions. */
+/**
+ * Drives a source reader: the task polls it when the outputs have room. Its state is the split
+ * positions. With a watermark strategy it stamps each record with its timestamp, lets the
+ * strategy's generator decide watermarks after every batch, and marks itself idle after the
+ * strategy's idleness timeout. Every source ends with a final watermark (+Infinity), so every
+ * event-time window fires before the job finishes.
+ */
 export class SourceOperator implements StreamOperator {
   private reader: SourceReader<unknown> | undefined;
   private readonly emit: (value: unknown) => void;
+  private readonly generator: WatermarkGenerator<unknown> | undefined;
+  private readonly watermarkOutput: WatermarkOutput;
+  private previousTimestamp: number | undefined;
+  private lastRecordAt = 0;
+  private idle = false;
   /** Records read from the source by this subtask (this attempt). */
   emitted = 0;
+  currentWatermark = -Infinity;
 
-  constructor(readonly uid: string, output: Output, private readonly ctx: OperatorContext, private readonly source: Source<unknown>) {
+  constructor(
+    readonly uid: string,
+    private readonly output: Output,
+    private readonly ctx: OperatorContext,
+    private readonly source: Source<unknown>,
+    private readonly watermarks?: WatermarkSpec,
+  ) {
+    this.watermarkOutput = {
+      emitWatermark: (timestamp) => {
+        if (typeof timestamp !== 'number' || Number.isNaN(timestamp)) {
+          throw userFunctionFailed(uid, 'watermark generator', new TypeError(`emitWatermark expects a number of milliseconds, got ${String(timestamp)}`));
+        }
+        if (timestamp <= this.currentWatermark) return;
+        this.currentWatermark = timestamp;
+        this.output.emitWatermark(timestamp);
+      },
+      markIdle: () => this.setIdle(true),
+      markActive: () => this.setIdle(false),
+    };
+    if (watermarks === undefined) {
+      this.emit = (value) => {
+        this.emitted++;
+        output.collect(value);
+      };
+      return;
+    }
+    try {
+      this.generator = watermarks.createGenerator();
+    } catch (error) {
+      throw userFunctionFailed(uid, 'watermark strategy', error);
+    }
+    const { elementTimestamp } = ctx;
     this.emit = (value) => {
       this.emitted++;
+      let timestamp: number;
+      try {
+        timestamp = watermarks.timestampOf(value, this.previousTimestamp);
+      } catch (error) {
+        throw userFunctionFailed(uid, 'timestamp assigner', error);
+      }
+      if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
+        throw new WeirError('USER_FUNCTION_FAILED', `operator '${uid}': the timestamp assigner returned ${String(timestamp)} for ${describeBriefly(value)}; it must return a finite number of milliseconds`, {
+          domain: 'user', retryable: true, details: { operator: uid },
+        });
+      }
+      this.previousTimestamp = timestamp;
+      if (this.idle) this.setIdle(false);
+      elementTimestamp.value = timestamp;
+      try {
+        this.generator!.onEvent(value, timestamp, this.watermarkOutput);
+      } catch (error) {
+        throw userFunctionFailed(uid, 'watermark generator', error);
+      }
       output.collect(value);
     };
   }
@@ -22,20 +86,61 @@ export class SourceOperator implements StreamOperator {
         ? (restored.operatorState as SourceSplit[])
         : this.source.createSplits(this.ctx.parallelism).filter((_, i) => i % this.ctx.parallelism === this.ctx.subtaskIndex);
     this.reader = this.source.createReader(splits, { subtaskIndex: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, now: () => this.ctx.clock.now() });
+    this.lastRecordAt = this.ctx.clock.now();
   }
 
   poll(max: number): PollStatus {
+    const before = this.emitted;
+    let status: PollStatus;
     try {
-      return this.reader!.poll(max, this.emit);
+      status = this.reader!.poll(max, this.emit);
     } catch (error) {
       throw userFunctionFailed(this.uid, 'source', error);
     }
+    if (this.generator !== undefined) this.afterPoll(this.emitted > before);
+    return status;
+  }
+
+  private afterPoll(readSome: boolean): void {
+    const now = this.ctx.clock.now();
+    if (readSome) this.lastRecordAt = now;
+    try {
+      this.generator!.onPeriodicEmit(this.watermarkOutput);
+    } catch (error) {
+      throw userFunctionFailed(this.uid, 'watermark generator', error);
+    }
+    const idleness = this.watermarks!.idlenessMs;
+    if (idleness !== undefined && !this.idle && now - this.lastRecordAt >= idleness) this.setIdle(true);
+  }
+
+  private setIdle(idle: boolean): void {
+    if (this.idle === idle) return;
+    this.idle = idle;
+    this.ctx.emitWatermarkStatus(idle);
   }
 
   /** Sources have no input; records come from `poll`. */
   collect(): void {}
 
+  processWatermark(): void {}
+
+  endInput(): void {
+    if (this.idle) this.setIdle(false);
+    this.ctx.elementTimestamp.value = Number.NaN;
+    this.currentWatermark = Infinity;
+    this.output.emitWatermark(Infinity);
+  }
+
   snapshotState() {
     return { operatorState: this.reader!.snapshotSplits() };
+  }
+}
+
+function describeBriefly(value: unknown): string {
+  try {
+    const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return String(value);
   }
 }

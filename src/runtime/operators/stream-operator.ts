@@ -2,10 +2,20 @@ import type { KeyGroupRange } from '../../graph/key-groups.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import type { HeapKeyedStateBackend, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
 import type { Clock } from '../clock.js';
+import type { ElementTimestamp } from './element-timestamp.js';
 
-/** Where an operator sends what it emits: the next chained operator(s) or a record writer. */
+/** What an operator's output feeds: the next chained operator, or a record writer. */
+export interface Downstream {
+  collect(value: unknown): void;
+  /** Event time reached `timestamp` upstream: fire what that completes, then pass it on. */
+  processWatermark(timestamp: number): void;
+}
+
+/** Where an operator sends what it emits: its main stream, its side outputs (by tag id), and watermarks (to all). */
 export interface Output {
   collect(value: unknown): void;
+  collectSide(tag: string, value: unknown): void;
+  emitWatermark(timestamp: number): void;
 }
 
 export interface OperatorContext {
@@ -19,6 +29,10 @@ export interface OperatorContext {
   readonly clock: Clock;
   readonly storage: CheckpointStorage;
   readonly commitFence: MetadataCondition | undefined;
+  /** The timestamp of the record being processed (NaN: none); an operator sets it for what it emits from timers. */
+  readonly elementTimestamp: ElementTimestamp;
+  /** A source tells downstream tasks it went idle (or active again): its watermark holds nothing back meanwhile. */
+  emitWatermarkStatus(idle: boolean): void;
   /** Runs `callback` in the task's mailbox once the clock reaches `timestamp`. */
   scheduleAt(timestamp: number, callback: () => void): { cancel(): void };
 }
@@ -43,7 +57,7 @@ export interface OperatorRestoreState {
  * upstream operator of the chain call it with each record. Keyed operators read the current
  * key from their backend, which the task sets before each call.
  */
-export interface StreamOperator extends Output {
+export interface StreamOperator extends Downstream {
   readonly uid: string;
   readonly keyedBackend?: HeapKeyedStateBackend;
   /** Restores state (after the task read it) and may finish restore-time work, such as re-committing. */
@@ -51,6 +65,8 @@ export interface StreamOperator extends Output {
   /** Must capture everything synchronously: the task encodes the result before the next record. */
   snapshotState(checkpointId: number): OperatorSnapshot;
   notifyCheckpointComplete?(checkpointId: number): Promise<void> | void;
+  /** The operator's event time (the last watermark it processed), for metrics. */
+  readonly currentWatermark?: number;
   /** Every input ended: emit what is still held. */
   endInput?(): void;
   close?(): void;

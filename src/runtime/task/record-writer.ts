@@ -2,16 +2,19 @@ import type { ChannelEvent, ChannelSender } from '../../channel/index.js';
 import { keyHash } from '../../graph/key-groups.js';
 import type { PartitionerSpec } from '../../graph/job-graph.js';
 import type { StateKey } from '../../state/keyed-state.js';
-import type { Output } from '../operators/stream-operator.js';
+import type { ElementTimestamp } from '../operators/element-timestamp.js';
+import type { Downstream } from '../operators/stream-operator.js';
 
 /**
  * Writes one output edge of a task: deals records to the downstream subtasks' channels by
  * the edge's partitioner, into batches that go out when full, on flush, or before an event.
  */
-export class RecordWriter implements Output {
+export class RecordWriter implements Downstream {
   private records: unknown[][];
   private keys: StateKey[][];
   private keyGroups: number[][];
+  /** Only in a job with event time: each buffered record's timestamp. */
+  private timestamps: number[][] | undefined;
   private nextTarget: number;
   readonly collect: (value: unknown) => void;
 
@@ -21,9 +24,12 @@ export class RecordWriter implements Output {
     subtaskIndex: number,
     maxParallelism: number,
     private readonly batchSize: number,
+    /** Given in a job with event time: the timestamps of the records written go along with them. */
+    private readonly elementTimestamp?: ElementTimestamp,
   ) {
     const n = senders.length;
     this.records = senders.map(() => []);
+    if (elementTimestamp !== undefined) this.timestamps = senders.map(() => []);
     this.keys = senders.map(() => []);
     this.keyGroups = senders.map(() => []);
     this.nextTarget = subtaskIndex % n;
@@ -51,6 +57,7 @@ export class RecordWriter implements Output {
           const target = Math.floor((keyGroup * n) / maxParallelism);
           const records = this.records[target]!;
           records.push(value);
+          if (this.timestamps !== undefined) this.timestamps[target]!.push(this.elementTimestamp!.value);
           this.keys[target]!.push(key);
           this.keyGroups[target]!.push(keyGroup);
           if (records.length >= this.batchSize) this.sendBatch(target);
@@ -63,20 +70,26 @@ export class RecordWriter implements Output {
   private push(target: number, value: unknown): void {
     const records = this.records[target]!;
     records.push(value);
+    if (this.timestamps !== undefined) this.timestamps[target]!.push(this.elementTimestamp!.value);
     if (records.length >= this.batchSize) this.sendBatch(target);
   }
 
   private sendBatch(target: number): void {
     const records = this.records[target]!;
     this.records[target] = [];
+    let timestamps: number[] | undefined;
+    if (this.timestamps !== undefined) {
+      timestamps = this.timestamps[target]!;
+      this.timestamps[target] = [];
+    }
     const keys = this.keys[target]!;
     if (keys.length > 0) {
       const keyGroups = this.keyGroups[target]!;
       this.keys[target] = [];
       this.keyGroups[target] = [];
-      this.senders[target]!.send({ kind: 'records', records, keys, keyGroups });
+      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys, keyGroups } : { kind: 'records', records, keys, keyGroups, timestamps });
     } else {
-      this.senders[target]!.send({ kind: 'records', records });
+      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records } : { kind: 'records', records, timestamps });
     }
   }
 
@@ -88,6 +101,14 @@ export class RecordWriter implements Output {
   broadcastEvent(event: ChannelEvent): void {
     this.flush();
     for (const sender of this.senders) sender.send(event);
+  }
+
+  processWatermark(timestamp: number): void {
+    this.broadcastEvent({ kind: 'watermark', timestamp });
+  }
+
+  emitWatermarkStatus(idle: boolean): void {
+    this.broadcastEvent({ kind: 'watermark-status', idle });
   }
 
   get buffered(): number {

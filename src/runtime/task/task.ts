@@ -11,6 +11,8 @@ import { InputGate } from './input-gate.js';
 import { createOperatorChain } from './operator-chain.js';
 import { RecordWriter } from './record-writer.js';
 import { KeyedChunkReuse } from './keyed-chunk-reuse.js';
+import { ElementTimestamp } from '../operators/element-timestamp.js';
+import { WatermarkValve } from './watermark-valve.js';
 import { encodeSubtaskSnapshot, readSubtaskRestore } from './subtask-state-io.js';
 import type { Schedulable, TaskScheduler } from './task-scheduler.js';
 
@@ -47,6 +49,16 @@ export interface TaskMetrics {
   backpressured: number;
 }
 
+/** What a task is doing now, for the metrics: its event time, and the checkpoint it is aligning. */
+export interface TaskProgress {
+  /** The task's event time (its input watermark; a source's own). -Infinity before the first watermark. */
+  readonly watermark: number;
+  /** Set while barriers of a checkpoint arrived on some input channels but not all. */
+  readonly aligning: { readonly checkpointId: number; readonly blockedChannels: number; readonly channels: number } | undefined;
+  /** Messages waiting in the input channels. */
+  readonly queued: number;
+}
+
 /**
  * One subtask: a chain of operators fed by an input gate (or a source), run as a mailbox
  * loop. Mails (checkpoint triggers, completions, timers) run between batches, never inside
@@ -61,6 +73,8 @@ export class Task implements Schedulable {
   private readonly writers: RecordWriter[];
   private readonly handler: CheckpointBarrierHandler;
   private readonly gate: InputGate;
+  private readonly valve: WatermarkValve;
+  private readonly elementTimestamp = new ElementTimestamp();
   private readonly source: SourceOperator | undefined;
   private readonly mailbox: (() => void)[] = [];
   private lastSnapshotId = 0;
@@ -78,10 +92,15 @@ export class Task implements Schedulable {
     const { plan, vertex, subtaskIndex } = setup;
     this.id = { vertexId: vertex.id, subtaskIndex };
     const keyGroupRange = keyGroupRangeOfSubtask(plan, this.id);
-    this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize));
+    const carried = plan.eventTime ? this.elementTimestamp : undefined;
+    this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, carried));
     this.operators = createOperatorChain(vertex, this.writers, (op) => ({
       jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
       maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage, commitFence: setup.commitFence,
+      elementTimestamp: this.elementTimestamp,
+      emitWatermarkStatus: (idle) => {
+        for (const w of this.writers) w.emitWatermarkStatus(idle);
+      },
       scheduleAt: (timestamp, callback) => this.scheduleAt(timestamp, callback),
     }));
     const head = this.operators[0];
@@ -89,7 +108,21 @@ export class Task implements Schedulable {
     for (const op of this.operators) if (op.keyedBackend !== undefined) this.reuse.set(op.uid, new KeyedChunkReuse());
     this.handler = createBarrierHandler(setup.mode, Math.max(1, setup.inputs.length)); // a source has no channels; its handler stays idle
     this.gate = new InputGate(setup.inputs, this.handler);
+    this.valve = new WatermarkValve(setup.inputs.length);
     for (const channel of setup.inputs) channel.setListener(() => this.wake());
+  }
+
+  progress(): TaskProgress {
+    const pending = this.handler.pendingCheckpointId;
+    let queued = 0;
+    for (const c of this.setup.inputs) queued += c.queued ?? (c.hasMessage ? 1 : 0);
+    return {
+      watermark: this.source !== undefined ? this.source.currentWatermark : this.valve.watermark,
+      aligning: pending === undefined || this.source !== undefined ? undefined : {
+        checkpointId: pending, blockedChannels: this.setup.inputs.filter((_, c) => this.handler.isBlocked(c)).length, channels: this.setup.inputs.length,
+      },
+      queued,
+    };
   }
 
   get name(): string {
@@ -264,16 +297,21 @@ export class Task implements Schedulable {
     const message = receiver.poll()!;
     switch (message.kind) {
       case 'records': {
-        const { records, keys, keyGroups } = message;
+        const { records, keys, keyGroups, timestamps } = message;
         const head = this.operators[0]!;
         const backend = head.keyedBackend;
-        if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
-          for (let i = 0; i < records.length; i++) {
-            backend.setCurrentKey(keys[i]!, keyGroups[i]!);
-            head.collect(records[i]);
-          }
+        if (timestamps !== undefined) {
+          this.processTimestamped(head, records, timestamps, backend, keys, keyGroups);
         } else {
-          for (let i = 0; i < records.length; i++) head.collect(records[i]);
+          this.elementTimestamp.value = Number.NaN;
+          if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
+            for (let i = 0; i < records.length; i++) {
+              backend.setCurrentKey(keys[i]!, keyGroups[i]!);
+              head.collect(records[i]);
+            }
+          } else {
+            for (let i = 0; i < records.length; i++) head.collect(records[i]);
+          }
         }
         this.metrics.recordsIn += records.length;
         receiver.release();
@@ -286,12 +324,48 @@ export class Task implements Schedulable {
       case 'cancel-barrier':
         this.act(this.handler.onCancelBarrier(channel, message.checkpointId));
         return true;
+      case 'watermark':
+        this.advanceWatermark(this.valve.onWatermark(channel, message.timestamp));
+        return true;
+      case 'watermark-status': {
+        const changed = this.valve.onStatus(channel, message.idle);
+        this.advanceWatermark(changed.watermark);
+        if (changed.idle !== undefined) for (const w of this.writers) w.emitWatermarkStatus(changed.idle);
+        return true;
+      }
       case 'end-of-input':
         this.gate.markEnded(channel);
+        this.advanceWatermark(this.valve.onEnded(channel));
         this.act(this.handler.onEndOfInput(channel));
         if (this.gate.allEnded) this.endOfInput();
         return true;
     }
+  }
+
+  private processTimestamped(
+    head: StreamOperator, records: unknown[], timestamps: number[],
+    backend: StreamOperator['keyedBackend'], keys: readonly unknown[] | undefined, keyGroups: readonly number[] | undefined,
+  ): void {
+    const ts = this.elementTimestamp;
+    if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
+      for (let i = 0; i < records.length; i++) {
+        backend.setCurrentKey(keys[i] as never, keyGroups[i]!);
+        ts.value = timestamps[i]!;
+        head.collect(records[i]);
+      }
+    } else {
+      for (let i = 0; i < records.length; i++) {
+        ts.value = timestamps[i]!;
+        head.collect(records[i]);
+      }
+    }
+  }
+
+  /** The input's event time advanced: the chain fires what it completes and passes the watermark on. */
+  private advanceWatermark(watermark: number | undefined): void {
+    if (watermark === undefined) return;
+    this.operators[0]!.processWatermark(watermark);
+    this.elementTimestamp.value = Number.NaN;
   }
 
   /** Carries out the barrier handler's decisions, in order. */

@@ -386,7 +386,7 @@ describe('processing-time timers with a manual clock', () => {
           },
           onTimer(timestamp, ctx, collector) {
             collector.collect({
-              kind: 'timer', key: ctx.getCurrentKey(), timestamp, ctxTimestamp: ctx.timestamp,
+              kind: 'timer', key: ctx.getCurrentKey(), timestamp, ctxTimestamp: ctx.timestamp()!,
               now: ctx.timerService.currentProcessingTime(), count: ctx.getState<number>('count', { defaultValue: 0 }).value()!,
             });
           },

@@ -12,7 +12,7 @@ const range = keyGroupRangeOf(0, 1, MAX);
 const who = { jobName: 'inc', attempt: 1, subtaskIndex: 0, keyGroupRange: range };
 
 function keyedOperator(backend: HeapKeyedStateBackend): StreamOperator {
-  return { uid: 'sum', keyedBackend: backend, collect() {}, initialize() {}, snapshotState: () => ({ keyedBackend: backend }) };
+  return { uid: 'sum', keyedBackend: backend, collect() {}, processWatermark() {}, initialize() {}, snapshotState: () => ({ keyedBackend: backend }) };
 }
 
 function put(backend: HeapKeyedStateBackend, key: string, value: number) {

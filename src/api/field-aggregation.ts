@@ -1,0 +1,31 @@
+import { describeValue, InvalidArgumentError, requireString } from '../errors/index.js';
+import type { ReduceFunction } from '../graph/user-functions.js';
+
+export type FieldAggregation = 'sum' | 'min' | 'max';
+
+const combiners: Record<FieldAggregation, (a: number, b: number) => number> = { sum: (a, b) => a + b, min: Math.min, max: Math.max };
+
+/**
+ * The reduce function behind sum/min/max(field), as in Flink: the result is the first record
+ * with `field` replaced by the aggregate. A record whose field is not a number (or is NaN) fails
+ * the job with a message naming it: a NaN must never hide in a sum.
+ */
+export function fieldReducer(method: FieldAggregation, field: unknown): { fn: ReduceFunction<unknown>; check: (value: unknown) => unknown; label: string } {
+  const name = requireString(`${method}(field)`, field);
+  const combine = combiners[method];
+  const read = (record: unknown, which: string): number => {
+    const value = typeof record === 'object' && record !== null ? (record as Record<string, unknown>)[name] : undefined;
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new InvalidArgumentError(`${method}('${name}')`, `the ${which} record's field '${name}' is ${describeValue(value)}, not a number`);
+    }
+    return value;
+  };
+  // The accumulator was checked when it was the first record: only the incoming one needs checking.
+  const fn: ReduceFunction<unknown> = (acc, value) => {
+    const next: Record<string, unknown> = { ...(acc as object) };
+    next[name] = combine(next[name] as number, read(value, 'incoming'));
+    return next;
+  };
+  const label = `${method[0]!.toUpperCase()}${method.slice(1)}(${name})`;
+  return { fn, check: (v) => (read(v, 'first'), v), label };
+}

@@ -1,0 +1,48 @@
+import type { ReduceFunction } from './user-functions.js';
+
+export type TimeDomain = 'event' | 'processing';
+
+/** Which windows a record belongs to (Flink's WindowAssigner), as plain settings. */
+export type WindowAssignerSpec =
+  | { readonly kind: 'tumbling'; readonly sizeMs: number; readonly offsetMs: number; readonly time: TimeDomain }
+  | { readonly kind: 'sliding'; readonly sizeMs: number; readonly slideMs: number; readonly offsetMs: number; readonly time: TimeDomain }
+  | { readonly kind: 'session'; readonly gapMs: number; readonly time: TimeDomain }
+  /** One window per key, fired and purged every `count` records (Flink's countWindow). */
+  | { readonly kind: 'global'; readonly count: number };
+
+/** A window: [start, end), in milliseconds. */
+export interface TimeWindow {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface AggregateFunction<T, A, R> {
+  create(): A;
+  add(accumulator: A, value: T): A;
+  result(accumulator: A): R;
+  /** Needed by session windows, which merge. */
+  merge?(a: A, b: A): A;
+}
+
+export interface WindowProcessContext<R> {
+  readonly window: TimeWindow;
+  /** The operator's watermark when the window fires. */
+  readonly currentWatermark: number;
+  emit(value: R): void;
+}
+
+export type WindowProcessFunction<K, T, R> = (key: K, elements: T[], ctx: WindowProcessContext<R>) => void;
+
+/** What a window computes when it fires. */
+export type WindowFunctionSpec =
+  | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
+  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction<unknown, unknown, unknown> }
+  | { readonly kind: 'process'; readonly fn: WindowProcessFunction<unknown, unknown, unknown> };
+
+export interface WindowSpec {
+  readonly assigner: WindowAssignerSpec;
+  readonly function: WindowFunctionSpec;
+  readonly allowedLatenessMs: number;
+  /** The side output (tag id) that gets records too late for any window; without it they are dropped and counted. */
+  readonly lateDataTag: string | undefined;
+}

@@ -1,0 +1,33 @@
+import type { TimeWindow, WindowAssignerSpec } from '../../../graph/windowing.js';
+
+/** The start of the window of `size` (every `step`, shifted by `offset`) that holds `timestamp`; exact for negative times too. */
+export function windowStartOf(timestamp: number, offset: number, step: number): number {
+  const remainder = (((timestamp - offset) % step) + step) % step;
+  return timestamp - remainder;
+}
+
+/** The windows a record at `timestamp` belongs to, earliest start last (as Flink lists sliding windows). */
+export function assignWindows(assigner: Exclude<WindowAssignerSpec, { kind: 'global' }>, timestamp: number): TimeWindow[] {
+  switch (assigner.kind) {
+    case 'tumbling': {
+      const start = windowStartOf(timestamp, assigner.offsetMs, assigner.sizeMs);
+      return [{ start, end: start + assigner.sizeMs }];
+    }
+    case 'sliding': {
+      const windows: TimeWindow[] = [];
+      const last = windowStartOf(timestamp, assigner.offsetMs, assigner.slideMs);
+      for (let start = last; start > timestamp - assigner.sizeMs; start -= assigner.slideMs) windows.push({ start, end: start + assigner.sizeMs });
+      return windows;
+    }
+    case 'session':
+      return [{ start: timestamp, end: timestamp + assigner.gapMs }];
+  }
+}
+
+/** Session windows merge when they overlap or touch, as Flink's TimeWindow.intersects decides. */
+export function windowsIntersect(a: TimeWindow, b: TimeWindow): boolean {
+  return a.start <= b.end && b.start <= a.end;
+}
+
+/** The last timestamp a window holds: when it fires (Flink's maxTimestamp). */
+export const maxTimestampOf = (w: TimeWindow) => w.end - 1;

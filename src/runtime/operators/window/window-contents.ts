@@ -1,0 +1,98 @@
+import { WeirError } from '../../../errors/index.js';
+import type { TimeWindow, WindowFunctionSpec } from '../../../graph/windowing.js';
+import type { StateKey } from '../../../state/keyed-state.js';
+import { userFunctionFailed } from '../user-function-error.js';
+
+/**
+ * What a window holds between firings, as one shape for every window function: reduce keeps
+ * the running value, aggregate the user's accumulator, process every element. Plain data, so
+ * it is snapshotted with the keyed state.
+ */
+export interface WindowContents {
+  /** start and end (exclusive) of the window; a global window has -Infinity..Infinity. */
+  s: number;
+  e: number;
+  /** Elements added so far (the count trigger reads it). */
+  n: number;
+  a: unknown;
+}
+
+export interface WindowContentsOps {
+  add(contents: WindowContents, value: unknown): void;
+  /** Folds `from` into `into` (session windows merging). */
+  merge(into: WindowContents, from: WindowContents): void;
+  /** Emits the window's result through `emit`. */
+  fire(key: StateKey, window: TimeWindow, contents: WindowContents, watermark: number, emit: (value: unknown) => void): void;
+}
+
+export function windowContentsOps(uid: string, spec: WindowFunctionSpec): WindowContentsOps {
+  const call = <R>(what: string, f: () => R): R => {
+    try {
+      return f();
+    } catch (error) {
+      throw userFunctionFailed(uid, what, error);
+    }
+  };
+  switch (spec.kind) {
+    case 'reduce': {
+      const { fn } = spec;
+      return {
+        add: (c, value) => {
+          c.a = c.n === 0 ? value : call('reduce', () => fn(c.a, value));
+          c.n++;
+        },
+        merge: (into, from) => {
+          if (from.n === 0) return;
+          into.a = into.n === 0 ? from.a : call('reduce', () => fn(into.a, from.a));
+          into.n += from.n;
+        },
+        fire: (_key, _window, c, _wm, emit) => {
+          if (c.n > 0) emit(c.a);
+        },
+      };
+    }
+    case 'aggregate': {
+      const { fn } = spec;
+      return {
+        add: (c, value) => {
+          if (c.n === 0) c.a = call('aggregate create', () => fn.create());
+          c.a = call('aggregate add', () => fn.add(c.a, value));
+          c.n++;
+        },
+        merge: (into, from) => {
+          if (from.n === 0) return;
+          if (into.n === 0) into.a = from.a;
+          else {
+            const merge = fn.merge;
+            if (merge === undefined) throw new WeirError('INVALID_GRAPH', `operator '${uid}': merging windows need aggregate({ …, merge })`, { domain: 'user', retryable: false });
+            into.a = call('aggregate merge', () => merge(into.a, from.a));
+          }
+          into.n += from.n;
+        },
+        fire: (_key, _window, c, _wm, emit) => {
+          if (c.n > 0) emit(call('aggregate result', () => fn.result(c.a)));
+        },
+      };
+    }
+    case 'process': {
+      const { fn } = spec;
+      return {
+        add: (c, value) => {
+          if (c.n === 0) c.a = [];
+          (c.a as unknown[]).push(value);
+          c.n++;
+        },
+        merge: (into, from) => {
+          if (from.n === 0) return;
+          into.a = into.n === 0 ? from.a : [...(into.a as unknown[]), ...(from.a as unknown[])];
+          into.n += from.n;
+        },
+        fire: (key, window, c, watermark, emit) => {
+          if (c.n === 0) return;
+          // A copy: the function may keep or change the array, the window's contents stay as they were (allowed lateness fires again).
+          call('window process', () => fn(key, [...(c.a as unknown[])], { window, currentWatermark: watermark, emit }));
+        },
+      };
+    }
+  }
+}

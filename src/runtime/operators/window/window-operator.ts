@@ -1,0 +1,232 @@
+import { WeirError } from '../../../errors/index.js';
+import type { TimeWindow, WindowSpec } from '../../../graph/windowing.js';
+import { HeapKeyedStateBackend, restoredWatermark } from '../../../state/heap-keyed-state-backend.js';
+import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from '../stream-operator.js';
+import { TimerQueue } from '../timer-queue.js';
+import { assignWindows, maxTimestampOf, windowsIntersect } from './window-assigners.js';
+import { windowContentsOps, type WindowContents, type WindowContentsOps } from './window-contents.js';
+
+type KeyWindows = Map<string, WindowContents>;
+
+const idOf = (w: TimeWindow) => `${w.start}:${w.end}`;
+const GLOBAL = 'global';
+
+/**
+ * Keyed windows, as Flink's WindowOperator: each record goes into the windows its assigner
+ * gives; a window fires when the watermark (or the clock) passes its end, and again for every
+ * record that arrives within the allowed lateness; it is purged once the lateness has passed.
+ * Records too late for every window go to the late-data side output, or are dropped and counted.
+ * Window contents are keyed state (snapshotted incrementally by key group); the timers and the
+ * operator's watermark are snapshotted with them, so windows fire exactly once across a restore.
+ */
+export class WindowOperator implements StreamOperator {
+  readonly keyedBackend: HeapKeyedStateBackend;
+  private readonly windows: { get(): unknown; set(value: unknown): void; clear(): void };
+  private readonly ops: WindowContentsOps;
+  private readonly eventTimers = new TimerQueue();
+  private readonly processingTimers = new TimerQueue();
+  private scheduled: { at: number; cancel(): void } | undefined;
+  private inputEnded = false;
+  private readonly emit: (value: unknown) => void;
+  currentWatermark = -Infinity;
+  /** Records later than the allowed lateness with no late-data side output to go to. */
+  lateRecordsDropped = 0;
+
+  constructor(readonly uid: string, private readonly output: Output, private readonly ctx: OperatorContext, private readonly spec: WindowSpec) {
+    this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
+    this.windows = this.keyedBackend.valueCell('windows');
+    this.ops = windowContentsOps(uid, spec.function);
+    this.emit = (value) => output.collect(value);
+  }
+
+  initialize(restored: OperatorRestoreState | undefined): void {
+    if (restored === undefined) return;
+    this.keyedBackend.restore(restored.keyedState);
+    const { start, end } = this.ctx.keyGroupRange;
+    const inRange = (kg: number) => kg >= start && kg <= end;
+    for (const payload of restored.keyedState) {
+      this.eventTimers.restore(payload.eventTimers ?? [], inRange);
+      this.processingTimers.restore(payload.timers ?? [], inRange);
+    }
+    this.currentWatermark = restoredWatermark(restored.keyedState);
+    this.scheduleProcessingTimers();
+  }
+
+  collect(value: unknown): void {
+    const { assigner } = this.spec;
+    if (assigner.kind === 'global') return this.addToCountWindow(value, assigner.count);
+    const eventTime = assigner.time === 'event';
+    const timestamp = eventTime ? this.ctx.elementTimestamp.value : this.ctx.clock.now();
+    if (Number.isNaN(timestamp)) {
+      throw new WeirError('USER_FUNCTION_FAILED', `operator '${this.uid}': an event-time window got a record without a timestamp; give fromSource(…) a watermarks strategy with a timestamp assigner, or use { time: 'processing' }`, {
+        domain: 'user', retryable: false, details: { operator: this.uid },
+      });
+    }
+    const map = (this.windows.get() as KeyWindows | undefined) ?? new Map<string, WindowContents>();
+    const accepted = assigner.kind === 'session'
+      ? this.addToSession(map, value, timestamp, assigner.gapMs, eventTime)
+      : this.addToWindows(map, value, assignWindows(assigner, timestamp), eventTime);
+    if (map.size > 0) this.windows.set(map);
+    if (!accepted) this.late(value);
+  }
+
+  private isLate(w: TimeWindow): boolean {
+    return maxTimestampOf(w) + this.spec.allowedLatenessMs <= this.currentWatermark;
+  }
+
+  private addToWindows(map: KeyWindows, value: unknown, windows: TimeWindow[], eventTime: boolean): boolean {
+    let accepted = false;
+    for (const w of windows) {
+      if (eventTime && this.isLate(w)) continue;
+      accepted = true;
+      const id = idOf(w);
+      let contents = map.get(id);
+      if (contents === undefined) map.set(id, (contents = { s: w.start, e: w.end, n: 0, a: undefined }));
+      this.ops.add(contents, value);
+      this.afterAdd(w, contents, eventTime);
+    }
+    return accepted;
+  }
+
+  /** Merges the record's session with every session of the key it overlaps or touches. */
+  private addToSession(map: KeyWindows, value: unknown, timestamp: number, gapMs: number, eventTime: boolean): boolean {
+    let merged: TimeWindow = { start: timestamp, end: timestamp + gapMs };
+    const absorbed = new Set<string>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [id, c] of map) {
+        if (absorbed.has(id) || !windowsIntersect({ start: c.s, end: c.e }, merged)) continue;
+        absorbed.add(id);
+        merged = { start: Math.min(merged.start, c.s), end: Math.max(merged.end, c.e) };
+        grew = true;
+      }
+    }
+    if (eventTime && this.isLate(merged)) return false;
+    const contents: WindowContents = { s: merged.start, e: merged.end, n: 0, a: undefined };
+    // Oldest first, so a process function sees elements in the order the sessions began.
+    const parts = [...absorbed].map((id) => map.get(id)!).sort((a, b) => a.s - b.s);
+    for (const part of parts) this.ops.merge(contents, part);
+    for (const id of absorbed) map.delete(id);
+    this.ops.add(contents, value);
+    map.set(idOf(merged), contents);
+    // Timers of the absorbed sessions stay: one that finds no window ending at its time does nothing.
+    this.afterAdd(merged, contents, eventTime);
+    return true;
+  }
+
+  private afterAdd(w: TimeWindow, contents: WindowContents, eventTime: boolean): void {
+    const key = this.keyedBackend.getCurrentKey();
+    const keyGroup = this.keyedBackend.getCurrentKeyGroup();
+    const fireAt = maxTimestampOf(w);
+    if (!eventTime) {
+      this.processingTimers.register(fireAt, key, keyGroup);
+      this.scheduleProcessingTimers();
+      return;
+    }
+    if (fireAt <= this.currentWatermark) {
+      // Within the allowed lateness: the window fired already, and fires again with this record.
+      const timestamp = this.ctx.elementTimestamp.value;
+      this.fire(w, contents);
+      this.ctx.elementTimestamp.value = timestamp;
+    } else {
+      this.eventTimers.register(fireAt, key, keyGroup);
+    }
+    if (this.spec.allowedLatenessMs > 0) this.eventTimers.register(fireAt + this.spec.allowedLatenessMs, key, keyGroup);
+  }
+
+  private addToCountWindow(value: unknown, count: number): void {
+    const map = (this.windows.get() as KeyWindows | undefined) ?? new Map<string, WindowContents>();
+    let contents = map.get(GLOBAL);
+    if (contents === undefined) map.set(GLOBAL, (contents = { s: -Infinity, e: Infinity, n: 0, a: undefined }));
+    this.ops.add(contents, value);
+    if (contents.n >= count) {
+      this.ops.fire(this.keyedBackend.getCurrentKey(), { start: -Infinity, end: Infinity }, contents, this.currentWatermark, this.emit);
+      map.delete(GLOBAL);
+    }
+    if (map.size === 0) this.windows.clear();
+    else this.windows.set(map);
+  }
+
+  private late(value: unknown): void {
+    if (this.spec.lateDataTag !== undefined) this.output.collectSide(this.spec.lateDataTag, value);
+    else this.lateRecordsDropped++;
+  }
+
+  /** What a window emits carries its last timestamp, as in Flink, so windows downstream can use it. */
+  private fire(w: TimeWindow, contents: WindowContents): void {
+    this.ctx.elementTimestamp.value = maxTimestampOf(w);
+    this.ops.fire(this.keyedBackend.getCurrentKey(), w, contents, this.currentWatermark, this.emit);
+  }
+
+  /** A timer of the current key at `time`: fires the windows ending there, purges those past their lateness. */
+  private onTimer(time: number, purgeAfterFiring: boolean): void {
+    const map = this.windows.get() as KeyWindows | undefined;
+    if (map === undefined) return;
+    let changed = false;
+    for (const [id, c] of map) {
+      const w = { start: c.s, end: c.e };
+      const fireAt = maxTimestampOf(w);
+      if (fireAt === time) this.fire(w, c);
+      if (purgeAfterFiring ? fireAt <= time : fireAt + this.spec.allowedLatenessMs <= time) {
+        map.delete(id);
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    if (map.size === 0) this.windows.clear();
+    else this.windows.set(map);
+  }
+
+  processWatermark(timestamp: number): void {
+    if (timestamp <= this.currentWatermark) return;
+    this.currentWatermark = timestamp;
+    for (let t = this.eventTimers.pollDue(timestamp); t !== undefined; t = this.eventTimers.pollDue(timestamp)) {
+      this.keyedBackend.setCurrentKey(t.key, t.keyGroup);
+      this.onTimer(t.timestamp, false);
+    }
+    this.ctx.elementTimestamp.value = Number.NaN;
+    this.output.emitWatermark(timestamp);
+  }
+
+  private fireProcessingTimers(): void {
+    this.scheduled = undefined;
+    if (this.inputEnded) return;
+    const now = this.ctx.clock.now();
+    for (let t = this.processingTimers.pollDue(now); t !== undefined; t = this.processingTimers.pollDue(now)) {
+      this.keyedBackend.setCurrentKey(t.key, t.keyGroup);
+      this.onTimer(t.timestamp, true);
+    }
+    this.ctx.elementTimestamp.value = Number.NaN;
+    this.scheduleProcessingTimers();
+  }
+
+  private scheduleProcessingTimers(): void {
+    if (this.inputEnded) return;
+    const next = this.processingTimers.earliest();
+    if (next === undefined || (this.scheduled !== undefined && this.scheduled.at <= next)) return;
+    this.scheduled?.cancel();
+    const handle = this.ctx.scheduleAt(next, () => this.fireProcessingTimers());
+    this.scheduled = { at: next, cancel: () => handle.cancel() };
+  }
+
+  /** As in Flink, processing-time windows still open at the end of input do not fire: no time passes after it. */
+  endInput(): void {
+    this.inputEnded = true;
+    this.scheduled?.cancel();
+    this.scheduled = undefined;
+  }
+
+  snapshotState() {
+    return {
+      keyedBackend: this.keyedBackend,
+      keyedExtra: {
+        keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [],
+        timers: this.processingTimers.snapshot(), eventTimers: this.eventTimers.snapshot(), watermark: this.currentWatermark,
+      },
+    };
+  }
+
+  close(): void {
+    this.scheduled?.cancel();
+  }
+}

@@ -1,0 +1,60 @@
+// The seed example (examples/checkpoint-example.job.ts) in worker_threads: its window sums are
+// exact, its bad lines are dead letters, also when workers are killed at random moments while
+// windows are open.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readTable, run } from 'weir';
+import { expectedWindowSums, type WindowSum } from '../../examples/checkpoint-example.lines.js';
+import { seededRandom } from '../support/seeded-random.js';
+
+const jobUrl = (name: string, lines: number) => new URL(`../../examples/checkpoint-example.job.js?name=${name}&lines=${lines}`, import.meta.url);
+
+function assertExact(rows: WindowSum[], lines: number, dead: { value: string; error: string }[]): void {
+  const { sums, badLines } = expectedWindowSums({ lines });
+  const id = (r: WindowSum) => `${r.key}@${r.windowStart}`;
+  const seen = new Map<string, WindowSum>();
+  for (const r of rows) {
+    assert.ok(!seen.has(id(r)), `window ${id(r)} committed twice`);
+    assert.ok(Number.isFinite(r.sum), `window ${id(r)} has sum ${r.sum}`);
+    seen.set(id(r), r);
+  }
+  assert.equal(seen.size, sums.length, 'every window committed once');
+  for (const e of sums) assert.deepEqual(seen.get(id(e)), e, `window ${id(e)}`);
+  assert.equal(dead.length, badLines, 'every bad line is a dead letter, once');
+  assert.equal(new Set(dead.map((d) => d.value)).size, badLines);
+  for (const d of dead) assert.match(d.error, /not an integer/);
+}
+
+describe('the seed example: 5 s tumbling window sums in workers', () => {
+  it('commits exact sums and every bad line as a dead letter', async () => {
+    const lines = 30_000;
+    const handle = await run(jobUrl('seed-clean', lines), { parallelism: 2, storage: 'memory', checkpointing: { intervalMs: 100 } });
+    await handle.done;
+    assertExact(await readTable('seed-clean', 'window-sums'), lines, await readTable('seed-clean', 'dead-letters'));
+  });
+
+  for (const seed of [11, 12]) {
+    it(`stays exact when workers are killed at random moments (seed ${seed})`, async () => {
+      const lines = 60_000;
+      const name = `seed-faults-${seed}`;
+      const random = seededRandom(seed);
+      const handle = await run(jobUrl(name, lines), {
+        parallelism: 2, storage: 'memory', checkpointing: { intervalMs: 60 },
+        restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 10 },
+      });
+      let kills = 0;
+      const killer = (async () => {
+        while (kills < 4 && handle.status() !== 'finished') {
+          await new Promise((r) => setTimeout(r, 150 + random() * 500));
+          if (handle.status() !== 'running') continue;
+          handle.injectFailure({ worker: Math.floor(random() * 2) });
+          kills++;
+        }
+      })();
+      await handle.done;
+      await killer;
+      assert.ok(kills >= 1, 'at least one worker was killed mid-stream');
+      assertExact(await readTable(name, 'window-sums'), lines, await readTable(name, 'dead-letters'));
+    });
+  }
+});
