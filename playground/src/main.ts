@@ -5,7 +5,7 @@
 //
 // It uses only Weir's public API ('weir', the browser build). Tests read `window.__weir` (the page
 // state, page-state.ts) and use `window.__weirApi`.
-import { readTable, type CheckpointStats, type JobHandle } from 'weir';
+import { readTable, type CheckpointStats } from 'weir';
 import { barrierTimeline } from './barrier-timeline.js';
 import { CheckpointHistory } from './checkpoint-history.js';
 import { saveCode, startingCode } from './code-source.js';
@@ -20,22 +20,6 @@ import { renderPanels } from './panels.js';
 import { SettingsForm } from './settings-form.js';
 import { throwOnce } from './throw-once.js';
 import { drawChart } from './throughput-chart.js';
-
-declare global {
-  interface Window {
-    __weir: PlaygroundState;
-    __weirApi: {
-      readTable: (table: string) => Promise<unknown[]>;
-      refresh: () => Promise<void>;
-      handle: () => JobHandle | undefined;
-      getCode: () => string;
-      setCode: (code: string) => void;
-      /** As the buttons: run the editor's code from the beginning, or resuming. */
-      run: (resume: 'latest' | 'none') => Promise<void>;
-    };
-    __weirStarted?: boolean;
-  }
-}
 
 window.__weirStarted = true;
 const READ_EVERY_MS = 1000;

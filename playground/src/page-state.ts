@@ -1,6 +1,6 @@
 // The page's machine-readable state, `window.__weir`: what the page shows, in one object, so the
 // e2e tests (test/e2e/playground*.ts) read what a user sees without scraping the DOM.
-import type { CheckpointStats, JobStatus } from 'weir';
+import type { CheckpointStats, JobHandle, JobStatus } from 'weir';
 import type { PlanDescription } from './plan-types.js';
 import type { VertexRates } from './rates.js';
 
@@ -117,4 +117,20 @@ export function describeError(error: unknown): string {
     return `${e.name ?? 'Error'}${e.code ? ` [${e.code}]` : ''}: ${e.message}`;
   }
   return String(error);
+}
+
+declare global {
+  interface Window {
+    __weir: PlaygroundState;
+    __weirApi: {
+      readTable: (table: string) => Promise<unknown[]>;
+      refresh: () => Promise<void>;
+      handle: () => JobHandle | undefined;
+      getCode: () => string;
+      setCode: (code: string) => void;
+      /** As the buttons: run the editor's code from the beginning, or resuming. */
+      run: (resume: 'latest' | 'none') => Promise<void>;
+    };
+    __weirStarted?: boolean;
+  }
 }

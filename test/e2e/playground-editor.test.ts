@@ -1,0 +1,167 @@
+// End to end: the playground's editor. Job modules written in the page (the examples, and bad code)
+// run in Web Workers as any app's would; the page draws their graph and checkpoints, survives a
+// killed worker, a user function that throws once and a reload of the tab with the code and the
+// job's state, and shows bad code as a message beside the editor. Run by scripts/run-e2e-tests.mjs.
+// Screenshots go to test-artifacts/playground-editor-*.png.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import {
+  assertPageVerified, finished, launchProfile, readState, repoRoot, screenshot, startPlaygroundServer, waitForState, watchPage,
+} from './playground-harness.js';
+
+const root = repoRoot();
+let work: string;
+let server: Awaited<ReturnType<typeof startPlaygroundServer>>;
+let profiles = 0;
+
+async function withPage<T>(body: (page: Page, context: BrowserContext) => Promise<T>): Promise<T> {
+  const context = await launchProfile(join(work, `profile-${++profiles}`));
+  try {
+    return await body(context.pages()[0] ?? (await context.newPage()), context);
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+
+const getCode = (page: Page) => page.evaluate(() => window.__weirApi.getCode());
+/** What typing the code into the editor does (one editor transaction), then the Run button. */
+async function runCode(page: Page, code: string): Promise<void> {
+  await page.evaluate((c) => window.__weirApi.setCode(c), code);
+  await page.click('#btn-start-over');
+}
+
+/** The 5-second windowed sum's exact output for `events` events (see playground/src/examples/windowed-sum.js). */
+function expectedSums(events: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let n = 0; n < events; n++) {
+    const key = `s${n % 4}@${Math.floor((n * 100) / 5000) * 5000}`;
+    out.set(key, (out.get(key) ?? 0) + (n % 100));
+  }
+  return out;
+}
+
+describe('playground editor: job modules written in the page, run in workers, broken and recovered', () => {
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'weir-playground-editor-e2e-'));
+    server = await startPlaygroundServer(root, join(work, 'site'));
+  });
+
+  after(async () => {
+    await server?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('h. the windowed-sum example: kill a worker, throw once, reload the tab — the code and the job come back, every window committed once, no console error', async (t) => {
+    await withPage(async (page) => {
+      const watch = watchPage(page);
+      await page.goto(server.url);
+      await waitForState(page, 'the first example running', (s) => s.status === 'running' && s.jobName === 'playground-demo', 20_000);
+      await page.selectOption('#example', 'windowed-sum');
+      await waitForState(page, 'the windowed sum running', (s) => s.status === 'running' && s.jobName === 'windowed-sum', 20_000);
+      // A rate is a setting: the job resumes with it from its latest checkpoint (the same graph).
+      await page.fill('#setting-RATE', '2500');
+      await page.press('#setting-RATE', 'Enter');
+      await page.locator('#setting-RATE').blur();
+      await waitForState(page, 'the new rate in the code, the job running with it', (s) => s.status === 'running' && s.runs >= 3, 20_000);
+      assert.match(await getCode(page), /^const RATE = 2500; \/\/ @setting/m);
+      await waitForState(page, 'windows committed, a completed checkpoint', (s) => (s.committed ?? 0) > 0 && s.lastCompletedCheckpoint !== null, 20_000);
+
+      // The graph: every task drawn, with its rates; a checkpoint's subtasks on click.
+      await waitForState(page, 'the plan and rates', (s) => s.plan !== null && s.rates.length > 0, 10_000);
+      const vertices = await page.locator('#graph .vertex').count();
+      assert.ok(vertices >= 2, `the graph shows the tasks: ${vertices}`);
+      assert.match((await page.textContent('#graph .vertex .metrics')) ?? '', /in .*\/s · out .*\/s/);
+      await page.click('#checkpoints tr[data-checkpoint]');
+      const subtaskRows = await page.locator('#checkpoint-detail table tbody tr').count();
+      assert.ok(subtaskRows >= 2, `the checkpoint's subtasks are listed: ${subtaskRows}`);
+      await page.click('#btn-slowmo');
+      await page.waitForFunction(() => /checkpoint \d+: \+/.test(document.querySelector('#graph .caption')?.textContent ?? ''), undefined, { timeout: 5_000 });
+      t.diagnostic(`screenshot: ${await screenshot(page, root, 'editor-slow-motion')}`);
+
+      await page.click('#btn-kill');
+      const killed = await waitForState(page, 'a restart after the kill', (s) => s.restarts.length >= 1, 15_000);
+      assert.match(killed.restarts[0]!.cause, /INJECTED_FAILURE|worker/);
+      assert.notEqual(killed.restarts[0]!.restoredCheckpointId, null, 'restored from a checkpoint, not from the beginning');
+      await waitForState(page, 'running again', (s) => s.status === 'running', 15_000);
+      assert.match((await page.textContent('#recovery-summary')) ?? '', /restored from checkpoint \d+.*Duplicates in the committed output: 0/);
+
+      await page.click('#btn-throw');
+      const thrown = await waitForState(page, 'a restart after the throw', (s) => s.restarts.length >= 2, 15_000);
+      assert.equal(thrown.thrown.length, 1, `one user function threw, once: ${JSON.stringify(thrown.thrown)}`);
+      assert.match(thrown.restarts[1]!.cause, /USER_FUNCTION_FAILED.*threw on purpose/);
+      await waitForState(page, 'running again, no second throw', (s) => s.status === 'running', 15_000);
+      t.diagnostic(`screenshot: ${await screenshot(page, root, 'editor-recovered')}`);
+
+      const codeBefore = await getCode(page);
+      const before = await waitForState(page, 'a checkpoint after the restarts', (s) => s.lastCompletedCheckpoint !== null && s.status === 'running', 10_000);
+      if (before.finished) assert.fail('the job finished before the reload: make it longer');
+      await page.reload();
+      const back = await waitForState(page, 'the reloaded page running the job again', (s) => s.status === 'running' || s.verified, 20_000);
+      assert.equal(await getCode(page), codeBefore, 'the editor holds the code it had before the reload');
+      assert.equal(back.jobName, 'windowed-sum');
+      const resumed = await waitForState(page, "the 'restore' event", (s) => s.restores.length > 0, 10_000);
+      assert.notEqual(resumed.restores[0]!.checkpointId, null, 'the job resumed from a checkpoint after the reload');
+
+      const end = await finished(page, 60_000);
+      assertPageVerified(end, 'h');
+      const sums = await page.evaluate(() => window.__weirApi.readTable('sums')) as { sensor: string; start: number; sum: number }[];
+      const want = expectedSums(20_000);
+      assert.equal(sums.length, want.size, 'one row per sensor and window');
+      for (const r of sums) assert.equal(r.sum, want.get(`${r.sensor}@${r.start}`), `the sum of window ${r.sensor}@${r.start}`);
+      t.diagnostic(`screenshot: ${await screenshot(page, root, 'editor-finished')}`);
+      assert.deepEqual([...watch.problems, ...watch.consoleErrors], [], 'no page error, console error or failed request');
+    });
+  });
+
+  it('i. bad code — a syntax error, a graph without a sink, a build function that throws, no job exported — shows a message beside the editor; the page stays up and runs the fixed code', async (t) => {
+    await withPage(async (page) => {
+      const watch = watchPage(page);
+      await page.goto(`${server.url}?autorun=0`);
+      await waitForState(page, 'the idle page', (s) => s.status === 'idle', 10_000);
+      const cases: [string, string, RegExp][] = [
+        ['a syntax error', "import { job, sources } from 'weir';\nexport default job('bad', (env) => {\n  env.fromSource(sources.sequence({ from: 0 }).\n});\n", /Syntax error at line 4/],
+        ['no sink', "import { job, sources } from 'weir';\nexport default job('no-sink', (env) => {\n  env.fromSource(sources.sequence({ from: 0, to: 10 })).map((n) => n + 1);\n});\n", /run\(\) refused the job.*sink/is],
+        ['a throwing build', "import { job } from 'weir';\nexport default job('boom', () => {\n  throw new Error('boom while building the graph');\n});\n", /boom while building the graph/],
+        ['no job exported', 'export default 42;\n', /must end with `export default job/],
+        ['a module that throws', "throw new TypeError('top-level trouble');\n", /threw while it was loading: top-level trouble/],
+      ];
+      for (const [what, code, message] of cases) {
+        await runCode(page, code);
+        const s = await waitForState(page, `the message for ${what}`, (x) => x.codeError !== null, 10_000);
+        assert.match(s.codeError!, message, `${what}: the message`);
+        assert.equal(s.error, null, `${what}: not a page error`);
+        assert.ok(await page.isVisible('#code-error'), `${what}: the message is shown`);
+        assert.ok(await page.isVisible('header h1') && await page.isVisible('#editor .cm-content'), `${what}: the page is not blank`);
+        if (what === 'a syntax error') t.diagnostic(`screenshot: ${await screenshot(page, root, 'editor-syntax-error')}`);
+      }
+      await runCode(page, "import { job, sources, sinks } from 'weir';\nexport default job('fixed', (env) => {\n  env.fromSource(sources.sequence({ from: 0, to: 100 })).sinkTo(sinks.table('out'));\n});\nexport const check = { table: 'out', expectedRows: 100 };\n");
+      const end = await finished(page, 20_000);
+      assert.equal(end.codeError, null);
+      assertPageVerified(end, 'i, the fixed code');
+      assert.equal(await page.isVisible('#code-error'), false, 'the message is gone');
+      assert.deepEqual(watch.problems, [], 'no page error or failed request');
+    });
+  });
+
+  it('j. the live feed: a new rate resumes the job from its latest checkpoint at that rate; nothing committed twice', async () => {
+    await withPage(async (page) => {
+      const watch = watchPage(page);
+      await page.goto(`${server.url}?example=live-feed&rate=400`);
+      const first = await waitForState(page, 'the feed at 400/s with a checkpoint', (s) => s.status === 'running' && s.lastCompletedCheckpoint !== null && (s.recordsPerSecond ?? 0) > 0, 20_000);
+      assert.equal(first.jobName, 'live-feed');
+      await page.fill('#setting-RATE', '1500');
+      await page.locator('#setting-RATE').blur();
+      const resumed = await waitForState(page, 'the job resumed', (s) => s.runs === 2 && s.restores.length > 0, 20_000);
+      assert.notEqual(resumed.restores[0]!.checkpointId, null, 'resumed from a checkpoint, not from the beginning');
+      const fast = await waitForState(page, 'the new rate measured', (s) => (s.recordsPerSecond ?? 0) > 1000, 15_000);
+      assert.ok(fast.recordsPerSecond! < 2500, `about 1500 records/s: ${fast.recordsPerSecond}`);
+      const read = await waitForState(page, 'a read after the change', (s) => s.reads > fast.reads + 1 && (s.committed ?? 0) > 0, 10_000);
+      assert.equal(read.duplicates, 0, 'no reading committed twice');
+      assert.deepEqual([...watch.problems, ...watch.consoleErrors], [], 'no page error, console error or failed request');
+    });
+  });
+});
