@@ -10,7 +10,7 @@ import { defaultPlatform } from './platform/default-platform.js';
 export { job, StreamEnvironment, DataStream, DataStreamSink, KeyedStream, WindowedStream, windows, WatermarkStrategy, OutputTag } from './api/index.js';
 export type {
   JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, SourceOptions, CheckpointingMode, WindowAssigner, TimeOption,
-  TimestampAssigner, ErrorPolicy,
+  TimestampAssigner, ErrorPolicy, JobPlanView, VertexView,
 } from './api/index.js';
 export type { WatermarkGenerator, WatermarkOutput } from './graph/watermarks.js';
 export type { TimeWindow, AggregateFunction, WindowProcessContext, WindowProcessFunction } from './graph/windowing.js';
@@ -47,6 +47,7 @@ export type { SubtaskCheckpointStats } from './runtime/control-messages.js';
 export type { JobResult } from './runtime/coordinator/job-master.js';
 export type { JobStatus } from './runtime/coordinator/job-status.js';
 export type { JobEvents, RestartEvent, RestoreEvent, MetricsEvent } from './runtime/coordinator/job-events.js';
+export type { SubtaskMetrics } from './runtime/execution/task-executor.js';
 export type { RestartStrategy } from './runtime/coordinator/restart-strategy.js';
 export { ManualClock } from './runtime/clock.js';
 export type { Clock } from './runtime/clock.js';

@@ -14,3 +14,4 @@ export { WatermarkStrategy } from './watermark-strategy.js';
 export type { TimestampAssigner } from './watermark-strategy.js';
 export { OutputTag } from './output-tag.js';
 export type { ErrorPolicy } from './data-stream.js';
+export type { JobPlanView, VertexView } from './plan-view.js';

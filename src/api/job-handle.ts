@@ -3,6 +3,7 @@ import type { CheckpointStats } from '../runtime/coordinator/checkpoint-stats.js
 import type { JobEventName, JobEvents } from '../runtime/coordinator/job-events.js';
 import type { JobMaster, JobResult } from '../runtime/coordinator/job-master.js';
 import type { JobStatus } from '../runtime/coordinator/job-status.js';
+import { planView, type JobPlanView } from './plan-view.js';
 
 const EVENTS: readonly JobEventName[] = ['checkpoint', 'restart', 'restore', 'status', 'metrics'];
 
@@ -18,6 +19,8 @@ export interface JobHandle {
   /** Kills a worker (or the in-process task set) abruptly, as a crash would. */
   injectFailure(options?: { worker?: number }): void;
   on<E extends JobEventName>(event: E, listener: (value: JobEvents[E]) => void): () => void;
+  /** The execution plan: operators, chains, parallelism and partitioners, as plain data. */
+  plan(): JobPlanView;
 }
 
 export function createJobHandle(master: JobMaster): JobHandle {
@@ -26,6 +29,7 @@ export function createJobHandle(master: JobMaster): JobHandle {
     status: () => master.getStatus(),
     done: master.done,
     checkpoints: () => master.checkpoints(),
+    plan: () => planView(master.plan),
     triggerCheckpoint: () => master.triggerCheckpoint(),
     cancel: () => master.cancel(),
     injectFailure(options) {

@@ -24,6 +24,10 @@ export interface SubtaskCheckpointStats {
   readonly subtask: SubtaskId;
   readonly taskName: string;
   readonly ackTimestamp: number;
+  /** When the first barrier of the checkpoint reached the subtask (a source: when it was triggered). */
+  readonly alignmentStartTimestamp: number;
+  /** When the subtask took its snapshot (the barriers were aligned); the barrier went on downstream then. */
+  readonly snapshotTimestamp: number;
   readonly alignmentDurationMs: number;
   readonly syncDurationMs: number;
   readonly asyncDurationMs: number;

@@ -75,6 +75,10 @@ export class JobMaster {
     this.done.catch(() => {});
   }
 
+  get plan(): ExecutionPlan {
+    return this.config.plan;
+  }
+
   get jobName(): string {
     return this.config.plan.jobName;
   }

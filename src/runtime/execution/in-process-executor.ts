@@ -7,7 +7,7 @@ import type { Clock } from '../clock.js';
 import { serializeError, type TaskCommand } from '../control-messages.js';
 import { Task } from '../task/task.js';
 import { TaskScheduler } from '../task/task-scheduler.js';
-import type { DeployRequest, SubtaskMetrics, TaskExecutor } from './task-executor.js';
+import { subtaskMetricsOf, type DeployRequest, type SubtaskMetrics, type TaskExecutor } from './task-executor.js';
 
 export interface InProcessExecutorOptions {
   readonly storage: CheckpointStorage;
@@ -81,7 +81,7 @@ export class InProcessExecutor implements TaskExecutor {
   }
 
   metrics(): SubtaskMetrics[] {
-    return [...this.tasks.values()].map((t) => ({ subtask: t.id, name: t.name, ...t.metrics }));
+    return [...this.tasks.values()].map(subtaskMetricsOf);
   }
 
   async dispose(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { ExecutionPlan, SubtaskId } from '../../graph/execution-plan.js';
 import type { MetadataCondition } from '../../state/checkpoint-storage.js';
 import type { RestoreAssignment, TaskCommand, TaskReport } from '../control-messages.js';
+import type { Task } from '../task/task.js';
 
 export interface DeployRequest {
   readonly plan: ExecutionPlan;
@@ -16,9 +17,22 @@ export interface DeployRequest {
 export interface SubtaskMetrics {
   readonly subtask: SubtaskId;
   readonly name: string;
+  /** Cumulative counters, this attempt. */
   readonly recordsIn: number;
   readonly recordsOut: number;
+  /** Times the subtask found its outputs without credit. */
   readonly backpressured: number;
+  /** Its event time: -Infinity before the first watermark, Infinity once its input ended. */
+  readonly watermark: number;
+  /** Set while it aligns a checkpoint's barriers: how many input channels wait for the rest. */
+  readonly aligning: { readonly checkpointId: number; readonly blockedChannels: number; readonly channels: number } | undefined;
+  /** Messages waiting in its input channels. */
+  readonly queued: number;
+}
+
+/** A task's metrics as plain data (they cross from workers with the heartbeat). */
+export function subtaskMetricsOf(task: Task): SubtaskMetrics {
+  return { subtask: task.id, name: task.name, ...task.metrics, ...task.progress() };
 }
 
 /**

@@ -417,6 +417,7 @@ export class Task implements Schedulable {
           kind: 'ack', attempt, subtask: this.id, checkpointId, handles: snapshot.handles,
           stats: {
             subtask: this.id, taskName: this.name, ackTimestamp: clock.now(), alignmentDurationMs: alignmentMs,
+            alignmentStartTimestamp: started - alignmentMs, snapshotTimestamp: started,
             syncDurationMs: syncMs, asyncDurationMs: clock.now() - asyncStarted,
             stateSize: snapshot.handles.reduce((n, h) => n + h.bytes, 0),
             persistedSize: snapshot.write.reduce((n, c) => n + c.bytes.byteLength, 0),

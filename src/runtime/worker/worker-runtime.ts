@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { serializeError, type TaskReport } from '../control-messages.js';
 import { layoutChannels } from '../execution/channel-layout.js';
 import { Task } from '../task/task.js';
+import { subtaskMetricsOf } from '../execution/task-executor.js';
 import { TaskScheduler } from '../task/task-scheduler.js';
 import type { RunnerCallbacks, WorkerApi, WorkerDeployRequest } from './worker-protocol.js';
 
@@ -108,7 +109,7 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
     },
 
     heartbeat() {
-      return [...tasks.values()].map((t) => ({ subtask: t.id, name: t.name, ...t.metrics }));
+      return [...tasks.values()].map(subtaskMetricsOf);
     },
 
     /** An error no task caught (an unhandled rejection): every task here stops and the runner restarts the job. */

@@ -132,7 +132,7 @@ export function handle(key: string, s: SubtaskId): StateHandle {
 export function ackOf(checkpointId: number, s: SubtaskId, keys: string[] = [chunkKey(checkpointId, s)], ackTimestamp = 0): Ack {
   return {
     kind: 'ack', attempt: 1, subtask: s, checkpointId, handles: keys.map((k) => handle(k, s)),
-    stats: { subtask: s, taskName: `task-${s.vertexId}`, ackTimestamp, alignmentDurationMs: 2 + s.vertexId * 3, syncDurationMs: 1, asyncDurationMs: 4, stateSize: 10 * keys.length, persistedSize: 10 * keys.length },
+    stats: { subtask: s, taskName: `task-${s.vertexId}`, ackTimestamp, alignmentStartTimestamp: 0, snapshotTimestamp: 0, alignmentDurationMs: 2 + s.vertexId * 3, syncDurationMs: 1, asyncDurationMs: 4, stateSize: 10 * keys.length, persistedSize: 10 * keys.length },
   };
 }
 

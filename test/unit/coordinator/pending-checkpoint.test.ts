@@ -24,7 +24,7 @@ function handle(operatorUid: string, subtaskIndex: number, key: string, kind: St
 function ack(checkpointId: number, subtask: SubtaskId, handles: StateHandle[] = []): Ack {
   return {
     kind: 'ack', attempt: 1, subtask, checkpointId, handles,
-    stats: { subtask, taskName: `v${subtask.vertexId}`, ackTimestamp: 5, alignmentDurationMs: 1, syncDurationMs: 1, asyncDurationMs: 1, stateSize: 10, persistedSize: 10 },
+    stats: { subtask, taskName: `v${subtask.vertexId}`, ackTimestamp: 5, alignmentStartTimestamp: 2, snapshotTimestamp: 3, alignmentDurationMs: 1, syncDurationMs: 1, asyncDurationMs: 1, stateSize: 10, persistedSize: 10 },
   };
 }
 
