@@ -32,13 +32,17 @@ export interface VertexPhase {
   readonly acked: number;
 }
 
+/** One upstream subtask's barrier on one edge (a hash edge carries one from each upstream subtask). */
 export interface EdgeTrip {
   readonly from: number;
   readonly to: number;
   readonly input: number;
+  readonly fromSubtask: number;
+  /** Upstream subtasks on this edge: a target aligns over all of them (and over all its inputs). */
+  readonly fromSubtasks: number;
   readonly leaves: number;
   readonly arrives: number;
-  /** Arrived before the target had every barrier: this input was blocked while the target aligned. */
+  /** The target's snapshot: a barrier that arrived before it waited (its channel blocked) until then. */
   readonly waitsUntil: number;
 }
 
@@ -62,10 +66,12 @@ export function barrierTimeline(plan: PlanDescription, checkpoint: { triggerTime
     const phases = checkpoint.subtasks.filter((s) => s.subtask.vertexId === v.id).map(subtaskPhases);
     if (phases.length === 0) continue;
     const at = (f: (p: (typeof phases)[number]) => number, pick: (...n: number[]) => number) => Math.max(start, pick(...phases.map(f)));
+    const snapshot = at((p) => p.snapshot, Math.max);
     vertices.push({
       vertexId: v.id,
-      alignmentStart: v.inputs.length === 0 ? start : at((p) => p.alignmentStart, Math.min),
-      snapshot: at((p) => p.snapshot, Math.max),
+      // A source aligns nothing: the trigger reaches it and it snapshots.
+      alignmentStart: v.inputs.length === 0 ? snapshot : at((p) => p.alignmentStart, Math.min),
+      snapshot,
       emit: at((p) => p.emit, Math.min),
       acked: at((p) => p.acked, Math.max),
     });
@@ -76,11 +82,12 @@ export function barrierTimeline(plan: PlanDescription, checkpoint: { triggerTime
     const target = phase.get(v.id);
     if (!target) continue;
     v.inputs.forEach((input, i) => {
-      const source = phase.get(input.from);
-      if (!source) return;
-      const leaves = Math.min(source.emit, target.snapshot);
-      const arrives = Math.min(Math.max(leaves, target.alignmentStart), target.snapshot);
-      edges.push({ from: input.from, to: v.id, input: i, leaves, arrives, waitsUntil: target.snapshot });
+      const upstream = checkpoint.subtasks.filter((s) => s.subtask.vertexId === input.from).sort((a, b) => a.subtask.subtaskIndex - b.subtask.subtaskIndex);
+      for (const s of upstream) {
+        const leaves = Math.min(Math.max(start, subtaskPhases(s).emit), target.snapshot);
+        const arrives = Math.min(Math.max(leaves, target.alignmentStart), target.snapshot);
+        edges.push({ from: input.from, to: v.id, input: i, fromSubtask: s.subtask.subtaskIndex, fromSubtasks: upstream.length, leaves, arrives, waitsUntil: target.snapshot });
+      }
     });
   }
   const end = Math.max(start + 1, ...vertices.map((p) => p.acked));

@@ -30,7 +30,7 @@ export interface GraphLayout {
   readonly height: number;
 }
 
-export const BOX = { width: 190, gapX: 80, gapY: 28, pad: 16, headerHeight: 22, lineHeight: 15 };
+export const BOX = { width: 220, gapX: 80, gapY: 28, pad: 16, headerHeight: 22, lineHeight: 15 };
 
 /** A box is tall enough for its header, one line per chained operator and two lines of metrics. */
 export function boxHeight(operators: number): number {

@@ -56,7 +56,8 @@ export class GraphView {
       const group = svg('g', { class: 'vertex', 'data-vertex': n.id, transform: `translate(${n.x} ${n.y})` });
       const rect = svg('rect', { width: n.width, height: n.height, rx: 6 });
       group.append(rect);
-      group.append(svg('text', { x: 8, y: 15, class: 'vertex-title' }, `${v.name}`));
+      // The operators are listed below; the title says what the box is (its name is the chain's).
+      group.append(svg('text', { x: 8, y: 15, class: 'vertex-title' }, v.operators.length > 1 ? `task ${v.id}: a chain of ${v.operators.length}` : `task ${v.id}`));
       group.append(svg('text', { x: n.width - 8, y: 15, 'text-anchor': 'end', class: 'parallelism' }, `×${v.parallelism}`));
       v.operators.forEach((op, i) => {
         const prefix = v.operators.length > 1 ? (i === 0 ? '┌ ' : i === v.operators.length - 1 ? '└ ' : '├ ') : '';
@@ -93,19 +94,27 @@ export class GraphView {
   }
 
   /**
-   * Replays one checkpoint: `slowdown` real milliseconds per checkpoint millisecond. Barriers move
-   * along the edges; one that arrived at a vertex still waiting for its other inputs stays at the
-   * arrow's head, marked 'waiting'; vertices show their phase (aligning, snapshot, writing, acked).
+   * Replays one checkpoint. Its barriers cross the graph in a few milliseconds while writing the
+   * state takes most of its duration, so the two parts are slowed apart: the barriers' flow (trigger
+   * to the last snapshot) lasts `flowMs` of real time, the rest (state being written, acks) `restMs`.
+   * Barriers move along the edges; one that arrived at a vertex still waiting for its other inputs
+   * stays at the arrow's head, marked 'waiting'; vertices show their phase (aligning, snapshot,
+   * writing, acked).
    */
-  replay(timeline: BarrierTimeline, checkpointId: number, slowdown: number, onEnd?: () => void): void {
+  replay(timeline: BarrierTimeline, checkpointId: number, durations: { flowMs: number; restMs: number }, onEnd?: () => void): void {
     this.stopReplay();
     if (!this.layout || !this.barriers) return;
     const layout = this.layout;
     const edgeLine = new Map(layout.edges.map((e) => [`${e.from}>${e.to}>${e.input}`, e]));
     const span = timeline.end - timeline.start;
+    const flowEnd = Math.min(timeline.end, Math.max(timeline.start + 0.5, ...timeline.vertices.map((v) => v.emit)));
+    const flowSlowdown = durations.flowMs / (flowEnd - timeline.start);
+    const restSlowdown = durations.restMs / Math.max(0.5, timeline.end - flowEnd);
     const startedAt = performance.now();
     const draw = (now: number) => {
-      const t = timeline.start + (now - startedAt) / slowdown;
+      const real = now - startedAt;
+      const t = real < durations.flowMs ? timeline.start + real / flowSlowdown : flowEnd + (real - durations.flowMs) / restSlowdown;
+      const slowdown = real < durations.flowMs ? flowSlowdown : restSlowdown;
       const done = t >= timeline.end;
       const at = Math.min(t, timeline.end);
       this.barriers!.replaceChildren();
@@ -113,15 +122,20 @@ export class GraphView {
         const e = edgeLine.get(`${trip.from}>${trip.to}>${trip.input}`);
         if (!e || at < trip.leaves || at >= trip.waitsUntil) continue;
         const f = trip.arrives > trip.leaves ? Math.min(1, (at - trip.leaves) / (trip.arrives - trip.leaves)) : 1;
-        const waiting = f >= 1 && e.inputs > 1;
+        // A barrier that arrived while the target still waits for others (another input, or another
+        // upstream subtask on a hash or rebalance edge): its channel is blocked, the barrier waits.
+        const waiting = f >= 1 && (e.inputs > 1 || (trip.fromSubtasks > 1 && e.partitioner !== 'forward'));
+        // Upstream subtasks' barriers side by side, so each one shows.
+        const lane = (trip.fromSubtask - (trip.fromSubtasks - 1) / 2) * 7;
         // A point on the edge's curve (the same cubic as in setPlan).
         const mx = (e.x1 + e.x2) / 2;
         const u = 1 - f;
         const x = u * u * u * e.x1 + 3 * u * u * f * mx + 3 * u * f * f * mx + f * f * f * e.x2;
         const y = u * u * u * e.y1 + 3 * u * u * f * e.y1 + 3 * u * f * f * e.y2 + f * f * f * e.y2;
-        const g = svg('g', { class: `barrier${waiting ? ' waiting' : ''}`, transform: `translate(${x - (f >= 1 ? 6 : 3)} ${y})` });
-        g.append(svg('rect', { x: 0, y: -9, width: 5, height: 18, rx: 1 }));
-        if (waiting) g.append(svg('text', { x: -4, y: -12, 'text-anchor': 'end' }, `waits`));
+        const g = svg('g', { class: `barrier${waiting ? ' waiting' : ''}`, transform: `translate(${x - (f >= 1 ? 6 : 3) - (f >= 1 ? Math.abs(lane) : 0)} ${y + lane})` });
+        g.append(svg('rect', { x: 0, y: -6, width: 4, height: 12, rx: 1 }));
+        if (waiting && trip.fromSubtask === 0) g.append(svg('text', { x: -4, y: -9, 'text-anchor': 'end' }, 'waits'));
+        g.append(svg('title', {}, `barrier ${checkpointId} from subtask ${trip.fromSubtask}`));
         this.barriers!.append(g);
       }
       for (const p of timeline.vertices) {
@@ -131,7 +145,7 @@ export class GraphView {
         els.group.dataset.phase = phase;
       }
       this.caption!.textContent = `checkpoint ${checkpointId}: +${(at - timeline.start).toFixed(1)} ms of ${span.toFixed(1)} ms`
-        + `${slowdown > 1 ? ` (${Math.round(slowdown)}× slower)` : ''}${done ? ' — every subtask acked' : ''}`;
+        + `${slowdown > 1 ? ` (${Math.round(slowdown)}× slower${real < durations.flowMs ? ': barriers flowing' : ': state being written'})` : ''}${done ? ' — every subtask acked' : ''}`;
       if (done) {
         this.frame = undefined;
         onEnd?.();

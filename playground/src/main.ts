@@ -211,11 +211,11 @@ function replayCheckpoint(c: Pick<CheckpointStats, 'id' | 'triggerTimestamp' | '
   if (!state.plan || (graph.replaying && slowMotion && !slow)) return;
   const timeline = barrierTimeline(state.plan, c);
   const span = timeline.end - timeline.start;
-  // Live: a checkpoint takes milliseconds, so even live it is replayed slowed to about a second.
-  // Slow motion: about eight seconds, to follow the barriers edge by edge.
-  const slowdown = Math.max(1, (slow ? 8000 : 900) / Math.max(1, span));
-  $('slowmo-note').textContent = slow ? `replaying checkpoint ${c.id} (${span.toFixed(1)} ms) ${Math.round(slowdown)}× slower` : '';
-  graph.replay(timeline, c.id, slowdown, () => {
+  // Live: a checkpoint takes milliseconds, so even live it is replayed slowed, to about a second.
+  // Slow motion: six seconds for the barriers' flow, edge by edge, and two for the writes.
+  const durations = slow ? { flowMs: 6000, restMs: 2000 } : { flowMs: 700, restMs: 300 };
+  $('slowmo-note').textContent = slow ? `replaying checkpoint ${c.id} (${span.toFixed(1)} ms) in slow motion` : '';
+  graph.replay(timeline, c.id, durations, () => {
     if (slow) $('slowmo-note').textContent = `checkpoint ${c.id} replayed; click a checkpoint below and "Replay in slow motion" for another`;
   });
 }

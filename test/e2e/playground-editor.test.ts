@@ -80,6 +80,8 @@ describe('playground editor: job modules written in the page, run in workers, br
       assert.ok(subtaskRows >= 2, `the checkpoint's subtasks are listed: ${subtaskRows}`);
       await page.click('#btn-slowmo');
       await page.waitForFunction(() => /checkpoint \d+: \+/.test(document.querySelector('#graph .caption')?.textContent ?? ''), undefined, { timeout: 5_000 });
+      // Barriers cross the hash edge from both upstream subtasks; the first waits for the other.
+      await page.waitForSelector('#graph .barrier', { timeout: 7_000 });
       t.diagnostic(`screenshot: ${await screenshot(page, root, 'editor-slow-motion')}`);
 
       await page.click('#btn-kill');
