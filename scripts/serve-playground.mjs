@@ -12,7 +12,8 @@
 // tells esbuild users, and the job module is an entry of its own (it is loaded by URL in every worker).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, relative, resolve } from 'node:path';
@@ -71,10 +72,11 @@ function bundleSizes(metafile) {
   if (main) visit(main);
   const files = Object.fromEntries(Object.entries(outputs).filter(([f]) => f.endsWith('.js')).map(([f, o]) => [relative(outdir, resolve(root, 'playground', f)), o.bytes]));
   const page = [...pageFiles].reduce((n, f) => n + outputs[f].bytes, 0);
+  const pageGzip = [...pageFiles].reduce((n, f) => n + gzipSync(readFileSync(resolve(root, 'playground', f))).length, 0);
   // What CodeMirror adds to the page: the bytes of its inputs (after minification) in the page's files.
   let editor = 0;
   for (const f of pageFiles) for (const [input, i] of Object.entries(outputs[f].inputs)) if (/node_modules\/(@codemirror|@lezer|style-mod|w3c-keyname|crelt)\//.test(input)) editor += i.bytesInOutput;
-  return { pageBytes: page, editorBytes: editor, files };
+  return { pageBytes: page, pageGzipBytes: pageGzip, editorBytes: editor, files };
 }
 
 let result;
@@ -123,7 +125,7 @@ server.listen(port, '127.0.0.1', () => {
   const { port: actual } = server.address();
   console.log(`playground: http://127.0.0.1:${actual}/`);
   const sizes = bundleSizes(result.metafile);
-  console.log(`playground: page bundle ${(sizes.pageBytes / 1024).toFixed(0)} KiB minified (the editor ${(sizes.editorBytes / 1024).toFixed(0)} KiB of it)`);
+  console.log(`playground: page bundle ${(sizes.pageBytes / 1024).toFixed(0)} KiB minified, ${(sizes.pageGzipBytes / 1024).toFixed(0)} KiB gzipped (the editor ${(sizes.editorBytes / 1024).toFixed(0)} KiB minified)`);
   console.log('playground: serving', relative(root, outdir) || '.', '— Ctrl-C stops it');
 });
 

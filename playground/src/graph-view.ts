@@ -88,6 +88,9 @@ export class GraphView {
       els.pressure.textContent = aligning
         ? `aligning checkpoint ${aligning.checkpointId}: ${aligning.blockedChannels}/${aligning.channels} inputs in`
         : `backpressure ${level === 'none' ? 'none' : `${rate(r.backpressuredPerSecond)}×/s`}`;
+      // Event time, where the task has a watermark (Infinity once its input ended).
+      const wm = r.watermark;
+      if (wm !== undefined && wm !== -Infinity) els.pressure.textContent += wm === Infinity ? ' · input ended' : ` · wm ${(wm / 1000).toFixed(1)} s`;
       els.group.dataset.backpressure = level;
       els.group.classList.toggle('aligning-live', aligning !== undefined);
     }
