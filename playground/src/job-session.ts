@@ -20,6 +20,7 @@ export interface SessionEvents {
 
 export interface Session {
   readonly handle: JobHandle;
+  readonly moduleUrl: string;
   readonly throughput: { t: number; value: number }[];
   stop(): Promise<void>;
 }
@@ -157,6 +158,7 @@ export async function startSession(
   );
   return {
     handle,
+    moduleUrl: loaded.url,
     throughput,
     stop: async () => {
       live = false;

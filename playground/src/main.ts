@@ -138,6 +138,8 @@ async function stopSession(): Promise<void> {
   if (old) {
     log(`stop ${old.handle.jobName}`);
     await old.stop().catch((error: unknown) => log(`cancel failed: ${describeError(error)}`));
+    // Workers import the module again at each restart, so its URL lives as long as its job.
+    URL.revokeObjectURL(old.moduleUrl);
   }
 }
 
@@ -208,7 +210,9 @@ const history = new CheckpointHistory($('checkpoints'), $('checkpoint-detail'), 
 });
 
 function replayCheckpoint(c: Pick<CheckpointStats, 'id' | 'triggerTimestamp' | 'subtasks'>, slow: boolean): void {
-  if (!state.plan || (graph.replaying && slowMotion && !slow)) return;
+  // Live, a replay is not cut short by the next checkpoint (every few are shown whole); in slow
+  // motion only the chosen one plays.
+  if (!state.plan || (!slow && (slowMotion || graph.replaying))) return;
   const timeline = barrierTimeline(state.plan, c);
   const span = timeline.end - timeline.start;
   // Live: a checkpoint takes milliseconds, so even live it is replayed slowed, to about a second.
