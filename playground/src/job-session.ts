@@ -7,7 +7,26 @@ import { describeError, summarize, type PlaygroundState } from './page-state.js'
 import type { PlanDescription, SubtaskSample } from './plan-types.js';
 import { planFromMetrics } from './plan-fallback.js';
 import { RateTracker } from './rates.js';
-import { ReadProgress } from './read-progress.js';
+import { ReadProgress, type ProgressSample } from './read-progress.js';
+
+/** What a page keeps in sessionStorage about its job's reading, so the page after a reload can say what its resume replays. */
+interface KeptProgress {
+  readonly jobName: string;
+  readonly samples: ProgressSample[];
+  /** Checkpoint id → trigger time. */
+  readonly triggers: Record<string, number>;
+  readonly at: number;
+}
+const PROGRESS_KEY = 'weir-playground:progress';
+
+function keptProgress(): KeptProgress | undefined {
+  try {
+    const raw = sessionStorage.getItem(PROGRESS_KEY);
+    return raw ? (JSON.parse(raw) as KeptProgress) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface SessionEvents {
   log(line: string): void;
@@ -47,6 +66,7 @@ export async function startSession(
       return new Worker(workerUrl, { type: 'module', name: `attempt ${Math.floor(i / options.parallelism) + 1}, worker ${i % options.parallelism}` });
     },
   };
+  const previous = keptProgress();
   state.runs++;
   on.log(`run(${loaded.definition.name}, { parallelism: ${options.parallelism}, resume: '${options.resume}' })`);
   const handle = await run(loaded.url, runOptions);
@@ -104,29 +124,49 @@ export async function startSession(
     }),
     handle.on('restore', (e) => {
       if (!live) return;
-      state.restores.push({ checkpointId: e.checkpointId ?? null, skipped: e.skipped.map((s) => ({ ...s })), at: Date.now() });
+      // The first deployment of this page's run, from a checkpoint an earlier page (this tab before
+      // a reload) took: what that page read after the checkpoint is read again.
+      const trigger = state.restores.length === 0 && e.checkpointId !== undefined && previous?.jobName === handle.jobName ? previous.triggers[e.checkpointId] : undefined;
+      const replayed = trigger === undefined ? null : new ReadProgress(previous!.samples).since(trigger, previous!.at) ?? null;
+      state.restores.push({ checkpointId: e.checkpointId ?? null, skipped: e.skipped.map((s) => ({ ...s })), replayed, at: Date.now() });
       const skipped = e.skipped.map((s) => `passed over checkpoint ${s.checkpointId}: ${s.reason}`).join('; ');
       on.log(`restored ${e.checkpointId === undefined ? 'nothing (started from the beginning)' : `from checkpoint ${e.checkpointId}`}${skipped ? ` — ${skipped}` : ''}`);
       on.changed();
     }),
     handle.on('metrics', (m) => {
       if (!live) return;
-      state.recordsPerSecond = m.recordsPerSecond;
-      progress.add(m.timestamp, m.recordsPerSecond);
-      throughput.push({ t: m.timestamp, value: m.recordsPerSecond });
-      if (throughput.length > 600) throughput.splice(0, 300);
       state.rates = rates.update(m.timestamp, m.subtasks as readonly SubtaskSample[], lastMetricsAt);
+      lastMetricsAt = m.timestamp;
       if (!hasPlan && m.subtasks.length > 0 && state.plan?.vertices.length !== new Set(m.subtasks.map((x) => x.subtask.vertexId)).size) {
         state.plan = planFromMetrics(m.subtasks as readonly SubtaskSample[]);
         state.planFromMetrics = true;
       }
-      lastMetricsAt = m.timestamp;
+      // Records out of the source tasks, from their own counters (which rates.ts follows through a
+      // restart): the event's recordsPerSecond adds up every task's output, and reads 0 while a
+      // restarted job's counters start again.
+      const sources = new Set(state.planFromMetrics ? [] : state.plan?.vertices.filter((v) => v.inputs.length === 0).map((v) => v.id) ?? []);
+      const perSecond = sources.size > 0 ? state.rates.filter((r) => sources.has(r.vertexId)).reduce((n, r) => n + r.outPerSecond, 0) : m.recordsPerSecond;
+      state.recordsPerSecond = perSecond;
+      progress.add(m.timestamp, perSecond);
+      throughput.push({ t: m.timestamp, value: perSecond });
+      if (throughput.length > 600) throughput.splice(0, 300);
+      keepProgress(m.timestamp);
       on.changed();
     }),
   );
 
   const plan = (handle as { plan?: () => PlanDescription | Promise<PlanDescription> }).plan;
   const hasPlan = typeof plan === 'function';
+  function keepProgress(at: number): void {
+    const triggers: Record<string, number> = {};
+    for (const c of state.checkpoints.slice(-30)) triggers[c.id] = c.triggerTimestamp;
+    try {
+      sessionStorage.setItem(PROGRESS_KEY, JSON.stringify({ jobName: handle.jobName, samples: progress.recent(300), triggers, at } satisfies KeptProgress));
+    } catch {
+      // no session storage: a resume after a reload just does not say what it replays
+    }
+  }
+
   async function loadPlan(): Promise<void> {
     if (state.plan || !hasPlan) return;
     try {
@@ -137,6 +177,11 @@ export async function startSession(
       on.log(`handle.plan() failed: ${describeError(error)}`);
     }
   }
+
+  // The reading goes on until the page goes away: keep how far it got then.
+  const onPageHide = () => live && keepProgress(Date.now());
+  addEventListener('pagehide', onPageHide);
+  unsubscribe.push(() => removeEventListener('pagehide', onPageHide));
 
   for (const c of handle.checkpoints()) noteCheckpoint(c);
   state.jobName = handle.jobName;

@@ -33,6 +33,8 @@ export interface RestartSummary {
 export interface RestoreSummary {
   checkpointId: number | null;
   skipped: { checkpointId: number; reason: string }[];
+  /** After a reload: records the previous page's sources had read since that checkpoint (an estimate; null when unknown). */
+  replayed: number | null;
   at: number;
 }
 

@@ -62,7 +62,8 @@ export function renderPanels(state: PlaygroundState, view: { runStartedAt: numbe
     ? `Restart ${restart.restart}: restored from ${from(restart.restoredCheckpointId)}${restart.replayed !== null ? `, ≈ ${fmt(restart.replayed)} records replayed` : ''}`
       + `${lastThrown ? `; last throw: ${lastThrown.where} in ${lastThrown.worker}` : ''}. Duplicates in the committed output: ${fmt(state.duplicates)}.`
     : restore !== undefined && restore.checkpointId !== null
-      ? `This page resumed the job from checkpoint ${restore.checkpointId} (what an earlier page or tab left). Duplicates in the committed output: ${fmt(state.duplicates)}.`
+      ? `This page resumed the job from checkpoint ${restore.checkpointId} (what an earlier page or tab left)`
+        + `${restore.replayed !== null ? `, ≈ ${fmt(restore.replayed)} records replayed` : ''}. Duplicates in the committed output: ${fmt(state.duplicates)}.`
       : 'No failure yet: kill a worker, throw once, or reload the tab.';
   rows($('restarts'), [...state.restarts].reverse().map((r) => [
     cell(String(r.restart)),

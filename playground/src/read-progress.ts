@@ -3,8 +3,19 @@
 // the checkpoint it restores, which the sources read again). An estimate, shown with '≈': past the
 // last sample it assumes the last rate went on. Pure.
 
+export interface ProgressSample {
+  readonly t: number;
+  readonly total: number;
+  readonly rate: number;
+}
+
 export class ReadProgress {
-  private readonly samples: { t: number; total: number; rate: number }[] = [];
+  constructor(private readonly samples: ProgressSample[] = []) {}
+
+  /** The latest samples, to keep (the page keeps them across a reload). */
+  recent(count: number): ProgressSample[] {
+    return this.samples.slice(-count);
+  }
 
   add(timestamp: number, recordsPerSecond: number): void {
     const last = this.samples[this.samples.length - 1];

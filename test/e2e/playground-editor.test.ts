@@ -107,6 +107,8 @@ describe('playground editor: job modules written in the page, run in workers, br
       assert.equal(back.jobName, 'windowed-sum');
       const resumed = await waitForState(page, "the 'restore' event", (s) => s.restores.length > 0, 10_000);
       assert.notEqual(resumed.restores[0]!.checkpointId, null, 'the job resumed from a checkpoint after the reload');
+      assert.ok(resumed.restores[0]!.replayed !== null, 'the page says about how many records the resume replays');
+      assert.match((await page.textContent('#recovery-summary')) ?? '', /resumed the job from checkpoint \d+.*records replayed/);
 
       const end = await finished(page, 60_000);
       assertPageVerified(end, 'h');
