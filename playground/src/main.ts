@@ -5,14 +5,12 @@
 //
 // It uses only Weir's public API ('weir', the browser build). Tests read `window.__weir` (the page
 // state, page-state.ts) and use `window.__weirApi`.
-import { readTable, type CheckpointStats } from 'weir';
-import { barrierTimeline } from './barrier-timeline.js';
-import { CheckpointHistory } from './checkpoint-history.js';
+import { readTable } from 'weir';
 import { saveCode, startingCode } from './code-source.js';
 import { CommittedOutput } from './committed-output.js';
 import { createEditor, type Editor } from './editor.js';
 import { EXAMPLES, exampleById } from './examples.js';
-import { GraphView } from './graph-view.js';
+import { GraphPanel } from './graph-panel.js';
 import { JobCodeError, loadJobCode } from './job-loader.js';
 import { startSession, type Session } from './job-session.js';
 import { describeError, initialState, resetRun, type PlaygroundState } from './page-state.js';
@@ -46,7 +44,6 @@ let session: Session | undefined;
 let output: CommittedOutput | undefined;
 let runStartedAt: number | undefined;
 let nextWorker = 0;
-let slowMotion = false;
 let starting: Promise<void> = Promise.resolve();
 
 function log(line: string): void {
@@ -134,7 +131,7 @@ async function stopSession(): Promise<void> {
   const old = session;
   session = undefined;
   output = undefined;
-  graph.setPlan(null, 'no job running');
+  graphPanel.clear('no job running');
   if (old) {
     log(`stop ${old.handle.jobName}`);
     await old.stop().catch((error: unknown) => log(`cancel failed: ${describeError(error)}`));
@@ -177,7 +174,7 @@ async function runCodeNow(resume: 'latest' | 'none'): Promise<void> {
     session = await startSession(loaded, { parallelism: state.parallelism, resume }, state, {
       log,
       changed: scheduleRender,
-      checkpointCompleted: (c) => replayCheckpoint(c, false),
+      checkpointCompleted: (c) => graphPanel.checkpointCompleted(c),
       finished: async () => {
         await out.refresh(true).catch((e: unknown) => showError(`reading the tables failed: ${describeError(e)}`, e));
         state.finished = true;
@@ -194,7 +191,6 @@ async function runCodeNow(resume: 'latest' | 'none'): Promise<void> {
   }
   output = out;
   if (!loaded.check) log('this job module exports no `check`: the duplicate counter needs `export const check = { table: … }`');
-  graph.setPlan(state.plan, 'waiting for the job to run');
   runStartedAt = Date.now();
   scheduleRender();
 }
@@ -202,38 +198,8 @@ async function runCodeNow(resume: 'latest' | 'none'): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Views.
 
-const graph = new GraphView($('graph') as unknown as SVGSVGElement);
-let drawnPlan: unknown;
-const history = new CheckpointHistory($('checkpoints'), $('checkpoint-detail'), (id) => {
-  const c = state.checkpoints.find((x) => x.id === id);
-  if (c) replayCheckpoint({ ...c, alignmentDurationMs: c.alignmentMs } as unknown as CheckpointStats, true);
-});
-
-function replayCheckpoint(c: Pick<CheckpointStats, 'id' | 'triggerTimestamp' | 'subtasks'>, slow: boolean): void {
-  // Live, a replay is not cut short by the next checkpoint (every few are shown whole); in slow
-  // motion only the chosen one plays.
-  if (!state.plan || (!slow && (slowMotion || graph.replaying))) return;
-  const timeline = barrierTimeline(state.plan, c);
-  const span = timeline.end - timeline.start;
-  // Live: a checkpoint takes milliseconds, so even live it is replayed slowed, to about a second.
-  // Slow motion: six seconds for the barriers' flow, edge by edge, and two for the writes.
-  const durations = slow ? { flowMs: 6000, restMs: 2000 } : { flowMs: 700, restMs: 300 };
-  $('slowmo-note').textContent = slow ? `replaying checkpoint ${c.id} (${span.toFixed(1)} ms) in slow motion` : '';
-  graph.replay(timeline, c.id, durations, () => {
-    if (slow) $('slowmo-note').textContent = `checkpoint ${c.id} replayed; click a checkpoint below and "Replay in slow motion" for another`;
-  });
-}
-
-$('btn-slowmo').addEventListener('click', () => {
-  slowMotion = !slowMotion;
-  $('btn-slowmo').setAttribute('aria-pressed', String(slowMotion));
-  $('btn-slowmo').textContent = slowMotion ? 'Slow motion: on (live replays paused)' : 'Slow motion: follow one checkpoint';
-  const last = [...state.checkpoints].reverse().find((c) => c.status === 'completed');
-  if (slowMotion && last) replayCheckpoint(last, true);
-  if (!slowMotion) {
-    graph.stopReplay();
-    $('slowmo-note').textContent = '';
-  }
+const graphPanel = new GraphPanel(state, {
+  graph: $('graph') as unknown as SVGSVGElement, note: $('slowmo-note'), slowMotion: $('btn-slowmo'), checkpoints: $('checkpoints'), detail: $('checkpoint-detail'),
 });
 
 let renderQueued = false;
@@ -248,13 +214,7 @@ function scheduleRender(): void {
 
 function render(): void {
   try {
-    if (state.plan !== drawnPlan) {
-      drawnPlan = state.plan;
-      graph.setPlan(state.plan, session ? 'waiting for the job to run' : 'no job running');
-      $('slowmo-note').textContent = state.planFromMetrics ? 'this build of Weir has no handle.plan(): tasks from the metrics, edges unknown' : '';
-    }
-    graph.setRates(state.rates);
-    history.render(state.checkpoints, state.plan);
+    graphPanel.render(session !== undefined);
     renderPanels(state, { runStartedAt, preview: output?.preview ?? [], hasSession: session !== undefined });
     const failPoints = /\bfailPoint\s*\(/.test(editor.getCode());
     ($('btn-throw') as HTMLButtonElement).disabled = !session || state.status !== 'running' || !failPoints;
