@@ -61,7 +61,7 @@ describe('event-time windows in Web Workers with IndexedDB checkpoints', functio
     // Kill only after a checkpoint completed, so the restore starts from open windows, not from scratch.
     const unsubscribe = handle.on('checkpoint', (c) => {
       if (c.status !== 'completed' || c.final || kills >= 3 || handle.status() !== 'running') return;
-      if (random() < 0.5) return;
+      if (kills > 0 && random() < 0.5) return;
       kills++;
       setTimeout(() => handle.injectFailure({ worker: Math.floor(random() * 2) }), random() * 60);
     });
