@@ -121,36 +121,57 @@ export async function readTally(jobName: string): Promise<Tally> {
 // ---------------------------------------------------------------------------------------------
 // The job: sequence → events (event time, bounded disorder) → keyBy(key) → window → sum('value') → tally.
 
+/**
+ * How the job sums: 'sum' is `.sum('value')` (a new record per event, as Flink's field sum);
+ * 'aggregate' is `.aggregate(…)` over one mutable accumulator per window (a diagnostic: what the
+ * windowing costs without sum's copies).
+ */
+export type WindowFunctionKind = 'sum' | 'aggregate';
+
 export interface WindowJobParams {
   readonly name: string;
   readonly records: number;
   readonly kind: WindowKind;
+  readonly fn: WindowFunctionKind;
 }
 
 export function windowJobParams(query: URLSearchParams): WindowJobParams {
   const kind = query.get('kind') ?? 'tumbling';
   if (kind !== 'tumbling' && kind !== 'sliding') throw new Error(`windows job: kind must be tumbling or sliding, got ${kind}`);
-  return { name: query.get('name') ?? 'windows', records: Number(query.get('records') ?? 1_000_000), kind };
+  const fn = query.get('fn') ?? 'sum';
+  if (fn !== 'sum' && fn !== 'aggregate') throw new Error(`windows job: fn must be sum or aggregate, got ${fn}`);
+  return { name: query.get('name') ?? 'windows', records: Number(query.get('records') ?? 1_000_000), kind, fn };
 }
 
 /** The job module's URL with these parameters in its query, which every worker reads alike. */
 export function windowJobUrl(base: URL, p: WindowJobParams): URL {
-  return new URL(`?${new URLSearchParams({ name: p.name, records: String(p.records), kind: p.kind }).toString()}`, base);
+  return new URL(`?${new URLSearchParams({ name: p.name, records: String(p.records), kind: p.kind, fn: p.fn }).toString()}`, base);
 }
 
 export function buildWindowJob(p: WindowJobParams): JobDefinition {
   const shape = WINDOW_SHAPES[p.kind];
   return job(p.name, (env) => {
-    env
+    const windowed = env
       .fromSource(sources.sequence({ from: 0, to: p.records }), {
         uid: 'numbers',
         watermarks: WatermarkStrategy.forBoundedOutOfOrderness<number>(DISORDER_MS).withTimestampAssigner(eventTime),
       })
       .map(makeEvent).uid('events')
       .keyBy((e) => e.key)
-      .window(p.kind === 'tumbling' ? windows.tumbling({ sizeMs: shape.sizeMs }) : windows.sliding(shape))
-      .sum('value').uid('window-sum')
-      .sinkTo(tallySink(TALLY_TABLE), { uid: 'tallies' });
+      .window(p.kind === 'tumbling' ? windows.tumbling({ sizeMs: shape.sizeMs }) : windows.sliding(shape));
+    const sums = p.fn === 'sum'
+      ? windowed.sum('value')
+      : windowed.aggregate<WindowEvent, WindowEvent>({
+        create: () => ({ key: 0, value: 0, time: 0 }),
+        add: (acc, e) => {
+          acc.key = e.key;
+          acc.value += e.value;
+          acc.time = e.time;
+          return acc;
+        },
+        result: (acc) => acc,
+      });
+    sums.uid('window-sum').sinkTo(tallySink(TALLY_TABLE), { uid: 'tallies' });
   });
 }
 

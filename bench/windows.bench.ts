@@ -9,15 +9,16 @@
 //
 // Env: WEIR_BENCH_RECORDS (default 400 000 events per Weir run; the loop runs take 5× as many),
 // WEIR_BENCH_ROUNDS (default 3), WEIR_BENCH_BUDGET_S (default 100: once 3 rounds are done, no round
-// starts that would likely end past it), WEIR_BENCH_ONLY (comma-separated variant ids, e.g. `ip-sliding-1s` for a profile of one
-// variant).
+// starts that would likely end past it), WEIR_BENCH_ONLY (comma-separated variant ids, e.g.
+// `ip-sliding-1s` for a profile of one variant; also the diagnostics ip-tumbling-aggregate-off,
+// ip-sliding-aggregate-off and ip-sliding-off: aggregate(…) over a mutable accumulator against sum).
 import { run, type CheckpointStats, type JobHandle, type RunOptions } from 'weir';
 import { envInt, loadAverage, machine, printTable, saveResults } from './harness.js';
 import { printRatios, printSummary, ratios, runRounds, schedulerNote, summarize, uptime, type RatioDef, type Variant } from './workers-report.js';
 import type { Sample } from './workers-shared.js';
 import {
   buildWindowJob, compareTallies, DISORDER_MS, EVENTS_PER_MS, expectedTotal, KEYS, readTally, WATERMARK_EVERY, WINDOW_SHAPES, windowJobUrl, windowLoop,
-  type Tally, type WindowKind,
+  type Tally, type WindowFunctionKind, type WindowKind,
 } from './windows-shared.js';
 
 // 400 k events keep a Weir tumbling run near 1–2 s on a loaded machine, so checkpoints every 1 s do fire.
@@ -64,15 +65,15 @@ const ckptLabel = (intervalMs: number | undefined) => (intervalMs === undefined 
 const ckptId = (intervalMs: number | undefined) => (intervalMs === undefined ? 'off' : `${intervalMs / 1000}s`);
 
 let runs = 0;
-function weirVariant(target: 'in-process' | 'workers', kind: WindowKind, intervalMs: number | undefined): Variant {
-  const id = `${target === 'workers' ? 'w' : 'ip'}-${kind}-${ckptId(intervalMs)}`;
+function weirVariant(target: 'in-process' | 'workers', kind: WindowKind, intervalMs: number | undefined, fn: WindowFunctionKind = 'sum'): Variant {
+  const id = `${target === 'workers' ? 'w' : 'ip'}-${kind}${fn === 'sum' ? '' : `-${fn}`}-${ckptId(intervalMs)}`;
   const parallelism = target === 'workers' ? WORKERS : 1;
   return {
     id,
-    label: `Weir ${target === 'workers' ? `${WORKERS} workers` : 'in-process p1'}, ${kind}, ${ckptLabel(intervalMs)}`,
+    label: `Weir ${target === 'workers' ? `${WORKERS} workers` : 'in-process p1'}, ${kind}${fn === 'sum' ? '' : `, ${fn}`}, ${ckptLabel(intervalMs)}`,
     run: async (tag, warmup): Promise<WindowSample> => {
       const records = warmup ? WARMUP_RECORDS : RECORDS;
-      const params = { name: `bench-windows-${id}-${tag}-${++runs}`, records, kind };
+      const params = { name: `bench-windows-${id}-${tag}-${++runs}`, records, kind, fn };
       const options: RunOptions = { parallelism, checkpointing: intervalMs === undefined ? false : { intervalMs }, resume: 'none' };
       const called = performance.now();
       const handle: JobHandle = await run(target === 'workers' ? windowJobUrl(JOB, params) : buildWindowJob(params), options);
@@ -136,10 +137,18 @@ const ALL: Variant[] = [
   loopVariant('tumbling'),
   loopVariant('sliding'),
 ];
+// Diagnostics, only when named in WEIR_BENCH_ONLY: the same windows with aggregate(…) over a mutable
+// accumulator instead of sum('value'), which copies the record per event.
+const DIAGNOSTIC: Variant[] = [
+  weirVariant('in-process', 'tumbling', undefined, 'aggregate'),
+  weirVariant('in-process', 'tumbling', undefined),
+  weirVariant('in-process', 'sliding', undefined, 'aggregate'),
+  weirVariant('in-process', 'sliding', undefined),
+];
 const only = (process.env.WEIR_BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-const variants = only.length > 0 ? ALL.filter((v) => only.includes(v.id)) : ALL;
+const variants = only.length > 0 ? [...ALL, ...DIAGNOSTIC].filter((v, i, all) => only.includes(v.id) && all.findIndex((x) => x.id === v.id) === i) : ALL;
 if (variants.length === 0) {
-  console.error(`WEIR_BENCH_ONLY=${process.env.WEIR_BENCH_ONLY} matches no variant; ids: ${ALL.map((v) => v.id).join(', ')}`);
+  console.error(`WEIR_BENCH_ONLY=${process.env.WEIR_BENCH_ONLY} matches no variant; ids: ${[...new Set([...ALL, ...DIAGNOSTIC].map((v) => v.id))].join(', ')}`);
   process.exit(1);
 }
 
@@ -154,6 +163,8 @@ const RATIO_DEFS: readonly RatioDef[] = [
   { label: 'Weir 2 workers / in-process p1, tumbling', numerator: 'w-tumbling-1s', denominator: 'ip-tumbling-1s' },
   { label: 'Weir 2 workers / in-process p1, sliding', numerator: 'w-sliding-1s', denominator: 'ip-sliding-1s' },
   { label: 'checkpoint cost: in-process tumbling, 1 s / off', numerator: 'ip-tumbling-1s', denominator: 'ip-tumbling-off' },
+  { label: 'diagnostic: aggregate / sum, in-process tumbling, ckpt off', numerator: 'ip-tumbling-aggregate-off', denominator: 'ip-tumbling-off' },
+  { label: 'diagnostic: aggregate / sum, in-process sliding, ckpt off', numerator: 'ip-sliding-aggregate-off', denominator: 'ip-sliding-off' },
 ];
 
 const m = machine();
