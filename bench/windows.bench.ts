@@ -13,7 +13,7 @@
 // `ip-sliding-1s` for a profile of one variant; also the diagnostics ip-tumbling-aggregate-off,
 // ip-sliding-aggregate-off and ip-sliding-off: aggregate(…) over a mutable accumulator against sum).
 import { run, type CheckpointStats, type JobHandle, type RunOptions } from 'weir';
-import { envInt, loadAverage, machine, printTable, saveResults } from './harness.js';
+import { envInt, loadAverage, machine, median, printTable, saveResults } from './harness.js';
 import { printRatios, printSummary, ratios, runRounds, schedulerNote, summarize, uptime, type RatioDef, type Variant } from './workers-report.js';
 import type { Sample } from './workers-shared.js';
 import {
@@ -38,6 +38,11 @@ interface WindowSample extends Sample {
   readonly results?: number;
   /** Bytes of the largest completed checkpoint (its full state, reused key groups included). */
   readonly stateBytes?: number;
+  /** Per completed periodic checkpoint: the slowest subtask's synchronous snapshot and its asynchronous write, in ms. */
+  readonly syncMs?: number[];
+  readonly asyncMs?: number[];
+  /** Per completed periodic checkpoint: the share of its state it wrote (the rest reused, incremental). */
+  readonly persistedShare?: number[];
 }
 
 const cpuMs = (): number => {
@@ -84,6 +89,7 @@ function weirVariant(target: 'in-process' | 'workers', kind: WindowKind, interva
       const cpu = cpuMs() - cpu0;
       const stats: CheckpointStats[] = handle.checkpoints();
       const completed = stats.filter((c) => c.status === 'completed');
+      const periodic = completed.filter((c) => !c.final);
       let results: number | undefined;
       let error: string | undefined;
       try {
@@ -103,6 +109,9 @@ function weirVariant(target: 'in-process' | 'workers', kind: WindowKind, interva
         checkpointMs: completed.map((c) => c.durationMs ?? NaN),
         failedCheckpoints: stats.filter((c) => c.status === 'failed').length,
         stateBytes: Math.max(0, ...completed.map((c) => c.stateSize)),
+        syncMs: periodic.map((c) => Math.max(0, ...c.subtasks.map((t) => t.syncDurationMs))),
+        asyncMs: periodic.map((c) => Math.max(0, ...c.subtasks.map((t) => t.asyncDurationMs))),
+        persistedShare: periodic.map((c) => (c.stateSize > 0 ? c.persistedSize / c.stateSize : NaN)),
         ...(results !== undefined ? { results } : {}),
         ...(error !== undefined ? { error } : {}),
       };
@@ -195,8 +204,12 @@ printRatios(ratioList, `${CPU}: of medians`);
 
 console.log('');
 const resultsOf = (id: string) => [...new Set((samples.get(id) ?? []).map((s) => (s as WindowSample).results))];
+const medianOf = (id: string, pick: (s: WindowSample) => number[] | undefined, format: (x: number) => string): string => {
+  const values = (samples.get(id) ?? []).flatMap((s) => pick(s as WindowSample) ?? []).filter(Number.isFinite);
+  return values.length > 0 ? format(median(values)) : '';
+};
 printTable(
-  ['variant', 'window results per run', 'as the loop', 'largest checkpoint'],
+  ['variant', 'window results per run', 'as the loop', 'largest checkpoint', 'periodic ckpt: sync ms', 'async ms', 'written'],
   summary.map((s) => {
     const counts = resultsOf(s.id);
     const kind: WindowKind = s.id.includes('sliding') ? 'sliding' : 'tumbling';
@@ -206,6 +219,9 @@ printTable(
       counts.map((c) => (c === undefined ? '?' : c.toLocaleString('en-US'))).join(' / '),
       s.runs === 0 ? '–' : s.wrongOutputs > 0 ? `${s.wrongOutputs} of ${s.runs} runs WRONG` : `yes (${reference(RECORDS * (s.id.startsWith('loop-') ? LOOP_FACTOR : 1), kind).results.toLocaleString('en-US')})`,
       stateBytes > 0 ? `${(stateBytes / 1024).toFixed(0)} KiB` : '',
+      medianOf(s.id, (x) => x.syncMs, (x) => x.toFixed(1)),
+      medianOf(s.id, (x) => x.asyncMs, (x) => x.toFixed(1)),
+      medianOf(s.id, (x) => x.persistedShare, (x) => `${Math.round(100 * x)} %`),
     ];
   }),
 );
