@@ -54,7 +54,7 @@ class Harness {
     const ctx: OperatorContext = {
       jobName: 'w', operatorUid: 'window', operatorName: 'window', subtaskIndex: 0, parallelism: 1, maxParallelism: MAX,
       keyGroupRange: { start: 0, end: MAX - 1 }, clock: this.clock, storage: new MemoryCheckpointStorage(), commitFence: undefined,
-      elementTimestamp: this.ts, emitWatermarkStatus: () => {},
+      elementTimestamp: this.ts, autoWatermarkIntervalMs: 0, emitWatermarkStatus: () => {},
       scheduleAt: (at, callback) => {
         const handle = this.clock.setTimeout(callback, at - this.clock.now());
         return { cancel: () => this.clock.clearTimeout(handle) };
