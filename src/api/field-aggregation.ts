@@ -1,5 +1,6 @@
 import { describeValue, InvalidArgumentError, requireString } from '../errors/index.js';
 import type { ReduceFunction } from '../graph/user-functions.js';
+import type { AggregateFunction } from '../graph/windowing.js';
 
 export type FieldAggregation = 'sum' | 'min' | 'max';
 
@@ -28,4 +29,32 @@ export function fieldReducer(method: FieldAggregation, field: unknown): { fn: Re
   };
   const label = `${method[0]!.toUpperCase()}${method.slice(1)}(${name})`;
   return { fn, check: (v) => (read(v, 'first'), v), label };
+}
+
+/**
+ * The same aggregation for a window, which owns its accumulator: a copy of the first record,
+ * updated in place (no object per record); what the window emits is a copy again, since a
+ * window kept for allowed lateness goes on updating it.
+ */
+export function fieldAccumulator(method: FieldAggregation, field: unknown): { fn: AggregateFunction<unknown, Record<string, number> | undefined, unknown>; label: string } {
+  const { check, label } = fieldReducer(method, field);
+  const name = field as string;
+  const combine = combiners[method];
+  return {
+    label,
+    fn: {
+      create: () => undefined,
+      add: (acc, value) => {
+        if (acc === undefined) return { ...(check(value) as Record<string, number>) };
+        acc[name] = combine(acc[name]!, (check(value) as Record<string, number>)[name]!);
+        return acc;
+      },
+      merge: (a, b) => {
+        if (a === undefined) return b;
+        if (b !== undefined) a[name] = combine(a[name]!, b[name]!);
+        return a;
+      },
+      result: (acc) => ({ ...acc }),
+    },
+  };
 }

@@ -40,6 +40,16 @@ export class StreamEnvironment {
     return this;
   }
 
+  /**
+   * How often a source with a watermark strategy asks its generator for a watermark (Flink's
+   * autoWatermarkInterval, default 200 ms). 0: after every batch it reads — the most prompt
+   * windows, at the cost of an event (and a flushed batch) per batch.
+   */
+  setAutoWatermarkInterval(intervalMs: number): this {
+    this.graph.autoWatermarkIntervalMs = requireNumber('setAutoWatermarkInterval(intervalMs)', intervalMs, { min: 0 });
+    return this;
+  }
+
   fromSource<T>(source: Source<T>, options?: SourceOptions<T>): DataStream<T> {
     if (!isSource(source)) {
       throw new InvalidArgumentError('fromSource(source)', `expected a source such as sources.sequence(…) or sources.fromElements(…), got ${describeValue(source)}`);

@@ -23,18 +23,18 @@ export class WatermarkStrategy<T> {
    * the highest timestamp seen by that much (minus 1 ms, as Flink: a record exactly that late is
    * still on time).
    */
-  static forBoundedOutOfOrderness<T>(maxOutOfOrdernessMs: number): WatermarkStrategy<T> {
+  static forBoundedOutOfOrderness<T = any>(maxOutOfOrdernessMs: number): WatermarkStrategy<T> {
     const bound = requireNumber('WatermarkStrategy.forBoundedOutOfOrderness(maxOutOfOrdernessMs)', maxOutOfOrdernessMs, { min: 0 });
     return new WatermarkStrategy<T>(() => boundedOutOfOrderness(bound), undefined, undefined);
   }
 
   /** Timestamps only ever grow: the watermark is the latest timestamp (minus 1 ms). */
-  static forMonotonousTimestamps<T>(): WatermarkStrategy<T> {
+  static forMonotonousTimestamps<T = any>(): WatermarkStrategy<T> {
     return new WatermarkStrategy<T>(() => boundedOutOfOrderness(0), undefined, undefined);
   }
 
   /** Your own generator (Flink's WatermarkGenerator): `onEvent` and `onPeriodicEmit`, created anew for each source subtask. */
-  static forGenerator<T>(createGenerator: () => WatermarkGenerator<T>): WatermarkStrategy<T> {
+  static forGenerator<T = any>(createGenerator: () => WatermarkGenerator<T>): WatermarkStrategy<T> {
     requireFunction('WatermarkStrategy.forGenerator(createGenerator)', createGenerator);
     const checked = () => {
       const generator = createGenerator();

@@ -4,7 +4,7 @@ import type { ReduceFunction } from '../graph/user-functions.js';
 import type { AggregateFunction, WindowAssignerSpec, WindowFunctionSpec, WindowProcessFunction } from '../graph/windowing.js';
 import type { StateKey } from '../state/keyed-state.js';
 import type { DataStream } from './data-stream.js';
-import { fieldReducer, type FieldAggregation } from './field-aggregation.js';
+import { fieldAccumulator, type FieldAggregation } from './field-aggregation.js';
 import { isOutputTag, type OutputTag } from './output-tag.js';
 
 type NumericField<T> = { [F in keyof T]: T[F] extends number ? F : never }[keyof T] & string;
@@ -78,10 +78,8 @@ export class WindowedStream<T, K extends StateKey> {
   }
 
   private byField(method: FieldAggregation, field: string): DataStream<T> {
-    const { fn, check, label } = fieldReducer(method, field);
-    const checked: ReduceFunction<unknown> = (acc, value) => fn(acc, value);
-    // The first record of a window is its accumulator: check it as it enters (reduce only sees it when the second arrives).
-    return this.build({ kind: 'aggregate', fn: { create: () => undefined, add: (acc, v) => (acc === undefined ? check(v) : checked(acc, v)), result: (acc) => acc, merge: (a, b) => checked(a, b) } }, label) as DataStream<T>;
+    const { fn, label } = fieldAccumulator(method, field);
+    return this.build({ kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown> }, label) as DataStream<T>;
   }
 
   private build(fn: WindowFunctionSpec, label: string): DataStream<unknown> {

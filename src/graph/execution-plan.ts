@@ -45,6 +45,7 @@ export interface ExecutionPlan {
   readonly maxParallelism: number;
   /** Records carry event-time timestamps across the network (some source has a watermark strategy). */
   readonly eventTime: boolean;
+  readonly autoWatermarkIntervalMs: number;
   readonly vertices: ExecutionVertex[];
 }
 
@@ -108,7 +109,7 @@ export function buildExecutionPlan(graph: JobGraph, defaultParallelism: number):
     placement.set(node.id, { vertex, index: 0 });
   }
   for (const v of vertices) if (v.operators.length > 1) (v as { name: string }).name = v.operators.map((o) => o.name).join(' → ');
-  return { jobName: graph.jobName, maxParallelism, eventTime: graph.eventTime, vertices };
+  return { jobName: graph.jobName, maxParallelism, eventTime: graph.eventTime, autoWatermarkIntervalMs: graph.autoWatermarkIntervalMs, vertices };
 }
 
 /**

@@ -65,6 +65,8 @@ export class JobGraph {
   parallelism: number | undefined;
   maxParallelism: number | undefined;
   checkpointing: CheckpointingConfig | undefined;
+  /** How often sources ask their watermark generators for a watermark (Flink's autoWatermarkInterval); 0: after every batch. */
+  autoWatermarkIntervalMs = 200;
 
   constructor(readonly jobName: string) {}
 

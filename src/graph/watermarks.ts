@@ -10,7 +10,7 @@ export interface WatermarkOutput {
 /** Decides watermarks from the records a source subtask reads (Flink's WatermarkGenerator). */
 export interface WatermarkGenerator<T> {
   onEvent(record: T, timestamp: number, output: WatermarkOutput): void;
-  /** Called after every batch the source emits, and when it waits. */
+  /** Called every autoWatermarkInterval (env.setAutoWatermarkInterval, default 200 ms), checked after each batch a source reads. */
   onPeriodicEmit(output: WatermarkOutput): void;
 }
 

@@ -39,21 +39,23 @@ describe('the seed example: 5 s tumbling window sums in workers', () => {
       const name = `seed-faults-${seed}`;
       const random = seededRandom(seed);
       const handle = await run(jobUrl(name, lines), {
-        parallelism: 2, storage: 'memory', checkpointing: { intervalMs: 60 },
+        parallelism: 2, storage: 'memory', checkpointing: { intervalMs: 30 },
         restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 10 },
       });
       let kills = 0;
-      const killer = (async () => {
-        while (kills < 4 && handle.status() !== 'finished') {
-          await new Promise((r) => setTimeout(r, 150 + random() * 500));
-          if (handle.status() !== 'running') continue;
-          handle.injectFailure({ worker: Math.floor(random() * 2) });
-          kills++;
-        }
-      })();
-      await handle.done;
-      await killer;
-      assert.ok(kills >= 1, 'at least one worker was killed mid-stream');
+      let restoredFromCheckpoint = 0;
+      handle.on('restore', (e) => {
+        if (e.checkpointId !== undefined) restoredFromCheckpoint++;
+      });
+      // Kill only after a checkpoint completed, so restores start from open windows (not from scratch).
+      handle.on('checkpoint', (c) => {
+        if (c.status !== 'completed' || c.final || kills >= 3 || handle.status() !== 'running' || (kills > 0 && random() < 0.4)) return;
+        kills++;
+        setTimeout(() => handle.injectFailure({ worker: Math.floor(random() * 2) }), random() * 40);
+      });
+      const result = await handle.done;
+      assert.ok(kills >= 1 && result.restarts >= 1, 'a worker was killed mid-stream');
+      assert.ok(restoredFromCheckpoint >= 1, 'the job restored open windows from a checkpoint');
       assertExact(await readTable(name, 'window-sums'), lines, await readTable(name, 'dead-letters'));
     });
   }

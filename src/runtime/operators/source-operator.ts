@@ -18,6 +18,7 @@ export class SourceOperator implements StreamOperator {
   private readonly watermarkOutput: WatermarkOutput;
   private previousTimestamp: number | undefined;
   private lastRecordAt = 0;
+  private lastPeriodicEmitAt = -Infinity;
   private idle = false;
   /** Records read from the source by this subtask (this attempt). */
   emitted = 0;
@@ -104,10 +105,13 @@ export class SourceOperator implements StreamOperator {
   private afterPoll(readSome: boolean): void {
     const now = this.ctx.clock.now();
     if (readSome) this.lastRecordAt = now;
-    try {
-      this.generator!.onPeriodicEmit(this.watermarkOutput);
-    } catch (error) {
-      throw userFunctionFailed(this.uid, 'watermark generator', error);
+    if (now - this.lastPeriodicEmitAt >= this.ctx.autoWatermarkIntervalMs) {
+      this.lastPeriodicEmitAt = now;
+      try {
+        this.generator!.onPeriodicEmit(this.watermarkOutput);
+      } catch (error) {
+        throw userFunctionFailed(this.uid, 'watermark generator', error);
+      }
     }
     const idleness = this.watermarks!.idlenessMs;
     if (idleness !== undefined && !this.idle && now - this.lastRecordAt >= idleness) this.setIdle(true);

@@ -31,6 +31,8 @@ export interface OperatorContext {
   readonly commitFence: MetadataCondition | undefined;
   /** The timestamp of the record being processed (NaN: none); an operator sets it for what it emits from timers. */
   readonly elementTimestamp: ElementTimestamp;
+  /** How often a source asks its watermark generator for a watermark (0: after every batch). */
+  readonly autoWatermarkIntervalMs: number;
   /** A source tells downstream tasks it went idle (or active again): its watermark holds nothing back meanwhile. */
   emitWatermarkStatus(idle: boolean): void;
   /** Runs `callback` in the task's mailbox once the clock reaches `timestamp`. */

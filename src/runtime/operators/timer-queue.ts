@@ -1,60 +1,90 @@
 import type { StateKey } from '../../state/keyed-state.js';
 
-interface Timer {
+export interface Timer {
   readonly timestamp: number;
   readonly key: StateKey;
   readonly keyGroup: number;
-  readonly seq: number;
 }
-
-const idOf = (timestamp: number, key: StateKey) => `${timestamp}\u0000${typeof key}\u0000${String(key)}`;
 
 /**
  * Keyed timers of one operator: at most one per key and timestamp, fired in timestamp order
  * (then registration order), snapshotted per key group.
+ *
+ * Timers are bucketed by timestamp (a Map from key to key group per distinct time) with a heap
+ * of the distinct times: a window operator registers one timer per key and window, all at the
+ * few times windows end, so registering is one Map lookup, with no string or object per timer.
  */
 export class TimerQueue {
-  private readonly byId = new Map<string, Timer>();
-  private heap: Timer[] = [];
-  private seq = 0;
+  private readonly buckets = new Map<number, Map<StateKey, number>>();
+  /** Distinct timestamps that have a bucket. */
+  private readonly times: number[] = [];
+  private count = 0;
+  /** The bucket being fired: its keys in registration order, and how far firing got. */
+  private draining: { timestamp: number; bucket: Map<StateKey, number>; keys: StateKey[]; next: number } | undefined;
 
   get size(): number {
-    return this.byId.size;
+    return this.count;
   }
 
   register(timestamp: number, key: StateKey, keyGroup: number): void {
-    const id = idOf(timestamp, key);
-    if (this.byId.has(id)) return;
-    const timer = { timestamp, key, keyGroup, seq: this.seq++ };
-    this.byId.set(id, timer);
-    this.push(timer);
+    let bucket = this.buckets.get(timestamp);
+    if (bucket === undefined) {
+      this.buckets.set(timestamp, (bucket = new Map()));
+      this.pushTime(timestamp);
+    } else if (bucket.has(key)) {
+      return;
+    }
+    bucket.set(key, keyGroup);
+    this.count++;
   }
 
   delete(timestamp: number, key: StateKey): void {
-    this.byId.delete(idOf(timestamp, key)); // the heap entry is dropped lazily when it surfaces
+    const bucket = this.buckets.get(timestamp) ?? (this.draining?.timestamp === timestamp ? this.draining.bucket : undefined);
+    if (bucket?.delete(key)) this.count--;
   }
 
   earliest(): number | undefined {
-    this.dropDeleted();
-    return this.heap[0]?.timestamp;
+    if (this.draining !== undefined) return this.draining.timestamp;
+    this.dropEmpty();
+    return this.times[0];
   }
 
   /** Removes and returns the earliest timer due at `time`, if any. */
   pollDue(time: number): Timer | undefined {
-    this.dropDeleted();
-    const top = this.heap[0];
-    if (top === undefined || top.timestamp > time) return undefined;
-    this.pop();
-    this.byId.delete(idOf(top.timestamp, top.key));
-    return top;
+    for (;;) {
+      const d = this.draining;
+      if (d !== undefined) {
+        while (d.next < d.keys.length) {
+          const key = d.keys[d.next++]!;
+          const keyGroup = d.bucket.get(key);
+          if (keyGroup === undefined) continue; // deleted meanwhile
+          d.bucket.delete(key);
+          this.count--;
+          return { timestamp: d.timestamp, key, keyGroup };
+        }
+        this.draining = undefined;
+      }
+      this.dropEmpty();
+      const earliest = this.times[0];
+      if (earliest === undefined || earliest > time) return undefined;
+      // Detach the bucket: a timer registered at this time while it fires gets a new bucket, fired after it.
+      this.popTime();
+      const bucket = this.buckets.get(earliest)!;
+      this.buckets.delete(earliest);
+      this.draining = { timestamp: earliest, bucket, keys: [...bucket.keys()], next: 0 };
+    }
   }
 
   snapshot(): [number, [number, StateKey][]][] {
     const groups = new Map<number, [number, StateKey][]>();
-    for (const t of [...this.byId.values()].sort((a, b) => a.seq - b.seq)) {
-      let g = groups.get(t.keyGroup);
-      if (g === undefined) groups.set(t.keyGroup, (g = []));
-      g.push([t.timestamp, t.key]);
+    const add = (timestamp: number, key: StateKey, keyGroup: number) => {
+      let g = groups.get(keyGroup);
+      if (g === undefined) groups.set(keyGroup, (g = []));
+      g.push([timestamp, key]);
+    };
+    if (this.draining !== undefined) for (const [key, keyGroup] of this.draining.bucket) add(this.draining.timestamp, key, keyGroup);
+    for (const timestamp of [...this.buckets.keys()].sort((a, b) => a - b)) {
+      for (const [key, keyGroup] of this.buckets.get(timestamp)!) add(timestamp, key, keyGroup);
     }
     return [...groups];
   }
@@ -66,45 +96,44 @@ export class TimerQueue {
     }
   }
 
-  private dropDeleted(): void {
-    while (this.heap.length > 0) {
-      const top = this.heap[0]!;
-      if (this.byId.get(idOf(top.timestamp, top.key)) === top) return;
-      this.pop();
+  /** Buckets emptied by deletes leave their time in the heap until it surfaces. */
+  private dropEmpty(): void {
+    while (this.times.length > 0) {
+      const t = this.times[0]!;
+      const bucket = this.buckets.get(t);
+      if (bucket !== undefined && bucket.size > 0) return;
+      this.popTime();
+      this.buckets.delete(t);
     }
   }
 
-  private less(a: Timer, b: Timer): boolean {
-    return a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.seq < b.seq);
-  }
-
-  private push(timer: Timer): void {
-    const h = this.heap;
-    h.push(timer);
+  private pushTime(t: number): void {
+    const h = this.times;
+    h.push(t);
     let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      if (h[parent]! <= t) break;
+      h[i] = h[parent]!;
       i = parent;
     }
+    h[i] = t;
   }
 
-  private pop(): void {
-    const h = this.heap;
+  private popTime(): void {
+    const h = this.times;
     const last = h.pop()!;
     if (h.length === 0) return;
-    h[0] = last;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= h.length) break;
       const r = l + 1;
-      let m = i;
-      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      const m = r < h.length && h[r]! < h[l]! ? r : l;
+      if (h[m]! >= last) break;
+      h[i] = h[m]!;
       i = m;
     }
+    h[i] = last;
   }
 }

@@ -98,6 +98,7 @@ export class Task implements Schedulable {
       jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
       maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage, commitFence: setup.commitFence,
       elementTimestamp: this.elementTimestamp,
+      autoWatermarkIntervalMs: plan.autoWatermarkIntervalMs,
       emitWatermarkStatus: (idle) => {
         for (const w of this.writers) w.emitWatermarkStatus(idle);
       },

@@ -33,6 +33,8 @@ describe('restoring a checkpoint at another parallelism', () => {
           }
         });
       });
+      // A completed checkpoint's commits land just after its 'checkpoint' event: wait for some before stopping.
+      for (let i = 0; i < 200 && (await readTable<number>(name, 'seen')).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
       await first.cancel();
       const committedBefore = (await readTable<number>(name, 'seen')).length;
       assert.ok(committedBefore > 0 && committedBefore < RECORDS, `the first run committed part of the input (${committedBefore})`);

@@ -54,7 +54,7 @@ class Harness {
     const ctx: OperatorContext = {
       jobName: 'w', operatorUid: 'window', operatorName: 'window', subtaskIndex: 0, parallelism: 1, maxParallelism: MAX,
       keyGroupRange: { start: 0, end: MAX - 1 }, clock: this.clock, storage: new MemoryCheckpointStorage(), commitFence: undefined,
-      elementTimestamp: this.ts, emitWatermarkStatus: () => {},
+      elementTimestamp: this.ts, autoWatermarkIntervalMs: 0, emitWatermarkStatus: () => {},
       scheduleAt: (at, callback) => {
         const handle = this.clock.setTimeout(callback, at - this.clock.now());
         return { cancel: () => this.clock.clearTimeout(handle) };
@@ -243,6 +243,12 @@ describe('count windows (global window with a count trigger)', () => {
     h.watermark(Infinity);
     assert.deepEqual(h.values(), [9, 12], 'an incomplete count window does not fire on the final watermark');
   });
+
+  it('keep their count across a restore', () => {
+    const h = new Harness(eventTime({ kind: 'global', count: 3 }));
+    h.element('k', 1).element('k', 2).restart().element('k', 4).element('k', 8).restart().element('k', 16).element('k', 32);
+    assert.deepEqual(h.values(), [7, 56]);
+  });
 });
 
 describe('processing-time windows', () => {
@@ -258,6 +264,16 @@ describe('processing-time windows', () => {
     h.element('a', 8);
     h.clock.advance(100);
     assert.deepEqual(h.values(), [7, 8]);
+  });
+
+  it('a restored processing-time window fires when the clock passes its end', () => {
+    const h = new Harness({ assigner: { kind: 'tumbling', sizeMs: 100, offsetMs: 0, time: 'processing' }, function: sumOf, allowedLatenessMs: 0, lateDataTag: undefined });
+    h.element('a', 1).element('b', 2);
+    h.clock.advance(10);
+    h.restart();
+    h.element('a', 4);
+    h.clock.advance(100);
+    assert.deepEqual(h.values(), [5, 2]);
   });
 });
 

@@ -38,7 +38,14 @@ export function windowContentsOps(uid: string, spec: WindowFunctionSpec): Window
       const { fn } = spec;
       return {
         add: (c, value) => {
-          c.a = c.n === 0 ? value : call('reduce', () => fn(c.a, value));
+          if (c.n === 0) c.a = value;
+          else {
+            try {
+              c.a = fn(c.a, value);
+            } catch (error) {
+              throw userFunctionFailed(uid, 'reduce', error);
+            }
+          }
           c.n++;
         },
         merge: (into, from) => {
@@ -55,8 +62,13 @@ export function windowContentsOps(uid: string, spec: WindowFunctionSpec): Window
       const { fn } = spec;
       return {
         add: (c, value) => {
-          if (c.n === 0) c.a = call('aggregate create', () => fn.create());
-          c.a = call('aggregate add', () => fn.add(c.a, value));
+          // Inline try/catch, not call(): this runs for every record.
+          try {
+            if (c.n === 0) c.a = fn.create();
+            c.a = fn.add(c.a, value);
+          } catch (error) {
+            throw userFunctionFailed(uid, 'aggregate', error);
+          }
           c.n++;
         },
         merge: (into, from) => {

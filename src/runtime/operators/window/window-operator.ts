@@ -3,13 +3,13 @@ import type { TimeWindow, WindowSpec } from '../../../graph/windowing.js';
 import { HeapKeyedStateBackend, restoredWatermark } from '../../../state/heap-keyed-state-backend.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from '../stream-operator.js';
 import { TimerQueue } from '../timer-queue.js';
-import { assignWindows, maxTimestampOf, windowsIntersect } from './window-assigners.js';
+import { assignWindows, maxTimestampOf, windowsIntersect, windowStartOf } from './window-assigners.js';
 import { windowContentsOps, type WindowContents, type WindowContentsOps } from './window-contents.js';
 
-type KeyWindows = Map<string, WindowContents>;
+/** A key's open windows by start: a key's windows never share a start (sessions of a key are disjoint). */
+type KeyWindows = Map<number, WindowContents>;
 
-const idOf = (w: TimeWindow) => `${w.start}:${w.end}`;
-const GLOBAL = 'global';
+const GLOBAL = -Infinity;
 
 /**
  * Keyed windows, as Flink's WindowOperator: each record goes into the windows its assigner
@@ -62,36 +62,39 @@ export class WindowOperator implements StreamOperator {
         domain: 'user', retryable: false, details: { operator: this.uid },
       });
     }
-    const map = (this.windows.get() as KeyWindows | undefined) ?? new Map<string, WindowContents>();
-    const accepted = assigner.kind === 'session'
-      ? this.addToSession(map, value, timestamp, assigner.gapMs, eventTime)
-      : this.addToWindows(map, value, assignWindows(assigner, timestamp), eventTime);
+    const map = (this.windows.get() as KeyWindows | undefined) ?? new Map<number, WindowContents>();
+    let accepted: boolean;
+    if (assigner.kind === 'session') accepted = this.addToSession(map, value, timestamp, assigner.gapMs, eventTime);
+    else if (assigner.kind === 'tumbling') {
+      // The common case without the array and objects of assignWindows.
+      const start = windowStartOf(timestamp, assigner.offsetMs, assigner.sizeMs);
+      accepted = this.addToWindow(map, value, start, start + assigner.sizeMs, eventTime);
+    } else {
+      accepted = false;
+      for (const w of assignWindows(assigner, timestamp)) if (this.addToWindow(map, value, w.start, w.end, eventTime)) accepted = true;
+    }
     if (map.size > 0) this.windows.set(map);
     if (!accepted) this.late(value);
   }
 
-  private isLate(w: TimeWindow): boolean {
-    return maxTimestampOf(w) + this.spec.allowedLatenessMs <= this.currentWatermark;
+  private isLate(end: number): boolean {
+    return end - 1 + this.spec.allowedLatenessMs <= this.currentWatermark;
   }
 
-  private addToWindows(map: KeyWindows, value: unknown, windows: TimeWindow[], eventTime: boolean): boolean {
-    let accepted = false;
-    for (const w of windows) {
-      if (eventTime && this.isLate(w)) continue;
-      accepted = true;
-      const id = idOf(w);
-      let contents = map.get(id);
-      if (contents === undefined) map.set(id, (contents = { s: w.start, e: w.end, n: 0, a: undefined }));
-      this.ops.add(contents, value);
-      this.afterAdd(w, contents, eventTime);
-    }
-    return accepted;
+  private addToWindow(map: KeyWindows, value: unknown, start: number, end: number, eventTime: boolean): boolean {
+    if (eventTime && this.isLate(end)) return false;
+    let contents = map.get(start);
+    const created = contents === undefined;
+    if (contents === undefined) map.set(start, (contents = { s: start, e: end, n: 0, a: undefined }));
+    this.ops.add(contents, value);
+    this.afterAdd(contents, eventTime, created);
+    return true;
   }
 
   /** Merges the record's session with every session of the key it overlaps or touches. */
   private addToSession(map: KeyWindows, value: unknown, timestamp: number, gapMs: number, eventTime: boolean): boolean {
     let merged: TimeWindow = { start: timestamp, end: timestamp + gapMs };
-    const absorbed = new Set<string>();
+    const absorbed = new Set<number>();
     for (let grew = true; grew; ) {
       grew = false;
       for (const [id, c] of map) {
@@ -101,41 +104,44 @@ export class WindowOperator implements StreamOperator {
         grew = true;
       }
     }
-    if (eventTime && this.isLate(merged)) return false;
+    if (eventTime && this.isLate(merged.end)) return false;
     const contents: WindowContents = { s: merged.start, e: merged.end, n: 0, a: undefined };
     // Oldest first, so a process function sees elements in the order the sessions began.
     const parts = [...absorbed].map((id) => map.get(id)!).sort((a, b) => a.s - b.s);
     for (const part of parts) this.ops.merge(contents, part);
     for (const id of absorbed) map.delete(id);
     this.ops.add(contents, value);
-    map.set(idOf(merged), contents);
+    map.set(merged.start, contents);
     // Timers of the absorbed sessions stay: one that finds no window ending at its time does nothing.
-    this.afterAdd(merged, contents, eventTime);
+    this.afterAdd(contents, eventTime, true);
     return true;
   }
 
-  private afterAdd(w: TimeWindow, contents: WindowContents, eventTime: boolean): void {
-    const key = this.keyedBackend.getCurrentKey();
-    const keyGroup = this.keyedBackend.getCurrentKeyGroup();
-    const fireAt = maxTimestampOf(w);
+  /** A window's timers are registered when it is created (they are in the snapshot with it); a record in a window past its end fires it again. */
+  private afterAdd(contents: WindowContents, eventTime: boolean, created: boolean): void {
+    const fireAt = contents.e - 1;
     if (!eventTime) {
-      this.processingTimers.register(fireAt, key, keyGroup);
-      this.scheduleProcessingTimers();
+      if (created) {
+        this.processingTimers.register(fireAt, this.keyedBackend.getCurrentKey(), this.keyedBackend.getCurrentKeyGroup());
+        this.scheduleProcessingTimers();
+      }
       return;
     }
     if (fireAt <= this.currentWatermark) {
-      // Within the allowed lateness: the window fired already, and fires again with this record.
+      // Within the allowed lateness: the window fired already (or would have), and fires now with this record.
       const timestamp = this.ctx.elementTimestamp.value;
-      this.fire(w, contents);
+      this.fire({ start: contents.s, end: contents.e }, contents);
       this.ctx.elementTimestamp.value = timestamp;
-    } else {
-      this.eventTimers.register(fireAt, key, keyGroup);
+    } else if (created) {
+      this.eventTimers.register(fireAt, this.keyedBackend.getCurrentKey(), this.keyedBackend.getCurrentKeyGroup());
     }
-    if (this.spec.allowedLatenessMs > 0) this.eventTimers.register(fireAt + this.spec.allowedLatenessMs, key, keyGroup);
+    if (created && this.spec.allowedLatenessMs > 0) {
+      this.eventTimers.register(fireAt + this.spec.allowedLatenessMs, this.keyedBackend.getCurrentKey(), this.keyedBackend.getCurrentKeyGroup());
+    }
   }
 
   private addToCountWindow(value: unknown, count: number): void {
-    const map = (this.windows.get() as KeyWindows | undefined) ?? new Map<string, WindowContents>();
+    const map = (this.windows.get() as KeyWindows | undefined) ?? new Map<number, WindowContents>();
     let contents = map.get(GLOBAL);
     if (contents === undefined) map.set(GLOBAL, (contents = { s: -Infinity, e: Infinity, n: 0, a: undefined }));
     this.ops.add(contents, value);
