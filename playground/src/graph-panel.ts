@@ -64,7 +64,9 @@ export class GraphPanel {
     const b = this.els.slowMotion;
     b.setAttribute('aria-pressed', String(this.slowMotion));
     b.textContent = this.slowMotion ? 'Slow motion: on (live replays paused)' : 'Slow motion: follow one checkpoint';
-    const last = [...this.state.checkpoints].reverse().find((c) => c.status === 'completed');
+    // Not a job's final checkpoint: it is triggered at tasks whose input ended, no barrier flows.
+    const done = [...this.state.checkpoints].reverse().filter((c) => c.status === 'completed');
+    const last = done.find((c) => !c.final) ?? done[0];
     if (this.slowMotion && last) this.replay(last, true);
     if (!this.slowMotion) {
       this.graph.stopReplay();

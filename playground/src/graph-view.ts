@@ -113,6 +113,11 @@ export class GraphView {
     const flowEnd = Math.min(timeline.end, Math.max(timeline.start + 0.5, ...timeline.vertices.map((v) => v.emit)));
     const flowSlowdown = durations.flowMs / (flowEnd - timeline.start);
     const restSlowdown = durations.restMs / Math.max(0.5, timeline.end - flowEnd);
+    // Timestamps have millisecond resolution and a hop between workers often takes less: such a hop
+    // is drawn over at least half a second of the replay (and a barrier that must wait, waits at
+    // least a third of one), so that every barrier shows; the caption keeps the measured times.
+    const minTravel = 500 / flowSlowdown;
+    const minWait = 300 / flowSlowdown;
     const startedAt = performance.now();
     const draw = (now: number) => {
       const real = now - startedAt;
@@ -123,11 +128,14 @@ export class GraphView {
       this.barriers!.replaceChildren();
       for (const trip of timeline.edges) {
         const e = edgeLine.get(`${trip.from}>${trip.to}>${trip.input}`);
-        if (!e || at < trip.leaves || at >= trip.waitsUntil) continue;
-        const f = trip.arrives > trip.leaves ? Math.min(1, (at - trip.leaves) / (trip.arrives - trip.leaves)) : 1;
-        // A barrier that arrived while the target still waits for others (another input, or another
-        // upstream subtask on a hash or rebalance edge): its channel is blocked, the barrier waits.
-        const waiting = f >= 1 && (e.inputs > 1 || (trip.fromSubtasks > 1 && e.partitioner !== 'forward'));
+        // A barrier that arrives while the target still waits for others (another input, or another
+        // upstream subtask on a hash or rebalance edge) blocks its channel and waits.
+        const aligns = e !== undefined && (e.inputs > 1 || (trip.fromSubtasks > 1 && e.partitioner !== 'forward'));
+        const travel = Math.max(trip.arrives - trip.leaves, minTravel);
+        const until = Math.max(trip.waitsUntil, trip.leaves + travel + (aligns ? minWait : 0));
+        if (!e || at < trip.leaves || at >= until) continue;
+        const f = Math.min(1, (at - trip.leaves) / travel);
+        const waiting = f >= 1 && aligns;
         // Upstream subtasks' barriers side by side, so each one shows.
         const lane = (trip.fromSubtask - (trip.fromSubtasks - 1) / 2) * 7;
         // A point on the edge's curve (the same cubic as in setPlan).

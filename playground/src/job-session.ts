@@ -74,7 +74,8 @@ export async function startSession(
   const rates = new RateTracker();
   const progress = new ReadProgress();
   const throughput: { t: number; value: number }[] = [];
-  let lastMetricsAt: number | undefined;
+  // The first event's counters count from the start of the run.
+  let lastMetricsAt: number | undefined = Date.now();
   const unsubscribe: (() => void)[] = [];
 
   const noteCheckpoint = (c: CheckpointStats) => {

@@ -63,26 +63,12 @@ describe('playground editor: job modules written in the page, run in workers, br
       await page.selectOption('#example', 'windowed-sum');
       await waitForState(page, 'the windowed sum running', (s) => s.status === 'running' && s.jobName === 'windowed-sum', 20_000);
       // A rate is a setting: the job resumes with it from its latest checkpoint (the same graph).
-      await page.fill('#setting-RATE', '2500');
+      await page.fill('#setting-RATE', '1500');
       await page.press('#setting-RATE', 'Enter');
       await page.locator('#setting-RATE').blur();
       await waitForState(page, 'the new rate in the code, the job running with it', (s) => s.status === 'running' && s.runs >= 3, 20_000);
-      assert.match(await getCode(page), /^const RATE = 2500; \/\/ @setting/m);
+      assert.match(await getCode(page), /^const RATE = 1500; \/\/ @setting/m);
       await waitForState(page, 'windows committed, a completed checkpoint', (s) => (s.committed ?? 0) > 0 && s.lastCompletedCheckpoint !== null, 20_000);
-
-      // The graph: every task drawn, with its rates; a checkpoint's subtasks on click.
-      await waitForState(page, 'the plan and rates', (s) => s.plan !== null && s.rates.length > 0, 10_000);
-      const vertices = await page.locator('#graph .vertex').count();
-      assert.ok(vertices >= 2, `the graph shows the tasks: ${vertices}`);
-      assert.match((await page.textContent('#graph .vertex .metrics')) ?? '', /in .*\/s · out .*\/s/);
-      await page.click('#checkpoints tr[data-checkpoint]');
-      const subtaskRows = await page.locator('#checkpoint-detail table tbody tr').count();
-      assert.ok(subtaskRows >= 2, `the checkpoint's subtasks are listed: ${subtaskRows}`);
-      await page.click('#btn-slowmo');
-      await page.waitForFunction(() => /checkpoint \d+: \+/.test(document.querySelector('#graph .caption')?.textContent ?? ''), undefined, { timeout: 5_000 });
-      // Barriers cross the hash edge from both upstream subtasks; the first waits for the other.
-      await page.waitForSelector('#graph .barrier', { timeout: 7_000 });
-      t.diagnostic(`screenshot: ${await screenshot(page, root, 'editor-slow-motion')}`);
 
       await page.click('#btn-kill');
       const killed = await waitForState(page, 'a restart after the kill', (s) => s.restarts.length >= 1, 15_000);
@@ -112,6 +98,21 @@ describe('playground editor: job modules written in the page, run in workers, br
 
       const end = await finished(page, 60_000);
       assertPageVerified(end, 'h');
+
+      // The graph: every task drawn, with its rates; a checkpoint's subtasks on click.
+      await waitForState(page, 'the plan and rates', (s) => s.plan !== null && s.rates.length > 0, 10_000);
+      const vertices = await page.locator('#graph .vertex').count();
+      assert.ok(vertices >= 2, `the graph shows the tasks: ${vertices}`);
+      assert.match((await page.textContent('#graph .vertex .metrics')) ?? '', /in .*\/s · out .*\/s/);
+      await page.click('#checkpoints tr[data-checkpoint]');
+      const subtaskRows = await page.locator('#checkpoint-detail table tbody tr').count();
+      assert.ok(subtaskRows >= 2, `the checkpoint's subtasks are listed: ${subtaskRows}`);
+      await page.click('#btn-slowmo');
+      await page.waitForFunction(() => /checkpoint \d+: \+/.test(document.querySelector('#graph .caption')?.textContent ?? ''), undefined, { timeout: 5_000 });
+      // Barriers cross the hash edge from both upstream subtasks; the first waits for the other.
+      await page.waitForSelector('#graph .barrier', { timeout: 7_000 });
+      t.diagnostic(`screenshot: ${await screenshot(page, root, 'editor-slow-motion')}`);
+
       const sums = await page.evaluate(() => window.__weirApi.readTable('sums')) as { sensor: string; start: number; sum: number }[];
       const want = expectedSums(20_000);
       assert.equal(sums.length, want.size, 'one row per sensor and window');
@@ -149,6 +150,24 @@ describe('playground editor: job modules written in the page, run in workers, br
       assert.equal(await page.isVisible('#code-error'), false, 'the message is gone');
       assert.deepEqual([...watch.problems, ...watch.consoleErrors], [], 'no page error, console error or failed request: bad code is the page\'s message only');
     });
+  });
+
+  it('k. the word count and the sessions of clicks from two sources, each killed once midway: every row committed once, the module\'s check exact', async (t) => {
+    for (const [example, query] of [['wordcount', 'lines=4000&rate=2000'], ['sessions', 'clicks=6000&rate=2000']] as const) {
+      await withPage(async (page) => {
+        const watch = watchPage(page, example);
+        await page.goto(`${server.url}?example=${example}&${query}`);
+        await waitForState(page, `${example}: a completed checkpoint and output`, (s) => s.status === 'running' && s.lastCompletedCheckpoint !== null && (s.committed ?? 0) > 0, 20_000);
+        const plan = (await readState(page))!.plan!;
+        if (example === 'sessions') assert.ok(plan.vertices.some((v) => v.inputs.length === 2), `the window task has two inputs: ${JSON.stringify(plan.vertices.map((v) => v.inputs))}`);
+        await page.click('#btn-kill');
+        await waitForState(page, `${example}: a restart from a checkpoint`, (s) => s.restarts.length === 1 && s.restarts[0]!.restoredCheckpointId !== null, 15_000);
+        const end = await finished(page, 40_000);
+        assertPageVerified(end, example);
+        t.diagnostic(`${example}: ${end.committed} rows, ${end.checkpoints.length} checkpoints, restart from checkpoint ${end.restarts[0]!.restoredCheckpointId} replaying ≈ ${end.restarts[0]!.replayed}`);
+        assert.deepEqual([...watch.problems, ...watch.consoleErrors], [], `${example}: no page error, console error or failed request`);
+      });
+    }
   });
 
   it('j. the live feed: a new rate resumes the job from its latest checkpoint at that rate; nothing committed twice', async () => {
