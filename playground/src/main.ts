@@ -35,7 +35,11 @@ const storage = (() => {
 })();
 
 const search = new URLSearchParams(location.search);
-const autorun = search.get('autorun') !== '0';
+// The page runs its code at once (after a reload: the job resumes), unless told not to, or the
+// job was stopped with "Stop" in this browser (a reload then leaves it stopped).
+const STOPPED_KEY = 'weir-playground:stopped';
+const stoppedByUser = storage?.getItem(STOPPED_KEY) === '1' && !search.has('example') && ![...search.keys()].some((k) => k !== 'autorun');
+const autorun = search.get('autorun') !== '0' && !stoppedByUser;
 const savedParallelism = Number(storage?.getItem('weir-playground:parallelism'));
 const state = initialState(Number.isInteger(savedParallelism) && savedParallelism >= 1 && savedParallelism <= 4 ? savedParallelism : 2);
 window.__weir = state;
@@ -147,6 +151,7 @@ function runCode(resume: 'latest' | 'none'): Promise<void> {
 }
 
 async function runCodeNow(resume: 'latest' | 'none'): Promise<void> {
+  storage?.removeItem(STOPPED_KEY);
   await stopSession();
   resetRun(state);
   $('code-error').className = '';
@@ -252,6 +257,7 @@ const thrower = throwOnce((m) => {
 button('btn-start-over', () => runCode('none'));
 button('btn-resume', () => runCode('latest'));
 button('btn-stop', async () => {
+  storage?.setItem(STOPPED_KEY, '1');
   await stopSession();
   state.status = 'idle';
   scheduleRender();
@@ -304,7 +310,9 @@ log(`code: ${start.from === 'url' ? `example '${start.example}' from the URL` : 
 if (autorun) void runCode('latest');
 else {
   state.status = 'idle';
-  $('notice').textContent = 'Not started (?autorun=0). Press "Run" to run the code.';
+  $('notice').textContent = stoppedByUser
+    ? 'The job was stopped. "Run, resuming" goes on from its latest checkpoint; "Run from the beginning" starts it over.'
+    : 'Not started (?autorun=0). Press "Run" to run the code.';
   $('notice').className = 'shown';
 }
 render();
