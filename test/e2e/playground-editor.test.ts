@@ -152,7 +152,7 @@ describe('playground editor: job modules written in the page, run in workers, br
     });
   });
 
-  it('k. the word count and the sessions of clicks from two sources, each killed once midway: every row committed once, the module\'s check exact', async (t) => {
+  it('j. the word count and the sessions of clicks from two sources, each killed once midway: every row committed once, the module\'s check exact', async (t) => {
     for (const [example, query] of [['wordcount', 'lines=4000&rate=2000'], ['sessions', 'clicks=6000&rate=2000']] as const) {
       await withPage(async (page) => {
         const watch = watchPage(page, example);
@@ -170,7 +170,7 @@ describe('playground editor: job modules written in the page, run in workers, br
     }
   });
 
-  it('j. the live feed: a new rate resumes the job from its latest checkpoint at that rate; nothing committed twice', async () => {
+  it('k. the live feed: a new rate resumes the job from its latest checkpoint at that rate; stopped, it stays stopped through a reload; nothing committed twice', async () => {
     await withPage(async (page) => {
       const watch = watchPage(page);
       await page.goto(`${server.url}?example=live-feed&rate=400`);
@@ -184,6 +184,18 @@ describe('playground editor: job modules written in the page, run in workers, br
       assert.ok(fast.recordsPerSecond! < 2500, `about 1500 records/s: ${fast.recordsPerSecond}`);
       const read = await waitForState(page, 'a read after the change', (s) => s.reads > fast.reads + 1 && (s.committed ?? 0) > 0, 10_000);
       assert.equal(read.duplicates, 0, 'no reading committed twice');
+
+      // Stopped, the job stays stopped through a reload; "Run, resuming" goes on from its checkpoint.
+      await page.click('#btn-stop');
+      await waitForState(page, 'the stopped job', (s) => s.status === 'idle', 10_000);
+      await page.goto(server.url);
+      await waitForState(page, 'the reloaded page, idle', (s) => s.status === 'idle', 10_000);
+      assert.match((await page.textContent('#notice')) ?? '', /stopped/);
+      await page.click('#btn-resume');
+      const again = await waitForState(page, 'the job resumed', (s) => s.status === 'running' && s.restores.length > 0, 20_000);
+      assert.notEqual(again.restores[0]!.checkpointId, null, 'resumed from a checkpoint');
+      const later = await waitForState(page, 'a read after resuming', (s) => s.reads > 1 && (s.committed ?? 0) > (read.committed ?? 0), 10_000);
+      assert.equal(later.duplicates, 0, 'no reading committed twice');
       assert.deepEqual([...watch.problems, ...watch.consoleErrors], [], 'no page error, console error or failed request');
     });
   });
