@@ -11,11 +11,24 @@ const KEYS = 31;
 const counting = (name: string, rate = 200_000) => job(name, (env) => buildCountingPipeline(env, { records: RECORDS, keys: KEYS, ratePerSecond: rate }));
 const read = (storage: CheckpointStorage) => <T>(jobName: string, table: string) => readTable<T>(jobName, table, { storage });
 
-function completedCheckpoint(handle: { on: (e: 'checkpoint', l: (c: { id: number; status: string; final: boolean }) => void) => () => void }, atLeast: number): Promise<number> {
-  return new Promise((resolve) => {
+type Watchable = {
+  on(e: 'checkpoint', l: (c: { id: number; status: string; final: boolean }) => void): () => void;
+  on(e: 'status', l: (s: string) => void): () => void;
+};
+
+/** Resolves with the first completed periodic checkpoint ≥ atLeast; fails (rather than hang) if the job ends first. */
+function completedCheckpoint(handle: Watchable, atLeast: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const offStatus = handle.on('status', (status) => {
+      if (status !== 'finished' && status !== 'failed' && status !== 'cancelled') return;
+      off();
+      offStatus();
+      reject(new Error(`the job was ${status} before checkpoint ${atLeast} completed`));
+    });
     const off = handle.on('checkpoint', (c) => {
       if (c.status === 'completed' && !c.final && c.id >= atLeast) {
         off();
+        offStatus();
         resolve(c.id);
       }
     });
@@ -46,7 +59,8 @@ describe('storage faults', () => {
   it('a corrupt chunk of the latest checkpoint makes the job fall back one checkpoint, saying so, and the output is still exactly once', async () => {
     const storage = new MemoryCheckpointStorage();
     const name = 'corrupt-chunk';
-    const handle = await run(counting(name, 100_000), {
+    // Slow enough that four checkpoints complete before the end, even on a loaded machine.
+    const handle = await run(counting(name, 30_000), {
       storage, checkpointing: { intervalMs: 25, retained: 2 }, restart: { strategy: 'fixed-delay', attempts: 10, delayMs: 0 },
     });
     const restarts: RestartEvent[] = [];
