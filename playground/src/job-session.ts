@@ -55,7 +55,8 @@ export async function startSession(
   const runOptions: RunOptions = {
     parallelism: options.parallelism,
     resume: options.resume,
-    restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 200 },
+    // A bug that throws every time fails the job in seconds, not minutes.
+    restart: { strategy: 'fixed-delay', attempts: 8, delayMs: 200 },
     // Workers report their counters with their heartbeat: twice per 'metrics' event, so each event
     // has fresh counters (at equal intervals every other event would repeat the last ones, a rate of 0).
     metricsIntervalMs: 1000,

@@ -67,14 +67,14 @@ function showError(message: string, error?: unknown): void {
 }
 
 /** Bad job code: shown beside the editor, not as a page error (nothing is broken but the code). */
-function showCodeError(message: string, line?: number): void {
+function showCodeError(message: string, line?: number, status: PlaygroundState['status'] = 'idle'): void {
   state.codeError = message;
-  state.status = 'idle';
+  state.status = status;
   const box = $('code-error');
   box.textContent = message + (line ? '\n(click to go to the line)' : '');
   box.className = 'shown';
   box.onclick = () => line && editor.goToLine(line);
-  log(`the code did not run: ${message}`);
+  log(`the code ${status === 'idle' ? 'did not run' : 'failed'}: ${message}`);
   scheduleRender();
 }
 
@@ -187,7 +187,10 @@ async function runCodeNow(resume: 'latest' | 'none'): Promise<void> {
         if (state.duplicates === 0 && (state.missing ?? 0) === 0 && state.problem === null) log('verified: every row committed exactly once');
         else if (loaded.check) showError(`The finished job's output is wrong: ${state.duplicates} duplicate(s), ${state.missing ?? 0} missing${state.problem ? `, ${state.problem}` : ''}`);
       },
-      failed: (error) => showError(`The job failed: ${describeError(error)}`, error),
+      // A user function that throws every time is the code's fault: shown beside the editor.
+      failed: (error) => ((error as { domain?: string }).domain === 'user'
+        ? showCodeError(`The job failed after ${state.restarts.length} restart(s) — ${describeError(error)}`, undefined, 'failed')
+        : showError(`The job failed: ${describeError(error)}`, error)),
     });
   } catch (error) {
     // run() refused the job: its graph is not valid (no sink…), or the build function threw.

@@ -122,7 +122,7 @@ describe('playground editor: job modules written in the page, run in workers, br
     });
   });
 
-  it('i. bad code — a syntax error, a graph without a sink, a build function that throws, no job exported — shows a message beside the editor; the page stays up and runs the fixed code', async (t) => {
+  it('i. bad code — a syntax error, a graph without a sink, a build function that throws, no job exported, a function that always throws — shows a message beside the editor; the page stays up and runs the fixed code', async (t) => {
     await withPage(async (page) => {
       const watch = watchPage(page);
       await page.goto(`${server.url}?autorun=0`);
@@ -133,10 +133,12 @@ describe('playground editor: job modules written in the page, run in workers, br
         ['a throwing build', "import { job } from 'weir';\nexport default job('boom', () => {\n  throw new Error('boom while building the graph');\n});\n", /boom while building the graph/],
         ['no job exported', 'export default 42;\n', /must end with `export default job/],
         ['a module that throws', "throw new TypeError('top-level trouble');\n", /threw while it was loading: top-level trouble/],
+        ['a function that always throws', "import { job, sources, sinks } from 'weir';\nexport default job('always-throws', (env) => {\n  env.fromSource(sources.sequence({ from: 0, to: 100 })).map((n) => { throw new RangeError(`no ${n}`); }).sinkTo(sinks.print());\n});\n",
+          /The job failed after \d+ restart\(s\).*USER_FUNCTION_FAILED.*no \d+/s],
       ];
       for (const [what, code, message] of cases) {
         await runCode(page, code);
-        const s = await waitForState(page, `the message for ${what}`, (x) => x.codeError !== null, 10_000);
+        const s = await waitForState(page, `the message for ${what}`, (x) => x.codeError !== null, 30_000);
         assert.match(s.codeError!, message, `${what}: the message`);
         assert.equal(s.error, null, `${what}: not a page error`);
         assert.ok(await page.isVisible('#code-error'), `${what}: the message is shown`);
