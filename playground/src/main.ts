@@ -194,6 +194,7 @@ async function runCodeNow(resume: 'latest' | 'none'): Promise<void> {
     });
   } catch (error) {
     // run() refused the job: its graph is not valid (no sink…), or the build function threw.
+    URL.revokeObjectURL(loaded.url);
     const mismatch = (error as { code?: string }).code === 'STATE_MISMATCH';
     showCodeError(`run() refused the job — ${describeError(error)}`
       + (mismatch && resume === 'latest' ? '\nIts latest checkpoint is of another graph: "Run from the beginning" starts the job over.' : ''));
