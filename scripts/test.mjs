@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { findChrome } from './find-chrome.mjs';
 import { runBrowserTests } from './run-browser-tests.mjs';
 import { e2eTestFiles, runE2eTests } from './run-e2e-tests.mjs';
+import { denoTestFiles, runDenoTests } from './run-deno-tests.mjs';
 import { runWorkerdTests, workerdTestFiles } from './run-workerd-tests.mjs';
 import { countTestRun } from './test-counter.mjs';
 
@@ -30,6 +31,7 @@ const browserFiles = (existsSync('test/browser') ? readdirSync('test/browser', {
   .sort();
 const e2eFiles = e2eTestFiles().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 const workerdFiles = workerdTestFiles().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+const denoFiles = denoTestFiles().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 let browserReady = false; // set once dist/ is built: the later phases all import the built package
 
 // The other runtimes' phases, after the Node phase (2 cores: one at a time); their counts join the totals.
@@ -40,6 +42,13 @@ async function finish(passed, failed) {
     const workerd = await runWorkerdTests({ files: workerdFiles });
     passed += workerd.passed;
     failed += workerd.failed;
+  }
+  // Deno, the real binary: jobs in Deno Web Workers and in-process.
+  if (browserReady && denoFiles.length > 0) {
+    console.log(`\n# deno: ${denoFiles.length} test file(s) with \`deno test\``);
+    const deno = await runDenoTests({ files: denoFiles });
+    passed += deno.passed;
+    failed += deno.failed;
   }
   if (browserReady && browserFiles.length > 0) {
     console.log(`\n# browser: ${browserFiles.length} test file(s) in Chromium (Web Test Runner)`);
@@ -85,7 +94,7 @@ const sources = readdirSync('test', { recursive: true })
   .sort();
 
 if (sources.length === 0) {
-  if (browserFiles.length === 0 && e2eFiles.length === 0 && workerdFiles.length === 0) console.log(`\nno test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
+  if (browserFiles.length === 0 && e2eFiles.length === 0 && workerdFiles.length === 0 && denoFiles.length === 0) console.log(`\nno test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
   await finish(0, 0); // runs the other phases, if any
 }
 
