@@ -74,7 +74,7 @@ test('the counting pipeline in 2 Deno Web Workers commits every record once, wor
 test('the seed example in 2 Deno Web Workers commits every window sum exactly, worker 0 killed after a checkpoint', async () => {
   const lines = 30_000;
   assertWebWorkers(await withWorkerSpy(async () => {
-    await killOnceAfterCheckpoint(await run(seedUrl('seed-deno-workers', lines), { parallelism: 2, ...options }), 0);
+    await killOnceAfterCheckpoint(await run(seedUrl('seed-deno-workers', lines), { parallelism: 2, ...options, checkpointing: { intervalMs: 20 } }), 0);
   }));
   assertExactWindowSums(await readTable<WindowSum>('seed-deno-workers', 'window-sums'), lines, await readTable('seed-deno-workers', 'dead-letters'));
 });
