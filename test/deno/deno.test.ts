@@ -8,6 +8,8 @@
 // before "node"; the first test checks that.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { readTable, run, type JobDefinition, type JobHandle } from 'weir';
 import type { WindowSum } from '../../examples/checkpoint-example.lines.js';
 import { checkExactlyOnce } from '../support/counting-pipeline.js';
@@ -90,4 +92,36 @@ test('a bad run() option is an InvalidArgumentError that names it', async () => 
   await assert.rejects(run(countingUrl('bad', 10), { parallelism: 0 }), {
     name: 'InvalidArgumentError', code: 'INVALID_ARGUMENT', message: /^run\(job, options\)\.parallelism: must be /,
   });
+});
+
+test('{ dir } storage in Deno: 2 Web Workers checkpoint into files through the runner; a second run resumes from them', async () => {
+  // Inside .test-build/deno, the one folder the Deno phase may write to.
+  const dir = await mkdtemp(fileURLToPath(new URL('./dir-storage-', import.meta.url)));
+  try {
+    const records = 20_000;
+    const name = 'counting-deno-dir';
+    const first = await run(countingUrl(name, records), { parallelism: 2, storage: { dir }, checkpointing: { intervalMs: 20 } });
+    // Stop the first run once some output is committed, then resume from the folder.
+    await new Promise<void>((resolve) => {
+      const off = first.on('checkpoint', (c) => {
+        if (c.status === 'completed' && !c.final && c.id >= 2) {
+          off();
+          resolve();
+        }
+      });
+    });
+    for (let i = 0; i < 200 && (await readTable(name, 'seen', { storage: { dir } })).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await first.cancel();
+    const committedBefore = (await readTable(name, 'seen', { storage: { dir } })).length;
+    assert.ok(committedBefore > 0 && committedBefore < records, `the first run committed part of the input (${committedBefore})`);
+    let restoredFrom: number | undefined;
+    const second = await run(countingUrl(name, records), { parallelism: 2, storage: { dir }, checkpointing: { intervalMs: 20 } });
+    second.on('restore', (e) => void (restoredFrom = e.checkpointId));
+    assert.equal((await second.done).status, 'finished');
+    assert.ok(restoredFrom !== undefined, 'the second run resumed from a checkpoint in the folder');
+    await checkExactlyOnce((jobName, table) => readTable(jobName, table, { storage: { dir } }), name, records, 7);
+    assert.ok((await readdir(dir)).length > 0, 'the folder holds the checkpoints');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
