@@ -1,0 +1,218 @@
+// Event time end to end, in process, through the public API: watermarks reaching keyed process
+// functions and their timers, across a failure; the strategies (monotonous, a custom generator,
+// idleness); timestamps across chained and network edges; dead letters and side outputs.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  job, run, readTable, sources, sinks, ManualClock, OutputTag, WatermarkStrategy,
+  type Collector, type DeadLetter, type JobHandle, type KeyedProcessContext, type OnTimerContext, type RunOptions, type Source, type StreamEnvironment, type WatermarkGenerator,
+} from 'weir';
+import { multiset, turns, uniqueJobName, waitUntil } from './api-test-helpers.js';
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+/** Watermarks may be ±Infinity, which JSON (and so a table) cannot hold. */
+const time = (t: number | undefined): number | string | undefined => (t === undefined || Number.isFinite(t) ? t : String(t));
+
+async function runToEnd(name: string, build: (env: StreamEnvironment) => void, options?: RunOptions): Promise<void> {
+  const handle = await run(job(name, build), options);
+  const result = await handle.done;
+  assert.equal(result.status, 'finished');
+}
+
+/** Out-of-order timestamps: record n at about 1000 + 10 n, up to 24 ms early. With a bound of 30 none is late. */
+const timestampOf = (n: number) => 1000 + 10 * n - ((n * 37) % 7) * 4;
+const BOUND = 30;
+/** Each record asks for a timer at the end of its 50 ms bucket: the records of a key share timers. */
+const bucketEnd = (ts: number) => Math.floor(ts / 50) * 50 + 49;
+const KEYS = 3;
+
+type Out =
+  | { kind: 'element'; n: number; key: number; ts: number | string | undefined; wm: number | string | undefined }
+  | { kind: 'timer'; key: number; timestamp: number; ts: number | string | undefined; wm: number | string | undefined; count: number; domain: string };
+
+/** The keyed process function of these tests: reports each element with its watermark, one event-time timer per key and bucket. */
+const reportingFunction = {
+  processElement(n: number, ctx: KeyedProcessContext<number>, out: Collector<Out>) {
+    const count = ctx.getState<number>('count', { defaultValue: 0 });
+    count.update(count.value()! + 1);
+    const ts = ctx.timestamp()!;
+    ctx.timerService.registerEventTimeTimer(bucketEnd(ts));
+    out.collect({ kind: 'element', n, key: ctx.getCurrentKey(), ts: time(ts), wm: time(ctx.timerService.currentWatermark()) });
+  },
+  onTimer(timestamp: number, ctx: OnTimerContext<number>, out: Collector<Out>) {
+    out.collect({
+      kind: 'timer', key: ctx.getCurrentKey(), timestamp, ts: time(ctx.timestamp()), wm: time(ctx.timerService.currentWatermark()),
+      count: ctx.getState<number>('count', { defaultValue: 0 }).value()!, domain: ctx.timeDomain,
+    });
+  },
+};
+
+/**
+ * What reportingFunction must output for records 0..n-1 at parallelism 1, given where the
+ * watermarks fall: `watermarkBefore(n)` is the watermark that reaches the function right before
+ * record n (undefined: none), and every watermark fires the due timers in timestamp order, then
+ * registration order. The bounded source ends with +Infinity.
+ */
+function expectedReport(count: number, watermarkBefore: (n: number) => number | undefined): Out[] {
+  const out: Out[] = [];
+  let wm = -Infinity;
+  const timers: { key: number; timestamp: number; seq: number }[] = [];
+  const counts = new Map<number, number>();
+  let seq = 0;
+  const advance = (to: number) => {
+    if (to <= wm) return;
+    wm = to;
+    for (;;) {
+      const due = timers.filter((t) => t.timestamp <= wm).sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)[0];
+      if (due === undefined) return;
+      timers.splice(timers.indexOf(due), 1);
+      out.push({ kind: 'timer', key: due.key, timestamp: due.timestamp, ts: due.timestamp, wm: time(wm), count: counts.get(due.key)!, domain: 'event-time' });
+    }
+  };
+  for (let n = 0; n < count; n++) {
+    const w = watermarkBefore(n);
+    if (w !== undefined) advance(w);
+    const key = n % KEYS;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    out.push({ kind: 'element', n, key, ts: timestampOf(n), wm: time(wm) });
+    const timestamp = bucketEnd(timestampOf(n));
+    if (!timers.some((t) => t.key === key && t.timestamp === timestamp)) timers.push({ key, timestamp, seq: seq++ });
+  }
+  advance(Infinity);
+  return out;
+}
+
+const maxTimestampBefore = (n: number) => Math.max(-Infinity, ...range(0, n).map(timestampOf));
+
+describe('watermarks reach keyed process functions and fire their event-time timers', () => {
+  for (const parallelism of [1, 2]) {
+    it(`currentWatermark() is the highest timestamp so far - bound - 1; timers fire in timestamp order, once per key and time, the rest at the final watermark (parallelism ${parallelism})`, async () => {
+      const name = uniqueJobName('et-timers');
+      const N = 60;
+      const clock = new ManualClock(0);
+      const printed: Out[] = [];
+      // One record per millisecond of the manual clock: each is read in its own poll, after which the source emits its watermark.
+      const handle = await run(job(name, (env) => {
+        const out = env.fromSource(sources.sequence({ from: 0, to: N, ratePerSecond: 1000 }), {
+          parallelism: 1,
+          watermarks: WatermarkStrategy.forBoundedOutOfOrderness<number>(BOUND).withTimestampAssigner((n) => timestampOf(n)),
+        }).keyBy((n) => n % KEYS).process<Out>(reportingFunction);
+        out.filter((o) => o.kind === 'element').sinkTo(sinks.print({ log: (line) => printed.push(JSON.parse(line.replace(/^\d+> /, '')) as Out) }));
+        out.sinkTo(sinks.table('out'));
+      }), { clock, parallelism });
+      for (let t = 0; t < N; t++) {
+        await waitUntil(() => printed.length === t + 1, `record ${t} was processed`);
+        clock.advance(1);
+      }
+      const result = await handle.done;
+      assert.equal(result.status, 'finished');
+
+      // The watermark before record n is the one the source emitted after record n - 1.
+      const expected = expectedReport(N, (n) => (n === 0 ? undefined : maxTimestampBefore(n) - BOUND - 1));
+      const got = await readTable<Out>(name, 'out');
+      if (parallelism === 1) assert.deepEqual(got, expected);
+      else assert.deepEqual(multiset(got), multiset(expected));
+      // Per key, the order is the same at any parallelism.
+      for (let key = 0; key < KEYS; key++) {
+        assert.deepEqual(got.filter((o) => o.key === key), expected.filter((o) => o.key === key), `key ${key}`);
+      }
+      // The shape the expectation relies on: timers fired both on the way and at the end.
+      const timers = expected.filter((o) => o.kind === 'timer');
+      assert.ok(timers.some((o) => o.wm !== 'Infinity') && timers.some((o) => o.wm === 'Infinity'), JSON.stringify(timers));
+      assert.equal(new Set(timers.map((o) => `${o.key}@${o.timestamp}`)).size, timers.length);
+      assert.equal(timers.length, new Set(range(0, N).map((n) => `${n % KEYS}@${bucketEnd(timestampOf(n))}`)).size);
+    });
+  }
+
+  it('a job whose watermark never passes a timer still fires it, with the final watermark, before it finishes', async () => {
+    const name = uniqueJobName('et-final-watermark');
+    // A bound larger than the whole input: no watermark but the final one passes any timer.
+    await runToEnd(name, (env) => {
+      env.fromSource(sources.fromElements([{ k: 'a', ts: 10 }, { k: 'b', ts: 20 }, { k: 'a', ts: 30 }]), {
+        watermarks: WatermarkStrategy.forBoundedOutOfOrderness<{ k: string; ts: number }>(1_000_000).withTimestampAssigner((r) => r.ts),
+      }).keyBy((r) => r.k).process<string>({
+        processElement(r, ctx) {
+          ctx.timerService.registerEventTimeTimer(r.ts + 100);
+        },
+        onTimer(timestamp, ctx, out) {
+          out.collect(`${ctx.getCurrentKey()}@${timestamp} wm=${ctx.timerService.currentWatermark()}`);
+        },
+      }).sinkTo(sinks.table('out'));
+    });
+    assert.deepEqual(await readTable(name, 'out'), ['a@110 wm=Infinity', 'b@120 wm=Infinity', 'a@130 wm=Infinity']);
+  });
+});
+
+/** A punctuated generator: a watermark (highest timestamp - bound - 1) in front of every record that raises the highest timestamp, none periodically. */
+function punctuated<T>(bound: number): () => WatermarkGenerator<T> {
+  return () => {
+    let max = -Infinity;
+    return {
+      onEvent(_record, timestamp, output) {
+        if (timestamp <= max) return;
+        max = timestamp;
+        output.emitWatermark(max - bound - 1);
+      },
+      onPeriodicEmit() {},
+    };
+  };
+}
+
+/** Records the job's user function threw on, the first time it met each (per job name). */
+const thrownOnce = new Map<string, Set<number>>();
+
+describe('timers and the watermark survive a failure', () => {
+  const N = 3000;
+  // With a punctuated generator the watermark sits at a fixed place in the stream whatever the batches: the output is exact.
+  const expected = expectedReport(N, (n) => maxTimestampBefore(n + 1) - BOUND - 1);
+  const build = (name: string, poison: ReadonlySet<number>) => {
+    const thrown = new Set<number>();
+    thrownOnce.set(name, thrown);
+    return (env: StreamEnvironment) => {
+      env.fromSource(sources.sequence({ from: 0, to: N, ratePerSecond: 30_000 }), {
+        uid: 'numbers',
+        parallelism: 1,
+        watermarks: WatermarkStrategy.forGenerator(punctuated<number>(BOUND)).withTimestampAssigner((n) => timestampOf(n)),
+      }).keyBy((n) => n % KEYS).process<Out>({
+        processElement(n, ctx, out) {
+          if (poison.has(n) && !thrown.has(n)) {
+            thrown.add(n);
+            throw new Error(`poisoned record ${n}`);
+          }
+          reportingFunction.processElement(n, ctx, out);
+        },
+        onTimer: reportingFunction.onTimer,
+      }).uid('report').sinkTo(sinks.table('out'), { uid: 'out' });
+    };
+  };
+
+  it('a fault-free run gives the exact expected output', async () => {
+    const name = uniqueJobName('et-fault-free');
+    await runToEnd(name, build(name, new Set()), { checkpointing: { intervalMs: 10 } });
+    assert.deepEqual(await readTable(name, 'out'), expected);
+  });
+
+  it('a killed task set and a function that throws once: the output is the fault-free one, each record and timer once', async () => {
+    const name = uniqueJobName('et-faults');
+    const handle: JobHandle = await run(job(name, build(name, new Set([1700, 2600]))), {
+      checkpointing: { intervalMs: 10 },
+      restart: { strategy: 'fixed-delay', attempts: 10, delayMs: 0 },
+    });
+    let killed = false;
+    const stop = handle.on('checkpoint', (c) => {
+      if (!killed && c.status === 'completed' && !c.final && c.id >= 2) {
+        killed = true;
+        handle.injectFailure();
+      }
+    });
+    const result = await handle.done;
+    stop();
+    assert.equal(result.status, 'finished');
+    assert.equal(killed, true, 'the task set was killed');
+    assert.equal(thrownOnce.get(name)!.size, 2, 'both poisoned records were thrown on');
+    assert.ok(result.restarts >= 2, `restarts: ${result.restarts}`);
+    const got = await readTable<Out>(name, 'out');
+    assert.equal(got.length, expected.length);
+    assert.deepEqual(got, expected);
+  });
+});
