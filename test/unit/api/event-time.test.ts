@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  job, run, readTable, sources, sinks, ManualClock, OutputTag, WatermarkStrategy,
+  job, run, readTable, sources, sinks, windows, ManualClock, OutputTag, WatermarkStrategy,
   type Collector, type DeadLetter, type JobHandle, type KeyedProcessContext, type OnTimerContext, type RunOptions, type Source, type StreamEnvironment, type WatermarkGenerator,
 } from 'weir';
 import { multiset, turns, uniqueJobName, waitUntil } from './api-test-helpers.js';
@@ -239,4 +239,139 @@ describe('timers and the watermark survive a failure', () => {
     // In order, except among timers of one time: a restore re-registers them by key group, not in their first order.
     assert.deepEqual(sameTimeTimersByKey(got), sameTimeTimersByKey(expected));
   });
+});
+
+describe('watermark strategies', () => {
+  it('forMonotonousTimestamps: the watermark is the latest timestamp - 1', async () => {
+    const name = uniqueJobName('et-monotonous');
+    const clock = new ManualClock(0);
+    const seen: string[] = [];
+    const N = 20;
+    const handle = await run(job(name, (env) => {
+      env.fromSource(sources.sequence({ from: 0, to: N, ratePerSecond: 1000 }), {
+        watermarks: WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => 100 * n + 7),
+      }).keyBy((n) => n % 2).process<string>((n, ctx, out) => {
+        out.collect(`${n} ts=${ctx.timestamp()} wm=${ctx.timerService.currentWatermark()}`);
+      }).sinkTo(sinks.print({ log: (line) => seen.push(line) }));
+    }), { clock });
+    for (let t = 0; t < N; t++) {
+      await waitUntil(() => seen.length === t + 1, `record ${t} was processed`);
+      clock.advance(1);
+    }
+    await handle.done;
+    assert.deepEqual(seen, range(0, N).map((n) => `${n} ts=${100 * n + 7} wm=${n === 0 ? -Infinity : 100 * (n - 1) + 7 - 1}`));
+  });
+
+  it('forGenerator: a punctuated generator moves event time only at its marks, whatever the batches; onPeriodicEmit is called', async () => {
+    const name = uniqueJobName('et-generator');
+    type Event = { k: string; ts: number; mark?: boolean };
+    const input: Event[] = [
+      { k: 'a', ts: 5 }, { k: 'b', ts: 8 }, { k: 'a', ts: 20, mark: true }, { k: 'b', ts: 12 }, { k: 'a', ts: 30 },
+      { k: 'b', ts: 40 }, { k: 'a', ts: 45, mark: true }, { k: 'b', ts: 50 }, { k: 'a', ts: 60, mark: true }, { k: 'b', ts: 70 },
+    ];
+    let periodicCalls = 0;
+    await runToEnd(name, (env) => {
+      env.fromSource(sources.fromElements(input), {
+        watermarks: WatermarkStrategy.forGenerator<Event>(() => ({
+          onEvent(record, timestamp, output) {
+            if (record.mark === true) output.emitWatermark(timestamp);
+          },
+          onPeriodicEmit() {
+            periodicCalls++;
+          },
+        })).withTimestampAssigner((e) => e.ts),
+      }).keyBy((e) => e.k).process<string>({
+        processElement(e, ctx, out) {
+          ctx.timerService.registerEventTimeTimer(e.ts);
+          out.collect(`${e.k}${e.ts} wm=${ctx.timerService.currentWatermark()}`);
+        },
+        onTimer(timestamp, ctx, out) {
+          out.collect(`timer ${ctx.getCurrentKey()}@${timestamp} wm=${ctx.timerService.currentWatermark()}`);
+        },
+      }).sinkTo(sinks.table('out'));
+    });
+    // A mark's watermark goes out in front of the record itself (as Flink's onEvent does).
+    assert.deepEqual(await readTable(name, 'out'), [
+      'a5 wm=-Infinity', 'b8 wm=-Infinity',
+      'timer a@5 wm=20', 'timer b@8 wm=20', 'a20 wm=20',
+      'b12 wm=20', 'a30 wm=20', 'b40 wm=20',
+      'timer b@12 wm=45', 'timer a@20 wm=45', 'timer a@30 wm=45', 'timer b@40 wm=45', 'a45 wm=45', 'b50 wm=45',
+      'timer a@45 wm=60', 'timer b@50 wm=60', 'a60 wm=60', 'b70 wm=60',
+      'timer a@60 wm=Infinity', 'timer b@70 wm=Infinity',
+    ]);
+    assert.ok(periodicCalls > 0, 'onPeriodicEmit was called');
+  });
+
+  /** A source that reads nothing until released, then ends: an idle feed. */
+  function silentSource(gate: { released: boolean }): Source<number> {
+    return {
+      kind: 'weir.source',
+      name: 'silent',
+      bounded: true,
+      createSplits: () => [{ silent: true }],
+      createReader: (splits, ctx) => ({
+        poll: () => (gate.released ? { kind: 'end' } : { kind: 'wait', untilMs: ctx.now() + 10 }),
+        snapshotSplits: () => [...splits],
+      }),
+    };
+  }
+
+  for (const idleness of [true, false]) {
+    it(idleness
+      ? 'withIdleness: a union with a source that reads nothing does not hold back the timers and windows of the other'
+      : 'without withIdleness, a union with a source that reads nothing holds everything back until it ends', async () => {
+      const name = uniqueJobName(`et-idleness-${idleness}`);
+      const clock = new ManualClock(0);
+      const gate = { released: false };
+      const elements: string[] = [];
+      const timers: string[] = [];
+      const windowed: string[] = [];
+      const N = 200;
+      const handle = await run(job(name, (env) => {
+        const strategy = WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n * 10);
+        const active = env.fromSource(sources.sequence({ from: 0, to: N, ratePerSecond: 1000 }), { watermarks: strategy });
+        const silent = env.fromSource(silentSource(gate), { watermarks: idleness ? strategy.withIdleness(50) : strategy });
+        const keyed = active.union(silent).keyBy((n) => n % 2);
+        keyed.process<string>({
+          processElement(n, ctx, out) {
+            ctx.timerService.registerEventTimeTimer(n * 10 + 5);
+            out.collect(`element ${n}`);
+          },
+          onTimer(timestamp, ctx, out) {
+            out.collect(`timer ${ctx.getCurrentKey()}@${timestamp}`);
+          },
+        }).sinkTo(sinks.print({ log: (line) => (line.startsWith('element') ? elements : timers).push(line) }));
+        keyed.window(windows.tumbling({ sizeMs: 100 }))
+          .process<string>((key, values, ctx) => ctx.emit(`window ${key} [${ctx.window.start}, ${ctx.window.end}) ${values.length}`))
+          .sinkTo(sinks.print({ log: (line) => windowed.push(line) }));
+      }), { clock });
+      const HALF = 150;
+      for (let t = 0; t < HALF; t++) {
+        await waitUntil(() => elements.length === t + 1, `record ${t} was processed`);
+        if (t < HALF - 1) clock.advance(1);
+      }
+      // Records 0..149 read: the active source's watermark is 1489.
+      if (idleness) {
+        await waitUntil(() => timers.length === 149 && windowed.length === 28, 'the timers and windows before 1489 fired');
+        await turns(50);
+        assert.equal(timers.length, 149, 'nothing past the watermark fired');
+        assert.equal(windowed.length, 28);
+      } else {
+        await turns(200);
+        assert.deepEqual(timers, []);
+        assert.deepEqual(windowed, []);
+      }
+      gate.released = true;
+      for (let t = HALF; t < N; t++) {
+        clock.advance(1);
+        await waitUntil(() => elements.length === t + 1, `record ${t} was processed`);
+      }
+      clock.advance(20);
+      const result = await handle.done;
+      assert.equal(result.status, 'finished');
+      assert.deepEqual(multiset(timers), multiset(range(0, N).map((n) => `timer ${n % 2}@${n * 10 + 5}`)));
+      const expectedWindows = range(0, 20).flatMap((w) => [0, 1].map((key) => `window ${key} [${w * 100}, ${w * 100 + 100}) 5`));
+      assert.deepEqual(multiset(windowed), multiset(expectedWindows));
+    });
+  }
 });
