@@ -503,6 +503,32 @@ describe('dead letters and bad numbers', () => {
     assert.deepEqual(await readTable(name, 'out'), []);
   });
 
+  it('a key selector that throws downstream is not taken for the failure of the flatMap or process before it: no dead letter, the job fails naming keyBy', async () => {
+    const throwingKey = (n: number) => {
+      if (n === 5) throw new Error('no key for 5');
+      return n % 2;
+    };
+    for (const via of ['flatMap', 'process', 'source'] as const) {
+      const name = uniqueJobName(`et-key-selector-${via}`);
+      const handle = await run(job(name, (env) => {
+        const tag = new OutputTag<DeadLetter<number>>('dead');
+        const source = env.fromSource(sources.fromElements(range(0, 10)));
+        const before = via === 'flatMap' ? source.flatMap((n) => [n], { deadLetters: tag }).uid('before')
+          : via === 'process' ? source.process<number>((n, _ctx, out) => out.collect(n), { deadLetters: tag }).uid('before')
+          : source;
+        before.keyBy(throwingKey).reduce((a, b) => a + b).sinkTo(sinks.table('out'));
+        if (via !== 'source') before.getSideOutput(tag).sinkTo(sinks.table('dead'));
+      }), { restart: { strategy: 'none' } });
+      await assert.rejects(handle.done, (error: unknown) => {
+        const message = String((error as Error).message);
+        assert.match(message, /keyBy\(keySelector\).*no key for 5/, via);
+        assert.doesNotMatch(message, /'before'|source threw/, via);
+        return true;
+      }, via);
+      if (via !== 'source') assert.deepEqual(await readTable(name, 'dead'), [], via);
+    }
+  });
+
   const failsNaming = (...patterns: RegExp[]) => (error: unknown) => {
     const message = String((error as { message?: string }).message);
     for (const p of patterns) assert.match(message, p);
