@@ -241,6 +241,25 @@ describe('timers and the watermark survive a failure', () => {
   });
 });
 
+describe('watermarks pass through every operator', () => {
+  it('map, filter, flatMap, process, a keyed reduce and network edges pass the watermark and the timestamp on unchanged', async () => {
+    const name = uniqueJobName('et-through');
+    const N = 300;
+    await runToEnd(name, (env) => {
+      env.fromSource(sources.fromElements(range(0, N)), {
+        watermarks: WatermarkStrategy.forGenerator(punctuated<number>(BOUND)).withTimestampAssigner((n) => timestampOf(n)),
+      })
+        .map((n) => n).filter(() => true).flatMap((n) => [n])
+        .process<number>((n, _ctx, out) => out.collect(n))
+        .rebalance().map((n) => n)
+        .keyBy((n) => n).reduce((_a, b) => b)
+        .keyBy((n) => n % KEYS).process<Out>(reportingFunction)
+        .sinkTo(sinks.table('out'));
+    }, { parallelism: 1 });
+    assert.deepEqual(await readTable(name, 'out'), expectedReport(N, (n) => (n === N ? undefined : maxTimestampBefore(n + 1) - BOUND - 1)));
+  });
+});
+
 describe('watermark strategies', () => {
   it('forMonotonousTimestamps: the watermark is the latest timestamp - 1', async () => {
     const name = uniqueJobName('et-monotonous');
