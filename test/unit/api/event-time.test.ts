@@ -335,11 +335,51 @@ describe('watermark strategies', () => {
     };
   }
 
-  for (const idleness of [true, false]) {
-    it(idleness
-      ? 'withIdleness: a union with a source that reads nothing does not hold back the timers and windows of the other'
-      : 'without withIdleness, a union with a source that reads nothing holds everything back until it ends', async () => {
-      const name = uniqueJobName(`et-idleness-${idleness}`);
+  /**
+   * One record per millisecond of the clock (n at time n) on subtask 0; subtask 1 reads nothing
+   * until released, then ends.
+   */
+  function halfSilentSource(gate: { released: boolean }, count: number): Source<number> {
+    return {
+      kind: 'weir.source',
+      name: 'half-silent',
+      bounded: true,
+      createSplits: () => [{ part: 0, next: 0 }, { part: 1, next: 0 }],
+      createReader: (splits, ctx) => {
+        const parts = splits.map((s) => ({ part: s.part as number, next: s.next as number }));
+        return {
+          poll(max, emit) {
+            let emitted = 0;
+            let open = false;
+            for (const p of parts) {
+              if (p.part === 1) {
+                open ||= !gate.released;
+                continue;
+              }
+              while (p.next < count && p.next <= ctx.now() && emitted < max) {
+                emit(p.next++);
+                emitted++;
+              }
+              open ||= p.next < count;
+            }
+            if (!open) return { kind: 'end' };
+            return emitted > 0 ? { kind: 'more' } : { kind: 'wait', untilMs: ctx.now() + 1 };
+          },
+          snapshotSplits: () => parts.map((p) => ({ ...p })),
+        };
+      },
+    };
+  }
+
+  const shapes = [
+    { idleness: true, shape: 'union', title: 'withIdleness: a union with a source that reads nothing does not hold back the timers and windows of the other' },
+    { idleness: false, shape: 'union', title: 'without withIdleness, a union with a source that reads nothing holds everything back until it ends' },
+    { idleness: true, shape: 'parallel', title: 'withIdleness: a source subtask that reads nothing does not hold back the timers and windows fed by the other subtask' },
+    { idleness: false, shape: 'parallel', title: 'without withIdleness, a source subtask that reads nothing holds everything back until it ends' },
+  ] as const;
+  for (const { idleness, shape, title } of shapes) {
+    it(title, async () => {
+      const name = uniqueJobName(`et-idleness-${shape}-${idleness}`);
       const clock = new ManualClock(0);
       const gate = { released: false };
       const elements: string[] = [];
@@ -348,9 +388,11 @@ describe('watermark strategies', () => {
       const N = 200;
       const handle = await run(job(name, (env) => {
         const strategy = WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n * 10);
-        const active = env.fromSource(sources.sequence({ from: 0, to: N, ratePerSecond: 1000 }), { watermarks: strategy });
-        const silent = env.fromSource(silentSource(gate), { watermarks: idleness ? strategy.withIdleness(50) : strategy });
-        const keyed = active.union(silent).keyBy((n) => n % 2);
+        const watermarks = idleness ? strategy.withIdleness(50) : strategy;
+        const input = shape === 'union'
+          ? env.fromSource(sources.sequence({ from: 0, to: N, ratePerSecond: 1000 }), { watermarks: strategy }).union(env.fromSource(silentSource(gate), { watermarks }))
+          : env.fromSource(halfSilentSource(gate, N), { parallelism: 2, watermarks });
+        const keyed = input.keyBy((n) => n % 2);
         keyed.process<string>({
           processElement(n, ctx, out) {
             ctx.timerService.registerEventTimeTimer(n * 10 + 5);
