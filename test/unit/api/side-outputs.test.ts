@@ -20,7 +20,7 @@ describe('dead letters and bad numbers', () => {
     return n * 2;
   };
 
-  it('map(fn, { deadLetters }) sends the records it throws on, with the error and the operator, to getSideOutput(tag); nothing is dropped', async () => {
+  it('map (and filter, flatMap, process) with { deadLetters } sends the records it throws on, with the error and the operator, to getSideOutput(tag); nothing is dropped', async () => {
     const name = uniqueJobName('et-dead-letters');
     const input = range(0, 30);
     await runToEnd(name, (env) => {
@@ -28,7 +28,7 @@ describe('dead letters and bad numbers', () => {
       const doubled = env.fromSource(sources.fromElements(input)).map(picky, { deadLetters: tag }).uid('doubler');
       doubled.sinkTo(sinks.table('ok'));
       doubled.getSideOutput(tag).sinkTo(sinks.table('dead'));
-      // Other functions with dead letters: filter and flatMap.
+      // Other functions with dead letters: filter, flatMap and process.
       const filterTag = new OutputTag<DeadLetter<number>>('bad-filter');
       const kept = env.fromSource(sources.fromElements(input)).filter((n) => picky(n) > 20, { deadLetters: filterTag }).uid('picky-filter');
       kept.sinkTo(sinks.table('kept'));
@@ -37,6 +37,10 @@ describe('dead letters and bad numbers', () => {
       const flat = env.fromSource(sources.fromElements(input)).flatMap((n) => [picky(n)], { deadLetters: flatTag }).uid('picky-flat');
       flat.sinkTo(sinks.table('flat'));
       flat.getSideOutput(flatTag).sinkTo(sinks.table('flat-dead'));
+      const processTag = new OutputTag<DeadLetter<number>>('bad-process');
+      const processed = env.fromSource(sources.fromElements(input)).process<number>((n, _ctx, out) => out.collect(picky(n)), { deadLetters: processTag }).uid('picky-process');
+      processed.sinkTo(sinks.table('processed'));
+      processed.getSideOutput(processTag).sinkTo(sinks.table('process-dead'));
     });
     const bad = input.filter((n) => n % 7 === 3);
     const good = input.filter((n) => n % 7 !== 3);
@@ -48,6 +52,8 @@ describe('dead letters and bad numbers', () => {
     assert.deepEqual(await readTable(name, 'filter-dead'), letters('picky-filter'));
     assert.deepEqual(await readTable(name, 'flat'), good.map((n) => n * 2));
     assert.deepEqual(await readTable(name, 'flat-dead'), letters('picky-flat'));
+    assert.deepEqual(await readTable(name, 'processed'), good.map((n) => n * 2));
+    assert.deepEqual(await readTable(name, 'process-dead'), letters('picky-process'));
   });
 
   it('dead letters are exactly once across a killed task set', async () => {
