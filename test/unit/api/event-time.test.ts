@@ -15,8 +15,17 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 /** Watermarks may be ±Infinity, which JSON (and so a table) cannot hold. */
 const time = (t: number | undefined): number | string | undefined => (t === undefined || Number.isFinite(t) ? t : String(t));
 
+/**
+ * The jobs here ask for a watermark after every batch the source reads (interval 0, not Flink's
+ * 200 ms default), so what a test scripts record by record on a manual clock is what happens.
+ */
+const everyBatch = (build: (env: StreamEnvironment) => void) => (env: StreamEnvironment) => {
+  env.setAutoWatermarkInterval(0);
+  build(env);
+};
+
 async function runToEnd(name: string, build: (env: StreamEnvironment) => void, options?: RunOptions): Promise<void> {
-  const handle = await run(job(name, build), options);
+  const handle = await run(job(name, everyBatch(build)), options);
   const result = await handle.done;
   assert.equal(result.status, 'finished');
 }
@@ -100,14 +109,14 @@ describe('watermarks reach keyed process functions and fire their event-time tim
       const clock = new ManualClock(0);
       const printed: Out[] = [];
       // One record per millisecond of the manual clock: each is read in its own poll, after which the source emits its watermark.
-      const handle = await run(job(name, (env) => {
+      const handle = await run(job(name, everyBatch((env) => {
         const out = env.fromSource(sources.sequence({ from: 0, to: N, ratePerSecond: 1000 }), {
           parallelism: 1,
           watermarks: WatermarkStrategy.forBoundedOutOfOrderness<number>(BOUND).withTimestampAssigner((n) => timestampOf(n)),
         }).keyBy((n) => n % KEYS).process<Out>(reportingFunction);
         out.filter((o) => o.kind === 'element').sinkTo(sinks.print({ log: (line) => printed.push(JSON.parse(line.replace(/^\d+> /, '')) as Out) }));
         out.sinkTo(sinks.table('out'));
-      }), { clock, parallelism });
+      })), { clock, parallelism });
       for (let t = 0; t < N; t++) {
         await waitUntil(() => printed.length === t + 1, `record ${t} was processed`);
         clock.advance(1);
@@ -217,7 +226,7 @@ describe('timers and the watermark survive a failure', () => {
 
   it('a killed task set and a function that throws once: the output is the fault-free one, each record and timer once', async () => {
     const name = uniqueJobName('et-faults');
-    const handle: JobHandle = await run(job(name, build(name, new Set([1700, 2600]))), {
+    const handle: JobHandle = await run(job(name, everyBatch(build(name, new Set([1700, 2600])))), {
       checkpointing: { intervalMs: 10 },
       restart: { strategy: 'fixed-delay', attempts: 10, delayMs: 0 },
     });
@@ -267,13 +276,13 @@ describe('watermark strategies', () => {
     const clock = new ManualClock(0);
     const seen: string[] = [];
     const N = 20;
-    const handle = await run(job(name, (env) => {
+    const handle = await run(job(name, everyBatch((env) => {
       env.fromSource(sources.sequence({ from: 0, to: N, ratePerSecond: 1000 }), {
         watermarks: WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => 100 * n + 7),
       }).keyBy((n) => n % 2).process<string>((n, ctx, out) => {
         out.collect(`${n} ts=${ctx.timestamp()} wm=${ctx.timerService.currentWatermark()}`);
       }).sinkTo(sinks.print({ log: (line) => seen.push(line) }));
-    }), { clock });
+    })), { clock });
     for (let t = 0; t < N; t++) {
       await waitUntil(() => seen.length === t + 1, `record ${t} was processed`);
       clock.advance(1);
@@ -387,7 +396,7 @@ describe('watermark strategies', () => {
       const timers: string[] = [];
       const windowed: string[] = [];
       const N = 200;
-      const handle = await run(job(name, (env) => {
+      const handle = await run(job(name, everyBatch((env) => {
         const strategy = WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n * 10);
         const watermarks = idleness ? strategy.withIdleness(50) : strategy;
         const input = shape === 'union'
@@ -406,7 +415,7 @@ describe('watermark strategies', () => {
         keyed.window(windows.tumbling({ sizeMs: 100 }))
           .process<string>((key, values, ctx) => ctx.emit(`window ${key} [${ctx.window.start}, ${ctx.window.end}) ${values.length}`))
           .sinkTo(sinks.print({ log: (line) => windowed.push(line) }));
-      }), { clock });
+      })), { clock });
       const HALF = 150;
       for (let t = 0; t < HALF; t++) {
         await waitUntil(() => elements.length === t + 1, `record ${t} was processed`);

@@ -25,7 +25,9 @@ function play(valve: WatermarkValve, script: string): string[] {
       const t = match[2] === 'inf' ? Infinity : match[2] === '-inf' ? -Infinity : Number(match[2]);
       out(valve.onWatermark(channel, t));
     } else if (match[1] === 'e') {
-      out(valve.onEnded(channel));
+      const changed = valve.onEnded(channel);
+      out(changed.watermark);
+      if (changed.idle !== undefined) trace.push(changed.idle ? 'idle' : 'active');
     } else {
       const changed = valve.onStatus(channel, match[1] === 'i');
       // A task passes the watermark on before it announces its status (Task.processEvent does the same).
@@ -37,6 +39,14 @@ function play(valve: WatermarkValve, script: string): string[] {
 }
 
 describe('WatermarkValve', () => {
+  it('when the last active channel ends and the others are idle, the task goes idle with the highest watermark', () => {
+    const valve = new WatermarkValve(3);
+    assert.deepEqual(play(valve, 'w10@0 w20@1 w5@2 i@1 i@2'), ['W5', 'W10']);
+    assert.deepEqual(play(valve, 'e@0'), ['W20', 'idle']);
+    assert.equal(valve.isIdle, true);
+    assert.deepEqual(play(valve, 'a@1 w30@1'), ['active', 'W30']);
+  });
+
   it('lets out the minimum over the channels, and only when it advances', () => {
     const valve = new WatermarkValve(3);
     assert.equal(valve.watermark, -Infinity);
@@ -189,6 +199,10 @@ class ReferenceValve {
     if (what === 'e') {
       this.ended[c] = true;
       this.settle(out);
+      // The open channels left may all be idle: then so is the task.
+      const open = this.open();
+      const allIdle = open.length > 0 && open.every((ch) => this.idle[ch]);
+      if (allIdle !== this.taskIdle) out.push((this.taskIdle = allIdle) ? 'idle' : 'active');
     } else if (what === 'i' || what === 'a') {
       const idle = what === 'i';
       if (this.idle[c] === idle) return out;
