@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { findChrome } from './find-chrome.mjs';
 import { runBrowserTests } from './run-browser-tests.mjs';
 import { e2eTestFiles, runE2eTests } from './run-e2e-tests.mjs';
+import { denoTestFiles, runDenoTests } from './run-deno-tests.mjs';
+import { runWorkerdTests, workerdTestFiles } from './run-workerd-tests.mjs';
 import { countTestRun } from './test-counter.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,8 +21,8 @@ const args = process.argv.slice(2);
 const typecheck = !args.includes('--no-typecheck');
 const filters = args.filter((a) => !a.startsWith('--'));
 const OUT = '.test-build';
-// These directories get their own runners (a real browser, Playwright), not Node.
-const NOT_NODE = ['test/browser/', 'test/e2e/'];
+// These directories get their own runners (a real browser, Playwright, workerd, Deno), not Node.
+const NOT_NODE = ['test/browser/', 'test/e2e/', 'test/workerd/', 'test/deno/'];
 
 const browserFiles = (existsSync('test/browser') ? readdirSync('test/browser', { recursive: true }) : [])
   .map((f) => join('test/browser', f).replaceAll('\\', '/'))
@@ -28,10 +30,26 @@ const browserFiles = (existsSync('test/browser') ? readdirSync('test/browser', {
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 const e2eFiles = e2eTestFiles().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
-let browserReady = false; // set once dist/ is built: the browser suites import the built package
+const workerdFiles = workerdTestFiles().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+const denoFiles = denoTestFiles().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+let browserReady = false; // set once dist/ is built: the later phases all import the built package
 
-// The browser phase, after the Node phase (2 cores: one at a time); its counts join the totals.
+// The other runtimes' phases, after the Node phase (2 cores: one at a time); their counts join the totals.
 async function finish(passed, failed) {
+  // workerd (Cloudflare) through Miniflare: a bundled Worker runs jobs in its isolate.
+  if (browserReady && workerdFiles.length > 0) {
+    console.log(`\n# workerd: ${workerdFiles.length} test file(s), a Worker in workerd (Miniflare)`);
+    const workerd = await runWorkerdTests({ files: workerdFiles });
+    passed += workerd.passed;
+    failed += workerd.failed;
+  }
+  // Deno, the real binary: jobs in Deno Web Workers and in-process.
+  if (browserReady && denoFiles.length > 0) {
+    console.log(`\n# deno: ${denoFiles.length} test file(s) with \`deno test\``);
+    const deno = await runDenoTests({ files: denoFiles });
+    passed += deno.passed;
+    failed += deno.failed;
+  }
   if (browserReady && browserFiles.length > 0) {
     console.log(`\n# browser: ${browserFiles.length} test file(s) in Chromium (Web Test Runner)`);
     const browser = await runBrowserTests({ files: browserFiles });
@@ -76,8 +94,8 @@ const sources = readdirSync('test', { recursive: true })
   .sort();
 
 if (sources.length === 0) {
-  if (browserFiles.length === 0 && e2eFiles.length === 0) console.log(`\nno test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
-  await finish(0, 0); // runs the browser and e2e phases, if any
+  if (browserFiles.length === 0 && e2eFiles.length === 0 && workerdFiles.length === 0 && denoFiles.length === 0) console.log(`\nno test files match ${filters.join(' ') || 'test/**/*.test.ts'}`);
+  await finish(0, 0); // runs the other phases, if any
 }
 
 // Bundling resolves the `.js` specifiers of src/*.ts; bare packages (weir, comlink, idb, rxjs, node:*)

@@ -208,7 +208,8 @@ export class KeyedStream<T, K extends StateKey> extends DataStream<T> {
 
   /** Flink's countWindow: fires, and starts over, every `size` records of a key. */
   countWindow(size: number): WindowedStream<T, K> {
-    return this.window(windows.global({ count: size }));
+    // Checked here so the error names this call, not windows.global(options).count.
+    return this.window(windows.global({ count: requirePositiveInteger('countWindow(size)', size) }));
   }
 
   override process<R>(fn: KeyedProcessFunction<K, T, R>): DataStream<R> {

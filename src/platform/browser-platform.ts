@@ -26,8 +26,20 @@ export function browserPlatform(startWorker: () => Worker, openIndexedDb: OpenIn
 }
 
 /** Deno: Web Workers as in a browser; relative job module strings resolve against the working directory. */
-export function denoPlatform(startWorker: () => Worker): RuntimePlatform {
+export function denoPlatform(startWorker: () => Worker, openFs?: (dir: string) => CheckpointStorage): RuntimePlatform {
   const deno = (globalThis as { Deno?: { cwd(): string } }).Deno;
-  const base = defaultPlatform('deno', () => (deno ? `file://${deno.cwd()}/` : undefined));
-  return { ...base, workers: (createWorker) => browserWorkerPlatform(() => (createWorker?.() as Worker | undefined) ?? startWorker()) };
+  // A URL, not string concatenation: a working folder named with '#' or '?' must stay a path.
+  const base = defaultPlatform('deno', () => (deno ? pathUrl(deno.cwd()) : undefined));
+  return {
+    ...base,
+    workers: (createWorker) => browserWorkerPlatform(() => (createWorker?.() as Worker | undefined) ?? startWorker()),
+    durableStorage: openFs === undefined ? {} : { fs: openFs },
+  };
+}
+
+/** The file: URL of a folder (with its trailing slash), each path segment escaped. */
+function pathUrl(folder: string): string {
+  const url = new URL('file:///');
+  url.pathname = `${folder.replaceAll('\\', '/').replace(/\/?$/, '/')}`;
+  return url.href;
 }

@@ -4,26 +4,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readTable, run } from 'weir';
-import { expectedWindowSums, type WindowSum } from '../../examples/checkpoint-example.lines.js';
+import { assertExactWindowSums as assertExact } from '../support/seed-example-check.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 const jobUrl = (name: string, lines: number) => new URL(`../../examples/checkpoint-example.job.js?name=${name}&lines=${lines}`, import.meta.url);
-
-function assertExact(rows: WindowSum[], lines: number, dead: { value: string; error: string }[]): void {
-  const { sums, badLines } = expectedWindowSums({ lines });
-  const id = (r: WindowSum) => `${r.key}@${r.windowStart}`;
-  const seen = new Map<string, WindowSum>();
-  for (const r of rows) {
-    assert.ok(!seen.has(id(r)), `window ${id(r)} committed twice`);
-    assert.ok(Number.isFinite(r.sum), `window ${id(r)} has sum ${r.sum}`);
-    seen.set(id(r), r);
-  }
-  assert.equal(seen.size, sums.length, 'every window committed once');
-  for (const e of sums) assert.deepEqual(seen.get(id(e)), e, `window ${id(e)}`);
-  assert.equal(dead.length, badLines, 'every bad line is a dead letter, once');
-  assert.equal(new Set(dead.map((d) => d.value)).size, badLines);
-  for (const d of dead) assert.match(d.error, /not an integer/);
-}
 
 describe('the seed example: 5 s tumbling window sums in workers', () => {
   it('commits exact sums and every bad line as a dead letter', async () => {

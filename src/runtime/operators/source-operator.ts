@@ -20,6 +20,8 @@ export class SourceOperator implements StreamOperator {
   private lastRecordAt = 0;
   private lastPeriodicEmitAt = -Infinity;
   private idle = false;
+  /** Idle because the strategy's idleness timeout passed: the generator is not asked meanwhile (Flink's WatermarksWithIdleness). */
+  private idleByTimeout = false;
   /** Records read from the source by this subtask (this attempt). */
   emitted = 0;
   currentWatermark = -Infinity;
@@ -37,6 +39,7 @@ export class SourceOperator implements StreamOperator {
           throw userFunctionFailed(uid, 'watermark generator', new TypeError(`emitWatermark expects a number of milliseconds, got ${String(timestamp)}`));
         }
         if (timestamp <= this.currentWatermark) return;
+        if (this.idle) this.setIdle(false); // a watermark makes the source active again, as in Flink
         this.currentWatermark = timestamp;
         this.output.emitWatermark(timestamp);
       },
@@ -70,6 +73,7 @@ export class SourceOperator implements StreamOperator {
         });
       }
       this.previousTimestamp = timestamp;
+      this.idleByTimeout = false;
       if (this.idle) this.setIdle(false);
       elementTimestamp.value = timestamp;
       try {
@@ -105,7 +109,7 @@ export class SourceOperator implements StreamOperator {
   private afterPoll(readSome: boolean): void {
     const now = this.ctx.clock.now();
     if (readSome) this.lastRecordAt = now;
-    if (now - this.lastPeriodicEmitAt >= this.ctx.autoWatermarkIntervalMs) {
+    if (!this.idleByTimeout && now - this.lastPeriodicEmitAt >= this.ctx.autoWatermarkIntervalMs) {
       this.lastPeriodicEmitAt = now;
       try {
         this.generator!.onPeriodicEmit(this.watermarkOutput);
@@ -114,7 +118,10 @@ export class SourceOperator implements StreamOperator {
       }
     }
     const idleness = this.watermarks!.idlenessMs;
-    if (idleness !== undefined && !this.idle && now - this.lastRecordAt >= idleness) this.setIdle(true);
+    if (idleness !== undefined && !this.idle && now - this.lastRecordAt >= idleness) {
+      this.idleByTimeout = true;
+      this.setIdle(true);
+    }
   }
 
   private setIdle(idle: boolean): void {

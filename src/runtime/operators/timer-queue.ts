@@ -8,7 +8,8 @@ export interface Timer {
 
 /**
  * Keyed timers of one operator: at most one per key and timestamp, fired in timestamp order
- * (then registration order), snapshotted per key group.
+ * (then registration order), snapshotted per key group. After a restore, timers of the same
+ * time fire key group by key group: as in Flink, their relative order is not part of the contract.
  *
  * Timers are bucketed by timestamp (a Map from key to key group per distinct time) with a heap
  * of the distinct times: a window operator registers one timer per key and window, all at the

@@ -1,4 +1,5 @@
 import type { ChannelEvent, ChannelSender } from '../../channel/index.js';
+import { WeirError } from '../../errors/index.js';
 import { keyHash } from '../../graph/key-groups.js';
 import type { PartitionerSpec } from '../../graph/job-graph.js';
 import type { StateKey } from '../../state/keyed-state.js';
@@ -52,7 +53,7 @@ export class RecordWriter implements Downstream {
       case 'hash': {
         const { keySelector } = partitioner;
         this.collect = (value) => {
-          const key = keySelector(value);
+          const key = keyOf(keySelector, value);
           const keyGroup = keyHash(key) % maxParallelism;
           const target = Math.floor((keyGroup * n) / maxParallelism);
           const records = this.records[target]!;
@@ -127,5 +128,19 @@ export class RecordWriter implements Downstream {
     const waiting = this.senders.find((s) => !s.hasCredit());
     if (waiting === undefined) listener();
     else waiting.onCredit(() => this.onAvailable(listener));
+  }
+}
+
+/**
+ * Must throw a WeirError: the operator that emitted the record would otherwise take the key
+ * selector's failure for its own (a flatMap or process with dead letters sends the record there;
+ * without them the error names that operator, even the source).
+ */
+function keyOf(keySelector: (value: unknown) => StateKey, value: unknown): StateKey {
+  try {
+    return keySelector(value);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new WeirError('USER_FUNCTION_FAILED', `keyBy(keySelector) threw: ${message}`, { domain: 'user', retryable: true, cause: error, details: { argument: 'keyBy(keySelector)' } });
   }
 }

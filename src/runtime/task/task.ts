@@ -328,15 +328,12 @@ export class Task implements Schedulable {
       case 'watermark':
         this.advanceWatermark(this.valve.onWatermark(channel, message.timestamp));
         return true;
-      case 'watermark-status': {
-        const changed = this.valve.onStatus(channel, message.idle);
-        this.advanceWatermark(changed.watermark);
-        if (changed.idle !== undefined) for (const w of this.writers) w.emitWatermarkStatus(changed.idle);
+      case 'watermark-status':
+        this.onWatermarkChange(this.valve.onStatus(channel, message.idle));
         return true;
-      }
       case 'end-of-input':
         this.gate.markEnded(channel);
-        this.advanceWatermark(this.valve.onEnded(channel));
+        this.onWatermarkChange(this.valve.onEnded(channel));
         this.act(this.handler.onEndOfInput(channel));
         if (this.gate.allEnded) this.endOfInput();
         return true;
@@ -360,6 +357,12 @@ export class Task implements Schedulable {
         head.collect(records[i]);
       }
     }
+  }
+
+  /** The watermark first, then the task's own idleness, as Flink's valve output does. */
+  private onWatermarkChange(changed: { idle?: boolean; watermark?: number }): void {
+    this.advanceWatermark(changed.watermark);
+    if (changed.idle !== undefined) for (const w of this.writers) w.emitWatermarkStatus(changed.idle);
   }
 
   /** The input's event time advanced: the chain fires what it completes and passes the watermark on. */

@@ -49,22 +49,29 @@ export class WatermarkValve {
     } else {
       this.aligned[channel] = this.watermarks[channel]! >= this.combined;
     }
-    const allIdle = this.computeAllIdle();
-    if (allIdle !== this.allIdle) result.idle = this.allIdle = allIdle;
-    if (allIdle) {
-      // As Flink does: once the last channel goes idle, what any channel reached is safe to pass on.
-      let max = -Infinity;
-      for (let c = 0; c < this.watermarks.length; c++) if (!this.ended[c] && this.watermarks[c]! > max) max = this.watermarks[c]!;
-      if (max > this.combined) result.watermark = this.combined = max;
-    }
+    this.updateIdleness(result);
     return result;
   }
 
-  /** An ended channel holds nothing back any more. */
-  onEnded(channel: number): number | undefined {
-    if (this.ended[channel]) return undefined;
+  /** The task is idle when every open channel is; then, as Flink does, what any channel reached is safe to pass on. */
+  private updateIdleness(result: { idle?: boolean; watermark?: number }): void {
+    const allIdle = this.computeAllIdle();
+    if (allIdle !== this.allIdle) result.idle = this.allIdle = allIdle;
+    if (!allIdle) return;
+    let max = -Infinity;
+    for (let c = 0; c < this.watermarks.length; c++) if (!this.ended[c] && this.watermarks[c]! > max) max = this.watermarks[c]!;
+    if (max > this.combined) result.watermark = this.combined = max;
+  }
+
+  /** An ended channel holds nothing back any more; if the open ones left are all idle, so is the task. */
+  onEnded(channel: number): { idle?: boolean; watermark?: number } {
+    if (this.ended[channel]) return {};
     this.ended[channel] = true;
-    return this.advance();
+    const result: { idle?: boolean; watermark?: number } = {};
+    const watermark = this.advance();
+    if (watermark !== undefined) result.watermark = watermark;
+    this.updateIdleness(result);
+    return result;
   }
 
   private computeAllIdle(): boolean {
