@@ -26,7 +26,7 @@ export interface SubtaskCheckpointStats {
   readonly ackTimestamp: number;
   /** When the first barrier of the checkpoint reached the subtask (a source: when it was triggered). */
   readonly alignmentStartTimestamp: number;
-  /** When the subtask took its snapshot (the barriers were aligned); the barrier went on downstream then. */
+  /** When the subtask began its snapshot (the barriers were aligned); the barrier goes on downstream after its synchronous part, at snapshotTimestamp + syncDurationMs. */
   readonly snapshotTimestamp: number;
   readonly alignmentDurationMs: number;
   readonly syncDurationMs: number;

@@ -344,6 +344,7 @@ export class JobMaster {
     const tick = () => {
       if (isTerminal(this.status)) return;
       const subtasks = executor.metrics();
+      // recordsOut is counted by source tasks only (records read); after a restart the counters start again at 0.
       const records = subtasks.reduce((n, s) => n + s.recordsOut, 0);
       const now = clock.now();
       const seconds = Math.max(1e-3, (now - this.lastMetrics.at) / 1000);
