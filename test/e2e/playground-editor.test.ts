@@ -109,8 +109,15 @@ describe('playground editor: job modules written in the page, run in workers, br
       assert.ok(subtaskRows >= 2, `the checkpoint's subtasks are listed: ${subtaskRows}`);
       await page.click('#btn-slowmo');
       await page.waitForFunction(() => /checkpoint \d+: \+/.test(document.querySelector('#graph .caption')?.textContent ?? ''), undefined, { timeout: 5_000 });
-      // Barriers cross the hash edge from both upstream subtasks; the first waits for the other.
-      await page.waitForSelector('#graph .barrier', { timeout: 7_000 });
+      // A periodic checkpoint, picked from the history (a final one has no barriers: tasks whose
+      // input ended snapshot directly), replayed slowly: its barriers cross the hash edge from both
+      // upstream subtasks, and the first waits for the other.
+      const periodic = page.locator('#checkpoints tr[data-checkpoint]', { hasText: 'completed', hasNotText: '(final)' }).first();
+      const replayed = await periodic.getAttribute('data-checkpoint');
+      await periodic.click();
+      await page.click('#btn-replay-selected');
+      await page.waitForFunction((id) => (document.querySelector('#graph .caption')?.textContent ?? '').startsWith(`checkpoint ${id}:`), replayed, { timeout: 5_000 });
+      await page.waitForSelector('#graph .barrier', { timeout: 15_000 });
       t.diagnostic(`screenshot: ${await screenshot(page, root, 'editor-slow-motion')}`);
 
       const sums = await page.evaluate(() => window.__weirApi.readTable('sums')) as { sensor: string; start: number; sum: number }[];
