@@ -10,27 +10,26 @@ import { HeapKeyedStateBackend, restoredWatermark } from '../../state/heap-keyed
 import type { StateKey } from '../../state/keyed-state.js';
 import { sideOutputOf } from './process-operator.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from './stream-operator.js';
-import { TimerQueue } from './timer-queue.js';
+import { ProcessingTimers } from './processing-timers.js';
+import { TimerQueue, type Timer } from './timer-queue.js';
 import { userFunctionFailed } from './user-function-error.js';
 
 /** A keyed process function with keyed state, and processing-time and event-time timers. */
 export class KeyedProcessOperator implements StreamOperator {
   readonly keyedBackend: HeapKeyedStateBackend;
   private readonly fn: KeyedProcessFunctionObject<StateKey, unknown, unknown>;
-  private readonly processingTimers = new TimerQueue();
+  private readonly processingTimers: ProcessingTimers;
   private readonly eventTimers = new TimerQueue();
   private readonly context: KeyedProcessContext<StateKey>;
   private readonly processingTimerContext: OnTimerContext<StateKey>;
   private readonly eventTimerContext: OnTimerContext<StateKey>;
-  private scheduled: { at: number; cancel(): void } | undefined;
-  /** Processing-time timers stop at the end of input, as in Flink: nothing may be emitted after it. */
-  private inputEnded = false;
   currentWatermark = -Infinity;
   private firingAt = 0;
 
   constructor(readonly uid: string, private readonly output: Output, private readonly ctx: OperatorContext, fn: KeyedProcessFunction<StateKey, unknown, unknown>) {
     this.fn = typeof fn === 'function' ? { processElement: fn } : fn;
     const backend = (this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange));
+    this.processingTimers = new ProcessingTimers(ctx, (timer) => this.fireOne(timer, this.processingTimerContext));
     const currentKeyGroup = () => keyGroupOf(backend.getCurrentKey(), ctx.maxParallelism);
     const { elementTimestamp } = ctx;
     this.context = {
@@ -49,9 +48,8 @@ export class KeyedProcessOperator implements StreamOperator {
         currentWatermark: () => this.currentWatermark,
         registerProcessingTimeTimer: (timestamp) => {
           this.processingTimers.register(requireTime(uid, timestamp), backend.getCurrentKey(), currentKeyGroup());
-          this.scheduleTimers();
         },
-        deleteProcessingTimeTimer: (timestamp) => this.processingTimers.delete(timestamp, backend.getCurrentKey()),
+        deleteProcessingTimeTimer: (timestamp) => this.processingTimers.queue.delete(timestamp, backend.getCurrentKey()),
         registerEventTimeTimer: (timestamp) => this.eventTimers.register(requireTime(uid, timestamp), backend.getCurrentKey(), currentKeyGroup()),
         deleteEventTimeTimer: (timestamp) => this.eventTimers.delete(timestamp, backend.getCurrentKey()),
       },
@@ -67,7 +65,7 @@ export class KeyedProcessOperator implements StreamOperator {
       const { start, end } = this.ctx.keyGroupRange;
       const inRange = (kg: number) => kg >= start && kg <= end;
       for (const payload of restored.keyedState) {
-        this.processingTimers.restore(payload.timers ?? [], inRange);
+        this.processingTimers.queue.restore(payload.timers ?? [], inRange);
         this.eventTimers.restore(payload.eventTimers ?? [], inRange);
       }
       this.currentWatermark = restoredWatermark(restored.keyedState);
@@ -77,7 +75,7 @@ export class KeyedProcessOperator implements StreamOperator {
     } catch (error) {
       throw userFunctionFailed(this.uid, 'open', error);
     }
-    this.scheduleTimers();
+    this.processingTimers.schedule();
   }
 
   collect(value: unknown): void {
@@ -97,55 +95,38 @@ export class KeyedProcessOperator implements StreamOperator {
   }
 
   private fire(timers: TimerQueue, time: number, context: OnTimerContext<StateKey>): void {
-    for (let timer = timers.pollDue(time); timer !== undefined; timer = timers.pollDue(time)) {
-      this.keyedBackend.setCurrentKey(timer.key, timer.keyGroup);
-      // What a timer emits carries the timer's time (event time) as its timestamp, as in Flink.
-      this.ctx.elementTimestamp.value = context.timeDomain === 'event-time' ? timer.timestamp : Number.NaN;
-      this.firingAt = timer.timestamp;
-      try {
-        this.fn.onTimer?.(timer.timestamp, context, this.output);
-      } catch (error) {
-        throw userFunctionFailed(this.uid, 'onTimer', error);
-      }
+    for (let timer = timers.pollDue(time); timer !== undefined; timer = timers.pollDue(time)) this.fireOne(timer, context);
+  }
+
+  private fireOne(timer: Timer, context: OnTimerContext<StateKey>): void {
+    this.keyedBackend.setCurrentKey(timer.key, timer.keyGroup);
+    // What a timer emits carries the timer's time (event time) as its timestamp, as in Flink.
+    this.ctx.elementTimestamp.value = context.timeDomain === 'event-time' ? timer.timestamp : Number.NaN;
+    this.firingAt = timer.timestamp;
+    try {
+      this.fn.onTimer?.(timer.timestamp, context, this.output);
+    } catch (error) {
+      throw userFunctionFailed(this.uid, 'onTimer', error);
     }
   }
 
-  private fireProcessingTimers(): void {
-    this.scheduled = undefined;
-    if (this.inputEnded) return;
-    this.fire(this.processingTimers, this.ctx.clock.now(), this.processingTimerContext);
-    this.ctx.elementTimestamp.value = Number.NaN;
-    this.scheduleTimers();
-  }
-
-  private scheduleTimers(): void {
-    if (this.inputEnded) return;
-    const next = this.processingTimers.earliest();
-    if (next === undefined || (this.scheduled !== undefined && this.scheduled.at <= next)) return;
-    this.scheduled?.cancel();
-    const handle = this.ctx.scheduleAt(next, () => this.fireProcessingTimers());
-    this.scheduled = { at: next, cancel: () => handle.cancel() };
-  }
-
   endInput(): void {
-    this.inputEnded = true;
-    this.scheduled?.cancel();
-    this.scheduled = undefined;
+    this.processingTimers.stop();
   }
 
   snapshotState() {
-    if (this.processingTimers.size === 0 && this.eventTimers.size === 0 && this.currentWatermark === -Infinity) return { keyedBackend: this.keyedBackend };
+    if (this.processingTimers.queue.size === 0 && this.eventTimers.size === 0 && this.currentWatermark === -Infinity) return { keyedBackend: this.keyedBackend };
     return {
       keyedBackend: this.keyedBackend,
       keyedExtra: {
         keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [],
-        timers: this.processingTimers.snapshot(), eventTimers: this.eventTimers.snapshot(), watermark: this.currentWatermark,
+        timers: this.processingTimers.queue.snapshot(), eventTimers: this.eventTimers.snapshot(), watermark: this.currentWatermark,
       },
     };
   }
 
   close(): void {
-    this.scheduled?.cancel();
+    this.processingTimers.stop();
     this.fn.close?.();
   }
 }

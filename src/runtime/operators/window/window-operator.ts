@@ -2,6 +2,7 @@ import { WeirError } from '../../../errors/index.js';
 import type { TimeWindow, WindowSpec } from '../../../graph/windowing.js';
 import { HeapKeyedStateBackend, restoredWatermark } from '../../../state/heap-keyed-state-backend.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from '../stream-operator.js';
+import { ProcessingTimers } from '../processing-timers.js';
 import { TimerQueue } from '../timer-queue.js';
 import { assignWindows, maxTimestampOf, windowsIntersect, windowStartOf } from './window-assigners.js';
 import { windowContentsOps, type WindowContents, type WindowContentsOps } from './window-contents.js';
@@ -24,9 +25,7 @@ export class WindowOperator implements StreamOperator {
   private readonly windows: { get(): unknown; set(value: unknown): void; clear(): void };
   private readonly ops: WindowContentsOps;
   private readonly eventTimers = new TimerQueue();
-  private readonly processingTimers = new TimerQueue();
-  private scheduled: { at: number; cancel(): void } | undefined;
-  private inputEnded = false;
+  private readonly processingTimers: ProcessingTimers;
   private readonly emit: (value: unknown) => void;
   currentWatermark = -Infinity;
   /** Records later than the allowed lateness with no late-data side output to go to. */
@@ -37,6 +36,10 @@ export class WindowOperator implements StreamOperator {
     this.windows = this.keyedBackend.valueCell('windows');
     this.ops = windowContentsOps(uid, spec.function);
     this.emit = (value) => output.collect(value);
+    this.processingTimers = new ProcessingTimers(ctx, (timer) => {
+      this.keyedBackend.setCurrentKey(timer.key, timer.keyGroup);
+      this.onTimer(timer.timestamp, true);
+    });
   }
 
   initialize(restored: OperatorRestoreState | undefined): void {
@@ -46,10 +49,10 @@ export class WindowOperator implements StreamOperator {
     const inRange = (kg: number) => kg >= start && kg <= end;
     for (const payload of restored.keyedState) {
       this.eventTimers.restore(payload.eventTimers ?? [], inRange);
-      this.processingTimers.restore(payload.timers ?? [], inRange);
+      this.processingTimers.queue.restore(payload.timers ?? [], inRange);
     }
     this.currentWatermark = restoredWatermark(restored.keyedState);
-    this.scheduleProcessingTimers();
+    this.processingTimers.schedule();
   }
 
   collect(value: unknown): void {
@@ -123,7 +126,6 @@ export class WindowOperator implements StreamOperator {
     if (!eventTime) {
       if (created) {
         this.processingTimers.register(fireAt, this.keyedBackend.getCurrentKey(), this.keyedBackend.getCurrentKeyGroup());
-        this.scheduleProcessingTimers();
       }
       return;
     }
@@ -194,32 +196,9 @@ export class WindowOperator implements StreamOperator {
     this.output.emitWatermark(timestamp);
   }
 
-  private fireProcessingTimers(): void {
-    this.scheduled = undefined;
-    if (this.inputEnded) return;
-    const now = this.ctx.clock.now();
-    for (let t = this.processingTimers.pollDue(now); t !== undefined; t = this.processingTimers.pollDue(now)) {
-      this.keyedBackend.setCurrentKey(t.key, t.keyGroup);
-      this.onTimer(t.timestamp, true);
-    }
-    this.ctx.elementTimestamp.value = Number.NaN;
-    this.scheduleProcessingTimers();
-  }
-
-  private scheduleProcessingTimers(): void {
-    if (this.inputEnded) return;
-    const next = this.processingTimers.earliest();
-    if (next === undefined || (this.scheduled !== undefined && this.scheduled.at <= next)) return;
-    this.scheduled?.cancel();
-    const handle = this.ctx.scheduleAt(next, () => this.fireProcessingTimers());
-    this.scheduled = { at: next, cancel: () => handle.cancel() };
-  }
-
   /** As in Flink, processing-time windows still open at the end of input do not fire: no time passes after it. */
   endInput(): void {
-    this.inputEnded = true;
-    this.scheduled?.cancel();
-    this.scheduled = undefined;
+    this.processingTimers.stop();
   }
 
   snapshotState() {
@@ -227,12 +206,12 @@ export class WindowOperator implements StreamOperator {
       keyedBackend: this.keyedBackend,
       keyedExtra: {
         keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [],
-        timers: this.processingTimers.snapshot(), eventTimers: this.eventTimers.snapshot(), watermark: this.currentWatermark,
+        timers: this.processingTimers.queue.snapshot(), eventTimers: this.eventTimers.snapshot(), watermark: this.currentWatermark,
       },
     };
   }
 
   close(): void {
-    this.scheduled?.cancel();
+    this.processingTimers.stop();
   }
 }
