@@ -28,6 +28,8 @@ export interface SubtaskMetrics {
   readonly aligning: { readonly checkpointId: number; readonly blockedChannels: number; readonly channels: number } | undefined;
   /** Messages waiting in its input channels. */
   readonly queued: number;
+  /** Records its windows dropped as too late (no `sideOutputLateData`), this attempt. */
+  readonly lateRecordsDropped: number;
 }
 
 /** A task's metrics as plain data (they cross from workers with the heartbeat). */

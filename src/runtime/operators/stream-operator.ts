@@ -69,6 +69,8 @@ export interface StreamOperator extends Downstream {
   notifyCheckpointComplete?(checkpointId: number): Promise<void> | void;
   /** The operator's event time (the last watermark it processed), for metrics. */
   readonly currentWatermark?: number;
+  /** Windows: records later than the allowed lateness dropped for want of a late-data side output, for metrics. */
+  readonly lateRecordsDropped?: number;
   /** Every input ended: emit what is still held. */
   endInput?(): void;
   close?(): void;

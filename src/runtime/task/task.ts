@@ -57,6 +57,8 @@ export interface TaskProgress {
   readonly aligning: { readonly checkpointId: number; readonly blockedChannels: number; readonly channels: number } | undefined;
   /** Messages waiting in the input channels. */
   readonly queued: number;
+  /** Late records its windows dropped (no late-data side output), this attempt. */
+  readonly lateRecordsDropped: number;
 }
 
 /**
@@ -123,6 +125,7 @@ export class Task implements Schedulable {
         checkpointId: pending, blockedChannels: this.setup.inputs.filter((_, c) => this.handler.isBlocked(c)).length, channels: this.setup.inputs.length,
       },
       queued,
+      lateRecordsDropped: this.operators.reduce((n, op) => n + (op.lateRecordsDropped ?? 0), 0),
     };
   }
 

@@ -190,3 +190,30 @@ describe('side outputs from process functions', () => {
     assert.deepEqual(multiset(await readTable(name, 'keyed-side')), multiset(side));
   });
 });
+
+describe('late records without a late-data side output', () => {
+  it('are dropped from the windows and counted in the metrics, every one of them', async () => {
+    const name = uniqueJobName('et-late-counted');
+    const RECORDS = 400;
+    // Every 50th record of the first half is 5 s behind: far past its windows once watermarks flow.
+    const timestampOf = (n: number) => (n > 0 && n < RECORDS / 2 && n % 50 === 0 ? n * 10 - 5000 : n * 10);
+    let dropped = 0;
+    const handle = await run(job(name, (env) => {
+      env.setAutoWatermarkInterval(0);
+      env.fromSource(sources.sequence({ from: 0, to: RECORDS, ratePerSecond: 2000 }), {
+        watermarks: WatermarkStrategy.forBoundedOutOfOrderness<number>(100).withTimestampAssigner(timestampOf),
+      })
+        .keyBy(() => 'all')
+        .window(windows.tumbling({ sizeMs: 100 }))
+        .aggregate({ create: () => 0, add: (count: number) => count + 1, result: (count) => count })
+        .sinkTo(sinks.table<number>('counts'));
+    }), { metricsIntervalMs: 5 });
+    handle.on('metrics', (m) => {
+      dropped = Math.max(dropped, m.subtasks.reduce((n, s) => n + s.lateRecordsDropped, 0));
+    });
+    await handle.done;
+    const counted = (await readTable<number>(name, 'counts')).reduce((a, b) => a + b, 0);
+    assert.ok(dropped > 0, 'some records were too late');
+    assert.equal(counted + dropped, RECORDS, 'every record is either in a window or counted as dropped');
+  });
+});
