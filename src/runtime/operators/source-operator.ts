@@ -124,6 +124,20 @@ export class SourceOperator implements StreamOperator {
     }
   }
 
+  /**
+   * When the task must poll again even if the reader has nothing sooner: the idleness check and
+   * the next periodic watermark do not wait for records (a silent source must still go idle).
+   */
+  nextDeadline(): number {
+    if (this.generator === undefined) return Infinity;
+    let deadline = Infinity;
+    const idleness = this.watermarks!.idlenessMs;
+    if (idleness !== undefined && !this.idle) deadline = this.lastRecordAt + idleness;
+    const interval = this.ctx.autoWatermarkIntervalMs;
+    if (interval > 0 && !this.idleByTimeout) deadline = Math.min(deadline, this.lastPeriodicEmitAt + interval);
+    return deadline;
+  }
+
   private setIdle(idle: boolean): void {
     if (this.idle === idle) return;
     this.idle = idle;

@@ -279,10 +279,12 @@ export class Task implements Schedulable {
         this.flushWriters();
         const { clock } = this.setup;
         if (this.sourceWait !== undefined) clock.clearTimeout(this.sourceWait);
+        // The reader may wait long (a slow feed); watermarks and idleness must not.
+        const until = Math.min(status.untilMs, source.nextDeadline());
         this.sourceWait = clock.setTimeout(() => {
           this.sourceWait = undefined;
           this.wake();
-        }, status.untilMs - clock.now());
+        }, until - clock.now());
         return false;
       }
       case 'end':

@@ -332,14 +332,15 @@ describe('watermark strategies', () => {
   });
 
   /** A source that reads nothing until released, then ends: an idle feed. */
-  function silentSource(gate: { released: boolean }): Source<number> {
+  /** Reads nothing until released; between polls it asks to wait `waitMs` (a slow feed waits long). */
+  function silentSource(gate: { released: boolean }, waitMs = 10): Source<number> {
     return {
       kind: 'weir.source',
       name: 'silent',
       bounded: true,
       createSplits: () => [{ silent: true }],
       createReader: (splits, ctx) => ({
-        poll: () => (gate.released ? { kind: 'end' } : { kind: 'wait', untilMs: ctx.now() + 10 }),
+        poll: () => (gate.released ? { kind: 'end' } : { kind: 'wait', untilMs: ctx.now() + waitMs }),
         snapshotSplits: () => [...splits],
       }),
     };
@@ -445,6 +446,39 @@ describe('watermark strategies', () => {
       assert.deepEqual(multiset(windowed), multiset(expectedWindows));
     });
   }
+
+  it('withIdleness: a source that asks to wait far longer than the timeout still goes idle on time (default watermark interval)', async () => {
+    const name = uniqueJobName('et-idleness-long-wait');
+    const clock = new ManualClock(0);
+    const gate = { released: false };
+    const elements: string[] = [];
+    const windowed: string[] = [];
+    const N = 300;
+    const strategy = WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((n) => n * 10);
+    const handle = await run(job(name, (env) => {
+      env.fromSource(sources.sequence({ from: 0, to: N, ratePerSecond: 1000 }), { watermarks: strategy })
+        .union(env.fromSource(silentSource(gate, 1e9), { watermarks: strategy.withIdleness(50) }))
+        .map((n) => (elements.push(`element ${n}`), n))
+        .keyBy((n) => n % 2)
+        .window(windows.tumbling({ sizeMs: 100 }))
+        .process<string>((key, values, ctx) => ctx.emit(`window ${key} [${ctx.window.start}, ${ctx.window.end}) ${values.length}`))
+        .sinkTo(sinks.print({ log: (line) => windowed.push(line) }));
+    }), { clock });
+    const SOME = 250;
+    for (let t = 0; t < SOME; t++) {
+      await waitUntil(() => elements.length === t + 1, `record ${t} was processed`);
+      clock.advance(1);
+    }
+    // The silent source asked to wait 10⁶ s, but was polled at its idleness deadline (50 ms) and
+    // went idle; the active source's periodic watermark at 200 ms (1999) fired 20 windows per key.
+    await waitUntil(() => windowed.length === 40, 'the windows before the watermark fired while the silent source waits');
+    await turns(50);
+    assert.deepEqual(multiset(windowed), multiset(range(0, 20).flatMap((w) => [0, 1].map((key) => `window ${key} [${w * 100}, ${w * 100 + 100}) 5`))));
+    gate.released = true;
+    clock.advance(1e9);
+    assert.equal((await handle.done).status, 'finished');
+    assert.equal(windowed.length, 60, 'the rest fire at the final watermark');
+  });
 });
 
 describe('the timestamp travels with the record', () => {
