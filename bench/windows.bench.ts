@@ -13,8 +13,8 @@
 // `ip-sliding-1s` for a profile of one variant; also the diagnostics ip-tumbling-aggregate-off,
 // ip-sliding-aggregate-off and ip-sliding-off: aggregate(…) over a mutable accumulator against sum).
 import { run, type CheckpointStats, type JobHandle, type RunOptions } from 'weir';
-import { envInt, loadAverage, machine, median, printTable, saveResults } from './harness.js';
-import { printRatios, printSummary, ratios, runRounds, schedulerNote, summarize, uptime, type RatioDef, type Variant } from './workers-report.js';
+import { envInt, loadAverage, machine, median, printTable } from './harness.js';
+import { finishBench, measureRounds, uptime, type RatioDef, type Variant } from './workers-report.js';
 import type { Sample } from './workers-shared.js';
 import {
   buildWindowJob, compareTallies, DISORDER_MS, EVENTS_PER_MS, expectedTotal, KEYS, readTally, WATERMARK_EVERY, WINDOW_SHAPES, windowJobUrl, windowLoop,
@@ -193,14 +193,9 @@ for (const kind of ['tumbling', 'sliding'] as const) {
     if (variants.some((v) => v.id === `loop-${kind}`)) reference(records * LOOP_FACTOR, kind);
   }
 }
-const { samples, rounds } = await runRounds(variants, { rounds: ROUNDS, minRounds: Math.min(3, ROUNDS), budgetMs: BUDGET_MS, warmup: true }, errors);
-const summary = summarize(variants, samples);
-const CPU = 'events/CPU-s (all threads)';
-console.log('');
-printSummary(summary, CPU);
-const ratioList = ratios(RATIO_DEFS, summary);
-console.log('');
-printRatios(ratioList, `${CPU}: of medians`);
+const { samples, rounds, summary, ratioList } = await measureRounds(
+  variants, { rounds: ROUNDS, minRounds: Math.min(3, ROUNDS), budgetMs: BUDGET_MS, warmup: true }, RATIO_DEFS, 'events/CPU-s (all threads)', errors,
+);
 
 console.log('');
 const resultsOf = (id: string) => [...new Set((samples.get(id) ?? []).map((s) => (s as WindowSample).results))];
@@ -230,19 +225,7 @@ if (wrong.length > 0 || referenceErrors.length > 0) {
   console.log(`WRONG OUTPUT: ${[...wrong.map((s) => `${s.label} (${s.wrongOutputs} of ${s.runs} runs)`), ...referenceErrors].join('; ')}: the figures above do not measure the intended work (details below)`);
 }
 
-const totalS = (performance.now() - benchStarted) / 1000;
-const loadAtEnd = loadAverage();
-console.log('');
-console.log(`total ${totalS.toFixed(1)} s; load average ${loadAtStart} at start, ${loadAtEnd} at end (${m.cpus} CPUs: above ~1, other processes shared the CPU)`);
-const note = schedulerNote(Math.max(loadAtStart, loadAtEnd), m.cpus);
-if (note !== undefined) console.log(note);
-for (const e of [...referenceErrors, ...errors]) console.log(`ERROR ${e}`);
-const file = saveResults('windows', {
-  benchmark: 'windows',
-  date: new Date().toISOString(),
-  machine: m,
-  loadAverage: { start: loadAtStart, end: loadAtEnd },
-  uptime: { start: uptimeAtStart, end: uptime() },
+finishBench({ name: 'windows', machine: m, startedAt: benchStarted, loadAtStart, uptimeAtStart, errors: [...referenceErrors, ...errors] }, {
   records: RECORDS,
   keys: KEYS,
   eventsPerMs: EVENTS_PER_MS,
@@ -252,9 +235,6 @@ const file = saveResults('windows', {
   references: Object.fromEntries(references),
   variants: summary,
   ratios: ratioList,
-  errors: [...referenceErrors, ...errors],
-  totalSeconds: totalS,
 });
-console.log(`saved ${file}`);
 // Worker threads of a failed run might keep the loop alive; the results are out.
 process.exit(0);

@@ -20,9 +20,9 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import type { WeirBenchPage } from './chromium/app.js';
-import { envInt, loadAverage, machine, saveResults } from './harness.js';
+import { envInt, loadAverage, machine } from './harness.js';
 import {
-  CHECKPOINTS, packingNote, printMemory, schedulerNote, printRatios, printSummary, RATIO_DEFS, ratios, runRounds, summarize, summarizeMemory, uptime,
+  CHECKPOINTS, finishBench, measureRounds, packingNote, printMemory, RATIO_DEFS, summarizeMemory, uptime,
   type MemoryReport, type Variant,
 } from './workers-report.js';
 import type { RawMode, Sample } from './workers-shared.js';
@@ -258,14 +258,9 @@ try {
   const variants = only.length > 0 ? [...ALL, ...DIAGNOSTIC].filter((v) => only.includes(v.id)) : ALL;
   if (variants.length === 0) throw new Error(`WEIR_BENCH_ONLY=${process.env.WEIR_BENCH_ONLY} matches no variant; ids: ${[...ALL, ...DIAGNOSTIC].map((v) => v.id).join(', ')}`);
 
-  const { samples, rounds } = await runRounds(variants, { rounds: ROUNDS, minRounds: Math.min(3, ROUNDS), budgetMs: BUDGET_MS, warmup: true }, errors);
-  const summary = summarize(variants, samples);
-  const CPU = 'rec/CPU-s (renderers)';
-  console.log('');
-  printSummary(summary, CPU);
-  const ratioList = ratios(RATIO_DEFS, summary);
-  console.log('');
-  printRatios(ratioList, `${CPU}: of medians`);
+  const { rounds, summary, ratioList } = await measureRounds(
+    variants, { rounds: ROUNDS, minRounds: Math.min(3, ROUNDS), budgetMs: BUDGET_MS, warmup: true }, RATIO_DEFS, 'rec/CPU-s (renderers)', errors,
+  );
 
   let memory: MemoryReport | undefined;
   if (SLOW_RECORDS > 0 && only.length === 0) {
@@ -283,20 +278,8 @@ try {
   }
   for (const p of problems) errors.push(p);
 
-  const totalS = (performance.now() - benchStarted) / 1000;
-  const loadAtEnd = loadAverage();
-  console.log('');
-  console.log(`total ${totalS.toFixed(1)} s; load average ${loadAtStart} at start, ${loadAtEnd} at end (${m.cpus} CPUs: above ~1, other processes shared the CPU)`);
-  const note = schedulerNote(Math.max(loadAtStart, loadAtEnd), m.cpus);
-  if (note !== undefined) console.log(note);
-  for (const e of errors) console.log(`ERROR ${e}`);
-  const file = saveResults('workers-chromium', {
-    benchmark: 'workers-chromium',
-    date: new Date().toISOString(),
-    machine: m,
+  finishBench({ name: 'workers-chromium', machine: m, startedAt: benchStarted, loadAtStart, uptimeAtStart, errors }, {
     chromium: browser.version(),
-    loadAverage: { start: loadAtStart, end: loadAtEnd },
-    uptime: { start: uptimeAtStart, end: uptime() },
     records: RECORDS,
     packedFactor: PACKED_FACTOR,
     batch: BATCH,
@@ -305,10 +288,7 @@ try {
     variants: summary,
     ratios: ratioList,
     memory,
-    errors,
-    totalSeconds: totalS,
   });
-  console.log(`saved ${file}`);
 } catch (e) {
   console.error(`workers-chromium: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   exitCode = 1;

@@ -3,7 +3,7 @@
 // memory table. Prints numbers; asserts nothing.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { collectGarbage, formatRate, formatRatio, median, printTable } from './harness.js';
+import { collectGarbage, formatRate, formatRatio, loadAverage, median, printTable, saveResults, type Machine } from './harness.js';
 import type { Sample, ThreadShare } from './workers-shared.js';
 
 export interface Variant {
@@ -345,4 +345,51 @@ export function schedulerNote(load: number, cpus: number): string | undefined {
   return autogroup
     ? `load ${load} on ${cpus} CPUs with the kernel's autogroup on: CPU is shared per session, not per thread, so the 2-worker variants get about the CPU the 1-thread in-process one gets; compare those by rec/CPU-s (the 2-thread raw ceilings and Weir's workers compare fairly either way)`
     : `load ${load} on ${cpus} CPUs: other processes took CPU time; wall-clock figures swing, CPU-time figures less so`;
+}
+
+/** Runs the rounds, then prints the summary and the ratios: every round-based bench reports the same way. */
+export async function measureRounds(
+  variants: readonly Variant[], o: RoundsOptions, ratioDefs: readonly RatioDef[], cpuLabel: string, errors: string[],
+): Promise<{ samples: Map<string, RoundSample[]>; rounds: number; summary: Summary[]; ratioList: Ratio[] }> {
+  const { samples, rounds } = variants.length === 0 ? { samples: new Map<string, RoundSample[]>(), rounds: 0 } : await runRounds(variants, o, errors);
+  const summary = summarize(variants, samples);
+  console.log('');
+  printSummary(summary, cpuLabel);
+  const ratioList = ratios(ratioDefs, summary);
+  console.log('');
+  printRatios(ratioList, `${cpuLabel}: of medians`);
+  return { samples, rounds, summary, ratioList };
+}
+
+export interface BenchRun {
+  readonly name: string;
+  readonly machine: Machine;
+  /** performance.now() when the measuring began. */
+  readonly startedAt: number;
+  readonly loadAtStart: number;
+  readonly uptimeAtStart: string;
+  readonly errors: readonly string[];
+}
+
+/** The closing lines of a round-based bench (time, load, errors), then its results saved with the fields every bench records. */
+export function finishBench(run: BenchRun, fields: Record<string, unknown>): string {
+  const totalS = (performance.now() - run.startedAt) / 1000;
+  const loadAtEnd = loadAverage();
+  console.log('');
+  console.log(`total ${totalS.toFixed(1)} s; load average ${run.loadAtStart} at start, ${loadAtEnd} at end (${run.machine.cpus} CPUs: above ~1, other processes shared the CPU)`);
+  const note = schedulerNote(Math.max(run.loadAtStart, loadAtEnd), run.machine.cpus);
+  if (note !== undefined) console.log(note);
+  for (const e of run.errors) console.log(`ERROR ${e}`);
+  const file = saveResults(run.name, {
+    benchmark: run.name,
+    date: new Date().toISOString(),
+    machine: run.machine,
+    loadAverage: { start: run.loadAtStart, end: loadAtEnd },
+    uptime: { start: run.uptimeAtStart, end: uptime() },
+    ...fields,
+    errors: run.errors,
+    totalSeconds: totalS,
+  });
+  console.log(`saved ${file}`);
+  return file;
 }

@@ -18,9 +18,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { run, type MetricsEvent } from 'weir';
-import { envInt, loadAverage, machine, saveResults } from './harness.js';
+import { envInt, loadAverage, machine } from './harness.js';
 import {
-  CHECKPOINTS, packingNote, printMemory, schedulerNote, printThreads, printRatios, printSummary, RATIO_DEFS, ratios, runRounds, summarize, summarizeMemory, uptime,
+  CHECKPOINTS, finishBench, measureRounds, packingNote, printMemory, printThreads, RATIO_DEFS, summarizeMemory, uptime,
   type MemoryPoint, type MemoryReport, type Variant,
 } from './workers-report.js';
 import {
@@ -270,14 +270,9 @@ console.log('in Weir\'s workers about half of the records cross a MessagePort (k
 
 const benchStarted = performance.now();
 const errors: string[] = [];
-const { samples, rounds } = variants.length === 0 ? { samples: new Map(), rounds: 0 } : await runRounds(variants, { rounds: ROUNDS, minRounds: Math.min(3, ROUNDS), budgetMs: BUDGET_MS, warmup: true }, errors);
-const summary = summarize(variants, samples);
-const CPU = 'rec/CPU-s (all threads)';
-console.log('');
-printSummary(summary, CPU);
-const ratioList = ratios(RATIO_DEFS, summary);
-console.log('');
-printRatios(ratioList, `${CPU}: of medians`);
+const { rounds, summary, ratioList } = await measureRounds(
+  variants, { rounds: ROUNDS, minRounds: Math.min(3, ROUNDS), budgetMs: BUDGET_MS, warmup: true }, RATIO_DEFS, 'rec/CPU-s (all threads)', errors,
+);
 if (ThreadSampler.available) {
   console.log('');
   printThreads(summary);
@@ -294,19 +289,7 @@ if (slowRun) {
   }
 }
 
-const totalS = (performance.now() - benchStarted) / 1000;
-const loadAtEnd = loadAverage();
-console.log('');
-console.log(`total ${totalS.toFixed(1)} s; load average ${loadAtStart} at start, ${loadAtEnd} at end (${m.cpus} CPUs: above ~1, other processes shared the CPU)`);
-const note = schedulerNote(Math.max(loadAtStart, loadAtEnd), m.cpus);
-if (note !== undefined) console.log(note);
-for (const e of errors) console.log(`ERROR ${e}`);
-const file = saveResults('workers', {
-  benchmark: 'workers',
-  date: new Date().toISOString(),
-  machine: m,
-  loadAverage: { start: loadAtStart, end: loadAtEnd },
-  uptime: { start: uptimeAtStart, end: uptime() },
+finishBench({ name: 'workers', machine: m, startedAt: benchStarted, loadAtStart, uptimeAtStart, errors }, {
   records: RECORDS,
   packedFactor: PACKED_FACTOR,
   batch: BATCH,
@@ -315,9 +298,6 @@ const file = saveResults('workers', {
   variants: summary,
   ratios: ratioList,
   memory,
-  errors,
-  totalSeconds: totalS,
 });
-console.log(`saved ${file}`);
 // Worker threads of a failed run might keep the loop alive; the results are out.
 process.exit(0);
