@@ -73,19 +73,31 @@ export function viteBuild(root: string, dir: string): string {
   return sh(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], dir);
 }
 
-/** `vite` (the dev server) in `dir`, on 127.0.0.1 and a free port; resolves once it prints its URL. */
-export async function viteDev(root: string, dir: string): Promise<{ url: string; output: () => string; close: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), '--host', '127.0.0.1', '--port', '0'], {
-    cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+export interface RunningServer {
+  readonly url: string;
+  output(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a server process and resolves once its output shows its URL (the first group of
+ * `urlPattern`, matched with ANSI colours stripped); rejects with the output if it exits first
+ * or stays silent for `timeoutMs`.
+ */
+export async function startServer(
+  what: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; urlPattern: RegExp; timeoutMs: number },
+): Promise<RunningServer> {
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: options.cwd, env: { ...process.env, ...options.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
   const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`the Vite dev server printed no URL in 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => fail(new Error(`${what} printed no URL in ${options.timeoutMs / 1000} s:\n${output}`)), options.timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       // eslint-disable-next-line no-control-regex
-      const match = /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
+      const match = options.urlPattern.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
       if (match) {
         clearTimeout(timer);
         ok(match[1]!);
@@ -95,7 +107,7 @@ export async function viteDev(root: string, dir: string): Promise<{ url: string;
     child.stderr!.on('data', onData);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      fail(new Error(`the Vite dev server exited (${code ?? signal}) before printing its URL:\n${output}`));
+      fail(new Error(`${what} exited (${code ?? signal}) before printing its URL:\n${output}`));
     });
   });
   return {
@@ -108,6 +120,13 @@ export async function viteDev(root: string, dir: string): Promise<{ url: string;
       clearTimeout(timer);
     },
   };
+}
+
+/** `vite` (the dev server) in `dir`, on 127.0.0.1 and a free port; resolves once it prints its URL. */
+export function viteDev(root: string, dir: string): Promise<RunningServer> {
+  return startServer('the Vite dev server', [join(root, 'node_modules/vite/bin/vite.js'), '--host', '127.0.0.1', '--port', '0'], {
+    cwd: dir, urlPattern: /Local:\s+(http:\/\/127\.0\.0\.1:\d+\/)/, timeoutMs: 30_000,
+  });
 }
 
 export interface PageRun {

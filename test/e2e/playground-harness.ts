@@ -3,11 +3,10 @@
 // (TOOLCHAIN.md §2), the page's machine-readable state (window.__weir, see playground/src/page-state.ts),
 // the exactly-once check of what it committed, and corrupting a stored checkpoint chunk in IndexedDB.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot } from './harness.js';
+import { repoRoot, startServer, type RunningServer } from './harness.js';
 import type { PlaygroundState } from '../../playground/src/page-state.js';
 
 export { repoRoot };
@@ -28,39 +27,10 @@ export interface CountRow {
  * `node scripts/serve-playground.mjs --no-build --outdir <outdir>` with PORT=0 (dist/ is already
  * built: npm test builds it first); resolves once it prints its URL.
  */
-export async function startPlaygroundServer(root: string, outdir: string): Promise<{ url: string; output: () => string; close: () => Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'scripts/serve-playground.mjs'), '--no-build', '--outdir', outdir], {
-    cwd: root, env: { ...process.env, PORT: '0', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+export function startPlaygroundServer(root: string, outdir: string): Promise<RunningServer> {
+  return startServer('serve-playground', [join(root, 'scripts/serve-playground.mjs'), '--no-build', '--outdir', outdir], {
+    cwd: root, env: { PORT: '0' }, urlPattern: /playground: (http:\/\/127\.0\.0\.1:\d+\/)/, timeoutMs: 60_000,
   });
-  let output = '';
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`serve-playground printed no URL in 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /playground: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        ok(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      fail(new Error(`serve-playground exited (${code ?? signal}) before printing its URL:\n${output}`));
-    });
-  });
-  return {
-    url,
-    output: () => output,
-    close: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /** Chromium on a persistent profile in `userDataDir` (relaunching on the same folder keeps IndexedDB). */
