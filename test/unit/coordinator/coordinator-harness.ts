@@ -100,12 +100,14 @@ export interface Setup {
   firstCheckpointId?: number;
   restored?: CheckpointMetadata;
   failWrites?: MemoryCheckpointStorageOptions['failWrites'];
+  /** A storage of the test's own (failWrites then does not apply). */
+  storage?: GatedStorage;
   start?: boolean;
 }
 
 export function setup(options: Setup = {}) {
   const clock = new ManualClock(0);
-  const storage = new GatedStorage({ failWrites: options.failWrites });
+  const storage = options.storage ?? new GatedStorage({ failWrites: options.failWrites });
   const gateway = new FakeGateway();
   const stats: CheckpointStats[] = [];
   const tooMany: WeirError[] = [];
