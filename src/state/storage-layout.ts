@@ -21,12 +21,16 @@ export const storageLayout = {
   },
 
   chunkPrefix: (job: string) => `jobs/${part(job)}/chunks/`,
-  /** A chunk of one subtask's snapshot; the attempt keeps the chunks of a restarted run apart. */
-  stateChunkKey: (job: string, checkpointId: number, attempt: number, operatorUid: string, subtaskIndex: number, kind: string) =>
-    `jobs/${part(job)}/chunks/${pad(checkpointId, 12)}/${attempt}/${part(operatorUid)}/${pad(subtaskIndex, 5)}/${kind}`,
+  /**
+   * A chunk of one subtask's snapshot. The attempt id (runner epoch and attempt) keeps apart the
+   * chunks of every attempt of every runner: a killed or superseded attempt whose writes still
+   * land can never overwrite a chunk of the live one.
+   */
+  stateChunkKey: (job: string, checkpointId: number, attemptId: string, operatorUid: string, subtaskIndex: number, kind: string) =>
+    `jobs/${part(job)}/chunks/${pad(checkpointId, 12)}/${attemptId}/${part(operatorUid)}/${pad(subtaskIndex, 5)}/${kind}`,
+  /** The id of one attempt of one runner, as chunk keys and sinks' staged data carry it. */
+  attemptId: (epoch: number, attempt: number) => `${epoch}.${attempt}`,
 
-  tablePrefix: (job: string, table: string) => `jobs/${part(job)}/tables/${part(table)}/`,
-  /** One committed transaction of one sink subtask: written again, it is the same record. */
-  tableCommitKey: (job: string, table: string, transactionId: number, subtaskIndex: number) =>
-    `jobs/${part(job)}/tables/${part(table)}/${pad(transactionId, 12)}-${pad(subtaskIndex, 5)}`,
+  /** Where sinks keep what they stage and commit (each sink owns its layout below it: table-layout.ts). */
+  sinkPrefix: (job: string, kind: string) => `jobs/${part(job)}/${part(kind)}/`,
 };

@@ -10,7 +10,7 @@ import { buildGatedPipeline, type Gate } from '../support/gated-source.js';
 
 const TOTAL = 6_000;
 const KEYS = 7;
-const read = (storage: CheckpointStorage) => (j: string, t: string) => readTable(j, t, { storage });
+const read = (storage: CheckpointStorage) => <T>(j: string, t: string) => readTable<T>(j, t, { storage });
 
 async function commitUntil(handle: JobHandle, storage: CheckpointStorage, name: string, rows: number): Promise<number> {
   for (let round = 0; ; round++) {

@@ -1,7 +1,8 @@
 import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
-import { WeirError } from '../../errors/index.js';
+import { CorruptDataError, WeirError } from '../../errors/index.js';
 import { keyGroupRangeOfSubtask, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
+import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
@@ -20,6 +21,8 @@ export type TaskState = 'created' | 'restoring' | 'running' | 'input-ended' | 'f
 
 export interface TaskSetup {
   readonly jobName: string;
+  /** The runner's epoch and its attempt: together they name this attempt's chunks (storageLayout.attemptId). */
+  readonly epoch: number;
   readonly attempt: number;
   readonly plan: ExecutionPlan;
   readonly vertex: ExecutionVertex;
@@ -89,17 +92,22 @@ export class Task implements Schedulable {
   private readonly reuse = new Map<string, KeyedChunkReuse>();
   /** Rejects the promises of commands still in the mailbox when the task stops. */
   private readonly unanswered = new Set<(error: unknown) => void>();
+  private readonly attemptId: string;
 
   constructor(private readonly setup: TaskSetup) {
     const { plan, vertex, subtaskIndex } = setup;
     this.id = { vertexId: vertex.id, subtaskIndex };
+    this.attemptId = storageLayout.attemptId(setup.epoch, setup.attempt);
     const keyGroupRange = keyGroupRangeOfSubtask(plan, this.id);
     const carried = plan.eventTime ? this.elementTimestamp : undefined;
     this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, carried));
     this.operators = createOperatorChain(vertex, this.writers, (op) => ({
       jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
       maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage, commitFence: setup.commitFence,
-      elementTimestamp: this.elementTimestamp,
+      attemptId: this.attemptId, elementTimestamp: this.elementTimestamp,
+      warn: (warning) => {
+        if (this.state !== 'failed' && this.state !== 'cancelled') setup.report({ kind: 'warning', attempt: setup.attempt, subtask: this.id, warning: { ...warning, subtask: this.id } });
+      },
       autoWatermarkIntervalMs: plan.autoWatermarkIntervalMs,
       emitWatermarkStatus: (idle) => {
         for (const w of this.writers) w.emitWatermarkStatus(idle);
@@ -136,9 +144,17 @@ export class Task implements Schedulable {
   /** Reads the restored state, initialises the operators, and starts the loop. */
   async start(): Promise<void> {
     this.state = 'restoring';
+    const { restore, storage, vertex } = this.setup;
+    let restored = new Map<string, OperatorRestoreState>();
     try {
-      const { restore, storage, vertex } = this.setup;
-      const restored = restore === undefined ? new Map<string, OperatorRestoreState>() : await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
+      if (restore !== undefined) restored = await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
+    } catch (error) {
+      // Only an unreadable chunk proves the checkpoint unreadable; a storage that fails to answer does not.
+      this.fail(error, error instanceof CorruptDataError ? restore?.checkpointId : undefined);
+      return;
+    }
+    if (this.state !== 'restoring') return; // cancelled meanwhile
+    try {
       for (const op of this.operators) {
         await op.initialize(restored.get(op.uid));
         if (op.keyedBackend !== undefined) this.reuse.get(op.uid)!.seed(restore?.operators[op.uid]?.keyed ?? [], op.keyedBackend.spans());
@@ -174,11 +190,9 @@ export class Task implements Schedulable {
             return resolve();
           case 'complete':
             for (const r of this.reuse.values()) r.complete(command.checkpointId);
-            this.commits = this.commits.then(async () => {
-              for (const op of this.operators) await op.notifyCheckpointComplete?.(command.checkpointId);
-            });
-            this.commits.then(resolve, (error) => {
-              this.fail(error);
+            this.commits = this.commits.then(() => this.notifyComplete(command.checkpointId)).then(resolve, (error: unknown) => {
+              // A deferred commit is retried with the next checkpoint: the command fails, the task goes on.
+              if (!(error instanceof WeirError && error.code === 'COMMIT_DEFERRED')) this.fail(error);
               reject(error);
             });
             return;
@@ -190,18 +204,44 @@ export class Task implements Schedulable {
   cancel(): void {
     if (this.state === 'cancelled' || this.state === 'failed') return;
     this.state = 'cancelled';
-    this.shutdown();
+    this.shutdown(true);
+  }
+
+  /**
+   * Stops as a crash would: no operator is closed and nothing is reported. What the task
+   * already started (a chunk write, a commit) may still land: fences and unique keys, not
+   * this method, keep that harmless.
+   */
+  kill(): void {
+    if (this.state === 'cancelled' || this.state === 'failed') return;
+    this.state = 'failed';
+    this.shutdown(false);
+  }
+
+  /** Every operator's completion, in chain order; a deferred commit does not keep the others from theirs. */
+  private async notifyComplete(checkpointId: number): Promise<void> {
+    let deferred: unknown;
+    for (const op of this.operators) {
+      try {
+        await op.notifyCheckpointComplete?.(checkpointId);
+      } catch (error) {
+        if (!(error instanceof WeirError && error.code === 'COMMIT_DEFERRED')) throw error;
+        deferred ??= error;
+      }
+    }
+    if (deferred !== undefined) throw deferred;
   }
 
   private stoppedError(): WeirError {
     return new WeirError('TASK_FAILED', `${this.name} is ${this.state}`, { domain: 'internal', retryable: true });
   }
 
-  private shutdown(): void {
+  private shutdown(closeOperators: boolean): void {
     this.mailbox.length = 0;
     for (const reject of this.unanswered) reject(this.stoppedError());
     this.unanswered.clear();
     if (this.sourceWait !== undefined) this.setup.clock.clearTimeout(this.sourceWait);
+    if (!closeOperators) return;
     for (const op of this.operators) {
       try {
         op.close?.();
@@ -211,11 +251,14 @@ export class Task implements Schedulable {
     }
   }
 
-  private fail(error: unknown): void {
+  private fail(error: unknown, unreadableCheckpoint?: number): void {
     if (this.state === 'failed' || this.state === 'cancelled') return;
     this.state = 'failed';
-    this.shutdown();
-    this.setup.report({ kind: 'failed', attempt: this.setup.attempt, subtask: this.id, error: serializeError(error), cause: error });
+    this.shutdown(true);
+    this.setup.report({
+      kind: 'failed', attempt: this.setup.attempt, subtask: this.id, error: serializeError(error), cause: error,
+      ...(unreadableCheckpoint !== undefined ? { unreadableCheckpoint } : {}),
+    });
   }
 
   private wake(): void {
@@ -414,8 +457,9 @@ export class Task implements Schedulable {
     this.flushWriters();
     const writes: Promise<void>[] = [];
     const snapshot = encodeSubtaskSnapshot(this.operators, checkpointId, {
-      jobName, attempt, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
+      jobName, attemptId: this.attemptId, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
     }, this.reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)));
+    writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;
     const asyncStarted = clock.now(); // the writes started during the encoding; this is what remains after it
     if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });

@@ -124,7 +124,7 @@ export function setup(options: Setup = {}) {
 }
 export type Harness = ReturnType<typeof setup>;
 
-export const chunkKey = (checkpointId: number, s: SubtaskId) => storageLayout.stateChunkKey(JOB, checkpointId, 1, UID_OF_VERTEX[s.vertexId]!, s.subtaskIndex, 'operator');
+export const chunkKey = (checkpointId: number, s: SubtaskId) => storageLayout.stateChunkKey(JOB, checkpointId, '1.1', UID_OF_VERTEX[s.vertexId]!, s.subtaskIndex, 'operator');
 export const metadataKey = (checkpointId: number) => storageLayout.checkpointMetadataKey(JOB, checkpointId);
 
 export function handle(key: string, s: SubtaskId): StateHandle {

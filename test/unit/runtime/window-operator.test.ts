@@ -53,7 +53,7 @@ class Harness {
     };
     const ctx: OperatorContext = {
       jobName: 'w', operatorUid: 'window', operatorName: 'window', subtaskIndex: 0, parallelism: 1, maxParallelism: MAX,
-      keyGroupRange: { start: 0, end: MAX - 1 }, clock: this.clock, storage: new MemoryCheckpointStorage(), commitFence: undefined,
+      keyGroupRange: { start: 0, end: MAX - 1 }, clock: this.clock, storage: new MemoryCheckpointStorage(), commitFence: undefined, attemptId: '1.1', warn: () => {},
       elementTimestamp: this.ts, autoWatermarkIntervalMs: 0, emitWatermarkStatus: () => {},
       scheduleAt: (at, callback) => {
         const handle = this.clock.setTimeout(callback, at - this.clock.now());
@@ -88,7 +88,7 @@ class Harness {
     }
     roundTrip(taken.keyedExtra);
     this.op.close();
-    this.op = this.create({ keyedState: payloads, operatorState: [] });
+    this.op = this.create({ checkpointId: 1, keyedState: payloads, operatorState: [] });
     return this;
   }
 
