@@ -4,6 +4,7 @@ import type { HeapKeyedStateBackend, KeyedStatePayload } from '../../state/heap-
 import type { Clock } from '../clock.js';
 import type { JobWarning } from '../control-messages.js';
 import type { ElementTimestamp } from './element-timestamp.js';
+import type { OutputPressure } from './output-pressure.js';
 
 /** What an operator's output feeds: the next chained operator, or a record writer. */
 export interface Downstream {
@@ -36,6 +37,8 @@ export interface OperatorContext {
   warn(warning: Omit<JobWarning, 'subtask'>): void;
   /** The timestamp of the record being processed (NaN: none); an operator sets it for what it emits from timers. */
   readonly elementTimestamp: ElementTimestamp;
+  /** Whether the task's outputs have credit: an operator emitting many records for one input stops when they do not. */
+  readonly pressure: OutputPressure;
   /** How often a source asks its watermark generator for a watermark (0: after every batch). */
   readonly autoWatermarkIntervalMs: number;
   /** A source tells downstream tasks it went idle (or active again): its watermark holds nothing back meanwhile. */

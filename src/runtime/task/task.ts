@@ -13,6 +13,9 @@ import { createOperatorChain } from './operator-chain.js';
 import { RecordWriter } from './record-writer.js';
 import { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 import { ElementTimestamp } from '../operators/element-timestamp.js';
+import { OutputPressure } from '../operators/output-pressure.js';
+import type { PollStatus } from '../../connectors/source.js';
+import type { RecordBatch } from '../../channel/channel-message.js';
 import { WatermarkValve } from './watermark-valve.js';
 import { encodeSubtaskSnapshot, readSubtaskRestore } from './subtask-state-io.js';
 import type { Schedulable, TaskScheduler } from './task-scheduler.js';
@@ -80,6 +83,11 @@ export class Task implements Schedulable {
   private readonly gate: InputGate;
   private readonly valve: WatermarkValve;
   private readonly elementTimestamp = new ElementTimestamp();
+  private readonly pressure = new OutputPressure();
+  /** An input batch whose records are not all processed: the outputs ran out of credit in it. */
+  private batchInProgress: { channel: number; batch: RecordBatch; next: number } | undefined;
+  /** A source's poll status, acted on once what that poll read has all gone out. */
+  private pollStatus: PollStatus | undefined;
   private readonly source: SourceOperator | undefined;
   private readonly mailbox: (() => void)[] = [];
   private lastSnapshotId = 0;
@@ -100,11 +108,11 @@ export class Task implements Schedulable {
     this.attemptId = storageLayout.attemptId(setup.epoch, setup.attempt);
     const keyGroupRange = keyGroupRangeOfSubtask(plan, this.id);
     const carried = plan.eventTime ? this.elementTimestamp : undefined;
-    this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, carried));
+    this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, this.pressure, carried));
     this.operators = createOperatorChain(vertex, this.writers, (op) => ({
       jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
       maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage, commitFence: setup.commitFence,
-      attemptId: this.attemptId, elementTimestamp: this.elementTimestamp,
+      attemptId: this.attemptId, elementTimestamp: this.elementTimestamp, pressure: this.pressure,
       warn: (warning) => {
         if (this.state !== 'failed' && this.state !== 'cancelled') setup.report({ kind: 'warning', attempt: setup.attempt, subtask: this.id, warning: { ...warning, subtask: this.id } });
       },
@@ -280,6 +288,8 @@ export class Task implements Schedulable {
   step(): boolean {
     if (this.state !== 'running' && this.state !== 'input-ended') return false;
     try {
+      // Mails run between input records, never inside one's output: a snapshot must not cut it.
+      if (this.inInput()) return this.outputsAvailable() && this.resumeInput();
       const mail = this.mailbox.shift();
       if (mail !== undefined) {
         mail();
@@ -294,6 +304,23 @@ export class Task implements Schedulable {
     }
   }
 
+  private inInput(): boolean {
+    return this.pressure.suspended || this.batchInProgress !== undefined || this.pollStatus !== undefined;
+  }
+
+  /** Goes on with the input whose output stopped for want of credit: that record's output, then the rest of its batch or poll. */
+  private resumeInput(): boolean {
+    if (!this.pressure.resume()) return true;
+    if (this.batchInProgress !== undefined) return this.continueBatch();
+    const source = this.source!;
+    source.drainBacklog();
+    if (this.pressure.suspended || source.midPoll) return true;
+    const status = this.pollStatus!;
+    this.pollStatus = undefined;
+    return this.afterPoll(status);
+  }
+
+  /** True when every output has credit (then nothing blocks the task's output); else waits for it. */
   private outputsAvailable(): boolean {
     for (const w of this.writers) {
       if (!w.isAvailable()) {
@@ -308,12 +335,22 @@ export class Task implements Schedulable {
         return false;
       }
     }
+    this.pressure.blocked = false;
     return true;
   }
 
   private pollSource(source: SourceOperator): boolean {
     const status = source.poll(this.setup.batchSize);
     this.metrics.recordsOut = source.emitted;
+    if (this.pressure.suspended || source.midPoll) {
+      this.pollStatus = status; // acted on once what this poll read has gone out
+      return true;
+    }
+    return this.afterPoll(status);
+  }
+
+  private afterPoll(status: PollStatus): boolean {
+    const source = this.source!;
     switch (status.kind) {
       case 'more':
         this.flushIfDue();
@@ -345,28 +382,9 @@ export class Task implements Schedulable {
     const receiver = this.setup.inputs[channel]!;
     const message = receiver.poll()!;
     switch (message.kind) {
-      case 'records': {
-        const { records, keys, keyGroups, timestamps } = message;
-        const head = this.operators[0]!;
-        const backend = head.keyedBackend;
-        if (timestamps !== undefined) {
-          this.processTimestamped(head, records, timestamps, backend, keys, keyGroups);
-        } else {
-          this.elementTimestamp.value = Number.NaN;
-          if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
-            for (let i = 0; i < records.length; i++) {
-              backend.setCurrentKey(keys[i]!, keyGroups[i]!);
-              head.collect(records[i]);
-            }
-          } else {
-            for (let i = 0; i < records.length; i++) head.collect(records[i]);
-          }
-        }
-        this.metrics.recordsIn += records.length;
-        receiver.release();
-        this.flushIfDue();
-        return true;
-      }
+      case 'records':
+        this.batchInProgress = { channel, batch: message, next: 0 };
+        return this.continueBatch();
       case 'barrier':
         this.act(this.handler.onBarrier(channel, message.checkpointId), message.timestamp);
         return true;
@@ -388,23 +406,33 @@ export class Task implements Schedulable {
     }
   }
 
-  private processTimestamped(
-    head: StreamOperator, records: unknown[], timestamps: number[],
-    backend: StreamOperator['keyedBackend'], keys: readonly unknown[] | undefined, keyGroups: readonly number[] | undefined,
-  ): void {
+  /**
+   * Feeds the batch in progress to the chain, record by record, and stops before the next record
+   * when an output ran out of credit (or inside one, when an operator's output stopped halfway).
+   * The channel's credit goes back only once every record of the batch was processed.
+   */
+  private continueBatch(): boolean {
+    const progress = this.batchInProgress!;
+    const { records, keys, keyGroups, timestamps } = progress.batch;
+    const head = this.operators[0]!;
+    const backend = head.keyedBackend;
+    const keyed = backend !== undefined && keys !== undefined && keyGroups !== undefined;
     const ts = this.elementTimestamp;
-    if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
-      for (let i = 0; i < records.length; i++) {
-        backend.setCurrentKey(keys[i] as never, keyGroups[i]!);
-        ts.value = timestamps[i]!;
-        head.collect(records[i]);
-      }
-    } else {
-      for (let i = 0; i < records.length; i++) {
-        ts.value = timestamps[i]!;
-        head.collect(records[i]);
-      }
+    const pressure = this.pressure;
+    let i = progress.next;
+    if (timestamps === undefined) ts.value = Number.NaN;
+    for (; i < records.length && !pressure.blocked; i++) {
+      if (keyed) backend.setCurrentKey(keys[i] as never, keyGroups[i]!);
+      if (timestamps !== undefined) ts.value = timestamps[i]!;
+      head.collect(records[i]);
     }
+    this.metrics.recordsIn += i - progress.next;
+    progress.next = i;
+    if (i < records.length || pressure.suspended) return true;
+    this.batchInProgress = undefined;
+    this.setup.inputs[progress.channel]!.release();
+    this.flushIfDue();
+    return true;
   }
 
   /** The watermark first, then the task's own idleness, as Flink's valve output does. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { job, run, sources, type Sink } from 'weir';
+import { job, MemoryCheckpointStorage, readTable, run, sinks, sources, type Sink } from 'weir';
 
 // Issue 10, item 3: a task must stop emitting when an output has no credit, also in the middle
 // of one input record's output, so that the records in flight stay within the documented bound
@@ -20,25 +20,25 @@ function countingSink(counter: { received: number; maxInFlight: number; emitted:
         counter.maxInFlight = Math.max(counter.maxInFlight, counter.emitted - counter.received);
       },
       prepareCommit: () => undefined,
-      // The sink contract of the code before issue 10 asked for this; the current one ignores it.
-      commit: async () => {},
     }),
-  } as Sink<number>;
+  };
 }
 
 describe('backpressure under fan-out (in-process)', () => {
   for (const style of ['generator', 'array'] as const) {
-    for (const { batchSize, credits, parallelism } of [
-      { batchSize: 256, credits: 2, parallelism: 2 },
-      { batchSize: 1024, credits: 4, parallelism: 1 },
+    for (const { batchSize, credits, parallelism, chained } of [
+      { batchSize: 256, credits: 2, parallelism: 2, chained: true },
+      { batchSize: 1024, credits: 4, parallelism: 1, chained: true },
+      { batchSize: 128, credits: 1, parallelism: 2, chained: false },
     ]) {
-      it(`a flatMap returning ${FAN_OUT} records per input (${style}) stops at a channel without credit: in flight ≤ channels × (credits + 3) × batch (batch ${batchSize}, ${credits} credits, parallelism ${parallelism})`, async () => {
+      const where = chained ? 'chained to the source' : 'behind a rebalance';
+      it(`a flatMap returning ${FAN_OUT} records per input (${style}, ${where}) stops at a channel without credit: in flight ≤ channels × (credits + 3) × batch (batch ${batchSize}, ${credits} credits, parallelism ${parallelism})`, async (t) => {
         const counter = { received: 0, maxInFlight: 0, emitted: 0 };
-        const name = `fan-out-${style}-${batchSize}-${parallelism}`;
+        const name = `fan-out-${style}-${batchSize}-${parallelism}-${where.replaceAll(' ', '-')}`;
         const handle = await run(
           job(name, (env) => {
-            env
-              .fromSource(sources.sequence({ from: 0, to: INPUTS }))
+            const numbers = env.fromSource(sources.sequence({ from: 0, to: INPUTS }));
+            (chained ? numbers : numbers.rebalance())
               .flatMap((n: number) => {
                 if (style === 'array') return Array.from({ length: FAN_OUT }, (_, i) => n * FAN_OUT + i);
                 return (function* () {
@@ -59,8 +59,40 @@ describe('backpressure under fan-out (in-process)', () => {
         assert.equal(counter.emitted, INPUTS * FAN_OUT);
         const channels = parallelism * parallelism;
         const bound = channels * (credits + 3) * batchSize;
+        t.diagnostic(`at most ${counter.maxInFlight} records in flight (bound ${bound})`);
         assert.ok(counter.maxInFlight <= bound, `at most ${bound} records in flight, saw ${counter.maxInFlight}`);
       });
     }
   }
+
+  it('a checkpoint never cuts one input record\'s output: with checkpoints and a kill while the flatMap is held back, every output record is committed once', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const name = 'fan-out-exactly-once';
+    const inputs = 40;
+    const fanOut = 500;
+    const handle = await run(job(name, (env) => {
+      env
+        .fromSource(sources.sequence({ from: 0, to: inputs, ratePerSecond: 400 }), { uid: 'inputs' })
+        .rebalance()
+        .flatMap(function* (n: number) {
+          for (let i = 0; i < fanOut; i++) yield n * fanOut + i;
+        })
+        .uid('fan-out')
+        .keyBy((n) => n % 5)
+        .sinkTo(sinks.table('out'), { uid: 'out' });
+    }), { storage, parallelism: 2, checkpointing: { intervalMs: 5 }, network: { batchSize: 64, credits: 1 }, restart: { strategy: 'fixed-delay', attempts: 3, delayMs: 0 } });
+    let kills = 0;
+    handle.on('checkpoint', (c) => {
+      if (kills === 0 && c.status === 'completed' && !c.final && c.id >= 3) {
+        kills++;
+        handle.injectFailure();
+      }
+    });
+    const result = await handle.done;
+    assert.equal(kills, 1);
+    assert.equal(result.restarts, 1);
+    const out = (await readTable<number>(name, 'out', { storage })).sort((a, b) => a - b);
+    assert.equal(out.length, inputs * fanOut);
+    out.forEach((n, i) => assert.equal(n, i));
+  });
 });
