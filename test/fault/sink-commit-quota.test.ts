@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { job, MemoryCheckpointStorage, readTable, run } from 'weir';
+import { job, MemoryCheckpointStorage, readTable, run, type JobWarning } from 'weir';
 import { checkExactlyOnce } from '../support/counting-pipeline.js';
 import { buildGatedPipeline, type Gate } from '../support/gated-source.js';
 
@@ -29,8 +29,8 @@ describe('a quota error on a sink commit', () => {
       const handle = await run(job(name, (env) => buildGatedPipeline(env, TOTAL, KEYS, gate)), {
         storage, checkpointing: { intervalMs: 3_600_000 }, ...(restart !== undefined ? { restart } : {}),
       });
-      const warnings: { kind: string }[] = [];
-      try { (handle.on as (e: string, l: (w: { kind: string }) => void) => void)('warning', (w) => warnings.push(w)); } catch { /* main */ }
+      const warnings: JobWarning[] = [];
+      handle.on('warning', (w) => warnings.push(w));
       try {
         while ((await readTable(name, 'seen', { storage })).length < 2_000) await handle.triggerCheckpoint();
         full = true;
@@ -51,4 +51,38 @@ describe('a quota error on a sink commit', () => {
       }
     });
   }
+
+  it('deferred at the final checkpoint, is retried until it lands: done resolves only once everything is committed', async () => {
+    let full = false;
+    let injected = 0;
+    const storage = new MemoryCheckpointStorage({
+      failWrites: (op, key) => {
+        if (!full || op !== 'putMetadata' || !key.includes('/tables/')) return undefined;
+        injected++;
+        return Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+      },
+    });
+    const name = 'commit-quota-final';
+    const gate: Gate = { allowed: 2_000 };
+    const handle = await run(job(name, (env) => buildGatedPipeline(env, TOTAL, KEYS, gate)), { storage, checkpointing: { intervalMs: 3_600_000 } });
+    try {
+      while ((await readTable(name, 'seen', { storage })).length < 2_000) await handle.triggerCheckpoint();
+      const deferred = new Promise<JobWarning>((resolve) => handle.on('warning', (w) => w.kind === 'sink-commit-deferred' && resolve(w)));
+      let finished = false;
+      void handle.done.then(() => { finished = true; }, () => undefined);
+      full = true;
+      gate.allowed = TOTAL; // the input ends: the final checkpoint's commits meet the quota
+      const warning = await deferred;
+      assert.equal(finished, false, 'not done while its last output is not committed');
+      assert.match(warning.message, /could not commit/);
+      full = false;
+      const result = await handle.done;
+      assert.equal(result.status, 'finished');
+      assert.equal(result.restarts, 0);
+      assert.ok(injected >= 1);
+      await checkExactlyOnce((j, t) => readTable(j, t, { storage }), name, TOTAL, KEYS);
+    } finally {
+      await handle.cancel();
+    }
+  });
 });
