@@ -90,7 +90,12 @@ export class SourceOperator implements StreamOperator {
       restored !== undefined
         ? (restored.operatorState as SourceSplit[])
         : this.source.createSplits(this.ctx.parallelism).filter((_, i) => i % this.ctx.parallelism === this.ctx.subtaskIndex);
-    this.reader = this.source.createReader(splits, { subtaskIndex: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, now: () => this.ctx.clock.now() });
+    const { clock } = this.ctx;
+    this.reader = this.source.createReader(splits, {
+      subtaskIndex: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, jobName: this.ctx.jobName, sourceUid: this.uid, storage: this.ctx.storage,
+      now: () => clock.now(),
+      sleep: (ms) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)),
+    });
     this.lastRecordAt = this.ctx.clock.now();
   }
 
@@ -156,8 +161,20 @@ export class SourceOperator implements StreamOperator {
     this.output.emitWatermark(Infinity);
   }
 
-  snapshotState() {
-    return { operatorState: this.reader!.snapshotSplits() };
+  snapshotState(checkpointId: number) {
+    return { operatorState: this.reader!.snapshotSplits(checkpointId) };
+  }
+
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    try {
+      await this.reader?.notifyCheckpointComplete?.(checkpointId);
+    } catch (error) {
+      throw userFunctionFailed(this.uid, 'source', error);
+    }
+  }
+
+  close(): void {
+    this.reader?.close?.();
   }
 }
 
