@@ -30,8 +30,8 @@ export interface SourceReaderContext {
   /** The job's storage, where input logs live. */
   readonly storage: CheckpointStorage;
   now(): number;
-  /** Resolves after `ms` on the job's clock (a reconnect's backoff); tests drive it with a ManualClock. */
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms` on the job's clock (a reconnect's backoff), or at once when `signal` aborts; tests drive it with a ManualClock. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /**

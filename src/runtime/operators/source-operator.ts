@@ -94,7 +94,7 @@ export class SourceOperator implements StreamOperator {
     this.reader = this.source.createReader(splits, {
       subtaskIndex: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, jobName: this.ctx.jobName, sourceUid: this.uid, storage: this.ctx.storage,
       now: () => clock.now(),
-      sleep: (ms) => new Promise<void>((resolve) => void clock.setTimeout(resolve, ms)),
+      sleep: (ms, signal) => sleepOn(clock, ms, signal),
     });
     this.lastRecordAt = this.ctx.clock.now();
   }
@@ -176,6 +176,21 @@ export class SourceOperator implements StreamOperator {
   close(): void {
     this.reader?.close?.();
   }
+}
+
+function sleepOn(clock: OperatorContext['clock'], ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      resolve();
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function describeBriefly(value: unknown): string {
