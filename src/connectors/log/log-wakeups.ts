@@ -37,6 +37,7 @@ const MAX_NAME_LENGTH = 10_000;
 export function isLogAppended(data: unknown): data is LogAppended {
   if (typeof data !== 'object' || data === null) return false;
   const n = data as Record<string, unknown>;
+  if (!['kind', 'log', 'partition', 'next'].every((key) => Object.hasOwn(n, key))) return false; // inherited fields are not the sender's
   return n.kind === 'weir.log-appended' && typeof n.log === 'string' && n.log.length > 0 && n.log.length <= MAX_NAME_LENGTH &&
     Number.isSafeInteger(n.partition) && (n.partition as number) >= 0 && Number.isSafeInteger(n.next) && (n.next as number) >= 0;
 }
