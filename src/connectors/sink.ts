@@ -62,7 +62,10 @@ export interface SinkWriter<T, C = unknown> {
    * Absent: committables need nothing stored.
    */
   flush?(): Promise<void>;
-  /** The task stops (finished, cancelled or failed); not called when it is killed. */
+  /**
+   * The task stops (finished, cancelled, failed or killed): release what the writer holds.
+   * Must not flush or commit anything: a crashed worker never calls it.
+   */
   close?(): void;
 }
 

@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
+import { userFunctionFailed } from '../operators/user-function-error.js';
 import { createBarrierHandler, type BarrierAction, type CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import { InputGate } from './input-gate.js';
 import { createOperatorChain } from './operator-chain.js';
@@ -94,6 +95,8 @@ export class Task implements Schedulable {
   private lastFlushAt = 0;
   private alignment: { checkpointId: number; startedAt: number } | undefined;
   private sourceWait: unknown;
+  /** The promise of a reader that had nothing: the task polls it again when it settles. */
+  private sourceAvailable: PromiseLike<unknown> | undefined;
   private waitingForCredit = false;
   private commits: Promise<void> = Promise.resolve();
   /** Per keyed operator: which chunks of completed checkpoints the next snapshot may reuse. */
@@ -212,18 +215,19 @@ export class Task implements Schedulable {
   cancel(): void {
     if (this.state === 'cancelled' || this.state === 'failed') return;
     this.state = 'cancelled';
-    this.shutdown(true);
+    this.shutdown();
   }
 
   /**
-   * Stops as a crash would: no operator is closed and nothing is reported. What the task
-   * already started (a chunk write, a commit) may still land: fences and unique keys, not
-   * this method, keep that harmless.
+   * Stops as a crash would: at once, reporting nothing, waiting for nothing. Operators are closed
+   * only so that what they hold goes (a reader's fetch loop; a crashed thread takes that with
+   * it). What the task already started (a chunk write, a commit) may still land: fences and
+   * unique keys, not this method, keep that harmless.
    */
   kill(): void {
     if (this.state === 'cancelled' || this.state === 'failed') return;
     this.state = 'failed';
-    this.shutdown(false);
+    this.shutdown();
   }
 
   /** Every operator's completion, in chain order; a deferred commit does not keep the others from theirs. */
@@ -244,12 +248,11 @@ export class Task implements Schedulable {
     return new WeirError('TASK_FAILED', `${this.name} is ${this.state}`, { domain: 'internal', retryable: true });
   }
 
-  private shutdown(closeOperators: boolean): void {
+  private shutdown(): void {
     this.mailbox.length = 0;
     for (const reject of this.unanswered) reject(this.stoppedError());
     this.unanswered.clear();
     if (this.sourceWait !== undefined) this.setup.clock.clearTimeout(this.sourceWait);
-    if (!closeOperators) return;
     for (const op of this.operators) {
       try {
         op.close?.();
@@ -262,7 +265,7 @@ export class Task implements Schedulable {
   private fail(error: unknown, unreadableCheckpoint?: number): void {
     if (this.state === 'failed' || this.state === 'cancelled') return;
     this.state = 'failed';
-    this.shutdown(true);
+    this.shutdown();
     this.setup.report({
       kind: 'failed', attempt: this.setup.attempt, subtask: this.id, error: serializeError(error), cause: error,
       ...(unreadableCheckpoint !== undefined ? { unreadableCheckpoint } : {}),
@@ -355,22 +358,44 @@ export class Task implements Schedulable {
       case 'more':
         this.flushIfDue();
         return true;
-      case 'wait': {
+      case 'wait':
         this.flushWriters();
-        const { clock } = this.setup;
-        if (this.sourceWait !== undefined) clock.clearTimeout(this.sourceWait);
         // The reader may wait long (a slow feed); watermarks and idleness must not.
-        const until = Math.min(status.untilMs, source.nextDeadline());
-        this.sourceWait = clock.setTimeout(() => {
-          this.sourceWait = undefined;
-          this.wake();
-        }, until - clock.now());
+        this.pollSourceAt(Math.min(status.untilMs, source.nextDeadline()));
         return false;
-      }
+      case 'nothing':
+        this.flushWriters();
+        this.pollSourceWhen(status.available);
+        this.pollSourceAt(source.nextDeadline());
+        return false;
       case 'end':
         this.endOfInput();
         return false;
     }
+  }
+
+  private pollSourceAt(until: number): void {
+    const { clock } = this.setup;
+    if (this.sourceWait !== undefined) clock.clearTimeout(this.sourceWait);
+    this.sourceWait = undefined;
+    if (until === Infinity) return;
+    this.sourceWait = clock.setTimeout(() => {
+      this.sourceWait = undefined;
+      this.wake();
+    }, until - clock.now());
+  }
+
+  /** Wakes the task once the reader's availability settles; one listener per promise, however often the task polls meanwhile. */
+  private pollSourceWhen(available: PromiseLike<unknown>): void {
+    if (this.sourceAvailable === available) return;
+    this.sourceAvailable = available;
+    available.then(
+      () => {
+        if (this.sourceAvailable === available) this.sourceAvailable = undefined;
+        this.wake();
+      },
+      (error: unknown) => this.fail(userFunctionFailed(this.source!.uid, 'source', error)),
+    );
   }
 
   private processInput(): boolean {
