@@ -1,6 +1,6 @@
 import { WeirError } from '../../errors/index.js';
 import { subtaskKey, type ExecutionPlan, type SubtaskId } from '../../graph/execution-plan.js';
-import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
+import { fencedError, type CheckpointStorage, type MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import type { JobWarning, TaskReport } from '../control-messages.js';
@@ -10,6 +10,7 @@ import { CheckpointCoordinator, type CheckpointConfig } from './checkpoint-coord
 import { clearJobData, listStoredCheckpoints, sweepOrphanChunks, type CheckpointMetadata } from './checkpoint-metadata.js';
 import type { CheckpointStats } from './checkpoint-stats.js';
 import { JobEventEmitter } from './job-events.js';
+import { MetricsReporter } from './metrics-reporter.js';
 import { canTransition, isTerminal, type JobStatus } from './job-status.js';
 import { startWarnings } from './job-warnings.js';
 import { decideFailover, decideStart, type FenceOutcome } from './recovery-decisions.js';
@@ -76,16 +77,16 @@ export class JobMaster {
   private resolveDone!: (result: JobResult) => void;
   private rejectDone!: (error: unknown) => void;
   private readonly startedAt: number;
-  private metricsTimer: unknown;
+  private readonly metrics: MetricsReporter;
   private deploying = false;
   /** A failure reported while tasks were being deployed: handled once the deploy returns. */
   private failedDuringDeploy: Failure | undefined;
-  private lastMetrics = { at: 0, records: 0 };
   private warnings: JobWarning[];
 
   constructor(private readonly config: JobMasterConfig) {
     this.startedAt = config.clock.now();
     this.warnings = [...(config.warnings ?? []), ...startWarnings(config.plan, config.checkpoint.intervalMs)];
+    this.metrics = new MetricsReporter(config.clock, config.metricsIntervalMs, () => config.executor.metrics(), (e) => this.events.emit('metrics', e));
     this.done = new Promise<JobResult>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -155,7 +156,7 @@ export class JobMaster {
       onTooManyFailures: (error) => void this.failover({ cause: error, attempt: this.attempt }),
     });
     await this.deploy(decision.restore);
-    this.scheduleMetrics();
+    if (!isTerminal(this.status)) this.metrics.start();
   }
 
   triggerCheckpoint(): Promise<CheckpointStats> {
@@ -205,7 +206,7 @@ export class JobMaster {
   private async deploy(from: CheckpointMetadata | undefined): Promise<void> {
     const attempt = ++this.attempt;
     this.finished = new Set();
-    this.lastMetrics = { at: this.lastMetrics.at, records: 0 }; // new tasks count from zero
+    this.metrics.restartCounts();
     this.deploying = true;
     try {
       const commitFence = await this.writeAttempt('running', this.coordinator.nextCheckpointId, attempt);
@@ -302,7 +303,7 @@ export class JobMaster {
       cause: failure.cause, unreadableCheckpoint: failure.unreadableCheckpoint, completed: this.coordinator.retainedCheckpoints, fence,
       restart: decideRestart(this.config.restart, this.history.counted),
     });
-    if (decision.kind === 'stop-fenced') return this.stopFenced(isFenced(failure.cause) ? (failure.cause as WeirError) : fencedByAnother(this.jobName));
+    if (decision.kind === 'stop-fenced') return this.stopFenced(isFenced(failure.cause) ? (failure.cause as WeirError) : fencedError({ key: storageLayout.attemptKey(this.jobName), equals: undefined }));
     if (decision.kind === 'give-up') return this.giveUp(failure.cause);
     try {
       await this.coordinator.discard(decision.drop);
@@ -364,29 +365,12 @@ export class JobMaster {
   private transition(to: JobStatus): void {
     if (!canTransition(this.status, to)) throw new WeirError('TASK_FAILED', `job '${this.jobName}' cannot go from ${this.status} to ${to}`, { domain: 'internal', retryable: false });
     this.status = to;
-    if (isTerminal(to) && this.metricsTimer !== undefined) this.config.clock.clearTimeout(this.metricsTimer);
+    if (isTerminal(to)) this.metrics.stop();
     this.events.emit('status', to);
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.config.clock.setTimeout(resolve, ms));
-  }
-
-  private scheduleMetrics(): void {
-    const { clock, metricsIntervalMs, executor } = this.config;
-    this.lastMetrics = { at: clock.now(), records: 0 };
-    const tick = () => {
-      if (isTerminal(this.status)) return;
-      const subtasks = executor.metrics();
-      // recordsOut is counted by source tasks only (records read); after a restart the counters start again at 0.
-      const records = subtasks.reduce((n, s) => n + s.recordsOut, 0);
-      const now = clock.now();
-      const seconds = Math.max(1e-3, (now - this.lastMetrics.at) / 1000);
-      this.events.emit('metrics', { timestamp: now, recordsPerSecond: Math.max(0, records - this.lastMetrics.records) / seconds, subtasks });
-      this.lastMetrics = { at: now, records };
-      this.metricsTimer = clock.setTimeout(tick, metricsIntervalMs);
-    };
-    this.metricsTimer = clock.setTimeout(tick, metricsIntervalMs);
   }
 
   private result(status: JobResult['status']): JobResult {
@@ -395,8 +379,4 @@ export class JobMaster {
       lastCheckpointId: this.coordinator?.latestCompleted?.checkpointId, durationMs: this.config.clock.now() - this.startedAt,
     };
   }
-}
-
-function fencedByAnother(jobName: string): WeirError {
-  return new WeirError('STORAGE_FENCED', `job '${jobName}': another runner took over this job`, { domain: 'external', retryable: false, details: { key: storageLayout.attemptKey(jobName) } });
 }
