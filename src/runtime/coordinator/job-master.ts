@@ -155,7 +155,8 @@ export class JobMaster {
       onStats: (stats) => this.events.emit('checkpoint', stats),
       onTooManyFailures: (error) => void this.failover({ cause: error, attempt: this.attempt }),
     });
-    await this.deploy(decision.restore);
+    const fellBackFrom = decision.passedOver.length > 0 ? Math.max(...decision.passedOver.map((p) => p.checkpointId)) : undefined;
+    await this.deploy(decision.restore, fellBackFrom);
     if (!isTerminal(this.status)) this.metrics.start();
   }
 
@@ -203,14 +204,14 @@ export class JobMaster {
    * fallback or a crash left something after it), then starts the tasks. A failure anywhere
    * fails the deploy; the failover that follows does it all again.
    */
-  private async deploy(from: CheckpointMetadata | undefined): Promise<void> {
+  private async deploy(from: CheckpointMetadata | undefined, fellBackFrom?: number): Promise<void> {
     const attempt = ++this.attempt;
     this.finished = new Set();
     this.metrics.restartCounts();
     this.deploying = true;
     try {
       const commitFence = await this.writeAttempt('running', this.coordinator.nextCheckpointId, attempt);
-      await rollBackSinks(this.config.plan, this.config.storage, this.epochFence, from?.checkpointId ?? 0);
+      await rollBackSinks(this.config.plan, this.config.storage, this.epochFence, from?.checkpointId ?? 0, fellBackFrom);
       await this.config.executor.deploy({
         commitFence,
         plan: this.config.plan,
@@ -323,7 +324,7 @@ export class JobMaster {
     await this.sleep(decision.delayMs);
     if ((this.status as JobStatus) !== 'restarting') return; // cancelled while waiting
     try {
-      await this.deploy(decision.restore);
+      await this.deploy(decision.restore, decision.fellBackFrom);
     } catch (error) {
       if ((this.status as JobStatus) !== 'restarting') return;
       if (isFenced(error)) return this.stopFenced(error as WeirError);
