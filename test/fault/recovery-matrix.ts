@@ -214,8 +214,11 @@ async function runCase(backend: MatrixBackend, inner: CheckpointStorage, fault: 
         first.injectFailure();
         injected++;
         await restarted; // the failover did not wait for the killed attempt's commit
+        const fencedBefore = storage.fenced;
         release.open();
         await status(first, 'running');
+        await commitUntil(first, storage, name, 1_600); // one round trip: the released commit has been answered
+        expect(storage.fenced === fencedBefore + 1, `the killed attempt's commit was refused by the attempt fence (refused: ${storage.fenced - fencedBefore})`);
         await commitUntil(first, storage, name, 2_400);
         await first.cancel();
         gate.allowed = TOTAL;

@@ -31,6 +31,8 @@ export class FaultyStorage implements CheckpointStorage {
   plan: FaultPlan = {};
   /** Faults injected so far, by kind. */
   readonly injected = { quota: 0, landThenFail: 0, held: 0, corrupt: 0 };
+  /** Metadata writes the backend refused because their condition no longer held (a fenced attempt or runner). */
+  fenced = 0;
 
   constructor(readonly inner: CheckpointStorage) {
     this.kind = inner.kind;
@@ -70,7 +72,12 @@ export class FaultyStorage implements CheckpointStorage {
   async putMetadata(records: Records, condition?: Condition): Promise<void> {
     const keys = records.map((r) => r.key);
     await this.before('putMetadata', keys);
-    await this.inner.putMetadata(records, condition);
+    try {
+      await this.inner.putMetadata(records, condition);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'STORAGE_FENCED') this.fenced++;
+      throw error;
+    }
     this.after('putMetadata', keys);
   }
   getMetadata(key: string) { return this.inner.getMetadata(key); }
