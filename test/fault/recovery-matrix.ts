@@ -67,12 +67,20 @@ async function sourceChunkOf(storage: CheckpointStorage, name: string, id: numbe
   return key;
 }
 
-function nextEvent<T>(handle: JobHandle, event: 'restart' | 'restore', accept: (value: T) => boolean = () => true): Promise<T> {
+function nextRestart(handle: JobHandle): Promise<RestartEvent> {
   return new Promise((resolve) => {
-    const off = (handle.on as (e: string, l: (v: T) => void) => () => void)(event, (value) => {
-      if (!accept(value)) return;
+    const off = handle.on('restart', (e) => {
       off();
-      resolve(value);
+      resolve(e);
+    });
+  });
+}
+
+function nextRestore(handle: JobHandle): Promise<RestoreEvent> {
+  return new Promise((resolve) => {
+    const off = handle.on('restore', (e) => {
+      off();
+      resolve(e);
     });
   });
 }
@@ -151,10 +159,10 @@ async function runCase(backend: MatrixBackend, inner: CheckpointStorage, fault: 
         gate.allowed = TOTAL;
         second = await start(to);
         if (fault === 'corrupt latest metadata') {
-          const restore = await nextEvent<RestoreEvent>(second, 'restore');
+          const restore = await nextRestore(second);
           expect(restore.skipped.some((s) => s.checkpointId === latest), `the start passed over checkpoint ${latest}: ${JSON.stringify(restore)}`);
         } else {
-          const restart = await nextEvent<RestartEvent>(second, 'restart');
+          const restart = await nextRestart(second);
           expect(restart.fellBackFrom === latest, `the restore of checkpoint ${latest} failed and the job fell back: ${JSON.stringify({ ...restart, cause: String(restart.cause) })}`);
         }
         break;
@@ -205,7 +213,7 @@ async function runCase(backend: MatrixBackend, inner: CheckpointStorage, fault: 
           return release.promise;
         };
         gate.allowed = 2_400;
-        const restarted = nextEvent<RestartEvent>(first, 'restart');
+        const restarted = nextRestart(first);
         // Checkpoints until one has something to commit; its commit is held, and the tasks are killed meanwhile.
         void (async () => {
           while (storage.injected.held === 0 && first.status() === 'running') await first.triggerCheckpoint().catch(() => undefined);

@@ -1,8 +1,8 @@
 import { CorruptDataError, WeirError, type CheckpointStorage } from 'weir';
 
 // A CheckpointStorage that wraps another and injects faults a test asks for, counting each one it
-// injects: a quota error on a write, a write that lands and still rejects (outcome unknown), a
-// write held until the test releases it. Browser-safe (the Chromium suites wrap IndexedDB).
+// injects: a quota error on a write, a CorruptDataError on a write (a damaged journal met on the
+// way), a write held until the test releases it. Browser-safe (the Chromium suites wrap IndexedDB).
 
 type Records = ReadonlyArray<{ key: string; bytes: Uint8Array }>;
 type Condition = Parameters<CheckpointStorage['putMetadata']>[1];
@@ -13,8 +13,6 @@ export type WriteOp = 'putChunk' | 'putMetadata';
 export interface FaultPlan {
   /** Fails the write with a quota error (nothing stored) when it returns true. */
   quota?: (op: WriteOp, keys: readonly string[]) => boolean;
-  /** Lets the write land, then rejects as a write whose outcome is unknown would (a failed directory fsync). */
-  landThenFail?: (op: WriteOp, keys: readonly string[]) => boolean;
   /** Fails the write with a CorruptDataError, as the fs backend does when it meets a damaged journal of an earlier batch. */
   corrupt?: (op: WriteOp, keys: readonly string[]) => boolean;
   /** Holds the write until the returned promise resolves (the write then goes on). */
@@ -30,7 +28,7 @@ export class FaultyStorage implements CheckpointStorage {
   readonly kind: string;
   plan: FaultPlan = {};
   /** Faults injected so far, by kind. */
-  readonly injected = { quota: 0, landThenFail: 0, held: 0, corrupt: 0 };
+  readonly injected = { quota: 0, held: 0, corrupt: 0 };
   /** Metadata writes the backend refused because their condition no longer held (a fenced attempt or runner). */
   fenced = 0;
 
@@ -54,17 +52,9 @@ export class FaultyStorage implements CheckpointStorage {
     }
   }
 
-  private after(op: WriteOp, keys: readonly string[]): void {
-    if (this.plan.landThenFail?.(op, keys)) {
-      this.injected.landThenFail++;
-      throw new WeirError('CHECKPOINT_STORAGE_FAILED', `storage: ${op} failed after the write: EIO (directory fsync)`, { domain: 'external', retryable: true, details: { reason: 'EIO' } });
-    }
-  }
-
   async putChunk(key: string, bytes: Uint8Array): Promise<void> {
     await this.before('putChunk', [key]);
     await this.inner.putChunk(key, bytes);
-    this.after('putChunk', [key]);
   }
   getChunk(key: string) { return this.inner.getChunk(key); }
   deleteChunks(keys: readonly string[], condition?: DeleteCondition) { return this.inner.deleteChunks(keys, condition); }
@@ -78,7 +68,6 @@ export class FaultyStorage implements CheckpointStorage {
       if ((error as { code?: unknown }).code === 'STORAGE_FENCED') this.fenced++;
       throw error;
     }
-    this.after('putMetadata', keys);
   }
   getMetadata(key: string) { return this.inner.getMetadata(key); }
   deleteMetadata(keys: readonly string[], condition?: DeleteCondition) { return this.inner.deleteMetadata(keys, condition); }
