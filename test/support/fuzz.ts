@@ -51,7 +51,7 @@ export function randomValue(random: Random, depth = 3): unknown {
  * set to a huge length.
  */
 export function mutateBytes(random: Random, bytes: Uint8Array): Uint8Array {
-  let out = bytes.slice();
+  let out: Uint8Array = bytes.slice();
   const at = int(random, out.length + 1);
   switch (int(random, 9)) {
     case 0:

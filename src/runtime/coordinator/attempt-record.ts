@@ -34,11 +34,12 @@ export async function writeAttemptRecord(storage: CheckpointStorage, jobName: st
 export async function readCheckpointIdFloor(storage: CheckpointStorage, jobName: string): Promise<number> {
   const key = storageLayout.attemptKey(jobName);
   const bytes = await storage.getMetadata(key);
-  if (bytes === undefined) return 0;
+  return bytes === undefined ? 0 : decodeAttemptRecord(bytes, key).nextCheckpointId;
+}
+
+/** The attempt record stored under `key`, checked field by field; CorruptDataError naming the key otherwise. */
+export function decodeAttemptRecord(bytes: Uint8Array, key: string): AttemptRecord {
   const what = 'attempt record';
   const f = new StoredFields(readStoredRecord(bytes, 'attempt', key, what), key, what);
-  f.integer('epoch');
-  f.integer('attempt');
-  f.string('state');
-  return f.integer('nextCheckpointId');
+  return { epoch: f.integer('epoch'), attempt: f.integer('attempt'), state: f.string('state'), nextCheckpointId: f.integer('nextCheckpointId') };
 }
