@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readCommittedTable } from '../../../src/connectors/sinks/read-table.js';
+import { tableLayout } from '../../../src/connectors/sinks/table-layout.js';
 import { decodeLogBatch, decodeLogHead, decodeLogMeta, decodeLogReader, encodeLogBatch, encodeLogHead, encodeLogMeta, encodeLogReader } from '../../../src/connectors/log/log-records.js';
 import { decodeMetadata } from '../../../src/runtime/coordinator/checkpoint-metadata.js';
 import { decodeAttemptRecord } from '../../../src/runtime/coordinator/attempt-record.js';
 import { decodeEpoch, encodeEpoch } from '../../../src/runtime/coordinator/runner-epoch.js';
 import { TimerQueue } from '../../../src/runtime/operators/timer-queue.js';
 import { decodeJournal, encodeJournal } from '../../../src/state/backends/fs-metadata-journal.js';
-import { decodeChunk, encodeChunk, type ChunkKind } from '../../../src/state/chunk-format.js';
+import { chunkChecksum, decodeChunk, encodeChunk, type ChunkKind } from '../../../src/state/chunk-format.js';
+import { MemoryCheckpointStorage } from '../../../src/state/backends/memory-storage.js';
 import { HeapKeyedStateBackend } from '../../../src/state/heap-keyed-state-backend.js';
 import { checkKeyedStatePayload, checkOperatorStatePayload } from '../../../src/state/keyed-state-payload.js';
 import { storageLayout } from '../../../src/state/storage-layout.js';
 import { readStoredPayload } from '../../../src/state/stored-record.js';
 import { encodeValue } from '../../../src/state/value-codec.js';
-import { assertNoPollution, int, mutateBytes, parsesOrRefuses, pick, plainObject, randomBytes, randomValue, tamperValue, type Random } from '../../support/fuzz.js';
+import { assertNoPollution, int, mutateBytes, parsesOrRefuses, parsesOrRefusesAsync, pick, plainObject, randomBytes, randomValue, tamperValue, type Random } from '../../support/fuzz.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
 // Every record kind Weir keeps in storage, read back as another version or an editor left it
@@ -171,5 +174,51 @@ describe('stored records fuzzing (seeded)', () => {
       } else assert.ok(value!.length <= file.length, `case ${c}: bounded`);
     }
     assert.ok(refused > CASES * 0.9, `damaged journals are refused by their checksum (${refused})`);
+  });
+});
+
+describe('table records fuzzing (seeded)', () => {
+  const TABLE_CASES = 2_000;
+
+  it(`${TABLE_CASES} tables whose commit record or rows chunk was damaged, or changed and framed again (checksums made to match), are read or refused with CORRUPT_DATA naming the key`, async () => {
+    const random = seededRandom(2026);
+    const table = 'out';
+    let refused = 0;
+    for (let c = 0; c < TABLE_CASES; c++) {
+      const storage = new MemoryCheckpointStorage();
+      const mode = pick(random, ['append', 'upsert'] as const);
+      const rows = Array.from({ length: 1 + int(random, 4) }, (_, i) => (mode === 'upsert' ? [i, randomValue(random, 2)] : randomValue(random, 2)));
+      const data = tableLayout.dataKey(JOB, table, 7, 0, '1.1');
+      const commitKey = tableLayout.commitKey(JOB, table, 7, 0);
+      let chunk = encodeChunk('sink-transaction', rows);
+      let commit: unknown = plainObject([['table', table], ['transactionId', 7], ['subtaskIndex', 0], ['mode', mode], ['data', data], ['rowCount', rows.length], ['checksum', chunkChecksum(chunk)]]);
+      let commitBytes = encodeChunk('table-commit', commit);
+      const label = `case ${c}`;
+      switch (int(random, 4)) {
+        case 0:
+          commitBytes = mutateBytes(random, commitBytes);
+          break;
+        case 1:
+          chunk = mutateBytes(random, chunk);
+          break;
+        case 2:
+          commitBytes = encodeChunk('table-commit', (commit = tamperValue(random, commit)));
+          break;
+        default: // the rows changed, and the commit record's checksum with them
+          chunk = encodeChunk('sink-transaction', random() < 0.1 ? randomValue(random, 2) : tamperValue(random, rows));
+          commitBytes = encodeChunk('table-commit', plainObject([...Object.entries(commit as object).filter(([k]) => k !== 'checksum'), ['checksum', chunkChecksum(chunk)]]));
+      }
+      await storage.putChunk(data, chunk);
+      await storage.putMetadata([{ key: commitKey, bytes: commitBytes }]);
+      const { value, error } = await parsesOrRefusesAsync(() => readCommittedTable(storage, JOB, table), label, 'CORRUPT_DATA');
+      if (error !== undefined) {
+        const key = error.details.key as string;
+        assert.ok(key === commitKey || key === data, `${label}: details.key names the commit record or its rows (${error.message})`);
+        assert.ok(error.message.includes(key), `${label}: the message names the key: ${error.message}`);
+        refused++;
+      } else assert.ok(Array.isArray(value), `${label}: a table read is a list of rows`);
+    }
+    assert.ok(refused > TABLE_CASES / 2, `most damaged or changed tables are refused (${refused})`);
+    assertNoPollution('tables');
   });
 });
