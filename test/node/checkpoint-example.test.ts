@@ -3,7 +3,7 @@
 // windows are open.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readTable, run } from 'weir';
+import { readTable, run, type RestartEvent } from 'weir';
 import { assertExactWindowSums as assertExact } from '../support/seed-example-check.js';
 import { seededRandom } from '../support/seeded-random.js';
 
@@ -26,20 +26,29 @@ describe('the seed example: 5 s tumbling window sums in workers', () => {
         parallelism: 2, storage: 'memory', checkpointing: { intervalMs: 30 },
         restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 10 },
       });
-      let kills = 0;
-      let restoredFromCheckpoint = 0;
-      handle.on('restore', (e) => {
-        if (e.checkpointId !== undefined) restoredFromCheckpoint++;
-      });
-      // Kill only after a checkpoint completed, so restores start from open windows (not from scratch).
+      const killedAfter: number[] = [];
+      const restarts: RestartEvent[] = [];
+      const restoredFrom: (number | undefined)[] = [];
+      handle.on('restart', (e) => restarts.push(e));
+      handle.on('restore', (e) => restoredFrom.push(e.checkpointId));
+      // Kill in the 'checkpoint' event of a completed periodic checkpoint, while the job runs: a real
+      // fault every time (a kill after a delay may find the job already ended), and the restore starts
+      // from that checkpoint's open windows, not from scratch.
       handle.on('checkpoint', (c) => {
-        if (c.status !== 'completed' || c.final || kills >= 3 || handle.status() !== 'running' || (kills > 0 && random() < 0.4)) return;
-        kills++;
-        setTimeout(() => handle.injectFailure({ worker: Math.floor(random() * 2) }), random() * 40);
+        if (c.status !== 'completed' || c.final || killedAfter.length >= 3 || handle.status() !== 'running' || (killedAfter.length > 0 && random() < 0.4)) return;
+        killedAfter.push(c.id);
+        handle.injectFailure({ worker: Math.floor(random() * 2) });
       });
       const result = await handle.done;
-      assert.ok(kills >= 1 && result.restarts >= 1, 'a worker was killed mid-stream');
-      assert.ok(restoredFromCheckpoint >= 1, 'the job restored open windows from a checkpoint');
+      assert.ok(killedAfter.length >= 1, 'a worker was killed mid-stream');
+      // Every injected kill, and nothing else, restarted the job, each from the checkpoint it followed.
+      assert.deepEqual(
+        restarts.map((r) => ({ code: (r.cause as { code?: string }).code, from: r.restoredCheckpointId })),
+        killedAfter.map((id) => ({ code: 'INJECTED_FAILURE', from: id })),
+        "a 'restart' event per kill, from the checkpoint it followed",
+      );
+      assert.equal(result.restarts, killedAfter.length, 'restarts = kills injected');
+      assert.deepEqual(restoredFrom, [undefined, ...killedAfter], "'restore' events: the start, then each checkpoint a kill followed");
       assertExact(await readTable(name, 'window-sums'), lines, await readTable(name, 'dead-letters'));
     });
   }
