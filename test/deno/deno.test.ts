@@ -101,7 +101,7 @@ test('{ dir } storage in Deno: 2 Web Workers checkpoint into files through the r
     const records = 20_000;
     const name = 'counting-deno-dir';
     const first = await run(countingUrl(name, records), { parallelism: 2, storage: { dir }, checkpointing: { intervalMs: 20 } });
-    // Stop the first run once some output is committed, then resume from the folder.
+    // Stop the first run once a periodic checkpoint completed and a checkpoint's output is committed, then resume from the folder.
     await new Promise<void>((resolve) => {
       const off = first.on('checkpoint', (c) => {
         if (c.status === 'completed' && !c.final && c.id >= 2) {
@@ -110,7 +110,7 @@ test('{ dir } storage in Deno: 2 Web Workers checkpoint into files through the r
         }
       });
     });
-    for (let i = 0; i < 200 && (await readTable(name, 'seen', { storage: { dir } })).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await first.triggerCheckpoint(); // resolves once every sink committed it
     await first.cancel();
     const committedBefore = (await readTable(name, 'seen', { storage: { dir } })).length;
     assert.ok(committedBefore > 0 && committedBefore < records, `the first run committed part of the input (${committedBefore})`);

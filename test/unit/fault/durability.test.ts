@@ -35,23 +35,47 @@ function completedCheckpoint(handle: Watchable, atLeast: number): Promise<number
   });
 }
 
+/** Resolves once `count` checkpoints failed (from now on); fails (rather than hang) if the job ends first. */
+function failedCheckpoints(handle: Watchable, count: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = 0;
+    const offStatus = handle.on('status', (status) => {
+      if (status !== 'finished' && status !== 'failed' && status !== 'cancelled') return;
+      off();
+      offStatus();
+      reject(new Error(`the job was ${status} after ${failed} of ${count} failed checkpoints`));
+    });
+    const off = handle.on('checkpoint', (c) => {
+      if (c.status === 'failed' && ++failed === count) {
+        off();
+        offStatus();
+        resolve();
+      }
+    });
+  });
+}
+
 describe('storage faults', () => {
   it('a quota error while writing state fails those checkpoints, not the job, and the output is exactly once', async () => {
     let full = false;
+    let quotaErrors = 0;
     const quota = () => Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
-    const storage = new MemoryCheckpointStorage({ failWrites: (op) => (full && op === 'putChunk' ? quota() : undefined) });
+    const storage = new MemoryCheckpointStorage({ failWrites: (op) => (full && op === 'putChunk' ? (quotaErrors++, quota()) : undefined) });
     const name = 'quota';
     const handle = await run(counting(name), { storage, checkpointing: { intervalMs: 10, tolerableFailures: 1000 }, restart: { strategy: 'none' } });
     await completedCheckpoint(handle, 2);
+    // The storage is full until two checkpoints failed for it (events, not a span of time), then has room again.
     full = true;
-    await new Promise((r) => setTimeout(r, 60));
+    await failedCheckpoints(handle, 2);
     full = false;
     const result = await handle.done;
     assert.equal(result.status, 'finished');
     assert.equal(result.restarts, 0);
     const failed = handle.checkpoints().filter((c) => c.status === 'failed');
-    assert.ok(failed.length > 0, 'some checkpoints failed while the storage was full');
-    assert.match(failed[0]!.failureReason ?? '', /quota/i);
+    assert.ok(failed.length >= 2, 'checkpoints failed while the storage was full');
+    // Every failed checkpoint is one the injected quota errors explain, and nothing else failed one.
+    assert.ok(quotaErrors >= failed.length, `${quotaErrors} quota errors injected, ${failed.length} checkpoints failed`);
+    for (const c of failed) assert.match(c.failureReason ?? '', /quota/i, `checkpoint ${c.id}'s failure`);
     assert.ok(handle.checkpoints().some((c) => c.status === 'completed' && c.id > failed[failed.length - 1]!.id), 'checkpoints completed again afterwards');
     await checkExactlyOnce(read(storage), name, RECORDS, KEYS);
   });
@@ -77,6 +101,11 @@ describe('storage faults', () => {
     handle.injectFailure();
     const result = await handle.done;
     assert.equal(result.status, 'finished');
+    // The faults counted: the kill restarted the job from checkpoint `id`, whose corrupt chunk failed
+    // the restore and made it fall back (a second restart); nothing else restarted it.
+    assert.deepEqual(restarts.map((r) => [(r.cause as { code?: string }).code, r.restoredCheckpointId === id ? 'from the corrupt one' : 'from an older one']),
+      [['INJECTED_FAILURE', 'from the corrupt one'], ['CORRUPT_DATA', 'from an older one']], 'the restarts');
+    assert.equal(result.restarts, 2);
     const fallback = restarts.find((r) => r.fellBackFrom !== undefined);
     assert.ok(fallback !== undefined, `a restart fell back: ${JSON.stringify(restarts.map((r) => [r.restoredCheckpointId, r.fellBackFrom]))}`);
     assert.ok(fallback.restoredCheckpointId === undefined || fallback.restoredCheckpointId < fallback.fellBackFrom!, 'it fell back to an older checkpoint');
