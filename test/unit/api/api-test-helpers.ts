@@ -1,6 +1,5 @@
 // Small helpers shared by the public-API tests. They use only what a user of 'weir' has.
 import assert from 'node:assert/strict';
-import type { CheckpointStats, JobHandle } from 'weir';
 
 /** A job name no other test in this process uses ('memory' storage is shared by every run). */
 export function uniqueJobName(label: string): string {
@@ -62,37 +61,4 @@ export async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await nextTurn();
 }
 
-/**
- * Runs a job on a ManualClock to its end: moves the clock `stepMs` each event-loop turn until `done`
- * settles. A rate-limited source then releases its records as the clock moves, whatever the machine's
- * load, and the job's timers (checkpoints, metrics, restart delays) fire on the clock.
- */
-export async function advanceUntilSettled(clock: { advance(ms: number): void }, done: Promise<unknown>, stepMs: number): Promise<void> {
-  let settled = false;
-  const over = done.then(() => (settled = true), () => (settled = true));
-  while (!settled) {
-    clock.advance(stepMs);
-    await nextTurn();
-  }
-  await over;
-}
-
-/**
- * Moves a ManualClock one checkpoint interval at a time, each step waited out by the job's next
- * 'checkpoint' event (completed or failed), until `until` accepts one; returns it. With the job's
- * source rate-limited on that clock, its input stops where the clock stops: a fault injected then
- * comes mid-stream however loaded the machine.
- */
-export async function advanceByCheckpoints(clock: { advance(ms: number): void }, handle: JobHandle, intervalMs: number, until: (c: CheckpointStats) => boolean): Promise<CheckpointStats> {
-  for (;;) {
-    const next = new Promise<CheckpointStats>((resolve) => {
-      const off = handle.on('checkpoint', (c) => {
-        off();
-        resolve(c);
-      });
-    });
-    clock.advance(intervalMs);
-    const c = await next;
-    if (until(c)) return c;
-  }
-}
+export { advanceByCheckpoints, advanceUntilSettled } from '../../support/clock-steps.js';
