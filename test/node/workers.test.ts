@@ -41,6 +41,10 @@ describe('operators in worker_threads', () => {
         parallelism,
         checkpointing: { intervalMs: 20 + Math.floor(random() * 40) },
         restart: { strategy: 'fixed-delay', attempts: 1000, delayMs: 0 },
+        // Not what this test is about: a worker whose deploy takes longer than the heartbeat timeout is
+        // taken for lost (the executor counts its silence from the spawn), which a loaded machine does —
+        // an extra WORKER_LOST restart that no kill caused. A long timeout keeps the count to the kills.
+        heartbeat: { intervalMs: 1000, timeoutMs: 60_000 },
       });
       const log = new FaultLog(handle).killAt({ moments: alternatingKillMoments(10), worker: () => Math.floor(random() * parallelism) });
       const result = await handle.done;
