@@ -20,6 +20,13 @@ function exampleJob(name: string, lines: number): URL {
   return url;
 }
 
+/** The same job, its source readers each holding after a quarter of the lines until 2 checkpoints of their attempt completed (held-source.ts). */
+function heldExampleJob(name: string, lines: number): URL {
+  const url = new URL('../support/held-seed-example.job.ts', import.meta.url);
+  for (const [k, v] of Object.entries({ name, lines, after: lines / 4, checkpoints: 2 })) url.searchParams.set(k, String(v));
+  return url;
+}
+
 async function assertExact(name: string, lines: number): Promise<void> {
   const rows = await readTable<WindowSum>(name, 'window-sums');
   const dead = await readTable<DeadLetter<string>>(name, 'dead-letters');
@@ -50,12 +57,13 @@ describe('event-time windows in Web Workers with IndexedDB checkpoints', functio
     const name = `seed-kills-${runId}`;
     const lines = 80_000;
     const random = seededRandom(5);
-    const handle = await run(exampleJob(name, lines), {
+    const handle = await run(heldExampleJob(name, lines), {
       parallelism: 2, checkpointing: { intervalMs: 80 }, resume: 'none', restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 10 },
     });
     // Each kill lands synchronously in the 'checkpoint' event of a completed periodic checkpoint, on a
     // running job: so it is a real fault (never a no-op on a job that ended meanwhile, as a kill after a
     // delay could be), and the restore starts from that checkpoint's open windows, not from scratch.
+    // The source holds part of its input until 2 checkpoints completed: the first kill always comes.
     const killedAfter: number[] = [];
     const restarts: RestartEvent[] = [];
     const restoredFrom: (number | undefined)[] = [];

@@ -63,13 +63,13 @@ describe('playground editor: job modules written in the page, run in workers, br
       await page.selectOption('#example', 'windowed-sum');
       await waitForState(page, 'the windowed sum running', (s) => s.status === 'running' && s.jobName === 'windowed-sum', 20_000);
       // A rate is a setting: the job resumes with it from its latest checkpoint (the same graph). A slow
-      // one, so that the job (20 000 events) is still running when the kill, the throw and the reload
-      // below have come, however loaded the machine; after the reload a fast one lets it finish.
-      await page.fill('#setting-RATE', '400');
+      // one (100 s of input), so that the job (20 000 events) is still running when the kill, the throw
+      // and the reload below have come, however loaded the machine; after the reload a fast one lets it finish.
+      await page.fill('#setting-RATE', '200');
       await page.press('#setting-RATE', 'Enter');
       await page.locator('#setting-RATE').blur();
       await waitForState(page, 'the new rate in the code, the job running with it', (s) => s.status === 'running' && s.runs >= 3, 20_000);
-      assert.match(await getCode(page), /^const RATE = 400; \/\/ @setting/m);
+      assert.match(await getCode(page), /^const RATE = 200; \/\/ @setting/m);
       await waitForState(page, 'windows committed, a completed checkpoint', (s) => (s.committed ?? 0) > 0 && s.lastCompletedCheckpoint !== null, 20_000);
 
       await page.click('#btn-kill');
@@ -173,19 +173,29 @@ describe('playground editor: job modules written in the page, run in workers, br
   });
 
   it('j. the word count and the sessions of clicks from two sources, each killed once midway: every row committed once, the module\'s check exact', async (t) => {
-    // Slow enough (8 s of input or more) that the job still runs when the kill comes, on a loaded machine too.
-    for (const [example, query] of [['wordcount', 'lines=4000&rate=500'], ['sessions', 'clicks=6000&rate=750']] as const) {
+    // Slow until the kill (40 s of input: the job still runs when the kill comes, on a loaded machine
+    // too), fast after it: a new rate resumes the job from its latest checkpoint, so it ends in seconds.
+    for (const [example, query] of [['wordcount', 'lines=4000&rate=100'], ['sessions', 'clicks=6000&rate=150']] as const) {
       await withPage(async (page) => {
         const watch = watchPage(page, example);
         await page.goto(`${server.url}?example=${example}&${query}`);
-        await waitForState(page, `${example}: a completed checkpoint and output`, (s) => s.status === 'running' && s.lastCompletedCheckpoint !== null && (s.committed ?? 0) > 0, 20_000);
+        await waitForState(page, `${example}: a completed checkpoint and output`, (s) => s.status === 'running' && s.lastCompletedCheckpoint !== null && (s.committed ?? 0) > 0, 30_000);
         const plan = (await readState(page))!.plan!;
         if (example === 'sessions') assert.ok(plan.vertices.some((v) => v.inputs.length === 2), `the window task has two inputs: ${JSON.stringify(plan.vertices.map((v) => v.inputs))}`);
         await page.click('#btn-kill');
-        await waitForState(page, `${example}: a restart from a checkpoint`, (s) => s.restarts.length === 1 && s.restarts[0]!.restoredCheckpointId !== null, 15_000);
-        const end = await finished(page, 40_000);
+        const killed = await waitForState(page, `${example}: a restart from a checkpoint, running again`, (s) => s.restarts.length >= 1 && s.status === 'running', 30_000);
+        assert.equal(killed.restarts.length, 1, `${example}: one kill, one restart: ${JSON.stringify(killed.restarts)}`);
+        assert.notEqual(killed.restarts[0]!.restoredCheckpointId, null, `${example}: restored from a checkpoint, not from the beginning`);
+        assert.equal(killed.finished, false, `${example}: the job still ran after the restart`);
+        await page.fill('#setting-RATE', '5000');
+        await page.press('#setting-RATE', 'Enter');
+        await page.locator('#setting-RATE').blur();
+        const resumed = await waitForState(page, `${example}: the job resumed at 5000/s`, (s) => s.runs >= 2 && s.restores.length > 0, 30_000);
+        assert.notEqual(resumed.restores[0]!.checkpointId, null, `${example}: resumed from a checkpoint, not from the beginning`);
+        const end = await finished(page, 60_000);
         assertPageVerified(end, example);
-        t.diagnostic(`${example}: ${end.committed} rows, ${end.checkpoints.length} checkpoints, restart from checkpoint ${end.restarts[0]!.restoredCheckpointId} replaying ≈ ${end.restarts[0]!.replayed}`);
+        assert.equal(end.restarts.length, 0, `${example}: nothing restarted the resumed run`);
+        t.diagnostic(`${example}: ${end.committed} rows; restart from checkpoint ${killed.restarts[0]!.restoredCheckpointId} replaying ≈ ${killed.restarts[0]!.replayed}; resumed from checkpoint ${resumed.restores[0]!.checkpointId}`);
         assert.deepEqual([...watch.problems, ...watch.consoleErrors], [], `${example}: no page error, console error or failed request`);
       });
     }

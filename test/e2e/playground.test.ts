@@ -89,7 +89,9 @@ describe('playground: the demo job in the browser, exactly once through reloads,
     let reloads = 0;
     for (const seed of [1, 2]) {
       const random = seededRandom(seed);
-      const params = { name: `demo-b${seed}`, records: 12_000, rate: 1_000 };
+      // Slow while the page is reloaded (30 s of input: reloads that take long on a loaded machine still
+      // come before the end), fast after the last one (a new rate, the same graph), so the job ends in seconds.
+      const params = { name: `demo-b${seed}`, records: 12_000, rate: 400 };
       await withProfile(newProfileDir(), async (context) => {
         const page = await firstPage(context);
         const watch = watchPage(page, `seed ${seed}`);
@@ -126,6 +128,7 @@ describe('playground: the demo job in the browser, exactly once through reloads,
           );
         }
         t.diagnostic(`seed ${seed}: ${trail.join('; ')}`);
+        if (!(await readState(page))?.finished) await page.goto(url({ ...params, rate: 5_000 }));
         const end = await finished(page);
         assertPageVerified(end, `b, seed ${seed}`);
         assertExactlyOnce(await readCommitted(page), params.records, KEYS, `b, seed ${seed}`);
@@ -138,7 +141,8 @@ describe('playground: the demo job in the browser, exactly once through reloads,
   });
 
   it('c. closing the browser and relaunching it on the same profile: the job resumes, and ends exactly once', async (t) => {
-    const params = { name: 'demo-c', records: 9_000, rate: 1_500 };
+    // Slow before the browser closes (15 s of input: it closes mid-way on a loaded machine too), fast after.
+    const params = { name: 'demo-c', records: 9_000, rate: 600 };
     const dir = newProfileDir();
     const before = await withProfile(dir, async (context) => {
       const page = await firstPage(context);
@@ -149,7 +153,7 @@ describe('playground: the demo job in the browser, exactly once through reloads,
     await withProfile(dir, async (context) => {
       const page = await firstPage(context);
       const watch = watchPage(page);
-      await page.goto(url(params));
+      await page.goto(url({ ...params, rate: 5_000 }));
       const first = await waitForState(page, "the relaunched page's first read", (s) => s.initialCommitted !== null, 20_000);
       t.diagnostic(`committed before closing: ${before}; when the relaunched page started: ${first.initialCommitted}`);
       assert.ok(before > 0, 'something was committed before the browser closed');
@@ -165,8 +169,9 @@ describe('playground: the demo job in the browser, exactly once through reloads,
   });
 
   it("d. two tabs: the second waits in 'standby', takes over when the first closes, and nothing is committed twice", async (t) => {
-    // 12 s of input: tab 1 still runs the job while tab 2 starts and waits, on a loaded machine too.
-    const params = { name: 'demo-d', records: 9_000, rate: 750 };
+    // Tab 1 reads slowly (60 s of input): it still runs the job while tab 2 starts and waits, on a loaded
+    // machine too. Tab 2's code reads fast (a rate is no part of the graph): once it takes over, the job ends in seconds.
+    const params = { name: 'demo-d', records: 9_000, rate: 150 };
     await withProfile(newProfileDir(), async (context) => {
       const first = await firstPage(context);
       const watchFirst = watchPage(first, 'tab 1');
@@ -175,7 +180,7 @@ describe('playground: the demo job in the browser, exactly once through reloads,
 
       const second = await context.newPage();
       const watchSecond = watchPage(second, 'tab 2');
-      await second.goto(url(params));
+      await second.goto(url({ ...params, rate: 5_000 }));
       await waitForState(second, "tab 2: status 'standby' (tab 1 runs the job)", (s) => s.status === 'standby' || s.status === 'running' || s.status === 'error', 20_000);
       const standby = await readState(second);
       assert.equal(standby?.status, 'standby', `tab 2 must wait while tab 1 runs the job, but it is '${standby?.status}'`);
@@ -205,7 +210,8 @@ describe('playground: the demo job in the browser, exactly once through reloads,
   });
 
   it('e. a corrupt chunk in the latest checkpoint: after a reload the job falls back one checkpoint and still ends exactly once', async (t) => {
-    const params = { name: 'demo-e', records: 8_000, rate: 2_000 };
+    // Slow until the page is left (20 s of input: three checkpoints come first on a loaded machine too), fast after.
+    const params = { name: 'demo-e', records: 8_000, rate: 400 };
     await withProfile(newProfileDir(), async (context) => {
       const page = await firstPage(context);
       const watch = watchPage(page);
@@ -221,7 +227,7 @@ describe('playground: the demo job in the browser, exactly once through reloads,
       t.diagnostic(`corrupted byte ${corruption.byteIndex} of ${corruption.chunkBytes} in ${corruption.key}; completed checkpoints in storage: ${corruption.completed.join(', ')}`);
       assert.notEqual(corruption.previous, null, `a checkpoint older than ${corruption.latest} is retained to fall back to (completed in storage: ${corruption.completed.join(', ')})`);
 
-      await page.goto(url(params));
+      await page.goto(url({ ...params, rate: 5_000 }));
       const fell = await waitForState(page, `a fall-back from checkpoint ${corruption.latest} to ${corruption.previous}`, (s) =>
         s.restarts.some((r) => r.fellBackFrom === corruption.latest || (r.code === 'CORRUPT_DATA' && r.restoredCheckpointId === corruption.previous))
         || s.restores.some((r) => r.checkpointId === corruption.previous && r.skipped.some((k) => k.checkpointId === corruption.latest))
@@ -246,7 +252,8 @@ describe('playground: the demo job in the browser, exactly once through reloads,
   });
 
   it("f. the buttons: trigger a checkpoint, kill a worker (the job restarts), start over (resume: 'none'): exactly once", async (t) => {
-    const params = { name: 'demo-f', records: 9_000, rate: 1_500 };
+    // Slow until the kill's restart is seen running (30 s of input, on a loaded machine too); the start over runs fast.
+    const params = { name: 'demo-f', records: 9_000, rate: 300 };
     await withProfile(newProfileDir(), async (context) => {
       const page = await firstPage(context);
       const watch = watchPage(page);
@@ -263,6 +270,8 @@ describe('playground: the demo job in the browser, exactly once through reloads,
       assert.match(restarted.restarts[0]!.cause, /worker|INJECTED/i, 'the restart names the killed worker');
       await waitForState(page, "status 'running' again, with output committed", (s) => s.status === 'running' && (s.committed ?? 0) > 0, 20_000);
 
+      // The rate in the editor (not yet run: no resume), then "Run from the beginning" runs it.
+      await page.evaluate(() => window.__weirApi.setCode(window.__weirApi.getCode().replace(/^const RATE = \d+;/m, 'const RATE = 5000;')));
       await page.click('#btn-start-over');
       const over = await waitForState(page, 'a second run from the beginning', (s) => s.runs === 2 && (s.status === 'running' || s.verified), 20_000);
       assert.equal(over.restarts.length, 0, 'start over resets the restart list');

@@ -8,6 +8,9 @@ import { assertExactWindowSums as assertExact } from '../support/seed-example-ch
 import { seededRandom } from '../support/seeded-random.js';
 
 const jobUrl = (name: string, lines: number) => new URL(`../../examples/checkpoint-example.job.js?name=${name}&lines=${lines}`, import.meta.url);
+// The same job, its source readers each holding after a quarter of the lines until 2 checkpoints of their
+// attempt completed (test/support/held-source.ts): the first kill below always comes, mid-stream, at any speed.
+const heldJobUrl = (name: string, lines: number) => new URL(`../support/held-seed-example.job.js?name=${name}&lines=${lines}&after=${lines / 4}&checkpoints=2`, import.meta.url);
 
 describe('the seed example: 5 s tumbling window sums in workers', () => {
   it('commits exact sums and every bad line as a dead letter', async () => {
@@ -22,7 +25,7 @@ describe('the seed example: 5 s tumbling window sums in workers', () => {
       const lines = 60_000;
       const name = `seed-faults-${seed}`;
       const random = seededRandom(seed);
-      const handle = await run(jobUrl(name, lines), {
+      const handle = await run(heldJobUrl(name, lines), {
         parallelism: 2, storage: 'memory', checkpointing: { intervalMs: 30 },
         restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 10 },
       });
