@@ -92,7 +92,10 @@ describe('operators in Web Workers', function () {
       const random = seededRandom(seed);
       const name = `browser-workers-kill-${seed}-${runId}`;
       const parallelism = 2 + (seed % 2);
-      const handle = await run(countingJob(name, { rate: 100_000 }), {
+      // Each source reader holds after 2 000 records until 2 checkpoints of its attempt completed while it
+      // held: an attempt's kill at its first checkpoint always comes before its input ends, and the ten
+      // attempts use up at most 10 × 3 × 2 000 of the 100 000 records, however slow their deploys.
+      const handle = await run(countingJob(name, { rate: 100_000, holdAfter: 2_000, holdCheckpoints: 2 }), {
         parallelism,
         storage: 'memory',
         checkpointing: { intervalMs: 20 + Math.floor(random() * 40) },
