@@ -23,6 +23,9 @@ function pipeline(name: string, poison: ReadonlySet<number>) {
       records: RECORDS,
       keys: KEYS,
       ratePerSecond: 400_000,
+      // Each reader holds after 20 000 records until 3 checkpoints of its attempt completed while it held:
+      // a kill planned at an attempt's first or second checkpoint comes before its input ends, at any speed.
+      hold: { after: 20_000, checkpoints: 3 },
       inspect: (n) => {
         if (poison.has(n) && !faults.thrown.has(n)) {
           faults.thrown.add(n);
