@@ -272,6 +272,7 @@ describe('playground: the demo job in the browser, exactly once through reloads,
 
       // The rate in the editor (not yet run: no resume), then "Run from the beginning" runs it.
       await page.evaluate(() => window.__weirApi.setCode(window.__weirApi.getCode().replace(/^const RATE = \d+;/m, 'const RATE = 5000;')));
+      assert.match(await page.evaluate(() => window.__weirApi.getCode()), /^const RATE = 5000;/m, 'the new rate is in the editor');
       await page.click('#btn-start-over');
       const over = await waitForState(page, 'a second run from the beginning', (s) => s.runs === 2 && (s.status === 'running' || s.verified), 20_000);
       assert.equal(over.restarts.length, 0, 'start over resets the restart list');
