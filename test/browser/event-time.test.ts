@@ -59,6 +59,9 @@ describe('event-time windows in Web Workers with IndexedDB checkpoints', functio
     const random = seededRandom(5);
     const handle = await run(heldExampleJob(name, lines), {
       parallelism: 2, checkpointing: { intervalMs: 80 }, resume: 'none', restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 10 },
+      // A worker whose deploy outlasts the heartbeat timeout (counted from its spawn) is taken for lost,
+      // which a loaded machine does: a WORKER_LOST restart no kill caused. A long timeout keeps the count to the kills.
+      heartbeat: { intervalMs: 1000, timeoutMs: 60_000 },
     });
     // Each kill lands synchronously in the 'checkpoint' event of a completed periodic checkpoint, on a
     // running job: so it is a real fault (never a no-op on a job that ended meanwhile, as a kill after a

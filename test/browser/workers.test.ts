@@ -77,7 +77,7 @@ describe('operators in Web Workers', function () {
   for (const parallelism of [2, 3]) {
     it(`parallelism ${parallelism} across workers commits every record once`, async () => {
       const name = `browser-workers-p${parallelism}-${runId}`;
-      const handle = await run(countingJob(name), { parallelism, storage: 'memory', checkpointing: { intervalMs: 50 } });
+      const handle = await run(countingJob(name), { parallelism, storage: 'memory', checkpointing: { intervalMs: 50 }, heartbeat: { intervalMs: 1000, timeoutMs: 60_000 } });
       const result = await handle.done;
       assertEqual(result.status, 'finished', 'job status');
       assertEqual(result.restarts, 0, 'restarts');
@@ -135,6 +135,7 @@ describe('operators in Web Workers', function () {
         // No delay: the 'restart' event, which comes before the next workers are started, names the
         // record that threw (its cause), so they are named with it (below) however late the announcement.
         restart: { strategy: 'fixed-delay', attempts: 10, delayMs: 0 },
+        heartbeat: { intervalMs: 1000, timeoutMs: 60_000 }, // no WORKER_LOST for a deploy slowed by load: the restarts are the throws'
         createWorker: () => {
           spawned++;
           return new Worker(WORKER_ENTRY, { type: 'module', name: JSON.stringify([...poison.thrownSoFar]) });
@@ -172,6 +173,7 @@ describe('operators in Web Workers', function () {
       storage: 'memory',
       checkpointing: { intervalMs: 30 },
       restart: { strategy: 'fixed-delay', attempts: 2, delayMs: 0 },
+      heartbeat: { intervalMs: 1000, timeoutMs: 60_000 }, // no WORKER_LOST for a deploy slowed by load: the restarts are the throws'
       createWorker: () => {
         spawned++;
         return new Worker(WORKER_ENTRY, { type: 'module' });
@@ -202,6 +204,7 @@ describe('operators in Web Workers', function () {
         storage: 'memory',
         checkpointing: { intervalMs: 30 },
         restart: { strategy: 'fixed-delay', attempts: 3, delayMs: 0 },
+        heartbeat: { intervalMs: 1000, timeoutMs: 60_000 }, // no WORKER_LOST for a deploy slowed by load: the restarts are the throws'
         createWorker: () => {
           const holdImport = spawned++ === 1;
           return new Worker(WORKER_ENTRY, { type: 'module', name: JSON.stringify({ thrown: [...poison.thrownSoFar], holdImport }) });

@@ -66,7 +66,9 @@ function assertWebWorkers(started: string[]): void {
   for (const url of started) assert.match(url, /\/dist\/weir-worker\.js$/);
 }
 
-const options = { checkpointing: { intervalMs: 50 }, restart: { strategy: 'fixed-delay', attempts: 3, delayMs: 10 } } as const;
+// heartbeat: a worker whose deploy outlasts the heartbeat timeout (counted from its spawn) is taken for
+// lost, which a loaded machine does: a WORKER_LOST restart no kill caused. A long timeout keeps the count to the kill.
+const options = { checkpointing: { intervalMs: 50 }, restart: { strategy: 'fixed-delay', attempts: 3, delayMs: 10 }, heartbeat: { intervalMs: 1000, timeoutMs: 60_000 } } as const;
 
 test("Deno resolves 'weir' to dist/deno.js through the deno condition", () => {
   assert.equal(typeof (globalThis as { Deno?: unknown }).Deno, 'object', 'running in Deno');

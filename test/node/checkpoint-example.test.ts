@@ -28,6 +28,9 @@ describe('the seed example: 5 s tumbling window sums in workers', () => {
       const handle = await run(heldJobUrl(name, lines), {
         parallelism: 2, storage: 'memory', checkpointing: { intervalMs: 30 },
         restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 10 },
+        // A worker whose deploy outlasts the heartbeat timeout (counted from its spawn) is taken for lost,
+        // which a loaded machine does: a WORKER_LOST restart no kill caused. A long timeout keeps the count to the kills.
+        heartbeat: { intervalMs: 1000, timeoutMs: 60_000 },
       });
       const killedAfter: number[] = [];
       const restarts: RestartEvent[] = [];

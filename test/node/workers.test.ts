@@ -24,7 +24,7 @@ describe('operators in worker_threads', () => {
   for (const parallelism of [2, 3]) {
     it(`parallelism ${parallelism} across workers commits every record once`, async () => {
       const name = `workers-p${parallelism}`;
-      const handle = await run(countingJob(name), { parallelism, checkpointing: { intervalMs: 50 } });
+      const handle = await run(countingJob(name), { parallelism, checkpointing: { intervalMs: 50 }, heartbeat: { intervalMs: 1000, timeoutMs: 60_000 } });
       const result = await handle.done;
       assert.equal(result.status, 'finished');
       assert.equal(result.restarts, 0);
@@ -68,6 +68,7 @@ describe('operators in worker_threads', () => {
       parallelism: 3,
       checkpointing: { intervalMs: 30 },
       restart: { strategy: 'fixed-delay', attempts: 10, delayMs: 0 },
+      heartbeat: { intervalMs: 1000, timeoutMs: 60_000 }, // no WORKER_LOST for a deploy slowed by load: the restarts are the throws'
     });
     const causes: { code?: string; message?: string }[] = [];
     handle.on('restart', (e) => causes.push(e.cause as { code?: string; message?: string }));
@@ -92,6 +93,7 @@ describe('operators in worker_threads', () => {
       parallelism: 2,
       checkpointing: { intervalMs: 30 },
       restart: { strategy: 'fixed-delay', attempts: 2, delayMs: 0 },
+      heartbeat: { intervalMs: 1000, timeoutMs: 60_000 },
     });
     const restarts: unknown[] = [];
     handle.on('restart', (e) => restarts.push(e.cause));
