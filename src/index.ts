@@ -32,7 +32,7 @@ export const sinks = { table, print } as const;
 export type { Source, SourceReader, SourceSplit, PollStatus, SourceReaderContext } from './connectors/source.js';
 export type { Sink, SinkWriter, SinkContext, Committer, SinkRecoveryContext } from './connectors/sink.js';
 export type { SequenceOptions } from './connectors/sources/sequence-source.js';
-export type { InputLog, LogOffsets, AppendOptions } from './connectors/log/input-log.js';
+export type { InputLog, LogOffsets, AppendOptions, LogReaderRegistration } from './connectors/log/input-log.js';
 export type { LogSourceOptions } from './connectors/log/log-source.js';
 export type { LinesOptions } from './connectors/lines/lines-source.js';
 export type { SseOptions } from './connectors/sse/sse-source.js';
