@@ -8,13 +8,13 @@ import { log } from './connectors/log/log-source.js';
 import { createLines } from './connectors/lines/lines-source.js';
 import { sse } from './connectors/sse/sse-source.js';
 import { webSocket } from './connectors/websocket/websocket-source.js';
-import { createOpenLog, createReadTable, createRun } from './api/index.js';
+import { createOpenLog, createReadTable, createRun, createWatchTable } from './api/index.js';
 import { defaultPlatform } from './platform/default-platform.js';
 
 export { job, StreamEnvironment, DataStream, DataStreamSink, KeyedStream, WindowedStream, windows, WatermarkStrategy, OutputTag } from './api/index.js';
 export type {
   JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, SourceOptions, CheckpointingMode, WindowAssigner, TimeOption,
-  TimestampAssigner, ErrorPolicy, JobPlanView, VertexView, OpenLogOptions,
+  TimestampAssigner, ErrorPolicy, JobPlanView, VertexView, OpenLogOptions, WatchTableOptions, TableUpdate,
 } from './api/index.js';
 export type { WatermarkGenerator, WatermarkOutput } from './graph/watermarks.js';
 export type { TimeWindow, AggregateFunction, WindowProcessContext, WindowProcessFunction } from './graph/windowing.js';
@@ -25,6 +25,7 @@ const platform = defaultPlatform();
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);
+export const watchTable = createWatchTable(platform);
 
 export const sources = { sequence, fromElements, log, lines: createLines(undefined), sse, webSocket } as const;
 export const sinks = { table, print } as const;

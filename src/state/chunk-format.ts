@@ -27,6 +27,8 @@ export const CHUNK_KINDS = [
   'log-head',
   'log-batch',
   'log-reader',
+  'table-snapshot',
+  'table-segment',
 ] as const;
 
 export type ChunkKind = (typeof CHUNK_KINDS)[number];
