@@ -3,6 +3,7 @@ import { fromElements } from './connectors/sources/elements-source.js';
 import { sequence } from './connectors/sources/sequence-source.js';
 import { print } from './connectors/sinks/print-sink.js';
 import { table } from './connectors/sinks/table-sink.js';
+import { http } from './connectors/sinks/http-sink.js';
 
 import { log } from './connectors/log/log-source.js';
 import { createLines } from './connectors/lines/lines-source.js';
@@ -28,7 +29,7 @@ export const openLog = createOpenLog(platform);
 export const watchTable = createWatchTable(platform);
 
 export const sources = { sequence, fromElements, log, lines: createLines(undefined), sse, webSocket } as const;
-export const sinks = { table, print } as const;
+export const sinks = { table, print, http } as const;
 
 export type { Source, SourceReader, SourceSplit, PollStatus, SourceReaderContext } from './connectors/source.js';
 export type { Sink, SinkWriter, SinkContext, Committer, SinkRecoveryContext } from './connectors/sink.js';
@@ -41,6 +42,7 @@ export type { ServerSentEvent } from './connectors/sse/sse-parser.js';
 export type { WebSocketSourceOptions, WebSocketLike } from './connectors/websocket/websocket-source.js';
 export type { TableSinkOptions } from './connectors/sinks/table-sink.js';
 export type { PrintSinkOptions } from './connectors/sinks/print-sink.js';
+export type { HttpSinkOptions, HttpDelivery } from './connectors/sinks/http-sink.js';
 
 export { WeirError, InvalidArgumentError, CorruptDataError } from './errors/index.js';
 export type { ErrorDomain, WeirErrorCode } from './errors/index.js';
