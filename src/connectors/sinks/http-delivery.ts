@@ -56,8 +56,7 @@ async function sendOnce(settings: DeliverySettings, delivery: Delivery): Promise
         method: settings.method,
         headers: { ...settings.headers, 'Content-Type': 'application/json', 'Idempotency-Key': delivery.idempotencyKey },
         body: delivery.body,
-        redirect: 'manual',
-        cache: 'no-store',
+        redirect: 'manual', // no `cache` option: workerd refuses it, and a POST or PUT is never cached
       });
     } catch (error) {
       return { kind: 'retry', reason: `network error: ${redact(error instanceof Error ? error.message : String(error), settings)}` };
