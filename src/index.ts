@@ -3,18 +3,19 @@ import { fromElements } from './connectors/sources/elements-source.js';
 import { sequence } from './connectors/sources/sequence-source.js';
 import { print } from './connectors/sinks/print-sink.js';
 import { table } from './connectors/sinks/table-sink.js';
+import { http } from './connectors/sinks/http-sink.js';
 
 import { log } from './connectors/log/log-source.js';
 import { createLines } from './connectors/lines/lines-source.js';
 import { sse } from './connectors/sse/sse-source.js';
 import { webSocket } from './connectors/websocket/websocket-source.js';
-import { createOpenLog, createReadTable, createRun } from './api/index.js';
+import { createOpenLog, createReadTable, createRun, createWatchTable } from './api/index.js';
 import { defaultPlatform } from './platform/default-platform.js';
 
 export { job, StreamEnvironment, DataStream, DataStreamSink, KeyedStream, WindowedStream, windows, WatermarkStrategy, OutputTag } from './api/index.js';
 export type {
   JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, SourceOptions, CheckpointingMode, WindowAssigner, TimeOption,
-  TimestampAssigner, ErrorPolicy, JobPlanView, VertexView, OpenLogOptions,
+  TimestampAssigner, ErrorPolicy, JobPlanView, VertexView, OpenLogOptions, WatchTableOptions, TableUpdate,
 } from './api/index.js';
 export type { WatermarkGenerator, WatermarkOutput } from './graph/watermarks.js';
 export type { TimeWindow, AggregateFunction, WindowProcessContext, WindowProcessFunction } from './graph/windowing.js';
@@ -25,14 +26,15 @@ const platform = defaultPlatform();
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);
+export const watchTable = createWatchTable(platform);
 
 export const sources = { sequence, fromElements, log, lines: createLines(undefined), sse, webSocket } as const;
-export const sinks = { table, print } as const;
+export const sinks = { table, print, http } as const;
 
 export type { Source, SourceReader, SourceSplit, PollStatus, SourceReaderContext } from './connectors/source.js';
 export type { Sink, SinkWriter, SinkContext, Committer, SinkRecoveryContext } from './connectors/sink.js';
 export type { SequenceOptions } from './connectors/sources/sequence-source.js';
-export type { InputLog, LogOffsets, AppendOptions } from './connectors/log/input-log.js';
+export type { InputLog, LogOffsets, AppendOptions, LogReaderRegistration } from './connectors/log/input-log.js';
 export type { LogSourceOptions } from './connectors/log/log-source.js';
 export type { LinesOptions } from './connectors/lines/lines-source.js';
 export type { SseOptions } from './connectors/sse/sse-source.js';
@@ -40,6 +42,7 @@ export type { ServerSentEvent } from './connectors/sse/sse-parser.js';
 export type { WebSocketSourceOptions, WebSocketLike } from './connectors/websocket/websocket-source.js';
 export type { TableSinkOptions } from './connectors/sinks/table-sink.js';
 export type { PrintSinkOptions } from './connectors/sinks/print-sink.js';
+export type { HttpSinkOptions, HttpDelivery } from './connectors/sinks/http-sink.js';
 
 export { WeirError, InvalidArgumentError, CorruptDataError } from './errors/index.js';
 export type { ErrorDomain, WeirErrorCode } from './errors/index.js';

@@ -17,3 +17,5 @@ export type { ErrorPolicy } from './data-stream.js';
 export type { JobPlanView, VertexView } from './plan-view.js';
 export { createOpenLog } from './open-log.js';
 export type { OpenLogOptions } from './open-log.js';
+export { createWatchTable } from './watch-table.js';
+export type { WatchTableOptions, TableUpdate } from './watch-table.js';

@@ -28,6 +28,8 @@ export interface SinkContext {
    * conditional on it, so an attempt that was stopped (a failover, a newer runner) commits nothing.
    */
   readonly fence?: MetadataCondition;
+  /** Resolves after `ms` on the job's clock (a retry's backoff), or at once when `signal` aborts. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** Where a sink's recovery runs: in the control plane, while no task of the job runs. */
@@ -37,6 +39,8 @@ export interface SinkRecoveryContext {
   readonly storage: CheckpointStorage;
   /** The runner's fence: every write and delete of a recovery must carry it. */
   readonly fence: MetadataCondition;
+  /** This runner's current attempt (as SinkContext's): names what a recovery or post-commit step writes. */
+  readonly attemptId: string;
   /** Set when the job falls back from this (completed, now unreadable) checkpoint to an older one. */
   readonly fellBackFrom?: number;
 }
@@ -106,6 +110,16 @@ export interface Sink<T, C = unknown> {
    * A sink that cannot take committed output back (an HTTP endpoint) says so in its guarantee.
    */
   rollBack?(ctx: SinkRecoveryContext, checkpointId: number): Promise<void>;
+  /**
+   * Flink's post-commit topology, in small: runs in the control plane after a checkpoint whose
+   * transactions every subtask committed, one call at a time. `settledCheckpointId` is the
+   * oldest checkpoint the job retains: no restore can take back a transaction up to it (only a
+   * fresh start, which clears the job's output). What a sink does there (compact what it
+   * committed, delete staged data nothing needs again, tell watchers) must be idempotent,
+   * crash-safe and conditional on ctx.fence. A rejection never fails the job; it runs again
+   * after the next checkpoint.
+   */
+  postCommit?(ctx: SinkRecoveryContext, settledCheckpointId: number): Promise<void>;
 }
 
 export function isSink(value: unknown): value is Sink<unknown> {

@@ -1,4 +1,4 @@
-import type { CheckpointStorage } from '../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition } from '../state/checkpoint-storage.js';
 
 /**
  * A replayable source, split as Flink's FLIP-27 sources are: a source describes its work as
@@ -34,6 +34,11 @@ export interface SourceReaderContext {
   output(tag: { readonly id: string }, value: unknown): void;
   /** Resolves after `ms` on the job's clock (a reconnect's backoff), or at once when `signal` aborts; tests drive it with a ManualClock. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * The attempt's fence: what a reader writes or deletes in the job's storage for its own
+   * bookkeeping (an input log's retention) is conditional on it, so a stopped attempt changes nothing.
+   */
+  readonly fence?: MetadataCondition;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The `browser` export condition. The Worker literal stays in this file so bundlers (Vite) find
 // and emit the worker beside it: new Worker(new URL('./weir-worker.js', import.meta.url), …).
-import { createOpenLog, createReadTable, createRun } from '../api/index.js';
+import { createOpenLog, createReadTable, createRun, createWatchTable } from '../api/index.js';
 import { browserPlatform } from '../platform/index.js';
 import { openIndexedDbStorage, requestPersistence } from '../state/backends/indexeddb-storage.js';
 import { sharedStorage } from '../state/backends/shared-storage.js';
@@ -17,3 +17,4 @@ const platform = browserPlatform(() => new Worker(new URL('./weir-worker.js', im
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);
+export const watchTable = createWatchTable(platform);

@@ -2,7 +2,7 @@
 // through Deno's node:fs. The Web Worker entry (weir-worker.js) has no file system, so Deno's
 // workers reach the folder through the runner, as they reach 'memory' storage.
 import { resolve } from 'node:path';
-import { createOpenLog, createReadTable, createRun } from '../api/index.js';
+import { createOpenLog, createReadTable, createRun, createWatchTable } from '../api/index.js';
 import { denoPlatform } from '../platform/index.js';
 import { openFsStorage } from '../state/backends/fs-storage.js';
 import { lazyStorage } from '../state/backends/lazy-storage.js';
@@ -28,3 +28,4 @@ const platform = denoPlatform(() => new Worker(new URL('./weir-worker.js', impor
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);
+export const watchTable = createWatchTable(platform);

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createOpenLog, createReadTable, createRun } from '../api/index.js';
+import { createOpenLog, createReadTable, createRun, createWatchTable } from '../api/index.js';
 import { nodePlatform } from '../platform/index.js';
 import { openFsStorage, type FsCheckpointStorage } from '../state/backends/fs-storage.js';
 import { sharedStorage } from '../state/backends/shared-storage.js';
@@ -35,3 +35,4 @@ const platform = nodePlatform(
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);
+export const watchTable = createWatchTable(platform);

@@ -1,5 +1,5 @@
 // The `workerd` export condition (Cloudflare Workers): one isolate, no Worker, so jobs run in-process.
-import { createOpenLog, createReadTable, createRun } from '../api/index.js';
+import { createOpenLog, createReadTable, createRun, createWatchTable } from '../api/index.js';
 import { workerdPlatform } from '../platform/index.js';
 
 export * from '../index.js';
@@ -8,3 +8,4 @@ const platform = workerdPlatform();
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);
+export const watchTable = createWatchTable(platform);

@@ -31,7 +31,9 @@ export type WeirErrorCode =
   /** Outside input that does not parse (a line of NDJSON or CSV, an SSE frame) or is too large. */
   | 'MALFORMED_INPUT'
   /** A source could not read its input (an HTTP status, a missing file). */
-  | 'SOURCE_FAILED';
+  | 'SOURCE_FAILED'
+  /** A sink could not deliver its output (an HTTP status, a refused redirect, an endpoint down). */
+  | 'SINK_FAILED';
 
 export interface WeirErrorOptions {
   domain: ErrorDomain;

@@ -28,6 +28,8 @@ export const CHUNK_KINDS = [
   'log-batch',
   'log-reader',
   'attempt',
+  'table-snapshot',
+  'table-segment',
 ] as const;
 
 export type ChunkKind = (typeof CHUNK_KINDS)[number];

@@ -46,6 +46,9 @@ export const storageLayout = {
     return Number.isSafeInteger(start) && start >= 0 ? start : undefined;
   },
   logReaderPrefix: (log: string) => `logs/${part(log)}/readers/`,
+  /** Every registration of one reading job (or of one of its sources). */
+  logReaderJobPrefix: (log: string, job: string, sourceUid?: string) =>
+    `logs/${part(log)}/readers/${part(job)}/${sourceUid === undefined ? '' : `${part(sourceUid)}/`}`,
   /** The offset a reading job (by name and source uid) passed in a completed checkpoint, per partition. */
   logReaderKey: (log: string, job: string, sourceUid: string, partition: number) =>
     `logs/${part(log)}/readers/${part(job)}/${part(sourceUid)}/${pad(partition, 5)}`,

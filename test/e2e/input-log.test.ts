@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,12 +25,44 @@ interface App {
   done(): Promise<string>;
   table<T>(name: string): Promise<T[]>;
   batchCount(): Promise<number>;
+  updates(): { checkpointId: number; totals: [string, number][]; changes: number; reset: boolean }[];
+  watchErrors(): string[];
 }
 type AppWindow = { __app: App };
 
 let outdir = '';
 let server: Server;
 let base = '';
+
+/** What the app's sinks.http delivered to POST /ingest: the records of each key, once; some requests fail first. */
+const ingest = { accepted: new Map<string, Click[]>(), bodies: new Map<string, string>(), faults: 0, repeats: 0, different: 0, requests: 0 };
+
+function resetIngest(): void {
+  ingest.accepted.clear();
+  ingest.bodies.clear();
+  Object.assign(ingest, { faults: 0, repeats: 0, different: 0, requests: 0 });
+}
+
+function serveIngest(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    if (++ingest.requests % 5 === 0) {
+      ingest.faults++;
+      res.writeHead(503).end();
+      return;
+    }
+    const key = String(req.headers['idempotency-key'] ?? '');
+    const body = Buffer.concat(chunks).toString('utf8');
+    const seen = ingest.bodies.get(key);
+    if (seen === undefined) {
+      ingest.bodies.set(key, body);
+      ingest.accepted.set(key, JSON.parse(body) as Click[]);
+    } else if (seen === body) ingest.repeats++;
+    else ingest.different++;
+    res.writeHead(200).end();
+  });
+}
 
 before(async () => {
   const root = repoRoot();
@@ -46,7 +78,8 @@ before(async () => {
     conditions: ['browser'], bundle: true, splitting: true, format: 'esm', platform: 'browser', target: 'es2022', outdir, logLevel: 'warning',
   });
   await copyFile(join(root, 'test/e2e/fixtures/log-app/index.html'), join(outdir, 'index.html'));
-  server = createServer(staticFiles(outdir));
+  const files = staticFiles(outdir);
+  server = createServer((req, res) => (req.method === 'POST' && req.url === '/ingest' ? serveIngest(req, res) : files(req, res)));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
@@ -75,12 +108,16 @@ async function nextCheckpoint(page: Page): Promise<void> {
 
 describe('input logs in Chromium', () => {
   for (const seed of [1, 2]) {
-    it(`seed ${seed}: a page appends while its job runs, reloaded 6 times at random moments: every acknowledged append counted exactly once`, async () => {
+    it(`seed ${seed}: a page appends while its job runs, reloaded 6 times at random moments: every acknowledged append counted exactly once, delivered once over HTTP, and a second tab's watchTable never goes back`, async () => {
       const random = seededRandom(seed);
+      resetIngest();
       const context = await launchProfile(mkdtempSync(join(tmpdir(), 'weir-log-profile-')));
       try {
-        let page = await openApp(context);
+        const page = await openApp(context);
         const { problems } = watchPage(page);
+        const watcher = await context.newPage();
+        await watcher.goto(`${base}?mode=watch`);
+        await watcher.waitForFunction(() => document.title === 'ready');
         const acked = new Set<number>();
         const sent = new Set<number>();
         let next = 0;
@@ -126,7 +163,29 @@ describe('input logs in Chromium', () => {
         const expected = new Map<string, number>();
         for (const c of seen) expected.set(c.area, (expected.get(c.area) ?? 0) + 1);
         assert.deepEqual(new Map(totals.map((t) => [t.area, t.count])), expected, 'each area counted every record once');
-        assert.deepEqual(problems, []);
+        // The endpoint, de-duplicating by Idempotency-Key, got every record once.
+        const posted = [...ingest.accepted.values()].flat().map((c) => c.id).sort((x, y) => x - y);
+        assert.deepEqual(posted, [...ids].sort((x, y) => x - y), `sinks.http delivered every record once (${ingest.faults} requests failed first, ${ingest.repeats} keys sent again)`);
+        assert.ok(ingest.faults > 0, 'the endpoint failed some requests');
+        assert.equal(ingest.different, 0, 'a key sent again carried the same records');
+        // The second tab saw the final totals, and never a total go backwards, through six reloads of the first.
+        await watcher.waitForFunction((n) => {
+          const last = (window as unknown as AppWindow).__app.updates().at(-1);
+          return last !== undefined && last.totals.reduce((sum, [, count]) => sum + count, 0) === n;
+        }, ids.length, { timeout: 30_000 });
+        const updates = await app(watcher, (a) => a.updates());
+        assert.deepEqual(await app(watcher, (a) => a.watchErrors()), []);
+        const shown = new Map<string, number>();
+        for (const u of updates) {
+          assert.equal(u.reset, false, 'no update took rows back');
+          for (const [area, count] of u.totals) {
+            assert.ok(count >= (shown.get(area) ?? 0), `area ${area}: ${shown.get(area)} then ${count}`);
+            shown.set(area, count);
+          }
+        }
+        assert.ok(updates.length >= 3, `the watcher heard several commits (${updates.length} updates)`);
+        assert.deepEqual(new Map(updates.at(-1)!.totals), expected);
+        assert.deepEqual(problems.filter((p) => !/HTTP 503 .*\/ingest$/.test(p)), [], 'no problem but the endpoint\'s own 503s');
       } finally {
         await context.close();
       }

@@ -108,3 +108,96 @@ export async function serveWebSocket(): Promise<TestWebSocketServer> {
     },
   };
 }
+
+export interface IdempotentEndpoint {
+  readonly url: string;
+  /** The body of every key taken, once (a key sent again is answered 200 and not stored again). */
+  readonly accepted: Map<string, unknown[]>;
+  /** Requests answered with a fault: 503, 429, a connection dropped before any answer, a key taken whose answer was lost; 503s while `down`. */
+  readonly faults: { '503': number; '429': number; dropped: number; lost: number; outage: number };
+  /** While set, every request is answered 503 (an outage). */
+  down: boolean;
+  /** Keys sent again after they were taken; and those whose body differed the second time (must stay 0). */
+  readonly repeats: { same: number; different: number };
+  /** Every request's headers (for checks on what was sent). */
+  readonly headers: IncomingMessage['headers'][];
+  close(): Promise<void>;
+}
+
+/**
+ * An endpoint that keeps the Idempotency-Keys it has taken, as a payment API does, and answers
+ * some requests with a fault: `fault(n)` picks for the n-th request (0-based). /moved redirects
+ * (307) to /ingest.
+ */
+export async function serveIdempotentEndpoint(fault: (n: number) => '503' | '429' | 'dropped' | 'lost' | undefined = () => undefined): Promise<IdempotentEndpoint> {
+  const accepted = new Map<string, unknown[]>();
+  const bodies = new Map<string, string>();
+  const faults = { '503': 0, '429': 0, dropped: 0, lost: 0, outage: 0 };
+  const state = { down: false };
+  const repeats = { same: 0, different: 0 };
+  const headers: IncomingMessage['headers'][] = [];
+  let n = 0;
+  const { server, url } = await listen((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url === '/moved') {
+        res.writeHead(307, { location: '/ingest' }).end(); // a same-origin redirect
+        return;
+      }
+      headers.push(req.headers);
+      if (state.down) {
+        faults.outage++;
+        res.writeHead(503).end();
+        return;
+      }
+      const which = fault(n++);
+      if (which === 'dropped') {
+        faults.dropped++;
+        req.socket.destroy();
+        return;
+      }
+      if (which === '503' || which === '429') {
+        faults[which]++;
+        res.writeHead(Number(which), which === '429' ? { 'retry-after': '0' } : {}).end();
+        return;
+      }
+      const key = String(req.headers['idempotency-key'] ?? '');
+      const body = Buffer.concat(chunks).toString('utf8');
+      const seen = bodies.get(key);
+      if (seen !== undefined) {
+        if (seen === body) repeats.same++;
+        else repeats.different++;
+      } else {
+        bodies.set(key, body);
+        accepted.set(key, JSON.parse(body) as unknown[]);
+      }
+      if (which === 'lost') {
+        faults.lost++;
+        req.socket.destroy(); // taken, but the answer never arrives: the sink sends it again
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  return {
+    url: `${url}/ingest`, accepted, faults, repeats, headers, close: closer(server),
+    get down() {
+      return state.down;
+    },
+    set down(value: boolean) {
+      state.down = value;
+    },
+  };
+}
+
+/** Answers every request with `status`, a `location` header and a body (for refusals and redirects). */
+export async function serveAnswer(status: number, options: { location?: string; body?: (req: IncomingMessage) => string } = {}): Promise<TestServer> {
+  const requests: TestServer['requests'] = [];
+  const { server, url } = await listen((req, res) => {
+    requests.push({ path: req.url ?? '' });
+    req.resume();
+    req.on('end', () => res.writeHead(status, options.location !== undefined ? { location: options.location } : {}).end(options.body?.(req) ?? ''));
+  });
+  return { url, requests, close: closer(server) };
+}

@@ -1,8 +1,8 @@
-import { InvalidArgumentError, requireInteger, requireOptions, WeirError } from '../../errors/index.js';
+import { InvalidArgumentError, requireInteger, requireOptions, requireString, WeirError } from '../../errors/index.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import { encodeValue } from '../../state/value-codec.js';
 import { storageLayout } from '../../state/storage-layout.js';
-import { decodeLogHead, decodeLogMeta, EMPTY_HEAD, encodeLogBatch, encodeLogHead, encodeLogMeta, type LogHead } from './log-records.js';
+import { decodeLogHead, decodeLogMeta, decodeLogReader, EMPTY_HEAD, encodeLogBatch, encodeLogHead, encodeLogMeta, type LogHead } from './log-records.js';
 import { logWakeups } from './log-wakeups.js';
 
 /** The offsets an append's records got, in order, in the partition `partition`. */
@@ -31,6 +31,22 @@ export interface InputLog<T> {
   end(): Promise<void>;
   /** Stops this handle (later appends reject); the log and its records stay. */
   close(): Promise<void>;
+  /** The jobs registered as readers, per source and partition, with the offset each passed in a completed checkpoint. */
+  readers(): Promise<LogReaderRegistration[]>;
+  /**
+   * Removes the registration of a job that no longer reads this log (every source of it, or the
+   * one with `sourceUid`), so retention stops keeping records for it; resolves with the number of
+   * partition registrations removed. A job still running registers again at its next start.
+   */
+  unregisterReader(jobName: string, sourceUid?: string): Promise<number>;
+}
+
+/** One reading job's position in one partition (retention keeps what the lowest has not passed). */
+export interface LogReaderRegistration {
+  readonly jobName: string;
+  readonly sourceUid: string;
+  readonly partition: number;
+  readonly next: number;
 }
 
 export interface OpenInputLogOptions {
@@ -126,6 +142,26 @@ class StoredInputLog<T> implements InputLog<T> {
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
+  }
+
+  async readers(): Promise<LogReaderRegistration[]> {
+    const registrations: LogReaderRegistration[] = [];
+    const prefix = storageLayout.logReaderPrefix(this.name);
+    for (const key of await this.storage.listMetadata(prefix)) {
+      const [job, uid, partition] = key.slice(prefix.length).split('/');
+      const bytes = await this.storage.getMetadata(key);
+      if (bytes === undefined || job === undefined || uid === undefined || partition === undefined) continue;
+      registrations.push({ jobName: decodeURIComponent(job), sourceUid: decodeURIComponent(uid), partition: Number(partition), next: decodeLogReader(bytes, key).next });
+    }
+    return registrations;
+  }
+
+  async unregisterReader(jobName: string, sourceUid?: string): Promise<number> {
+    requireString('log.unregisterReader(jobName)', jobName);
+    if (sourceUid !== undefined) requireString('log.unregisterReader(jobName, sourceUid)', sourceUid);
+    const keys = await this.storage.listMetadata(storageLayout.logReaderJobPrefix(this.name, jobName, sourceUid));
+    if (keys.length > 0) await this.storage.deleteMetadata(keys);
+    return keys.length;
   }
 
   private async appendBatch(partition: number, count: number, encoded: Uint8Array): Promise<LogOffsets> {

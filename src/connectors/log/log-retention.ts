@@ -1,4 +1,4 @@
-import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import { decodeLogReader, encodeLogReader } from './log-records.js';
 import type { LogPartitionPosition } from './log-partition-fetcher.js';
@@ -13,7 +13,8 @@ import type { LogPartitionPosition } from './log-partition-fetcher.js';
  * its records still there. A log without a registered reader keeps everything.
  *
  * Must never fail the job: retention is housekeeping, and a failed write is tried again at the
- * next completion.
+ * next completion. Every write and delete is conditional on the attempt's fence: a killed or
+ * superseded attempt can neither move a registration nor delete a batch.
  */
 export class LogRetention {
   /** Positions per checkpoint taken and not yet completed (or subsumed). */
@@ -31,6 +32,7 @@ export class LogRetention {
     private readonly sourceUid: string,
     private readonly now: () => number,
     private readonly trimIntervalMs: number,
+    private readonly fence?: MetadataCondition,
   ) {}
 
   /** At the reader's start: registers it where it stands, unless its job is already registered further back. */
@@ -44,7 +46,7 @@ export class LogRetention {
         const next = position.earliest === true ? 0 : position.next;
         if (registered === undefined || registered > next) writes.push({ key, bytes: encodeLogReader({ next }) });
       }
-      if (writes.length > 0) await this.storage.putMetadata(writes);
+      if (writes.length > 0) await this.storage.putMetadata(writes, this.fence);
     });
   }
 
@@ -63,7 +65,7 @@ export class LogRetention {
     if (trim) this.lastTrimAt = this.now();
     return this.enqueue(async () => {
       const writes = passed.filter((p) => p.earliest !== true).map((p) => ({ key: this.key(p.partition), bytes: encodeLogReader({ next: p.next }) }));
-      if (writes.length > 0) await this.storage.putMetadata(writes);
+      if (writes.length > 0) await this.storage.putMetadata(writes, this.fence);
       if (trim) for (const p of passed) await this.trim(p.partition);
     });
   }
@@ -86,7 +88,7 @@ export class LogRetention {
     let keep = 0;
     while (keep + 1 < starts.length && starts[keep + 1]!.start <= lowest) keep++;
     const passed = starts.slice(0, keep).map((b) => b.key);
-    if (passed.length > 0) await this.storage.deleteMetadata(passed);
+    if (passed.length > 0) await this.storage.deleteMetadata(passed, this.fence);
     return passed.length;
   }
 

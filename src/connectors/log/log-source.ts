@@ -65,7 +65,7 @@ export class LogSplitReader<T> implements SourceReader<T> {
       }),
       recheckMs: RECHECK_MS,
     }));
-    this.retention = new LogRetention(ctx.storage, name, ctx.jobName, ctx.sourceUid, () => ctx.now(), TRIM_INTERVAL_MS);
+    this.retention = new LogRetention(ctx.storage, name, ctx.jobName, ctx.sourceUid, () => ctx.now(), TRIM_INTERVAL_MS, ctx.fence);
     if (splits.length > 0) {
       this.retention.register(splits);
       void this.checkPartitions(ctx, partitions);

@@ -1,72 +1,88 @@
 import { CorruptDataError } from '../../errors/index.js';
-import { chunkChecksum } from '../../state/chunk-format.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
-import { readStoredPayload, readStoredRecord, StoredFields } from '../../state/stored-record.js';
+import { sameBytes } from '../../state/checkpoint-storage.js';
+import { TableContents } from './table-contents.js';
 import { tableLayout } from './table-layout.js';
-import type { TableTransaction } from './table-sink.js';
+import { decodeRows, decodeTableCommit, decodeTableSnapshot, type ReadTransaction, type TableSegment, type TableSnapshot } from './table-records.js';
+
+/** A table as read at one moment: its rows, and what they were built from. */
+export interface TableState<T> {
+  readonly contents: TableContents<T>;
+  readonly snapshot: TableSnapshot | undefined;
+  /** The commit records applied after the snapshot, in commit order. */
+  readonly commits: readonly string[];
+}
+
+/** Reads retried because a compaction replaced what was being read, before giving up. */
+const MAX_READ_ATTEMPTS = 8;
 
 /**
- * The committed content of a table: transactions in commit order (checkpoint, then subtask);
- * for an upsert table the latest record per key.
+ * The committed content of a table: its snapshot's segments, then the transactions after it in
+ * commit order (checkpoint, then subtask), up to transaction `upTo`.
  */
-export async function readCommittedTable<T>(storage: CheckpointStorage, jobName: string, table: string): Promise<T[]> {
-  const keys = await storage.listMetadata(tableLayout.prefix(jobName, table));
-  const transactions = await Promise.all(keys.map((key) => readTransaction(storage, jobName, table, key)));
-  const appended: T[] = [];
-  const latest = new Map<unknown, T>();
-  for (const transaction of transactions) {
-    if (transaction === undefined) continue; // deleted between list and get
-    if (transaction.mode === 'append') {
-      for (const row of transaction.rows) appended.push(row as T);
-    } else {
-      for (const [k, v] of transaction.rows as [unknown, T][]) {
-        latest.delete(k);
-        latest.set(k, v);
-      }
-    }
-  }
-  return latest.size > 0 ? [...appended, ...latest.values()] : appended;
+export async function readCommittedTable<T>(storage: CheckpointStorage, jobName: string, table: string, upTo = Infinity): Promise<T[]> {
+  return (await loadTable<T>(storage, jobName, table, upTo)).contents.rows();
 }
 
-type Rows = { mode: TableTransaction['mode']; rows: unknown[] };
+/**
+ * Reads a table consistently while its runner may be compacting it: a segment or a commit record
+ * that disappeared while being read is fine if the snapshot changed meanwhile (the read starts
+ * over), a rolled-back transaction if its commit record went too; anything else missing is corrupt.
+ */
+export async function loadTable<T>(storage: CheckpointStorage, jobName: string, table: string, upTo = Infinity): Promise<TableState<T>> {
+  const snapshotKey = tableLayout.snapshotKey(jobName, table);
+  for (let attempt = 1; ; attempt++) {
+    const snapshotBytes = await storage.getMetadata(snapshotKey);
+    const snapshot = snapshotBytes === undefined ? undefined : decodeTableSnapshot(snapshotBytes, snapshotKey);
+    const after = snapshot?.upTo ?? 0;
+    const keys = (await storage.listMetadata(tableLayout.prefix(jobName, table)))
+      .filter((key) => tableLayout.isCommitKey(key) && tableLayout.transactionOf(key) > after && tableLayout.transactionOf(key) <= upTo);
+    const [segments, transactions] = await Promise.all([
+      Promise.all((snapshot?.segments ?? []).map((s) => readSegment(storage, s))),
+      Promise.all(keys.map((key) => readTransaction(storage, key))),
+    ]);
+    const incomplete = segments.includes(undefined) || transactions.some((t) => t === undefined || t === 'rows-missing');
+    if (incomplete && attempt < MAX_READ_ATTEMPTS && !sameBytes(snapshotBytes, await storage.getMetadata(snapshotKey))) continue;
+    const contents = new TableContents<T>();
+    snapshot?.segments.forEach((segment, i) => {
+      const rows = segments[i];
+      if (rows === undefined) throw new CorruptDataError(`table '${table}': a segment of its snapshot is missing: '${segment.key}'`, { key: segment.key });
+      contents.apply(segment.mode, rows);
+    });
+    const commits: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      let transaction = transactions[i];
+      if (transaction === 'rows-missing') transaction = await rowsMissing(storage, keys[i]!);
+      if (transaction === undefined) continue; // rolled back between the listing and the read
+      contents.apply(transaction.mode, transaction.rows);
+      commits.push(keys[i]!);
+    }
+    return { contents, snapshot, commits };
+  }
+}
 
-// Commit records and their rows are checked field by field as they are read: a record of another
-// version or tampered with is refused with CORRUPT_DATA naming its key, never half-read.
-async function readTransaction(storage: CheckpointStorage, jobName: string, table: string, key: string): Promise<Rows | undefined> {
+/** A commit record's transaction with its rows; undefined when the record is gone; 'rows-missing' when its rows are. */
+export async function readTransaction(storage: CheckpointStorage, key: string): Promise<ReadTransaction | undefined | 'rows-missing'> {
   const bytes = await storage.getMetadata(key);
   if (bytes === undefined) return undefined;
-  const what = `table '${table}': commit record`;
-  const f = new StoredFields(readStoredRecord(bytes, 'table-commit', key, what), key, what);
-  const mode = f.oneOf('mode', ['append', 'upsert'] as const);
-  const transactionId = f.integer('transactionId');
-  if (transactionId !== tableLayout.transactionOf(key)) throw f.corrupt('transactionId', `holds transaction ${transactionId}, its key says ${tableLayout.transactionOf(key)}`);
-  const subtaskIndex = f.integer('subtaskIndex');
-  if (f.has('rows')) return { mode, rows: checkRows(mode, f.array('rows'), key, `${what} '${key}'`) }; // rows inline: a record written before the rows had their own chunk
-  const data = f.string('data');
-  if (!data.startsWith(tableLayout.dataPrefix(jobName, table))) throw f.corrupt('data', `is not a data chunk of table '${table}'`);
-  const rowCount = f.integer('rowCount');
-  const checksum = f.integer('checksum', 0, 0xffffffff);
-  const where = `table '${table}': the rows of transaction ${transactionId} (subtask ${subtaskIndex})`;
-  const chunk = await storage.getChunk(data);
-  if (chunk === undefined) throw new CorruptDataError(`${where} are missing: '${data}'`, { key: data });
-  if (readChecksum(chunk) !== checksum) throw new CorruptDataError(`${where} do not match their commit record's checksum: '${data}'`, { key: data });
-  const rows = readStoredPayload(chunk, 'sink-transaction', data, `${where}: chunk`);
-  if (!Array.isArray(rows) || rows.length !== rowCount) throw new CorruptDataError(`${where}: chunk '${data}' does not hold the ${rowCount} rows its commit record '${key}' says`, { key: data });
-  return { mode, rows: checkRows(mode, rows, data, `${where}: chunk '${data}'`) };
+  const record = decodeTableCommit(bytes, key);
+  if ('rows' in record) return record;
+  const data = await storage.getChunk(record.data);
+  if (data === undefined) return 'rows-missing';
+  const rows = decodeRows(data, record.data, 'sink-transaction', record, `table '${record.table}': the rows of transaction ${record.transactionId} (subtask ${record.subtaskIndex})`);
+  return { transactionId: record.transactionId, subtaskIndex: record.subtaskIndex, mode: record.mode, rows };
 }
 
-function readChecksum(chunk: Uint8Array): number | undefined {
-  try {
-    return chunkChecksum(chunk);
-  } catch {
-    return undefined; // not even a chunk header: it cannot match
-  }
+/** Rows missing under a commit record that is still there are corrupt; gone with their record, they were rolled back. */
+async function rowsMissing(storage: CheckpointStorage, key: string): Promise<undefined> {
+  const bytes = await storage.getMetadata(key);
+  if (bytes === undefined) return undefined;
+  const record = decodeTableCommit(bytes, key);
+  const data = 'data' in record ? record.data : key;
+  throw new CorruptDataError(`table '${record.table}': the rows of transaction ${record.transactionId} (subtask ${record.subtaskIndex}) are missing: '${data}'`, { key: data });
 }
 
-/** Upsert rows are [key, record] pairs. */
-function checkRows(mode: Rows['mode'], rows: unknown[], key: string, where: string): unknown[] {
-  if (mode === 'upsert' && !rows.every((row) => Array.isArray(row) && row.length === 2)) {
-    throw new CorruptDataError(`${where}: an upsert row is not a [key, record] pair`, { key });
-  }
-  return rows;
+async function readSegment(storage: CheckpointStorage, segment: TableSegment): Promise<unknown[] | undefined> {
+  const bytes = await storage.getChunk(segment.key);
+  return bytes === undefined ? undefined : decodeRows(bytes, segment.key, 'table-segment', segment, 'a table snapshot segment');
 }

@@ -1,31 +1,20 @@
 import { describeValue, InvalidArgumentError, requireOptions, requireString, WeirError } from '../../errors/index.js';
-import { chunkChecksum, encodeChunk } from '../../state/chunk-format.js';
 import type { StateKey } from '../../state/keyed-state.js';
 import type { Committer, Sink, SinkContext, SinkRecoveryContext, SinkWriter } from '../sink.js';
+import { StagedChunks } from './staged-chunks.js';
+import { compactTable } from './table-compaction.js';
 import { tableLayout } from './table-layout.js';
+import { tableNotices } from './table-notices.js';
+import { decodeTableSnapshot, encodeRows, encodeTableCommit, type TableTransaction } from './table-records.js';
+
+export type { TableTransaction } from './table-records.js';
 
 export interface TableSinkOptions<T> {
   /** Upsert: keep the latest record per key (a field name or a function). Omit to append every record. */
   key?: (keyof T & string) | ((value: T) => StateKey);
 }
 
-/**
- * One transaction of one sink subtask: the committable stored in the checkpoint while pending,
- * and the commit record once committed. The rows are in the chunk `data`, written once.
- */
-export interface TableTransaction {
-  readonly table: string;
-  readonly transactionId: number;
-  readonly subtaskIndex: number;
-  readonly mode: 'append' | 'upsert';
-  /** The chunk of the rows: append, the records in order; upsert, [key, latest record] pairs. */
-  readonly data: string;
-  readonly rowCount: number;
-  /** The data chunk's checksum, checked when the table is read. */
-  readonly checksum: number;
-}
-
-/** Exactly-once into the job's storage, by two-phase commit. */
+/** Exactly-once into the job's storage, by two-phase commit; compacted once settled; watchers told. */
 export function table<T>(name: string, options?: TableSinkOptions<T>): Sink<T, TableTransaction> {
   requireString('sinks.table(name)', name);
   const o = requireOptions<TableSinkOptions<T>>('sinks.table(name, options)', options, ['key']);
@@ -37,6 +26,10 @@ export function table<T>(name: string, options?: TableSinkOptions<T>): Sink<T, T
     createWriter: (ctx) => new TableSinkWriter<T>(name, keyOf, ctx),
     createCommitter: (ctx) => new TableCommitter(ctx),
     rollBack: (ctx, checkpointId) => rollBackTable(ctx, name, checkpointId),
+    postCommit: async (ctx, settled) => {
+      await compactTable(ctx, name, settled);
+      tableNotices().publish({ kind: 'weir.table-changed', job: ctx.jobName, table: name });
+    },
   };
 }
 
@@ -52,14 +45,15 @@ class TableSinkWriter<T> implements SinkWriter<T, TableTransaction> {
   /** Upsert: the latest record per key and when it was written (to order rows by latest write). */
   private latest = new Map<StateKey, { value: T; seq: number }>();
   private seq = 0;
-  /** Data chunks of prepared transactions not yet known to be stored; a failed write is tried again at the next flush. */
-  private readonly unstored = new Map<string, { bytes: Uint8Array; write: Promise<void> | undefined }>();
+  private readonly staged: StagedChunks;
 
   constructor(
     private readonly name: string,
     private readonly keyOf: ((value: T) => StateKey) | undefined,
     private readonly ctx: SinkContext,
-  ) {}
+  ) {
+    this.staged = new StagedChunks(ctx.storage);
+  }
 
   write(value: T): void {
     if (this.keyOf === undefined) {
@@ -88,28 +82,13 @@ class TableSinkWriter<T> implements SinkWriter<T, TableTransaction> {
     this.latest = new Map();
     const { jobName, subtaskIndex, attemptId } = this.ctx;
     const data = tableLayout.dataKey(jobName, this.name, checkpointId, subtaskIndex, attemptId);
-    const bytes = encodeChunk('sink-transaction', rows);
-    const staged = { bytes, write: undefined as Promise<void> | undefined };
-    this.unstored.set(data, staged);
-    staged.write = this.store(data, staged);
-    return { table: this.name, transactionId: checkpointId, subtaskIndex, mode: upsert ? 'upsert' : 'append', data, rowCount: rows.length, checksum: chunkChecksum(bytes) };
+    const { bytes, checksum } = encodeRows('sink-transaction', rows);
+    this.staged.stage(data, bytes);
+    return { table: this.name, transactionId: checkpointId, subtaskIndex, mode: upsert ? 'upsert' : 'append', data, rowCount: rows.length, checksum };
   }
 
   flush(): Promise<void> {
-    const writes = [...this.unstored].map(([key, staged]) => (staged.write ??= this.store(key, staged)));
-    return Promise.all(writes).then(() => undefined);
-  }
-
-  private store(key: string, staged: { bytes: Uint8Array; write: Promise<void> | undefined }): Promise<void> {
-    const write = this.ctx.storage.putChunk(key, staged.bytes).then(
-      () => void this.unstored.delete(key),
-      (error: unknown) => {
-        staged.write = undefined; // the next flush writes it again
-        throw error;
-      },
-    );
-    write.catch(() => undefined); // reported through flush()
-    return write;
+    return this.staged.flush();
   }
 }
 
@@ -119,7 +98,7 @@ class TableCommitter implements Committer<TableTransaction> {
   /** One record per transaction, keyed by transaction and subtask: committing again writes the same record. */
   async commit(committables: readonly TableTransaction[]): Promise<void> {
     if (committables.length === 0) return;
-    const records = committables.map((t) => ({ key: tableLayout.commitKey(this.ctx.jobName, t.table, t.transactionId, t.subtaskIndex), bytes: encodeChunk('table-commit', t) }));
+    const records = committables.map((t) => ({ key: tableLayout.commitKey(this.ctx.jobName, t.table, t.transactionId, t.subtaskIndex), bytes: encodeTableCommit(t) }));
     try {
       await this.ctx.storage.putMetadata(records, this.ctx.fence);
     } catch (error) {
@@ -132,12 +111,30 @@ class TableCommitter implements Committer<TableTransaction> {
   }
 }
 
-/** Removes commit records, then data chunks, of transactions after `checkpointId` (a record must never point to a deleted chunk). */
+/**
+ * Removes commit records, then data chunks, of transactions after `checkpointId` (a record must
+ * never point to a deleted chunk). A snapshot holds only settled transactions, so only a start
+ * over (`checkpointId` 0) reaches below it: then it goes too, last (until then it reads whole).
+ */
 export async function rollBackTable(ctx: SinkRecoveryContext, table: string, checkpointId: number): Promise<void> {
   const { storage, jobName, fence } = ctx;
-  const after = (keys: string[]) => keys.filter((key) => tableLayout.transactionOf(key) > checkpointId);
-  const commits = after(await storage.listMetadata(tableLayout.prefix(jobName, table)));
+  const snapshotKey = tableLayout.snapshotKey(jobName, table);
+  const bytes = await storage.getMetadata(snapshotKey);
+  const snapshotGoes = bytes !== undefined && decodeTableSnapshot(bytes, snapshotKey).upTo > checkpointId;
+  if (snapshotGoes && checkpointId > 0) {
+    throw new WeirError('STATE_MISMATCH', `table '${table}': a rollback to checkpoint ${checkpointId} would take back transactions its snapshot settled; the job's checkpoints and its table disagree`, {
+      domain: 'internal', retryable: false, details: { table, checkpointId },
+    });
+  }
+  const after = (key: string) => tableLayout.transactionOf(key) > checkpointId;
+  const commits = (await storage.listMetadata(tableLayout.prefix(jobName, table))).filter((key) => tableLayout.isCommitKey(key) && after(key));
   if (commits.length > 0) await storage.deleteMetadata(commits, fence);
-  const staged = after(await storage.listChunks(tableLayout.dataPrefix(jobName, table)));
+  const staged = (await storage.listChunks(tableLayout.dataPrefix(jobName, table))).filter(after);
   if (staged.length > 0) await storage.deleteChunks(staged, fence);
+  if (snapshotGoes) {
+    await storage.deleteMetadata([snapshotKey], fence);
+    const segments = await storage.listChunks(tableLayout.segmentPrefix(jobName, table));
+    if (segments.length > 0) await storage.deleteChunks(segments, fence);
+  }
+  tableNotices().publish({ kind: 'weir.table-changed', job: jobName, table });
 }

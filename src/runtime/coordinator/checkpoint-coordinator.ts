@@ -73,6 +73,8 @@ export class CheckpointCoordinator {
   private queued: { final: boolean; waiters: Waiter[] }[] = [];
   /** Chunks of subsumed checkpoints, deleted at the next completion (see subsume). */
   private deferredDeletes: string[] = [];
+  /** The subsumption a completion started: the stored checkpoints are the retained ones once it settled. */
+  private subsuming: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.nextId = deps.firstCheckpointId;
@@ -261,7 +263,7 @@ export class CheckpointCoordinator {
     this.consecutiveFailures = 0;
     const stats = statsOf(pending, 'completed', clock.now());
     this.record(stats);
-    void this.subsume();
+    this.subsuming = this.subsume();
     // Not awaited by `completing`: a failover must not wait for tasks that are gone.
     gateway.complete(pending.checkpointId).then(
       () => pending.waiters.forEach((w) => w.resolve(stats)),
@@ -299,18 +301,36 @@ export class CheckpointCoordinator {
     this.triggerQueued();
   }
 
+  /** Resolves once the latest completion's subsumption settled (it never rejects). */
+  housekeeping(): Promise<void> {
+    return this.subsuming;
+  }
+
+  /**
+   * A finished job keeps only its final checkpoint: no restore can then take back any of its
+   * output (a restore resumes from a stored checkpoint), so table watchers show all of it. No task
+   * snapshots any more, so the subsumed checkpoints' chunks go at once.
+   */
+  async keepOnlyLatest(): Promise<void> {
+    await this.subsuming;
+    await this.subsume(1);
+    const due = this.deferredDeletes;
+    this.deferredDeletes = [];
+    await this.deleteUnreferenced(due);
+  }
+
   /**
    * Drops completed checkpoints beyond the retained count. Their chunks are deleted one
    * completion later, and only those no retained checkpoint refers to: a task may still be
    * building a snapshot that reuses a chunk of the checkpoint before the latest (it learns of
    * completions asynchronously), and that snapshot completes, at the earliest, next.
    */
-  private async subsume(): Promise<void> {
-    const { storage, config, jobName } = this.deps;
+  private async subsume(retained = this.deps.config.retained): Promise<void> {
+    const { storage, jobName } = this.deps;
     const due = this.deferredDeletes;
     this.deferredDeletes = [];
     await this.deleteUnreferenced(due);
-    while (this.completed.length > Math.max(1, config.retained)) {
+    while (this.completed.length > Math.max(1, retained)) {
       const old = this.completed.shift()!;
       // Metadata first, as Flink does: stored metadata must never point at a deleted chunk.
       try {

@@ -17,7 +17,8 @@ import { decideFailover, decideStart, type FenceOutcome } from './recovery-decis
 import { decideRestart, onFailure, type RestartHistory, type RestartStrategy } from './restart-strategy.js';
 import { assignRestore, checkStateCompatibility } from './restore-assignment.js';
 import { claimEpoch } from './runner-epoch.js';
-import { rollBackSinks } from './sink-recovery.js';
+import { PostCommitter } from './post-commit.js';
+import { rollBackSinks, type SinkControlContext } from './sink-recovery.js';
 
 export interface JobMasterConfig {
   readonly plan: ExecutionPlan;
@@ -74,6 +75,7 @@ export class JobMaster {
   private history: RestartHistory = { counted: 0, lastFailureAt: undefined };
   private finished = new Set<string>();
   private coordinator!: CheckpointCoordinator;
+  private postCommitter!: PostCommitter;
   private resolveDone!: (result: JobResult) => void;
   private rejectDone!: (error: unknown) => void;
   private readonly startedAt: number;
@@ -150,10 +152,15 @@ export class JobMaster {
         abort: (checkpointId) => this.broadcast({ kind: 'abort', checkpointId }),
         complete: async (checkpointId) => {
           await Promise.all(this.allSubtasks().map((s) => this.config.executor.send(s, { kind: 'complete', checkpointId })));
+          // Every subtask committed everything up to it: the sinks' post-commit steps may run.
+          if (this.status === 'running') void this.postCommitter.request();
         },
       },
       onStats: (stats) => this.events.emit('checkpoint', stats),
       onTooManyFailures: (error) => void this.failover({ cause: error, attempt: this.attempt }),
+    });
+    this.postCommitter = new PostCommitter({
+      plan, control: () => this.sinkControl(), housekeeping: () => this.coordinator.housekeeping(), onFenced: (error) => void this.stopFenced(error),
     });
     const fellBackFrom = decision.passedOver.length > 0 ? Math.max(...decision.passedOver.map((p) => p.checkpointId)) : undefined;
     await this.deploy(decision.restore, fellBackFrom);
@@ -211,7 +218,7 @@ export class JobMaster {
     this.deploying = true;
     try {
       const commitFence = await this.writeAttempt('running', this.coordinator.nextCheckpointId, attempt);
-      await rollBackSinks(this.config.plan, this.config.storage, this.epochFence, from?.checkpointId ?? 0, fellBackFrom);
+      await rollBackSinks(this.config.plan, this.sinkControl(attempt), from?.checkpointId ?? 0, fellBackFrom);
       await this.config.executor.deploy({
         commitFence,
         plan: this.config.plan,
@@ -281,6 +288,10 @@ export class JobMaster {
       }
     }
     if (attempt !== this.attempt || this.status !== 'running') return;
+    // The final checkpoint alone is kept, so nothing can take the job's output back: watchers show all of it.
+    await this.coordinator.keepOnlyLatest();
+    await this.postCommitter.request();
+    if (attempt !== this.attempt || this.status !== 'running') return;
     await this.coordinator.stop('the job finished');
     await this.config.executor.dispose();
     this.transition('finished');
@@ -345,6 +356,10 @@ export class JobMaster {
   /** Writes the attempt record (attempt-record.ts); resolves with the fence the attempt's commits carry. */
   private writeAttempt(state: string, nextCheckpointId: number, attempt = this.attempt): Promise<MetadataCondition> {
     return writeAttemptRecord(this.config.storage, this.jobName, { epoch: this.epoch, attempt, state, nextCheckpointId }, this.epochFence);
+  }
+
+  private sinkControl(attempt = this.attempt): SinkControlContext {
+    return { storage: this.config.storage, fence: this.epochFence, attemptId: storageLayout.attemptId(this.epoch, attempt) };
   }
 
   /** A runner that waited in standby could not start once it got the job (a bad checkpoint, storage gone). */

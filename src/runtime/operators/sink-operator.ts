@@ -1,5 +1,6 @@
 import { isRetryableCommitFailure, type Committer, type Sink, type SinkWriter } from '../../connectors/sink.js';
 import { WeirError } from '../../errors/index.js';
+import { sleepOn } from './clock-sleep.js';
 import type { OperatorContext, OperatorRestoreState, OperatorSnapshot, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
 
@@ -25,6 +26,7 @@ export class SinkOperator implements StreamOperator {
     const sinkCtx = {
       jobName: ctx.jobName, sinkUid: uid, subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism, storage: ctx.storage,
       attemptId: ctx.attemptId, ...(ctx.commitFence !== undefined ? { fence: ctx.commitFence } : {}),
+      sleep: (ms: number, signal?: AbortSignal) => sleepOn(ctx.clock, ms, signal),
     };
     this.writer = sink.createWriter(sinkCtx);
     this.committer = sink.createCommitter?.(sinkCtx);

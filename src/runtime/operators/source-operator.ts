@@ -1,6 +1,7 @@
 import type { PollStatus, Source, SourceReader, SourceSplit } from '../../connectors/source.js';
 import { WeirError } from '../../errors/index.js';
 import type { WatermarkGenerator, WatermarkOutput, WatermarkSpec } from '../../graph/watermarks.js';
+import { sleepOn } from './clock-sleep.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
 
@@ -109,6 +110,7 @@ export class SourceOperator implements StreamOperator {
         this.output.collectSide(tag.id, value);
       },
       sleep: (ms, signal) => sleepOn(clock, ms, signal),
+      ...(this.ctx.commitFence !== undefined ? { fence: this.ctx.commitFence } : {}),
     });
     this.lastRecordAt = this.ctx.clock.now();
   }
@@ -210,21 +212,6 @@ export class SourceOperator implements StreamOperator {
   close(): void {
     this.reader?.close?.();
   }
-}
-
-function sleepOn(clock: OperatorContext['clock'], ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = () => {
-      clock.clearTimeout(handle);
-      resolve();
-    };
-    const handle = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function describeBriefly(value: unknown): string {

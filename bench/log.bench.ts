@@ -1,0 +1,158 @@
+// Input logs and live output, in Node (npm run bench -- log). Prints tables; asserts nothing.
+//
+// 1. Append throughput to a `{ dir }` log (FsCheckpointStorage: a compare-and-set on the partition
+//    head, one fsynced value per append call) for appends of 1 and of 100 records, against a raw
+//    baseline in the same run: each batch's encoded bytes written to a file of its own and fsynced.
+//    (The IndexedDB variant in Chromium, against a raw IndexedDB put, is not measured here yet.)
+// 2. readTable of a 100 k-row table built by 10,000 commits of 10 rows, through the table sink's
+//    own writer, committer and post-commit step (memory storage): compacted (the post-commit step
+//    after every commit, settled one checkpoint back) and not compacted, against reading the same
+//    100 k rows stored in one value (getChunk + decodeChunk). Aim: compacted ≤ 2× one value.
+// 3. End-to-end latency from `append` resolving to the record showing in `watchTable` (in-process
+//    job, memory storage) with checkpoints every 100 ms and 1 s, retained 1 and 2 (watchTable shows
+//    settled output only: with retained 2, one checkpoint later). Aim: p99 ≤ interval + 50 ms.
+// Env: WEIR_BENCH_APPENDS (per variant, default 400), WEIR_BENCH_SAMPLES (latency, default 20).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { job, MemoryCheckpointStorage, openLog, readTable, run, sinks, sources, watchTable, type Committer, type SinkContext } from 'weir';
+import { decodeChunk, encodeChunk } from '../src/state/chunk-format.js';
+import { encodeValue } from '../src/state/value-codec.js';
+import { FsCheckpointStorage } from '../src/state/backends/fs-storage.js';
+import { envInt, loadAverage, machine, median, printTable, saveResults } from './harness.js';
+
+const APPENDS = envInt('WEIR_BENCH_APPENDS', 400);
+const SAMPLES = envInt('WEIR_BENCH_SAMPLES', 20);
+const results: Record<string, unknown> = { machine: machine(), loadBefore: loadAverage() };
+const click = (i: number) => ({ id: i, area: `area-${i % 9}`, at: 1_700_000_000_000 + i });
+
+// 1. Append throughput.
+async function appendThroughput(): Promise<void> {
+  const rows: string[][] = [];
+  for (const size of [1, 100]) {
+    const dir = mkdtempSync(join(tmpdir(), 'weir-bench-log-'));
+    const rawDir = mkdtempSync(join(tmpdir(), 'weir-bench-raw-'));
+    try {
+      const log = await openLog(`bench-${size}`, { storage: new FsCheckpointStorage({ dir }) });
+      const batches = Array.from({ length: APPENDS }, (_, b) => Array.from({ length: size }, (_, i) => click(b * size + i)));
+      let t = performance.now();
+      for (const batch of batches) await log.append(size === 1 ? batch[0]! : batch);
+      const weirMs = performance.now() - t;
+      await log.close();
+      t = performance.now();
+      for (let b = 0; b < batches.length; b++) {
+        const file = await open(join(rawDir, `b${b}`), 'w');
+        await file.write(encodeValue(batches[b]));
+        await file.sync();
+        await file.close();
+      }
+      const rawMs = performance.now() - t;
+      const records = APPENDS * size;
+      rows.push([`${size} record(s) per append`, (records / (weirMs / 1000)).toFixed(0), (records / (rawMs / 1000)).toFixed(0), (rawMs / weirMs).toFixed(2)]);
+      results[`append-${size}`] = { appends: APPENDS, weirMs, rawMs };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(rawDir, { recursive: true, force: true });
+    }
+  }
+  console.log(`\nappend to a { dir } log (${APPENDS} appends each, fsync per append)`);
+  printTable(['appends of', 'log records/s', 'raw fsync records/s', 'log / raw'], rows);
+}
+
+// 2. readTable after 10,000 commits.
+async function readAfterCommits(): Promise<void> {
+  const COMMITS = 10_000;
+  const PER = 10;
+  const build = async (compact: boolean) => {
+    const storage = new MemoryCheckpointStorage();
+    const sink = sinks.table<ReturnType<typeof click>>('t');
+    const ctx: SinkContext = { jobName: `bench-${compact}`, sinkUid: 't', subtaskIndex: 0, parallelism: 1, storage, attemptId: 'a1' };
+    const writer = sink.createWriter(ctx);
+    const committer = sink.createCommitter!(ctx) as Committer<unknown>;
+    const t = performance.now();
+    for (let c = 1; c <= COMMITS; c++) {
+      for (let i = 0; i < PER; i++) writer.write(click((c - 1) * PER + i));
+      const committable = writer.prepareCommit(c)!;
+      await writer.flush?.();
+      await committer.commit([committable]);
+      if (compact && c > 1) await sink.postCommit!({ jobName: ctx.jobName, sinkUid: 't', storage, fence: { key: 'bench/no-fence', equals: undefined }, attemptId: 'a1' }, c - 1);
+    }
+    return { storage, jobName: ctx.jobName, buildMs: performance.now() - t };
+  };
+  const timeRead = async (read: () => Promise<unknown[]>) => {
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      rows = (await read()).length;
+      times.push(performance.now() - t);
+    }
+    return { ms: median(times), rows };
+  };
+  const compacted = await build(true);
+  const plain = await build(false);
+  const one = new MemoryCheckpointStorage();
+  await one.putChunk('one', encodeChunk('sink-transaction', Array.from({ length: COMMITS * PER }, (_, i) => click(i))));
+  const c = await timeRead(() => readTable(compacted.jobName, 't', { storage: compacted.storage }));
+  const p = await timeRead(() => readTable(plain.jobName, 't', { storage: plain.storage }));
+  const o = await timeRead(async () => decodeChunk((await one.getChunk('one'))!, 'sink-transaction').payload as unknown[]);
+  const records = (await compacted.storage.listMetadata(`jobs/${compacted.jobName}/`)).length;
+  console.log(`\nreadTable of a ${COMMITS * PER}-row table after ${COMMITS} commits (memory storage; median of 5)`);
+  printTable(['read', 'rows', 'ms', '× one value'], [
+    ['compacted (post-commit each commit)', String(c.rows), c.ms.toFixed(1), (c.ms / o.ms).toFixed(2)],
+    ['not compacted', String(p.rows), p.ms.toFixed(1), (p.ms / o.ms).toFixed(2)],
+    ['one value (baseline)', String(o.rows), o.ms.toFixed(1), '1.00'],
+  ]);
+  console.log(`compacted table: ${records} metadata records left; build ${compacted.buildMs.toFixed(0)} ms compacted vs ${plain.buildMs.toFixed(0)} ms not`);
+  results.readTable = { compactedMs: c.ms, plainMs: p.ms, oneValueMs: o.ms, metadataLeft: records, buildCompactedMs: compacted.buildMs, buildPlainMs: plain.buildMs };
+}
+
+// 3. append → watchTable latency.
+async function latency(): Promise<void> {
+  const rows: string[][] = [];
+  for (const intervalMs of [100, 1000]) {
+    for (const retained of [1, 2]) {
+      const storage = new MemoryCheckpointStorage();
+      const name = `bench-latency-${intervalMs}-${retained}`;
+      const log = await openLog<{ id: number }>(name, { storage });
+      const handle = await run(job(name, (env) => {
+        env.fromSource(sources.log<{ id: number }>(name), { uid: 'log' }).sinkTo(sinks.table('out'), { uid: 'out' });
+      }), { storage, checkpointing: { intervalMs, retained } });
+      const appendedAt = new Map<number, number>();
+      const latencies: number[] = [];
+      let waiting: (() => void) | undefined;
+      const stop = watchTable<{ id: number }>(name, 'out', (u) => {
+        const now = performance.now();
+        for (const r of u.changes) {
+          const at = appendedAt.get(r.id);
+          if (at !== undefined) latencies.push(now - at);
+        }
+        if (latencies.length >= appendedAt.size) waiting?.();
+      }, { storage, recheckMs: 0 });
+      for (let i = 0; i < SAMPLES; i++) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * intervalMs)); // appends at random phases of the interval
+        await log.append({ id: i });
+        appendedAt.set(i, performance.now());
+        await new Promise<void>((resolve) => {
+          waiting = resolve;
+          if (latencies.length >= appendedAt.size) resolve();
+        });
+      }
+      stop();
+      await handle.cancel();
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
+      rows.push([`${intervalMs} ms, retained ${retained}`, median(latencies).toFixed(0), p99.toFixed(0), (intervalMs + 50).toFixed(0)]);
+      results[`latency-${intervalMs}-${retained}`] = { samples: latencies.length, medianMs: median(latencies), p99Ms: p99 };
+    }
+  }
+  console.log(`\nappend → watchTable latency (${SAMPLES} samples each, in-process job, memory storage)`);
+  printTable(['checkpoints every', 'median ms', 'p99 ms', 'aim p99 ≤'], rows);
+}
+
+await appendThroughput();
+await readAfterCommits();
+await latency();
+results.loadAfter = loadAverage();
+console.log(`\nload average ${String(results.loadBefore)} → ${String(results.loadAfter)}; saved ${saveResults('log', results)}`);

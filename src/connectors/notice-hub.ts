@@ -1,0 +1,107 @@
+// Notices that say "look again" to listeners in this realm directly and, through one
+// BroadcastChannel, in every other page, tab and worker of the origin (thread of the process):
+// log appends wake log readers, table commits wake table watchers. A notice never carries data,
+// so a lost or forged one costs a read at most, never a record.
+//
+// Messages from other contexts are untrusted: anything the hub's check does not accept is
+// ignored and counted (issue 17: a malformed message never crashes a tab).
+
+export interface BroadcastChannelLike {
+  onmessage: ((event: { data: unknown }) => void) | null;
+  postMessage(message: unknown): void;
+  close(): void;
+  unref?(): void;
+}
+
+export interface NoticeHub<N> {
+  /** Calls `listener` for every notice about `topic`; returns the unsubscribe. */
+  subscribe(topic: string, listener: (notice: N) => void): () => void;
+  publish(notice: N): void;
+  /** Messages on the channel that were not well-formed notices, since this realm started. */
+  readonly malformed: number;
+}
+
+export interface NoticeKind<N> {
+  /** Must accept only a well-formed notice: own fields of the right types, bounded lengths. */
+  readonly isNotice: (data: unknown) => data is N;
+  readonly topicOf: (notice: N) => string;
+}
+
+/** The realm's one hub for a channel name (shared by every copy of the bundle in it, like the memory storage). */
+export function realmNoticeHub<N>(channelName: string, kind: NoticeKind<N>): NoticeHub<N> {
+  const holder = globalThis as unknown as Record<symbol, NoticeHub<N> | undefined>;
+  const key = Symbol.for(`weir.notices:${channelName}`);
+  return (holder[key] ??= createNoticeHub(kind, () => {
+    const Channel = (globalThis as { BroadcastChannel?: new (name: string) => BroadcastChannelLike }).BroadcastChannel;
+    return Channel === undefined ? undefined : new Channel(channelName);
+  }));
+}
+
+/** A hub over the given channel factory (tests pass their own). */
+export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => BroadcastChannelLike | undefined): NoticeHub<N> {
+  const listeners = new Map<string, Set<(notice: N) => void>>();
+  let channel: BroadcastChannelLike | undefined;
+  let opened = false;
+  let malformed = 0;
+
+  const deliver = (notice: N) => {
+    for (const listener of listeners.get(kind.topicOf(notice)) ?? []) {
+      try {
+        listener(notice);
+      } catch {
+        // one listener's failure must not stop the others from hearing it
+      }
+    }
+  };
+  const ensureChannel = () => {
+    if (opened) return channel;
+    opened = true;
+    try {
+      channel = openChannel();
+    } catch {
+      channel = undefined; // no cross-context notices here: listeners fall back to their re-check
+    }
+    if (channel !== undefined) {
+      channel.onmessage = (event) => {
+        if (kind.isNotice(event.data)) deliver(event.data);
+        else malformed++;
+      };
+      channel.unref?.(); // Node: an idle channel must not keep the process alive
+    }
+    return channel;
+  };
+
+  return {
+    subscribe(topic, listener) {
+      ensureChannel();
+      let set = listeners.get(topic);
+      if (set === undefined) listeners.set(topic, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set!.delete(listener);
+        if (set!.size === 0 && listeners.get(topic) === set) listeners.delete(topic);
+      };
+    },
+    publish(notice) {
+      deliver(notice);
+      try {
+        ensureChannel()?.postMessage(notice);
+      } catch {
+        // a closed or failing channel: listeners elsewhere find the change at their next re-check
+      }
+    },
+    get malformed() {
+      return malformed;
+    },
+  };
+}
+
+/** Whether `data` is a plain object with exactly these own fields (inherited ones are not the sender's). */
+export function hasOwnFields(data: unknown, fields: readonly string[]): data is Record<string, unknown> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+  return fields.every((key) => Object.hasOwn(data, key));
+}
+
+export const MAX_NOTICE_NAME_LENGTH = 10_000;
+
+export const isName = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_NOTICE_NAME_LENGTH;

@@ -1,0 +1,52 @@
+import { settledCheckpointId } from '../../connectors/sinks/settled-checkpoint.js';
+import { WeirError } from '../../errors/index.js';
+import type { ExecutionPlan } from '../../graph/execution-plan.js';
+import { postCommitSinks, type SinkControlContext } from './sink-recovery.js';
+
+export interface PostCommitDeps {
+  readonly plan: ExecutionPlan;
+  /** The runner's fence and current attempt, read when a run starts. */
+  readonly control: () => SinkControlContext;
+  /** Resolves once the coordinator's subsumption settled: the stored checkpoints are the retained ones. */
+  readonly housekeeping: () => Promise<void>;
+  readonly onFenced: (error: WeirError) => void;
+}
+
+/**
+ * Runs the sinks' post-commit steps (Sink.postCommit) after checkpoints every subtask committed:
+ * one run at a time, and requests that come during a run share one run after it. Housekeeping:
+ * a failure never fails the job (the next checkpoint runs it again), except that a fenced write
+ * means another runner owns the job.
+ */
+export class PostCommitter {
+  private tail: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+  /** Runs that failed (and were left to the next checkpoint); for tests. */
+  failures = 0;
+
+  constructor(private readonly deps: PostCommitDeps) {}
+
+  /** Resolves once a run that started after this call finished (never rejects). */
+  request(): Promise<void> {
+    if (this.queued !== undefined) return this.queued;
+    const run = this.tail.then(() => {
+      this.queued = undefined;
+      return this.runOnce();
+    });
+    this.queued = run;
+    this.tail = run;
+    return run;
+  }
+
+  private async runOnce(): Promise<void> {
+    const control = this.deps.control();
+    try {
+      await this.deps.housekeeping();
+      const settled = await settledCheckpointId(control.storage, this.deps.plan.jobName);
+      if (settled !== undefined) await postCommitSinks(this.deps.plan, control, settled);
+    } catch (error) {
+      if (error instanceof WeirError && error.code === 'STORAGE_FENCED') this.deps.onFenced(error);
+      else this.failures++;
+    }
+  }
+}
