@@ -34,6 +34,13 @@ describe('Durable Object storage in workerd', () => {
     assert.deepEqual((await call(mf, '/survive/read')).json(), { chunk: true, epoch: [7] });
   });
 
+  it('refuses { durableObject } without a ctx.storage (a missing binding) in run() and readTable(), naming the option', async () => {
+    const e = (await call(mf, '/missing-binding')).json<Record<string, { code: string; message: string }>>();
+    assert.equal(e.run!.code, 'INVALID_ARGUMENT');
+    assert.equal(e.run!.message, "run(job, options).storage.durableObject: expected a Durable Object's ctx.storage (with sql and transactionSync), got undefined");
+    assert.equal(e.readTable!.message, "readTable(jobName, table, options).storage.durableObject: expected a Durable Object's ctx.storage (with sql and transactionSync), got an object without transactionSync");
+  });
+
   it('refuses the storage of a class without SQLite, saying to declare it under new_sqlite_classes', async () => {
     const e = (await call(mf, '/kv-backed')).json<{ name: string; code: string; message: string }>();
     assert.equal(e.code, 'INVALID_ARGUMENT');

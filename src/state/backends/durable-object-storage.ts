@@ -174,7 +174,8 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
 export function checkDurableObjectStorage(storage: unknown, argument: string): asserts storage is DurableObjectStorageLike {
   const s = storage as Partial<DurableObjectStorageLike> | null | undefined;
   if (typeof s !== 'object' || s === null || typeof s.transactionSync !== 'function') {
-    throw new InvalidArgumentError(argument, `expected a Durable Object's ctx.storage (with sql and transactionSync), got ${s === null ? 'null' : typeof s}`);
+    const got = s === null ? 'null' : typeof s === 'object' ? 'an object without transactionSync' : typeof s;
+    throw new InvalidArgumentError(argument, `expected a Durable Object's ctx.storage (with sql and transactionSync), got ${got}`);
   }
   let sql: unknown;
   try {
