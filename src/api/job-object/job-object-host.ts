@@ -9,11 +9,15 @@ import type { JobHandle } from '../job-handle.js';
 import type { JobDefinition } from '../job.js';
 import type { RunOptions } from '../run-options.js';
 import type { StorageOption } from '../../platform/resolve-storage.js';
+import type { RuntimePlatform } from '../../platform/runtime-platform.js';
 import type { ResolvedJobObjectOptions } from './job-object-options.js';
+import type { ShardCoordinator } from './shard-coordinator.js';
 
 /** What a job object uses of its `ctx` (DurableObjectState). */
 export interface DurableObjectStateLike {
   readonly id: { readonly name?: string; toString(): string };
+  /** Resets the object: the next request or alarm reaches a new instance. */
+  abort?(reason?: string): void;
   readonly storage: DurableObjectStorageLike & {
     getAlarm(): Promise<number | null>;
     setAlarm(scheduledTime: number): Promise<void>;
@@ -22,6 +26,7 @@ export interface DurableObjectStateLike {
 
 /** The runtime functions a job object runs the job with (the workerd build's). */
 export interface JobObjectRuntime {
+  readonly platform: RuntimePlatform;
   run(job: JobDefinition, options: RunOptions & { storage: StorageOption }): Promise<JobHandle>;
   readTable<T>(jobName: string, table: string, options: { storage: StorageOption }): Promise<T[]>;
 }
@@ -50,6 +55,8 @@ export class JobObjectHost {
     readonly options: ResolvedJobObjectOptions,
     readonly runtime: JobObjectRuntime,
     readonly ctx: DurableObjectStateLike,
+    /** Set when the job's subtasks run in shard objects (parallelism > 1). */
+    readonly coordinator?: ShardCoordinator,
   ) {}
 
   get storage(): StorageOption {
@@ -69,7 +76,9 @@ export class JobObjectHost {
 
   async #start(): Promise<void> {
     try {
-      const handle = await this.runtime.run(this.definition, { ...this.options.run, storage: this.storage });
+      const handle = this.coordinator !== undefined
+        ? await this.coordinator.run(this.definition, this.options.run)
+        : await this.runtime.run(this.definition, { ...this.options.run, storage: this.storage });
       handle.on('restart', () => void this.#restarts++);
       handle.on('restore', (e) => void (this.#restoredFrom = e.checkpointId ?? null));
       handle.done.catch((error: unknown) => void (this.#failure = error));

@@ -186,6 +186,7 @@ export class JobMaster {
       await this.config.executor.deploy({
         commitFence,
         plan: this.config.plan,
+        epoch: this.epoch,
         attempt,
         mode: this.config.mode,
         restore: from === undefined ? new Map() : assignRestore(this.config.plan, from),

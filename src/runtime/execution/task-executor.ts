@@ -5,6 +5,8 @@ import type { Task } from '../task/task.js';
 
 export interface DeployRequest {
   readonly plan: ExecutionPlan;
+  /** The runner's epoch (runner-epoch.ts): an executor whose tasks live elsewhere sends it with every call. */
+  readonly epoch: number;
   readonly attempt: number;
   /** By subtask key; empty for a fresh start. */
   readonly restore: ReadonlyMap<string, RestoreAssignment>;

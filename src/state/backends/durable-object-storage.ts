@@ -74,6 +74,11 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
   }
 
   async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+    this.putMetadataSync(records, condition);
+  }
+
+  /** putMetadata, synchronously (see getMetadataSync). Throws instead of rejecting. */
+  putMetadataSync(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): void {
     const batch = lastPerKey(checkedRecords(records));
     const expected = condition === undefined ? undefined : checkedCondition(condition);
     this.#write('putMetadata', { keys: batch.map((r) => r.key) }, () => {
@@ -87,8 +92,21 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
   }
 
   async getMetadata(key: string): Promise<Uint8Array | undefined> {
+    return this.getMetadataSync(key);
+  }
+
+  /**
+   * getMetadata, synchronously (SQLite storage is): for a check that must run in the same turn,
+   * or the same transaction, as the write it guards. Throws instead of rejecting.
+   */
+  getMetadataSync(key: string): Uint8Array | undefined {
     validateStorageKey(key, 'key');
     return this.#run('getMetadata', { key }, () => this.#get('weir_metadata', keyToBytes(key)));
+  }
+
+  /** Runs `body` in one transaction of this storage: every write this backend makes in it lands, or none. */
+  transaction<T>(body: () => T): T {
+    return this.#storage.transactionSync(body);
   }
 
   async deleteMetadata(keys: readonly string[]): Promise<void> {

@@ -1,0 +1,84 @@
+// One CheckpointStorage over several stores: how a job spread over Durable Objects sees its data.
+// Each object keeps the state chunks of its own subtasks in its own storage (a snapshot is written
+// where it is taken, with no hop); everything else — checkpoint metadata (the commit point must be
+// one store's transaction), tables, input logs, epochs — lives in the coordinator's storage.
+import { checkedKeys, checkedPrefix } from './backend-support.js';
+import type { CheckpointStorage, MetadataCondition } from '../checkpoint-storage.js';
+import { storageLayout } from '../storage-layout.js';
+
+export interface StorageRoutes {
+  /** The job whose state chunks are spread (their keys name the subtask that wrote them). */
+  readonly jobName: string;
+  /** The store of the coordinator: metadata, and every key that is not a state chunk. */
+  readonly home: CheckpointStorage;
+  /** The store of the object that runs subtask `index` of every vertex. */
+  shard(index: number): CheckpointStorage;
+  /** How many shard objects may hold chunks (listings ask each). */
+  readonly shards: number;
+}
+
+export class RoutingStorage implements CheckpointStorage {
+  readonly kind = 'durable-object-shards';
+  readonly #routes: StorageRoutes;
+  readonly #chunkPrefix: string;
+
+  constructor(routes: StorageRoutes) {
+    this.#routes = routes;
+    this.#chunkPrefix = storageLayout.chunkPrefix(routes.jobName);
+  }
+
+  /** The shard index a state chunk key names (…/chunks/<checkpoint>/<attempt>/<uid>/<subtask>/<kind>), or undefined for any other key. */
+  shardOf(key: string): number | undefined {
+    if (typeof key !== 'string' || !key.startsWith(this.#chunkPrefix)) return undefined;
+    const subtask = Number(key.slice(this.#chunkPrefix.length).split('/')[3]);
+    return Number.isSafeInteger(subtask) && subtask >= 0 && subtask < this.#routes.shards ? subtask : undefined;
+  }
+
+  #storeOf(key: string): CheckpointStorage {
+    const shard = this.shardOf(key);
+    return shard === undefined ? this.#routes.home : this.#routes.shard(shard);
+  }
+
+  putChunk(key: string, bytes: Uint8Array): Promise<void> {
+    return this.#storeOf(key).putChunk(key, bytes);
+  }
+
+  getChunk(key: string): Promise<Uint8Array | undefined> {
+    return this.#storeOf(key).getChunk(key);
+  }
+
+  async deleteChunks(keys: readonly string[]): Promise<void> {
+    checkedKeys(keys);
+    const byStore = new Map<CheckpointStorage, string[]>();
+    for (const key of keys) {
+      const store = this.#storeOf(key);
+      (byStore.get(store) ?? byStore.set(store, []).get(store)!).push(key);
+    }
+    await Promise.all([...byStore].map(([store, group]) => store.deleteChunks(group)));
+  }
+
+  /** Every store, when the prefix may cover state chunks (a sweep, a fresh start); else the home store alone. */
+  async listChunks(prefix: string): Promise<string[]> {
+    checkedPrefix(prefix);
+    if (!this.#chunkPrefix.startsWith(prefix) && !prefix.startsWith(this.#chunkPrefix)) return this.#routes.home.listChunks(prefix);
+    const stores = new Set([this.#routes.home, ...Array.from({ length: this.#routes.shards }, (_, i) => this.#routes.shard(i))]);
+    const listed = await Promise.all([...stores].map((s) => s.listChunks(prefix)));
+    return [...new Set(listed.flat())].sort();
+  }
+
+  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+    return this.#routes.home.putMetadata(records, condition);
+  }
+
+  getMetadata(key: string): Promise<Uint8Array | undefined> {
+    return this.#routes.home.getMetadata(key);
+  }
+
+  deleteMetadata(keys: readonly string[]): Promise<void> {
+    return this.#routes.home.deleteMetadata(keys);
+  }
+
+  listMetadata(prefix: string): Promise<string[]> {
+    return this.#routes.home.listMetadata(prefix);
+  }
+}
