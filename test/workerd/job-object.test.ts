@@ -108,4 +108,15 @@ describe('jobObject in workerd: a job that lives in a Durable Object', () => {
     await assertResumedMidStream('restart');
     await checkExactlyOnce((_, name) => table('restart', name), 'counting-object', RECORDS, 7);
   });
+
+  it('refuses a deploy that moves the job object from parallelism 1 to 3 (its state would be in the wrong objects), saying so', async () => {
+    await mf.dispose();
+    const rescaled = await bundleWorker('test/workerd/fixtures/job-object-worker.ts', { WEIR_TEST_COUNTING_PARALLELISM: '3' });
+    mf = startWorker(rescaled.code, options);
+    const s = await status('restart');
+    assert.equal(s.status, 'failed');
+    assert.equal(s.error?.code, 'STATE_MISMATCH');
+    assert.match(s.error!.message, /was taken with parallelism 1, this deploy runs parallelism 3; a job object cannot move between parallelism 1 .* and more/);
+    assert.equal((await table('restart', 'seen')).length, RECORDS, 'the committed table is untouched');
+  });
 });

@@ -3,7 +3,10 @@
 // a deploy, a crash or `ctx.abort()`) on the first request or alarm. A new instance is a new
 // runner: run() claims the next epoch and restores the latest completed checkpoint, exactly as
 // a failover does, so a reset is a failure like any other.
+import { WeirError } from '../../errors/index.js';
+import { findLatestCheckpoint } from '../../runtime/coordinator/checkpoint-metadata.js';
 import { isTerminal, type JobStatus } from '../../runtime/coordinator/job-status.js';
+import { durableObjectStorageFor } from '../../state/backends/durable-object-storage.js';
 import type { DurableObjectStorageLike } from '../../state/backends/durable-object-storage.js';
 import type { JobHandle } from '../job-handle.js';
 import type { JobDefinition } from '../job.js';
@@ -76,6 +79,7 @@ export class JobObjectHost {
 
   async #start(): Promise<void> {
     try {
+      await this.#checkLayout();
       const handle = this.coordinator !== undefined
         ? await this.coordinator.run(this.definition, this.options.run)
         : await this.runtime.run(this.definition, { ...this.options.run, storage: this.storage });
@@ -86,6 +90,24 @@ export class JobObjectHost {
     } catch (error) {
       this.#failure = error;
     }
+  }
+
+  /**
+   * A job object with parallelism 1 keeps its state in its own storage, one with more in its
+   * shard objects': a checkpoint of the one layout cannot be restored in the other, so a deploy
+   * that moves between them is refused, saying so, rather than finding the state missing.
+   */
+  async #checkLayout(): Promise<void> {
+    if (this.options.run.resume === 'none') return;
+    const { metadata } = await findLatestCheckpoint(durableObjectStorageFor(this.ctx.storage, 'ctx.storage'), this.definition.name);
+    if (metadata === undefined) return;
+    const stored = Math.max(1, ...Object.values(metadata.operators).map((o) => o.parallelism));
+    const shards = this.coordinator === undefined ? 1 : this.coordinator.shards;
+    if ((stored > 1) === (shards > 1)) return;
+    throw new WeirError('STATE_MISMATCH', `job object '${this.definition.name}': checkpoint ${metadata.checkpointId} was taken with parallelism ${stored}, this deploy runs parallelism ${shards}; ` +
+      'a job object cannot move between parallelism 1 (state in the object) and more (state in its shard objects). Deploy it with its former parallelism, or with resume: \'none\' to start over', {
+      domain: 'user', retryable: false, details: { checkpointId: metadata.checkpointId, stored, shards },
+    });
   }
 
   /** Whether the job still needs the alarm: starting, running or restarting. */

@@ -33,6 +33,10 @@ export class ShardCoordinator {
   #executor: ShardExecutor | undefined;
   readonly storage: RoutingStorage;
 
+  get shards(): number {
+    return this.c.shards;
+  }
+
   constructor(private readonly c: CoordinatorContext) {
     this.storage = new RoutingStorage({
       jobName: c.jobName,

@@ -13,7 +13,7 @@ export interface StorageRoutes {
   readonly home: CheckpointStorage;
   /** The store of the object that runs subtask `index` of every vertex. */
   shard(index: number): CheckpointStorage;
-  /** How many shard objects may hold chunks (listings ask each). */
+  /** How many shard objects a listing asks (a chunk of a higher-numbered subtask is still read from its shard). */
   readonly shards: number;
 }
 
@@ -31,7 +31,7 @@ export class RoutingStorage implements CheckpointStorage {
   shardOf(key: string): number | undefined {
     if (typeof key !== 'string' || !key.startsWith(this.#chunkPrefix)) return undefined;
     const subtask = Number(key.slice(this.#chunkPrefix.length).split('/')[3]);
-    return Number.isSafeInteger(subtask) && subtask >= 0 && subtask < this.#routes.shards ? subtask : undefined;
+    return Number.isSafeInteger(subtask) && subtask >= 0 ? subtask : undefined;
   }
 
   #storeOf(key: string): CheckpointStorage {
