@@ -1,6 +1,6 @@
 // The `browser` export condition. The Worker literal stays in this file so bundlers (Vite) find
 // and emit the worker beside it: new Worker(new URL('./weir-worker.js', import.meta.url), …).
-import { createReadTable, createRun } from '../api/index.js';
+import { createOpenLog, createReadTable, createRun } from '../api/index.js';
 import { browserPlatform } from '../platform/index.js';
 import { openIndexedDbStorage, requestPersistence } from '../state/backends/indexeddb-storage.js';
 import { sharedStorage } from '../state/backends/shared-storage.js';
@@ -16,3 +16,4 @@ const openIndexedDb = (database: string) =>
 const platform = browserPlatform(() => new Worker(new URL('./weir-worker.js', import.meta.url), { type: 'module' }), openIndexedDb);
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
+export const openLog = createOpenLog(platform);

@@ -3,7 +3,7 @@
 // (weir-worker.js) has no file system and no KV handle, so Deno's workers reach the folder or
 // the KV database through the runner, as they reach 'memory' storage.
 import { resolve } from 'node:path';
-import { createReadTable, createRun } from '../api/index.js';
+import { createOpenLog, createReadTable, createRun } from '../api/index.js';
 import { denoPlatform } from '../platform/index.js';
 import { openFsStorage } from '../state/backends/fs-storage.js';
 import { lazyStorage } from '../state/backends/lazy-storage.js';
@@ -23,3 +23,4 @@ const openFs = (dir: string) => {
 const platform = denoPlatform(() => new Worker(new URL('./weir-worker.js', import.meta.url), { type: 'module' }), openFs, denoKvStorageFor);
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
+export const openLog = createOpenLog(platform);

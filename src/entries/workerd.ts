@@ -1,6 +1,6 @@
 // The `workerd` export condition (Cloudflare Workers): one isolate, no Worker, so jobs run
 // in-process; { durableObject: ctx.storage } keeps their data in a Durable Object's SQLite storage.
-import { createReadTable, createRun } from '../api/index.js';
+import { createOpenLog, createReadTable, createRun } from '../api/index.js';
 import { workerdPlatform } from '../platform/index.js';
 import { durableObjectStorageFor } from '../state/backends/durable-object-storage.js';
 
@@ -9,3 +9,4 @@ export * from '../index.js';
 const platform = workerdPlatform(durableObjectStorageFor);
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
+export const openLog = createOpenLog(platform);
