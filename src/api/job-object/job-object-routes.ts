@@ -5,10 +5,10 @@ import { WeirError } from '../../errors/index.js';
 import { AppendRefused } from './append-body.js';
 import type { JobObjectHost } from './job-object-host.js';
 
-/** Appends a request's records to a log; absent until the runtime has input logs. */
+/** Appends a request's records to a log (append-route.ts). */
 export type AppendHandler = (host: JobObjectHost, log: string, request: Request) => Promise<Response>;
 
-export async function routeJobObjectRequest(host: JobObjectHost, request: Request, append: AppendHandler | undefined): Promise<Response> {
+export async function routeJobObjectRequest(host: JobObjectHost, request: Request, append: AppendHandler): Promise<Response> {
   const url = new URL(request.url);
   const path = url.pathname.replace(/\/+$/, '');
   const method = request.method.toUpperCase();
@@ -28,8 +28,8 @@ export async function routeJobObjectRequest(host: JobObjectHost, request: Reques
     return allow(method, ['GET'], async () => Response.json(await host.runtime.readTable(host.definition.name, table, { storage: host.storage })));
   }
   const log = named('/logs/');
-  if (log !== undefined && append !== undefined) return allow(method, ['POST'], () => append(host, log, request));
-  return json(404, { error: { code: 'NOT_FOUND', message: `no route ${method} ${url.pathname}; a job object serves GET /status, GET|POST /checkpoints, GET /tables/<name>${append ? ', POST /logs/<name>' : ''}` } });
+  if (log !== undefined) return allow(method, ['POST'], () => append(host, log, request));
+  return json(404, { error: { code: 'NOT_FOUND', message: `no route ${method} ${url.pathname}; a job object serves GET /status, GET|POST /checkpoints, GET /tables/<name>, POST /logs/<name>` } });
 }
 
 async function allow(method: string, methods: readonly string[], handle: () => Promise<Response> | Response): Promise<Response> {
@@ -55,13 +55,13 @@ function notRunning(host: JobObjectHost): WeirError {
   return new WeirError('CHECKPOINT_DECLINED', `job '${host.definition.name}' is ${status}; a checkpoint needs a running job`, { domain: 'user', retryable: status === 'starting' });
 }
 
-/** A WeirError as its HTTP status: a refused body its own (400/413), bad input 400, a declined checkpoint 409, a failure 503 when retrying may help, else 500. */
+/** A WeirError as its HTTP status: a refused body its own (400/413), bad input 400, a declined checkpoint or an ended log 409, a failure 503 when retrying may help, else 500. */
 export function errorResponse(error: unknown): Response {
   const e = error as { code?: unknown; message?: unknown; retryable?: unknown };
   const code = typeof e?.code === 'string' ? e.code : 'INTERNAL';
   const status = error instanceof AppendRefused ? error.status
     : code === 'INVALID_ARGUMENT' ? 400
-      : code === 'CHECKPOINT_DECLINED' ? 409
+      : code === 'CHECKPOINT_DECLINED' || code === 'LOG_ENDED' ? 409
         : e?.retryable === true ? 503 : 500;
   return json(status, { error: { code, message: String(e?.message ?? error) } });
 }

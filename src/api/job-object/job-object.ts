@@ -10,7 +10,9 @@ import { errorToWire } from '../../state/backends/remote-storage.js';
 import { buildJobGraph, isJobDefinition, type JobDefinition } from '../job.js';
 import { JobObjectHost, type DurableObjectStateLike, type JobObjectRuntime } from './job-object-host.js';
 import { namespaceOf, validateJobObjectOptions, type JobObjectOptions } from './job-object-options.js';
-import { errorResponse, routeJobObjectRequest, type AppendHandler } from './job-object-routes.js';
+import { createOpenLog } from '../open-log.js';
+import { createAppendHandler } from './append-route.js';
+import { errorResponse, routeJobObjectRequest } from './job-object-routes.js';
 import { ShardCoordinator } from './shard-coordinator.js';
 import { CONNECT_PATH, ShardHost, type JobObjectStub } from './shard-host.js';
 
@@ -34,7 +36,6 @@ export type DurableObjectBase = new (ctx: never, env: never) => object;
 export interface JobObjectDeps {
   readonly runtime: JobObjectRuntime;
   readonly DurableObject: DurableObjectBase;
-  readonly append?: AppendHandler;
 }
 
 interface Namespace {
@@ -51,6 +52,7 @@ function newToken(): string {
 
 /** Makes `jobObject()` for the workerd build (which brings its platform, run(), readTable() and the DurableObject base class). */
 export function createJobObject(deps: JobObjectDeps) {
+  const append = createAppendHandler(createOpenLog(deps.runtime.platform));
   return function jobObject(definition: JobDefinition, options?: JobObjectOptions): JobObjectClass {
     if (!isJobDefinition(definition)) throw new InvalidArgumentError('jobObject(job)', `expected a job definition from job(…), got ${describeValue(definition)}`);
     const resolved = validateJobObjectOptions(options);
@@ -115,7 +117,7 @@ export function createJobObject(deps: JobObjectDeps) {
         } catch (error) {
           return errorResponse(error);
         }
-        return routeJobObjectRequest(host, request, deps.append);
+        return routeJobObjectRequest(host, request, append);
       }
 
       async alarm(): Promise<void> {
