@@ -26,6 +26,7 @@ export function createAppendHandler(openLog: OpenLog): AppendHandler {
       log.catch(() => open!.delete(name)); // a bad name is not remembered
     }
     const offsets = await (await log).append(records);
+    host.coordinator?.appended(name, offsets.partition, offsets[offsets.length - 1]! + 1);
     return Response.json({ log: name, partition: offsets.partition, appended: offsets.length, first: offsets[0], last: offsets[offsets.length - 1] });
   };
 }

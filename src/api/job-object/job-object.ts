@@ -5,7 +5,7 @@ import { describeValue, InvalidArgumentError, WeirError } from '../../errors/ind
 import { buildExecutionPlan } from '../../graph/execution-plan.js';
 import { systemClock } from '../../runtime/clock.js';
 import type { CoordinatorCall, Reply, ShardCall } from '../../runtime/execution/shard-protocol.js';
-import { durableObjectStorageFor } from '../../state/backends/durable-object-storage.js';
+import { durableObjectStorageFor, type DurableObjectCheckpointStorage } from '../../state/backends/durable-object-storage.js';
 import { errorToWire } from '../../state/backends/remote-storage.js';
 import { buildJobGraph, isJobDefinition, type JobDefinition } from '../job.js';
 import { JobObjectHost, type DurableObjectStateLike, type JobObjectRuntime } from './job-object-host.js';
@@ -73,8 +73,8 @@ export function createJobObject(deps: JobObjectDeps) {
         let host: JobObjectHost | undefined;
         let shard: ShardHost | undefined;
         try {
-          const name = ctx.id.name;
           const local = durableObjectStorageFor(ctx.storage, 'ctx.storage');
+          const name = shards === 1 ? ctx.id.name : objectName(ctx, local);
           if (shards === 1) {
             host = new JobObjectHost(definition, resolved, deps.runtime, ctx);
           } else {
@@ -137,6 +137,20 @@ export function createJobObject(deps: JobObjectDeps) {
       }
     };
   };
+}
+
+const NAME_KEY = 'weir/object-name';
+
+/**
+ * The object's name: its id's, remembered in its storage the first time it is known, because an
+ * instance started by an alarm has an id without a name (and a shard's role is in its name).
+ */
+function objectName(ctx: DurableObjectStateLike, local: DurableObjectCheckpointStorage): string | undefined {
+  const known = ctx.id.name;
+  const stored = local.getMetadataSync(NAME_KEY);
+  const remembered = stored === undefined ? undefined : new TextDecoder().decode(stored);
+  if (known !== undefined && known !== remembered) local.putMetadataSync([{ key: NAME_KEY, bytes: new TextEncoder().encode(known) }]);
+  return known ?? remembered;
 }
 
 function refused(reason: unknown): Reply<unknown> {

@@ -83,6 +83,34 @@ export class ShardCoordinator {
     }
   }
 
+  /**
+   * Tells the shards that `log` grew, so that a reader there looks now (no wake-up crosses
+   * objects otherwise; it would look at its next re-check). One call per shard at a time: while
+   * one is on its way, only the newest notice waits.
+   */
+  appended(log: string, partition: number, next: number): void {
+    for (let i = 0; i < this.c.shards; i++) {
+      const key = `${i}/${log}/${partition}`;
+      const waiting = this.#notices.get(key);
+      if (waiting !== undefined) {
+        waiting.next = Math.max(waiting.next, next);
+        continue;
+      }
+      const notice = { next, sent: -1 };
+      this.#notices.set(key, notice);
+      const send = async () => {
+        while (notice.sent < notice.next) {
+          notice.sent = notice.next;
+          await this.c.stub(`${this.c.name}:${i}`).weirShard({ kind: 'appended', epoch: this.#epoch(), log, partition, next: notice.sent }).catch(() => undefined);
+        }
+        this.#notices.delete(key);
+      };
+      void send();
+    }
+  }
+
+  readonly #notices = new Map<string, { next: number; sent: number }>();
+
   #stale(epoch: number): WeirError {
     return new WeirError('STORAGE_FENCED', `job object '${this.c.name}' runs epoch ${this.#epoch()}; a call of epoch ${epoch} belongs to a deployment it replaced`, {
       domain: 'external', retryable: false, details: { key: storageLayout.epochKey(this.c.jobName), epoch },

@@ -10,6 +10,7 @@ import type { Clock } from '../../runtime/clock.js';
 import { serializeError, type TaskReport } from '../../runtime/control-messages.js';
 import type { CoordinatorCall, Reply, ShardCall, ShardDeployment } from '../../runtime/execution/shard-protocol.js';
 import { createWorkerRuntime } from '../../runtime/worker/worker-runtime.js';
+import { logWakeupsFor } from '../../connectors/log/log-wakeups.js';
 import type { DurableObjectCheckpointStorage } from '../../state/backends/durable-object-storage.js';
 import { errorToWire, RemoteStorage, serveStorageCall } from '../../state/backends/remote-storage.js';
 import { RoutingStorage } from '../../state/backends/routing-storage.js';
@@ -37,6 +38,7 @@ export interface ShardContext {
 
 interface Deployment {
   readonly spec: ShardDeployment;
+  storage?: RoutingStorage;
   readonly peers: Map<number, WebSocketPort>;
   runtime?: ReturnType<typeof createWorkerRuntime>;
   readonly reports: TaskReport[];
@@ -129,6 +131,13 @@ export class ShardHost {
       case 'abort':
         this.#require(call);
         return this.s.abort();
+      case 'appended': {
+        const d = this.#deployment;
+        if (d?.storage !== undefined && !d.stopped && d.spec.epoch === call.epoch) {
+          logWakeupsFor(d.storage).publish({ kind: 'weir.log-appended', log: call.log, partition: call.partition, next: call.next });
+        }
+        return undefined;
+      }
     }
   }
 
@@ -184,6 +193,7 @@ export class ShardHost {
       shard: (k) => (k === this.s.index ? this.s.local : new RemoteStorage((call) => this.s.stub(`${this.s.coordinator}:${k}`).weirShard({ kind: 'storage', epoch: spec.epoch, call }))),
       shards: spec.shards,
     });
+    d.storage = storage;
     const runtime = createWorkerRuntime({
       loadPlan: async () => ({ plan: this.s.plan, fingerprint: this.s.fingerprint }),
       scheduleMacrotask: (callback) => void setTimeout(callback, 0),

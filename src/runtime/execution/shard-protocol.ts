@@ -34,7 +34,9 @@ export type ShardCall =
   | { readonly kind: 'cancel'; readonly epoch: number; readonly attempt: number }
   /** Resets the shard object (`ctx.abort()`), as a crash would: injectFailure. */
   | { readonly kind: 'abort'; readonly epoch: number; readonly attempt: number }
-  | { readonly kind: 'storage'; readonly epoch: number; readonly call: StorageCall };
+  | { readonly kind: 'storage'; readonly epoch: number; readonly call: StorageCall }
+  /** Records were appended to a log in the coordinator's storage: its readers in the shard look again now rather than at their next re-check. */
+  | { readonly kind: 'appended'; readonly epoch: number; readonly log: string; readonly partition: number; readonly next: number };
 
 /** Shard → coordinator. */
 export type CoordinatorCall =

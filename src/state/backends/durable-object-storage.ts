@@ -38,6 +38,7 @@ const TABLES: readonly Table[] = ['weir_chunks', 'weir_metadata'];
 
 export class DurableObjectCheckpointStorage implements CheckpointStorage {
   readonly kind = 'durable-object';
+  readonly contextBound = true;
   readonly #storage: DurableObjectStorageLike;
   readonly #failWrites: FailWrites | undefined;
 

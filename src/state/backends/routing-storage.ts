@@ -19,6 +19,7 @@ export interface StorageRoutes {
 
 export class RoutingStorage implements CheckpointStorage {
   readonly kind = 'durable-object-shards';
+  readonly contextBound = true;
   readonly #routes: StorageRoutes;
   readonly #chunkPrefix: string;
 
