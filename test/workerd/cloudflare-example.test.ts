@@ -1,15 +1,17 @@
 // The Cloudflare example (examples/cloudflare) as deployed: its Worker, bundled as wrangler would,
 // in Miniflare's workerd with a WRITE_TOKEN secret. Its doors: writers must authenticate, a body
 // too large is refused with 413, a body with one bad record among good ones with 400 naming it —
-// and nothing of a refused request is appended; 1,000 concurrent appends from 10 writers are each
-// counted exactly once.
+// and nothing of a refused request is appended; 1,000 concurrent appends from 10 writers (sent inside
+// the isolate through the example's fetch handler: a thousand sockets from Node were reset under load)
+// are each counted exactly once.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PageView } from '../../examples/cloudflare/src/events.job.js';
 import { bundleWorker, call, startWorker } from './support/workerd-harness.js';
 
 const TOKEN = 'test-token-0123456789';
-const { code } = await bundleWorker('examples/cloudflare/src/worker.ts');
+// The example's Worker as it is, with one test route in front (fixtures/example-flood-worker.ts).
+const { code } = await bundleWorker('test/workerd/fixtures/example-flood-worker.ts');
 const mf = startWorker(code, { durableObjects: { EVENTS: { className: 'Events', useSQLite: true } }, bindings: { WRITE_TOKEN: TOKEN } });
 after(() => mf.dispose());
 
@@ -68,24 +70,17 @@ describe('the Cloudflare example: the doors of a job object', () => {
   });
 
   it('counts 1,000 concurrent appends from 10 writers exactly once: every acknowledged event, none twice', async () => {
-    const acknowledged: string[] = [];
-    await Promise.all(Array.from({ length: 10 }, async (_, writer) => {
-      const mine = Array.from({ length: 100 }, (_, n) => ({ id: `w${writer}-${n}`, page: `/page/${(writer + n) % 7}` }));
-      await Promise.all(mine.map(async (view) => {
-        const r = await post(JSON.stringify(view));
-        if (r.status === 200) acknowledged.push(view.id);
-      }));
-    }));
-    assert.equal(acknowledged.length, 1000, 'every append was acknowledged');
+    const flood = await call(mf, '/test/flood', { method: 'POST', headers: auth });
+    const results = flood.json<{ id: string; page: string; status: number }[]>();
+    const acknowledged = results.filter((r) => r.status === 200).map((r) => r.id);
+    assert.equal(results.length, 1000);
+    assert.equal(acknowledged.length, 1000, `every append was acknowledged (answers: ${[...new Set(results.map((r) => r.status))].join(', ')})`);
     const seen = (await committedIds()).filter((id) => id.startsWith('w'));
     assert.equal(seen.length, 1000, 'no event twice');
     assert.deepEqual([...seen].sort(), [...acknowledged].sort());
     const counted = (await call(mf, '/tables/views')).json<{ page: string; views: number }[]>();
     const expected = new Map<string, number>();
-    for (const id of [...acknowledged, 'first-0', 'first-1', 'first-2']) {
-      const page = id.startsWith('first-') ? `/page/${Number(id.slice(6)) % 5}` : `/page/${(Number(id.slice(1, id.indexOf('-'))) + Number(id.slice(id.indexOf('-') + 1))) % 7}`;
-      expected.set(page, (expected.get(page) ?? 0) + 1);
-    }
+    for (const page of [...results.map((r) => r.page), '/page/0', '/page/1', '/page/2']) expected.set(page, (expected.get(page) ?? 0) + 1); // and the first test's three
     assert.deepEqual(new Map(counted.map((c) => [c.page, c.views])), expected, 'the views per page are the acknowledged events per page');
   });
 });
