@@ -6,7 +6,7 @@
 // are each counted exactly once.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PageView } from '../../examples/cloudflare/src/events.job.js';
+import type { PageView } from '../../examples/page-views.job.js';
 import { bundleWorker, call, startWorker } from './support/workerd-harness.js';
 
 const TOKEN = 'test-token-0123456789';

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Miniflare } from 'miniflare';
-import type { PageView } from '../../examples/cloudflare/src/events.job.js';
+import type { PageView } from '../../examples/page-views.job.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { bundleWorker, call, startWorker } from './support/workerd-harness.js';
 

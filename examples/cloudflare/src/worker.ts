@@ -2,7 +2,7 @@
 // writers POST events to /logs/events, readers GET /tables/views. The object is reached only
 // through this fetch handler, which decides who may do what.
 import { hasBearerToken, jobObject } from 'weir/cloudflare';
-import pageViews from './events.job.js';
+import pageViews from '../../page-views.job.js';
 
 export interface Env {
   /** This class's namespace (wrangler.toml). */

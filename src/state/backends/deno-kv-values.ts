@@ -2,7 +2,7 @@
 // (structural types: this file names no Deno global, so it compiles and tests anywhere).
 import { CorruptDataError } from '../../errors/index.js';
 
-export type KvKeyPart = Uint8Array | string | number | bigint | boolean;
+export type KvKeyPart = Uint8Array | string | number | bigint | boolean | symbol; // symbol: Deno.KvKeyPart has it (Weir never writes one)
 export type KvKey = readonly KvKeyPart[];
 
 export interface KvEntryMaybe {

@@ -1,4 +1,4 @@
-// The job of the Cloudflare example: page views POSTed to the job object, counted per page,
+// The job of the Cloudflare and Deno examples: page views POSTed by writers, counted per page,
 // exactly once. Every event also lands, by id, in an append table, so a check can see that
 // none was lost or counted twice across restarts.
 import { job, sinks, sources } from 'weir';
