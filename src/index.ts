@@ -5,6 +5,9 @@ import { print } from './connectors/sinks/print-sink.js';
 import { table } from './connectors/sinks/table-sink.js';
 
 import { log } from './connectors/log/log-source.js';
+import { createLines } from './connectors/lines/lines-source.js';
+import { sse } from './connectors/sse/sse-source.js';
+import { webSocket } from './connectors/websocket/websocket-source.js';
 import { createOpenLog, createReadTable, createRun } from './api/index.js';
 import { defaultPlatform } from './platform/default-platform.js';
 
@@ -23,7 +26,7 @@ export const run = createRun(platform);
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);
 
-export const sources = { sequence, fromElements, log } as const;
+export const sources = { sequence, fromElements, log, lines: createLines(undefined), sse, webSocket } as const;
 export const sinks = { table, print } as const;
 
 export type { Source, SourceReader, SourceSplit, PollStatus, SourceReaderContext } from './connectors/source.js';
@@ -31,6 +34,10 @@ export type { Sink, SinkWriter, SinkContext } from './connectors/sink.js';
 export type { SequenceOptions } from './connectors/sources/sequence-source.js';
 export type { InputLog, LogOffsets, AppendOptions } from './connectors/log/input-log.js';
 export type { LogSourceOptions } from './connectors/log/log-source.js';
+export type { LinesOptions } from './connectors/lines/lines-source.js';
+export type { SseOptions } from './connectors/sse/sse-source.js';
+export type { ServerSentEvent } from './connectors/sse/sse-parser.js';
+export type { WebSocketSourceOptions, WebSocketLike } from './connectors/websocket/websocket-source.js';
 export type { TableSinkOptions } from './connectors/sinks/table-sink.js';
 export type { PrintSinkOptions } from './connectors/sinks/print-sink.js';
 

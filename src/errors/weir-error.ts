@@ -29,9 +29,7 @@ export type WeirErrorCode =
   /** Outside input that does not parse (a line of NDJSON or CSV, an SSE frame) or is too large. */
   | 'MALFORMED_INPUT'
   /** A source could not read its input (an HTTP status, a missing file). */
-  | 'SOURCE_FAILED'
-  /** A sink's endpoint refused its output for good (an HTTP 4xx). */
-  | 'SINK_FAILED';
+  | 'SOURCE_FAILED';
 
 export interface WeirErrorOptions {
   domain: ErrorDomain;

@@ -94,6 +94,10 @@ export class SourceOperator implements StreamOperator {
     this.reader = this.source.createReader(splits, {
       subtaskIndex: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, jobName: this.ctx.jobName, sourceUid: this.uid, storage: this.ctx.storage,
       now: () => clock.now(),
+      output: (tag, value) => {
+        this.ctx.elementTimestamp.value = Number.NaN; // a side record carries no event time
+        this.output.collectSide(tag.id, value);
+      },
       sleep: (ms, signal) => sleepOn(clock, ms, signal),
     });
     this.lastRecordAt = this.ctx.clock.now();
