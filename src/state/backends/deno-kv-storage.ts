@@ -33,6 +33,12 @@ export interface DenoKvStorageOptions {
 }
 
 type Space = 'c' | 'm';
+/** A checked MetadataCondition, with its key as KV key bytes. */
+interface Condition {
+  readonly condition: MetadataCondition;
+  readonly keyBytes: Uint8Array;
+  readonly equals: Uint8Array | undefined;
+}
 /** A value ready to commit: its head, and the staged parts (if any) to clean up should it not land. */
 interface Staged {
   readonly key: string;
@@ -75,9 +81,11 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
     return this.#guard('getChunk', { key }, () => this.#read('c', key, keyBytes));
   }
 
-  async deleteChunks(keys: readonly string[]): Promise<void> {
+  /** With a condition, each atomic delete checks it (by versionstamp): a superseded writer deletes nothing. */
+  async deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     const keyBytes = checkedKeys(keys).map((k, i) => checkedKey(k, `keys[${i}]`));
-    await this.#guard('deleteChunks', {}, () => this.#delete('c', keyBytes));
+    const expected = this.#checkedCondition(condition);
+    await this.#guard('deleteChunks', {}, () => this.#delete('c', keyBytes, expected));
   }
 
   async listChunks(prefix: string): Promise<string[]> {
@@ -87,7 +95,7 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
 
   async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
     const batch = lastPerKey(checkedRecords(records)).map((r, i) => ({ key: r.key, keyBytes: checkedKey(r.key, `records[${i}].key`), bytes: r.bytes.slice() }));
-    const expected = condition === undefined ? undefined : { ...checkedCondition(condition), keyBytes: checkedKey(condition.key, 'condition.key') };
+    const expected = this.#checkedCondition(condition);
     // Keys appear twice in the commit (a check and a set); what is left of its budget holds inline values.
     let budget = KV_LIMITS.commitBudgetBytes - batch.reduce((n, r) => n + 2 * r.keyBytes.byteLength + 100, 0);
     if (batch.length > KV_LIMITS.recordsPerBatch || budget < 0) {
@@ -104,7 +112,7 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
         if (inline) budget -= r.bytes.byteLength;
         return { ...(await this.#stage(r.key, r.bytes, !inline)), keyBytes: r.keyBytes };
       }));
-      await this.#commit('m', staged, expected === undefined ? undefined : { condition: condition!, keyBytes: expected.keyBytes, equals: expected.equals });
+      await this.#commit('m', staged, expected);
     });
   }
 
@@ -113,9 +121,23 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
     return this.#guard('getMetadata', { key }, () => this.#read('m', key, keyBytes));
   }
 
-  async deleteMetadata(keys: readonly string[]): Promise<void> {
+  async deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     const keyBytes = checkedKeys(keys).map((k, i) => checkedKey(k, `keys[${i}]`));
-    await this.#guard('deleteMetadata', {}, () => this.#delete('m', keyBytes));
+    const expected = this.#checkedCondition(condition);
+    await this.#guard('deleteMetadata', {}, () => this.#delete('m', keyBytes, expected));
+  }
+
+  #checkedCondition(condition: MetadataCondition | undefined): Condition | undefined {
+    return condition === undefined ? undefined : { condition, keyBytes: checkedKey(condition.key, 'condition.key'), equals: checkedCondition(condition).equals };
+  }
+
+  /** Adds to `atomic` the check that the condition's record is as expected now; rejects as fenced when it is not. */
+  async #checkCondition(atomic: ReturnType<DenoKvLike['atomic']>, condition: Condition): Promise<void> {
+    const head = this.#head('m', condition.keyBytes);
+    const current = await this.#kv.get(head);
+    const bytes = current.value === null ? undefined : await this.#valueOf(parseHead(current.value, condition.condition.key), condition.condition.key);
+    if (!sameBytes(bytes, condition.equals)) throw fencedError(condition.condition);
+    atomic.check({ key: head, versionstamp: current.versionstamp });
   }
 
   async listMetadata(prefix: string): Promise<string[]> {
@@ -153,18 +175,12 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
    * record and the heads it replaces. A lost race re-reads and tries again; a condition that
    * no longer holds rejects as fenced. Either way, a batch that does not land leaves no parts.
    */
-  async #commit(space: Space, staged: readonly (Staged & { keyBytes: Uint8Array })[], condition: { condition: MetadataCondition; keyBytes: Uint8Array; equals: Uint8Array | undefined } | undefined): Promise<void> {
+  async #commit(space: Space, staged: readonly (Staged & { keyBytes: Uint8Array })[], condition: Condition | undefined): Promise<void> {
     try {
       for (let round = 0; round < COMMIT_ROUNDS; round++) {
         const olds = await this.#getMany(staged.map((s) => this.#head(space, s.keyBytes)));
         const atomic = this.#kv.atomic();
-        if (condition !== undefined) {
-          const head = this.#head('m', condition.keyBytes);
-          const current = await this.#kv.get(head);
-          const bytes = current.value === null ? undefined : await this.#valueOf(parseHead(current.value, condition.condition.key), condition.condition.key);
-          if (!sameBytes(bytes, condition.equals)) throw fencedError(condition.condition);
-          atomic.check({ key: head, versionstamp: current.versionstamp });
-        }
+        if (condition !== undefined) await this.#checkCondition(atomic, condition);
         const replaced: { v: string; n: number }[] = [];
         staged.forEach((s, i) => {
           const old = olds[i]!;
@@ -212,13 +228,15 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
     return joinParts(parts.map((p) => p.value as Uint8Array), head.s, key);
   }
 
-  async #delete(space: Space, keys: readonly Uint8Array[]): Promise<void> {
-    const group = KV_LIMITS.checksPerAtomic - 1;
+  async #delete(space: Space, keys: readonly Uint8Array[], condition: Condition | undefined): Promise<void> {
+    const group = KV_LIMITS.checksPerAtomic - 2;
+    if (keys.length === 0 && condition !== undefined) await this.#checkCondition(this.#kv.atomic(), condition); // an empty delete still checks it
     for (let first = 0; first < keys.length; first += group) {
       const heads = keys.slice(first, first + group).map((k) => this.#head(space, k));
       for (let round = 0; ; round++) {
         const olds = await this.#getMany(heads);
         const atomic = this.#kv.atomic();
+        if (condition !== undefined) await this.#checkCondition(atomic, condition);
         const replaced: { v: string; n: number }[] = [];
         for (const old of olds) {
           if (old.value === null) continue;

@@ -64,9 +64,14 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
     return this.#run('getChunk', { key }, () => this.#get('weir_chunks', keyToBytes(key)));
   }
 
-  async deleteChunks(keys: readonly string[]): Promise<void> {
+  /** With a condition, checked in the deletes' transaction: a superseded writer deletes nothing. */
+  async deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     checkedKeys(keys);
-    this.#write('deleteChunks', {}, () => this.#delete('weir_chunks', keys));
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    this.#write('deleteChunks', {}, () => {
+      this.#check(expected, condition);
+      this.#delete('weir_chunks', keys);
+    });
   }
 
   async listChunks(prefix: string): Promise<string[]> {
@@ -83,7 +88,7 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
     const batch = lastPerKey(checkedRecords(records));
     const expected = condition === undefined ? undefined : checkedCondition(condition);
     this.#write('putMetadata', { keys: batch.map((r) => r.key) }, () => {
-      if (expected !== undefined && !sameBytes(this.#get('weir_metadata', keyToBytes(expected.key)), expected.equals)) throw fencedError(condition!);
+      this.#check(expected, condition);
       for (const { key, bytes } of batch) {
         const failure = this.#failWrites?.('putMetadata', key);
         if (failure !== undefined) throw storageFailed('durable-object', 'putMetadata', failure, { key });
@@ -110,9 +115,18 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
     return this.#storage.transactionSync(body);
   }
 
-  async deleteMetadata(keys: readonly string[]): Promise<void> {
+  async deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     checkedKeys(keys);
-    this.#write('deleteMetadata', {}, () => this.#delete('weir_metadata', keys));
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    this.#write('deleteMetadata', {}, () => {
+      this.#check(expected, condition);
+      this.#delete('weir_metadata', keys);
+    });
+  }
+
+  /** Must run inside the transaction of the write it guards. */
+  #check(expected: { key: string; equals: Uint8Array | undefined } | undefined, condition: MetadataCondition | undefined): void {
+    if (expected !== undefined && !sameBytes(this.#get('weir_metadata', keyToBytes(expected.key)), expected.equals)) throw fencedError(condition!);
   }
 
   async listMetadata(prefix: string): Promise<string[]> {

@@ -7,11 +7,11 @@ import type { CheckpointStorage, MetadataCondition } from '../checkpoint-storage
 export type StorageCall =
   | { op: 'putChunk'; key: string; bytes: Uint8Array }
   | { op: 'getChunk'; key: string }
-  | { op: 'deleteChunks'; keys: readonly string[] }
+  | { op: 'deleteChunks'; keys: readonly string[]; condition?: MetadataCondition }
   | { op: 'listChunks'; prefix: string }
   | { op: 'putMetadata'; records: ReadonlyArray<{ key: string; bytes: Uint8Array }>; condition?: MetadataCondition }
   | { op: 'getMetadata'; key: string }
-  | { op: 'deleteMetadata'; keys: readonly string[] }
+  | { op: 'deleteMetadata'; keys: readonly string[]; condition?: MetadataCondition }
   | { op: 'listMetadata'; prefix: string };
 
 /** An error as plain data, and back: what crosses an RPC without losing its code. */
@@ -78,8 +78,8 @@ export class RemoteStorage implements CheckpointStorage {
   getChunk(key: string): Promise<Uint8Array | undefined> {
     return this.#do({ op: 'getChunk', key });
   }
-  deleteChunks(keys: readonly string[]): Promise<void> {
-    return this.#do({ op: 'deleteChunks', keys });
+  deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
+    return this.#do({ op: 'deleteChunks', keys, ...(condition !== undefined ? { condition } : {}) });
   }
   listChunks(prefix: string): Promise<string[]> {
     return this.#do({ op: 'listChunks', prefix });
@@ -90,8 +90,8 @@ export class RemoteStorage implements CheckpointStorage {
   getMetadata(key: string): Promise<Uint8Array | undefined> {
     return this.#do({ op: 'getMetadata', key });
   }
-  deleteMetadata(keys: readonly string[]): Promise<void> {
-    return this.#do({ op: 'deleteMetadata', keys });
+  deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
+    return this.#do({ op: 'deleteMetadata', keys, ...(condition !== undefined ? { condition } : {}) });
   }
   listMetadata(prefix: string): Promise<string[]> {
     return this.#do({ op: 'listMetadata', prefix });
@@ -99,7 +99,7 @@ export class RemoteStorage implements CheckpointStorage {
 }
 
 /** Runs a StorageCall that came over RPC against `storage`; the reply carries the result or the error. */
-export async function serveStorageCall(storage: CheckpointStorage, call: StorageCall): Promise<Reply<unknown>> {
+export async function serveStorageCall(storage: CheckpointStorage & ConditionalDeletes, call: StorageCall): Promise<Reply<unknown>> {
   try {
     return { ok: true, value: await dispatch(storage, call) };
   } catch (error) {
@@ -107,15 +107,21 @@ export async function serveStorageCall(storage: CheckpointStorage, call: Storage
   }
 }
 
-function dispatch(storage: CheckpointStorage, call: StorageCall): Promise<unknown> {
+/** A store whose deletes take a condition (the interface's, once every backend has them). */
+export interface ConditionalDeletes {
+  deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void>;
+  deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void>;
+}
+
+function dispatch(storage: CheckpointStorage & ConditionalDeletes, call: StorageCall): Promise<unknown> {
   switch (call?.op) {
     case 'putChunk': return storage.putChunk(call.key, call.bytes);
     case 'getChunk': return storage.getChunk(call.key);
-    case 'deleteChunks': return storage.deleteChunks(call.keys);
+    case 'deleteChunks': return storage.deleteChunks(call.keys, call.condition);
     case 'listChunks': return storage.listChunks(call.prefix);
     case 'putMetadata': return storage.putMetadata(call.records, call.condition);
     case 'getMetadata': return storage.getMetadata(call.key);
-    case 'deleteMetadata': return storage.deleteMetadata(call.keys);
+    case 'deleteMetadata': return storage.deleteMetadata(call.keys, call.condition);
     case 'listMetadata': return storage.listMetadata(call.prefix);
     default: return Promise.reject(new InvalidArgumentError('call.op', `not a storage operation: ${String((call as { op?: unknown })?.op)}`));
   }

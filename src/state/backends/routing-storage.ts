@@ -2,17 +2,20 @@
 // Each object keeps the state chunks of its own subtasks in its own storage (a snapshot is written
 // where it is taken, with no hop); everything else — checkpoint metadata (the commit point must be
 // one store's transaction), tables, input logs, epochs — lives in the coordinator's storage.
-import { checkedKeys, checkedPrefix } from './backend-support.js';
-import type { CheckpointStorage, MetadataCondition } from '../checkpoint-storage.js';
+import { checkedCondition, checkedKeys, checkedPrefix } from './backend-support.js';
+import { fencedError, sameBytes, type CheckpointStorage, type MetadataCondition } from '../checkpoint-storage.js';
+import type { ConditionalDeletes } from './remote-storage.js';
+
+type Store = CheckpointStorage & ConditionalDeletes;
 import { storageLayout } from '../storage-layout.js';
 
 export interface StorageRoutes {
   /** The job whose state chunks are spread (their keys name the subtask that wrote them). */
   readonly jobName: string;
   /** The store of the coordinator: metadata, and every key that is not a state chunk. */
-  readonly home: CheckpointStorage;
+  readonly home: Store;
   /** The store of the object that runs subtask `index` of every vertex. */
-  shard(index: number): CheckpointStorage;
+  shard(index: number): Store;
   /** How many shard objects a listing asks (a chunk of a higher-numbered subtask is still read from its shard). */
   readonly shards: number;
 }
@@ -35,7 +38,7 @@ export class RoutingStorage implements CheckpointStorage {
     return Number.isSafeInteger(subtask) && subtask >= 0 ? subtask : undefined;
   }
 
-  #storeOf(key: string): CheckpointStorage {
+  #storeOf(key: string): Store {
     const shard = this.shardOf(key);
     return shard === undefined ? this.#routes.home : this.#routes.shard(shard);
   }
@@ -48,14 +51,24 @@ export class RoutingStorage implements CheckpointStorage {
     return this.#storeOf(key).getChunk(key);
   }
 
-  async deleteChunks(keys: readonly string[]): Promise<void> {
+  /**
+   * With a condition: the home store checks it in its own deletes' transaction; a shard cannot
+   * (the condition's record is the coordinator's), so it is checked at home first and the shard
+   * refuses, in its transaction, a caller of an epoch older than its own — a superseded
+   * coordinator has been replaced on the shards by its successor's first call.
+   */
+  async deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     checkedKeys(keys);
-    const byStore = new Map<CheckpointStorage, string[]>();
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    const byStore = new Map<Store, string[]>();
     for (const key of keys) {
       const store = this.#storeOf(key);
       (byStore.get(store) ?? byStore.set(store, []).get(store)!).push(key);
     }
-    await Promise.all([...byStore].map(([store, group]) => store.deleteChunks(group)));
+    const home = this.#routes.home;
+    if (expected !== undefined && !sameBytes(await home.getMetadata(expected.key), expected.equals)) throw fencedError(condition!);
+    await Promise.all([...byStore].map(([store, group]) => (store === home ? store.deleteChunks(group, condition) : store.deleteChunks(group))));
+    if (expected !== undefined && keys.length === 0) await home.deleteChunks([], condition); // an empty delete still checks it
   }
 
   /** Every store, when the prefix may cover state chunks (a sweep, a fresh start); else the home store alone. */
@@ -75,8 +88,8 @@ export class RoutingStorage implements CheckpointStorage {
     return this.#routes.home.getMetadata(key);
   }
 
-  deleteMetadata(keys: readonly string[]): Promise<void> {
-    return this.#routes.home.deleteMetadata(keys);
+  deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
+    return this.#routes.home.deleteMetadata(keys, condition);
   }
 
   listMetadata(prefix: string): Promise<string[]> {
