@@ -30,7 +30,7 @@ export const sources = { sequence, fromElements, log, lines: createLines(undefin
 export const sinks = { table, print } as const;
 
 export type { Source, SourceReader, SourceSplit, PollStatus, SourceReaderContext } from './connectors/source.js';
-export type { Sink, SinkWriter, SinkContext } from './connectors/sink.js';
+export type { Sink, SinkWriter, SinkContext, Committer, SinkRecoveryContext } from './connectors/sink.js';
 export type { SequenceOptions } from './connectors/sources/sequence-source.js';
 export type { InputLog, LogOffsets, AppendOptions } from './connectors/log/input-log.js';
 export type { LogSourceOptions } from './connectors/log/log-source.js';
@@ -58,6 +58,7 @@ export type { SubtaskCheckpointStats } from './runtime/control-messages.js';
 export type { JobResult } from './runtime/coordinator/job-master.js';
 export type { JobStatus } from './runtime/coordinator/job-status.js';
 export type { JobEvents, RestartEvent, RestoreEvent, MetricsEvent } from './runtime/coordinator/job-events.js';
+export type { JobWarning } from './runtime/control-messages.js';
 export type { SubtaskMetrics } from './runtime/execution/task-executor.js';
 export type { RestartStrategy } from './runtime/coordinator/restart-strategy.js';
 export { ManualClock } from './runtime/clock.js';

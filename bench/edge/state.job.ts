@@ -9,7 +9,7 @@ const PAD = 'x'.repeat(1000);
 
 const discard: Sink<unknown> = {
   kind: 'weir.sink', name: 'discard', guarantee: 'at-least-once',
-  createWriter: () => ({ write: () => {}, prepareCommit: () => undefined, commit: async () => {} }),
+  createWriter: () => ({ write: () => {}, prepareCommit: () => undefined }),
 };
 
 export function stateJob(name: string, keys: number): JobDefinition {

@@ -15,6 +15,8 @@ export type WeirErrorCode =
   | 'CHECKPOINT_TIMEOUT'
   | 'CHECKPOINT_ABORTED'
   | 'CHECKPOINT_STORAGE_FAILED'
+  /** A checkpoint completed, but a sink could not commit it yet: it commits with a later one. */
+  | 'COMMIT_DEFERRED'
   | 'TOO_MANY_CHECKPOINT_FAILURES'
   | 'CORRUPT_DATA'
   | 'STORAGE_FENCED'

@@ -9,6 +9,11 @@ export interface RuntimePlatform {
   /** The storage used when `run()` and `readTable()` are given none. */
   defaultStorage(): CheckpointStorage;
   /**
+   * Set when that default keeps nothing across a reload where a user would expect it to (a
+   * browser without IndexedDB): why, for the job's 'warning' event.
+   */
+  readonly defaultStorageNotDurable?: string;
+  /**
    * Durable storages this runtime has: 'indexeddb' (by database name), { dir } (a folder),
    * { durableObject } (a Durable Object's ctx.storage), { kv } (a Deno.Kv). The last two must
    * check the object they are given and throw an InvalidArgumentError naming `argument`.

@@ -4,7 +4,7 @@
 // runner: run() claims the next epoch and restores the latest completed checkpoint, exactly as
 // a failover does, so a reset is a failure like any other.
 import { WeirError } from '../../errors/index.js';
-import { findLatestCheckpoint } from '../../runtime/coordinator/checkpoint-metadata.js';
+import { listStoredCheckpoints } from '../../runtime/coordinator/checkpoint-metadata.js';
 import { isTerminal, type JobStatus } from '../../runtime/coordinator/job-status.js';
 import { durableObjectStorageFor } from '../../state/backends/durable-object-storage.js';
 import type { DurableObjectStorageLike } from '../../state/backends/durable-object-storage.js';
@@ -99,7 +99,7 @@ export class JobObjectHost {
    */
   async #checkLayout(): Promise<void> {
     if (this.options.run.resume === 'none') return;
-    const { metadata } = await findLatestCheckpoint(durableObjectStorageFor(this.ctx.storage, 'ctx.storage'), this.definition.name);
+    const metadata = (await listStoredCheckpoints(durableObjectStorageFor(this.ctx.storage, 'ctx.storage'), this.definition.name)).readable.at(-1);
     if (metadata === undefined) return;
     const stored = Math.max(1, ...Object.values(metadata.operators).map((o) => o.parallelism));
     const shards = this.coordinator === undefined ? 1 : this.coordinator.shards;

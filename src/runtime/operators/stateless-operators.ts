@@ -1,6 +1,7 @@
 import type { FilterFunction, FlatMapFunction, MapFunction } from '../../graph/user-functions.js';
 import { WeirError } from '../../errors/index.js';
 import { deadLetterOf } from './dead-letter.js';
+import type { OutputPressure } from './output-pressure.js';
 import type { Output, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
 
@@ -57,17 +58,37 @@ export class FilterOperator extends StatelessOperator {
 }
 
 export class FlatMapOperator extends StatelessOperator {
-  constructor(uid: string, output: Output, private readonly fn: FlatMapFunction<unknown, unknown>, deadLetters?: string) {
+  constructor(
+    uid: string, output: Output, private readonly fn: FlatMapFunction<unknown, unknown>, deadLetters: string | undefined,
+    private readonly pressure: OutputPressure,
+  ) {
     super(uid, output, deadLetters);
   }
   collect(value: unknown): void {
-    let results: Iterable<unknown> | void;
     try {
-      results = this.fn(value, this.output);
-      // An iterable is consumed inside the try: a generator that throws halfway is the function failing.
-      if (results != null) for (const r of results) this.output.collect(r);
+      const results = this.fn(value, this.output);
+      if (results != null) this.drain(value, results[Symbol.iterator]());
     } catch (error) {
-      return this.failed('flatMap', value, error);
+      this.failed('flatMap', value, error);
     }
+  }
+  /**
+   * Must stop between two records when an output is out of credit: the rest of this input's
+   * output waits in the iterator. An iterable is consumed inside the try: a generator that
+   * throws halfway is the function failing, now or when the task resumes it.
+   */
+  private drain(value: unknown, results: Iterator<unknown>): void {
+    while (!this.pressure.blocked) {
+      const next = results.next();
+      if (next.done === true) return;
+      this.output.collect(next.value);
+    }
+    this.pressure.suspend(() => {
+      try {
+        this.drain(value, results);
+      } catch (error) {
+        this.failed('flatMap', value, error);
+      }
+    });
   }
 }

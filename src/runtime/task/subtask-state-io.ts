@@ -13,11 +13,13 @@ import type { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 export interface EncodedSnapshot {
   readonly write: { readonly handle: StateHandle; readonly bytes: Uint8Array }[];
   readonly handles: StateHandle[];
+  /** Writes the operators started themselves (a sink's staged data): the ack waits for them too. */
+  readonly durable: Promise<void>[];
 }
 
 export interface SubtaskIdentity {
   readonly jobName: string;
-  readonly attempt: number;
+  readonly attemptId: string;
   readonly subtaskIndex: number;
   readonly keyGroupRange: KeyGroupRange;
 }
@@ -36,11 +38,12 @@ export function encodeSubtaskSnapshot(
   /** Called with each chunk as soon as it is encoded, so its write overlaps the encoding of the next. */
   onChunk?: (handle: StateHandle, bytes: Uint8Array) => void,
 ): EncodedSnapshot {
-  const snapshot: EncodedSnapshot = { write: [], handles: [] };
+  const snapshot: EncodedSnapshot = { write: [], handles: [], durable: [] };
   for (const op of operators) {
     const taken = op.snapshotState(checkpointId);
+    if (taken.durable !== undefined) snapshot.durable.push(taken.durable);
     const add = (kind: 'operator' | 'keyed', name: string, bytes: Uint8Array, extra: Partial<StateHandle> = {}) => {
-      const key = storageLayout.stateChunkKey(who.jobName, checkpointId, who.attempt, op.uid, who.subtaskIndex, name);
+      const key = storageLayout.stateChunkKey(who.jobName, checkpointId, who.attemptId, op.uid, who.subtaskIndex, name);
       const handle: StateHandle = { key, kind, operatorUid: op.uid, subtaskIndex: who.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes), ...extra };
       snapshot.write.push({ handle, bytes });
       onChunk?.(handle, bytes);
@@ -84,12 +87,23 @@ export async function readSubtaskRestore(
   vertex: ExecutionVertex,
   subtaskIndex: number,
 ): Promise<Map<string, OperatorRestoreState>> {
+  // Must check each chunk against its handle, not only against its own checksum: a well-formed
+  // chunk of another checkpoint or subtask under this key would otherwise restore silently.
   const read = async (handle: StateHandle, kind: 'keyed-state' | 'operator-state') => {
     const bytes = await storage.getChunk(handle.key);
-    if (bytes === undefined) {
-      throw new CorruptDataError(`checkpoint ${restore.checkpointId}: state chunk '${handle.key}' is missing`, { checkpointId: restore.checkpointId, key: handle.key });
+    const details = { checkpointId: restore.checkpointId, key: handle.key };
+    const where = `checkpoint ${restore.checkpointId}: state chunk '${handle.key}'`;
+    if (bytes === undefined) throw new CorruptDataError(`${where} is missing`, details);
+    try {
+      const checksum = bytes.byteLength === handle.bytes ? chunkChecksum(bytes) : undefined;
+      if (checksum !== handle.checksum) {
+        throw new CorruptDataError(`does not match the checksum its checkpoint recorded (${bytes.byteLength} bytes, checksum ${checksum ?? 'not read'}; recorded ${handle.bytes} bytes, checksum ${handle.checksum})`);
+      }
+      return decodeChunk(bytes, kind).payload;
+    } catch (error) {
+      if (error instanceof CorruptDataError) throw new CorruptDataError(`${where}: ${error.message}`, { ...error.details, ...details });
+      throw error;
     }
-    return decodeChunk(bytes, kind).payload;
   };
   const result = new Map<string, OperatorRestoreState>();
   for (const op of vertex.operators) {
@@ -98,7 +112,7 @@ export async function readSubtaskRestore(
     const keyedState = (await Promise.all(assigned.keyed.map((h) => read(h, 'keyed-state')))) as KeyedStatePayload[];
     const lists = (await Promise.all(assigned.operator.map((h) => read(h, 'operator-state')))) as unknown[][];
     const operatorState = lists.flat().filter((_, j) => j % vertex.parallelism === subtaskIndex);
-    result.set(op.uid, { keyedState, operatorState });
+    result.set(op.uid, { checkpointId: restore.checkpointId, keyedState, operatorState });
   }
   return result;
 }

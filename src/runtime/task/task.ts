@@ -1,7 +1,8 @@
 import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
-import { WeirError } from '../../errors/index.js';
+import { CorruptDataError, WeirError } from '../../errors/index.js';
 import { keyGroupRangeOfSubtask, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
+import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
@@ -13,6 +14,9 @@ import { createOperatorChain } from './operator-chain.js';
 import { RecordWriter } from './record-writer.js';
 import { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 import { ElementTimestamp } from '../operators/element-timestamp.js';
+import { OutputPressure } from '../operators/output-pressure.js';
+import type { PollStatus } from '../../connectors/source.js';
+import type { RecordBatch } from '../../channel/channel-message.js';
 import { WatermarkValve } from './watermark-valve.js';
 import { encodeSubtaskSnapshot, readSubtaskRestore } from './subtask-state-io.js';
 import type { Schedulable, TaskScheduler } from './task-scheduler.js';
@@ -21,6 +25,8 @@ export type TaskState = 'created' | 'restoring' | 'running' | 'input-ended' | 'f
 
 export interface TaskSetup {
   readonly jobName: string;
+  /** The runner's epoch and its attempt: together they name this attempt's chunks (storageLayout.attemptId). */
+  readonly epoch: number;
   readonly attempt: number;
   readonly plan: ExecutionPlan;
   readonly vertex: ExecutionVertex;
@@ -78,6 +84,11 @@ export class Task implements Schedulable {
   private readonly gate: InputGate;
   private readonly valve: WatermarkValve;
   private readonly elementTimestamp = new ElementTimestamp();
+  private readonly pressure = new OutputPressure();
+  /** An input batch whose records are not all processed: the outputs ran out of credit in it. */
+  private batchInProgress: { channel: number; batch: RecordBatch; next: number } | undefined;
+  /** A source's poll status, acted on once what that poll read has all gone out. */
+  private pollStatus: PollStatus | undefined;
   private readonly source: SourceOperator | undefined;
   private readonly mailbox: (() => void)[] = [];
   private lastSnapshotId = 0;
@@ -92,17 +103,22 @@ export class Task implements Schedulable {
   private readonly reuse = new Map<string, KeyedChunkReuse>();
   /** Rejects the promises of commands still in the mailbox when the task stops. */
   private readonly unanswered = new Set<(error: unknown) => void>();
+  private readonly attemptId: string;
 
   constructor(private readonly setup: TaskSetup) {
     const { plan, vertex, subtaskIndex } = setup;
     this.id = { vertexId: vertex.id, subtaskIndex };
+    this.attemptId = storageLayout.attemptId(setup.epoch, setup.attempt);
     const keyGroupRange = keyGroupRangeOfSubtask(plan, this.id);
     const carried = plan.eventTime ? this.elementTimestamp : undefined;
-    this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, carried));
+    this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, this.pressure, carried));
     this.operators = createOperatorChain(vertex, this.writers, (op) => ({
       jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
       maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage, commitFence: setup.commitFence,
-      elementTimestamp: this.elementTimestamp,
+      attemptId: this.attemptId, elementTimestamp: this.elementTimestamp, pressure: this.pressure,
+      warn: (warning) => {
+        if (this.state !== 'failed' && this.state !== 'cancelled') setup.report({ kind: 'warning', attempt: setup.attempt, subtask: this.id, warning: { ...warning, subtask: this.id } });
+      },
       autoWatermarkIntervalMs: plan.autoWatermarkIntervalMs,
       emitWatermarkStatus: (idle) => {
         for (const w of this.writers) w.emitWatermarkStatus(idle);
@@ -139,9 +155,17 @@ export class Task implements Schedulable {
   /** Reads the restored state, initialises the operators, and starts the loop. */
   async start(): Promise<void> {
     this.state = 'restoring';
+    const { restore, storage, vertex } = this.setup;
+    let restored = new Map<string, OperatorRestoreState>();
     try {
-      const { restore, storage, vertex } = this.setup;
-      const restored = restore === undefined ? new Map<string, OperatorRestoreState>() : await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
+      if (restore !== undefined) restored = await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
+    } catch (error) {
+      // Only an unreadable chunk proves the checkpoint unreadable; a storage that fails to answer does not.
+      this.fail(error, error instanceof CorruptDataError ? restore?.checkpointId : undefined);
+      return;
+    }
+    if (this.state !== 'restoring') return; // cancelled meanwhile
+    try {
       for (const op of this.operators) {
         await op.initialize(restored.get(op.uid));
         if (op.keyedBackend !== undefined) this.reuse.get(op.uid)!.seed(restore?.operators[op.uid]?.keyed ?? [], op.keyedBackend.spans());
@@ -177,11 +201,9 @@ export class Task implements Schedulable {
             return resolve();
           case 'complete':
             for (const r of this.reuse.values()) r.complete(command.checkpointId);
-            this.commits = this.commits.then(async () => {
-              for (const op of this.operators) await op.notifyCheckpointComplete?.(command.checkpointId);
-            });
-            this.commits.then(resolve, (error) => {
-              this.fail(error);
+            this.commits = this.commits.then(() => this.notifyComplete(command.checkpointId)).then(resolve, (error: unknown) => {
+              // A deferred commit is retried with the next checkpoint: the command fails, the task goes on.
+              if (!(error instanceof WeirError && error.code === 'COMMIT_DEFERRED')) this.fail(error);
               reject(error);
             });
             return;
@@ -194,6 +216,32 @@ export class Task implements Schedulable {
     if (this.state === 'cancelled' || this.state === 'failed') return;
     this.state = 'cancelled';
     this.shutdown();
+  }
+
+  /**
+   * Stops as a crash would: at once, reporting nothing, waiting for nothing. Operators are closed
+   * only so that what they hold goes (a reader's fetch loop; a crashed thread takes that with
+   * it). What the task already started (a chunk write, a commit) may still land: fences and
+   * unique keys, not this method, keep that harmless.
+   */
+  kill(): void {
+    if (this.state === 'cancelled' || this.state === 'failed') return;
+    this.state = 'failed';
+    this.shutdown();
+  }
+
+  /** Every operator's completion, in chain order; a deferred commit does not keep the others from theirs. */
+  private async notifyComplete(checkpointId: number): Promise<void> {
+    let deferred: unknown;
+    for (const op of this.operators) {
+      try {
+        await op.notifyCheckpointComplete?.(checkpointId);
+      } catch (error) {
+        if (!(error instanceof WeirError && error.code === 'COMMIT_DEFERRED')) throw error;
+        deferred ??= error;
+      }
+    }
+    if (deferred !== undefined) throw deferred;
   }
 
   private stoppedError(): WeirError {
@@ -214,11 +262,14 @@ export class Task implements Schedulable {
     }
   }
 
-  private fail(error: unknown): void {
+  private fail(error: unknown, unreadableCheckpoint?: number): void {
     if (this.state === 'failed' || this.state === 'cancelled') return;
     this.state = 'failed';
     this.shutdown();
-    this.setup.report({ kind: 'failed', attempt: this.setup.attempt, subtask: this.id, error: serializeError(error), cause: error });
+    this.setup.report({
+      kind: 'failed', attempt: this.setup.attempt, subtask: this.id, error: serializeError(error), cause: error,
+      ...(unreadableCheckpoint !== undefined ? { unreadableCheckpoint } : {}),
+    });
   }
 
   private wake(): void {
@@ -240,6 +291,8 @@ export class Task implements Schedulable {
   step(): boolean {
     if (this.state !== 'running' && this.state !== 'input-ended') return false;
     try {
+      // Mails run between input records, never inside one's output: a snapshot must not cut it.
+      if (this.inInput()) return this.outputsAvailable() && this.resumeInput();
       const mail = this.mailbox.shift();
       if (mail !== undefined) {
         mail();
@@ -254,6 +307,23 @@ export class Task implements Schedulable {
     }
   }
 
+  private inInput(): boolean {
+    return this.pressure.suspended || this.batchInProgress !== undefined || this.pollStatus !== undefined;
+  }
+
+  /** Goes on with the input whose output stopped for want of credit: that record's output, then the rest of its batch or poll. */
+  private resumeInput(): boolean {
+    if (!this.pressure.resume()) return true;
+    if (this.batchInProgress !== undefined) return this.continueBatch();
+    const source = this.source!;
+    source.drainBacklog();
+    if (this.pressure.suspended || source.midPoll) return true;
+    const status = this.pollStatus!;
+    this.pollStatus = undefined;
+    return this.afterPoll(status);
+  }
+
+  /** True when every output has credit (then nothing blocks the task's output); else waits for it. */
   private outputsAvailable(): boolean {
     for (const w of this.writers) {
       if (!w.isAvailable()) {
@@ -268,12 +338,22 @@ export class Task implements Schedulable {
         return false;
       }
     }
+    this.pressure.blocked = false;
     return true;
   }
 
   private pollSource(source: SourceOperator): boolean {
     const status = source.poll(this.setup.batchSize);
     this.metrics.recordsOut = source.emitted;
+    if (this.pressure.suspended || source.midPoll) {
+      this.pollStatus = status; // acted on once what this poll read has gone out
+      return true;
+    }
+    return this.afterPoll(status);
+  }
+
+  private afterPoll(status: PollStatus): boolean {
+    const source = this.source!;
     switch (status.kind) {
       case 'more':
         this.flushIfDue();
@@ -327,28 +407,9 @@ export class Task implements Schedulable {
     const receiver = this.setup.inputs[channel]!;
     const message = receiver.poll()!;
     switch (message.kind) {
-      case 'records': {
-        const { records, keys, keyGroups, timestamps } = message;
-        const head = this.operators[0]!;
-        const backend = head.keyedBackend;
-        if (timestamps !== undefined) {
-          this.processTimestamped(head, records, timestamps, backend, keys, keyGroups);
-        } else {
-          this.elementTimestamp.value = Number.NaN;
-          if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
-            for (let i = 0; i < records.length; i++) {
-              backend.setCurrentKey(keys[i]!, keyGroups[i]!);
-              head.collect(records[i]);
-            }
-          } else {
-            for (let i = 0; i < records.length; i++) head.collect(records[i]);
-          }
-        }
-        this.metrics.recordsIn += records.length;
-        receiver.release();
-        this.flushIfDue();
-        return true;
-      }
+      case 'records':
+        this.batchInProgress = { channel, batch: message, next: 0 };
+        return this.continueBatch();
       case 'barrier':
         this.act(this.handler.onBarrier(channel, message.checkpointId), message.timestamp);
         return true;
@@ -370,23 +431,33 @@ export class Task implements Schedulable {
     }
   }
 
-  private processTimestamped(
-    head: StreamOperator, records: unknown[], timestamps: number[],
-    backend: StreamOperator['keyedBackend'], keys: readonly unknown[] | undefined, keyGroups: readonly number[] | undefined,
-  ): void {
+  /**
+   * Feeds the batch in progress to the chain, record by record, and stops before the next record
+   * when an output ran out of credit (or inside one, when an operator's output stopped halfway).
+   * The channel's credit goes back only once every record of the batch was processed.
+   */
+  private continueBatch(): boolean {
+    const progress = this.batchInProgress!;
+    const { records, keys, keyGroups, timestamps } = progress.batch;
+    const head = this.operators[0]!;
+    const backend = head.keyedBackend;
+    const keyed = backend !== undefined && keys !== undefined && keyGroups !== undefined;
     const ts = this.elementTimestamp;
-    if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
-      for (let i = 0; i < records.length; i++) {
-        backend.setCurrentKey(keys[i] as never, keyGroups[i]!);
-        ts.value = timestamps[i]!;
-        head.collect(records[i]);
-      }
-    } else {
-      for (let i = 0; i < records.length; i++) {
-        ts.value = timestamps[i]!;
-        head.collect(records[i]);
-      }
+    const pressure = this.pressure;
+    let i = progress.next;
+    if (timestamps === undefined) ts.value = Number.NaN;
+    for (; i < records.length && !pressure.blocked; i++) {
+      if (keyed) backend.setCurrentKey(keys[i] as never, keyGroups[i]!);
+      if (timestamps !== undefined) ts.value = timestamps[i]!;
+      head.collect(records[i]);
     }
+    this.metrics.recordsIn += i - progress.next;
+    progress.next = i;
+    if (i < records.length || pressure.suspended) return true;
+    this.batchInProgress = undefined;
+    this.setup.inputs[progress.channel]!.release();
+    this.flushIfDue();
+    return true;
   }
 
   /** The watermark first, then the task's own idleness, as Flink's valve output does. */
@@ -439,8 +510,9 @@ export class Task implements Schedulable {
     this.flushWriters();
     const writes: Promise<void>[] = [];
     const snapshot = encodeSubtaskSnapshot(this.operators, checkpointId, {
-      jobName, attempt, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
+      jobName, attemptId: this.attemptId, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
     }, this.reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)));
+    writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;
     const asyncStarted = clock.now(); // the writes started during the encoding; this is what remains after it
     if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });

@@ -99,7 +99,7 @@ export class RemoteStorage implements CheckpointStorage {
 }
 
 /** Runs a StorageCall that came over RPC against `storage`; the reply carries the result or the error. */
-export async function serveStorageCall(storage: CheckpointStorage & ConditionalDeletes, call: StorageCall): Promise<Reply<unknown>> {
+export async function serveStorageCall(storage: CheckpointStorage, call: StorageCall): Promise<Reply<unknown>> {
   try {
     return { ok: true, value: await dispatch(storage, call) };
   } catch (error) {
@@ -107,13 +107,7 @@ export async function serveStorageCall(storage: CheckpointStorage & ConditionalD
   }
 }
 
-/** A store whose deletes take a condition (the interface's, once every backend has them). */
-export interface ConditionalDeletes {
-  deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void>;
-  deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void>;
-}
-
-function dispatch(storage: CheckpointStorage & ConditionalDeletes, call: StorageCall): Promise<unknown> {
+function dispatch(storage: CheckpointStorage, call: StorageCall): Promise<unknown> {
   switch (call?.op) {
     case 'putChunk': return storage.putChunk(call.key, call.bytes);
     case 'getChunk': return storage.getChunk(call.key);

@@ -4,9 +4,7 @@
 // one store's transaction), tables, input logs, epochs — lives in the coordinator's storage.
 import { checkedCondition, checkedKeys, checkedPrefix } from './backend-support.js';
 import { fencedError, sameBytes, type CheckpointStorage, type MetadataCondition } from '../checkpoint-storage.js';
-import type { ConditionalDeletes } from './remote-storage.js';
-
-type Store = CheckpointStorage & ConditionalDeletes;
+type Store = CheckpointStorage;
 import { storageLayout } from '../storage-layout.js';
 
 export interface StorageRoutes {

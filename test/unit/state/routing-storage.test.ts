@@ -18,7 +18,7 @@ function routed(options: ConstructorParameters<typeof MemoryCheckpointStorage>[0
 defineStorageContract('routing (memory stores)', { open: async (options) => routed(options).storage }, { describe, it });
 
 describe('RoutingStorage', () => {
-  const chunk = (checkpoint: number, subtask: number, kind = 'keyed-0') => storageLayout.stateChunkKey('job', checkpoint, 1, 'op', subtask, kind);
+  const chunk = (checkpoint: number, subtask: number, kind = 'keyed-0') => storageLayout.stateChunkKey('job', checkpoint, storageLayout.attemptId(1, 1), 'op', subtask, kind);
 
   it('puts a state chunk in the store of the subtask that wrote it, reads it from there, and other keys at home', async () => {
     const { home, stores, storage } = routed();
