@@ -65,10 +65,13 @@ describe('jobObject with parallelism 3: shard objects', () => {
   });
 
   it('a coordinator reset (ctx.abort()) mid-stream: the new instance claims the next epoch, redeploys the shards and resumes; every record once', async () => {
+    // Half the input until the new instance has restored: the job cannot finish before the reset.
+    assert.equal((await call(mf, `/test/gate?allowed=${RECORDS / 2}`, { method: 'POST' })).status, 200);
     const before = await until('coordinator-reset', (s) => (s.latestCheckpoint?.id ?? 0) >= 2 && s.status === 'running', 'a completed checkpoint');
     assert.equal((await call(mf, '/p/coordinator-reset/test/abort', { method: 'POST' })).status, 500, 'the aborted request fails');
     const resumed = await until('coordinator-reset', (s) => s.restoredFrom !== null, 'the restore');
     assert.ok(resumed.restoredFrom! >= before.latestCheckpoint!.id, `restored checkpoint ${resumed.restoredFrom}, the old instance had completed ${before.latestCheckpoint!.id}`);
+    assert.equal((await call(mf, `/test/gate?allowed=${RECORDS}`, { method: 'POST' })).status, 200);
     await until('coordinator-reset', (s) => s.status === 'finished', 'the resumed job to finish');
     await checkExactlyOnce((_, name) => table('coordinator-reset', name), 'counting-shards', RECORDS, 7);
   });

@@ -26,25 +26,37 @@ interface Status {
   restarts: number;
   latestCheckpoint: { id: number } | null;
   restoredFrom: number | null;
+  skipped: { checkpointId: number; reason: string }[];
   error?: { code: string; message: string };
 }
 const status = async (object: string) => (await call(mf, `/o/${object}/status`)).json<Status>();
 
 /** Polls the object's status until `done` holds (each poll is a request: it also resumes a reset object). */
 async function until(object: string, done: (s: Status) => boolean, what: string): Promise<Status> {
-  for (let i = 0; i < 2000; i++) {
-    const s = await status(object);
+  let s: Status | undefined;
+  for (let i = 0; i < 300; i++) {
+    s = await status(object);
     if (done(s)) return s;
     if (s.status === 'failed') assert.fail(`${object} failed while waiting for ${what}: ${JSON.stringify(s.error)}`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  assert.fail(`${object}: ${what} did not happen`);
+  assert.fail(`${object}: ${what} did not happen (last status: ${JSON.stringify(s)})`);
 }
 
 const table = async <T>(object: string, name: string) => (await call(mf, `/o/${object}/tables/${name}`)).json<T[]>();
 
-/** The resumed run went on reading: it completed periodic checkpoints of its own (a run resumed after the end completes only a final one). */
-async function assertResumedMidStream(object: string): Promise<void> {
+/**
+ * The jobs read only records below `allowed` (fixtures/job-object-worker.ts): closed at half, a
+ * job cannot finish, so a fault injected after an awaited checkpoint lands mid-stream.
+ */
+async function setGate(allowed: number): Promise<void> {
+  assert.equal((await call(mf, `/test/gate?allowed=${allowed}`, { method: 'POST' })).json<{ allowed: number }>().allowed, allowed);
+}
+const HALF = RECORDS / 2;
+
+/** The resumed run is reading, not finished: it completes a periodic checkpoint of its own while the gate holds it (before the test opens it). */
+async function awaitResumedMidStream(object: string): Promise<void> {
+  await until(object, (s) => s.status === 'running' && s.latestCheckpoint !== null, 'a checkpoint of the resumed run');
   const checkpoints = (await call(mf, `/o/${object}/checkpoints`)).json<{ status: string; final: boolean }[]>();
   assert.ok(checkpoints.some((c) => c.status === 'completed' && !c.final), `the resumed run's checkpoints: ${JSON.stringify(checkpoints.map((c) => [c.status, c.final]))}`);
 }
@@ -63,18 +75,42 @@ describe('jobObject in workerd: a job that lives in a Durable Object', () => {
   });
 
   it('resumes from its latest checkpoint after the object is reset (ctx.abort()) mid-stream, every record once', async () => {
+    await setGate(HALF);
     const before = await until('reset', (s) => (s.latestCheckpoint?.id ?? 0) >= 2 && s.status === 'running', 'a completed checkpoint');
     assert.equal((await call(mf, '/o/reset/test/abort', { method: 'POST' })).status, 500, 'the aborted request fails');
     // A new instance: the request resumes the job from a checkpoint the old one completed.
     const resumed = await until('reset', (s) => s.restoredFrom !== null, 'the restore');
     assert.ok(resumed.restoredFrom! >= before.latestCheckpoint!.id, `restored checkpoint ${resumed.restoredFrom}, the old instance had completed ${before.latestCheckpoint!.id}`);
+    await awaitResumedMidStream('reset');
+    await setGate(RECORDS);
     const done = await until('reset', (s) => s.status === 'finished', 'the resumed job to finish');
     assert.equal(done.restarts, 0, 'the resumed run did not need a restart of its own');
-    await assertResumedMidStream('reset');
     await checkExactlyOnce((_, name) => table('reset', name), 'counting-object', RECORDS, 7);
   });
 
+  it('a damaged chunk of the latest checkpoint (one byte flipped in SQLite) is passed over on resume: the job falls back, every record once', async () => {
+    await setGate(HALF);
+    await until('corrupt', (s) => (s.latestCheckpoint?.id ?? 0) >= 3 && s.status === 'running', 'a completed checkpoint');
+    // Idle at the gate (everything below it committed): its state no longer changes.
+    for (let i = 0; (await table('corrupt', 'seen')).length < HALF; i++) {
+      if (i === 500) assert.fail('the job did not read up to its gate');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal((await call(mf, '/o/corrupt/test/corrupt-and-abort', { method: 'POST' })).status, 500, 'the aborted request fails');
+    const damaged = (await call(mf, '/test/corruptions/corrupt')).json<{ checkpointId: number; chunks: string[] }>();
+    assert.ok(damaged.checkpointId >= 3 && damaged.chunks.length >= 1, `damaged ${JSON.stringify(damaged)}`);
+    // The new instance's restore of that checkpoint fails on the chunk's checksum: it falls back to an older one, or starts over.
+    const resumed = await until('corrupt', (s) => s.skipped.some((k) => k.checkpointId === damaged.checkpointId), `checkpoint ${damaged.checkpointId} passed over`);
+    assert.match(resumed.skipped.find((k) => k.checkpointId === damaged.checkpointId)!.reason, /state chunk '[^']*running-sum[^']*': .*checksum/);
+    assert.ok(resumed.restarts >= 1, 'the failed restore was a failure of the run');
+    await setGate(RECORDS);
+    const done = await until('corrupt', (s) => s.status === 'finished', 'the job to finish');
+    assert.ok(done.restoredFrom === null || done.restoredFrom < damaged.checkpointId, `restored ${done.restoredFrom}, older than the damaged ${damaged.checkpointId}`);
+    await checkExactlyOnce((_, name) => table('corrupt', name), 'counting-object', RECORDS, 7);
+  });
+
   it('re-arms an alarm that is missing, and keeps one armed while the job runs', async () => {
+    await setGate(HALF); // it never finishes: the test runtime's disposal ends it
     await until('alarm', (s) => s.status === 'running', 'the job to run');
     assert.equal((await call(mf, '/o/alarm/test/delete-alarm', { method: 'POST' })).json<{ at: number | null }>().at, null);
     await status('alarm'); // the watchdog runs on every request
@@ -100,12 +136,15 @@ describe('jobObject in workerd: a job that lives in a Durable Object', () => {
   });
 
   it('resumes after the whole runtime is disposed and started again on the same persist folder', async () => {
+    await setGate(HALF);
     await until('restart', (s) => (s.latestCheckpoint?.id ?? 0) >= 2 && s.status === 'running', 'a completed checkpoint');
     await mf.dispose();
     mf = startWorker(code, options);
+    await setGate(HALF); // a new isolate: the gate starts open
+    await awaitResumedMidStream('restart');
+    await setGate(RECORDS);
     const done = await until('restart', (s) => s.status === 'finished', 'the job to finish after the restart');
     assert.ok(done.restoredFrom !== null && done.restoredFrom >= 2, `resumed from a checkpoint (${done.restoredFrom})`);
-    await assertResumedMidStream('restart');
     await checkExactlyOnce((_, name) => table('restart', name), 'counting-object', RECORDS, 7);
   });
 

@@ -42,6 +42,8 @@ export interface JobObjectStatus {
   readonly latestCheckpoint: { readonly id: number; readonly completedAt: number } | null;
   /** The checkpoint this instance's run last restored (null: it started over, or has not started). */
   readonly restoredFrom: number | null;
+  /** Checkpoints this instance's run passed over as unreadable (a damaged chunk), with why: as the 'restore' events said. */
+  readonly skipped: readonly { readonly checkpointId: number; readonly reason: string }[];
   readonly error?: { readonly code: string; readonly message: string };
 }
 
@@ -52,6 +54,7 @@ export class JobObjectHost {
   #failure: unknown;
   #restarts = 0;
   #restoredFrom: number | null = null;
+  readonly #skipped: { checkpointId: number; reason: string }[] = [];
 
   constructor(
     readonly definition: JobDefinition,
@@ -84,7 +87,10 @@ export class JobObjectHost {
         ? await this.coordinator.run(this.definition, this.options.run)
         : await this.runtime.run(this.definition, { ...this.options.run, storage: this.storage });
       handle.on('restart', () => void this.#restarts++);
-      handle.on('restore', (e) => void (this.#restoredFrom = e.checkpointId ?? null));
+      handle.on('restore', (e) => {
+        this.#restoredFrom = e.checkpointId ?? null;
+        this.#skipped.push(...e.skipped);
+      });
       handle.done.catch((error: unknown) => void (this.#failure = error));
       this.#handle = handle;
     } catch (error) {
@@ -146,6 +152,7 @@ export class JobObjectHost {
       restarts: this.#restarts,
       latestCheckpoint: latest === undefined ? null : { id: latest.id, completedAt: latest.triggerTimestamp + (latest.durationMs ?? 0) },
       restoredFrom: this.#restoredFrom,
+      skipped: [...this.#skipped],
       ...(failure !== undefined ? { error: { code: typeof failure.code === 'string' ? failure.code : 'TASK_FAILED', message: String(failure.message ?? failure) } } : {}),
     };
   }
