@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppendRefused, bodyFormatOf, parseAppendBody, readLimitedBody } from '../../../src/api/job-object/append-body.js';
-import { validateJobObjectOptions } from '../../../src/api/job-object/job-object-options.js';
+import { namespaceOf, validateJobObjectOptions } from '../../../src/api/job-object/job-object-options.js';
 import { hasBearerToken } from '../../../src/api/job-object/bearer-token.js';
 
 const limits = { maxRecordsPerAppend: 5, maxRecordBytes: 40 };
@@ -74,6 +74,25 @@ describe('jobObject options', () => {
     check({ binding: 42 }, 'jobObject(job, options).binding');
     const ok = validateJobObjectOptions({ parallelism: 2, maxRecordsPerAppend: 7 });
     assert.deepEqual({ ...ok, run: { ...ok.run } }, { run: { parallelism: 2 }, binding: undefined, maxBodyBytes: 1 << 20, maxRecordsPerAppend: 7, maxRecordBytes: 256 * 1024, alarmIntervalMs: 30_000 });
+  });
+});
+
+describe('the binding of a job object with shards', () => {
+  const isNamespace = (v: unknown): v is { getByName(): unknown } => typeof (v as { getByName?: unknown } | null)?.getByName === 'function';
+  const ns = { getByName: () => undefined };
+  const refusedBinding = (message: RegExp) => (e: { code?: string; message: string }) => e.code === 'INVALID_ARGUMENT' && e.message.startsWith('jobObject(job, options).binding: ') && message.test(e.message);
+
+  it('is the named one, or the env\'s only namespace', () => {
+    assert.equal(namespaceOf({ A: ns, TOKEN: 'x' }, 'A', isNamespace).namespace, ns);
+    assert.deepEqual(namespaceOf({ ONLY: ns, TOKEN: 'x' }, undefined, isNamespace), { name: 'ONLY', namespace: ns });
+  });
+
+  it('missing, not a namespace or ambiguous: a clear error naming the option and the fix', () => {
+    assert.throws(() => namespaceOf({ TOKEN: 'x' }, 'EVENTS', isNamespace), refusedBinding(/env\.EVENTS is not a Durable Object namespace \(got undefined\); name the binding of this class in wrangler\.toml/));
+    assert.throws(() => namespaceOf({ EVENTS: 'x' }, 'EVENTS', isNamespace), refusedBinding(/env\.EVENTS is not a Durable Object namespace/));
+    assert.throws(() => namespaceOf({ TOKEN: 'x' }, undefined, isNamespace), refusedBinding(/has no Durable Object namespace/));
+    assert.throws(() => namespaceOf(undefined, undefined, isNamespace), refusedBinding(/has no Durable Object namespace/));
+    assert.throws(() => namespaceOf({ A: ns, B: ns }, undefined, isNamespace), refusedBinding(/has 2 Durable Object namespaces \(A, B\); say which is this class's with options\.binding/));
   });
 });
 
