@@ -1,12 +1,14 @@
 // Deno KV storage across processes: a Deno process running a job is killed with SIGKILL right
 // after a completed checkpoint, a second process on the same KV file resumes from it, and the
-// committed output holds every record once.
+// committed output holds every record once. And a stale runner on its own connection to the file
+// (a process that lived on after another took over) can neither complete a checkpoint nor commit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { readTable } from 'weir';
+import { job, readTable, run, type JobHandle } from 'weir';
 import { checkExactlyOnce } from '../support/counting-pipeline.js';
+import { buildGatedPipeline, type Gate } from '../support/gated-source.js';
 
 interface Child {
   stdout: AsyncIterable<Uint8Array>;
@@ -15,7 +17,7 @@ interface Child {
 }
 interface DenoLike {
   execPath(): string;
-  openKv(path: string): Promise<{ close(): void }>;
+  openKv(path: string): Promise<{ close(): void } & object>;
   Command: new (command: string, options: { args: string[]; stdout: 'piped'; stderr: 'inherit'; env?: Record<string, string> }) => { spawn(): Child };
 }
 const Deno = (globalThis as unknown as { Deno: DenoLike }).Deno;
@@ -75,3 +77,43 @@ test('Deno KV: a process killed with SIGKILL after a checkpoint is resumed from 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('Deno KV: a stale runner (its own connection, an older epoch) completes no checkpoint and commits nothing once another took over', async () => {
+  const dir = await mkdtemp(fileURLToPath(new URL('./kv-stale-', import.meta.url)));
+  const [kvA, kvB] = [await Deno.openKv(`${dir}/job.sqlite`), await Deno.openKv(`${dir}/job.sqlite`)];
+  try {
+    // Half the input until B has claimed the job: A cannot finish before.
+    const gate: Gate = { allowed: RECORDS / 2 };
+    const definition = job('counting-kv-stale', (env) => buildGatedPipeline(env, RECORDS, 7, gate));
+    const options = { checkpointing: { intervalMs: 20 }, restart: { strategy: 'fixed-delay', attempts: 3, delayMs: 5 } } as const;
+    const a = await run(definition, { ...options, storage: { kv: kvA as never } });
+    const aCompleted: number[] = [];
+    a.on('checkpoint', (c) => void (c.status === 'completed' && aCompleted.push(c.id)));
+    await untilCheckpoint(a);
+    const b = await run(definition, { ...options, storage: { kv: kvB as never } }); // resolved: B's epoch is claimed
+    const completedAtB = aCompleted.length;
+    let restoredFrom: number | undefined;
+    b.on('restore', (e) => void (restoredFrom = e.checkpointId));
+    gate.allowed = RECORDS; // A may read on: it still must not complete or commit anything
+    await assert.rejects(a.done, (e: { code?: string }) => e.code === 'STORAGE_FENCED', 'the old runner stops fenced');
+    assert.equal(aCompleted.length - completedAtB, 0, 'no checkpoint of the old runner completed after the new one claimed the job');
+    assert.equal((await b.done).status, 'finished');
+    assert.ok(restoredFrom !== undefined, 'the new runner restored the old one\'s checkpoint');
+    await checkExactlyOnce((name, table) => readTable(name, table, { storage: { kv: kvB as never } }), 'counting-kv-stale', RECORDS, 7);
+  } finally {
+    kvA.close();
+    kvB.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+function untilCheckpoint(handle: JobHandle): Promise<void> {
+  return new Promise((resolve) => {
+    const off = handle.on('checkpoint', (c) => {
+      if (c.status === 'completed' && !c.final) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
