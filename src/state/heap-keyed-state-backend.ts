@@ -234,14 +234,14 @@ export class HeapKeyedStateBackend {
     const kinds: Record<string, StateKind> = {};
     const groups = new Map<number, Record<string, Map<StateKey, unknown>>>();
     for (const [name, table] of this.tables) {
-      kinds[name] = table.kind;
+      setOwn(kinds, name, table.kind);
       table.groups.forEach((map, i) => {
         if (map === undefined || map.size === 0) return;
         const kg = this.keyGroupRange.start + i;
         if (kg < span.start || kg > span.end) return;
         let entry = groups.get(kg);
         if (entry === undefined) groups.set(kg, (entry = {}));
-        entry[name] = map;
+        setOwn(entry, name, map);
       });
     }
     return { keyGroupRange: span, kinds, groups: [...groups].sort((a, b) => a[0] - b[0]) };
@@ -259,4 +259,9 @@ export class HeapKeyedStateBackend {
       }
     }
   }
+}
+
+/** A state named '__proto__' must be a field of the snapshot, not its prototype (an assignment would lose it). */
+function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }

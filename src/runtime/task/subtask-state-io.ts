@@ -4,6 +4,7 @@ import type { ExecutionVertex } from '../../graph/execution-plan.js';
 import { chunkChecksum, decodeChunk, encodeChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import type { KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
+import { checkKeyedStatePayload, checkOperatorStatePayload } from '../../state/keyed-state-payload.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { RestoreAssignment, StateHandle } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
@@ -94,16 +95,19 @@ export async function readSubtaskRestore(
     const details = { checkpointId: restore.checkpointId, key: handle.key };
     const where = `checkpoint ${restore.checkpointId}: state chunk '${handle.key}'`;
     if (bytes === undefined) throw new CorruptDataError(`${where} is missing`, details);
+    let payload: unknown;
     try {
       const checksum = bytes.byteLength === handle.bytes ? chunkChecksum(bytes) : undefined;
       if (checksum !== handle.checksum) {
         throw new CorruptDataError(`does not match the checksum its checkpoint recorded (${bytes.byteLength} bytes, checksum ${checksum ?? 'not read'}; recorded ${handle.bytes} bytes, checksum ${handle.checksum})`);
       }
-      return decodeChunk(bytes, kind).payload;
+      payload = decodeChunk(bytes, kind).payload;
     } catch (error) {
       if (error instanceof CorruptDataError) throw new CorruptDataError(`${where}: ${error.message}`, { ...error.details, ...details });
       throw error;
     }
+    // Its checksum matched: a wrong shape now means another version wrote it, or it was edited with its metadata.
+    return kind === 'keyed-state' ? checkKeyedStatePayload(payload, handle.key) : checkOperatorStatePayload(payload, handle.key);
   };
   const result = new Map<string, OperatorRestoreState>();
   for (const op of vertex.operators) {
