@@ -71,9 +71,11 @@ export async function runDenoTests({ files = denoTestFiles() } = {}) {
     return { passed: 0, failed: 1 };
   }
 
-  // Job modules are loaded by URL in every worker: compiled beside the tests, as in the Node phase.
+  // Job modules are loaded by URL in every worker, and programs (*.main.ts, the Deno example) started as processes:
+  // compiled beside the tests, as in the Node phase.
   rmSync(OUT, { recursive: true, force: true });
-  const jobModules = [...listTs('test/deno'), ...listTs('examples')].filter((f) => f.endsWith('.job.ts'));
+  const jobModules = [...listTs('test/deno'), ...listTs('examples')]
+    .filter((f) => f.endsWith('.job.ts') || (f.startsWith('test/deno/') && f.endsWith('.main.ts')) || f === 'examples/deno/app.ts');
   const compile = (entryPoints) => build({
     entryPoints, outdir: OUT, outbase: '.', bundle: true, packages: 'external', external: ['weir', 'weir/*'],
     format: 'esm', platform: 'neutral', target: 'es2022', sourcemap: 'inline', logLevel: 'error',
@@ -86,12 +88,14 @@ export async function runDenoTests({ files = denoTestFiles() } = {}) {
 
   // --allow-read: Deno loads the job modules and dist/weir-worker.js from files. --allow-write on
   // .test-build/deno only: the { dir } storage test's folder. --allow-sys=hostname: the file
-  // storage's lock records its holder's host. Nothing else is granted.
+  // storage's lock records its holder's host. --unstable-kv: Deno.openKv (Deno KV storage, on files
+  // in .test-build/deno). --allow-run of the Deno binary only: tests start Deno programs and kill
+  // them (SIGKILL). --allow-net=127.0.0.1: they talk to the Deno example app. Nothing else is granted.
   // --no-check: the typecheck phase checks these sources. Deno would check the compiled .js against
   // dist/index.d.ts and fail: for this package's self-reference it treats dist/ as local modules, and
   // does not map the .d.ts files' './api/index.js' imports to .d.ts as it does for a package in
   // node_modules (`deno check` passes in a consumer with weir installed from `npm pack`).
-  const child = spawn(deno.binary, ['test', '--allow-read', `--allow-write=${join(root, OUT)}`, '--allow-sys=hostname', '--no-check', '--no-prompt', ...runnable], {
+  const child = spawn(deno.binary, ['test', '--unstable-kv', '--allow-read', `--allow-write=${join(root, OUT)}`, `--allow-run=${deno.binary}`, '--allow-net=127.0.0.1', '--allow-sys=hostname', '--no-check', '--no-prompt', ...runnable], {
     env: { ...process.env, DENO_DIR: join(root, '.deno-dir'), NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,6 +7,22 @@ import { systemClock } from '../runtime/clock.js';
 import { JobMaster } from '../runtime/coordinator/job-master.js';
 import { InProcessExecutor } from '../runtime/execution/in-process-executor.js';
 import type { TaskExecutor } from '../runtime/execution/task-executor.js';
+import type { CheckpointStorage } from '../state/checkpoint-storage.js';
+import type { Clock } from '../runtime/clock.js';
+
+/** What run() resolved, for a caller that brings its own executor (a job object's shard objects). */
+export interface ExecutorContext {
+  readonly fingerprint: string;
+  readonly storage: CheckpointStorage;
+  readonly clock: Clock;
+  readonly network: { readonly batchSize: number; readonly flushIntervalMs: number; readonly credits: number; readonly binary: boolean };
+  readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number };
+}
+
+export interface RunHooks {
+  /** Where the tasks of an in-process run go instead of this thread. */
+  createExecutor?(context: ExecutorContext): TaskExecutor;
+}
 import { WorkerExecutor } from '../runtime/execution/worker-executor.js';
 import { buildJobGraph, isJobDefinition, type JobDefinition } from './job.js';
 import { loadJob } from './load-job.js';
@@ -19,7 +35,7 @@ import { defaultRestartStrategy, resolveCheckpointing, validateRunOptions, type 
  * deployed; rejects, before anything runs, on a bad option, an invalid graph, or a checkpoint
  * that does not fit the job.
  */
-export function createRun(platform: RuntimePlatform) {
+export function createRun(platform: RuntimePlatform, hooks: RunHooks = {}) {
   return async function run(job: URL | string | JobDefinition, options?: RunOptions): Promise<JobHandle> {
     const o = validateRunOptions(options);
     const moduleUrl = isJobDefinition(job) ? (o.jobModule === undefined ? undefined : platform.resolveModuleUrl(o.jobModule)) : moduleUrlOf(platform, job);
@@ -40,7 +56,9 @@ export function createRun(platform: RuntimePlatform) {
     const { mode, config } = resolveCheckpointing(o.checkpointing, graph.checkpointing);
     const clock = o.clock ?? systemClock;
     const executor: TaskExecutor =
-      executorKind === 'workers'
+      hooks.createExecutor !== undefined && executorKind === 'in-process'
+        ? hooks.createExecutor({ fingerprint: graph.fingerprint(), storage, clock, network: { ...o.network }, heartbeat: o.heartbeat })
+      : executorKind === 'workers'
         ? new WorkerExecutor({
             platform: platform.workers!(o.createWorker), jobModuleUrl: moduleUrl!, fingerprint: graph.fingerprint(), defaultParallelism: parallelism,
             storage, clock, network: { ...o.network }, heartbeatIntervalMs: o.heartbeat.intervalMs, heartbeatTimeoutMs: o.heartbeat.timeoutMs,

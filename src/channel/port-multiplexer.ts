@@ -15,7 +15,7 @@ export interface BatchPacking {
 }
 
 /** The wire protocol between two workers: every message names its logical channel. */
-type PortMessage =
+export type PortMessage =
   | { kind: 'message'; channel: number; message: ChannelMessage }
   /** A batch the codec packed; its timestamps (event time) travel as a second transferred buffer. */
   | { kind: 'packed'; channel: number; buffer: ArrayBuffer; timestamps?: ArrayBuffer }

@@ -1,11 +1,13 @@
-// The `deno` export condition: Web Workers, as in a browser, and `{ dir }` storage in files
-// through Deno's node:fs. The Web Worker entry (weir-worker.js) has no file system, so Deno's
-// workers reach the folder through the runner, as they reach 'memory' storage.
+// The `deno` export condition: Web Workers, as in a browser, `{ dir }` storage in files
+// through Deno's node:fs, and `{ kv }` storage in a Deno.Kv. The Web Worker entry
+// (weir-worker.js) has no file system and no KV handle, so Deno's workers reach the folder or
+// the KV database through the runner, as they reach 'memory' storage.
 import { resolve } from 'node:path';
 import { createOpenLog, createReadTable, createRun, createWatchTable } from '../api/index.js';
 import { denoPlatform } from '../platform/index.js';
 import { openFsStorage } from '../state/backends/fs-storage.js';
 import { lazyStorage } from '../state/backends/lazy-storage.js';
+import { denoKvStorageFor } from '../state/backends/deno-kv-storage.js';
 
 export * from '../index.js';
 import { sources as neutralSources } from '../index.js';
@@ -24,7 +26,7 @@ const openFs = (dir: string) => {
   return storage;
 };
 
-const platform = denoPlatform(() => new Worker(new URL('./weir-worker.js', import.meta.url), { type: 'module' }), openFs);
+const platform = denoPlatform(() => new Worker(new URL('./weir-worker.js', import.meta.url), { type: 'module' }), openFs, denoKvStorageFor);
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);

@@ -29,14 +29,14 @@ export function browserPlatform(startWorker: () => Worker, openIndexedDb: OpenIn
 }
 
 /** Deno: Web Workers as in a browser; relative job module strings resolve against the working directory. */
-export function denoPlatform(startWorker: () => Worker, openFs?: (dir: string) => CheckpointStorage): RuntimePlatform {
+export function denoPlatform(startWorker: () => Worker, openFs?: (dir: string) => CheckpointStorage, openKv?: (kv: unknown, argument: string) => CheckpointStorage): RuntimePlatform {
   const deno = (globalThis as { Deno?: { cwd(): string } }).Deno;
   // A URL, not string concatenation: a working folder named with '#' or '?' must stay a path.
   const base = defaultPlatform('deno', () => (deno ? pathUrl(deno.cwd()) : undefined));
   return {
     ...base,
     workers: (createWorker) => browserWorkerPlatform(() => (createWorker?.() as Worker | undefined) ?? startWorker()),
-    durableStorage: openFs === undefined ? {} : { fs: openFs },
+    durableStorage: { ...(openFs === undefined ? {} : { fs: openFs }), ...(openKv === undefined ? {} : { kv: openKv }) },
   };
 }
 

@@ -1,8 +1,18 @@
 import { describeValue, InvalidArgumentError } from '../errors/index.js';
 import { memoryStorageForRealm, type CheckpointStorage } from '../state/index.js';
+import type { DurableObjectStorageLike } from '../state/backends/durable-object-storage.js';
+import type { DenoKvLike } from '../state/backends/deno-kv-values.js';
 import type { RuntimePlatform } from './runtime-platform.js';
 
-export type StorageOption = 'memory' | 'indexeddb' | { dir: string } | CheckpointStorage;
+export type StorageOption =
+  | 'memory'
+  | 'indexeddb'
+  | { dir: string }
+  /** A SQLite-backed Durable Object's `ctx.storage` (Cloudflare). */
+  | { durableObject: DurableObjectStorageLike }
+  /** A `Deno.Kv` from `await Deno.openKv(path)` (Deno, `--unstable-kv`). */
+  | { kv: DenoKvLike }
+  | CheckpointStorage;
 
 const METHODS = ['putChunk', 'getChunk', 'deleteChunks', 'listChunks', 'putMetadata', 'getMetadata', 'deleteMetadata', 'listMetadata'] as const;
 
@@ -27,5 +37,15 @@ export function resolveStorage(option: StorageOption | undefined, argument: stri
     if (open === undefined) throw new InvalidArgumentError(argument, `{ dir } storage needs a file system (Node, Deno); this runtime (${platform.name}) has none — use 'indexeddb' in a browser, or 'memory'`);
     return open(dir);
   }
-  throw new InvalidArgumentError(argument, `expected 'memory', 'indexeddb', { dir } or a CheckpointStorage, got ${describeValue(option)}`);
+  if (typeof option === 'object' && option !== null && 'durableObject' in option) {
+    const open = platform.durableStorage?.durableObject;
+    if (open === undefined) throw new InvalidArgumentError(argument, `{ durableObject } storage needs Cloudflare Workers (the 'workerd' build of weir); this runtime (${platform.name}) has none`);
+    return open((option as { durableObject: unknown }).durableObject, `${argument}.durableObject`);
+  }
+  if (typeof option === 'object' && option !== null && 'kv' in option) {
+    const open = platform.durableStorage?.kv;
+    if (open === undefined) throw new InvalidArgumentError(argument, `{ kv } storage needs Deno (the 'deno' build of weir); this runtime (${platform.name}) has none`);
+    return open((option as { kv: unknown }).kv, `${argument}.kv`);
+  }
+  throw new InvalidArgumentError(argument, `expected 'memory', 'indexeddb', { dir }, { durableObject }, { kv } or a CheckpointStorage, got ${describeValue(option)}`);
 }

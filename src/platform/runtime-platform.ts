@@ -13,10 +13,16 @@ export interface RuntimePlatform {
    * browser without IndexedDB): why, for the job's 'warning' event.
    */
   readonly defaultStorageNotDurable?: string;
-  /** Durable storages this runtime has: 'indexeddb' (by database name), { dir } (a folder). */
+  /**
+   * Durable storages this runtime has: 'indexeddb' (by database name), { dir } (a folder),
+   * { durableObject } (a Durable Object's ctx.storage), { kv } (a Deno.Kv). The last two must
+   * check the object they are given and throw an InvalidArgumentError naming `argument`.
+   */
   readonly durableStorage?: {
     readonly indexeddb?: (database: string) => CheckpointStorage;
     readonly fs?: (dir: string) => CheckpointStorage;
+    readonly durableObject?: (storage: unknown, argument: string) => CheckpointStorage;
+    readonly kv?: (kv: unknown, argument: string) => CheckpointStorage;
   };
   /**
    * One runner per job (per origin in a browser): resolves with a release function once this

@@ -19,6 +19,12 @@ export interface CheckpointStorage {
   readonly kind: string;
   /** Set when workers can open this storage themselves; otherwise they reach it through the runner. */
   readonly workerDescriptor?: StorageDescriptor;
+  /**
+   * True for a storage bound to one context of a realm that hosts several (a Durable Object: the
+   * objects of an isolate share its globals): what is realm-wide elsewhere (log wake-ups) stays
+   * with the storage, since workerd never settles a promise resolved from another object's context.
+   */
+  readonly contextBound?: boolean;
   /** Must resolve only once the chunk is stored; may be less durable than putMetadata until a metadata write refers to it. */
   putChunk(key: string, bytes: Uint8Array): Promise<void>;
   getChunk(key: string): Promise<Uint8Array | undefined>;

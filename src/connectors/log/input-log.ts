@@ -3,7 +3,7 @@ import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import { encodeValue } from '../../state/value-codec.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import { decodeLogHead, decodeLogMeta, decodeLogReader, EMPTY_HEAD, encodeLogBatch, encodeLogHead, encodeLogMeta, type LogHead } from './log-records.js';
-import { logWakeups } from './log-wakeups.js';
+import { logWakeupsFor } from './log-wakeups.js';
 
 /** The offsets an append's records got, in order, in the partition `partition`. */
 export interface LogOffsets extends ReadonlyArray<number> {
@@ -200,7 +200,7 @@ class StoredInputLog<T> implements InputLog<T> {
         throw appendFailed(this.name, error);
       }
       this.heads.set(partition, { head: change.head, bytes: headBytes });
-      logWakeups().publish({ kind: 'weir.log-appended', log: this.name, partition, next: change.head.next });
+      logWakeupsFor(this.storage).publish({ kind: 'weir.log-appended', log: this.name, partition, next: change.head.next });
       return;
     }
     throw new WeirError('STORAGE_FENCED', `log '${this.name}': partition ${partition}'s head changed under ${MAX_APPEND_ATTEMPTS} appends in a row`, { domain: 'external', retryable: true, details: { log: this.name, partition } });

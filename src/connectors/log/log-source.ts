@@ -5,7 +5,7 @@ import { checkLogName, checkPartitions } from './input-log.js';
 import { LogPartitionFetcher, type LogPartitionPosition } from './log-partition-fetcher.js';
 import { decodeLogMeta } from './log-records.js';
 import { LogRetention } from './log-retention.js';
-import { logWakeups } from './log-wakeups.js';
+import { logWakeupsFor } from './log-wakeups.js';
 
 export interface LogSourceOptions {
   /** The log's partition count (one split each); must match the log's. Default 1. */
@@ -56,7 +56,7 @@ export class LogSplitReader<T> implements SourceReader<T> {
 
   constructor(private readonly name: string, partitions: number, splits: readonly LogPartitionPosition[], ctx: SourceReaderContext) {
     const signal = () => this.signal();
-    const wakeups = logWakeups();
+    const wakeups = logWakeupsFor(ctx.storage);
     this.fetchers = splits.map((split) => new LogPartitionFetcher(ctx.storage, name, split, {
       signal,
       sleep: (ms, abort) => ctx.sleep(ms, abort),

@@ -23,7 +23,23 @@ export function isLogAppended(data: unknown): data is LogAppended {
 
 const LOG_APPENDED: NoticeKind<LogAppended> = { isNotice: isLogAppended, topicOf: (notice) => notice.log };
 
-/** The realm's one hub for log wake-ups. */
+/**
+ * The hub for a log in `storage`: the storage's own when it is context-bound, else the realm's. A storage
+ * bound to one context of a realm that hosts several (a Durable Object: the objects of an isolate
+ * share its globals) brings its own, so an append wakes only readers of that object: a wake-up
+ * from another object's context would resolve a promise across contexts, which workerd never
+ * lets settle (the reader would hang).
+ */
+export function logWakeupsFor(storage: { readonly contextBound?: boolean }): LogWakeups {
+  if (storage.contextBound !== true) return logWakeups();
+  let hub = contextHubs.get(storage);
+  if (hub === undefined) contextHubs.set(storage, (hub = createLogWakeups(() => undefined)));
+  return hub;
+}
+
+const contextHubs = new WeakMap<object, LogWakeups>();
+
+/** The realm's one hub (shared by every copy of the bundle in it, like the memory storage). */
 export function logWakeups(): LogWakeups {
   return realmNoticeHub(LOG_WAKEUP_CHANNEL, LOG_APPENDED);
 }

@@ -5,7 +5,7 @@ import type { Task } from '../task/task.js';
 
 export interface DeployRequest {
   readonly plan: ExecutionPlan;
-  /** The runner's epoch: with the attempt, it keeps every attempt's chunks apart. */
+  /** The runner's epoch: with the attempt, it keeps every attempt's chunks apart; an executor whose tasks live elsewhere sends it with every call. */
   readonly epoch: number;
   readonly attempt: number;
   /** By subtask key; empty for a fresh start. */

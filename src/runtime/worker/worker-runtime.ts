@@ -25,7 +25,7 @@ export interface WorkerRuntimeDeps {
  * subtasks of its slot (worker i hosts subtask i of every vertex), and wires their channels:
  * in memory within the worker, over the peer's MessagePort otherwise.
  */
-export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { failAll(error: unknown): void } {
+export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { failAll(error: unknown): void; stop(): void } {
   const clock = deps.clock ?? systemClock;
   const scheduler = new TaskScheduler(deps.scheduleMacrotask);
   let tasks = new Map<string, Task>();
@@ -110,6 +110,15 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
 
     heartbeat() {
       return [...tasks.values()].map(subtaskMetricsOf);
+    },
+
+    /** Stops every task and closes the ports, reporting nothing: where a worker cannot simply be terminated (a Durable Object). */
+    stop() {
+      callbacks = undefined;
+      for (const t of tasks.values()) t.cancel();
+      for (const m of muxes) m.close();
+      tasks = new Map();
+      muxes = [];
     },
 
     /** An error no task caught (an unhandled rejection): every task here stops and the runner restarts the job. */

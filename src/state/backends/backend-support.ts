@@ -1,4 +1,4 @@
-// What the durable backends (IndexedDB, files) share: argument checks, and the one
+// What the durable backends (IndexedDB, files, Durable Objects, Deno KV) share: argument checks, and the one
 // rejection every storage failure becomes. Platform-free.
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
 import { validateStorageKey, type MetadataCondition } from '../checkpoint-storage.js';
@@ -15,6 +15,11 @@ export function copyIn(bytes: Uint8Array, argument: string): Uint8Array {
 export function checkedBytes(bytes: Uint8Array, argument: string): Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(argument, 'expected a Uint8Array');
   return bytes;
+}
+
+/** A batch with only the last record of each key (the contract: of duplicate keys, the last wins). */
+export function lastPerKey<T extends { key: string }>(records: readonly T[]): T[] {
+  return [...new Map(records.map((r) => [r.key, r] as const)).values()];
 }
 
 /** Checked records; their bytes are the caller's (each backend copies or writes them during the call). */
@@ -51,7 +56,7 @@ export function checkedPrefix(prefix: string): string {
  * and its name or code in `details.reason`. Retryable: a later checkpoint may well succeed
  * (DESIGN: a full disk fails that checkpoint, not the job).
  */
-export function storageFailed(backend: 'indexeddb' | 'fs', op: string, cause: unknown, details: Record<string, unknown> = {}): WeirError {
+export function storageFailed(backend: 'indexeddb' | 'fs' | 'durable-object' | 'deno-kv', op: string, cause: unknown, details: Record<string, unknown> = {}): WeirError {
   const reason = errorReason(cause);
   const message = cause instanceof Error || isErrorLike(cause) ? (cause as { message: string }).message : String(cause);
   return new WeirError('CHECKPOINT_STORAGE_FAILED', `${backend} storage: ${op} failed: ${reason}${message && message !== reason ? `: ${message}` : ''}`, {

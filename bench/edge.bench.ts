@@ -1,0 +1,156 @@
+// `npm run bench -- edge`: Weir on the edge platforms, in Miniflare's workerd and the Deno binary.
+//   1. events/s through a job object (POSTed to its input log, counted per page, committed): the same
+//      job at parallelism 1 (one Durable Object) and 3 (a coordinator and three shard objects), same run;
+//   2. the final checkpoint of a job object holding ~10 MB of keyed state, against a raw transactionSync
+//      write of the same bytes as 1 MiB rows;
+//   3. the same state checkpointed into Deno KV, against raw atomic writes of the same bytes.
+// Rounds are interleaved; medians and same-run ratios are printed (aims from issue 12: parallelism 3
+// ≥ 2× parallelism 1; checkpoint ≤ 1.5× the raw write). Local figures say nothing of production:
+// Miniflare runs every object in one workerd process. Prints, never asserts.
+// Env: WEIR_BENCH_ROUNDS (default 3), WEIR_BENCH_EVENTS (default 100 000), WEIR_BENCH_KEYS (default 10 000).
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { createRequire } from 'node:module';
+import { envInt, formatRate, formatRatio, loadAverage, machine, median, printTable, saveResults } from './harness.js';
+
+const ROUNDS = envInt('WEIR_BENCH_ROUNDS', 3);
+const EVENTS = envInt('WEIR_BENCH_EVENTS', 100_000);
+const KEYS = envInt('WEIR_BENCH_KEYS', 10_000);
+const PER_REQUEST = 5000;
+
+// The package snapshot scripts/bench.mjs made beside this compiled file: never the dist/ a concurrent `npm test` rebuilds.
+const OUT = dirname(fileURLToPath(import.meta.url));
+const weir = join(OUT, 'node_modules/weir/dist');
+
+const worker = await build({
+  entryPoints: ['bench/edge/worker.ts'], bundle: true, write: false, format: 'esm', target: 'es2022', logLevel: 'error',
+  platform: 'neutral', mainFields: ['module', 'main'], conditions: ['workerd'], external: ['cloudflare:*'], tsconfigRaw: {},
+  alias: { 'weir/cloudflare': join(weir, 'cloudflare.js'), weir: join(weir, 'workerd.js') },
+  define: { WEIR_BENCH_KEYS: String(KEYS) },
+});
+await build({
+  entryPoints: ['bench/edge/kv-state.main.ts'], outdir: join(OUT, 'edge'), bundle: true, packages: 'external', external: ['weir', 'weir/*'],
+  format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'error',
+});
+const mf = new Miniflare({
+  modules: [{ type: 'ESModule', path: 'worker.js', contents: worker.outputFiles[0]!.text }],
+  compatibilityDate: '2026-04-01',
+  durableObjects: {
+    COUNTS1: { className: 'Counts1', useSQLite: true }, COUNTS3: { className: 'Counts3', useSQLite: true },
+    STATE: { className: 'State', useSQLite: true }, RAW: { className: 'RawWrite', useSQLite: true },
+  },
+});
+const fetchJson = async <T>(path: string, init?: RequestInit): Promise<T> => {
+  const response = await mf.dispatchFetch(`http://localhost${path}`, init as never);
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Events/s from the first POST until the committed table counts every event; and the POSTs' own share. */
+async function throughput(prefix: 'p1' | 'p3', object: string): Promise<{ eventsPerSecond: number; appendMs: number; totalMs: number }> {
+  const body = Array.from({ length: PER_REQUEST }, (_, i) => `{"page":${i % 64}}`).join('\n');
+  await fetchJson(`/${prefix}/${object}/status`); // starts the job (and its shards) outside the measurement
+  const started = performance.now();
+  for (let sent = 0; sent < EVENTS; sent += PER_REQUEST) {
+    await fetchJson(`/${prefix}/${object}/logs/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-ndjson' } });
+  }
+  const appendMs = performance.now() - started;
+  for (;;) {
+    const views = await fetchJson<{ views: number }[]>(`/${prefix}/${object}/tables/views`);
+    if (views.reduce((n, v) => n + v.views, 0) >= EVENTS) break;
+    await sleep(20);
+  }
+  const totalMs = performance.now() - started;
+  return { eventsPerSecond: EVENTS / (totalMs / 1000), appendMs, totalMs };
+}
+
+/** The state job object's final checkpoint (everything written: no periodic checkpoint before it) and a raw write of its bytes. */
+interface CheckpointSample {
+  readonly checkpointMs: number;
+  /** The slowest subtask's synchronous snapshot (encoding the state) and its chunk writes. */
+  readonly encodeMs: number;
+  readonly writeMs: number;
+  readonly rawMs: number;
+  readonly stateBytes: number;
+}
+
+async function durableObjectCheckpoint(object: string, round: number): Promise<CheckpointSample> {
+  for (;;) {
+    const status = await fetchJson<{ status: string }>(`/state/${object}/status`);
+    if (status.status === 'finished') break;
+    if (status.status === 'failed') throw new Error(JSON.stringify(status));
+    await sleep(50);
+  }
+  const checkpoints = await fetchJson<{ status: string; durationMs: number; stateSize: number; subtasks: { syncDurationMs: number; asyncDurationMs: number }[] }[]>(`/state/${object}/checkpoints`);
+  const final = checkpoints.filter((c) => c.status === 'completed').at(-1)!;
+  const raw = await fetchJson<{ ms: number }>(`/raw?bytes=${final.stateSize}&round=${round}`, { method: 'POST' });
+  return {
+    checkpointMs: final.durationMs, encodeMs: Math.max(...final.subtasks.map((s) => s.syncDurationMs)), writeMs: Math.max(...final.subtasks.map((s) => s.asyncDurationMs)),
+    rawMs: raw.ms, stateBytes: final.stateSize,
+  };
+}
+
+/** The Deno binary of the devDependency `deno` (what scripts/run-deno-tests.mjs runs). */
+const denoBinary = (): string => (createRequire(join(process.cwd(), 'package.json'))('deno/install_api.cjs') as { runInstall(): string }).runInstall();
+
+function denoKvCheckpoint(): CheckpointSample {
+  const deno = { binary: denoBinary() };
+  const dir = mkdtempSync(join(tmpdir(), 'weir-bench-kv-'));
+  try {
+    const result = spawnSync(deno.binary, ['run', '--unstable-kv', '--no-check', '--allow-read', `--allow-write=${dir}`, join(OUT, 'edge/kv-state.main.js'), join(dir, 'kv.sqlite'), String(KEYS)], {
+      encoding: 'utf8', env: { ...process.env, DENO_DIR: join(process.cwd(), '.deno-dir'), NO_COLOR: '1' },
+    });
+    if (result.status !== 0) throw new Error(`the Deno KV run failed: ${result.stderr}`);
+    return JSON.parse(result.stdout.trim().split('\n').at(-1)!);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const samples = { p1: [] as number[], p3: [] as number[], p1Append: [] as number[], p3Append: [] as number[], durableObject: [] as CheckpointSample[], denoKv: [] as CheckpointSample[] };
+const loads: number[] = [];
+try {
+  console.log(`edge: ${EVENTS.toLocaleString('en')} events per throughput run, ${KEYS.toLocaleString('en')} keys of ~1 KB state, ${ROUNDS} rounds`);
+  for (let round = 1; round <= ROUNDS; round++) {
+    loads.push(loadAverage());
+    const p1 = await throughput('p1', `r${round}`);
+    const p3 = await throughput('p3', `r${round}`);
+    const d = await durableObjectCheckpoint(`r${round}`, round);
+    const k = denoKvCheckpoint();
+    samples.p1.push(p1.eventsPerSecond);
+    samples.p3.push(p3.eventsPerSecond);
+    samples.p1Append.push(EVENTS / (p1.appendMs / 1000));
+    samples.p3Append.push(EVENTS / (p3.appendMs / 1000));
+    samples.durableObject.push(d);
+    samples.denoKv.push(k);
+    console.log(`round ${round}: p1 ${formatRate(p1.eventsPerSecond)} events/s, p3 ${formatRate(p3.eventsPerSecond)}; DO checkpoint ${d.checkpointMs} ms vs raw ${d.rawMs} ms; KV checkpoint ${k.checkpointMs} ms (writes ${k.writeMs}) vs raw ${k.rawMs.toFixed(0)} ms`);
+  }
+} finally {
+  await mf.dispose();
+}
+
+const m = (xs: number[]) => median(xs);
+// workerd's clock stands still during synchronous work (it moves between I/O events), so inside a
+// Durable Object the snapshot's encoding and its SQLite writes cannot be told apart: one row there.
+const checkpointRows = (name: string, xs: CheckpointSample[], split: boolean) => {
+  const raw = m(xs.map((x) => x.rawMs));
+  const row = (label: string, pick: (x: CheckpointSample) => number) => [label, m(xs.map(pick)).toFixed(0), raw.toFixed(0), formatRatio(m(xs.map(pick)) / raw)];
+  const total = row(`${name}: checkpoint of ${(xs[0]!.stateBytes / 1e6).toFixed(1)} MB (ms)`, (x) => x.checkpointMs);
+  return split ? [total, row('  of which the chunk writes', (x) => x.writeMs), row('  of which encoding the state', (x) => x.encodeMs)] : [total];
+};
+console.log('');
+printTable(['figure (median of rounds)', 'parallelism 1 / Weir', 'parallelism 3 / raw', 'ratio'], [
+  ['job object: events/s, POST → committed table', formatRate(m(samples.p1)), formatRate(m(samples.p3)), formatRatio(m(samples.p3) / m(samples.p1))],
+  ['  the POSTs alone (appends/s)', formatRate(m(samples.p1Append)), formatRate(m(samples.p3Append)), formatRatio(m(samples.p3Append) / m(samples.p1Append))],
+  ...checkpointRows('Durable Object', samples.durableObject, false),
+  ...checkpointRows('Deno KV', samples.denoKv, true),
+]);
+console.log(`aims: parallelism 3 ≥ 2× parallelism 1; checkpoint ≤ 1.5× the raw write. Load average during the rounds: ${loads.join(', ')} (2 cores here).`);
+console.log(`saved ${saveResults('edge', { machine: machine(), loads, events: EVENTS, keys: KEYS, samples })}`);

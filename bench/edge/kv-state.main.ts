@@ -1,0 +1,40 @@
+// The Deno KV half of `npm run bench -- edge`, run by the Deno binary: the state job's final
+// checkpoint (about 10 MB of keyed state) into Deno KV, against a raw write of the same bytes
+// as Weir's backend lays them out (60 KiB parts, 12 per atomic operation, then one commit
+// checked by versionstamp). Prints one JSON line: { checkpointMs, encodeMs, writeMs, stateBytes, rawMs }
+// (encode: the slowest subtask's synchronous snapshot; write: its chunk writes).
+// Usage: deno run --unstable-kv --allow-read --allow-write=<dir> kv-state.main.js <kv file> <keys>
+import { run } from 'weir';
+import { stateJob } from './state.job.js';
+
+interface Kv {
+  atomic(): { check(c: { key: unknown[]; versionstamp: string | null }): unknown; set(key: unknown[], value: unknown): unknown; commit(): Promise<{ ok: boolean }> };
+  get(key: unknown[]): Promise<{ versionstamp: string | null }>;
+  close(): void;
+}
+const Deno = (globalThis as unknown as { Deno: { args: string[]; openKv(path: string): Promise<Kv> } }).Deno;
+const [path, keys] = [Deno.args[0]!, Number(Deno.args[1])];
+const kv = await Deno.openKv(path);
+
+const handle = await run(stateJob(`bench-kv-${Date.now()}`, keys), { storage: { kv: kv as never }, checkpointing: false });
+await handle.done;
+const final = handle.checkpoints().filter((c) => c.status === 'completed').at(-1)!;
+
+const PART = 60 * 1024;
+const data = new Uint8Array(final.stateSize).map((_, i) => (i * 2654435761) >>> 24);
+const started = performance.now();
+for (let offset = 0, part = 0; offset < data.byteLength; ) {
+  const atomic = kv.atomic();
+  for (let n = 0; n < 12 && offset < data.byteLength; n++, offset += PART, part++) atomic.set(['raw', 'p', part], data.subarray(offset, offset + PART));
+  await atomic.commit();
+}
+const head = await kv.get(['raw', 'epoch']);
+const atomic = kv.atomic();
+atomic.check({ key: ['raw', 'epoch'], versionstamp: head.versionstamp });
+atomic.set(['raw', 'manifest'], { size: data.byteLength });
+await atomic.commit();
+const rawMs = performance.now() - started;
+const encodeMs = Math.max(...final.subtasks.map((s) => s.syncDurationMs));
+const writeMs = Math.max(...final.subtasks.map((s) => s.asyncDurationMs));
+console.log(JSON.stringify({ checkpointMs: final.durationMs, encodeMs, writeMs, stateBytes: final.stateSize, rawMs }));
+kv.close();
