@@ -2,7 +2,7 @@
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { parentPort } from 'node:worker_threads';
-import { loadPlan } from '../api/index.js';
+import { loadPlan } from '../api/load-job.js';
 import { decodeBatch, encodeBatch } from '../channel/batch-codec.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { createMacrotaskScheduler } from '../platform/index.js';

@@ -1,6 +1,6 @@
 // The worker entry for Web Workers (browsers, Deno): self-contained, started by URL.
 import * as Comlink from 'comlink';
-import { loadPlan } from '../api/index.js';
+import { loadPlan } from '../api/load-job.js';
 import { decodeBatch, encodeBatch } from '../channel/batch-codec.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { createMacrotaskScheduler } from '../platform/index.js';
