@@ -37,9 +37,13 @@ export interface DecodedChunk {
 
 /** Frames `payload` as a chunk. Throws InvalidArgumentError (from the codec) if the payload holds something unstorable. */
 export function encodeChunk(kind: ChunkKind, payload: unknown): Uint8Array {
+  return frameChunk(kind, encodeValue(payload));
+}
+
+/** Frames a payload already encoded (encodeValue, or streamed with encodeWith). */
+export function frameChunk(kind: ChunkKind, body: Uint8Array): Uint8Array {
   const kindByte = CHUNK_KINDS.indexOf(kind) + 1;
   if (kindByte === 0) throw new InvalidArgumentError('kind', `expected one of ${CHUNK_KINDS.join(', ')}, got ${String(kind)}`);
-  const body = encodeValue(payload);
   const bytes = new Uint8Array(CHUNK_HEADER_BYTES + body.length);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);

@@ -1,76 +1,40 @@
 import { CorruptDataError } from '../../errors/index.js';
-import type { KeyGroupRange } from '../../graph/key-groups.js';
 import type { ExecutionVertex } from '../../graph/execution-plan.js';
-import { chunkChecksum, decodeChunk, encodeChunk } from '../../state/chunk-format.js';
+import { decodeChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import type { KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
-import { storageLayout } from '../../state/storage-layout.js';
 import type { RestoreAssignment, StateHandle } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
-import type { KeyedChunkReuse } from './keyed-chunk-reuse.js';
+import { chainOrder, type KeyedChunkReuse } from './keyed-chunk-reuse.js';
+import { SubtaskSnapshot, type SubtaskIdentity } from './subtask-snapshot.js';
 
-/** A subtask's snapshot: chunks to write now, and every handle it references (written or reused). */
+export type { SubtaskIdentity } from './subtask-snapshot.js';
+
+/** A subtask's snapshot taken at once: chunks to write now, and every handle it references (written or reused). */
 export interface EncodedSnapshot {
   readonly write: { readonly handle: StateHandle; readonly bytes: Uint8Array }[];
   readonly handles: StateHandle[];
 }
 
-export interface SubtaskIdentity {
-  readonly jobName: string;
-  readonly attempt: number;
-  readonly subtaskIndex: number;
-  readonly keyGroupRange: KeyGroupRange;
-}
-
 /**
- * Snapshots and encodes every operator of a chain: a chunk for its operator state, one per
- * changed span of key groups (unchanged spans reuse a completed checkpoint's chunk), and one
- * for its timers. Must run synchronously at the barrier: the operators' live maps are encoded
- * here, before the next record can change them.
+ * Snapshots and encodes every operator of a chain synchronously (see SubtaskSnapshot, which the
+ * task runs a slice at a time instead): a chunk for operator state, per span of key groups a full
+ * chunk, a delta or a reused chain, and one chunk for timers.
  */
 export function encodeSubtaskSnapshot(
   operators: readonly StreamOperator[],
   checkpointId: number,
   who: SubtaskIdentity,
   reuse: ReadonlyMap<string, KeyedChunkReuse>,
-  /** Called with each chunk as soon as it is encoded, so its write overlaps the encoding of the next. */
   onChunk?: (handle: StateHandle, bytes: Uint8Array) => void,
 ): EncodedSnapshot {
-  const snapshot: EncodedSnapshot = { write: [], handles: [] };
-  for (const op of operators) {
-    const taken = op.snapshotState(checkpointId);
-    const add = (kind: 'operator' | 'keyed', name: string, bytes: Uint8Array, extra: Partial<StateHandle> = {}) => {
-      const key = storageLayout.stateChunkKey(who.jobName, checkpointId, who.attempt, op.uid, who.subtaskIndex, name);
-      const handle: StateHandle = { key, kind, operatorUid: op.uid, subtaskIndex: who.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes), ...extra };
-      snapshot.write.push({ handle, bytes });
-      onChunk?.(handle, bytes);
-      snapshot.handles.push(handle);
-      return handle;
-    };
-    if (taken.operatorState !== undefined) add('operator', 'operator', encodeChunk('operator-state', taken.operatorState));
-    const backend = taken.keyedBackend;
-    if (backend !== undefined) {
-      const tracker = reuse.get(op.uid);
-      const version = backend.beginSnapshot();
-      for (const span of backend.spans()) {
-        const lastModified = backend.lastModified(span);
-        const reused = tracker?.reusable(span, lastModified);
-        if (reused !== undefined) {
-          snapshot.handles.push(reused);
-          tracker?.record(checkpointId, span, reused, version);
-          continue;
-        }
-        const payload = backend.snapshot(span);
-        if (payload.groups.length === 0) continue; // an empty span needs no chunk: restoring nothing is right
-        const handle = add('keyed', `keyed-${span.start}-${span.end}`, encodeChunk('keyed-state', payload), { keyGroupRange: span, part: 'state' });
-        tracker?.record(checkpointId, span, handle, version);
-      }
-    }
-    if (taken.keyedExtra !== undefined) {
-      add('keyed', 'timers', encodeChunk('keyed-state', taken.keyedExtra), { keyGroupRange: who.keyGroupRange, part: 'timers' });
-    }
-  }
-  return snapshot;
+  const write: { handle: StateHandle; bytes: Uint8Array }[] = [];
+  const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => {
+    write.push({ handle, bytes });
+    onChunk?.(handle, bytes);
+  });
+  snapshot.finish();
+  return { write, handles: snapshot.handles };
 }
 
 /**
@@ -95,7 +59,9 @@ export async function readSubtaskRestore(
   for (const op of vertex.operators) {
     const assigned = restore.operators[op.uid];
     if (assigned === undefined) continue;
-    const keyedState = (await Promise.all(assigned.keyed.map((h) => read(h, 'keyed-state')))) as KeyedStatePayload[];
+    // Each span's full chunk before its deltas, deltas in the order written (timers anywhere).
+    const keyed = [...assigned.keyed].sort(chainOrder);
+    const keyedState = (await Promise.all(keyed.map((h) => read(h, 'keyed-state')))) as KeyedStatePayload[];
     const lists = (await Promise.all(assigned.operator.map((h) => read(h, 'operator-state')))) as unknown[][];
     const operatorState = lists.flat().filter((_, j) => j % vertex.parallelism === subtaskIndex);
     result.set(op.uid, { keyedState, operatorState });

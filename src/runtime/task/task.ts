@@ -13,7 +13,8 @@ import { RecordWriter } from './record-writer.js';
 import { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 import { ElementTimestamp } from '../operators/element-timestamp.js';
 import { WatermarkValve } from './watermark-valve.js';
-import { encodeSubtaskSnapshot, readSubtaskRestore } from './subtask-state-io.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import { readSubtaskRestore } from './subtask-state-io.js';
 import type { Schedulable, TaskScheduler } from './task-scheduler.js';
 
 export type TaskState = 'created' | 'restoring' | 'running' | 'input-ended' | 'failed' | 'cancelled';
@@ -87,6 +88,8 @@ export class Task implements Schedulable {
   private commits: Promise<void> = Promise.resolve();
   /** Per keyed operator: which chunks of completed checkpoints the next snapshot may reuse. */
   private readonly reuse = new Map<string, KeyedChunkReuse>();
+  /** Checkpoints from the barrier to the ack: keyed state is encoded a slice per step. */
+  private readonly checkpoints: CheckpointWriter;
   /** Rejects the promises of commands still in the mailbox when the task stops. */
   private readonly unanswered = new Set<(error: unknown) => void>();
 
@@ -113,6 +116,10 @@ export class Task implements Schedulable {
     this.gate = new InputGate(setup.inputs, this.handler);
     this.valve = new WatermarkValve(setup.inputs.length);
     for (const channel of setup.inputs) channel.setListener(() => this.wake());
+    this.checkpoints = new CheckpointWriter({
+      subtask: this.id, attempt: setup.attempt, storage: setup.storage, clock: setup.clock, report: setup.report, reuse: this.reuse,
+      taskName: () => this.name, alive: () => this.state !== 'cancelled' && this.state !== 'failed',
+    });
   }
 
   progress(): TaskProgress {
@@ -169,11 +176,15 @@ export class Task implements Schedulable {
             this.onTrigger(command.checkpointId, command.timestamp, command.direct);
             return resolve();
           case 'abort':
+            this.checkpoints.abandon(command.checkpointId);
             for (const r of this.reuse.values()) r.abort(command.checkpointId);
             if (!this.source) this.act(this.handler.onAbort(command.checkpointId));
             return resolve();
           case 'complete':
-            for (const r of this.reuse.values()) r.complete(command.checkpointId);
+            for (const op of this.operators) {
+              const version = this.reuse.get(op.uid)?.complete(command.checkpointId);
+              if (version !== undefined) op.keyedBackend?.releaseChanges(version);
+            }
             this.commits = this.commits.then(async () => {
               for (const op of this.operators) await op.notifyCheckpointComplete?.(command.checkpointId);
             });
@@ -198,6 +209,7 @@ export class Task implements Schedulable {
   }
 
   private shutdown(): void {
+    this.checkpoints.abandon();
     this.mailbox.length = 0;
     for (const reject of this.unanswered) reject(this.stoppedError());
     this.unanswered.clear();
@@ -242,9 +254,10 @@ export class Task implements Schedulable {
         mail();
         return true;
       }
-      if (this.state !== 'running') return false;
-      if (!this.outputsAvailable()) return false;
-      return this.source !== undefined ? this.pollSource(this.source) : this.processInput();
+      // A checkpoint's keyed state is encoded a slice per step, between batches.
+      const encoding = this.checkpoints.encoding && this.checkpoints.step();
+      if (this.state !== 'running' || !this.outputsAvailable()) return encoding;
+      return (this.source !== undefined ? this.pollSource(this.source) : this.processInput()) || encoding;
     } catch (error) {
       this.fail(error);
       return false;
@@ -401,43 +414,16 @@ export class Task implements Schedulable {
     else if (direct && this.state === 'input-ended') this.performCheckpoint(checkpointId, timestamp, false, 0);
   }
 
-  /**
-   * The synchronous part encodes every operator's state before the next record; the chunk
-   * writes go on in the background.
-   * Must ack only after every chunk write resolved: the ack is the coordinator's proof of durability.
-   */
+  /** The synchronous part here; the keyed state is encoded later, a slice per step (see CheckpointWriter). */
   private performCheckpoint(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number): void {
     if (checkpointId <= this.lastSnapshotId) return;
     this.lastSnapshotId = checkpointId;
-    const { clock, storage, jobName, attempt } = this.setup;
-    const started = clock.now();
     this.flushWriters();
-    const writes: Promise<void>[] = [];
-    const snapshot = encodeSubtaskSnapshot(this.operators, checkpointId, {
+    const { jobName, attempt } = this.setup;
+    this.checkpoints.take(checkpointId, this.operators, {
       jobName, attempt, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
-    }, this.reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)));
-    const syncMs = clock.now() - started;
-    const asyncStarted = clock.now(); // the writes started during the encoding; this is what remains after it
+    }, alignmentMs);
     if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
-    Promise.all(writes).then(
-      () => {
-        if (this.state === 'cancelled' || this.state === 'failed') return;
-        this.setup.report({
-          kind: 'ack', attempt, subtask: this.id, checkpointId, handles: snapshot.handles,
-          stats: {
-            subtask: this.id, taskName: this.name, ackTimestamp: clock.now(), alignmentDurationMs: alignmentMs,
-            alignmentStartTimestamp: started - alignmentMs, snapshotTimestamp: started,
-            syncDurationMs: syncMs, asyncDurationMs: clock.now() - asyncStarted,
-            stateSize: snapshot.handles.reduce((n, h) => n + h.bytes, 0),
-            persistedSize: snapshot.write.reduce((n, c) => n + c.bytes.byteLength, 0),
-          },
-        });
-      },
-      (error) => {
-        for (const r of this.reuse.values()) r.abort(checkpointId);
-        this.decline(checkpointId, `writing state of ${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, true);
-      },
-    );
   }
 
   private decline(checkpointId: number, reason: string, storageFailure: boolean): void {
