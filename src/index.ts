@@ -4,13 +4,14 @@ import { sequence } from './connectors/sources/sequence-source.js';
 import { print } from './connectors/sinks/print-sink.js';
 import { table } from './connectors/sinks/table-sink.js';
 
-import { createReadTable, createRun } from './api/index.js';
+import { log } from './connectors/log/log-source.js';
+import { createOpenLog, createReadTable, createRun } from './api/index.js';
 import { defaultPlatform } from './platform/default-platform.js';
 
 export { job, StreamEnvironment, DataStream, DataStreamSink, KeyedStream, WindowedStream, windows, WatermarkStrategy, OutputTag } from './api/index.js';
 export type {
   JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, SourceOptions, CheckpointingMode, WindowAssigner, TimeOption,
-  TimestampAssigner, ErrorPolicy, JobPlanView, VertexView,
+  TimestampAssigner, ErrorPolicy, JobPlanView, VertexView, OpenLogOptions,
 } from './api/index.js';
 export type { WatermarkGenerator, WatermarkOutput } from './graph/watermarks.js';
 export type { TimeWindow, AggregateFunction, WindowProcessContext, WindowProcessFunction } from './graph/windowing.js';
@@ -21,13 +22,16 @@ export type { TimeWindow, AggregateFunction, WindowProcessContext, WindowProcess
 const platform = /* @__PURE__ */ defaultPlatform();
 export const run = /* @__PURE__ */ createRun(platform);
 export const readTable = /* @__PURE__ */ createReadTable(platform);
+export const openLog = /* @__PURE__ */ createOpenLog(platform);
 
-export const sources = { sequence, fromElements } as const;
+export const sources = { sequence, fromElements, log } as const;
 export const sinks = { table, print } as const;
 
 export type { Source, SourceReader, SourceSplit, PollStatus, SourceReaderContext } from './connectors/source.js';
 export type { Sink, SinkWriter, SinkContext } from './connectors/sink.js';
 export type { SequenceOptions } from './connectors/sources/sequence-source.js';
+export type { InputLog, LogOffsets, AppendOptions } from './connectors/log/input-log.js';
+export type { LogSourceOptions } from './connectors/log/log-source.js';
 export type { TableSinkOptions } from './connectors/sinks/table-sink.js';
 export type { PrintSinkOptions } from './connectors/sinks/print-sink.js';
 

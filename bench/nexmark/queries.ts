@@ -116,7 +116,7 @@ export function nexmarkSource(events: number, eventsPerSecond: number): Source<N
       const reader = numbers.createReader(splits, ctx);
       return {
         poll: (max, emit) => reader.poll(max, (n) => emit(nexmarkEvent(n, eventsPerSecond))),
-        snapshotSplits: () => reader.snapshotSplits(),
+        snapshotSplits: (checkpointId) => reader.snapshotSplits(checkpointId),
       };
     },
   };

@@ -15,3 +15,5 @@ export type { TimestampAssigner } from './watermark-strategy.js';
 export { OutputTag } from './output-tag.js';
 export type { ErrorPolicy } from './data-stream.js';
 export type { JobPlanView, VertexView } from './plan-view.js';
+export { createOpenLog } from './open-log.js';
+export type { OpenLogOptions } from './open-log.js';

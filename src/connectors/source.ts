@@ -1,3 +1,5 @@
+import type { CheckpointStorage } from '../state/checkpoint-storage.js';
+
 /**
  * A replayable source, split as Flink's FLIP-27 sources are: a source describes its work as
  * splits (plain data), each reader owns some splits and reports their positions at a
@@ -10,20 +12,45 @@ export type PollStatus =
   | { kind: 'more' }
   /** Every split is exhausted: the reader will never emit again. */
   | { kind: 'end' }
-  /** Nothing to emit before `untilMs` on the clock (rate limits, idle feeds). */
-  | { kind: 'wait'; untilMs: number };
+  /** Nothing to emit before `untilMs` on the clock (rate limits). */
+  | { kind: 'wait'; untilMs: number }
+  /**
+   * FLIP-27's NOTHING_AVAILABLE with its `isAvailable()` future: nothing to emit now, and
+   * `available` settles once there may be (a fetch finished, a record was appended). The task
+   * polls again only then: an idle source costs nothing. A rejection fails the task with it.
+   */
+  | { kind: 'nothing'; available: PromiseLike<unknown> };
 
 export interface SourceReaderContext {
   readonly subtaskIndex: number;
   readonly parallelism: number;
+  /** The job and the source's uid: a reader that registers somewhere (an input log) names itself by them. */
+  readonly jobName: string;
+  readonly sourceUid: string;
+  /** The job's storage, where input logs live. */
+  readonly storage: CheckpointStorage;
   now(): number;
+  /** Resolves after `ms` on the job's clock (a reconnect's backoff), or at once when `signal` aborts; tests drive it with a ManualClock. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * Reads the splits one subtask owns.
+ * Must keep `poll` synchronous and cheap: fetches, storage reads and sockets run in the
+ * background (started by the reader), and `poll` hands out what they buffered, returning
+ * 'nothing' with a promise when the buffer is empty.
+ * Must report in `snapshotSplits` the position of the first record not yet emitted, so that a
+ * restore replays exactly what came after the checkpoint.
+ */
 export interface SourceReader<T> {
   /** Emits at most `max` records through `emit`, and says whether more may follow. */
   poll(max: number, emit: (value: T) => void): PollStatus;
-  /** The position of every split the reader owns, as plain data. */
-  snapshotSplits(): SourceSplit[];
+  /** The position of every split the reader owns, as plain data, at checkpoint `checkpointId`. */
+  snapshotSplits(checkpointId: number): SourceSplit[];
+  /** Checkpoint `checkpointId` completed (its snapshot is durable): e.g. let an input log drop what it passed. */
+  notifyCheckpointComplete?(checkpointId: number): Promise<void> | void;
+  /** The task stops (finished, failed, cancelled): release connections and timers. */
+  close?(): void;
 }
 
 export interface Source<T> {

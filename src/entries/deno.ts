@@ -2,7 +2,7 @@
 // through Deno's node:fs. The Web Worker entry (weir-worker.js) has no file system, so Deno's
 // workers reach the folder through the runner, as they reach 'memory' storage.
 import { resolve } from 'node:path';
-import { createReadTable, createRun } from '../api/index.js';
+import { createOpenLog, createReadTable, createRun } from '../api/index.js';
 import { denoPlatform } from '../platform/index.js';
 import { openFsStorage } from '../state/backends/fs-storage.js';
 import { lazyStorage } from '../state/backends/lazy-storage.js';
@@ -21,3 +21,4 @@ const openFs = (dir: string) => {
 const platform = denoPlatform(() => new Worker(new URL('./weir-worker.js', import.meta.url), { type: 'module' }), openFs);
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
+export const openLog = createOpenLog(platform);

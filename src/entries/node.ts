@@ -2,22 +2,30 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { createReadTable, createRun } from '../api/index.js';
+import { createOpenLog, createReadTable, createRun } from '../api/index.js';
 import { nodePlatform } from '../platform/index.js';
-import { openFsStorage } from '../state/backends/fs-storage.js';
+import { openFsStorage, type FsCheckpointStorage } from '../state/backends/fs-storage.js';
 import { sharedStorage } from '../state/backends/shared-storage.js';
 
 export * from '../index.js';
 
+const folders = new Set<FsCheckpointStorage>();
 const openFs = (dir: string) => {
   const absolute = resolve(dir);
-  return sharedStorage({ kind: 'fs', dir: absolute }, () => openFsStorage({ dir: absolute }));
+  return sharedStorage({ kind: 'fs', dir: absolute }, async () => {
+    const storage = await openFsStorage({ dir: absolute });
+    folders.add(storage);
+    return storage;
+  });
 };
 
 const platform = nodePlatform(
   () => new Worker(new URL('./weir-worker-node.js', import.meta.url)),
   () => pathToFileURL(`${process.cwd()}/`).href,
   openFs,
+  // A worker killed while it held a folder's metadata lock: the folders this process uses free it at once.
+  (threadId) => void Promise.all([...folders].map((storage) => storage.releaseLockOfThread(threadId))),
 );
 export const run = createRun(platform);
 export const readTable = createReadTable(platform);
+export const openLog = createOpenLog(platform);

@@ -20,7 +20,18 @@ export type WeirErrorCode =
   | 'STORAGE_FENCED'
   | 'STATE_MISMATCH'
   | 'RESTARTS_EXHAUSTED'
-  | 'JOB_CANCELLED';
+  | 'JOB_CANCELLED'
+  /** An append to an input log after its end() (or to a closed InputLog handle). */
+  | 'LOG_ENDED'
+  | 'LOG_CLOSED'
+  /** A reader's position in an input log was deleted (retention passed it): records are gone. */
+  | 'LOG_TRUNCATED'
+  /** Outside input that does not parse (a line of NDJSON or CSV, an SSE frame) or is too large. */
+  | 'MALFORMED_INPUT'
+  /** A source could not read its input (an HTTP status, a missing file). */
+  | 'SOURCE_FAILED'
+  /** A sink's endpoint refused its output for good (an HTTP 4xx). */
+  | 'SINK_FAILED';
 
 export interface WeirErrorOptions {
   domain: ErrorDomain;

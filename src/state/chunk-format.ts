@@ -23,6 +23,10 @@ export const CHUNK_KINDS = [
   'sink-transaction',
   'checkpoint-metadata',
   'table-commit',
+  'log-meta',
+  'log-head',
+  'log-batch',
+  'log-reader',
 ] as const;
 
 export type ChunkKind = (typeof CHUNK_KINDS)[number];

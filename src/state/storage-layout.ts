@@ -25,6 +25,22 @@ export const storageLayout = {
   stateChunkKey: (job: string, checkpointId: number, attempt: number, operatorUid: string, subtaskIndex: number, kind: string) =>
     `jobs/${part(job)}/chunks/${pad(checkpointId, 12)}/${attempt}/${part(operatorUid)}/${pad(subtaskIndex, 5)}/${kind}`,
 
+  /** Input logs belong to no job: any job may read them, any page or process append. */
+  logPrefix: (log: string) => `logs/${part(log)}/`,
+  logMetaKey: (log: string) => `logs/${part(log)}/log`,
+  logHeadKey: (log: string, partition: number) => `logs/${part(log)}/partitions/${pad(partition, 5)}/head`,
+  logBatchPrefix: (log: string, partition: number) => `logs/${part(log)}/partitions/${pad(partition, 5)}/batches/`,
+  /** One append's records, under the offset of its first record. */
+  logBatchKey: (log: string, partition: number, start: number) => `logs/${part(log)}/partitions/${pad(partition, 5)}/batches/${pad(start, 16)}`,
+  logBatchStartFromKey(key: string): number | undefined {
+    const start = Number(key.slice(key.lastIndexOf('/') + 1));
+    return Number.isSafeInteger(start) && start >= 0 ? start : undefined;
+  },
+  logReaderPrefix: (log: string) => `logs/${part(log)}/readers/`,
+  /** The offset a reading job (by name and source uid) passed in a completed checkpoint, per partition. */
+  logReaderKey: (log: string, job: string, sourceUid: string, partition: number) =>
+    `logs/${part(log)}/readers/${part(job)}/${part(sourceUid)}/${pad(partition, 5)}`,
+
   tablePrefix: (job: string, table: string) => `jobs/${part(job)}/tables/${part(table)}/`,
   /** One committed transaction of one sink subtask: written again, it is the same record. */
   tableCommitKey: (job: string, table: string, transactionId: number, subtaskIndex: number) =>

@@ -1,4 +1,4 @@
-import { sinks, sources, type StreamEnvironment } from 'weir';
+import { sinks, sources, type DataStream, type StreamEnvironment } from 'weir';
 
 // The pipeline every exactly-once test runs (in-process, in worker_threads and in Web Workers),
 // and the check of what it committed: each input record once in 'seen', and per key the running
@@ -27,9 +27,14 @@ export function buildCountingPipeline(env: StreamEnvironment, o: PipelineOptions
       return n;
     })
     .uid('check');
+  countInto(numbers, o.keys);
+}
+
+/** The counting pipeline's tables ('seen', 'running') over any stream of numbers (an input log's too). */
+export function countInto(numbers: DataStream<number>, keys: number): void {
   numbers.sinkTo(sinks.table('seen'), { uid: 'seen' });
   numbers
-    .map((n): Running => ({ key: n % o.keys, count: 1, sum: n }))
+    .map((n): Running => ({ key: n % keys, count: 1, sum: n }))
     .uid('to-running')
     .keyBy((r) => r.key)
     .reduce((a, b) => ({ key: a.key, count: a.count + b.count, sum: a.sum + b.sum }))

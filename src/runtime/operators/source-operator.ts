@@ -90,7 +90,12 @@ export class SourceOperator implements StreamOperator {
       restored !== undefined
         ? (restored.operatorState as SourceSplit[])
         : this.source.createSplits(this.ctx.parallelism).filter((_, i) => i % this.ctx.parallelism === this.ctx.subtaskIndex);
-    this.reader = this.source.createReader(splits, { subtaskIndex: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, now: () => this.ctx.clock.now() });
+    const { clock } = this.ctx;
+    this.reader = this.source.createReader(splits, {
+      subtaskIndex: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, jobName: this.ctx.jobName, sourceUid: this.uid, storage: this.ctx.storage,
+      now: () => clock.now(),
+      sleep: (ms, signal) => sleepOn(clock, ms, signal),
+    });
     this.lastRecordAt = this.ctx.clock.now();
   }
 
@@ -156,9 +161,36 @@ export class SourceOperator implements StreamOperator {
     this.output.emitWatermark(Infinity);
   }
 
-  snapshotState() {
-    return { operatorState: this.reader!.snapshotSplits() };
+  snapshotState(checkpointId: number) {
+    return { operatorState: this.reader!.snapshotSplits(checkpointId) };
   }
+
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    try {
+      await this.reader?.notifyCheckpointComplete?.(checkpointId);
+    } catch (error) {
+      throw userFunctionFailed(this.uid, 'source', error);
+    }
+  }
+
+  close(): void {
+    this.reader?.close?.();
+  }
+}
+
+function sleepOn(clock: OperatorContext['clock'], ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      resolve();
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function describeBriefly(value: unknown): string {

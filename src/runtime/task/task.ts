@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
+import { userFunctionFailed } from '../operators/user-function-error.js';
 import { createBarrierHandler, type BarrierAction, type CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import { InputGate } from './input-gate.js';
 import { createOperatorChain } from './operator-chain.js';
@@ -84,6 +85,8 @@ export class Task implements Schedulable {
   private lastFlushAt = 0;
   private alignment: { checkpointId: number; startedAt: number } | undefined;
   private sourceWait: unknown;
+  /** The promise of a reader that had nothing: the task polls it again when it settles. */
+  private sourceAvailable: PromiseLike<unknown> | undefined;
   private waitingForCredit = false;
   private commits: Promise<void> = Promise.resolve();
   /** Per keyed operator: which chunks of completed checkpoints the next snapshot may reuse. */
@@ -288,22 +291,44 @@ export class Task implements Schedulable {
       case 'more':
         this.flushIfDue();
         return true;
-      case 'wait': {
+      case 'wait':
         this.flushWriters();
-        const { clock } = this.setup;
-        if (this.sourceWait !== undefined) clock.clearTimeout(this.sourceWait);
         // The reader may wait long (a slow feed); watermarks and idleness must not.
-        const until = Math.min(status.untilMs, source.nextDeadline());
-        this.sourceWait = clock.setTimeout(() => {
-          this.sourceWait = undefined;
-          this.wake();
-        }, until - clock.now());
+        this.pollSourceAt(Math.min(status.untilMs, source.nextDeadline()));
         return false;
-      }
+      case 'nothing':
+        this.flushWriters();
+        this.pollSourceWhen(status.available);
+        this.pollSourceAt(source.nextDeadline());
+        return false;
       case 'end':
         this.endOfInput();
         return false;
     }
+  }
+
+  private pollSourceAt(until: number): void {
+    const { clock } = this.setup;
+    if (this.sourceWait !== undefined) clock.clearTimeout(this.sourceWait);
+    this.sourceWait = undefined;
+    if (until === Infinity) return;
+    this.sourceWait = clock.setTimeout(() => {
+      this.sourceWait = undefined;
+      this.wake();
+    }, until - clock.now());
+  }
+
+  /** Wakes the task once the reader's availability settles; one listener per promise, however often the task polls meanwhile. */
+  private pollSourceWhen(available: PromiseLike<unknown>): void {
+    if (this.sourceAvailable === available) return;
+    this.sourceAvailable = available;
+    available.then(
+      () => {
+        if (this.sourceAvailable === available) this.sourceAvailable = undefined;
+        this.wake();
+      },
+      (error: unknown) => this.fail(userFunctionFailed(this.source!.uid, 'source', error)),
+    );
   }
 
   private processInput(): boolean {

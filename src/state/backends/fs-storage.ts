@@ -32,7 +32,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
 import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type StorageDescriptor } from '../checkpoint-storage.js';
 import { checkedCondition, checkedKeys, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
-import { acquireLock, type HeldLock } from './fs-lock.js';
+import { acquireLock, releaseLockOfThread, type HeldLock } from './fs-lock.js';
 import { isContinuation, keyFromPathSegments, keyPathSegments } from './fs-key-names.js';
 import { decodeJournal, encodeJournal, type JournalRecord } from './fs-metadata-journal.js';
 
@@ -80,6 +80,12 @@ export class FsCheckpointStorage implements CheckpointStorage {
       throw storageFailed('fs', 'open', error, { dir: this.dir });
     });
     return this.#ready;
+  }
+
+  /** A worker_thread of this process was terminated: frees the metadata lock if it died holding it (fs-lock.ts). */
+  async releaseLockOfThread(thread: number): Promise<void> {
+    if (!this.#prepared) return;
+    await releaseLockOfThread(join(this.dir, 'metadata.lock'), join(this.dir, 'tmp'), thread).catch(() => false);
   }
 
   /** Waits for this instance's metadata operations; later operations reject. */

@@ -1,0 +1,103 @@
+import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import { storageLayout } from '../../state/storage-layout.js';
+import { decodeLogReader, encodeLogReader } from './log-records.js';
+import type { LogPartitionPosition } from './log-partition-fetcher.js';
+
+/**
+ * A reading job's registration with a log, and the log's retention: each reader records, per
+ * partition, the offset its job passed in a completed checkpoint, under its job name and source
+ * uid; batches that every registered reader passed are deleted.
+ *
+ * The offset recorded is the one of the checkpoint completed BEFORE the latest: a job that falls
+ * back to the previous checkpoint (the latest found corrupt; two are retained by default) finds
+ * its records still there. A log without a registered reader keeps everything.
+ *
+ * Must never fail the job: retention is housekeeping, and a failed write is tried again at the
+ * next completion.
+ */
+export class LogRetention {
+  /** Positions per checkpoint taken and not yet completed (or subsumed). */
+  private readonly taken = new Map<number, readonly LogPartitionPosition[]>();
+  private lastCompleted: readonly LogPartitionPosition[] | undefined;
+  private lastTrimAt = -Infinity;
+  private work: Promise<void> = Promise.resolve();
+  /** Housekeeping that failed (and will be tried again); for tests and metrics. */
+  failures = 0;
+
+  constructor(
+    private readonly storage: CheckpointStorage,
+    private readonly log: string,
+    private readonly job: string,
+    private readonly sourceUid: string,
+    private readonly now: () => number,
+    private readonly trimIntervalMs: number,
+  ) {}
+
+  /** At the reader's start: registers it where it stands, unless its job is already registered further back. */
+  register(positions: readonly LogPartitionPosition[]): void {
+    this.enqueue(async () => {
+      const writes: { key: string; bytes: Uint8Array }[] = [];
+      for (const position of positions) {
+        const key = this.key(position.partition);
+        const bytes = await this.storage.getMetadata(key);
+        const registered = bytes === undefined ? undefined : decodeLogReader(bytes, key).next;
+        const next = position.earliest === true ? 0 : position.next;
+        if (registered === undefined || registered > next) writes.push({ key, bytes: encodeLogReader({ next }) });
+      }
+      if (writes.length > 0) await this.storage.putMetadata(writes);
+    });
+  }
+
+  snapshotTaken(checkpointId: number, positions: readonly LogPartitionPosition[]): void {
+    this.taken.set(checkpointId, positions);
+  }
+
+  completed(checkpointId: number): Promise<void> {
+    const positions = this.taken.get(checkpointId);
+    for (const id of [...this.taken.keys()]) if (id <= checkpointId) this.taken.delete(id);
+    if (positions === undefined) return this.work;
+    const passed = this.lastCompleted;
+    this.lastCompleted = positions;
+    if (passed === undefined) return this.work;
+    const trim = this.now() - this.lastTrimAt >= this.trimIntervalMs;
+    if (trim) this.lastTrimAt = this.now();
+    return this.enqueue(async () => {
+      const writes = passed.filter((p) => p.earliest !== true).map((p) => ({ key: this.key(p.partition), bytes: encodeLogReader({ next: p.next }) }));
+      if (writes.length > 0) await this.storage.putMetadata(writes);
+      if (trim) for (const p of passed) await this.trim(p.partition);
+    });
+  }
+
+  /** Deletes the batches of `partition` that end at or before the lowest offset any registered reader passed. */
+  async trim(partition: number): Promise<number> {
+    const readerKeys = (await this.storage.listMetadata(storageLayout.logReaderPrefix(this.log)))
+      .filter((key) => Number(key.slice(key.lastIndexOf('/') + 1)) === partition);
+    let lowest = Infinity;
+    for (const key of readerKeys) {
+      const bytes = await this.storage.getMetadata(key);
+      if (bytes !== undefined) lowest = Math.min(lowest, decodeLogReader(bytes, key).next);
+    }
+    if (lowest === Infinity) return 0;
+    const batchKeys = await this.storage.listMetadata(storageLayout.logBatchPrefix(this.log, partition));
+    const starts = batchKeys.map((key) => ({ key, start: storageLayout.logBatchStartFromKey(key) }))
+      .filter((b): b is { key: string; start: number } => b.start !== undefined)
+      .sort((a, b) => a.start - b.start);
+    // A batch ends where the next begins: the batches before the last one starting at or below `lowest` are passed.
+    let keep = 0;
+    while (keep + 1 < starts.length && starts[keep + 1]!.start <= lowest) keep++;
+    const passed = starts.slice(0, keep).map((b) => b.key);
+    if (passed.length > 0) await this.storage.deleteMetadata(passed);
+    return passed.length;
+  }
+
+  private key(partition: number): string {
+    return storageLayout.logReaderKey(this.log, this.job, this.sourceUid, partition);
+  }
+
+  private enqueue(action: () => Promise<void>): Promise<void> {
+    this.work = this.work.then(action).catch(() => {
+      this.failures++;
+    });
+    return this.work;
+  }
+}

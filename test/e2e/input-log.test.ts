@@ -1,0 +1,175 @@
+// Input logs in Chromium (Web Workers, the real IndexedDB): a page appends while its job reads, and
+// is reloaded at random moments (after an awaited checkpoint, mid-append); two tabs append at once;
+// retention shrinks the store. The app is bundled here with esbuild, as an app would be.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { build } from 'esbuild';
+import type { BrowserContext, Page } from 'playwright-core';
+import { staticFiles } from '../../scripts/static-files.mjs';
+import { seededRandom } from '../support/seeded-random.js';
+import { launchProfile, repoRoot, watchPage } from './playground-harness.js';
+import type { Click } from './fixtures/log-app/log-app.job.js';
+
+interface App {
+  append(records: Click[]): Promise<{ partition: number; offsets: number[] }>;
+  status(): string;
+  completedCheckpoints(): number;
+  restores(): (number | null)[];
+  end(): Promise<void>;
+  done(): Promise<string>;
+  table<T>(name: string): Promise<T[]>;
+  batchCount(): Promise<number>;
+}
+type AppWindow = { __app: App };
+
+let outdir = '';
+let server: Server;
+let base = '';
+
+before(async () => {
+  const root = repoRoot();
+  outdir = mkdtempSync(join(tmpdir(), 'weir-log-app-'));
+  await build({
+    absWorkingDir: root,
+    entryPoints: [
+      { in: 'test/e2e/fixtures/log-app/main.ts', out: 'main' },
+      { in: 'test/e2e/fixtures/log-app/log-app.job.ts', out: 'log-app.job' },
+      { in: 'weir/worker', out: 'weir-worker' },
+    ],
+    tsconfigRaw: '{}', // the package as an app sees it (the repository's tsconfig maps 'weir' to src/)
+    conditions: ['browser'], bundle: true, splitting: true, format: 'esm', platform: 'browser', target: 'es2022', outdir, logLevel: 'warning',
+  });
+  await copyFile(join(root, 'test/e2e/fixtures/log-app/index.html'), join(outdir, 'index.html'));
+  server = createServer(staticFiles(outdir));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+
+after(async () => {
+  server?.closeAllConnections();
+  await new Promise((ok) => server?.close(ok));
+});
+
+async function openApp(context: BrowserContext, query = ''): Promise<Page> {
+  const page = context.pages()[0] ?? await context.newPage();
+  await page.goto(`${base}${query}`);
+  await page.waitForFunction(() => document.title === 'ready' || document.title === 'error');
+  assert.equal(await page.title(), 'ready', await page.textContent('body') ?? '');
+  return page;
+}
+
+const app = <T>(page: Page, call: (app: App, arg: unknown) => Promise<T> | T, arg?: unknown): Promise<T> =>
+  page.evaluate(([source, a]) => new Function('app', 'arg', `return (${source})(app, arg)`)((window as unknown as AppWindow).__app, a), [call.toString(), arg] as const);
+
+/** Waits (polling the page, no sleep in the test's logic) until the page's job completed one more checkpoint. */
+async function nextCheckpoint(page: Page): Promise<void> {
+  const now = await app(page, (a) => a.completedCheckpoints());
+  await page.waitForFunction((n) => (window as unknown as AppWindow).__app.completedCheckpoints() > n, now, { timeout: 30_000 });
+}
+
+describe('input logs in Chromium', () => {
+  for (const seed of [1, 2]) {
+    it(`seed ${seed}: a page appends while its job runs, reloaded 6 times at random moments: every acknowledged append counted exactly once`, async () => {
+      const random = seededRandom(seed);
+      const context = await launchProfile(mkdtempSync(join(tmpdir(), 'weir-log-profile-')));
+      try {
+        let page = await openApp(context);
+        const { problems } = watchPage(page);
+        const acked = new Set<number>();
+        const sent = new Set<number>();
+        let next = 0;
+        const batch = (): Click[] => Array.from({ length: 1 + Math.floor(random() * 20) }, () => ({ id: next++, area: `area-${Math.floor(random() * 5)}` }));
+        let reloads = 0;
+        let resumed = 0;
+        while (reloads < 6) {
+          const appends = 3 + Math.floor(random() * 10);
+          for (let i = 0; i < appends; i++) {
+            const records = batch();
+            for (const r of records) sent.add(r.id);
+            await app(page, (a, r) => a.append(r as Click[]), records);
+            for (const r of records) acked.add(r.id);
+          }
+          await nextCheckpoint(page); // the reload comes after an awaited checkpoint ...
+          const inFlight = batch(); // ... with an append in flight: it may land or not, but never half or twice
+          for (const r of inFlight) sent.add(r.id);
+          const pending = app(page, (a, r) => a.append(r as Click[]), inFlight).then(() => inFlight.forEach((r) => acked.add(r.id)), () => undefined);
+          await page.reload();
+          await pending;
+          reloads++;
+          await page.waitForFunction(() => document.title === 'ready' || document.title === 'error');
+          assert.equal(await page.title(), 'ready');
+          await page.waitForFunction(() => (window as unknown as AppWindow).__app.restores().length > 0);
+          if ((await app(page, (a) => a.restores()))[0] !== null) resumed++;
+        }
+        for (let i = 0; i < 3; i++) {
+          const records = batch();
+          for (const r of records) sent.add(r.id);
+          await app(page, (a, r) => a.append(r as Click[]), records);
+          for (const r of records) acked.add(r.id);
+        }
+        await app(page, (a) => a.end());
+        assert.equal(await app(page, (a) => a.done()), 'finished');
+        assert.equal(reloads, 6, 'six reloads');
+        assert.equal(resumed, 6, 'each reload resumed from a checkpoint');
+        const seen = await app(page, (a) => a.table<Click>('seen'));
+        const ids = seen.map((c) => c.id);
+        assert.equal(new Set(ids).size, ids.length, 'no record counted twice');
+        for (const id of acked) assert.ok(ids.includes(id), `acknowledged record ${id} was counted`);
+        for (const id of ids) assert.ok(sent.has(id), `record ${id} was sent`);
+        const totals = await app(page, (a) => a.table<{ area: string; count: number }>('totals'));
+        const expected = new Map<string, number>();
+        for (const c of seen) expected.set(c.area, (expected.get(c.area) ?? 0) + 1);
+        assert.deepEqual(new Map(totals.map((t) => [t.area, t.count])), expected, 'each area counted every record once');
+        assert.deepEqual(problems, []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  it('two tabs append to one log at once: nothing lost, offsets unique; retention then shrinks the store', async () => {
+    const context = await launchProfile(mkdtempSync(join(tmpdir(), 'weir-log-tabs-')));
+    try {
+      const first = await openApp(context, '?mode=append');
+      const second = await context.newPage();
+      await second.goto(`${base}?mode=append`);
+      await second.waitForFunction(() => document.title === 'ready');
+      const appendMany = (page: Page, tab: number) => app(page, async (a, t) => {
+        const results: { partition: number; offsets: number[] }[] = [];
+        const pending = [];
+        for (let i = 0; i < 40; i++) pending.push(a.append([{ id: (t as number) * 1000 + i, area: `tab-${t as number}` }]).then((r) => results.push(r)));
+        await Promise.all(pending);
+        return results;
+      }, tab);
+      const [a, b] = await Promise.all([appendMany(first, 1), appendMany(second, 2)]);
+      const offsets = [...a, ...b].map((r) => `${r.partition}:${r.offsets[0]}`);
+      assert.equal(new Set(offsets).size, 80, 'eighty appends, eighty distinct offsets');
+      const stored = await app(first, (x) => x.batchCount());
+      assert.equal(stored, 80, 'one stored batch per append');
+      await second.close();
+      // The reading job: it passes every record, and retention deletes what its checkpoints passed.
+      await first.goto(base);
+      await first.waitForFunction(() => document.title === 'ready');
+      await app(first, (x) => x.append([{ id: 5000, area: 'late' }]));
+      // Retention runs at checkpoint completions (at most once a second per reader): wait for checkpoints, not for time.
+      let left = 81;
+      for (let checkpoints = 0; left >= 81 && checkpoints < 200; checkpoints++) {
+        await nextCheckpoint(first);
+        left = await app(first, (x) => x.batchCount());
+      }
+      assert.ok(left < 81, `retention shrank the store (${left} of 81 batches left)`);
+      await app(first, (x) => x.end());
+      assert.equal(await app(first, (x) => x.done()), 'finished');
+      const seen = await app(first, (x) => x.table<Click>('seen'));
+      assert.equal(seen.length, 81, 'the job read every record of both tabs once');
+    } finally {
+      await context.close();
+    }
+  });
+});
