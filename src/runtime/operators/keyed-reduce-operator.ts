@@ -1,5 +1,6 @@
 import type { ReduceFunction } from '../../graph/user-functions.js';
 import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.js';
+import type { StateKey } from '../../state/keyed-state.js';
 import { copyPlainData, noCopy, type StateTable } from '../../state/state-table.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
@@ -8,6 +9,7 @@ import { userFunctionFailed } from './user-function-error.js';
 export class KeyedReduceOperator implements StreamOperator {
   readonly keyedBackend: HeapKeyedStateBackend;
   private readonly aggregate: StateTable;
+  private out: unknown[] = [];
 
   constructor(
     readonly uid: string,
@@ -43,6 +45,33 @@ export class KeyedReduceOperator implements StreamOperator {
     if (e === undefined) backend.insert(this.aggregate, key, g, next);
     else backend.writable(this.aggregate, key, g, e).value = next;
     this.output.collect(next);
+  }
+
+  /** One loop: one state lookup per record, the new aggregates emitted as one batch. */
+  collectKeyed(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, timestamps: readonly number[] | undefined): void {
+    const backend = this.keyedBackend;
+    const table = this.aggregate;
+    const first = this.firstValue;
+    const fn = this.fn;
+    const base = backend.keyGroupRange.start;
+    const out = this.out.length >= n ? this.out : (this.out = new Array(n));
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      const g = keyGroups[i]! - base;
+      const value = records[i];
+      const e = backend.entryOf(table, key, g);
+      let next: unknown;
+      try {
+        next = e === undefined ? (first !== undefined ? first(value) : value) : fn(e.value, value);
+      } catch (error) {
+        if (i > 0) this.output.collectBatch(out, i, timestamps);
+        throw userFunctionFailed(this.uid, 'reduce', error);
+      }
+      if (e === undefined) backend.insert(table, key, g, next);
+      else backend.writable(table, key, g, e).value = next;
+      out[i] = next;
+    }
+    this.output.collectBatch(out, n, timestamps);
   }
 
   snapshotState() {

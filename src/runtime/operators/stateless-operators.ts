@@ -27,8 +27,32 @@ abstract class StatelessOperator implements StreamOperator {
 }
 
 export class MapOperator extends StatelessOperator {
+  private out: unknown[] = [];
+
   constructor(uid: string, output: Output, private readonly fn: MapFunction<unknown, unknown>, deadLetters?: string) {
     super(uid, output, deadLetters);
+  }
+
+  /** One loop; the timestamps go on as they came (one output per input), except around a record that failed. */
+  collectBatch(records: readonly unknown[], n: number, timestamps: readonly number[] | undefined): void {
+    const out = this.out.length >= n ? this.out : (this.out = new Array(n));
+    const fn = this.fn;
+    let start = 0;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      let result: unknown;
+      try {
+        result = fn(records[i]);
+      } catch (error) {
+        if (m > 0) this.output.collectBatch(out, m, timestamps?.slice(start, start + m));
+        this.failed('map', records[i], error);
+        start = i + 1;
+        m = 0;
+        continue;
+      }
+      out[m++] = result;
+    }
+    if (m > 0) this.output.collectBatch(out, m, start === 0 || timestamps === undefined ? timestamps : timestamps.slice(start, start + m));
   }
   collect(value: unknown): void {
     let result: unknown;
@@ -42,8 +66,37 @@ export class MapOperator extends StatelessOperator {
 }
 
 export class FilterOperator extends StatelessOperator {
+  private out: unknown[] = [];
+  private outTimestamps: number[] = [];
+
   constructor(uid: string, output: Output, private readonly fn: FilterFunction<unknown>, deadLetters?: string) {
     super(uid, output, deadLetters);
+  }
+
+  /** One loop, keeping the records (and their timestamps) that pass. */
+  collectBatch(records: readonly unknown[], n: number, timestamps: readonly number[] | undefined): void {
+    const out = this.out.length >= n ? this.out : (this.out = new Array(n));
+    const outTs = timestamps === undefined ? undefined : this.outTimestamps.length >= n ? this.outTimestamps : (this.outTimestamps = new Array(n));
+    const fn = this.fn;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const value = records[i];
+      let keep: boolean;
+      try {
+        keep = fn(value);
+      } catch (error) {
+        if (m > 0) this.output.collectBatch(out, m, outTs);
+        m = 0;
+        this.failed('filter', value, error);
+        continue;
+      }
+      if (keep) {
+        out[m] = value;
+        if (outTs !== undefined) outTs[m] = timestamps![i]!;
+        m++;
+      }
+    }
+    if (m > 0) this.output.collectBatch(out, m, outTs);
   }
   collect(value: unknown): void {
     let keep: boolean;

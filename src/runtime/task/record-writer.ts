@@ -20,10 +20,10 @@ export class RecordWriter implements Downstream {
   readonly collect: (value: unknown) => void;
 
   constructor(
-    partitioner: PartitionerSpec,
+    private readonly partitioner: PartitionerSpec,
     private readonly senders: readonly ChannelSender[],
     subtaskIndex: number,
-    maxParallelism: number,
+    private readonly maxParallelism: number,
     private readonly batchSize: number,
     /** Given in a job with event time: the timestamps of the records written go along with them. */
     private readonly elementTimestamp?: ElementTimestamp,
@@ -65,6 +65,41 @@ export class RecordWriter implements Downstream {
         };
         break;
       }
+    }
+  }
+
+  /** The batch path: one loop per partitioner; each record's timestamp from `timestamps` (the batch's own). */
+  collectBatch(records: readonly unknown[], n: number, timestamps: readonly number[] | undefined): void {
+    const carried = this.timestamps !== undefined;
+    if (carried && timestamps === undefined) {
+      // Records a source of another kind emitted without timestamps in a job with event time.
+      for (let i = 0; i < n; i++) this.collect(records[i]);
+      return;
+    }
+    const kind = this.partitioner.kind;
+    if (kind === 'hash') return this.hashBatch(records, n, timestamps);
+    for (let i = 0; i < n; i++) {
+      if (carried) this.elementTimestamp!.value = timestamps![i]!;
+      this.collect(records[i]);
+    }
+  }
+
+  private hashBatch(records: readonly unknown[], n: number, timestamps: readonly number[] | undefined): void {
+    const { keySelector } = this.partitioner as Extract<PartitionerSpec, { kind: 'hash' }>;
+    const targets = this.senders.length;
+    const max = this.maxParallelism;
+    const carried = timestamps !== undefined && this.timestamps !== undefined;
+    for (let i = 0; i < n; i++) {
+      const value = records[i];
+      const key = keyOf(keySelector, value);
+      const keyGroup = keyHash(key) % max;
+      const target = targets === 1 ? 0 : Math.floor((keyGroup * targets) / max);
+      const out = this.records[target]!;
+      out.push(value);
+      if (carried) this.timestamps![target]!.push(timestamps[i]!);
+      this.keys[target]!.push(key);
+      this.keyGroups[target]!.push(keyGroup);
+      if (out.length >= this.batchSize) this.sendBatch(target);
     }
   }
 

@@ -9,7 +9,7 @@ import { SourceOperator } from '../operators/source-operator.js';
 import { userFunctionFailed } from '../operators/user-function-error.js';
 import { createBarrierHandler, type BarrierAction, type CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import { InputGate } from './input-gate.js';
-import { createOperatorChain } from './operator-chain.js';
+import { createOperatorChain, type OperatorChain } from './operator-chain.js';
 import { RecordWriter } from './record-writer.js';
 import { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 import { ElementTimestamp } from '../operators/element-timestamp.js';
@@ -74,6 +74,7 @@ export class Task implements Schedulable {
   readonly id: SubtaskId;
   readonly metrics: TaskMetrics = { recordsIn: 0, recordsOut: 0, backpressured: 0 };
   private readonly operators: StreamOperator[];
+  private readonly chain: OperatorChain;
   private readonly writers: RecordWriter[];
   private readonly handler: CheckpointBarrierHandler;
   private readonly gate: InputGate;
@@ -102,16 +103,18 @@ export class Task implements Schedulable {
     const keyGroupRange = keyGroupRangeOfSubtask(plan, this.id);
     const carried = plan.eventTime ? this.elementTimestamp : undefined;
     this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, carried));
-    this.operators = createOperatorChain(vertex, this.writers, (op) => ({
+    this.chain = createOperatorChain(vertex, this.writers, (op) => ({
       jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
       maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage, commitFence: setup.commitFence,
       elementTimestamp: this.elementTimestamp,
       autoWatermarkIntervalMs: plan.autoWatermarkIntervalMs,
       emitWatermarkStatus: (idle) => {
+        this.chain.flush();
         for (const w of this.writers) w.emitWatermarkStatus(idle);
       },
       scheduleAt: (timestamp, callback) => this.scheduleAt(timestamp, callback),
-    }));
+    }), { batchSize: setup.batchSize, elementTimestamp: this.elementTimestamp, eventTime: plan.eventTime });
+    this.operators = this.chain.operators;
     const head = this.operators[0];
     this.source = head instanceof SourceOperator ? head : undefined;
     for (const op of this.operators) if (op.keyedBackend !== undefined) this.reuse.set(op.uid, new KeyedChunkReuse());
@@ -255,6 +258,7 @@ export class Task implements Schedulable {
       const mail = this.mailbox.shift();
       if (mail !== undefined) {
         mail();
+        this.chain.flush(); // a timer's output
         return true;
       }
       // A checkpoint's keyed state is encoded a slice per step, between batches.
@@ -286,6 +290,7 @@ export class Task implements Schedulable {
 
   private pollSource(source: SourceOperator): boolean {
     const status = source.poll(this.setup.batchSize);
+    this.chain.flush();
     this.metrics.recordsOut = source.emitted;
     switch (status.kind) {
       case 'more':
@@ -344,7 +349,11 @@ export class Task implements Schedulable {
         const { records, keys, keyGroups, timestamps } = message;
         const head = this.operators[0]!;
         const backend = head.keyedBackend;
-        if (timestamps !== undefined) {
+        if (timestamps === undefined) this.elementTimestamp.value = Number.NaN;
+        // A batch at a time where the head has a loop for it (with the sender's keys, if keyed).
+        if (keys !== undefined && keyGroups !== undefined && head.collectKeyed !== undefined) head.collectKeyed(records, keys, keyGroups, records.length, timestamps);
+        else if (backend === undefined && head.collectBatch !== undefined) head.collectBatch(records, records.length, timestamps);
+        else if (timestamps !== undefined) {
           this.processTimestamped(head, records, timestamps, backend, keys, keyGroups);
         } else {
           this.elementTimestamp.value = Number.NaN;
@@ -357,6 +366,7 @@ export class Task implements Schedulable {
             for (let i = 0; i < records.length; i++) head.collect(records[i]);
           }
         }
+        this.chain.flush();
         this.metrics.recordsIn += records.length;
         receiver.release();
         this.flushIfDue();
@@ -443,6 +453,7 @@ export class Task implements Schedulable {
   private performCheckpoint(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number): void {
     if (checkpointId <= this.lastSnapshotId) return;
     this.lastSnapshotId = checkpointId;
+    this.chain.flush();
     this.flushWriters();
     const { jobName, attempt } = this.setup;
     this.checkpoints.take(checkpointId, this.operators, {
@@ -458,6 +469,7 @@ export class Task implements Schedulable {
 
   private endOfInput(): void {
     for (const op of this.operators) op.endInput?.();
+    this.chain.flush();
     for (const w of this.writers) w.broadcastEvent({ kind: 'end-of-input' });
     this.state = 'input-ended';
     this.setup.report({ kind: 'finished', attempt: this.setup.attempt, subtask: this.id });
