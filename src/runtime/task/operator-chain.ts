@@ -9,6 +9,7 @@ import type { ElementTimestamp } from '../operators/element-timestamp.js';
 import type { Downstream, OperatorContext, Output, StreamOperator } from '../operators/stream-operator.js';
 import { ChainOutput } from './chain-output.js';
 import type { RecordWriter } from './record-writer.js';
+import { AlignedWindowOperator, isAlignedWindow } from '../operators/window/aligned-window-operator.js';
 import { WindowOperator } from '../operators/window/window-operator.js';
 
 function createOperator(op: PlannedOperator, output: Output, ctx: OperatorContext): StreamOperator {
@@ -22,7 +23,7 @@ function createOperator(op: PlannedOperator, output: Output, ctx: OperatorContex
     case 'keyed-reduce': return new KeyedReduceOperator(uid, output, ctx, spec.fn, spec.firstValue);
     case 'keyed-process': return new KeyedProcessOperator(uid, output, ctx, spec.fn);
     case 'sink': return new SinkOperator(uid, ctx, spec.sink);
-    case 'window': return new WindowOperator(uid, output, ctx, spec.window);
+    case 'window': return isAlignedWindow(spec.window) ? new AlignedWindowOperator(uid, output, ctx, spec.window) : new WindowOperator(uid, output, ctx, spec.window);
   }
 }
 
