@@ -19,7 +19,7 @@ function openStorage(descriptor: StorageDescriptor) {
 const runtime = createWorkerRuntime({
   loadPlan,
   scheduleMacrotask: createMacrotaskScheduler(),
-  packing: { encode: (batch) => encodeBatch(batch), decode: decodeBatch },
+  packing: { encode: (batch, spare) => encodeBatch(batch, spare), decode: decodeBatch },
   openStorage,
 });
 process.on('unhandledRejection', (reason) => runtime.failAll(reason));

@@ -18,7 +18,7 @@ function openStorage(descriptor: StorageDescriptor) {
 const runtime = createWorkerRuntime({
   loadPlan,
   scheduleMacrotask: createMacrotaskScheduler(),
-  packing: { encode: (batch) => encodeBatch(batch), decode: decodeBatch },
+  packing: { encode: (batch, spare) => encodeBatch(batch, spare), decode: decodeBatch },
   openStorage,
 });
 self.addEventListener('unhandledrejection', (event) => runtime.failAll((event as PromiseRejectionEvent).reason));

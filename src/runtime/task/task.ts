@@ -1,6 +1,7 @@
 import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
-import { keyGroupRangeOfSubtask, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
+import { keyGroupRangeOfSubtask, upstreamSubtasksOf, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
+import type { StateKey } from '../../state/keyed-state.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import type { Clock } from '../clock.js';
 import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
@@ -75,6 +76,9 @@ export class Task implements Schedulable {
   readonly metrics: TaskMetrics = { recordsIn: 0, recordsOut: 0, backpressured: 0 };
   private readonly operators: StreamOperator[];
   private readonly chain: OperatorChain;
+  /** Per input channel (gate order): the key selector of a keyed edge, to recompute the keys a batch came without. */
+  private readonly keySelectors: (((value: unknown) => StateKey) | undefined)[] = [];
+  private keyScratch: StateKey[] = [];
   private readonly writers: RecordWriter[];
   private readonly handler: CheckpointBarrierHandler;
   private readonly gate: InputGate;
@@ -115,6 +119,10 @@ export class Task implements Schedulable {
       scheduleAt: (timestamp, callback) => this.scheduleAt(timestamp, callback),
     }), { batchSize: setup.batchSize, elementTimestamp: this.elementTimestamp, eventTime: plan.eventTime });
     this.operators = this.chain.operators;
+    for (const input of vertex.inputs) {
+      const selector = input.partitioner.kind === 'hash' ? input.partitioner.keySelector : undefined;
+      for (let u = upstreamSubtasksOf(plan, input, subtaskIndex).length; u > 0; u--) this.keySelectors.push(selector);
+    }
     const head = this.operators[0];
     this.source = head instanceof SourceOperator ? head : undefined;
     for (const op of this.operators) if (op.keyedBackend !== undefined) this.reuse.set(op.uid, new KeyedChunkReuse());
@@ -346,7 +354,9 @@ export class Task implements Schedulable {
     const message = receiver.poll()!;
     switch (message.kind) {
       case 'records': {
-        const { records, keys, keyGroups, timestamps } = message;
+        const { records, keyGroups, timestamps } = message;
+        // Across workers a keyed batch comes without its keys: the records carry them.
+        const keys = message.keys ?? (keyGroups === undefined ? undefined : this.keysOf(channel, records));
         const head = this.operators[0]!;
         const backend = head.keyedBackend;
         if (timestamps === undefined) this.elementTimestamp.value = Number.NaN;
@@ -391,6 +401,19 @@ export class Task implements Schedulable {
         if (this.gate.allEnded) this.endOfInput();
         return true;
     }
+  }
+
+  /** The keys of a keyed batch that came without them, by its channel's key selector (a scratch array, reused). */
+  private keysOf(channel: number, records: readonly unknown[]): StateKey[] | undefined {
+    const selector = this.keySelectors[channel];
+    if (selector === undefined) return undefined;
+    const keys = this.keyScratch.length >= records.length ? this.keyScratch : (this.keyScratch = new Array(records.length));
+    try {
+      for (let i = 0; i < records.length; i++) keys[i] = selector(records[i]);
+    } catch (error) {
+      throw new WeirError('USER_FUNCTION_FAILED', `keyBy(keySelector) threw: ${error instanceof Error ? error.message : String(error)}`, { domain: 'user', retryable: true, cause: error });
+    }
+    return keys;
   }
 
   private processTimestamped(
