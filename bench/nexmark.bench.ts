@@ -186,7 +186,7 @@ try {
   if (variants.length === 0) throw new Error(`WEIR_BENCH_ONLY=${process.env.WEIR_BENCH_ONLY} matches no variant; ids: ${ALL.map((v) => v.id).join(', ')}`);
   const RATIO_DEFS: RatioDef[] = queries.flatMap((q) => [
     { label: `${q}: Weir in-process / reference loop`, numerator: `ip-${q}`, denominator: `ref-${q}` },
-    { label: `${q}: Weir 2 Node workers / in-process p1`, numerator: `w-${q}`, denominator: `ip-${q}` },
+    { label: `${q}: Weir 2 Node workers / in-process p1`, numerator: `w-${q}`, denominator: `ip-${q}`, threads: 2 },
   ]);
   const { rounds, summary, ratioList } = await measureRounds(
     variants, { rounds: ROUNDS, minRounds: Math.min(3, ROUNDS), budgetMs: BUDGET_MS, warmup: true }, RATIO_DEFS, 'events/CPU-s', errors,
