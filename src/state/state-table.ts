@@ -14,8 +14,26 @@ export type KeyGroupEntries = Map<StateKey, StateEntry>;
 /** Copies a value for copy-on-write; values that nothing changes in place may be returned as they are. */
 export type CopyValue = (value: unknown) => unknown;
 
-/** A deep copy of plain data (what the snapshot codec stores); primitives as they are. */
-export const copyPlainData: CopyValue = (value) => (typeof value === 'object' && value !== null ? structuredClone(value) : value);
+/**
+ * A deep copy of plain data (what the snapshot codec stores); primitives as they are. A flat
+ * plain object (a record whose fields are all primitives, as sum/min/max accumulate) is spread,
+ * many times cheaper than structuredClone.
+ */
+export const copyPlainData: CopyValue = (value) => {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    let flat = true;
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
+      if (typeof v === 'object' && v !== null) {
+        flat = false;
+        break;
+      }
+    }
+    if (flat) return { ...(value as Record<string, unknown>) };
+  }
+  return structuredClone(value);
+};
 
 /** For values that are only ever replaced, never changed in place (built-in aggregations, strings). */
 export const noCopy: CopyValue = (value) => value;
