@@ -2,11 +2,18 @@ import { InvalidArgumentError } from '../errors/index.js';
 import type { ListState, MapState, ReducingState, StateKey, StateKind, ValueState } from './keyed-state.js';
 import { KeyedSnapshot } from './keyed-snapshot.js';
 import { PendingSnapshot } from './pending-snapshot.js';
-import { applyPayload, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
+import { decodePayload } from './chunk-format.js';
+import { applyPayload, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
 import { copyPlainData, StateEntry, StateTable, type CopyValue, type KeyGroupEntries } from './state-table.js';
 
-export { KEY_GROUPS_PER_CHUNK, restoredWatermark, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
+export { KEY_GROUPS_PER_CHUNK, restoredWatermark, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
 import { KEY_GROUPS_PER_CHUNK } from './keyed-state-payload.js';
+
+/** A restored span's chunks (full, then deltas), not decoded yet. */
+interface LazySpan {
+  readonly range: KeyGroupSpan;
+  readonly bodies: Uint8Array[];
+}
 
 /** Keys written per key group and state between two snapshots: a record of the change log. */
 export interface ChangeRecord {
@@ -37,6 +44,10 @@ export class HeapKeyedStateBackend {
   private pending: PendingSnapshot | undefined;
   /** Change records of snapshots whose checkpoints are not yet confirmed complete. */
   private log: ChangeRecord[] = [];
+  /** Per key group (relative): restored chunks not decoded yet, shared by the groups of their span. */
+  private lazy: (LazySpan | undefined)[] = [];
+  /** Spans still to decode: while above 0, a group must be decoded before it is read or written. */
+  private lazySpans = 0;
 
   constructor(readonly keyGroupRange: KeyGroupSpan) {}
 
@@ -75,12 +86,21 @@ export class HeapKeyedStateBackend {
     return table;
   }
 
+  /** Whether a state of this name exists (restored, or made by a handle). */
+  hasState(name: string): boolean {
+    this.loadAll();
+    return this.tables.has(name);
+  }
+
   // ---- entries: what operators use, with the key and its group (relative) given ----
 
   /** The entry of `key`, or undefined. Read only: change it through `writable`. */
   entryOf(t: StateTable, key: StateKey, g: number): StateEntry | undefined {
     const map = t.groups[g];
-    return map === undefined ? undefined : map.get(key);
+    if (map !== undefined) return map.get(key);
+    if (this.lazySpans === 0 || this.lazy[g] === undefined) return undefined;
+    this.load(this.lazy[g]!);
+    return t.groups[g]?.get(key);
   }
 
   /** `e` (as entryOf gave it) made safe to change in place or assign: logged, copied if a pending snapshot shares it. */
@@ -113,6 +133,7 @@ export class HeapKeyedStateBackend {
   }
 
   insert(t: StateTable, key: StateKey, g: number, value: unknown): StateEntry {
+    if (this.lazySpans > 0 && this.lazy[g] !== undefined) this.load(this.lazy[g]!);
     const e = new StateEntry(value, this.version);
     (t.groups[g] ??= new Map()).set(key, e);
     (t.changed[g] ??= new Set()).add(key);
@@ -121,6 +142,7 @@ export class HeapKeyedStateBackend {
   }
 
   remove(t: StateTable, key: StateKey, g: number): void {
+    if (this.lazySpans > 0 && this.lazy[g] !== undefined) this.load(this.lazy[g]!);
     const map = t.groups[g];
     const e = map?.get(key);
     if (e === undefined) return;
@@ -131,6 +153,7 @@ export class HeapKeyedStateBackend {
 
   /** Every entry of one state, with its key group (absolute). */
   forEach(t: StateTable, fn: (key: StateKey, keyGroup: number, value: unknown) => void): void {
+    this.loadAll();
     t.groups.forEach((map, g) => map?.forEach((e, key) => fn(key, g + this.keyGroupRange.start, e.value)));
   }
 
@@ -236,6 +259,7 @@ export class HeapKeyedStateBackend {
 
   /** Whether any state is held (an operator without keyed state writes no keyed chunk). */
   get isEmpty(): boolean {
+    this.loadAll();
     for (const t of this.tables.values()) if (t.groups.some((g) => g !== undefined && g.size > 0)) return false;
     return true;
   }
@@ -269,9 +293,47 @@ export class HeapKeyedStateBackend {
     }
     this.log.push({ version, changed });
     const pending = (this.pending = new PendingSnapshot(version, this.groupCount));
-    return new KeyedSnapshot(this.keyGroupRange, [...this.tables.values()], pending, this.log.slice(), () => {
+    return new KeyedSnapshot(this.keyGroupRange, () => [...this.tables.values()], pending, this.log.slice(), (span) => this.loadSpan(span), () => {
       if (this.pending === pending) this.pending = undefined;
     });
+  }
+
+  /** Whether restored state remains to decode (see `loadNext`). */
+  get restoring(): boolean {
+    return this.lazySpans > 0;
+  }
+
+  /** Decodes one restored span still encoded; returns whether more remain (the task calls it between batches). */
+  loadNext(): boolean {
+    if (this.lazySpans === 0) return false;
+    const span = this.lazy.find((l) => l !== undefined);
+    if (span !== undefined) this.load(span);
+    return this.lazySpans > 0;
+  }
+
+  private loadAll(): void {
+    while (this.lazySpans > 0) this.loadNext();
+  }
+
+  /** Decodes what `span` (absolute) still has encoded. */
+  private loadSpan(span: KeyGroupSpan): void {
+    if (this.lazySpans === 0) return;
+    for (let kg = span.start; kg <= span.end; kg++) {
+      const lazy = this.lazy[kg - this.keyGroupRange.start];
+      if (lazy !== undefined) this.load(lazy);
+    }
+  }
+
+  private load(span: LazySpan): void {
+    const { start, end } = this.keyGroupRange;
+    const from = Math.max(start, span.range.start) - start;
+    const to = Math.min(end, span.range.end) - start;
+    for (let g = from; g <= to; g++) if (this.lazy[g] === span) this.lazy[g] = undefined;
+    this.lazySpans--;
+    for (const body of span.bodies) {
+      const payload = decodePayload('keyed-state', body) as KeyedStatePayload;
+      applyPayload(payload, start, end, (name, kind) => this.stateTable(name, kind), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
+    }
   }
 
   /** A checkpoint whose snapshot took `version` completed: change records up to it are no longer needed. */
@@ -284,6 +346,7 @@ export class HeapKeyedStateBackend {
    * encode at once). Must be encoded before any further write: the values are shared.
    */
   snapshot(span: KeyGroupSpan = this.keyGroupRange): KeyedStatePayload {
+    this.loadAll();
     const kinds: Record<string, StateKind> = {};
     const groups = new Map<number, Record<string, Map<StateKey, unknown>>>();
     for (const t of this.tables.values()) {
@@ -303,10 +366,24 @@ export class HeapKeyedStateBackend {
    * Takes the key groups of this backend's range from snapshots of any parallelism. Must be
    * given each span's full chunk before its deltas, and the deltas in the order written.
    */
-  restore(payloads: readonly KeyedStatePayload[]): void {
+  restore(payloads: readonly KeyedStatePayload[], encoded: readonly EncodedKeyedChunk[] = []): void {
     const { start, end } = this.keyGroupRange;
     for (const payload of payloads) {
       applyPayload(payload, start, end, (name, kind) => this.stateTable(name, kind), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
+    }
+    // Encoded chunks: decoded when their key groups are first used (a span's chain together), or by loadNext.
+    const spans = new Map<string, LazySpan>();
+    for (const chunk of encoded) {
+      const r = chunk.keyGroupRange;
+      if (r.end < start || r.start > end) continue;
+      const id = `${r.start}-${r.end}`;
+      let span = spans.get(id);
+      if (span === undefined) spans.set(id, (span = { range: r, bodies: [] }));
+      span.bodies.push(chunk.body);
+    }
+    for (const span of spans.values()) {
+      for (let kg = Math.max(start, span.range.start); kg <= Math.min(end, span.range.end); kg++) this.lazy[kg - start] = span;
+      this.lazySpans++;
     }
   }
 }

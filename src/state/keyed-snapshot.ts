@@ -30,13 +30,19 @@ export class KeyedSnapshot {
   /** Bytes encoded so far: what the caller's slices are budgeted in. */
   bytesEncoded = 0;
 
+  private tables: readonly StateTable[];
+
   constructor(
     readonly range: KeyGroupSpan,
-    private readonly tables: readonly StateTable[],
+    private readonly tablesNow: () => readonly StateTable[],
     private readonly pending: PendingSnapshot,
     private readonly log: readonly ChangeRecord[],
+    /** Decodes what a span of restored state still has encoded (it must be read to be written). */
+    private readonly load: (span: KeyGroupSpan) => void,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    this.tables = tablesNow();
+  }
 
   /** The version this snapshot took: the state as of the barrier. */
   get version(): number {
@@ -63,6 +69,8 @@ export class KeyedSnapshot {
   /** Must be called for every span before the first `next()`, at the barrier: full and delta spans are protected from then on. */
   plan(span: KeyGroupSpan, plan: SpanPlan): void {
     if (plan.kind === 'reuse') return;
+    this.load(span);
+    this.tables = this.tablesNow(); // decoding may have made tables
     for (let kg = span.start; kg <= span.end; kg++) this.pending.todo[kg - this.range.start] = 1;
     this.queue.push({ span, plan });
   }

@@ -32,6 +32,17 @@ export interface KeyedStatePayload {
   readonly watermark?: number;
 }
 
+/**
+ * A keyed chunk read back and checked (checksum) but not decoded yet: restore decodes it when
+ * its key groups are first used, or in the background (a job resumes before all its state is
+ * decoded). Chunks of one span come in chain order: full chunk, then deltas.
+ */
+export interface EncodedKeyedChunk {
+  readonly keyGroupRange: KeyGroupSpan;
+  /** The payload bytes (a KeyedStatePayload as the value codec writes it). */
+  readonly body: Uint8Array;
+}
+
 /** The watermark an operator resumes at: the lowest any restored payload recorded (a rescale may merge several). */
 export function restoredWatermark(payloads: readonly KeyedStatePayload[]): number {
   let watermark = Infinity;

@@ -24,7 +24,7 @@ export class KeyedReduceOperator implements StreamOperator {
   }
 
   initialize(restored: OperatorRestoreState | undefined): void {
-    if (restored !== undefined) this.keyedBackend.restore(restored.keyedState);
+    if (restored !== undefined) this.keyedBackend.restore(restored.keyedState, restored.encodedKeyed);
   }
 
   processWatermark(timestamp: number): void {

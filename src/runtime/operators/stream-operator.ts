@@ -1,6 +1,6 @@
 import type { KeyGroupRange } from '../../graph/key-groups.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
-import type { HeapKeyedStateBackend, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
+import type { EncodedKeyedChunk, HeapKeyedStateBackend, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../state/keyed-state.js';
 import type { Clock } from '../clock.js';
 import type { ElementTimestamp } from './element-timestamp.js';
@@ -67,7 +67,10 @@ export interface OperatorSnapshot {
 
 export interface OperatorRestoreState {
   readonly operatorState: unknown[];
+  /** Keyed chunks decoded (timers, the watermark; and any a caller decoded itself). */
   readonly keyedState: KeyedStatePayload[];
+  /** Key-group state checked but not decoded: hand it to the backend's restore, which decodes it as needed. */
+  readonly encodedKeyed?: readonly EncodedKeyedChunk[];
 }
 
 /**

@@ -1,8 +1,8 @@
 import { CorruptDataError } from '../../errors/index.js';
 import type { ExecutionVertex } from '../../graph/execution-plan.js';
-import { decodeChunk } from '../../state/chunk-format.js';
+import { decodeChunk, verifyChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
-import type { KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
+import type { EncodedKeyedChunk, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
 import type { RestoreAssignment, StateHandle } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
 import { chainOrder, type KeyedChunkReuse } from './keyed-chunk-reuse.js';
@@ -48,23 +48,30 @@ export async function readSubtaskRestore(
   vertex: ExecutionVertex,
   subtaskIndex: number,
 ): Promise<Map<string, OperatorRestoreState>> {
-  const read = async (handle: StateHandle, kind: 'keyed-state' | 'operator-state') => {
+  const fetch = async (handle: StateHandle) => {
     const bytes = await storage.getChunk(handle.key);
     if (bytes === undefined) {
       throw new CorruptDataError(`checkpoint ${restore.checkpointId}: state chunk '${handle.key}' is missing`, { checkpointId: restore.checkpointId, key: handle.key });
     }
-    return decodeChunk(bytes, kind).payload;
+    return bytes;
   };
+  const read = async (handle: StateHandle, kind: 'keyed-state' | 'operator-state') => decodeChunk(await fetch(handle), kind).payload;
+  // Key-group state is checked now (a corrupt chunk fails the restore, as any) but decoded when first used.
+  const encoded = async (handle: StateHandle): Promise<EncodedKeyedChunk> => ({ keyGroupRange: handle.keyGroupRange!, body: verifyChunk(await fetch(handle), 'keyed-state').body });
+  const lazy = (h: StateHandle) => (h.part === 'state' || h.part === 'delta') && h.keyGroupRange !== undefined;
   const result = new Map<string, OperatorRestoreState>();
   for (const op of vertex.operators) {
     const assigned = restore.operators[op.uid];
     if (assigned === undefined) continue;
     // Each span's full chunk before its deltas, deltas in the order written (timers anywhere).
     const keyed = [...assigned.keyed].sort(chainOrder);
-    const keyedState = (await Promise.all(keyed.map((h) => read(h, 'keyed-state')))) as KeyedStatePayload[];
-    const lists = (await Promise.all(assigned.operator.map((h) => read(h, 'operator-state')))) as unknown[][];
+    const [keyedState, encodedKeyed, lists] = await Promise.all([
+      Promise.all(keyed.filter((h) => !lazy(h)).map((h) => read(h, 'keyed-state'))) as Promise<KeyedStatePayload[]>,
+      Promise.all(keyed.filter(lazy).map(encoded)),
+      Promise.all(assigned.operator.map((h) => read(h, 'operator-state'))) as Promise<unknown[][]>,
+    ]);
     const operatorState = lists.flat().filter((_, j) => j % vertex.parallelism === subtaskIndex);
-    result.set(op.uid, { keyedState, operatorState });
+    result.set(op.uid, { keyedState, encodedKeyed, operatorState });
   }
   return result;
 }

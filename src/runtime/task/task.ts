@@ -79,6 +79,8 @@ export class Task implements Schedulable {
   /** Per input channel (gate order): the key selector of a keyed edge, to recompute the keys a batch came without. */
   private readonly keySelectors: (((value: unknown) => StateKey) | undefined)[] = [];
   private keyScratch: StateKey[] = [];
+  /** Restored keyed state is still partly encoded (see decodeRestoredSlice). */
+  private decodingRestored = true;
   private readonly writers: RecordWriter[];
   private readonly handler: CheckpointBarrierHandler;
   private readonly gate: InputGate;
@@ -269,8 +271,8 @@ export class Task implements Schedulable {
         this.chain.flush(); // a timer's output
         return true;
       }
-      // A checkpoint's keyed state is encoded a slice per step, between batches.
-      const encoding = this.checkpoints.encoding && this.checkpoints.step();
+      // A checkpoint's keyed state is encoded a slice per step, between batches; restored state is decoded so too.
+      const encoding = (this.checkpoints.encoding && this.checkpoints.step()) || this.decodeRestoredSlice();
       if (this.state !== 'running' || !this.outputsAvailable()) return encoding;
       return (this.source !== undefined ? this.pollSource(this.source) : this.processInput()) || encoding;
     } catch (error) {
@@ -401,6 +403,14 @@ export class Task implements Schedulable {
         if (this.gate.allEnded) this.endOfInput();
         return true;
     }
+  }
+
+  /** Decodes one span of restored keyed state still encoded (reads and writes decode theirs first); returns whether more is left. */
+  private decodeRestoredSlice(): boolean {
+    if (!this.decodingRestored) return false;
+    for (const op of this.operators) if (op.keyedBackend?.restoring === true) return op.keyedBackend.loadNext() || true;
+    this.decodingRestored = false;
+    return false;
   }
 
   /** The keys of a keyed batch that came without them, by its channel's key selector (a scratch array, reused). */

@@ -5,7 +5,7 @@ import type { StateHandle } from '../../../src/runtime/control-messages.js';
 import type { StreamOperator } from '../../../src/runtime/operators/stream-operator.js';
 import { chainOrder, KeyedChunkReuse } from '../../../src/runtime/task/keyed-chunk-reuse.js';
 import { SubtaskSnapshot } from '../../../src/runtime/task/subtask-snapshot.js';
-import { decodeChunk } from '../../../src/state/chunk-format.js';
+import { decodeChunk, verifyChunk } from '../../../src/state/chunk-format.js';
 import { HeapKeyedStateBackend, type KeyedStatePayload } from '../../../src/state/heap-keyed-state-backend.js';
 
 const MAX = 128;
@@ -182,5 +182,42 @@ describe('keyed snapshots with a change log', () => {
     }
     assert.ok(last.some((h) => h.part === 'state' && (h.seq ?? 0) > 1), 'some span was written in full again');
     assert.deepEqual(contents(f.restore(last), keys), contents(f.backend, keys));
+  });
+});
+
+describe('restored keyed state decoded as it is used', () => {
+  it('a restore keeps the checked chunks encoded: a key decodes its span on first use, unchanged spans are reused without decoding, and the state is the same', () => {
+    const f = fixture();
+    const keys = Array.from({ length: 6000 }, (_, i) => `k${i}`);
+    for (const [i, k] of keys.entries()) {
+      f.at(k);
+      f.backend.valueState<number>('v').update(i);
+      if (i % 3 === 0) f.backend.mapState<string, number>('m').put('x', i);
+    }
+    const taken = f.take(1);
+    const encoded = [...taken.handles].sort(chainOrder).map((h) => ({ keyGroupRange: h.keyGroupRange!, body: verifyChunk(f.chunks.get(h.key)!, 'keyed-state').body }));
+    const restored = new HeapKeyedStateBackend(range);
+    restored.restore([], encoded);
+    assert.equal(restored.restoring, true);
+    restored.setCurrentKey('k42', keyGroupOf('k42', MAX));
+    assert.equal(restored.valueState<number>('v').value(), 42);
+    assert.equal(restored.restoring, true, 'one key decoded one span, not all');
+    // A snapshot of the restored backend reuses the spans nobody touched, without decoding them.
+    const reuse = new KeyedChunkReuse();
+    reuse.seed(taken.handles, restored.spans());
+    restored.valueState<number>('v').update(-42);
+    const op: StreamOperator = { uid: 'op', keyedBackend: restored, collect() {}, processWatermark() {}, initialize() {}, snapshotState: () => ({ keyedBackend: restored }) };
+    const written: StateHandle[] = [];
+    const next = new SubtaskSnapshot([op], 2, who, new Map([['op', reuse]]), (h, b) => {
+      f.chunks.set(h.key, b);
+      written.push(h);
+    });
+    next.finish();
+    assert.equal(written.length, 1, 'only the changed span is written');
+    assert.equal(restored.restoring, true, 'the reused spans are still encoded');
+    while (restored.loadNext());
+    assert.equal(restored.restoring, false);
+    assert.deepEqual(contents(restored, keys), contents(f.backend, keys).map((row) => (row[0] === 'k42' ? ['k42', -42, row[2], row[3]] : row)));
+    assert.deepEqual(contents(f.restore(next.handles), keys), contents(restored, keys));
   });
 });

@@ -58,10 +58,11 @@ export class AlignedWindowOperator implements StreamOperator {
   initialize(restored: OperatorRestoreState | undefined): void {
     if (restored === undefined) return;
     const backend = this.keyedBackend;
-    backend.restore(restored.keyedState);
+    backend.restore(restored.keyedState, restored.encodedKeyed);
     this.currentWatermark = restoredWatermark(restored.keyedState);
+    backend.forEach(this.slices, (start) => this.open.add(start as number)); // decodes everything: the windows are all needed
     // A checkpoint of an older build kept these windows by key, as WindowOperator does: taken over.
-    if (restored.keyedState.some((p) => p.kinds.windows !== undefined)) {
+    if (backend.hasState('windows')) {
       const byKey = backend.stateTable('windows', 'value');
       const base = backend.keyGroupRange.start;
       const old: [StateKey, number, Map<number, WindowContents>][] = [];
@@ -73,8 +74,8 @@ export class AlignedWindowOperator implements StreamOperator {
         }
         backend.remove(byKey, key, g);
       }
+      backend.forEach(this.slices, (start) => this.open.add(start as number));
     }
-    backend.forEach(this.slices, (start) => this.open.add(start as number));
   }
 
   collect(value: unknown): void {

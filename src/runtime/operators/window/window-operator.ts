@@ -54,7 +54,7 @@ export class WindowOperator implements StreamOperator {
 
   initialize(restored: OperatorRestoreState | undefined): void {
     if (restored === undefined) return;
-    this.keyedBackend.restore(restored.keyedState);
+    this.keyedBackend.restore(restored.keyedState, restored.encodedKeyed);
     const { start, end } = this.ctx.keyGroupRange;
     const inRange = (kg: number) => kg >= start && kg <= end;
     for (const payload of restored.keyedState) {
