@@ -106,9 +106,11 @@ function tallySink(table: string): Sink<WindowEvent> {
           writer.write({ subtask: ctx.subtaskIndex, ...tally });
           return writer.prepareCommit(checkpointId);
         },
-        commit: (committables) => writer.commit(committables),
+        flush: () => writer.flush!(),
       };
     },
+    createCommitter: (ctx) => inner.createCommitter!(ctx),
+    rollBack: (ctx, checkpointId) => inner.rollBack!(ctx, checkpointId),
   };
 }
 

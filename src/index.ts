@@ -5,6 +5,9 @@ import { print } from './connectors/sinks/print-sink.js';
 import { table } from './connectors/sinks/table-sink.js';
 
 import { log } from './connectors/log/log-source.js';
+import { createLines } from './connectors/lines/lines-source.js';
+import { sse } from './connectors/sse/sse-source.js';
+import { webSocket } from './connectors/websocket/websocket-source.js';
 import { createOpenLog, createReadTable, createRun } from './api/index.js';
 import { defaultPlatform } from './platform/default-platform.js';
 
@@ -24,14 +27,18 @@ export const run = /* @__PURE__ */ createRun(platform);
 export const readTable = /* @__PURE__ */ createReadTable(platform);
 export const openLog = /* @__PURE__ */ createOpenLog(platform);
 
-export const sources = { sequence, fromElements, log } as const;
+export const sources = { sequence, fromElements, log, lines: createLines(undefined), sse, webSocket } as const;
 export const sinks = { table, print } as const;
 
 export type { Source, SourceReader, SourceSplit, PollStatus, SourceReaderContext } from './connectors/source.js';
-export type { Sink, SinkWriter, SinkContext } from './connectors/sink.js';
+export type { Sink, SinkWriter, SinkContext, Committer, SinkRecoveryContext } from './connectors/sink.js';
 export type { SequenceOptions } from './connectors/sources/sequence-source.js';
 export type { InputLog, LogOffsets, AppendOptions } from './connectors/log/input-log.js';
 export type { LogSourceOptions } from './connectors/log/log-source.js';
+export type { LinesOptions } from './connectors/lines/lines-source.js';
+export type { SseOptions } from './connectors/sse/sse-source.js';
+export type { ServerSentEvent } from './connectors/sse/sse-parser.js';
+export type { WebSocketSourceOptions, WebSocketLike } from './connectors/websocket/websocket-source.js';
 export type { TableSinkOptions } from './connectors/sinks/table-sink.js';
 export type { PrintSinkOptions } from './connectors/sinks/print-sink.js';
 
@@ -52,6 +59,7 @@ export type { SubtaskCheckpointStats } from './runtime/control-messages.js';
 export type { JobResult } from './runtime/coordinator/job-master.js';
 export type { JobStatus } from './runtime/coordinator/job-status.js';
 export type { JobEvents, RestartEvent, RestoreEvent, MetricsEvent } from './runtime/coordinator/job-events.js';
+export type { JobWarning } from './runtime/control-messages.js';
 export type { SubtaskMetrics } from './runtime/execution/task-executor.js';
 export type { RestartStrategy } from './runtime/coordinator/restart-strategy.js';
 export { ManualClock } from './runtime/clock.js';

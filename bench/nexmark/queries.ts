@@ -149,9 +149,12 @@ function digestSink(): Sink<Record<string, unknown>> {
           writer.write({ subtask: ctx.subtaskIndex, ...digest });
           return writer.prepareCommit(checkpointId);
         },
-        commit: (committables) => writer.commit(committables),
+        flush: () => writer.flush?.() ?? Promise.resolve(),
+        close: () => writer.close?.(),
       };
     },
+    createCommitter: (ctx) => inner.createCommitter!(ctx),
+    rollBack: (ctx, checkpointId) => inner.rollBack?.(ctx, checkpointId) ?? Promise.resolve(),
   };
 }
 

@@ -143,6 +143,9 @@ export class DataStream<T> extends OperatorHandle {
 
   sinkTo(sink: Sink<T>, options?: { uid?: string; name?: string }): DataStreamSink<T> {
     if (!isSink(sink)) throw new InvalidArgumentError('sinkTo(sink)', `expected a sink such as sinks.table(…) or sinks.print(), got ${describeValue(sink)}`);
+    if (sink.guarantee === 'exactly-once' && typeof sink.createCommitter !== 'function') {
+      throw new InvalidArgumentError('sinkTo(sink)', `sink '${String(sink.name)}' is exactly-once but has no createCommitter(ctx): an exactly-once sink commits what its writer prepared through a committer (Flink's Sink V2 shape, see Sink in 'weir')`);
+    }
     const o = requireOptions<OperatorSettings>('sinkTo(sink, options)', options, ['uid', 'name']);
     const node = this.graph.addNode({ kind: 'sink', sink: sink as Sink<unknown> }, this.producers, `Sink: ${sink.name}`);
     const handle = new DataStreamSink<T>(this.graph, node);

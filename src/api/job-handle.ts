@@ -5,7 +5,7 @@ import type { JobMaster, JobResult } from '../runtime/coordinator/job-master.js'
 import type { JobStatus } from '../runtime/coordinator/job-status.js';
 import { planView, type JobPlanView } from './plan-view.js';
 
-const EVENTS: readonly JobEventName[] = ['checkpoint', 'restart', 'restore', 'status', 'metrics'];
+const EVENTS: readonly JobEventName[] = ['checkpoint', 'restart', 'restore', 'status', 'metrics', 'warning'];
 
 /** A running job, as `run()` returns it. */
 export interface JobHandle {

@@ -130,11 +130,11 @@ function validateCheckpointing(value: unknown): CheckpointingOptions | false | u
 }
 
 function validateRestart(value: unknown): RestartStrategy {
-  const base = requireOptions<{ strategy: string }>('run(job, options).restart', value, ['strategy', 'attempts', 'delayMs', 'initialDelayMs', 'maxDelayMs']);
+  const base = requireOptions<{ strategy: string }>('run(job, options).restart', value, ['strategy', 'attempts', 'delayMs', 'initialDelayMs', 'maxDelayMs', 'resetBackoffThresholdMs']);
   const strategy = requireOneOf('run(job, options).restart.strategy', base.strategy, ['none', 'fixed-delay', 'exponential-delay']);
   const arg = (k: string) => `run(job, options).restart.${k}`;
   const r = value as Record<string, unknown>;
-  const allowed = { none: ['strategy'], 'fixed-delay': ['strategy', 'attempts', 'delayMs'], 'exponential-delay': ['strategy', 'initialDelayMs', 'maxDelayMs', 'attempts'] }[strategy];
+  const allowed = { none: ['strategy'], 'fixed-delay': ['strategy', 'attempts', 'delayMs'], 'exponential-delay': ['strategy', 'initialDelayMs', 'maxDelayMs', 'attempts', 'resetBackoffThresholdMs'] }[strategy];
   for (const key of Object.keys(value as object)) {
     if (!allowed.includes(key)) {
       throw new InvalidArgumentError(`run(job, options).restart.${key}`, `does not apply to the '${strategy}' strategy, which takes ${allowed.join(', ')}`);
@@ -148,7 +148,11 @@ function validateRestart(value: unknown): RestartStrategy {
     case 'exponential-delay': {
       const initialDelayMs = requireNumber(arg('initialDelayMs'), r.initialDelayMs, { min: 0 });
       const maxDelayMs = requireNumber(arg('maxDelayMs'), r.maxDelayMs, { min: initialDelayMs });
-      return { strategy, initialDelayMs, maxDelayMs, ...(r.attempts !== undefined ? { attempts: requireInteger(arg('attempts'), r.attempts, { min: 0 }) } : {}) };
+      return {
+        strategy, initialDelayMs, maxDelayMs,
+        ...(r.attempts !== undefined ? { attempts: requireInteger(arg('attempts'), r.attempts, { min: 0 }) } : {}),
+        ...(r.resetBackoffThresholdMs !== undefined ? { resetBackoffThresholdMs: requireNumber(arg('resetBackoffThresholdMs'), r.resetBackoffThresholdMs, { min: 0 }) } : {}),
+      };
     }
   }
 }

@@ -48,9 +48,11 @@ export function createRun(platform: RuntimePlatform) {
             storage, clock, scheduleMacrotask: (cb) => platform.scheduleMacrotask(cb),
             batchSize: o.network.batchSize, flushIntervalMs: o.network.flushIntervalMs, channelCredits: o.network.credits,
           });
+    const notDurable = o.storage === undefined ? platform.defaultStorageNotDurable : undefined;
     const master = new JobMaster({
       plan, mode, checkpoint: config, restart: o.restart ?? defaultRestartStrategy(config.intervalMs !== undefined),
       resume: o.resume, allowNonRestoredState: o.allowNonRestoredState, storage, clock, executor, metricsIntervalMs: o.metricsIntervalMs,
+      warnings: notDurable === undefined ? [] : [{ kind: 'storage-not-durable', message: `job '${graph.jobName}': ${notDurable}` }],
     });
     const handle = createJobHandle(master);
     const lock = platform.acquireJobLock;

@@ -30,6 +30,8 @@ export interface SourceReaderContext {
   /** The job's storage, where input logs live. */
   readonly storage: CheckpointStorage;
   now(): number;
+  /** Emits `value` to the side output `tag` (an OutputTag; `getSideOutput(tag)` on the source's stream reads it): dead letters of input that does not parse. Only during poll. */
+  output(tag: { readonly id: string }, value: unknown): void;
   /** Resolves after `ms` on the job's clock (a reconnect's backoff), or at once when `signal` aborts; tests drive it with a ManualClock. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }

@@ -8,6 +8,12 @@ import { openFsStorage } from '../state/backends/fs-storage.js';
 import { lazyStorage } from '../state/backends/lazy-storage.js';
 
 export * from '../index.js';
+import { sources as neutralSources } from '../index.js';
+import { createLines } from '../connectors/lines/lines-source.js';
+import { openFileBytes } from '../platform/node-files.js';
+
+/** As everywhere, and `sources.lines` also reads files (a path or a file: URL). */
+export const sources = { ...neutralSources, lines: createLines(openFileBytes) } as const;
 
 const folders = new Map<string, ReturnType<typeof lazyStorage>>();
 const openFs = (dir: string) => {

@@ -15,6 +15,8 @@ export type WeirErrorCode =
   | 'CHECKPOINT_TIMEOUT'
   | 'CHECKPOINT_ABORTED'
   | 'CHECKPOINT_STORAGE_FAILED'
+  /** A checkpoint completed, but a sink could not commit it yet: it commits with a later one. */
+  | 'COMMIT_DEFERRED'
   | 'TOO_MANY_CHECKPOINT_FAILURES'
   | 'CORRUPT_DATA'
   | 'STORAGE_FENCED'
@@ -29,9 +31,7 @@ export type WeirErrorCode =
   /** Outside input that does not parse (a line of NDJSON or CSV, an SSE frame) or is too large. */
   | 'MALFORMED_INPUT'
   /** A source could not read its input (an HTTP status, a missing file). */
-  | 'SOURCE_FAILED'
-  /** A sink's endpoint refused its output for good (an HTTP 4xx). */
-  | 'SINK_FAILED';
+  | 'SOURCE_FAILED';
 
 export interface WeirErrorOptions {
   domain: ErrorDomain;

@@ -22,6 +22,9 @@ export function browserPlatform(startWorker: () => Worker, openIndexedDb: OpenIn
     ...base,
     workers: (createWorker) => browserWorkerPlatform(() => (createWorker?.() as Worker | undefined) ?? startWorker()),
     defaultStorage: () => (hasIndexedDb ? openIndexedDb('weir') : memoryStorageForRealm()),
+    ...(hasIndexedDb ? {} : {
+      defaultStorageNotDurable: 'this browser context has no IndexedDB (a private mode, an embedded view): checkpoints and tables are kept in memory only, and a reload loses them',
+    }),
     durableStorage: hasIndexedDb ? { indexeddb: openIndexedDb } : {},
     acquireJobLock: acquireWebLock,
   };

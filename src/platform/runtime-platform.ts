@@ -8,6 +8,11 @@ export interface RuntimePlatform {
   workers?(createWorker: (() => unknown) | undefined): WorkerPlatform;
   /** The storage used when `run()` and `readTable()` are given none. */
   defaultStorage(): CheckpointStorage;
+  /**
+   * Set when that default keeps nothing across a reload where a user would expect it to (a
+   * browser without IndexedDB): why, for the job's 'warning' event.
+   */
+  readonly defaultStorageNotDurable?: string;
   /** Durable storages this runtime has: 'indexeddb' (by database name), { dir } (a folder). */
   readonly durableStorage?: {
     readonly indexeddb?: (database: string) => CheckpointStorage;

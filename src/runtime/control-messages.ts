@@ -49,13 +49,35 @@ export interface SerializedError {
   readonly stack?: string;
 }
 
+/**
+ * Something a running job's user should know although nothing failed: shown by the 'warning'
+ * event. Plain data: it crosses from workers.
+ */
+export interface JobWarning {
+  readonly kind:
+    /** The checkpoints live in memory only (a browser without IndexedDB): a reload loses them. */
+    | 'storage-not-durable'
+    /** An unbounded job with an exactly-once sink and no checkpoint interval commits only at triggered checkpoints. */
+    | 'no-periodic-checkpoints'
+    /** A checkpoint completed but a sink could not commit it yet (a full quota); it commits with a later one. */
+    | 'sink-commit-deferred';
+  readonly message: string;
+  readonly checkpointId?: number;
+  readonly subtask?: SubtaskId;
+}
+
 /** Task → JobMaster. `attempt` lets the master ignore reports of tasks it already replaced. */
 export type TaskReport =
   | { kind: 'ack'; attempt: number; subtask: SubtaskId; checkpointId: number; handles: StateHandle[]; stats: SubtaskCheckpointStats }
   | { kind: 'decline'; attempt: number; subtask: SubtaskId; checkpointId: number; reason: string; storageFailure: boolean }
   /** Every input ended and everything was emitted; the task now waits for the final checkpoint. */
   | { kind: 'finished'; attempt: number; subtask: SubtaskId }
-  | { kind: 'failed'; attempt: number; subtask: SubtaskId; error: SerializedError; cause: unknown };
+  /**
+   * `unreadableCheckpoint`: the task failed reading the restored checkpoint's state (a chunk
+   * missing, or failing its checksum): the proof a fallback needs to drop that checkpoint.
+   */
+  | { kind: 'failed'; attempt: number; subtask: SubtaskId; error: SerializedError; cause: unknown; unreadableCheckpoint?: number }
+  | { kind: 'warning'; attempt: number; subtask: SubtaskId; warning: JobWarning };
 
 /** JobMaster → task. */
 export type TaskCommand =

@@ -1,8 +1,9 @@
 import { InvalidArgumentError, WeirError } from '../errors/index.js';
 
 /**
- * A precondition of a metadata write: the record `key` must hold exactly `equals` (or be
- * absent when `equals` is undefined). It is how a runner's epoch fences an older runner.
+ * A precondition of a metadata write or of a delete: the metadata record `key` must hold
+ * exactly `equals` (or be absent when `equals` is undefined). It is how a runner's epoch fences
+ * an older runner: a superseded runner can neither write nor delete anything of the live one.
  */
 export interface MetadataCondition {
   readonly key: string;
@@ -21,7 +22,12 @@ export interface CheckpointStorage {
   /** Must resolve only once the chunk is stored; may be less durable than putMetadata until a metadata write refers to it. */
   putChunk(key: string, bytes: Uint8Array): Promise<void>;
   getChunk(key: string): Promise<Uint8Array | undefined>;
-  deleteChunks(keys: readonly string[]): Promise<void>;
+  /**
+   * With a condition, checks it (against the metadata record condition.key) in the same atomic
+   * step as the deletes and, if it does not hold, deletes nothing and rejects with a WeirError of
+   * code 'STORAGE_FENCED'. The deletes of one call need not be atomic among themselves.
+   */
+  deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void>;
   /** Keys that start with prefix, sorted ascending. */
   listChunks(prefix: string): Promise<string[]>;
   /**
@@ -31,7 +37,8 @@ export interface CheckpointStorage {
    */
   putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void>;
   getMetadata(key: string): Promise<Uint8Array | undefined>;
-  deleteMetadata(keys: readonly string[]): Promise<void>;
+  /** A condition as for deleteChunks. */
+  deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void>;
   listMetadata(prefix: string): Promise<string[]>;
 }
 

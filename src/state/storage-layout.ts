@@ -21,9 +21,18 @@ export const storageLayout = {
   },
 
   chunkPrefix: (job: string) => `jobs/${part(job)}/chunks/`,
-  /** A chunk of one subtask's snapshot; the attempt keeps the chunks of a restarted run apart. */
-  stateChunkKey: (job: string, checkpointId: number, attempt: number, operatorUid: string, subtaskIndex: number, kind: string) =>
-    `jobs/${part(job)}/chunks/${pad(checkpointId, 12)}/${attempt}/${part(operatorUid)}/${pad(subtaskIndex, 5)}/${kind}`,
+  /**
+   * A chunk of one subtask's snapshot. The attempt id (runner epoch and attempt) keeps apart the
+   * chunks of every attempt of every runner: a killed or superseded attempt whose writes still
+   * land can never overwrite a chunk of the live one.
+   */
+  stateChunkKey: (job: string, checkpointId: number, attemptId: string, operatorUid: string, subtaskIndex: number, kind: string) =>
+    `jobs/${part(job)}/chunks/${pad(checkpointId, 12)}/${attemptId}/${part(operatorUid)}/${pad(subtaskIndex, 5)}/${kind}`,
+  /** The id of one attempt of one runner, as chunk keys and sinks' staged data carry it. */
+  attemptId: (epoch: number, attempt: number) => `${epoch}.${attempt}`,
+
+  /** Where sinks keep what they stage and commit (each sink owns its layout below it: table-layout.ts). */
+  sinkPrefix: (job: string, kind: string) => `jobs/${part(job)}/${part(kind)}/`,
 
   /** Input logs belong to no job: any job may read them, any page or process append. */
   logPrefix: (log: string) => `logs/${part(log)}/`,
@@ -40,9 +49,4 @@ export const storageLayout = {
   /** The offset a reading job (by name and source uid) passed in a completed checkpoint, per partition. */
   logReaderKey: (log: string, job: string, sourceUid: string, partition: number) =>
     `logs/${part(log)}/readers/${part(job)}/${part(sourceUid)}/${pad(partition, 5)}`,
-
-  tablePrefix: (job: string, table: string) => `jobs/${part(job)}/tables/${part(table)}/`,
-  /** One committed transaction of one sink subtask: written again, it is the same record. */
-  tableCommitKey: (job: string, table: string, transactionId: number, subtaskIndex: number) =>
-    `jobs/${part(job)}/tables/${part(table)}/${pad(transactionId, 12)}-${pad(subtaskIndex, 5)}`,
 };

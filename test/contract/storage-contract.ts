@@ -317,6 +317,43 @@ export function defineStorageContract(name: string, target: StorageContractTarge
       assertKeys(await s.listMetadata('j/'), ['j/epoch', 'j/owner'], 'no record of a fenced batch');
     });
 
+    for (const space of ['chunks', 'metadata'] as const) {
+      check(`deletes ${space} on a condition: all of them when it holds, none (rejecting with 'STORAGE_FENCED') when it does not`, async (s) => {
+        const put = (key: string) => (space === 'chunks' ? s.putChunk(key, bytes(1)) : s.putMetadata([{ key, bytes: bytes(1) }]));
+        const del = (keys: string[], condition: MetadataCondition) => (space === 'chunks' ? s.deleteChunks(keys, condition) : s.deleteMetadata(keys, condition));
+        const list = () => (space === 'chunks' ? s.listChunks('d/') : s.listMetadata('d/'));
+        await s.putMetadata([{ key: 'j/epoch', bytes: bytes(3, 1) }]);
+        for (const key of ['d/1', 'd/2', 'd/3', 'd/4']) await put(key);
+        await del(['d/1', 'd/missing'], { key: 'j/epoch', equals: bytes(3, 1) });
+        await del(['d/2'], { key: 'j/none', equals: undefined });
+        assertKeys(await list(), ['d/3', 'd/4'], 'after deletes whose condition held');
+        for (const [what, condition] of [
+          ['other bytes', { key: 'j/epoch', equals: bytes(3, 2) }],
+          ['absent expected, present', { key: 'j/epoch', equals: undefined }],
+          ['present expected, absent', { key: 'j/none', equals: bytes(3, 1) }],
+        ] as [string, MetadataCondition][]) {
+          await assertRejects(() => del(['d/3', 'd/4'], condition), isFenced(condition.key), `condition: ${what}`);
+        }
+        await assertRejects(() => del([], { key: 'j/epoch', equals: bytes(9) }), isFenced('j/epoch'), 'an empty delete still checks its condition');
+        assertKeys(await list(), ['d/3', 'd/4'], 'nothing deleted by a delete whose condition failed');
+        assertBytes(await s.getMetadata('j/epoch'), bytes(3, 1), 'the condition record');
+      });
+    }
+
+    check('fences a delete against a condition record another handle changed: a superseded writer deletes nothing', async (s, again) => {
+      const newer = await again();
+      await s.putMetadata([{ key: 'j/epoch', bytes: bytes(1) }, { key: 'j/checkpoints/1', bytes: bytes(7) }]);
+      await s.putChunk('j/chunks/1', bytes(7));
+      await newer.putMetadata([{ key: 'j/epoch', bytes: bytes(2) }], { key: 'j/epoch', equals: bytes(1) });
+      const stale = { key: 'j/epoch', equals: bytes(1) };
+      await assertRejects(() => s.deleteMetadata(['j/checkpoints/1'], stale), isFenced('j/epoch'), 'the stale metadata delete');
+      await assertRejects(() => s.deleteChunks(['j/chunks/1'], stale), isFenced('j/epoch'), 'the stale chunk delete');
+      assertBytes(await newer.getMetadata('j/checkpoints/1'), bytes(7), 'the record the stale writer tried to delete');
+      assertBytes(await newer.getChunk('j/chunks/1'), bytes(7), 'the chunk the stale writer tried to delete');
+      await newer.deleteChunks(['j/chunks/1'], { key: 'j/epoch', equals: bytes(2) });
+      assertBytes(await s.getChunk('j/chunks/1'), undefined, 'deleted by the current writer');
+    });
+
     check('lets exactly one of two racing conditional writes on the same expected value win, round after round', async (s, again) => {
       const other = await again();
       await s.putMetadata([{ key: 'j/epoch', bytes: bytes(0) }]);
@@ -419,6 +456,8 @@ export function defineStorageContract(name: string, target: StorageContractTarge
       await assertRejects(() => s.getMetadata(''), invalid, 'getMetadata with an empty key');
       await assertRejects(() => s.deleteChunks(['ok', '']), invalid, 'deleteChunks with an empty key');
       await assertRejects(() => s.deleteMetadata(['\0']), invalid, 'deleteMetadata with NUL');
+      await assertRejects(() => s.deleteChunks(['ok'], { key: '', equals: undefined }), invalid, 'deleteChunks with an empty condition key');
+      await assertRejects(() => s.deleteMetadata(['ok'], { key: 'k', equals: [1] as unknown as Uint8Array }), invalid, 'deleteMetadata with a condition that is not bytes');
       await assertRejects(() => s.listChunks(7 as unknown as string), invalid, 'listChunks with a number');
       await assertRejects(() => s.listMetadata(undefined as unknown as string), invalid, 'listMetadata without a prefix');
       await assertRejects(() => s.putMetadata([{ key: 'a\0', bytes: bytes(1) }]), invalid, 'putMetadata with NUL in a key');

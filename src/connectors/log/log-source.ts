@@ -46,7 +46,7 @@ function checkSplit(log: string, partitions: number, split: SourceSplit): LogPar
   return split as LogPartitionPosition;
 }
 
-class LogSplitReader<T> implements SourceReader<T> {
+export class LogSplitReader<T> implements SourceReader<T> {
   private readonly fetchers: LogPartitionFetcher[];
   private readonly retention: LogRetention;
   private cursor = 0;

@@ -22,7 +22,6 @@ export function print<T>(options?: PrintSinkOptions): Sink<T> {
       return {
         write: (value) => log(`${prefix}${tag}${typeof value === 'string' ? value : safeStringify(value)}`),
         prepareCommit: () => undefined,
-        commit: async () => {},
       };
     },
   };

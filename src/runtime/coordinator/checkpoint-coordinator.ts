@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { TaskReport } from '../control-messages.js';
 import { encodeMetadata, handleKeysOf, type CheckpointMetadata } from './checkpoint-metadata.js';
 import { statsOf, type CheckpointStats } from './checkpoint-stats.js';
-import { createPendingCheckpoint, onAck, toMetadata, type PendingCheckpoint } from './pending-checkpoint.js';
+import { createPendingCheckpoint, metadataWriteOutcome, onAck, toMetadata, type PendingCheckpoint } from './pending-checkpoint.js';
 
 export interface CheckpointConfig {
   /** Periodic trigger interval; undefined: only manual and final checkpoints. */
@@ -43,7 +43,7 @@ export interface CoordinatorDeps {
   readonly firstCheckpointId: number;
   /** The completed checkpoints in storage, oldest first; the last is the one restored. */
   readonly retained: readonly CheckpointMetadata[];
-  /** The runner's epoch condition: every metadata write is conditional on it. */
+  /** The runner's epoch condition: every metadata write and every delete is conditional on it. */
   readonly fence?: MetadataCondition;
   /** Another runner took the job over: this one must stop. */
   readonly onFenced?: (error: WeirError) => void;
@@ -83,15 +83,26 @@ export class CheckpointCoordinator {
     return this.completed[this.completed.length - 1];
   }
 
+  /** Every completed checkpoint kept, oldest first. */
+  get retainedCheckpoints(): readonly CheckpointMetadata[] {
+    return this.completed;
+  }
+
+  /** The id the next checkpoint takes: no id is ever taken twice. */
+  get nextCheckpointId(): number {
+    return this.nextId;
+  }
+
   /**
-   * Forgets the latest completed checkpoint (it cannot be restored: a chunk is corrupt or
-   * missing) and deletes its metadata, so neither this runner nor a later one tries it again.
-   * Returns the checkpoint to fall back to, if one is retained.
+   * Forgets checkpoints proven unreadable and deletes their metadata, so neither this runner
+   * nor a later one tries them again (their chunks go with the next restore's sweep). Rejects
+   * with STORAGE_FENCED when another runner owns the job.
    */
-  async discardLatest(): Promise<CheckpointMetadata | undefined> {
-    const bad = this.completed.pop();
-    if (bad !== undefined) await this.deps.storage.deleteMetadata([storageLayout.checkpointMetadataKey(this.deps.jobName, bad.checkpointId)]).catch(() => {});
-    return this.latestCompleted;
+  async discard(checkpointIds: readonly number[]): Promise<void> {
+    if (checkpointIds.length === 0) return;
+    const drop = new Set(checkpointIds);
+    for (let i = this.completed.length - 1; i >= 0; i--) if (drop.has(this.completed[i]!.checkpointId)) this.completed.splice(i, 1);
+    await this.deps.storage.deleteMetadata(checkpointIds.map((id) => storageLayout.checkpointMetadataKey(this.deps.jobName, id)), this.deps.fence);
   }
 
   stats(): CheckpointStats[] {
@@ -215,9 +226,21 @@ export class CheckpointCoordinator {
   private async complete(pending: PendingCheckpoint & { waiters: Waiter[]; timeout: unknown }): Promise<void> {
     const { clock, storage, gateway } = this.deps;
     clock.clearTimeout(pending.timeout);
-    const metadata = toMetadata(pending, this.deps, clock.now());
+    const fail = (reason: string, code: 'CHECKPOINT_STORAGE_FAILED' | 'CHECKPOINT_DECLINED', deleteChunks: boolean) => {
+      this.pending = { ...pending, completing: undefined };
+      this.abortPending(`checkpoint ${pending.checkpointId}: ${reason}`, code, true, deleteChunks);
+    };
+    let metadata: CheckpointMetadata;
+    let record: { key: string; bytes: Uint8Array };
     try {
-      await storage.putMetadata([encodeMetadata(metadata)], this.deps.fence);
+      metadata = toMetadata(pending, this.deps, clock.now());
+      record = encodeMetadata(metadata);
+    } catch (error) {
+      fail(`its metadata could not be built: ${error instanceof Error ? error.message : String(error)}`, 'CHECKPOINT_DECLINED', true);
+      return;
+    }
+    try {
+      await storage.putMetadata([record], this.deps.fence);
     } catch (error) {
       if (error instanceof WeirError && error.code === 'STORAGE_FENCED') {
         this.pending = undefined;
@@ -226,9 +249,11 @@ export class CheckpointCoordinator {
         this.deps.onFenced?.(error);
         return;
       }
-      this.pending = { ...pending, completing: undefined };
-      this.abortPending(`checkpoint ${pending.checkpointId}: writing its metadata failed: ${error instanceof Error ? error.message : String(error)}`, 'CHECKPOINT_STORAGE_FAILED', true);
-      return;
+      const outcome = metadataWriteOutcome(record.bytes, await storage.getMetadata(record.key).catch(() => 'unreadable' as const));
+      if (outcome !== 'landed') {
+        fail(`writing its metadata failed: ${error instanceof Error ? error.message : String(error)}`, 'CHECKPOINT_STORAGE_FAILED', outcome === 'absent');
+        return;
+      }
     }
     this.pending = undefined;
     this.completed.push(metadata);
@@ -249,7 +274,9 @@ export class CheckpointCoordinator {
    * Timeouts and storage failures count towards the tolerable failures; a decline because a
    * newer checkpoint overtook this one, or an abort for a failover, does not.
    */
-  private abortPending(reason: string, code: 'CHECKPOINT_TIMEOUT' | 'CHECKPOINT_STORAGE_FAILED' | 'CHECKPOINT_DECLINED' | 'CHECKPOINT_ABORTED', notifyTasks: boolean): void {
+  private abortPending(
+    reason: string, code: 'CHECKPOINT_TIMEOUT' | 'CHECKPOINT_STORAGE_FAILED' | 'CHECKPOINT_DECLINED' | 'CHECKPOINT_ABORTED', notifyTasks: boolean, deleteChunks = true,
+  ): void {
     const countsAsFailure = code === 'CHECKPOINT_TIMEOUT' || code === 'CHECKPOINT_STORAGE_FAILED';
     const pending = this.pending;
     if (pending === undefined) return;
@@ -257,7 +284,7 @@ export class CheckpointCoordinator {
     clock.clearTimeout(pending.timeout);
     this.pending = undefined;
     if (notifyTasks) gateway.abort(pending.checkpointId);
-    void this.deleteUnreferenced([...pending.acks.values()].flatMap((a) => a.handles.map((h) => h.key)));
+    if (deleteChunks) void this.deleteUnreferenced([...pending.acks.values()].flatMap((a) => a.handles.map((h) => h.key)));
     this.record(statsOf(pending, 'failed', clock.now(), reason));
     const error = new WeirError(code, reason, { domain: countsAsFailure ? 'external' : 'internal', retryable: true, details: { checkpointId: pending.checkpointId } });
     for (const w of pending.waiters) w.reject(error);
@@ -287,8 +314,9 @@ export class CheckpointCoordinator {
       const old = this.completed.shift()!;
       // Metadata first, as Flink does: stored metadata must never point at a deleted chunk.
       try {
-        await storage.deleteMetadata([storageLayout.checkpointMetadataKey(jobName, old.checkpointId)]);
-      } catch {
+        await storage.deleteMetadata([storageLayout.checkpointMetadataKey(jobName, old.checkpointId)], this.deps.fence);
+      } catch (error) {
+        this.onDeleteFailed(error);
         continue; // the chunks stay while the metadata does; a fresh start clears both
       }
       this.deferredDeletes.push(...handleKeysOf(old));
@@ -301,7 +329,14 @@ export class CheckpointCoordinator {
     const used = new Set(this.completed.flatMap(handleKeysOf));
     const garbage = keys.filter((k) => !used.has(k));
     // Garbage is harmless; a failed delete must not fail the job. A restore or fresh start sweeps what is left.
-    if (garbage.length > 0) await this.deps.storage.deleteChunks(garbage).catch(() => {});
+    if (garbage.length > 0) await this.deps.storage.deleteChunks(garbage, this.deps.fence).catch((error: unknown) => this.onDeleteFailed(error));
+  }
+
+  /** A delete refused by the fence means another runner owns the job: this one stops. */
+  private onDeleteFailed(error: unknown): void {
+    if (!(error instanceof WeirError && error.code === 'STORAGE_FENCED') || !this.running) return;
+    this.running = false;
+    this.deps.onFenced?.(error);
   }
 
   private record(stats: CheckpointStats): void {

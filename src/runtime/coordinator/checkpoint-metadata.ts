@@ -1,6 +1,6 @@
 import { CorruptDataError } from '../../errors/index.js';
 import { decodeChunk, encodeChunk } from '../../state/chunk-format.js';
-import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { StateHandle } from '../control-messages.js';
 
@@ -25,49 +25,54 @@ export function handleKeysOf(metadata: CheckpointMetadata): string[] {
   return Object.values(metadata.operators).flatMap((o) => o.handles.map((h) => h.key));
 }
 
-export interface LatestCheckpoint {
-  readonly metadata: CheckpointMetadata | undefined;
-  /** Every readable completed checkpoint, oldest first (the latest last): what a fallback can use. */
-  readonly retained: CheckpointMetadata[];
-  /** Newer checkpoints that could not be read, newest first. */
-  readonly skipped: { checkpointId: number; error: CorruptDataError }[];
+export interface StoredCheckpoints {
+  /** Every readable completed checkpoint, oldest first (the latest last): what a restore and a fallback can use. */
+  readonly readable: CheckpointMetadata[];
+  /** Checkpoints whose metadata cannot be read (corrupt), newest first. */
+  readonly unreadable: { checkpointId: number; error: CorruptDataError }[];
+  /** The highest checkpoint id stored, readable or not (0: none). */
+  readonly highestId: number;
 }
 
-/** The newest readable completed checkpoint of a job; unreadable newer ones are reported, not fatal. */
-export async function findLatestCheckpoint(storage: CheckpointStorage, jobName: string): Promise<LatestCheckpoint> {
+/** Every completed checkpoint a job stored; unreadable ones are reported, not fatal. */
+export async function listStoredCheckpoints(storage: CheckpointStorage, jobName: string): Promise<StoredCheckpoints> {
   const keys = await storage.listMetadata(storageLayout.checkpointPrefix(jobName));
-  const skipped: LatestCheckpoint['skipped'] = [];
-  const retained: CheckpointMetadata[] = [];
+  const unreadable: StoredCheckpoints['unreadable'] = [];
+  const readable: CheckpointMetadata[] = [];
+  let highestId = 0;
   for (const key of keys.reverse()) {
     const checkpointId = storageLayout.checkpointIdFromKey(key) ?? -1;
+    highestId = Math.max(highestId, checkpointId);
     try {
       const bytes = await storage.getMetadata(key);
       if (bytes === undefined) continue;
-      retained.unshift(decodeChunk(bytes, 'checkpoint-metadata').payload as CheckpointMetadata);
+      readable.unshift(decodeChunk(bytes, 'checkpoint-metadata').payload as CheckpointMetadata);
     } catch (error) {
       if (!(error instanceof CorruptDataError)) throw error;
-      // Only unreadable checkpoints newer than the latest readable one were passed over.
-      if (retained.length === 0) skipped.push({ checkpointId, error });
+      unreadable.push({ checkpointId, error });
     }
   }
-  return { metadata: retained[retained.length - 1], retained, skipped };
+  return { readable, unreadable, highestId };
 }
 
-/** Removes everything a job stored but its runner's epoch: a fresh start begins with empty tables. */
-export async function clearJobData(storage: CheckpointStorage, jobName: string): Promise<void> {
+/**
+ * Removes everything a job stored but its runner's records (epoch, attempt): a fresh start
+ * begins with empty tables. Conditional on the runner's fence: a superseded runner clears nothing.
+ */
+export async function clearJobData(storage: CheckpointStorage, jobName: string, fence: MetadataCondition): Promise<void> {
   const prefix = storageLayout.jobPrefix(jobName);
-  const epoch = storageLayout.epochKey(jobName);
-  await storage.deleteChunks(await storage.listChunks(prefix));
-  await storage.deleteMetadata((await storage.listMetadata(prefix)).filter((key) => key !== epoch));
+  const keep = new Set([storageLayout.epochKey(jobName), storageLayout.attemptKey(jobName)]);
+  await storage.deleteChunks(await storage.listChunks(prefix), fence);
+  await storage.deleteMetadata((await storage.listMetadata(prefix)).filter((key) => !keep.has(key)), fence);
 }
 
 /**
  * Deletes the chunks of a job that no stored checkpoint refers to: what a crash left between
  * a chunk write and its checkpoint's metadata, or between a subsumption and its deletes.
  * Must run only while nothing of the job runs (before a restore), or it could take a chunk
- * whose checkpoint is being completed.
+ * whose checkpoint is being completed; conditional on the runner's fence.
  */
-export async function sweepOrphanChunks(storage: CheckpointStorage, jobName: string): Promise<number> {
+export async function sweepOrphanChunks(storage: CheckpointStorage, jobName: string, fence: MetadataCondition): Promise<number> {
   const used = new Set<string>();
   for (const key of await storage.listMetadata(storageLayout.checkpointPrefix(jobName))) {
     const bytes = await storage.getMetadata(key);
@@ -80,6 +85,6 @@ export async function sweepOrphanChunks(storage: CheckpointStorage, jobName: str
     }
   }
   const orphans = (await storage.listChunks(storageLayout.chunkPrefix(jobName))).filter((k) => !used.has(k));
-  if (orphans.length > 0) await storage.deleteChunks(orphans);
+  if (orphans.length > 0) await storage.deleteChunks(orphans, fence);
   return orphans.length;
 }

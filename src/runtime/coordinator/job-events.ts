@@ -1,3 +1,4 @@
+import type { JobWarning } from '../control-messages.js';
 import type { SubtaskMetrics } from '../execution/task-executor.js';
 import type { CheckpointStats } from './checkpoint-stats.js';
 import type { JobStatus } from './job-status.js';
@@ -34,6 +35,7 @@ export interface JobEvents {
   restore: RestoreEvent;
   status: JobStatus;
   metrics: MetricsEvent;
+  warning: JobWarning;
 }
 
 export type JobEventName = keyof JobEvents;

@@ -1,19 +1,23 @@
 import { WeirError } from '../../errors/index.js';
 import { subtaskKey, type ExecutionPlan, type SubtaskId } from '../../graph/execution-plan.js';
-import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
+import { fencedError, type CheckpointStorage, type MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
-import type { TaskReport } from '../control-messages.js';
+import type { JobWarning, TaskReport } from '../control-messages.js';
 import type { TaskExecutor } from '../execution/task-executor.js';
+import { readCheckpointIdFloor, writeAttemptRecord } from './attempt-record.js';
 import { CheckpointCoordinator, type CheckpointConfig } from './checkpoint-coordinator.js';
-import { rollBackTables } from '../../connectors/sinks/table-rollback.js';
-import { clearJobData, findLatestCheckpoint, sweepOrphanChunks, type CheckpointMetadata } from './checkpoint-metadata.js';
-import { claimEpoch } from './runner-epoch.js';
+import { clearJobData, listStoredCheckpoints, sweepOrphanChunks, type CheckpointMetadata } from './checkpoint-metadata.js';
 import type { CheckpointStats } from './checkpoint-stats.js';
 import { JobEventEmitter } from './job-events.js';
+import { MetricsReporter } from './metrics-reporter.js';
 import { canTransition, isTerminal, type JobStatus } from './job-status.js';
-import { decideRestart, type RestartStrategy } from './restart-strategy.js';
+import { startWarnings } from './job-warnings.js';
+import { decideFailover, decideStart, type FenceOutcome } from './recovery-decisions.js';
+import { decideRestart, onFailure, type RestartHistory, type RestartStrategy } from './restart-strategy.js';
 import { assignRestore, checkStateCompatibility } from './restore-assignment.js';
+import { claimEpoch } from './runner-epoch.js';
+import { rollBackSinks } from './sink-recovery.js';
 
 export interface JobMasterConfig {
   readonly plan: ExecutionPlan;
@@ -26,6 +30,8 @@ export interface JobMasterConfig {
   readonly clock: Clock;
   readonly executor: TaskExecutor;
   readonly metricsIntervalMs: number;
+  /** Known before the job runs (a browser without IndexedDB): emitted with the first 'restore'. */
+  readonly warnings?: readonly JobWarning[];
 }
 
 export interface JobResult {
@@ -37,36 +43,50 @@ export interface JobResult {
   readonly durationMs: number;
 }
 
+/** An attempt's failure, as its tasks reported it. */
+interface Failure {
+  readonly cause: unknown;
+  readonly attempt: number;
+  /** The attempt could not read the checkpoint it restored: the proof a fallback needs. */
+  readonly unreadableCheckpoint?: number;
+}
+
+const isFenced = (error: unknown) => error instanceof WeirError && error.code === 'STORAGE_FENCED';
+
 /**
  * The control plane of one job: deploys its tasks, owns the checkpoint coordinator, and on
  * any failure stops every task and restores them all from the latest completed checkpoint,
- * as the restart strategy allows.
+ * as the restart strategy allows. What to restore, drop and roll back is decided in
+ * recovery-decisions.ts; this class carries it out.
  */
 export class JobMaster {
   readonly events = new JobEventEmitter();
   readonly done: Promise<JobResult>;
   /** Standby until start() has the job deployed (a second tab waits here for the first to go). */
   private status: JobStatus = 'standby';
-  /** This runner's epoch, and the condition every metadata write of it carries. */
+  /** This runner's epoch, and the condition every metadata write and delete of it carries. */
   private epoch = 0;
-  private epochFence: MetadataCondition | undefined;
+  private epochFence!: MetadataCondition;
   /** Passed-over checkpoints to report in the next 'restore' event. */
-  private skipped: { checkpointId: number; reason: string }[] = [];
+  private passedOver: { checkpointId: number; reason: string }[] = [];
   private attempt = 0;
   private restarts = 0;
+  private history: RestartHistory = { counted: 0, lastFailureAt: undefined };
   private finished = new Set<string>();
   private coordinator!: CheckpointCoordinator;
   private resolveDone!: (result: JobResult) => void;
   private rejectDone!: (error: unknown) => void;
   private readonly startedAt: number;
-  private metricsTimer: unknown;
+  private readonly metrics: MetricsReporter;
   private deploying = false;
   /** A failure reported while tasks were being deployed: handled once the deploy returns. */
-  private failedDuringDeploy: unknown;
-  private lastMetrics = { at: 0, records: 0 };
+  private failedDuringDeploy: Failure | undefined;
+  private warnings: JobWarning[];
 
   constructor(private readonly config: JobMasterConfig) {
     this.startedAt = config.clock.now();
+    this.warnings = [...(config.warnings ?? []), ...startWarnings(config.plan, config.checkpoint.intervalMs)];
+    this.metrics = new MetricsReporter(config.clock, config.metricsIntervalMs, () => config.executor.metrics(), (e) => this.events.emit('metrics', e));
     this.done = new Promise<JobResult>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -94,22 +114,24 @@ export class JobMaster {
   /** Finds where to resume, checks it fits this job, and deploys. Throws what makes the job unrunnable. */
   async start(): Promise<void> {
     const { plan, storage, resume, allowNonRestoredState } = this.config;
-    // The epoch first: from here on an older runner can complete no checkpoint, so the latest one cannot change under us.
+    // The epoch first: from here on an older runner can complete no checkpoint and delete nothing.
     const token = `${this.config.clock.now()}-${Math.random().toString(36).slice(2)}`;
     const { epoch, fence } = await claimEpoch(storage, plan.jobName, token);
     this.epoch = epoch;
     this.epochFence = fence;
-    let restored: CheckpointMetadata | undefined;
-    let retained: CheckpointMetadata[] = [];
-    if (resume === 'latest') {
-      const latest = await findLatestCheckpoint(storage, plan.jobName);
-      restored = latest.metadata;
-      retained = latest.retained;
-      this.skipped = latest.skipped.map((s) => ({ checkpointId: s.checkpointId, reason: s.error.message }));
-      if (restored !== undefined) checkStateCompatibility(plan, restored, allowNonRestoredState);
+    const decision = decideStart({ resume, stored: await listStoredCheckpoints(storage, plan.jobName), idFloor: await readCheckpointIdFloor(storage, plan.jobName) });
+    if (decision.restore !== undefined) checkStateCompatibility(plan, decision.restore, allowNonRestoredState);
+    // Fences the older runner's commits and keeps the id floor before anything is dropped.
+    await this.writeAttempt('starting', decision.nextCheckpointId);
+    if (decision.restore === undefined) {
+      await clearJobData(storage, plan.jobName, fence);
+    } else {
+      if (decision.drop.length > 0) await storage.deleteMetadata(decision.drop.map((id) => storageLayout.checkpointMetadataKey(plan.jobName, id)), fence);
+      await sweepOrphanChunks(storage, plan.jobName, fence).catch((error: unknown) => {
+        if (isFenced(error)) throw error; // garbage otherwise: the next start sweeps it
+      });
     }
-    if (restored === undefined) await clearJobData(storage, plan.jobName);
-    else await sweepOrphanChunks(storage, plan.jobName).catch(() => 0);
+    this.passedOver = [...decision.passedOver];
     this.coordinator = new CheckpointCoordinator({
       jobName: plan.jobName,
       epoch,
@@ -120,8 +142,8 @@ export class JobMaster {
       config: this.config.checkpoint,
       clock: this.config.clock,
       storage,
-      firstCheckpointId: (restored?.checkpointId ?? 0) + 1,
-      retained,
+      firstCheckpointId: decision.nextCheckpointId,
+      retained: decision.retained,
       gateway: {
         subtasks: () => this.allSubtasks(),
         trigger: (checkpointId, timestamp) => this.trigger(checkpointId, timestamp),
@@ -131,10 +153,11 @@ export class JobMaster {
         },
       },
       onStats: (stats) => this.events.emit('checkpoint', stats),
-      onTooManyFailures: (error) => void this.failover(error, this.attempt),
+      onTooManyFailures: (error) => void this.failover({ cause: error, attempt: this.attempt }),
     });
-    await this.deploy(restored);
-    this.scheduleMetrics();
+    const fellBackFrom = decision.passedOver.length > 0 ? Math.max(...decision.passedOver.map((p) => p.checkpointId)) : undefined;
+    await this.deploy(decision.restore, fellBackFrom);
+    if (!isTerminal(this.status)) this.metrics.start();
   }
 
   triggerCheckpoint(): Promise<CheckpointStats> {
@@ -176,16 +199,23 @@ export class JobMaster {
     }
   }
 
-  private async deploy(from: CheckpointMetadata | undefined): Promise<void> {
+  /**
+   * Fences the attempt, rolls the sinks back to the checkpoint it restores (a no-op unless a
+   * fallback or a crash left something after it), then starts the tasks. A failure anywhere
+   * fails the deploy; the failover that follows does it all again.
+   */
+  private async deploy(from: CheckpointMetadata | undefined, fellBackFrom?: number): Promise<void> {
     const attempt = ++this.attempt;
     this.finished = new Set();
-    this.lastMetrics = { at: this.lastMetrics.at, records: 0 }; // new tasks count from zero
+    this.metrics.restartCounts();
     this.deploying = true;
     try {
-      const commitFence = await this.fenceAttempt(`attempt ${attempt}`);
+      const commitFence = await this.writeAttempt('running', this.coordinator.nextCheckpointId, attempt);
+      await rollBackSinks(this.config.plan, this.config.storage, this.epochFence, from?.checkpointId ?? 0, fellBackFrom);
       await this.config.executor.deploy({
         commitFence,
         plan: this.config.plan,
+        epoch: this.epoch,
         attempt,
         mode: this.config.mode,
         restore: from === undefined ? new Map() : assignRestore(this.config.plan, from),
@@ -197,13 +227,17 @@ export class JobMaster {
     if (attempt !== this.attempt || isTerminal(this.status)) return;
     if (this.status !== 'running') this.transition('running');
     this.coordinator.start();
-    const restore = { checkpointId: from?.checkpointId, skipped: this.skipped };
-    this.skipped = [];
-    this.config.clock.setTimeout(() => this.events.emit('restore', restore), 0); // after run() returned the handle
+    const restore = { checkpointId: from?.checkpointId, skipped: this.passedOver };
+    this.passedOver = [];
+    const warnings = this.warnings.splice(0);
+    // After run() returned the handle, whose caller may be waiting to listen.
+    this.config.clock.setTimeout(() => {
+      this.events.emit('restore', restore);
+      for (const w of warnings) this.events.emit('warning', w);
+    }, 0);
     const failure = this.failedDuringDeploy;
     this.failedDuringDeploy = undefined;
-    // On a later turn: the first deploy returns the handle to run()'s caller first, who may be waiting to listen.
-    if (failure !== undefined) this.config.clock.setTimeout(() => void this.failover(failure, attempt), 0);
+    if (failure !== undefined) this.config.clock.setTimeout(() => void this.failover({ ...failure, attempt }), 0);
   }
 
   private onReport(report: TaskReport): void {
@@ -213,9 +247,13 @@ export class JobMaster {
         return this.coordinator.onAck(report);
       case 'decline':
         return this.coordinator.onDecline(report);
-      case 'failed':
-        void this.failover(report.cause ?? new WeirError('TASK_FAILED', report.error.message, { domain: 'internal', retryable: true }), report.attempt);
+      case 'warning':
+        return this.events.emit('warning', report.warning);
+      case 'failed': {
+        const cause = report.cause ?? new WeirError('TASK_FAILED', report.error.message, { domain: 'internal', retryable: true });
+        void this.failover({ cause, attempt: report.attempt, ...(report.unreadableCheckpoint !== undefined ? { unreadableCheckpoint: report.unreadableCheckpoint } : {}) });
         return;
+      }
       case 'finished': {
         const key = subtaskKey(report.subtask);
         this.finished.add(key);
@@ -230,7 +268,7 @@ export class JobMaster {
     }
   }
 
-  /** Every input ended: a final checkpoint commits the last output, then the job is finished. */
+  /** Every input ended: a final checkpoint commits the last output (again, until every sink committed), then the job is finished. */
   private async finish(attempt: number): Promise<void> {
     for (;;) {
       try {
@@ -249,66 +287,64 @@ export class JobMaster {
     this.resolveDone(this.result('finished'));
   }
 
-  private async failover(cause: unknown, failedAttempt: number): Promise<void> {
-    if (failedAttempt !== this.attempt) return;
+  private async failover(failure: Failure): Promise<void> {
+    if (failure.attempt !== this.attempt) return;
     if (this.deploying) {
-      this.failedDuringDeploy ??= cause;
+      this.failedDuringDeploy ??= failure;
       return;
     }
     if (this.status !== 'running') return;
     this.transition('restarting');
     await this.coordinator.stop('the job is restarting after a failure');
     await this.config.executor.cancelAll();
-    // A task of the failed attempt may still have a commit on its way: it must not land now.
-    await this.fenceAttempt(`attempt ${failedAttempt} stopped`).catch(() => undefined);
-    const decision = decideRestart(this.config.restart, this.restarts);
-    if (decision.kind === 'give-up') {
-      this.transition('failed');
-      await this.config.executor.dispose();
-      if (cause instanceof WeirError) cause.details.restarts = this.restarts;
-      this.rejectDone(cause);
-      return;
+    // Before anything is dropped: a commit of the failed attempt still on its way must be refused, not land later.
+    const fence: FenceOutcome = await this.writeAttempt('stopped', this.coordinator.nextCheckpointId).then(() => 'written' as const, (e: unknown) => (isFenced(e) ? 'fenced' : 'failed'));
+    this.history = onFailure(this.config.restart, this.history, this.config.clock.now());
+    const decision = decideFailover({
+      cause: failure.cause, unreadableCheckpoint: failure.unreadableCheckpoint, completed: this.coordinator.retainedCheckpoints, fence,
+      restart: decideRestart(this.config.restart, this.history.counted),
+    });
+    if (decision.kind === 'stop-fenced') return this.stopFenced(isFenced(failure.cause) ? (failure.cause as WeirError) : fencedError({ key: storageLayout.attemptKey(this.jobName), equals: undefined }));
+    if (decision.kind === 'give-up') return this.giveUp(failure.cause);
+    try {
+      await this.coordinator.discard(decision.drop);
+    } catch (error) {
+      if (isFenced(error)) return this.stopFenced(error as WeirError);
+      // The metadata may stay; it is unreadable, so the next restore of it fails and falls back again.
     }
-    let latest = this.coordinator.latestCompleted;
-    let fellBackFrom: number | undefined;
-    if ((cause as { code?: unknown }).code === 'CORRUPT_DATA' && latest !== undefined) {
-      // The latest checkpoint cannot be restored: fall back one, and take back the output committed after it.
-      fellBackFrom = latest.checkpointId;
-      this.skipped.push({ checkpointId: latest.checkpointId, reason: (cause as Error).message });
-      latest = await this.coordinator.discardLatest();
-      await rollBackTables(this.config.storage, this.jobName, latest?.checkpointId ?? 0);
+    if (decision.fellBackFrom !== undefined) {
+      this.passedOver.push({ checkpointId: decision.fellBackFrom, reason: failure.cause instanceof Error ? failure.cause.message : String(failure.cause) });
     }
     this.restarts++;
+    this.history = { ...this.history, counted: this.history.counted + 1 };
     this.events.emit('restart', {
-      restart: this.restarts, cause, delayMs: decision.delayMs, restoredCheckpointId: latest?.checkpointId, ...(fellBackFrom !== undefined ? { fellBackFrom } : {}),
+      restart: this.restarts, cause: failure.cause, delayMs: decision.delayMs, restoredCheckpointId: decision.restore?.checkpointId,
+      ...(decision.fellBackFrom !== undefined ? { fellBackFrom: decision.fellBackFrom } : {}),
     });
     await this.sleep(decision.delayMs);
     if ((this.status as JobStatus) !== 'restarting') return; // cancelled while waiting
     try {
-      await this.deploy(latest);
+      await this.deploy(decision.restore, decision.fellBackFrom);
     } catch (error) {
       if ((this.status as JobStatus) !== 'restarting') return;
+      if (isFenced(error)) return this.stopFenced(error as WeirError);
       // A job that cannot be deployed (its module now builds another graph, say) will not be helped by retrying.
-      if (error instanceof WeirError && !error.retryable) {
-        this.transition('failed');
-        await this.config.executor.dispose();
-        this.rejectDone(error);
-        return;
-      }
+      if (error instanceof WeirError && !error.retryable) return this.giveUp(error, false);
       this.transition('running');
-      await this.failover(error, this.attempt);
+      await this.failover({ cause: error, attempt: this.attempt });
     }
   }
 
-  /**
-   * Marks which attempt may commit: sinks write their commits on condition that this record
-   * still holds what their attempt was given, so a stopped attempt's late commit is refused.
-   */
-  private async fenceAttempt(state: string): Promise<MetadataCondition> {
-    const key = storageLayout.attemptKey(this.jobName);
-    const bytes = new TextEncoder().encode(`${this.epoch} ${state}`);
-    await this.config.storage.putMetadata([{ key, bytes }], this.epochFence);
-    return { key, equals: bytes };
+  private async giveUp(cause: unknown, countRestarts = true): Promise<void> {
+    this.transition('failed');
+    await this.config.executor.dispose();
+    if (countRestarts && cause instanceof WeirError) cause.details.restarts = this.restarts;
+    this.rejectDone(cause);
+  }
+
+  /** Writes the attempt record (attempt-record.ts); resolves with the fence the attempt's commits carry. */
+  private writeAttempt(state: string, nextCheckpointId: number, attempt = this.attempt): Promise<MetadataCondition> {
+    return writeAttemptRecord(this.config.storage, this.jobName, { epoch: this.epoch, attempt, state, nextCheckpointId }, this.epochFence);
   }
 
   /** A runner that waited in standby could not start once it got the job (a bad checkpoint, storage gone). */
@@ -318,7 +354,7 @@ export class JobMaster {
     this.rejectDone(error);
   }
 
-  /** Another runner claimed the job (a newer epoch): stop at once, without restarting. */
+  /** Another runner claimed the job (a newer epoch): stop at once, without restarting, touching nothing. */
   private async stopFenced(error: WeirError): Promise<void> {
     if (isTerminal(this.status)) return;
     this.transition('failed');
@@ -330,29 +366,12 @@ export class JobMaster {
   private transition(to: JobStatus): void {
     if (!canTransition(this.status, to)) throw new WeirError('TASK_FAILED', `job '${this.jobName}' cannot go from ${this.status} to ${to}`, { domain: 'internal', retryable: false });
     this.status = to;
-    if (isTerminal(to) && this.metricsTimer !== undefined) this.config.clock.clearTimeout(this.metricsTimer);
+    if (isTerminal(to)) this.metrics.stop();
     this.events.emit('status', to);
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.config.clock.setTimeout(resolve, ms));
-  }
-
-  private scheduleMetrics(): void {
-    const { clock, metricsIntervalMs, executor } = this.config;
-    this.lastMetrics = { at: clock.now(), records: 0 };
-    const tick = () => {
-      if (isTerminal(this.status)) return;
-      const subtasks = executor.metrics();
-      // recordsOut is counted by source tasks only (records read); after a restart the counters start again at 0.
-      const records = subtasks.reduce((n, s) => n + s.recordsOut, 0);
-      const now = clock.now();
-      const seconds = Math.max(1e-3, (now - this.lastMetrics.at) / 1000);
-      this.events.emit('metrics', { timestamp: now, recordsPerSecond: Math.max(0, records - this.lastMetrics.records) / seconds, subtasks });
-      this.lastMetrics = { at: now, records };
-      this.metricsTimer = clock.setTimeout(tick, metricsIntervalMs);
-    };
-    this.metricsTimer = clock.setTimeout(tick, metricsIntervalMs);
   }
 
   private result(status: JobResult['status']): JobResult {

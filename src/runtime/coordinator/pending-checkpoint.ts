@@ -53,3 +53,20 @@ export function toMetadata(
     completedTimestamp, maxParallelism: job.maxParallelism, final: pending.final, operators,
   };
 }
+
+/**
+ * What a failed metadata write means, from reading the record back: a write may fail after it
+ * landed (files: the rename done, the directory fsync failed). A checkpoint whose metadata is
+ * visible is complete, and the chunks it points to must stay; one whose metadata is absent
+ * failed, and its chunks are garbage; when the read fails too, nobody knows: the checkpoint
+ * fails but its chunks stay (the restore-time sweep decides by what is visible then).
+ */
+export type MetadataWriteOutcome = 'landed' | 'absent' | 'unknown';
+
+export function metadataWriteOutcome(written: Uint8Array, readBack: Uint8Array | undefined | 'unreadable'): MetadataWriteOutcome {
+  if (readBack === 'unreadable') return 'unknown';
+  if (readBack === undefined) return 'absent';
+  if (readBack.byteLength !== written.byteLength) return 'unknown';
+  for (let i = 0; i < written.byteLength; i++) if (readBack[i] !== written[i]) return 'unknown';
+  return 'landed';
+}

@@ -50,7 +50,7 @@ export class InProcessExecutor implements TaskExecutor {
       for (let i = 0; i < v.parallelism; i++) {
         const k = key(v.id, i);
         tasks.set(k, new Task({
-          jobName: plan.jobName, attempt: request.attempt, plan, vertex: v, subtaskIndex: i,
+          jobName: plan.jobName, epoch: request.epoch, attempt: request.attempt, plan, vertex: v, subtaskIndex: i,
           inputs: inputs.get(k)!, outputs: outputs.get(k)!, restore: request.restore.get(k),
           storage: this.options.storage, commitFence: request.commitFence, clock: this.options.clock, scheduler: this.scheduler,
           report: request.report, mode: request.mode, batchSize: this.options.batchSize, flushIntervalMs: this.options.flushIntervalMs,
@@ -71,11 +71,12 @@ export class InProcessExecutor implements TaskExecutor {
     for (const t of this.tasks.values()) t.cancel();
   }
 
+  /** As a crash: the tasks stop where they are, without closing anything; what they started may still land. */
   kill(): void {
     const request = this.current;
     if (request === undefined) return;
     const first = [...this.tasks.values()][0];
-    for (const t of this.tasks.values()) t.cancel();
+    for (const t of this.tasks.values()) t.kill();
     const error = new WeirError('INJECTED_FAILURE', 'injectFailure(): the in-process task set was killed', { domain: 'internal', retryable: true });
     if (first !== undefined) request.report({ kind: 'failed', attempt: request.attempt, subtask: first.id, error: serializeError(error), cause: error });
   }

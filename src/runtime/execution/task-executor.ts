@@ -5,6 +5,8 @@ import type { Task } from '../task/task.js';
 
 export interface DeployRequest {
   readonly plan: ExecutionPlan;
+  /** The runner's epoch: with the attempt, it keeps every attempt's chunks apart. */
+  readonly epoch: number;
   readonly attempt: number;
   /** By subtask key; empty for a fresh start. */
   readonly restore: ReadonlyMap<string, RestoreAssignment>;

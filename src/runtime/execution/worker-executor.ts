@@ -28,7 +28,10 @@ interface RunningWorker {
   lastAnswerAt: number;
 }
 
-const KNOWN_CODES = new Set<string>(['INVALID_ARGUMENT', 'INVALID_GRAPH', 'USER_FUNCTION_FAILED', 'TASK_FAILED', 'WORKER_LOST', 'INJECTED_FAILURE', 'CORRUPT_DATA', 'STATE_MISMATCH']);
+const KNOWN_CODES = new Set<string>([
+  'INVALID_ARGUMENT', 'INVALID_GRAPH', 'USER_FUNCTION_FAILED', 'TASK_FAILED', 'WORKER_LOST', 'INJECTED_FAILURE', 'CORRUPT_DATA', 'STATE_MISMATCH',
+  'STORAGE_FENCED', 'CHECKPOINT_STORAGE_FAILED', 'COMMIT_DEFERRED',
+]);
 
 /** Rebuilds an error that crossed a structured clone, keeping its code. */
 export function errorFromWire(error: SerializedError): WeirError {
@@ -88,7 +91,7 @@ export class WorkerExecutor implements TaskExecutor {
       this.workers.map((w) => {
         const deploy: WorkerDeployRequest = {
           jobModuleUrl: this.options.jobModuleUrl, fingerprint: this.options.fingerprint, defaultParallelism: this.options.defaultParallelism,
-          workerIndex: w.index, workerCount: count, attempt: request.attempt, mode: request.mode, restore: restoreOf(w.index),
+          workerIndex: w.index, workerCount: count, epoch: request.epoch, attempt: request.attempt, mode: request.mode, restore: restoreOf(w.index),
           network: this.options.network, peers: peers[w.index]!, commitFence: request.commitFence, storage: this.options.storage.workerDescriptor,
         };
         return Promise.race([w.api.deploy(Comlink.transfer(deploy, Object.values(peers[w.index]!)), callbacks), aborted]).then(

@@ -1,34 +1,43 @@
-import type { Sink, SinkWriter } from '../../connectors/sink.js';
-import type { OperatorContext, OperatorRestoreState, StreamOperator } from './stream-operator.js';
+import { isRetryableCommitFailure, type Committer, type Sink, type SinkWriter } from '../../connectors/sink.js';
+import { WeirError } from '../../errors/index.js';
+import type { OperatorContext, OperatorRestoreState, OperatorSnapshot, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
 
-/** A staged transaction waiting for its checkpoint to complete. */
+/** A prepared transaction waiting for a completed checkpoint to commit it. */
 interface PendingCommit {
   readonly checkpointId: number;
   readonly committable: unknown;
 }
 
 /**
- * The two-phase-commit side of a sink: stage at the barrier (prepareCommit), commit once the
- * checkpoint is complete, and after a restore commit again what the checkpoint recorded.
+ * A sink's writer and committer in one subtask: stage at the barrier (prepareCommit), commit
+ * once a checkpoint is complete, and after a restore commit again what the checkpoint recorded.
+ * The pending committables are the operator's state, so a commit that cannot land now (a full
+ * quota) stays pending, is stored with every later checkpoint, and is tried again at the next
+ * completion: it is deferred, never lost, and never fails the job.
  */
 export class SinkOperator implements StreamOperator {
   private readonly writer: SinkWriter<unknown>;
+  private readonly committer: Committer<unknown> | undefined;
   private pending: PendingCommit[] = [];
 
-  constructor(readonly uid: string, ctx: OperatorContext, sink: Sink<unknown>) {
-    this.writer = sink.createWriter({
-      jobName: ctx.jobName, subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism, storage: ctx.storage,
-      ...(ctx.commitFence !== undefined ? { fence: ctx.commitFence } : {}),
-    });
+  constructor(readonly uid: string, private readonly ctx: OperatorContext, private readonly sink: Sink<unknown>) {
+    const sinkCtx = {
+      jobName: ctx.jobName, sinkUid: uid, subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism, storage: ctx.storage,
+      attemptId: ctx.attemptId, ...(ctx.commitFence !== undefined ? { fence: ctx.commitFence } : {}),
+    };
+    this.writer = sink.createWriter(sinkCtx);
+    this.committer = sink.createCommitter?.(sinkCtx);
   }
 
   async initialize(restored: OperatorRestoreState | undefined): Promise<void> {
     if (restored === undefined) return;
-    // Every transaction the restored checkpoint recorded belongs to a checkpoint that completed,
-    // so each must be committed; commit is idempotent, so those already committed are harmless.
+    // Every transaction the restored checkpoint recorded belongs to a completed checkpoint, so each
+    // must be committed; commit is idempotent, so those already committed are harmless.
     this.pending = restored.operatorState as PendingCommit[];
-    await this.commitUpTo(Infinity);
+    await this.commitUpTo(Infinity, restored.checkpointId).catch((error: unknown) => {
+      if (!(error instanceof WeirError && error.code === 'COMMIT_DEFERRED')) throw error;
+    });
   }
 
   /** A sink is the end of event time: nothing to pass on. */
@@ -51,20 +60,36 @@ export class SinkOperator implements StreamOperator {
     }
   }
 
-  snapshotState(checkpointId: number) {
+  snapshotState(checkpointId: number): OperatorSnapshot {
     const committable = this.writer.prepareCommit(checkpointId);
-    if (committable !== undefined) this.pending.push({ checkpointId, committable });
-    return { operatorState: this.pending.slice() };
+    if (committable !== undefined && this.committer !== undefined) this.pending.push({ checkpointId, committable });
+    const durable = this.writer.flush?.();
+    return { operatorState: this.pending.slice(), ...(durable !== undefined ? { durable } : {}) };
   }
 
+  /** Rejects with COMMIT_DEFERRED when the committer asked to try again later; anything else it rejects with fails the task. */
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
-    await this.commitUpTo(checkpointId);
+    await this.commitUpTo(checkpointId, checkpointId);
   }
 
-  private async commitUpTo(checkpointId: number): Promise<void> {
-    const due = this.pending.filter((p) => p.checkpointId <= checkpointId);
-    if (due.length === 0) return;
-    await this.writer.commit(due.map((p) => p.committable));
+  close(): void {
+    this.writer.close?.();
+  }
+
+  private async commitUpTo(upTo: number, checkpointId: number): Promise<void> {
+    const due = this.pending.filter((p) => p.checkpointId <= upTo);
+    if (due.length === 0 || this.committer === undefined) return;
+    try {
+      await this.committer.commit(due.map((p) => p.committable));
+    } catch (error) {
+      if (!isRetryableCommitFailure(error)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      const deferred = new WeirError('COMMIT_DEFERRED', `checkpoint ${checkpointId} is complete, but sink '${this.uid}' (${this.sink.name}) could not commit ${due.length} transaction(s) yet: ${reason}; they stay pending and are committed with the next checkpoint`, {
+        domain: 'external', retryable: true, cause: error, details: { checkpointId, transactions: due.map((p) => p.checkpointId) },
+      });
+      this.ctx.warn({ kind: 'sink-commit-deferred', message: deferred.message, checkpointId });
+      throw deferred;
+    }
     this.pending = this.pending.filter((p) => !due.includes(p));
   }
 }

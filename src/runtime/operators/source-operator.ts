@@ -14,6 +14,15 @@ import { userFunctionFailed } from './user-function-error.js';
 export class SourceOperator implements StreamOperator {
   private reader: SourceReader<unknown> | undefined;
   private readonly emit: (value: unknown) => void;
+  private readonly forward: (value: unknown) => void;
+  /**
+   * Records the reader gave while the outputs were out of credit: they go on, in order, before
+   * anything else of this source (a watermark must not overtake them), once credit is back.
+   */
+  private backlog: unknown[] = [];
+  private backlogHead = 0;
+  /** The watermark step after a poll waits for that poll's backlog. */
+  private afterPollPending: boolean | undefined;
   private readonly generator: WatermarkGenerator<unknown> | undefined;
   private readonly watermarkOutput: WatermarkOutput;
   private previousTimestamp: number | undefined;
@@ -46,11 +55,13 @@ export class SourceOperator implements StreamOperator {
       markIdle: () => this.setIdle(true),
       markActive: () => this.setIdle(false),
     };
+    this.emit = (value) => {
+      this.emitted++;
+      if (ctx.pressure.blocked || ctx.pressure.suspended || this.backlogHead < this.backlog.length) this.backlog.push(value);
+      else this.forward(value);
+    };
     if (watermarks === undefined) {
-      this.emit = (value) => {
-        this.emitted++;
-        output.collect(value);
-      };
+      this.forward = (value) => output.collect(value);
       return;
     }
     try {
@@ -59,8 +70,7 @@ export class SourceOperator implements StreamOperator {
       throw userFunctionFailed(uid, 'watermark strategy', error);
     }
     const { elementTimestamp } = ctx;
-    this.emit = (value) => {
-      this.emitted++;
+    this.forward = (value) => {
       let timestamp: number;
       try {
         timestamp = watermarks.timestampOf(value, this.previousTimestamp);
@@ -94,6 +104,10 @@ export class SourceOperator implements StreamOperator {
     this.reader = this.source.createReader(splits, {
       subtaskIndex: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, jobName: this.ctx.jobName, sourceUid: this.uid, storage: this.ctx.storage,
       now: () => clock.now(),
+      output: (tag, value) => {
+        this.ctx.elementTimestamp.value = Number.NaN; // a side record carries no event time
+        this.output.collectSide(tag.id, value);
+      },
       sleep: (ms, signal) => sleepOn(clock, ms, signal),
     });
     this.lastRecordAt = this.ctx.clock.now();
@@ -107,8 +121,28 @@ export class SourceOperator implements StreamOperator {
     } catch (error) {
       throw userFunctionFailed(this.uid, 'source', error);
     }
-    if (this.generator !== undefined) this.afterPoll(this.emitted > before);
+    if (this.generator !== undefined) {
+      if (this.midPoll || this.ctx.pressure.suspended) this.afterPollPending = (this.afterPollPending ?? false) || this.emitted > before;
+      else this.afterPoll(this.emitted > before);
+    }
     return status;
+  }
+
+  /** Records of the last poll still wait for credit, or its watermark step does. */
+  get midPoll(): boolean {
+    return this.backlogHead < this.backlog.length || this.afterPollPending !== undefined;
+  }
+
+  /** Forwards backlogged records until the outputs are out of credit again (or a record's output stopped halfway). */
+  drainBacklog(): void {
+    const { pressure } = this.ctx;
+    while (this.backlogHead < this.backlog.length && !pressure.blocked && !pressure.suspended) this.forward(this.backlog[this.backlogHead++]);
+    if (this.backlogHead < this.backlog.length || pressure.suspended) return;
+    this.backlog = [];
+    this.backlogHead = 0;
+    const readSome = this.afterPollPending;
+    this.afterPollPending = undefined;
+    if (readSome !== undefined) this.afterPoll(readSome);
   }
 
   private afterPoll(readSome: boolean): void {

@@ -1,6 +1,8 @@
 import type { FilterFunction, FlatMapFunction, MapFunction } from '../../graph/user-functions.js';
 import { WeirError } from '../../errors/index.js';
 import { deadLetterOf } from './dead-letter.js';
+import type { ElementTimestamp } from './element-timestamp.js';
+import type { OutputPressure } from './output-pressure.js';
 import type { Output, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
 
@@ -110,17 +112,49 @@ export class FilterOperator extends StatelessOperator {
 }
 
 export class FlatMapOperator extends StatelessOperator {
-  constructor(uid: string, output: Output, private readonly fn: FlatMapFunction<unknown, unknown>, deadLetters?: string) {
+  constructor(
+    uid: string, output: Output, private readonly fn: FlatMapFunction<unknown, unknown>, deadLetters: string | undefined,
+    private readonly pressure: OutputPressure,
+    private readonly elementTimestamp: ElementTimestamp,
+  ) {
     super(uid, output, deadLetters);
   }
   collect(value: unknown): void {
-    let results: Iterable<unknown> | void;
+    // Records handed on while the outputs have no credit (a batch from the chain) wait, in order,
+    // with their timestamps: the function runs once there is room for what it returns.
+    if (this.pressure.blocked || this.pressure.suspended) return this.later(() => this.collect(value));
     try {
-      results = this.fn(value, this.output);
-      // An iterable is consumed inside the try: a generator that throws halfway is the function failing.
-      if (results != null) for (const r of results) this.output.collect(r);
+      const results = this.fn(value, this.output);
+      if (results != null) this.drain(value, results[Symbol.iterator]());
     } catch (error) {
-      return this.failed('flatMap', value, error);
+      this.failed('flatMap', value, error);
     }
+  }
+  /**
+   * Must stop between two records when an output is out of credit: the rest of this input's
+   * output waits in the iterator. An iterable is consumed inside the try: a generator that
+   * throws halfway is the function failing, now or when the task resumes it.
+   */
+  private drain(value: unknown, results: Iterator<unknown>): void {
+    while (!this.pressure.blocked) {
+      const next = results.next();
+      if (next.done === true) return;
+      this.output.collect(next.value);
+    }
+    this.later(() => {
+      try {
+        this.drain(value, results);
+      } catch (error) {
+        this.failed('flatMap', value, error);
+      }
+    });
+  }
+  /** Suspends the task's input until `resume` ran, with the timestamp of the record being processed now. */
+  private later(resume: () => void): void {
+    const timestamp = this.elementTimestamp.value;
+    this.pressure.suspend(() => {
+      this.elementTimestamp.value = timestamp;
+      resume();
+    });
   }
 }

@@ -3,7 +3,9 @@ import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoin
 import type { EncodedKeyedChunk, HeapKeyedStateBackend, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../state/keyed-state.js';
 import type { Clock } from '../clock.js';
+import type { JobWarning } from '../control-messages.js';
 import type { ElementTimestamp } from './element-timestamp.js';
+import type { OutputPressure } from './output-pressure.js';
 
 /** What an operator's output feeds: the next chained operator, or a record writer. */
 export interface Downstream {
@@ -45,8 +47,14 @@ export interface OperatorContext {
   readonly clock: Clock;
   readonly storage: CheckpointStorage;
   readonly commitFence: MetadataCondition | undefined;
+  /** This attempt of this runner (storageLayout.attemptId): names what it stages. */
+  readonly attemptId: string;
+  /** Tells the job's user something went wrong that did not fail anything (the 'warning' event). */
+  warn(warning: Omit<JobWarning, 'subtask'>): void;
   /** The timestamp of the record being processed (NaN: none); an operator sets it for what it emits from timers. */
   readonly elementTimestamp: ElementTimestamp;
+  /** Whether the task's outputs have credit: an operator emitting many records for one input stops when they do not. */
+  readonly pressure: OutputPressure;
   /** How often a source asks its watermark generator for a watermark (0: after every batch). */
   readonly autoWatermarkIntervalMs: number;
   /** A source tells downstream tasks it went idle (or active again): its watermark holds nothing back meanwhile. */
@@ -63,9 +71,13 @@ export interface OperatorSnapshot {
   readonly keyedBackend?: HeapKeyedStateBackend;
   /** Keyed data rewritten in full each time (timers), over the subtask's key groups. */
   readonly keyedExtra?: KeyedStatePayload;
+  /** Writes the snapshot started that must be stored before the subtask acks (a sink's staged data). */
+  readonly durable?: Promise<void>;
 }
 
 export interface OperatorRestoreState {
+  /** The checkpoint restored. */
+  readonly checkpointId: number;
   readonly operatorState: unknown[];
   /** Keyed chunks decoded (timers, the watermark; and any a caller decoded itself). */
   readonly keyedState: KeyedStatePayload[];

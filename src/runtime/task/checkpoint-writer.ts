@@ -56,6 +56,7 @@ export class CheckpointWriter {
     const started = clock.now();
     const writes: Promise<void>[] = [];
     const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)));
+    writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;
     const f = (this.inFlight = { checkpointId, snapshot, writes, started, syncMs, alignmentMs, asyncStarted: clock.now() });
     if (snapshot.done) this.acknowledgeWhenWritten(f);

@@ -18,7 +18,7 @@ function createOperator(op: PlannedOperator, output: Output, ctx: OperatorContex
     case 'source': return new SourceOperator(uid, output, ctx, spec.source, spec.watermarks);
     case 'map': return new MapOperator(uid, output, spec.fn, spec.deadLetters);
     case 'filter': return new FilterOperator(uid, output, spec.fn, spec.deadLetters);
-    case 'flat-map': return new FlatMapOperator(uid, output, spec.fn, spec.deadLetters);
+    case 'flat-map': return new FlatMapOperator(uid, output, spec.fn, spec.deadLetters, ctx.pressure, ctx.elementTimestamp);
     case 'process': return new ProcessOperator(uid, output, ctx, spec.fn, spec.deadLetters);
     case 'keyed-reduce': return new KeyedReduceOperator(uid, output, ctx, spec.fn, spec.firstValue);
     case 'keyed-process': return new KeyedProcessOperator(uid, output, ctx, spec.fn);

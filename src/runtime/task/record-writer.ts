@@ -4,6 +4,7 @@ import { keyHash } from '../../graph/key-groups.js';
 import type { PartitionerSpec } from '../../graph/job-graph.js';
 import type { StateKey } from '../../state/keyed-state.js';
 import type { ElementTimestamp } from '../operators/element-timestamp.js';
+import type { OutputPressure } from '../operators/output-pressure.js';
 import type { Downstream } from '../operators/stream-operator.js';
 
 /**
@@ -61,6 +62,8 @@ export class RecordWriter implements Downstream {
     subtaskIndex: number,
     private readonly maxParallelism: number,
     private readonly batchSize: number,
+    /** Told when a batch sent leaves a channel without credit: the task stops emitting. */
+    private readonly pressure: OutputPressure,
     /** Given in a job with event time: the timestamps of the records written go along with them. */
     private readonly elementTimestamp?: ElementTimestamp,
   ) {
@@ -135,6 +138,7 @@ export class RecordWriter implements Downstream {
     } else {
       this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records } : { kind: 'records', records, timestamps });
     }
+    if (!this.senders[target]!.hasCredit()) this.pressure.blocked = true;
   }
 
   flush(): void {

@@ -10,7 +10,8 @@ import { chainOf } from './keyed-chunk-reuse.js';
 
 export interface SubtaskIdentity {
   readonly jobName: string;
-  readonly attempt: number;
+  /** This attempt of this runner (storageLayout.attemptId): names its chunks. */
+  readonly attemptId: string;
   readonly subtaskIndex: number;
   readonly keyGroupRange: KeyGroupRange;
 }
@@ -44,6 +45,8 @@ export class SubtaskSnapshot {
   readonly handles: StateHandle[] = [];
   /** Bytes written now (the rest is reused). */
   persistedBytes = 0;
+  /** Writes the operators started themselves (a sink's staged data): the ack waits for them too. */
+  readonly durable: Promise<void>[] = [];
   private readonly keyed: { uid: string; snapshot: KeyedSnapshot; reuse: KeyedChunkReuse | undefined; chains: Map<string, SpanChain> }[] = [];
 
   constructor(
@@ -55,6 +58,7 @@ export class SubtaskSnapshot {
   ) {
     for (const op of operators) {
       const taken = op.snapshotState(checkpointId);
+      if (taken.durable !== undefined) this.durable.push(taken.durable);
       if (taken.operatorState !== undefined) this.add(op.uid, 'operator', 'operator', encodeChunk('operator-state', taken.operatorState));
       const backend = taken.keyedBackend;
       if (backend !== undefined) {
@@ -132,7 +136,7 @@ export class SubtaskSnapshot {
   }
 
   private add(uid: string, kind: 'operator' | 'keyed', name: string, bytes: Uint8Array, extra: Partial<StateHandle> = {}): StateHandle {
-    const key = storageLayout.stateChunkKey(this.who.jobName, this.checkpointId, this.who.attempt, uid, this.who.subtaskIndex, name);
+    const key = storageLayout.stateChunkKey(this.who.jobName, this.checkpointId, this.who.attemptId, uid, this.who.subtaskIndex, name);
     const handle: StateHandle = { key, kind, operatorUid: uid, subtaskIndex: this.who.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes), ...extra };
     this.handles.push(handle);
     this.persistedBytes += bytes.byteLength;

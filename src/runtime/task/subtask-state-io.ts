@@ -1,6 +1,6 @@
 import { CorruptDataError } from '../../errors/index.js';
 import type { ExecutionVertex } from '../../graph/execution-plan.js';
-import { decodeChunk, verifyChunk } from '../../state/chunk-format.js';
+import { chunkChecksum, decodePayload, verifyChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import type { EncodedKeyedChunk, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
 import type { RestoreAssignment, StateHandle } from '../control-messages.js';
@@ -14,6 +14,8 @@ export type { SubtaskIdentity } from './subtask-snapshot.js';
 export interface EncodedSnapshot {
   readonly write: { readonly handle: StateHandle; readonly bytes: Uint8Array }[];
   readonly handles: StateHandle[];
+  /** Writes the operators started themselves (a sink's staged data): the ack waits for them too. */
+  readonly durable: Promise<void>[];
 }
 
 /**
@@ -34,7 +36,7 @@ export function encodeSubtaskSnapshot(
     onChunk?.(handle, bytes);
   });
   snapshot.finish();
-  return { write, handles: snapshot.handles };
+  return { write, handles: snapshot.handles, durable: snapshot.durable };
 }
 
 /**
@@ -48,16 +50,27 @@ export async function readSubtaskRestore(
   vertex: ExecutionVertex,
   subtaskIndex: number,
 ): Promise<Map<string, OperatorRestoreState>> {
-  const fetch = async (handle: StateHandle) => {
+  // Must check each chunk against its handle, not only against its own checksum: a well-formed
+  // chunk of another checkpoint or subtask under this key would otherwise restore silently.
+  const fetch = async <T>(handle: StateHandle, kind: 'keyed-state' | 'operator-state', use: (body: Uint8Array) => T): Promise<T> => {
     const bytes = await storage.getChunk(handle.key);
-    if (bytes === undefined) {
-      throw new CorruptDataError(`checkpoint ${restore.checkpointId}: state chunk '${handle.key}' is missing`, { checkpointId: restore.checkpointId, key: handle.key });
+    const details = { checkpointId: restore.checkpointId, key: handle.key };
+    const where = `checkpoint ${restore.checkpointId}: state chunk '${handle.key}'`;
+    if (bytes === undefined) throw new CorruptDataError(`${where} is missing`, details);
+    try {
+      const checksum = bytes.byteLength === handle.bytes ? chunkChecksum(bytes) : undefined;
+      if (checksum !== handle.checksum) {
+        throw new CorruptDataError(`does not match the checksum its checkpoint recorded (${bytes.byteLength} bytes, checksum ${checksum ?? 'not read'}; recorded ${handle.bytes} bytes, checksum ${handle.checksum})`);
+      }
+      return use(verifyChunk(bytes, kind).body);
+    } catch (error) {
+      if (error instanceof CorruptDataError) throw new CorruptDataError(`${where}: ${error.message}`, { ...error.details, ...details });
+      throw error;
     }
-    return bytes;
   };
-  const read = async (handle: StateHandle, kind: 'keyed-state' | 'operator-state') => decodeChunk(await fetch(handle), kind).payload;
+  const read = (handle: StateHandle, kind: 'keyed-state' | 'operator-state') => fetch(handle, kind, (body) => decodePayload(kind, body));
   // Key-group state is checked now (a corrupt chunk fails the restore, as any) but decoded when first used.
-  const encoded = async (handle: StateHandle): Promise<EncodedKeyedChunk> => ({ keyGroupRange: handle.keyGroupRange!, body: verifyChunk(await fetch(handle), 'keyed-state').body });
+  const encoded = (handle: StateHandle): Promise<EncodedKeyedChunk> => fetch(handle, 'keyed-state', (body) => ({ keyGroupRange: handle.keyGroupRange!, body }));
   const lazy = (h: StateHandle) => (h.part === 'state' || h.part === 'delta') && h.keyGroupRange !== undefined;
   const result = new Map<string, OperatorRestoreState>();
   for (const op of vertex.operators) {
@@ -71,7 +84,7 @@ export async function readSubtaskRestore(
       Promise.all(assigned.operator.map((h) => read(h, 'operator-state'))) as Promise<unknown[][]>,
     ]);
     const operatorState = lists.flat().filter((_, j) => j % vertex.parallelism === subtaskIndex);
-    result.set(op.uid, { keyedState, encodedKeyed, operatorState });
+    result.set(op.uid, { checkpointId: restore.checkpointId, keyedState, encodedKeyed, operatorState });
   }
   return result;
 }

@@ -1,8 +1,9 @@
 import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
-import { WeirError } from '../../errors/index.js';
+import { CorruptDataError, WeirError } from '../../errors/index.js';
 import { keyGroupRangeOfSubtask, upstreamSubtasksOf, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
 import type { StateKey } from '../../state/keyed-state.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
+import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
@@ -14,15 +15,28 @@ import { createOperatorChain, type OperatorChain } from './operator-chain.js';
 import { RecordWriter } from './record-writer.js';
 import { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 import { ElementTimestamp } from '../operators/element-timestamp.js';
+import { OutputPressure } from '../operators/output-pressure.js';
+import type { PollStatus } from '../../connectors/source.js';
+import type { RecordBatch } from '../../channel/channel-message.js';
 import { WatermarkValve } from './watermark-valve.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { readSubtaskRestore } from './subtask-state-io.js';
 import type { Schedulable, TaskScheduler } from './task-scheduler.js';
 
+/** An input batch being fed to the chain, with its keys (recomputed if it came without). */
+interface BatchInProgress {
+  readonly channel: number;
+  readonly batch: RecordBatch;
+  readonly keys: readonly StateKey[] | undefined;
+  next: number;
+}
+
 export type TaskState = 'created' | 'restoring' | 'running' | 'input-ended' | 'failed' | 'cancelled';
 
 export interface TaskSetup {
   readonly jobName: string;
+  /** The runner's epoch and its attempt: together they name this attempt's chunks (storageLayout.attemptId). */
+  readonly epoch: number;
   readonly attempt: number;
   readonly plan: ExecutionPlan;
   readonly vertex: ExecutionVertex;
@@ -86,6 +100,11 @@ export class Task implements Schedulable {
   private readonly gate: InputGate;
   private readonly valve: WatermarkValve;
   private readonly elementTimestamp = new ElementTimestamp();
+  private readonly pressure = new OutputPressure();
+  /** An input batch whose records are not all processed: the outputs ran out of credit in it. */
+  private batchInProgress: BatchInProgress | undefined;
+  /** A source's poll status, acted on once what that poll read has all gone out. */
+  private pollStatus: PollStatus | undefined;
   private readonly source: SourceOperator | undefined;
   private readonly mailbox: (() => void)[] = [];
   private lastSnapshotId = 0;
@@ -102,17 +121,22 @@ export class Task implements Schedulable {
   private readonly checkpoints: CheckpointWriter;
   /** Rejects the promises of commands still in the mailbox when the task stops. */
   private readonly unanswered = new Set<(error: unknown) => void>();
+  private readonly attemptId: string;
 
   constructor(private readonly setup: TaskSetup) {
     const { plan, vertex, subtaskIndex } = setup;
     this.id = { vertexId: vertex.id, subtaskIndex };
+    this.attemptId = storageLayout.attemptId(setup.epoch, setup.attempt);
     const keyGroupRange = keyGroupRangeOfSubtask(plan, this.id);
     const carried = plan.eventTime ? this.elementTimestamp : undefined;
-    this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, carried));
+    this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, this.pressure, carried));
     this.chain = createOperatorChain(vertex, this.writers, (op) => ({
       jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
       maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage, commitFence: setup.commitFence,
-      elementTimestamp: this.elementTimestamp,
+      attemptId: this.attemptId, elementTimestamp: this.elementTimestamp, pressure: this.pressure,
+      warn: (warning) => {
+        if (this.state !== 'failed' && this.state !== 'cancelled') setup.report({ kind: 'warning', attempt: setup.attempt, subtask: this.id, warning: { ...warning, subtask: this.id } });
+      },
       autoWatermarkIntervalMs: plan.autoWatermarkIntervalMs,
       emitWatermarkStatus: (idle) => {
         this.chain.flush();
@@ -159,9 +183,17 @@ export class Task implements Schedulable {
   /** Reads the restored state, initialises the operators, and starts the loop. */
   async start(): Promise<void> {
     this.state = 'restoring';
+    const { restore, storage, vertex } = this.setup;
+    let restored = new Map<string, OperatorRestoreState>();
     try {
-      const { restore, storage, vertex } = this.setup;
-      const restored = restore === undefined ? new Map<string, OperatorRestoreState>() : await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
+      if (restore !== undefined) restored = await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
+    } catch (error) {
+      // Only an unreadable chunk proves the checkpoint unreadable; a storage that fails to answer does not.
+      this.fail(error, error instanceof CorruptDataError ? restore?.checkpointId : undefined);
+      return;
+    }
+    if (this.state !== 'restoring') return; // cancelled meanwhile
+    try {
       for (const op of this.operators) {
         await op.initialize(restored.get(op.uid));
         if (op.keyedBackend !== undefined) this.reuse.get(op.uid)!.seed(restore?.operators[op.uid]?.keyed ?? [], op.keyedBackend.spans());
@@ -201,11 +233,9 @@ export class Task implements Schedulable {
               const version = this.reuse.get(op.uid)?.complete(command.checkpointId);
               if (version !== undefined) op.keyedBackend?.releaseChanges(version);
             }
-            this.commits = this.commits.then(async () => {
-              for (const op of this.operators) await op.notifyCheckpointComplete?.(command.checkpointId);
-            });
-            this.commits.then(resolve, (error) => {
-              this.fail(error);
+            this.commits = this.commits.then(() => this.notifyComplete(command.checkpointId)).then(resolve, (error: unknown) => {
+              // A deferred commit is retried with the next checkpoint: the command fails, the task goes on.
+              if (!(error instanceof WeirError && error.code === 'COMMIT_DEFERRED')) this.fail(error);
               reject(error);
             });
             return;
@@ -218,6 +248,32 @@ export class Task implements Schedulable {
     if (this.state === 'cancelled' || this.state === 'failed') return;
     this.state = 'cancelled';
     this.shutdown();
+  }
+
+  /**
+   * Stops as a crash would: at once, reporting nothing, waiting for nothing. Operators are closed
+   * only so that what they hold goes (a reader's fetch loop; a crashed thread takes that with
+   * it). What the task already started (a chunk write, a commit) may still land: fences and
+   * unique keys, not this method, keep that harmless.
+   */
+  kill(): void {
+    if (this.state === 'cancelled' || this.state === 'failed') return;
+    this.state = 'failed';
+    this.shutdown();
+  }
+
+  /** Every operator's completion, in chain order; a deferred commit does not keep the others from theirs. */
+  private async notifyComplete(checkpointId: number): Promise<void> {
+    let deferred: unknown;
+    for (const op of this.operators) {
+      try {
+        await op.notifyCheckpointComplete?.(checkpointId);
+      } catch (error) {
+        if (!(error instanceof WeirError && error.code === 'COMMIT_DEFERRED')) throw error;
+        deferred ??= error;
+      }
+    }
+    if (deferred !== undefined) throw deferred;
   }
 
   private stoppedError(): WeirError {
@@ -239,11 +295,14 @@ export class Task implements Schedulable {
     }
   }
 
-  private fail(error: unknown): void {
+  private fail(error: unknown, unreadableCheckpoint?: number): void {
     if (this.state === 'failed' || this.state === 'cancelled') return;
     this.state = 'failed';
     this.shutdown();
-    this.setup.report({ kind: 'failed', attempt: this.setup.attempt, subtask: this.id, error: serializeError(error), cause: error });
+    this.setup.report({
+      kind: 'failed', attempt: this.setup.attempt, subtask: this.id, error: serializeError(error), cause: error,
+      ...(unreadableCheckpoint !== undefined ? { unreadableCheckpoint } : {}),
+    });
   }
 
   private wake(): void {
@@ -265,6 +324,8 @@ export class Task implements Schedulable {
   step(): boolean {
     if (this.state !== 'running' && this.state !== 'input-ended') return false;
     try {
+      // Mails run between input records, never inside one's output: a snapshot must not cut it.
+      if (this.inInput()) return this.outputsAvailable() && this.resumeInput();
       const mail = this.mailbox.shift();
       if (mail !== undefined) {
         mail();
@@ -281,6 +342,24 @@ export class Task implements Schedulable {
     }
   }
 
+  private inInput(): boolean {
+    return this.pressure.suspended || this.batchInProgress !== undefined || this.pollStatus !== undefined;
+  }
+
+  /** Goes on with the input whose output stopped for want of credit: that record's output, then the rest of its batch or poll. */
+  private resumeInput(): boolean {
+    if (!this.pressure.resume()) return true;
+    if (this.batchInProgress !== undefined) return this.continueBatch();
+    const source = this.source!;
+    source.drainBacklog();
+    this.chain.flush();
+    if (this.pressure.suspended || source.midPoll) return true;
+    const status = this.pollStatus!;
+    this.pollStatus = undefined;
+    return this.afterPoll(status);
+  }
+
+  /** True when every output has credit (then nothing blocks the task's output); else waits for it. */
   private outputsAvailable(): boolean {
     for (const w of this.writers) {
       if (!w.isAvailable()) {
@@ -295,6 +374,7 @@ export class Task implements Schedulable {
         return false;
       }
     }
+    this.pressure.blocked = false;
     return true;
   }
 
@@ -302,6 +382,15 @@ export class Task implements Schedulable {
     const status = source.poll(this.setup.batchSize);
     this.chain.flush();
     this.metrics.recordsOut = source.emitted;
+    if (this.pressure.suspended || source.midPoll) {
+      this.pollStatus = status; // acted on once what this poll read has gone out
+      return true;
+    }
+    return this.afterPoll(status);
+  }
+
+  private afterPoll(status: PollStatus): boolean {
+    const source = this.source!;
     switch (status.kind) {
       case 'more':
         this.flushIfDue();
@@ -356,33 +445,10 @@ export class Task implements Schedulable {
     const message = receiver.poll()!;
     switch (message.kind) {
       case 'records': {
-        const { records, keyGroups, timestamps } = message;
         // Across workers a keyed batch comes without its keys: the records carry them.
-        const keys = message.keys ?? (keyGroups === undefined ? undefined : this.keysOf(channel, records));
-        const head = this.operators[0]!;
-        const backend = head.keyedBackend;
-        if (timestamps === undefined) this.elementTimestamp.value = Number.NaN;
-        // A batch at a time where the head has a loop for it (with the sender's keys, if keyed).
-        if (keys !== undefined && keyGroups !== undefined && head.collectKeyed !== undefined) head.collectKeyed(records, keys, keyGroups, records.length, timestamps);
-        else if (backend === undefined && head.collectBatch !== undefined) head.collectBatch(records, records.length, timestamps);
-        else if (timestamps !== undefined) {
-          this.processTimestamped(head, records, timestamps, backend, keys, keyGroups);
-        } else {
-          this.elementTimestamp.value = Number.NaN;
-          if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
-            for (let i = 0; i < records.length; i++) {
-              backend.setCurrentKey(keys[i]!, keyGroups[i]!);
-              head.collect(records[i]);
-            }
-          } else {
-            for (let i = 0; i < records.length; i++) head.collect(records[i]);
-          }
-        }
-        this.chain.flush();
-        this.metrics.recordsIn += records.length;
-        receiver.release();
-        this.flushIfDue();
-        return true;
+        const keys = message.keys ?? (message.keyGroups === undefined ? undefined : this.keysOf(channel, message.records));
+        this.batchInProgress = { channel, batch: message, keys, next: 0 };
+        return this.continueBatch();
       }
       case 'barrier':
         this.act(this.handler.onBarrier(channel, message.checkpointId), message.timestamp);
@@ -426,23 +492,53 @@ export class Task implements Schedulable {
     return keys;
   }
 
-  private processTimestamped(
-    head: StreamOperator, records: unknown[], timestamps: number[],
-    backend: StreamOperator['keyedBackend'], keys: readonly unknown[] | undefined, keyGroups: readonly number[] | undefined,
-  ): void {
-    const ts = this.elementTimestamp;
-    if (backend !== undefined && keys !== undefined && keyGroups !== undefined) {
-      for (let i = 0; i < records.length; i++) {
-        backend.setCurrentKey(keys[i] as never, keyGroups[i]!);
-        ts.value = timestamps[i]!;
-        head.collect(records[i]);
-      }
-    } else {
-      for (let i = 0; i < records.length; i++) {
-        ts.value = timestamps[i]!;
-        head.collect(records[i]);
-      }
+  /**
+   * Feeds the batch in progress to the chain: whole, where the head has a loop for it (its output
+   * then overdraws by at most one batch per channel, and a flatMap in the chain still stops inside
+   * a record's output), else record by record, stopping before the next record when an output ran
+   * out of credit (or inside one, when an operator's output stopped halfway).
+   * The channel's credit goes back only once every record of the batch was processed.
+   */
+  private continueBatch(): boolean {
+    const progress = this.batchInProgress!;
+    const { records, keyGroups, timestamps } = progress.batch;
+    const keys = progress.keys;
+    const head = this.operators[0]!;
+    const backend = head.keyedBackend;
+    const keyed = backend !== undefined && keys !== undefined && keyGroups !== undefined;
+    const n = records.length;
+    if (progress.next === 0 && keyed && head.collectKeyed !== undefined) {
+      if (timestamps === undefined) this.elementTimestamp.value = Number.NaN;
+      head.collectKeyed(records, keys, keyGroups, n, timestamps);
+      return this.batchProcessed(progress, n);
     }
+    if (progress.next === 0 && backend === undefined && head.collectBatch !== undefined) {
+      if (timestamps === undefined) this.elementTimestamp.value = Number.NaN;
+      head.collectBatch(records, n, timestamps);
+      return this.batchProcessed(progress, n);
+    }
+    const ts = this.elementTimestamp;
+    const pressure = this.pressure;
+    let i = progress.next;
+    if (timestamps === undefined) ts.value = Number.NaN;
+    for (; i < n && !pressure.blocked; i++) {
+      if (keyed) backend.setCurrentKey(keys[i]!, keyGroups[i]!);
+      if (timestamps !== undefined) ts.value = timestamps[i]!;
+      head.collect(records[i]);
+    }
+    return this.batchProcessed(progress, i);
+  }
+
+  /** Records up to `processed` of the batch in progress went in: releases the batch once all did and their output went on. */
+  private batchProcessed(progress: BatchInProgress, processed: number): boolean {
+    this.metrics.recordsIn += processed - progress.next;
+    progress.next = processed;
+    this.chain.flush();
+    if (processed < progress.batch.records.length || this.pressure.suspended) return true;
+    this.batchInProgress = undefined;
+    this.setup.inputs[progress.channel]!.release();
+    this.flushIfDue();
+    return true;
   }
 
   /** The watermark first, then the task's own idleness, as Flink's valve output does. */
@@ -488,9 +584,8 @@ export class Task implements Schedulable {
     this.lastSnapshotId = checkpointId;
     this.chain.flush();
     this.flushWriters();
-    const { jobName, attempt } = this.setup;
     this.checkpoints.take(checkpointId, this.operators, {
-      jobName, attempt, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
+      jobName: this.setup.jobName, attemptId: this.attemptId, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
     }, alignmentMs);
     if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
   }

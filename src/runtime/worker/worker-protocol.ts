@@ -15,6 +15,7 @@ export interface WorkerDeployRequest {
   readonly defaultParallelism: number;
   readonly workerIndex: number;
   readonly workerCount: number;
+  readonly epoch: number;
   readonly attempt: number;
   readonly mode: 'exactly-once' | 'at-least-once';
   /** By subtask key, for this worker's subtasks only. */

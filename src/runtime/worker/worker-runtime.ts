@@ -83,7 +83,7 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
     for (const v of mine) {
       const key = subtaskKey({ vertexId: v.id, subtaskIndex: workerIndex });
       tasks.set(key, new Task({
-        jobName: plan.jobName, attempt: request.attempt, plan, vertex: v, subtaskIndex: workerIndex,
+        jobName: plan.jobName, epoch: request.epoch, attempt: request.attempt, plan, vertex: v, subtaskIndex: workerIndex,
         inputs: inputs.get(key)!, outputs: outputs.get(key)!, restore: restore.get(key),
         storage, commitFence: request.commitFence, clock, scheduler, report, mode: request.mode, batchSize: network.batchSize, flushIntervalMs: network.flushIntervalMs,
       }));

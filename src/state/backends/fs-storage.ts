@@ -19,7 +19,8 @@
 // (5) it is deleted. getMetadata reads the journal first, so no reader sees half a batch: what
 // the journal holds is committed, and it goes only after its last record file landed.
 // listMetadata and deleteMetadata take the lock (a listing must not see a batch half applied).
-// Chunk operations take no lock. Cost: a batch of several keys writes its bytes twice.
+// Chunk operations take no lock, except a conditional delete (its check and deletes hold it). Cost: a
+// batch of several metadata keys writes its bytes twice.
 //
 // Guarantees: putMetadata calls of one instance run one at a time; across instances, threads and
 // processes the lock file serialises them, within the limits written in fs-lock.ts. A crash at
@@ -121,10 +122,19 @@ export class FsCheckpointStorage implements CheckpointStorage {
     return readBytes(this.#path('chunks', key)).catch(this.#failed('getChunk', { key }));
   }
 
-  async deleteChunks(keys: readonly string[]): Promise<void> {
+  /** Unconditional deletes take no lock; a conditional one holds the metadata lock from its check to its last delete. */
+  async deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     checkedKeys(keys);
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
     await this.ready();
-    for (const key of keys) await this.#deleteFile('chunks', key).catch(this.#failed('deleteChunks', { key }));
+    const deleteAll = async () => {
+      for (const key of keys) await this.#deleteFile('chunks', key).catch(this.#failed('deleteChunks', { key }));
+    };
+    if (expected === undefined) return deleteAll();
+    await this.#underLock('deleteChunks', { keys }, async () => {
+      await this.#check(condition!, expected);
+      await deleteAll();
+    });
   }
 
   async listChunks(prefix: string): Promise<string[]> {
@@ -157,12 +167,9 @@ export class FsCheckpointStorage implements CheckpointStorage {
     try {
       await this.ready();
       await this.#underLock('putMetadata', { keys: final.map((r) => r.key) }, async () => {
-        if (staged === undefined) {
-          if (expected !== undefined && !sameBytes(await readBytes(this.#path('metadata', expected.key)), expected.equals)) throw fencedError(condition!);
-          return;
-        }
+        if (expected !== undefined) await this.#check(condition!, expected);
+        if (staged === undefined) return;
         const temp = await staged;
-        if (expected !== undefined && !sameBytes(await readBytes(this.#path('metadata', expected.key)), expected.equals)) throw fencedError(condition!);
         for (const { key } of final) {
           const failure = this.#failWrites?.('putMetadata', key);
           if (failure !== undefined) throw storageFailed('fs', 'putMetadata', failure, { key });
@@ -196,11 +203,13 @@ export class FsCheckpointStorage implements CheckpointStorage {
     }
   }
 
-  async deleteMetadata(keys: readonly string[]): Promise<void> {
+  async deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     checkedKeys(keys);
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
     await this.ready();
-    if (keys.length === 0) return;
+    if (keys.length === 0 && expected === undefined) return;
     await this.#underLock('deleteMetadata', { keys }, async () => {
+      if (expected !== undefined) await this.#check(condition!, expected);
       for (const key of keys) await this.#deleteFile('metadata', key);
       await syncDirectory(join(this.dir, 'metadata'));
     });
@@ -210,6 +219,11 @@ export class FsCheckpointStorage implements CheckpointStorage {
     checkedPrefix(prefix);
     await this.ready();
     return this.#underLock('listMetadata', { prefix }, () => this.#list('metadata', prefix));
+  }
+
+  /** Must run under the lock, after a pending journal was applied: the record files are then the committed state. */
+  async #check(condition: MetadataCondition, expected: { key: string; equals: Uint8Array | undefined }): Promise<void> {
+    if (!sameBytes(await readBytes(this.#path('metadata', expected.key)), expected.equals)) throw fencedError(condition);
   }
 
   get #journalPath(): string {

@@ -13,7 +13,7 @@ interface WeirStorageSchema extends DBSchema {
 type StoreName = 'chunks' | 'metadata';
 type Database = IDBPDatabase<WeirStorageSchema>;
 // Typed as readwrite so that bodies may write; #run opens readonly ones for reads.
-type Transaction = IDBPTransaction<WeirStorageSchema, [StoreName], 'readwrite'>;
+type Transaction = IDBPTransaction<WeirStorageSchema, StoreName[], 'readwrite'>;
 
 const SCHEMA_VERSION = 1;
 
@@ -95,9 +95,10 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
     return stored(await this.#run('chunks', 'readonly', 'default', 'getChunk', { key }, (tx) => tx.objectStore('chunks').get(key)), key);
   }
 
-  async deleteChunks(keys: readonly string[]): Promise<void> {
+  async deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     checkedKeys(keys);
-    if (keys.length > 0) await this.#deleteAll('chunks', 'relaxed', keys);
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    if (keys.length > 0 || expected !== undefined) await this.#deleteAll('chunks', 'relaxed', keys, condition, expected);
   }
 
   async listChunks(prefix: string): Promise<string[]> {
@@ -138,17 +139,26 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
     return stored(await this.#run('metadata', 'readonly', 'default', 'getMetadata', { key }, (tx) => tx.objectStore('metadata').get(key)), key);
   }
 
-  async deleteMetadata(keys: readonly string[]): Promise<void> {
+  async deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     checkedKeys(keys);
-    if (keys.length > 0) await this.#deleteAll('metadata', 'strict', keys);
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    if (keys.length > 0 || expected !== undefined) await this.#deleteAll('metadata', 'strict', keys, condition, expected);
   }
 
   async listMetadata(prefix: string): Promise<string[]> {
     return this.#list('metadata', checkedPrefix(prefix));
   }
 
-  #deleteAll(store: StoreName, durability: IDBTransactionDurability, keys: readonly string[]): Promise<void> {
-    return this.#run(store, 'readwrite', durability, store === 'chunks' ? 'deleteChunks' : 'deleteMetadata', { keys }, async (tx) => {
+  /**
+   * Must read a condition in the same transaction as the deletes (a chunk delete's then spans
+   * both stores) and abort before any delete runs when it does not hold: requests run in order,
+   * so the deletes are issued only after the condition's get answered.
+   */
+  #deleteAll(store: StoreName, durability: IDBTransactionDurability, keys: readonly string[],
+    condition?: MetadataCondition, expected?: { key: string; equals: Uint8Array | undefined }): Promise<void> {
+    const stores: StoreName[] = expected === undefined || store === 'metadata' ? [store] : [store, 'metadata'];
+    return this.#run(stores, 'readwrite', durability, store === 'chunks' ? 'deleteChunks' : 'deleteMetadata', { keys }, async (tx) => {
+      if (expected !== undefined && !sameBytes(stored(await tx.objectStore('metadata').get(expected.key), expected.key), expected.equals)) throw fencedError(condition!);
       await Promise.all(keys.map((key) => tx.objectStore(store).delete(key)));
     });
   }
@@ -166,28 +176,29 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
    * caller has not regained control); otherwise `snapshot` runs first, still synchronously, and
    * `body` once a connection is open.
    */
-  #run<T>(store: StoreName, mode: IDBTransactionMode, durability: IDBTransactionDurability, op: string,
+  #run<T>(store: StoreName | StoreName[], mode: IDBTransactionMode, durability: IDBTransactionDurability, op: string,
     details: Record<string, unknown>, body: (tx: Transaction) => T | Promise<T>, snapshot?: () => void): Promise<T> {
     const info = { database: this.database, ...details };
     const db = this.#closed ? undefined : this.#connected;
+    const stores = Array.isArray(store) ? store : [store];
     if (db !== undefined) {
       try {
-        return settleTransaction(db.transaction([store], mode, { durability }) as unknown as Transaction, op, info, body);
+        return settleTransaction(db.transaction(stores, mode, { durability }) as unknown as Transaction, op, info, body);
       } catch {
         this.#forget(db); // closed under us (InvalidStateError): the path below reopens, or reports the error
       }
     }
     snapshot?.();
-    return this.#transaction(store, mode, durability, op, details).then((tx) => settleTransaction(tx, op, info, body));
+    return this.#transaction(stores, mode, durability, op, details).then((tx) => settleTransaction(tx, op, info, body));
   }
 
-  async #transaction(store: StoreName, mode: IDBTransactionMode, durability: IDBTransactionDurability, op: string, details: Record<string, unknown>): Promise<Transaction> {
+  async #transaction(stores: StoreName[], mode: IDBTransactionMode, durability: IDBTransactionDurability, op: string, details: Record<string, unknown>): Promise<Transaction> {
     for (let attempt = 0; ; attempt++) {
       const db = await this.#db().catch((error: unknown) => {
         throw error instanceof WeirError ? error : storageFailed('indexeddb', op, error, { database: this.database, ...details });
       });
       try {
-        return db.transaction([store], mode, { durability }) as unknown as Transaction;
+        return db.transaction(stores, mode, { durability }) as unknown as Transaction;
       } catch (error) {
         // InvalidStateError: the connection was closed under us (versionchange); open a new one once.
         if (attempt === 0 && (error as { name?: unknown }).name === 'InvalidStateError' && !this.#closed) {

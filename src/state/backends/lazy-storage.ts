@@ -12,11 +12,11 @@ export function lazyStorage(kind: string, open: () => Promise<CheckpointStorage>
     ...(workerDescriptor !== undefined ? { workerDescriptor } : {}),
     putChunk: async (key, bytes) => (await backend()).putChunk(key, bytes),
     getChunk: async (key) => (await backend()).getChunk(key),
-    deleteChunks: async (keys) => (await backend()).deleteChunks(keys),
+    deleteChunks: async (keys, condition) => (await backend()).deleteChunks(keys, condition),
     listChunks: async (prefix) => (await backend()).listChunks(prefix),
     putMetadata: async (records, condition) => (await backend()).putMetadata(records, condition),
     getMetadata: async (key) => (await backend()).getMetadata(key),
-    deleteMetadata: async (keys) => (await backend()).deleteMetadata(keys),
+    deleteMetadata: async (keys, condition) => (await backend()).deleteMetadata(keys, condition),
     listMetadata: async (prefix) => (await backend()).listMetadata(prefix),
   };
 }

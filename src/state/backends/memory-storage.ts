@@ -39,9 +39,11 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     return copyOut(this.#chunks.get(key));
   }
 
-  async deleteChunks(keys: readonly string[]): Promise<void> {
+  async deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     keys.forEach((key, i) => validateStorageKey(key, `keys[${i}]`));
+    const expected = copyCondition(condition);
     await Promise.resolve();
+    this.#check(condition, expected);
     for (const key of keys) this.#chunks.delete(key);
   }
 
@@ -57,9 +59,9 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
       validateStorageKey(key, `records[${i}].key`);
       return { key, bytes: copyBytes(bytes, `records[${i}].bytes`) };
     });
-    const expected = condition?.equals === undefined ? undefined : copyBytes(condition.equals, 'condition.equals');
+    const expected = copyCondition(condition);
     await Promise.resolve();
-    if (condition !== undefined && !sameBytes(this.#metadata.get(condition.key), expected)) throw fencedError(condition);
+    this.#check(condition, expected);
     for (const { key } of copies) {
       const failure = this.#failWrites?.('putMetadata', key);
       if (failure !== undefined) throw failure;
@@ -73,9 +75,11 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     return copyOut(this.#metadata.get(key));
   }
 
-  async deleteMetadata(keys: readonly string[]): Promise<void> {
+  async deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     keys.forEach((key, i) => validateStorageKey(key, `keys[${i}]`));
+    const expected = copyCondition(condition);
     await Promise.resolve();
+    this.#check(condition, expected);
     for (const key of keys) this.#metadata.delete(key);
   }
 
@@ -84,6 +88,18 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     await Promise.resolve();
     return listKeys(this.#metadata, prefix);
   }
+
+  #check(condition: MetadataCondition | undefined, expected: Uint8Array | undefined): void {
+    if (condition !== undefined && !sameBytes(this.#metadata.get(condition.key), expected)) throw fencedError(condition);
+  }
+}
+
+/** The condition's expected bytes as they are at the call (the caller may reuse its array). */
+function copyCondition(condition: MetadataCondition | undefined): Uint8Array | undefined {
+  if (condition === undefined) return undefined;
+  if (typeof condition !== 'object' || condition === null) throw new InvalidArgumentError('condition', 'expected { key, equals }');
+  validateStorageKey(condition.key, 'condition.key');
+  return condition.equals === undefined ? undefined : copyBytes(condition.equals, 'condition.equals');
 }
 
 const REALM_KEY = Symbol.for('weir.memory-storage');

@@ -300,4 +300,50 @@ describe('sources.log', () => {
     await Promise.all([fast.done, slow.done]);
     assert.equal(counts.slow, 40, 'the slow job read every record from where it registered (offset 20) to the end');
   });
+
+  it('a job that falls back to its previous checkpoint (the latest corrupt) still finds the records from there: retention stays a checkpoint behind', async () => {
+    const storage = new MemoryCheckpointStorage();
+    const log = await openLog<number>('fallback', { storage });
+    const clock = new ManualClock(0);
+    const name = uniqueJobName('fallback');
+    let read = 0;
+    const handle = await run(job(name, (env) => {
+      env.fromSource(sources.log<number>('fallback'), { uid: 'log' })
+        .map((n) => {
+          read++;
+          return n;
+        })
+        .sinkTo(sinks.table('out'), { uid: 'out' });
+    }), { storage, clock, checkpointing: { intervalMs: 1_000_000, retained: 2 }, restart: { strategy: 'fixed-delay', attempts: 5, delayMs: 0 } });
+    let next = 0;
+    let id = 0;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5; i++) await log.append([next++, next++]);
+      await waitUntil(() => read === next, `round ${round} read`);
+      clock.advance(1000); // past the trim interval
+      id = (await handle.triggerCheckpoint()).id;
+    }
+    // After checkpoint 3 retention may delete below checkpoint 2's offset (20), never below 3's (30).
+    const kept = await eventually(() => batchKeys(storage, 'fallback'), (k) => k.length === 5, 'retention deleted below offset 10, then 20');
+    assert.equal(kept[0], 'logs/fallback/partitions/00000/batches/0000000000000020');
+    const chunk = (await storage.listChunks('')).find((k) => k.includes(`/${String(id).padStart(12, '0')}/`) && k.includes('/log/'));
+    assert.ok(chunk !== undefined, `a chunk of the source in checkpoint ${id}`);
+    const bytes = (await storage.getChunk(chunk))!;
+    bytes[bytes.length - 1] ^= 0xff;
+    await storage.putChunk(chunk, bytes);
+    const restarts: { fellBackFrom?: number; restoredCheckpointId?: number }[] = [];
+    handle.on('restart', (e) => restarts.push(e));
+    handle.injectFailure();
+    await waitUntil(() => {
+      clock.advance(0); // the restart's timers run on the job's clock
+      return read === next + 10;
+    }, 'the records after checkpoint 2 were read again');
+    await log.end();
+    await waitUntil(() => {
+      clock.advance(0);
+      return handle.status() === 'finished';
+    }, 'the job finished');
+    assert.ok(restarts.some((r) => r.fellBackFrom === id), 'the job fell back from the corrupt checkpoint');
+    assert.deepEqual(await readTable(name, 'out', { storage }), Array.from({ length: next }, (_, i) => i), 'every record once');
+  });
 });

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WeirError } from '../../../src/errors/index.js';
 import type { SubtaskId } from '../../../src/graph/execution-plan.js';
-import { encodeMetadata, findLatestCheckpoint, type CheckpointMetadata } from '../../../src/runtime/coordinator/checkpoint-metadata.js';
+import { encodeMetadata, listStoredCheckpoints, type CheckpointMetadata } from '../../../src/runtime/coordinator/checkpoint-metadata.js';
 import {
   ackAll, ackOf, advance, assertWeirError, chunkKey, decline, deferred, handle, JOB, latestId, metadataKey,
   outcome, settle, setup, statusOf, SUBTASKS, writeAndAck,
@@ -128,7 +128,7 @@ describe('CheckpointCoordinator: completion', () => {
       },
     };
     assert.deepEqual(h.coordinator.latestCompleted, expected);
-    assert.deepEqual((await findLatestCheckpoint(h.storage, JOB)).metadata, expected);
+    assert.deepEqual((await listStoredCheckpoints(h.storage, JOB)).readable.at(-1), expected);
     assert.equal(h.coordinator.pendingCheckpointId, undefined);
   });
 

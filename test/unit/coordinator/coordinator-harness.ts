@@ -100,12 +100,14 @@ export interface Setup {
   firstCheckpointId?: number;
   restored?: CheckpointMetadata;
   failWrites?: MemoryCheckpointStorageOptions['failWrites'];
+  /** A storage of the test's own (failWrites then does not apply). */
+  storage?: GatedStorage;
   start?: boolean;
 }
 
 export function setup(options: Setup = {}) {
   const clock = new ManualClock(0);
-  const storage = new GatedStorage({ failWrites: options.failWrites });
+  const storage = options.storage ?? new GatedStorage({ failWrites: options.failWrites });
   const gateway = new FakeGateway();
   const stats: CheckpointStats[] = [];
   const tooMany: WeirError[] = [];
@@ -122,7 +124,7 @@ export function setup(options: Setup = {}) {
 }
 export type Harness = ReturnType<typeof setup>;
 
-export const chunkKey = (checkpointId: number, s: SubtaskId) => storageLayout.stateChunkKey(JOB, checkpointId, 1, UID_OF_VERTEX[s.vertexId]!, s.subtaskIndex, 'operator');
+export const chunkKey = (checkpointId: number, s: SubtaskId) => storageLayout.stateChunkKey(JOB, checkpointId, '1.1', UID_OF_VERTEX[s.vertexId]!, s.subtaskIndex, 'operator');
 export const metadataKey = (checkpointId: number) => storageLayout.checkpointMetadataKey(JOB, checkpointId);
 
 export function handle(key: string, s: SubtaskId): StateHandle {

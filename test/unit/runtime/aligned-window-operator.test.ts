@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { keyGroupOf } from '../../../src/graph/key-groups.js';
 import type { WindowFunctionSpec, WindowSpec } from '../../../src/graph/windowing.js';
 import { ManualClock } from '../../../src/runtime/clock.js';
+import { OutputPressure } from '../../../src/runtime/operators/output-pressure.js';
 import { ElementTimestamp } from '../../../src/runtime/operators/element-timestamp.js';
 import type { OperatorContext, Output, StreamOperator } from '../../../src/runtime/operators/stream-operator.js';
 import { AlignedWindowOperator, isAlignedWindow } from '../../../src/runtime/operators/window/aligned-window-operator.js';
@@ -45,7 +46,7 @@ function runScript(make: (ctx: OperatorContext, output: Output) => StreamOperato
   const clock = new ManualClock(0);
   const ctx: OperatorContext = {
     jobName: 'w', operatorUid: 'window', operatorName: 'window', subtaskIndex: 0, parallelism: 1, maxParallelism: MAX,
-    keyGroupRange: range, clock, storage: new MemoryCheckpointStorage(), commitFence: undefined,
+    keyGroupRange: range, clock, storage: new MemoryCheckpointStorage(), commitFence: undefined, attemptId: '1.1', warn: () => {}, pressure: new OutputPressure(),
     elementTimestamp: ts, autoWatermarkIntervalMs: 0, emitWatermarkStatus: () => {},
     scheduleAt: () => ({ cancel: () => {} }),
   };
@@ -59,12 +60,12 @@ function runScript(make: (ctx: OperatorContext, output: Output) => StreamOperato
     snapshot.finish();
     const keyedState = [...snapshot.handles].sort(chainOrder).map((h) => decodeChunk(chunks.get(h.key)!, 'keyed-state').payload as KeyedStatePayload);
     op = make(ctx, output);
-    op.initialize({ keyedState, operatorState: [] });
+    op.initialize({ checkpointId: 1, keyedState, operatorState: [] });
   };
   steps.forEach((step, i) => {
     if (i === restartAt) {
       const chunks = new Map<string, Uint8Array>();
-      const snapshot = new SubtaskSnapshot([op], 1, { jobName: 'w', attempt: 1, subtaskIndex: 0, keyGroupRange: range }, new Map([[op.uid, new KeyedChunkReuse()]]), (h, b) => chunks.set(h.key, b));
+      const snapshot = new SubtaskSnapshot([op], 1, { jobName: 'w', attemptId: '1.1', subtaskIndex: 0, keyGroupRange: range }, new Map([[op.uid, new KeyedChunkReuse()]]), (h, b) => chunks.set(h.key, b));
       snapshot.step(1);
       pending = { snapshot, chunks };
       // The rest of the script until the restore goes to the old operator: what it does after the snapshot must not show in it.

@@ -9,7 +9,7 @@ import { HeapKeyedStateBackend, type KeyedStatePayload } from '../../../src/stat
 
 const MAX = 128;
 const range = keyGroupRangeOf(0, 1, MAX);
-const who = { jobName: 'inc', attempt: 1, subtaskIndex: 0, keyGroupRange: range };
+const who = { jobName: 'inc', attemptId: '1.1', subtaskIndex: 0, keyGroupRange: range };
 
 function keyedOperator(backend: HeapKeyedStateBackend): StreamOperator {
   return { uid: 'sum', keyedBackend: backend, collect() {}, processWatermark() {}, initialize() {}, snapshotState: () => ({ keyedBackend: backend }) };
@@ -89,10 +89,10 @@ describe('incremental keyed snapshots', () => {
     const reuse = new KeyedChunkReuse();
     reuse.seed(taken.handles, after.spans());
     const op: StreamOperator = { ...keyedOperator(after), initialize: (_: OperatorRestoreState | undefined) => {} };
-    const unchanged = encodeSubtaskSnapshot([op], 8, { ...who, attempt: 2 }, new Map([['sum', reuse]]));
+    const unchanged = encodeSubtaskSnapshot([op], 8, { ...who, attemptId: '1.2' }, new Map([['sum', reuse]]));
     assert.equal(unchanged.write.length, 0);
     put(after, 'x', 100);
-    const changed = encodeSubtaskSnapshot([op], 9, { ...who, attempt: 2 }, new Map([['sum', reuse]]));
+    const changed = encodeSubtaskSnapshot([op], 9, { ...who, attemptId: '1.2' }, new Map([['sum', reuse]]));
     assert.equal(changed.write.length, 1);
     assert.deepEqual(changed.write[0]!.handle.keyGroupRange, taken.handles.find((h) => {
       const kg = keyGroupOf('x', MAX);

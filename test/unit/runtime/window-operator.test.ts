@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { keyGroupOf } from '../../../src/graph/key-groups.js';
 import type { WindowAssignerSpec, WindowFunctionSpec, WindowSpec } from '../../../src/graph/windowing.js';
 import { ManualClock } from '../../../src/runtime/clock.js';
+import { OutputPressure } from '../../../src/runtime/operators/output-pressure.js';
 import { ElementTimestamp } from '../../../src/runtime/operators/element-timestamp.js';
 import type { OperatorContext, OperatorRestoreState, Output } from '../../../src/runtime/operators/stream-operator.js';
 import { WindowOperator } from '../../../src/runtime/operators/window/window-operator.js';
@@ -57,7 +58,7 @@ class Harness {
     };
     const ctx: OperatorContext = {
       jobName: 'w', operatorUid: 'window', operatorName: 'window', subtaskIndex: 0, parallelism: 1, maxParallelism: MAX,
-      keyGroupRange: { start: 0, end: MAX - 1 }, clock: this.clock, storage: new MemoryCheckpointStorage(), commitFence: undefined,
+      keyGroupRange: { start: 0, end: MAX - 1 }, clock: this.clock, storage: new MemoryCheckpointStorage(), commitFence: undefined, attemptId: '1.1', warn: () => {}, pressure: new OutputPressure(),
       elementTimestamp: this.ts, autoWatermarkIntervalMs: 0, emitWatermarkStatus: () => {},
       scheduleAt: (at, callback) => {
         const handle = this.clock.setTimeout(callback, at - this.clock.now());
@@ -92,7 +93,7 @@ class Harness {
     }
     roundTrip(taken.keyedExtra);
     this.op.close();
-    this.op = this.create({ keyedState: payloads, operatorState: [] });
+    this.op = this.create({ checkpointId: 1, keyedState: payloads, operatorState: [] });
     return this;
   }
 

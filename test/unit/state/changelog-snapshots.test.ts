@@ -10,7 +10,7 @@ import { HeapKeyedStateBackend, type KeyedStatePayload } from '../../../src/stat
 
 const MAX = 128;
 const range = keyGroupRangeOf(0, 1, MAX);
-const who = { jobName: 'log', attempt: 1, subtaskIndex: 0, keyGroupRange: range };
+const who = { jobName: 'log', attemptId: '1.1', subtaskIndex: 0, keyGroupRange: range };
 
 /** A keyed operator whose state the test drives directly, and the chunks its snapshots wrote. */
 function fixture() {
