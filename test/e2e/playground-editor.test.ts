@@ -162,7 +162,7 @@ describe('playground editor: job modules written in the page, run in workers, br
   });
 
   it('j. the word count and the sessions of clicks from two sources, each killed once midway: every row committed once, the module\'s check exact', async (t) => {
-    for (const [example, query] of [['wordcount', 'lines=4000&rate=2000'], ['sessions', 'clicks=6000&rate=2000']] as const) {
+    for (const [example, query] of [['wordcount', 'lines=8000&rate=2000'], ['sessions', 'clicks=12000&rate=2000']] as const) {
       await withPage(async (page) => {
         const watch = watchPage(page, example);
         await page.goto(`${server.url}?example=${example}&${query}`);
