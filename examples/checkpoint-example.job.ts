@@ -7,7 +7,7 @@
 // Lines that do not parse go to a dead-letter side output with their error: never dropped
 // silently, never a NaN in a sum. Parameters come from the module URL's query (`lines`, `name`),
 // so the runner and every worker build the same graph.
-import { job, OutputTag, sinks, sources, WatermarkStrategy, windows, type DeadLetter } from 'weir';
+import { job, OutputTag, sinks, sources, WatermarkStrategy, windows, type DeadLetter, type Source, type StreamEnvironment } from 'weir';
 import { exampleLines, KEYS, OUT_OF_ORDERNESS_MS, WINDOW_MS, type Reading, type WindowSum } from './checkpoint-example.lines.js';
 
 const params = new URL(import.meta.url).searchParams;
@@ -24,7 +24,12 @@ function parse(line: string): Reading {
 
 export default job(params.get('name') ?? 'checkpoint-example', (env) => {
   env.enableCheckpointing(500);
-  const input = env.fromSource(sources.fromElements(exampleLines({ lines })), {
+  buildCheckpointExample(env, sources.fromElements(exampleLines({ lines })));
+});
+
+/** The example's graph over any source of lines (tests wrap the same lines in a source of their own). */
+export function buildCheckpointExample(env: StreamEnvironment, source: Source<string>): void {
+  const input = env.fromSource(source, {
     uid: 'lines',
     name: 'lines',
     watermarks: WatermarkStrategy.forBoundedOutOfOrderness<string>(OUT_OF_ORDERNESS_MS).withTimestampAssigner((line) => Number(line.slice(0, line.indexOf(' ')))),
@@ -41,4 +46,4 @@ export default job(params.get('name') ?? 'checkpoint-example', (env) => {
     .uid('to-row')
     .sinkTo(sinks.table<WindowSum>('window-sums'), { uid: 'window-sums', name: 'window sums' });
   readings.getSideOutput(badLines).sinkTo(sinks.table<DeadLetter<string>>('dead-letters'), { uid: 'dead-letters', name: 'dead letters' });
-});
+}

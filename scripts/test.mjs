@@ -136,7 +136,9 @@ if (files.length === 0) await finish(0, compileFailures);
 
 // run() on Node 20 has no execArgv option; the test processes inherit NODE_OPTIONS instead.
 process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --enable-source-maps`.trim();
-const stream = run({ files, concurrency: 2, timeout: 5 * 60_000 });
+// Per file: a guard against a hang, not a speed limit. node/workers.test.ts (30 worker restarts) took
+// 4 min under load average ~18 on 2 cores; 10 minutes leaves it room.
+const stream = run({ files, concurrency: 2, timeout: 10 * 60_000 });
 
 const counted = await countTestRun(stream);
 await finish(counted.passed, counted.failed + compileFailures);

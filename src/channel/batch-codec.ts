@@ -47,6 +47,10 @@ const H_COUNT = 1, H_SHAPE = 2, H_FIELDS = 3, H_NAMES = 4, H_SEGMENTS = 5, H_SEG
 const H_COLUMNS = 8;
 const BYTES_PER = [0, 8, 4, 1, 2, 4];
 const KEEP_SCRATCH_BYTES = 8 * 1024 * 1024;
+// Records that take no bytes (objects without fields, no keys) are bounded by nothing but the
+// count, so the decoder refuses more of them than this: a header claiming 2^32 empty objects
+// must not make it build them. The encoder leaves a larger batch of them to structured clone.
+const MAX_WIDTHLESS_RECORDS = 4096;
 
 const encoder = new TextEncoder();
 let decoder: TextDecoder | undefined;
@@ -366,6 +370,7 @@ export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer): { buffer: 
   // Layout of the fixed-size part.
   const columns = kinds.length;
   const columnKinds = [...kinds, keysKind, groupsKind];
+  if (n > MAX_WIDTHLESS_RECORDS && columnKinds.every((kind) => kind === 0)) return undefined;
   const headerWords = H_COLUMNS + 2 * columnKinds.length;
   let at = align8(headerWords * 4);
   const namesOffset = at;
@@ -450,6 +455,7 @@ export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
       kinds.push(kind);
       views.push(kind === 0 ? undefined : viewOf(kind, buffer, dir[H_COLUMNS + 2 * c + 1]!, n));
     }
+    if (n > MAX_WIDTHLESS_RECORDS && kinds.every((kind) => kind === 0)) throw corrupt(`${n} records that take no bytes (at most ${MAX_WIDTHLESS_RECORDS})`);
     decoder ??= new TextDecoder('utf-8', { ignoreBOM: true }); // a string starting with U+FEFF keeps it
     const segments = new Uint32Array(buffer, head[H_SEGMENTS]!, 2 * head[H_SEGMENT_COUNT]!);
     const strings = new StringSource(decoder, new Uint8Array(buffer, head[H_STRINGS]!), segments);

@@ -27,6 +27,7 @@ export const CHUNK_KINDS = [
   'log-head',
   'log-batch',
   'log-reader',
+  'attempt',
 ] as const;
 
 export type ChunkKind = (typeof CHUNK_KINDS)[number];

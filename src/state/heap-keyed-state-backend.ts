@@ -3,7 +3,7 @@ import type { ListState, MapState, ReducingState, StateKey, StateKind, ValueStat
 import { KeyedSnapshot } from './keyed-snapshot.js';
 import { PendingSnapshot } from './pending-snapshot.js';
 import { decodePayload } from './chunk-format.js';
-import { applyPayload, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
+import { applyPayload, checkKeyedStatePayload, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
 import { copyPlainData, StateEntry, StateTable, type CopyValue, type KeyGroupEntries } from './state-table.js';
 
 export { KEY_GROUPS_PER_CHUNK, restoredWatermark, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
@@ -331,7 +331,7 @@ export class HeapKeyedStateBackend {
     for (let g = from; g <= to; g++) if (this.lazy[g] === span) this.lazy[g] = undefined;
     this.lazySpans--;
     for (const body of span.bodies) {
-      const payload = decodePayload('keyed-state', body) as KeyedStatePayload;
+      const payload = checkKeyedStatePayload(decodePayload('keyed-state', body), `keyed state of key groups ${span.range.start}-${span.range.end}`);
       applyPayload(payload, start, end, (name, kind) => this.stateTable(name, kind), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
     }
   }
@@ -350,13 +350,13 @@ export class HeapKeyedStateBackend {
     const kinds: Record<string, StateKind> = {};
     const groups = new Map<number, Record<string, Map<StateKey, unknown>>>();
     for (const t of this.tables.values()) {
-      kinds[t.name] = t.kind;
+      setOwn(kinds, t.name, t.kind);
       t.groups.forEach((map, i) => {
         const kg = this.keyGroupRange.start + i;
         if (map === undefined || map.size === 0 || kg < span.start || kg > span.end) return;
         let entry = groups.get(kg);
         if (entry === undefined) groups.set(kg, (entry = {}));
-        entry[t.name] = new Map([...map].map(([k, e]) => [k, e.value]));
+        setOwn(entry, t.name, new Map([...map].map(([k, e]) => [k, e.value])));
       });
     }
     return { keyGroupRange: span, kinds, groups: [...groups].sort((a, b) => a[0] - b[0]) };
@@ -386,4 +386,9 @@ export class HeapKeyedStateBackend {
       this.lazySpans++;
     }
   }
+}
+
+/** A state named '__proto__' must be a field of the snapshot, not its prototype (an assignment would lose it). */
+function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -3,7 +3,7 @@
 // 5-second event-time windows whose sums must be exact, with workers killed while windows are
 // open. Watermarks cross MessagePorts between the workers; window contents, timers and
 // watermarks go through IndexedDB checkpoints and come back on restore.
-import { readTable, run, type DeadLetter } from 'weir';
+import { readTable, run, type DeadLetter, type RestartEvent } from 'weir';
 import { expectedWindowSums, type WindowSum } from '../../examples/checkpoint-example.lines.js';
 import { seededRandom } from '../support/seeded-random.js';
 
@@ -17,6 +17,13 @@ function exampleJob(name: string, lines: number): URL {
   const url = new URL('../../examples/checkpoint-example.job.ts', import.meta.url);
   url.searchParams.set('name', name);
   url.searchParams.set('lines', String(lines));
+  return url;
+}
+
+/** The same job, its source readers each holding after a quarter of the lines until 2 checkpoints of their attempt completed (held-source.ts). */
+function heldExampleJob(name: string, lines: number): URL {
+  const url = new URL('../support/held-seed-example.job.ts', import.meta.url);
+  for (const [k, v] of Object.entries({ name, lines, after: lines / 4, checkpoints: 2 })) url.searchParams.set(k, String(v));
   return url;
 }
 
@@ -50,26 +57,37 @@ describe('event-time windows in Web Workers with IndexedDB checkpoints', functio
     const name = `seed-kills-${runId}`;
     const lines = 80_000;
     const random = seededRandom(5);
-    const handle = await run(exampleJob(name, lines), {
+    const handle = await run(heldExampleJob(name, lines), {
       parallelism: 2, checkpointing: { intervalMs: 80 }, resume: 'none', restart: { strategy: 'fixed-delay', attempts: 20, delayMs: 10 },
+      // A worker whose deploy outlasts the heartbeat timeout (counted from its spawn) is taken for lost,
+      // which a loaded machine does: a WORKER_LOST restart no kill caused. A long timeout keeps the count to the kills.
+      heartbeat: { intervalMs: 1000, timeoutMs: 60_000 },
     });
-    let kills = 0;
-    let restoredFromCheckpoint = 0;
-    handle.on('restore', (e) => {
-      if (e.checkpointId !== undefined) restoredFromCheckpoint++;
-    });
-    // Kill only after a checkpoint completed, so the restore starts from open windows, not from scratch.
+    // Each kill lands synchronously in the 'checkpoint' event of a completed periodic checkpoint, on a
+    // running job: so it is a real fault (never a no-op on a job that ended meanwhile, as a kill after a
+    // delay could be), and the restore starts from that checkpoint's open windows, not from scratch.
+    // The source holds part of its input until 2 checkpoints completed: the first kill always comes.
+    const killedAfter: number[] = [];
+    const restarts: RestartEvent[] = [];
+    const restoredFrom: (number | undefined)[] = [];
+    handle.on('restart', (e) => restarts.push(e));
+    handle.on('restore', (e) => restoredFrom.push(e.checkpointId));
     const unsubscribe = handle.on('checkpoint', (c) => {
-      if (c.status !== 'completed' || c.final || kills >= 3 || handle.status() !== 'running') return;
-      if (kills > 0 && random() < 0.5) return;
-      kills++;
-      setTimeout(() => handle.injectFailure({ worker: Math.floor(random() * 2) }), random() * 60);
+      if (c.status !== 'completed' || c.final || killedAfter.length >= 3 || handle.status() !== 'running') return;
+      if (killedAfter.length > 0 && random() < 0.5) return;
+      killedAfter.push(c.id);
+      handle.injectFailure({ worker: Math.floor(random() * 2) });
     });
     const result = await handle.done;
     unsubscribe();
-    assert(kills >= 1, 'a worker was killed mid-stream');
-    assert(restoredFromCheckpoint >= 1, 'the job restored from a checkpoint at least once');
-    assert(result.restarts >= 1, 'the job restarted');
+    assert(killedAfter.length >= 1, 'a worker was killed mid-stream');
+    // Every injected kill, and nothing else, restarted the job, each from the checkpoint it followed.
+    assert(result.restarts === killedAfter.length, `${killedAfter.length} kill(s) injected, ${result.restarts} restart(s)`);
+    const seen = restarts.map((r) => ({ code: (r.cause as { code?: string }).code, from: r.restoredCheckpointId }));
+    const injected = killedAfter.map((id) => ({ code: 'INJECTED_FAILURE', from: id }));
+    assert(JSON.stringify(seen) === JSON.stringify(injected), `'restart' events ${JSON.stringify(seen)}, expected ${JSON.stringify(injected)}`);
+    assert(JSON.stringify(restoredFrom) === JSON.stringify([undefined, ...killedAfter]),
+      `'restore' events from ${JSON.stringify(restoredFrom)}: the start, then each killed-after checkpoint ${JSON.stringify(killedAfter)}`);
     await assertExact(name, lines);
   });
 });

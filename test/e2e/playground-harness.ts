@@ -98,6 +98,28 @@ export async function waitForState(page: Page, what: string, predicate: (s: Play
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\npage state: ${brief(last)}${errorBox ? `\nthe page's error box: ${errorBox}` : ''}`);
 }
 
+/**
+ * Polls what `read` returns (an element's text or attribute) until it matches `pattern`; fails with
+ * what it showed last. The page draws its state (window.__weir) on a timer, 50 ms after it changes
+ * and later on a loaded machine, so what the DOM shows must be waited for, not read once.
+ */
+export async function waitForDom(what: string, read: () => Promise<string | null>, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | null = null;
+  for (;;) {
+    last = await read().catch(() => null); // null while the page navigates
+    if (last !== null && pattern.test(last)) return last;
+    if (Date.now() > deadline) break;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} to match ${pattern}; it shows ${JSON.stringify(last)}`);
+}
+
+/** `waitForDom` for the text of the element `selector`. */
+export function waitForText(page: Page, selector: string, pattern: RegExp, timeoutMs?: number): Promise<string> {
+  return waitForDom(`the text of ${selector}`, () => page.textContent(selector), pattern, timeoutMs);
+}
+
 /** The job ran to the end in this page and the page read its tables afterwards. */
 export function finished(page: Page, timeoutMs = 40_000): Promise<PlaygroundState> {
   return waitForState(page, 'the job to finish (and the page to read its tables)', (s) => s.verified || s.status === 'failed' || s.status === 'error', timeoutMs);

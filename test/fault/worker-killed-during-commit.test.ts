@@ -25,7 +25,7 @@ describe('a worker killed during a commit', () => {
       reached.open();
       return release.promise;
     };
-    const handle = await run(url, { storage, parallelism: 2, checkpointing: { intervalMs: 3_600_000 }, restart: { strategy: 'fixed-delay', attempts: 3, delayMs: 0 } });
+    const handle = await run(url, { storage, parallelism: 2, checkpointing: { intervalMs: 3_600_000 }, restart: { strategy: 'fixed-delay', attempts: 3, delayMs: 0 }, heartbeat: { intervalMs: 1000, timeoutMs: 60_000 } });
     try {
       const restarted = new Promise<RestartEvent>((resolve) => handle.on('restart', resolve));
       void (async () => {

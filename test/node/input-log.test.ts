@@ -65,7 +65,7 @@ describe('input logs in Node: files, worker_threads, several processes', () => {
       const partitions = 2 + (seed % 2);
       const log = await openLog<number>('numbers', { storage: { dir }, partitions });
       const handle = await run(logJob(name, 'numbers', partitions), {
-        storage: { dir }, parallelism: 2, checkpointing: { intervalMs: 50 }, restart: { strategy: 'fixed-delay', attempts: 100, delayMs: 0 },
+        storage: { dir }, parallelism: 2, checkpointing: { intervalMs: 50 }, restart: { strategy: 'fixed-delay', attempts: 100, delayMs: 0 }, heartbeat: { intervalMs: 1000, timeoutMs: 60_000 },
       });
       const RECORDS = 5000;
       let next = 0;

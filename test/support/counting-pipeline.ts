@@ -1,4 +1,5 @@
-import { sinks, sources, type DataStream, type StreamEnvironment } from 'weir';
+import { sinks, sources, type DataStream, type Source, type StreamEnvironment } from 'weir';
+import { holdUntilCheckpoints, type Hold } from './held-source.js';
 
 // The pipeline every exactly-once test runs (in-process, in worker_threads and in Web Workers),
 // and the check of what it committed: each input record once in 'seen', and per key the running
@@ -17,11 +18,13 @@ export interface PipelineOptions {
   ratePerSecond: number;
   /** Called on every record before it is counted (a test's poison). */
   inspect?: (n: number) => void;
+  /** Hold each source reader after some records until checkpoints completed (held-source.ts). */
+  hold?: Hold;
 }
 
 export function buildCountingPipeline(env: StreamEnvironment, o: PipelineOptions): void {
   const numbers = env
-    .fromSource(sources.sequence({ from: 0, to: o.records, ratePerSecond: o.ratePerSecond }), { uid: 'numbers' })
+    .fromSource(hold(sources.sequence({ from: 0, to: o.records, ratePerSecond: o.ratePerSecond }), o.hold), { uid: 'numbers' })
     .map((n) => {
       o.inspect?.(n);
       return n;
@@ -41,6 +44,8 @@ export function countInto(numbers: DataStream<number>, keys: number): void {
     .uid('running-sum')
     .sinkTo(sinks.table('running'), { uid: 'running' });
 }
+
+const hold = <T>(source: Source<T>, h: Hold | undefined): Source<T> => (h === undefined ? source : holdUntilCheckpoints(source, h));
 
 function fail(message: string): never {
   throw new Error(message);

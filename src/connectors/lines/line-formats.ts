@@ -3,7 +3,8 @@
 // header row, each record an object keyed by it). Pure. A record that does not parse comes out as
 // `malformed`, with its raw text and why; the reader fails the job on it or sends it to dead letters.
 // JSON.parse and Object.fromEntries make own data properties: '__proto__' and 'constructor' keys
-// stay plain data (no prototype is set, nothing is polluted).
+// stay plain data (no prototype is set, nothing is polluted); JSON nesting is bounded (json-record.ts).
+import { parseJsonRecord } from '../json-record.js';
 import { csvRecordComplete, CsvSyntaxError, parseCsvRecord } from './csv-record.js';
 import type { SplitLine } from './line-splitter.js';
 
@@ -72,10 +73,10 @@ export class LineParser {
           out({ kind: 'skip', end, lines });
           return;
         }
-        try {
-          out({ kind: 'record', value: JSON.parse(text) as unknown, end, line: number, lines });
-        } catch (error) {
-          out({ kind: 'malformed', raw: preview(text), error: `not JSON: ${(error as Error).message}`, end, line: number, lines });
+        {
+          const parsed = parseJsonRecord(text);
+          if ('value' in parsed) out({ kind: 'record', value: parsed.value, end, line: number, lines });
+          else out({ kind: 'malformed', raw: preview(text), error: `not JSON: ${parsed.error}`, end, line: number, lines });
         }
         return;
       case 'csv':

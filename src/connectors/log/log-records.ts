@@ -57,7 +57,8 @@ export function encodeLogBatch(start: number, count: number, encodedRecords: Uin
 
 export function decodeLogBatch(bytes: Uint8Array, key: string, start: number): unknown[] {
   const p = payloadOf(bytes, 'log-batch', key);
-  if (p.start !== start) throw corrupt(key, 'start', `holds offset ${String(p.start)}, its key says ${start}`);
+  // Must not String() a stored value: an object with a 'toString' field would throw a TypeError.
+  if (p.start !== start) throw corrupt(key, 'start', `holds ${typeof p.start === 'number' ? `offset ${p.start}` : `a ${typeof p.start}`}, its key says ${start}`);
   if (!isCount(p.count) || p.count === 0) throw corrupt(key, 'count');
   if (!(p.records instanceof Uint8Array)) throw corrupt(key, 'records');
   let records: unknown;

@@ -1,5 +1,6 @@
 import { describeValue, InvalidArgumentError, requireOneOf, requireOptions, WeirError } from '../../errors/index.js';
 import type { DeadLetter, OutputTagLike } from '../../graph/user-functions.js';
+import { parseJsonRecord } from '../json-record.js';
 import { bodyChunks, sourceFailed } from '../lines/byte-input.js';
 import type { PollStatus, Source, SourceReader, SourceReaderContext, SourceSplit } from '../source.js';
 import { SseParser, SseSyntaxError, type ServerSentEvent } from './sse-parser.js';
@@ -207,10 +208,7 @@ class SseReader implements SourceReader<ServerSentEvent<unknown>> {
 
   private prepare(event: ServerSentEvent): Queued {
     if (this.settings.format === 'text') return { event };
-    try {
-      return { event: { id: event.id, event: event.event, data: JSON.parse(event.data) as unknown } };
-    } catch (error) {
-      return { malformed: event, error: `the data is not JSON: ${(error as Error).message}` };
-    }
+    const parsed = parseJsonRecord(event.data);
+    return 'value' in parsed ? { event: { id: event.id, event: event.event, data: parsed.value } } : { malformed: event, error: `the data is not JSON: ${parsed.error}` };
   }
 }

@@ -1,5 +1,7 @@
+import { encodeChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
+import { readStoredRecord, StoredFields } from '../../state/stored-record.js';
 
 /**
  * The record `jobs/<job>/attempt`: which attempt of which runner may commit now, and the least
@@ -20,19 +22,24 @@ export interface AttemptRecord {
 /** Writes the record; resolves with the condition an attempt's commits carry. */
 export async function writeAttemptRecord(storage: CheckpointStorage, jobName: string, record: AttemptRecord, epochFence: MetadataCondition): Promise<MetadataCondition> {
   const key = storageLayout.attemptKey(jobName);
-  const bytes = new TextEncoder().encode(JSON.stringify(record));
+  const bytes = encodeChunk('attempt', { epoch: record.epoch, attempt: record.attempt, state: record.state, nextCheckpointId: record.nextCheckpointId });
   await storage.putMetadata([{ key, bytes }], epochFence);
   return { key, equals: bytes };
 }
 
-/** The id floor an earlier runner left; 0 when there is no record (or one of an older format). */
+/**
+ * The id floor an earlier runner left; 0 when there is no record. Throws CorruptDataError naming
+ * the key for a record this build did not write: ids could otherwise be used twice.
+ */
 export async function readCheckpointIdFloor(storage: CheckpointStorage, jobName: string): Promise<number> {
-  const bytes = await storage.getMetadata(storageLayout.attemptKey(jobName));
-  if (bytes === undefined) return 0;
-  try {
-    const floor = (JSON.parse(new TextDecoder().decode(bytes)) as Partial<AttemptRecord>).nextCheckpointId;
-    return typeof floor === 'number' && Number.isSafeInteger(floor) ? floor : 0;
-  } catch {
-    return 0;
-  }
+  const key = storageLayout.attemptKey(jobName);
+  const bytes = await storage.getMetadata(key);
+  return bytes === undefined ? 0 : decodeAttemptRecord(bytes, key).nextCheckpointId;
+}
+
+/** The attempt record stored under `key`, checked field by field; CorruptDataError naming the key otherwise. */
+export function decodeAttemptRecord(bytes: Uint8Array, key: string): AttemptRecord {
+  const what = 'attempt record';
+  const f = new StoredFields(readStoredRecord(bytes, 'attempt', key, what), key, what);
+  return { epoch: f.integer('epoch'), attempt: f.integer('attempt'), state: f.string('state'), nextCheckpointId: f.integer('nextCheckpointId') };
 }

@@ -123,6 +123,10 @@ export class WorkerExecutor implements TaskExecutor {
 
   private startHeartbeats(request: DeployRequest): void {
     const { clock, heartbeatIntervalMs, heartbeatTimeoutMs } = this.options;
+    // Every worker has just answered its deploy: silence counts from here, not from the spawn,
+    // so a worker slow to start (a slow device, a loaded machine) is not taken for dead.
+    const deployedAt = clock.now();
+    for (const w of this.workers) w.lastAnswerAt = deployedAt;
     const tick = () => {
       if (this.current !== request) return;
       const now = clock.now();

@@ -3,6 +3,7 @@ import type { ExecutionVertex } from '../../graph/execution-plan.js';
 import { chunkChecksum, decodePayload, verifyChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import type { EncodedKeyedChunk, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
+import { checkKeyedStatePayload, checkOperatorStatePayload } from '../../state/keyed-state-payload.js';
 import type { RestoreAssignment, StateHandle } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
 import { chainOrder, type KeyedChunkReuse } from './keyed-chunk-reuse.js';
@@ -68,7 +69,11 @@ export async function readSubtaskRestore(
       throw error;
     }
   };
-  const read = (handle: StateHandle, kind: 'keyed-state' | 'operator-state') => fetch(handle, kind, (body) => decodePayload(kind, body));
+  // Its checksum matched: a wrong shape now means another version wrote it, or it was edited with its metadata.
+  const read = (handle: StateHandle, kind: 'keyed-state' | 'operator-state') => fetch(handle, kind, (body) => {
+    const payload = decodePayload(kind, body);
+    return kind === 'keyed-state' ? checkKeyedStatePayload(payload, handle.key) : checkOperatorStatePayload(payload, handle.key);
+  });
   // Key-group state is checked now (a corrupt chunk fails the restore, as any) but decoded when first used.
   const encoded = (handle: StateHandle): Promise<EncodedKeyedChunk> => fetch(handle, 'keyed-state', (body) => ({ keyGroupRange: handle.keyGroupRange!, body }));
   const lazy = (h: StateHandle) => (h.part === 'state' || h.part === 'delta') && h.keyGroupRange !== undefined;

@@ -1,6 +1,8 @@
 // The counting pipeline as a job module, for worker runs. Parameters come from the module URL's
-// query (every worker imports the same URL): name, records, keys, rate, and `poison` records that
-// throw the first time any worker meets them (remembered in files under `markers`).
+// query (every worker imports the same URL): name, records, keys, rate, holdAfter and holdCheckpoints
+// (each source reader holds after holdAfter records until that many checkpoints completed:
+// test/support/held-source.ts), and `poison` records that throw the first time any worker meets
+// them (remembered in files under `markers`).
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { job } from 'weir';
@@ -15,6 +17,7 @@ export default job(params.get('name') ?? 'counting', (env) =>
     records: Number(params.get('records') ?? 100_000),
     keys: Number(params.get('keys') ?? 97),
     ratePerSecond: Number(params.get('rate') ?? 400_000),
+    hold: params.has('holdAfter') ? { after: Number(params.get('holdAfter')), checkpoints: Number(params.get('holdCheckpoints') ?? 2) } : undefined,
     inspect: (n) => {
       if (!poison.has(n) || markers === null) return;
       const marker = join(markers, String(n));

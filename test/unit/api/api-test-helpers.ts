@@ -60,3 +60,5 @@ export async function waitUntil(condition: () => boolean, what: string, maxTurns
 export async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await nextTurn();
 }
+
+export { advanceByCheckpoints, advanceUntilSettled } from '../../support/clock-steps.js';

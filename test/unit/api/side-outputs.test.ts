@@ -3,8 +3,8 @@
 // and ctx.output from process functions and timers.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { job, run, readTable, sources, sinks, windows, OutputTag, WatermarkStrategy, type DeadLetter, type StreamEnvironment } from 'weir';
-import { multiset, uniqueJobName } from './api-test-helpers.js';
+import { job, run, readTable, sources, sinks, windows, ManualClock, OutputTag, WatermarkStrategy, type DeadLetter, type StreamEnvironment } from 'weir';
+import { advanceByCheckpoints, advanceUntilSettled, multiset, uniqueJobName } from './api-test-helpers.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
@@ -66,17 +66,20 @@ describe('dead letters and bad numbers', () => {
       doubled.getSideOutput(tag).sinkTo(sinks.table('dead'), { uid: 'dead' });
     };
     const name = uniqueJobName('et-dead-letters-faults');
-    const handle = await run(job(name, build), { parallelism: 2, checkpointing: { intervalMs: 10 }, restart: { strategy: 'fixed-delay', attempts: 5, delayMs: 0 } });
-    let killed = false;
-    handle.on('checkpoint', (c) => {
-      if (!killed && c.status === 'completed' && !c.final && c.id >= 2) {
-        killed = true;
-        handle.injectFailure();
-      }
-    });
+    // The source is rate-limited on a clock the test moves: until the kill, one checkpoint interval at a
+    // time, each step waited out by its checkpoint's event, so the kill comes mid-stream however loaded
+    // the machine (in real time a stall lets the source run to the end before checkpoint 2 completes).
+    const clock = new ManualClock(0);
+    const handle = await run(job(name, build), { parallelism: 2, checkpointing: { intervalMs: 10 }, restart: { strategy: 'fixed-delay', attempts: 5, delayMs: 0 }, clock });
+    const restarts: unknown[] = [];
+    handle.on('restart', (e) => restarts.push((e.cause as { code?: string }).code));
+    await advanceByCheckpoints(clock, handle, 10, (c) => c.status === 'completed' && !c.final && c.id >= 2);
+    handle.injectFailure();
+    await advanceUntilSettled(clock, handle.done, 10);
     const result = await handle.done;
-    assert.equal(killed, true);
-    assert.ok(result.restarts >= 1);
+    // The fault counted: one kill, one restart, nothing else restarted the job.
+    assert.deepEqual(restarts, ['INJECTED_FAILURE'], 'the restarts');
+    assert.equal(result.restarts, 1);
     const input = range(0, N);
     assert.deepEqual(multiset(await readTable(name, 'ok')), multiset(input.filter((n) => n % 7 !== 3).map((n) => n * 2)));
     assert.deepEqual(multiset(await readTable(name, 'dead')), multiset(input.filter((n) => n % 7 === 3).map((n) => ({ value: n, error: `RangeError: no ${n}`, operator: 'doubler' }))));
@@ -198,6 +201,10 @@ describe('late records without a late-data side output', () => {
     // Every 50th record of the first half is 5 s behind: far past its windows once watermarks flow.
     const timestampOf = (n: number) => (n > 0 && n < RECORDS / 2 && n % 50 === 0 ? n * 10 - 5000 : n * 10);
     let dropped = 0;
+    // On a clock the test moves (5 ms a turn): the source releases its records, and the metrics tick
+    // (every 5 ms), as the clock moves, so ticks come while the records after the late ones are read,
+    // however loaded the machine; in real time the job could end before a tick saw the drops.
+    const clock = new ManualClock(0);
     const handle = await run(job(name, (env) => {
       env.setAutoWatermarkInterval(0);
       env.fromSource(sources.sequence({ from: 0, to: RECORDS, ratePerSecond: 2000 }), {
@@ -207,10 +214,11 @@ describe('late records without a late-data side output', () => {
         .window(windows.tumbling({ sizeMs: 100 }))
         .aggregate({ create: () => 0, add: (count: number) => count + 1, result: (count) => count })
         .sinkTo(sinks.table<number>('counts'));
-    }), { metricsIntervalMs: 5 });
+    }), { metricsIntervalMs: 5, clock });
     handle.on('metrics', (m) => {
       dropped = Math.max(dropped, m.subtasks.reduce((n, s) => n + s.lateRecordsDropped, 0));
     });
+    await advanceUntilSettled(clock, handle.done, 5);
     await handle.done;
     const counted = (await readTable<number>(name, 'counts')).reduce((a, b) => a + b, 0);
     assert.ok(dropped > 0, 'some records were too late');

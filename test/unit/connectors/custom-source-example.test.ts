@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { job, MemoryCheckpointStorage, readTable, run, sinks } from 'weir';
 import { paged } from '../../../examples/paged-source.js';
+import { holdUntilCheckpoints } from '../../support/held-source.js';
 
 // The README's custom source (examples/paged-source.ts), run as a user would, killed after awaited
 // checkpoints: every record once.
@@ -17,7 +18,9 @@ describe('the README custom source example', () => {
     };
     const storage = new MemoryCheckpointStorage();
     const handle = await run(job('paged-example', (env) => {
-      env.fromSource(paged(COUNT, 100, fetchPage), { uid: 'pages' }).sinkTo(sinks.table('out'), { uid: 'out' });
+      // Held after 1 500 records (15 pages fetched) per attempt until 2 checkpoints completed while it held:
+      // each kill below (after 10, then 20 fetches) comes at one of them, mid-stream, at any speed.
+      env.fromSource(holdUntilCheckpoints(paged(COUNT, 100, fetchPage), { after: 1_500, checkpoints: 2 }), { uid: 'pages' }).sinkTo(sinks.table('out'), { uid: 'out' });
     }), { storage, checkpointing: { intervalMs: 5 }, restart: { strategy: 'fixed-delay', attempts: 5, delayMs: 0 } });
     let kills = 0;
     handle.on('checkpoint', (c) => {

@@ -7,6 +7,7 @@ import { buildExecutionPlan, type ExecutionPlan } from '../../../src/graph/execu
 import { sinks, sources } from '../../../src/index.js';
 import { systemClock } from '../../../src/runtime/clock.js';
 import { serializeError } from '../../../src/runtime/control-messages.js';
+import { decodeAttemptRecord } from '../../../src/runtime/coordinator/attempt-record.js';
 import { encodeMetadata } from '../../../src/runtime/coordinator/checkpoint-metadata.js';
 import { JobMaster } from '../../../src/runtime/coordinator/job-master.js';
 import { claimEpoch } from '../../../src/runtime/coordinator/runner-epoch.js';
@@ -25,7 +26,7 @@ class LoggedStorage extends MemoryCheckpointStorage {
   readonly log: string[] = [];
   private short = (key: string) => key.replace(`jobs/${JOB}/`, '');
   override async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
-    const what = records.map((r) => (r.key.endsWith('/attempt') ? `attempt ${JSON.parse(new TextDecoder().decode(r.bytes)).state}` : this.short(r.key)));
+    const what = records.map((r) => (r.key.endsWith('/attempt') ? `attempt ${decodeAttemptRecord(r.bytes, r.key).state}` : this.short(r.key)));
     try {
       await super.putMetadata(records, condition);
       this.log.push(`put ${what.join(',')}`);

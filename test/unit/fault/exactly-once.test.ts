@@ -1,29 +1,35 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { job, readTable, run, type JobHandle } from 'weir';
+import { job, readTable, run } from 'weir';
 import { buildCountingPipeline, checkExactlyOnce, checkNothingLost } from '../../support/counting-pipeline.js';
+import { FaultLog, killMoments, type KillMoment } from '../../support/fault-log.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
 // Every fault-tolerance claim is checked with faults injected (a killed task set, a user
-// function that throws), against what a fault-free run commits.
+// function that throws), against what a fault-free run commits. The faults are counted: each
+// one injected, and nothing else, must restart the job (test/support/fault-log.ts).
 
 const RECORDS = 100_000;
 const KEYS = 97;
 
-/** Records the job's user function threw on, the first time it met each (per job name). */
-const thrownOnce = new Map<string, Set<number>>();
+/** The fault log of each job (per job name): its user function's throws are recorded there. */
+const logs = new Map<string, { log?: FaultLog; thrown: Set<number> }>();
 
 function pipeline(name: string, poison: ReadonlySet<number>) {
-  const thrown = new Set<number>();
-  thrownOnce.set(name, thrown);
+  const faults = { thrown: new Set<number>() } as { log?: FaultLog; thrown: Set<number> };
+  logs.set(name, faults);
   return job(name, (env) =>
     buildCountingPipeline(env, {
       records: RECORDS,
       keys: KEYS,
       ratePerSecond: 400_000,
+      // Each reader holds after 20 000 records until 3 checkpoints of its attempt completed while it held:
+      // a kill planned at an attempt's first or second checkpoint comes before its input ends, at any speed.
+      hold: { after: 20_000, checkpoints: 3 },
       inspect: (n) => {
-        if (poison.has(n) && !thrown.has(n)) {
-          thrown.add(n);
+        if (poison.has(n) && !faults.thrown.has(n)) {
+          faults.thrown.add(n);
+          faults.log!.thrown();
           throw new Error(`poisoned record ${n}`);
         }
       },
@@ -31,13 +37,13 @@ function pipeline(name: string, poison: ReadonlySet<number>) {
   );
 }
 
-function injectFailuresAtRandom(handle: JobHandle, random: () => number, count: number, withinMs: number): () => void {
-  const timers = Array.from({ length: count }, () =>
-    setTimeout(() => {
-      if (handle.status() === 'running') handle.injectFailure();
-    }, Math.floor(random() * withinMs)),
-  );
-  return () => timers.forEach(clearTimeout);
+async function runWithFaults(name: string, poison: ReadonlySet<number>, options: Parameters<typeof run>[1], kills: KillMoment[]) {
+  const handle = await run(pipeline(name, poison), options);
+  const log = new FaultLog(handle).killAt({ moments: kills });
+  logs.get(name)!.log = log;
+  const result = await handle.done;
+  log.stop();
+  return { handle, log, result };
 }
 
 describe('exactly-once under faults (in-process)', () => {
@@ -51,22 +57,23 @@ describe('exactly-once under faults (in-process)', () => {
   });
 
   for (let seed = 1; seed <= 20; seed++) {
-    it(`seed ${seed}: killed task sets and throwing user functions at random moments commit the fault-free output`, async () => {
+    it(`seed ${seed}: killed task sets and throwing user functions, each fault counted, commit the fault-free output`, async (t) => {
       const random = seededRandom(seed);
       const name = `eo-seed-${seed}`;
       const poison = new Set(Array.from({ length: 3 }, () => Math.floor(random() * RECORDS)));
-      const handle = await run(pipeline(name, poison), {
+      const kills = killMoments(random, 4);
+      const { handle, log, result } = await runWithFaults(name, poison, {
         parallelism: 1 + (seed % 3),
         checkpointing: { intervalMs: 5 + Math.floor(random() * 30) },
         restart: { strategy: 'fixed-delay', attempts: 1000, delayMs: Math.floor(random() * 5) },
-      });
-      const stop = injectFailuresAtRandom(handle, random, 4, 400);
-      const result = await handle.done;
-      stop();
+      }, kills);
       assert.equal(result.status, 'finished');
-      assert.equal(thrownOnce.get(name)!.size, poison.size, 'every poisoned record was met and thrown on');
-      // Two poisoned records met by different subtasks in the same attempt share one restart.
-      assert.ok(result.restarts >= 1, `the failures led to restarts (got ${result.restarts})`);
+      assert.equal(logs.get(name)!.thrown.size, poison.size, 'every poisoned record was met and thrown on');
+      t.diagnostic(`kills at ${JSON.stringify(kills)}; faults ${JSON.stringify(log.faults)}; restored from ${JSON.stringify(log.restores)}`);
+      assert.ok(log.kills.length >= 1, `a task set was killed after a checkpoint: ${JSON.stringify(log.faults)}`);
+      // Two poisoned records met by different subtasks in the same attempt share one restart: counted per attempt.
+      assert.equal(log.mismatch(), undefined);
+      assert.equal(result.restarts, log.restarts.length, 'the result counts every restart');
       assert.ok(handle.checkpoints().some((c) => c.status === 'completed' && !c.final), 'periodic checkpoints completed between failures');
       await checkExactlyOnce(readTable, name, RECORDS, KEYS);
     });
@@ -74,14 +81,17 @@ describe('exactly-once under faults (in-process)', () => {
 
   it('at-least-once mode under the same faults loses nothing', async () => {
     const name = 'alo-faults';
-    const handle = await run(pipeline(name, new Set([1234, 56789])), {
+    const kills = killMoments(seededRandom(99), 4);
+    const { log, result } = await runWithFaults(name, new Set([1234, 56789]), {
       parallelism: 3,
       checkpointing: { intervalMs: 10, mode: 'at-least-once' },
       restart: { strategy: 'fixed-delay', attempts: 1000, delayMs: 1 },
-    });
-    const stop = injectFailuresAtRandom(handle, seededRandom(99), 4, 400);
-    await handle.done;
-    stop();
+    }, kills);
+    assert.equal(result.status, 'finished');
+    assert.equal(logs.get(name)!.thrown.size, 2, 'both poisoned records were thrown on');
+    assert.ok(log.kills.length >= 1, `a task set was killed after a checkpoint: ${JSON.stringify(log.faults)}`);
+    assert.equal(log.mismatch(), undefined);
+    assert.equal(result.restarts, log.restarts.length, 'the result counts every restart');
     await checkNothingLost(readTable, name, RECORDS, KEYS);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { job, readTable, run, sinks, sources } from 'weir';
+import { job, ManualClock, readTable, run, sinks, sources, type CheckpointStats, type JobHandle } from 'weir';
 
 const RECORDS = 60_000;
 const KEYS = 251;
@@ -19,22 +19,34 @@ function countingJob(name: string) {
   });
 }
 
+/** The job's next 'checkpoint' event (completed or failed). */
+function checkpointEvent(handle: JobHandle): Promise<CheckpointStats> {
+  return new Promise((resolve) => {
+    const off = handle.on('checkpoint', (c) => {
+      off();
+      resolve(c);
+    });
+  });
+}
+
 describe('restoring a checkpoint at another parallelism', () => {
   for (const target of [1, 2, 3]) {
     it(`a job stopped at parallelism 4 after a checkpoint resumes at ${target} with every key intact and every record once`, async () => {
       const name = `rescale-4-to-${target}`;
-      const first = await run(countingJob(name), { parallelism: 4, checkpointing: { intervalMs: 20 } });
-      // Stop mid-stream, once a periodic checkpoint has completed.
-      await new Promise<void>((resolve) => {
-        const off = first.on('checkpoint', (c) => {
-          if (c.status === 'completed' && c.id >= 2) {
-            off();
-            resolve();
-          }
-        });
-      });
-      // A completed checkpoint's commits land just after its 'checkpoint' event: wait for some before stopping.
-      for (let i = 0; i < 200 && (await readTable<number>(name, 'seen')).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      // The first run's clock moves only when the test moves it, and its source is rate-limited on that
+      // clock: the input stops where the clock stops, so the run is stopped mid-stream however loaded
+      // the machine (with real time, a stall lets the source catch up to the end before a checkpoint).
+      const clock = new ManualClock(0);
+      const first = await run(countingJob(name), { parallelism: 4, checkpointing: { intervalMs: 20 }, clock });
+      // Twenty clock-milliseconds at a time (the checkpoint interval): each step triggers a checkpoint; step
+      // again once it completed or failed, until checkpoint 2 completed.
+      for (let completed = 0; completed < 2;) {
+        const next = checkpointEvent(first);
+        clock.advance(20);
+        if ((await next).status === 'completed') completed++;
+      }
+      // A checkpoint's commits: triggerCheckpoint() resolves once every sink committed it.
+      await first.triggerCheckpoint();
       await first.cancel();
       const committedBefore = (await readTable<number>(name, 'seen')).length;
       assert.ok(committedBefore > 0 && committedBefore < RECORDS, `the first run committed part of the input (${committedBefore})`);

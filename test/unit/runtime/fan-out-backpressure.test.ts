@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { job, MemoryCheckpointStorage, readTable, run, sinks, sources, type Sink } from 'weir';
+import { holdUntilCheckpoints } from '../../support/held-source.js';
 
 // Issue 10, item 3: a task must stop emitting when an output has no credit, also in the middle
 // of one input record's output, so that the records in flight stay within the documented bound
@@ -88,7 +89,8 @@ describe('backpressure under fan-out (in-process)', () => {
     const fanOut = 500;
     const handle = await run(job(name, (env) => {
       env
-        .fromSource(sources.sequence({ from: 0, to: inputs, ratePerSecond: 400 }), { uid: 'inputs' })
+        // Each reader holds after 5 inputs until 2 checkpoints completed while it held: the kill at checkpoint 3 comes mid-stream at any speed.
+        .fromSource(holdUntilCheckpoints(sources.sequence({ from: 0, to: inputs, ratePerSecond: 400 }), { after: 5, checkpoints: 2 }), { uid: 'inputs' })
         .rebalance()
         .flatMap(function* (n: number) {
           for (let i = 0; i < fanOut; i++) yield n * fanOut + i;
