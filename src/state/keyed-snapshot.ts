@@ -118,7 +118,7 @@ export class KeyedSnapshot {
 
   private kinds(): Record<string, StateKind> {
     const kinds: Record<string, StateKind> = {};
-    for (const t of this.tables) kinds[t.name] = t.kind;
+    for (const t of this.tables) ownField(kinds, t.name, t.kind);
     return kinds;
   }
 
@@ -226,7 +226,7 @@ export class KeyedSnapshot {
         for (const k of this.changedKeys(t, g, since)) {
           const e = this.pending.entryAt(t, g, k);
           if (e === null || e.value === undefined) {
-            (removed[t.name] ??= []).push(k);
+            (Object.hasOwn(removed, t.name) ? removed[t.name]! : ownField(removed, t.name, [] as StateKey[])).push(k);
             anyRemoved = true;
             continue;
           }
@@ -268,4 +268,10 @@ function concat(head: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** A state named '__proto__' must be a field of the payload, not its prototype (an assignment would lose it). */
+function ownField<T>(record: Record<string, T>, key: string, value: T): T {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  return value;
 }
