@@ -295,6 +295,7 @@ function ratio(label: string, numerator: string, denominator: string) {
   };
 }
 const ratios = [
+  ratio('Weir p1 ckpt 1 s / hand-written loop (aim ≥ 0.5)', 'weir-p1-1s', 'loop'),
   ratio('Weir p1 (ckpt off) / hand-written loop', 'weir-p1-off', 'loop'),
   ratio('Weir p1 ckpt 1 s / ckpt off', 'weir-p1-1s', 'weir-p1-off'),
   ratio('Weir p1 ckpt 100 ms / ckpt off', 'weir-p1-100ms', 'weir-p1-off'),

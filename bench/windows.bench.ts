@@ -162,15 +162,15 @@ if (variants.length === 0) {
 }
 
 const RATIO_DEFS: readonly RatioDef[] = [
-  { label: 'Weir in-process, tumbling / loop tumbling', numerator: 'ip-tumbling-1s', denominator: 'loop-tumbling' },
-  { label: 'Weir in-process, sliding / loop sliding', numerator: 'ip-sliding-1s', denominator: 'loop-sliding' },
+  { label: 'Weir in-process, tumbling / loop tumbling', numerator: 'ip-tumbling-1s', denominator: 'loop-tumbling', aims: [0.5] },
+  { label: 'Weir in-process, sliding / loop sliding', numerator: 'ip-sliding-1s', denominator: 'loop-sliding', aims: [0.4] },
   { label: 'Weir 2 workers, tumbling / loop tumbling', numerator: 'w-tumbling-1s', denominator: 'loop-tumbling' },
   { label: 'Weir 2 workers, sliding / loop sliding', numerator: 'w-sliding-1s', denominator: 'loop-sliding' },
   { label: 'sliding / tumbling: Weir in-process', numerator: 'ip-sliding-1s', denominator: 'ip-tumbling-1s' },
   { label: 'sliding / tumbling: Weir 2 workers', numerator: 'w-sliding-1s', denominator: 'w-tumbling-1s' },
   { label: 'sliding / tumbling: loop', numerator: 'loop-sliding', denominator: 'loop-tumbling' },
-  { label: 'Weir 2 workers / in-process p1, tumbling', numerator: 'w-tumbling-1s', denominator: 'ip-tumbling-1s' },
-  { label: 'Weir 2 workers / in-process p1, sliding', numerator: 'w-sliding-1s', denominator: 'ip-sliding-1s' },
+  { label: 'parallelism: Weir 2 workers / in-process p1, tumbling', numerator: 'w-tumbling-1s', denominator: 'ip-tumbling-1s', aims: [1.5], threads: 2 },
+  { label: 'parallelism: Weir 2 workers / in-process p1, sliding', numerator: 'w-sliding-1s', denominator: 'ip-sliding-1s', aims: [1.5], threads: 2 },
   { label: 'checkpoint cost: in-process tumbling, 1 s / off', numerator: 'ip-tumbling-1s', denominator: 'ip-tumbling-off' },
   { label: 'diagnostic: aggregate / sum, in-process tumbling, ckpt off', numerator: 'ip-tumbling-aggregate-off', denominator: 'ip-tumbling-off' },
   { label: 'diagnostic: aggregate / sum, in-process sliding, ckpt off', numerator: 'ip-sliding-aggregate-off', denominator: 'ip-sliding-off' },

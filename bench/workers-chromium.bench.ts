@@ -11,15 +11,13 @@
 //
 // Env: as bench/workers.bench.ts (WEIR_BENCH_RECORDS default 2 000 000, WEIR_BENCH_ROUNDS 3,
 // WEIR_BENCH_BUDGET_S 45, WEIR_BENCH_ONLY, WEIR_BENCH_SLOW_RECORDS 150 000), CHROME_PATH.
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { WeirBenchPage } from './chromium/app.js';
+import { CHROMIUM_ARGS, exposeRendererCpu, PAGE_HTML, serve, weirFrom } from './chromium-driver.js';
 import { envInt, loadAverage, machine } from './harness.js';
 import {
   CHECKPOINTS, finishBench, measureRounds, packingNote, printMemory, RATIO_DEFS, summarizeMemory, uptime,
@@ -38,9 +36,6 @@ const WARMUP_RECORDS = Math.min(RECORDS, 200_000);
 const BATCH = 1024;
 const CREDITS = 4;
 const PARALLELISM = 2;
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
-  '--enable-blink-features=ForceEagerMeasureMemory'];
 
 const root = process.cwd();
 if (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).name !== 'weir') {
@@ -53,18 +48,6 @@ if (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).name !== 'weir'
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const OUT = join(HERE, 'chromium');
 const SNAPSHOT = existsSync(join(HERE, 'node_modules/weir/dist/browser.js')) ? HERE : undefined;
-
-/** Resolves `weir` and `weir/*` from the snapshot (with the browser condition), when there is one. */
-const weirSnapshot: Plugin = {
-  name: 'weir-snapshot',
-  setup(b) {
-    b.onResolve({ filter: /^weir(\/.*)?$/ }, async (args) => {
-      if (SNAPSHOT === undefined || args.pluginData === 'snapshot') return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: SNAPSHOT, pluginData: 'snapshot' });
-      return r.errors.length > 0 ? { errors: r.errors } : { path: r.path };
-    });
-  },
-};
 
 /** The page, bundled as a consumer app would be: `weir` is the built dist/ (self-reference, browser condition). */
 async function buildPage(): Promise<void> {
@@ -85,71 +68,10 @@ async function buildPage(): Promise<void> {
     outdir: OUT,
     // tsconfig.json maps 'weir' to src/ for type-checking; the page must use the built package.
     tsconfigRaw: '{}',
-    plugins: [weirSnapshot],
+    plugins: [weirFrom(SNAPSHOT)],
     logLevel: 'error',
   });
-  writeFileSync(join(OUT, 'index.html'), '<!doctype html>\n<html><head><meta charset="utf-8"><title>loading</title><link rel="icon" href="data:,"></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
-}
-
-const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
-
-/** Serves `dir` on 127.0.0.1; under /iso/ the same files, cross-origin isolated (COOP + COEP). */
-async function serve(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const base = resolve(dir);
-  const server = createServer((req, res) => {
-    void (async () => {
-      let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      const isolated = path.startsWith('/iso/');
-      if (isolated) path = path.slice('/iso'.length);
-      if (path.endsWith('/')) path += 'index.html';
-      const file = resolve(base, `.${path}`);
-      const type = MIME[extname(file)];
-      if (type !== undefined && file.startsWith(base + sep)) {
-        try {
-          const body = await readFile(file);
-          res.writeHead(200, {
-            'content-type': type,
-            'cache-control': 'no-store',
-            ...(isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {}),
-          });
-          res.end(body);
-          return;
-        } catch {
-          // 404 below
-        }
-      }
-      res.writeHead(404).end();
-    })();
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
-  };
-}
-
-interface ProcessInfo {
-  type: string;
-  id: number;
-  cpuTime: number;
-}
-
-/** CPU seconds per renderer process, from the browser's CDP session. */
-async function renderers(cdp: CDPSession): Promise<ProcessInfo[]> {
-  const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: ProcessInfo[] };
-  return processInfo.filter((p) => p.type === 'renderer');
-}
-
-function rssOf(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match === null ? undefined : Number(match[1]) * 1024;
-  } catch {
-    return undefined;
-  }
+  writeFileSync(join(OUT, 'index.html'), PAGE_HTML);
 }
 
 const m = machine();
@@ -172,7 +94,7 @@ try {
   // scripts/find-chrome.mjs, as `npm test` uses it: CHROME_PATH, the usual paths, or Debian's chromium installed.
   const { findChrome } = (await import(pathToFileURL(join(root, 'scripts/find-chrome.mjs')).href)) as { findChrome(): string };
   const executablePath = findChrome();
-  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'] });
   console.log(`chromium ${browser.version()} (${executablePath}); page built in ${(performance.now() - t0).toFixed(0)} ms from ${SNAPSHOT === undefined ? "dist/" : "the run's snapshot of dist/"}`);
   server = await serve(OUT);
   const cdp = await browser.newBrowserCDPSession();
@@ -185,50 +107,21 @@ try {
   });
 
   // CPU: the sum over renderer processes (the page's, with its workers, does nearly all of it).
-  let cpuAvailable = true;
-  try {
-    await renderers(cdp);
-  } catch (e) {
-    cpuAvailable = false;
-    console.log(`no CPU time: CDP SystemInfo.getProcessInfo failed (${e instanceof Error ? e.message : String(e)})`);
-  }
-  // The page's renderer: the one whose CPU time grew the most since the last look (another
-  // renderer, Chromium's own WebUI, is busy only at start-up); it changes when /iso/ opens.
-  let pagePid: number | undefined;
-  let lastCpu = new Map<number, number>();
-  const look = async (): Promise<ProcessInfo[]> => {
-    const list = await renderers(cdp);
-    let most = -1;
-    for (const p of list) {
-      const grew = p.cpuTime - (lastCpu.get(p.id) ?? 0);
-      if (grew > most) {
-        most = grew;
-        pagePid = p.id;
-      }
-    }
-    lastCpu = new Map(list.map((p) => [p.id, p.cpuTime]));
-    return list;
-  };
-  if (cpuAvailable) {
-    await page.exposeFunction('__benchCpuMs', async () => (await look()).reduce((s, p) => s + p.cpuTime, 0) * 1000);
-    await page.exposeFunction('__benchRss', async () => {
-      await look();
-      return pagePid === undefined ? undefined : rssOf(pagePid);
-    });
-  }
+  const cpu = await exposeRendererCpu(page, cdp);
+  if (!cpu.available) console.log('no CPU time: CDP SystemInfo.getProcessInfo failed');
   await page.goto(server.url);
   await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 30_000 });
 
   let runs = 0;
-  const weirVariant = (workers: boolean, binary: boolean, ckpt: (typeof CHECKPOINTS)[number]): Variant => {
-    const id = workers ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : `ip-${ckpt.id}`;
+  const weirVariant = (workers: boolean, binary: boolean, ckpt: (typeof CHECKPOINTS)[number], parallelism = PARALLELISM): Variant => {
+    const id = workers ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : parallelism === 1 ? `ip1-${ckpt.id}` : `ip-${ckpt.id}`;
     return {
       id,
-      label: workers ? `Weir 2 Web Workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}` : `Weir in-page p2, ${ckpt.label}`,
+      label: workers ? `Weir 2 Web Workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}` : parallelism === 1 ? `Weir one thread (page) p1, ${ckpt.label}` : `Weir in-page p2, ${ckpt.label}`,
       warmup: !workers || id === 'w-bin-off',
       run: (tag, warmup) => page.evaluate(
         (spec) => (globalThis as unknown as { weirBench: WeirBenchPage }).weirBench.weir(spec),
-        { name: `bench-${id}-${tag}-${++runs}`, records: warmup ? WARMUP_RECORDS : RECORDS, workers, parallelism: PARALLELISM, intervalMs: ckpt.intervalMs, binary },
+        { name: `bench-${id}-${tag}-${++runs}`, records: warmup ? WARMUP_RECORDS : RECORDS, workers, parallelism, intervalMs: ckpt.intervalMs, binary },
       ),
     };
   };
@@ -244,6 +137,7 @@ try {
     ...CHECKPOINTS.map((c) => weirVariant(true, true, c)),
     ...CHECKPOINTS.map((c) => weirVariant(true, false, c)),
     weirVariant(false, true, CHECKPOINTS[0]!),
+    weirVariant(false, true, CHECKPOINTS[1]!, 1),
     rawVariant('clone', 'raw MessageChannel, arrays of 1024 (clone)'),
     rawVariant('packed', 'raw, packed 24 B/record, transferred'),
     rawVariant('codec', 'raw, Weir batch-codec, transferred'),
@@ -273,7 +167,7 @@ try {
       [`bench-slow-${Date.now()}`, SLOW_RECORDS, sinkBusyUs] as const,
     );
     memory = summarizeMemory({ records: SLOW_RECORDS, sinkBusyUs, batchSize: BATCH, credits: CREDITS, ms: slow.ms, points: slow.points, ...(slow.error !== undefined ? { error: slow.error } : {}) }, PARALLELISM);
-    printMemory(memory, `renderer RSS (pid ${pagePid ?? '?'}: page + its workers)`, 'JS heap (measureUserAgentSpecificMemory; the two workers by size, smaller first)');
+    printMemory(memory, `renderer RSS (pid ${cpu.pagePid() ?? '?'}: page + its workers)`, 'JS heap (measureUserAgentSpecificMemory; the two workers by size, smaller first)');
     if (!slow.heapMeasured) console.log(`  worker heaps: not measured (cross-origin isolated: ${slow.isolated}; measureUserAgentSpecificMemory unavailable or failed)`);
   }
   for (const p of problems) errors.push(p);

@@ -125,20 +125,20 @@ const clock: BenchClock = {
 };
 
 let runs = 0;
-function weirVariant(target: 'workers' | 'in-process', binary: boolean, ckpt: (typeof CHECKPOINTS)[number]): Variant {
-  const id = target === 'workers' ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : `ip-${ckpt.id}`;
+function weirVariant(target: 'workers' | 'in-process' | 'one-thread', binary: boolean, ckpt: (typeof CHECKPOINTS)[number]): Variant {
+  const id = target === 'workers' ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : target === 'in-process' ? `ip-${ckpt.id}` : `ip1-${ckpt.id}`;
   return {
     id,
-    label: target === 'workers' ? `Weir 2 workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}` : `Weir in-process p2, ${ckpt.label}`,
+    label: target === 'workers' ? `Weir 2 workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}` : target === 'in-process' ? `Weir in-process p2, ${ckpt.label}` : `Weir one thread p1, ${ckpt.label}`,
     // One worker variant warms the runner's code; the others run the same code.
-    warmup: target === 'in-process' || id === 'w-bin-off',
+    warmup: target !== 'workers' || id === 'w-bin-off',
     run: async (tag, warmup) => {
       lastThreads = undefined;
       const sample = await runWeirOnce({
         name: `bench-${id}-${tag}-${++runs}`,
         records: warmup ? WARMUP_RECORDS : RECORDS,
         jobModule: target === 'workers' ? JOB : undefined,
-        parallelism: PARALLELISM,
+        parallelism: target === 'one-thread' ? 1 : PARALLELISM,
         intervalMs: ckpt.intervalMs,
         binary,
       }, clock);
@@ -200,6 +200,7 @@ const ALL: Variant[] = [
   ...CHECKPOINTS.map((c) => weirVariant('workers', true, c)),
   ...CHECKPOINTS.map((c) => weirVariant('workers', false, c)),
   weirVariant('in-process', true, CHECKPOINTS[0]!),
+  weirVariant('one-thread', true, CHECKPOINTS[1]!),
   rawVariant('clone', 'raw MessageChannel, arrays of 1024 (clone)'),
   rawVariant('packed', 'raw, packed 24 B/record, transferred'),
   rawVariant('codec', 'raw, Weir batch-codec, transferred'),

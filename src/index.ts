@@ -22,11 +22,12 @@ export type { TimeWindow, AggregateFunction, WindowProcessContext, WindowProcess
 
 // The runtime-neutral run(): in-process, memory storage. Each entry in src/entries exports its
 // own run and readTable bound to its runtime (a local export shadows this one in `export *`).
-const platform = defaultPlatform();
-export const run = createRun(platform);
-export const readTable = createReadTable(platform);
-export const openLog = createOpenLog(platform);
-export const watchTable = createWatchTable(platform);
+// Marked pure: an app whose entry shadows them (every bundled app) must not keep what they pull in.
+const platform = /* @__PURE__ */ defaultPlatform();
+export const run = /* @__PURE__ */ createRun(platform);
+export const readTable = /* @__PURE__ */ createReadTable(platform);
+export const openLog = /* @__PURE__ */ createOpenLog(platform);
+export const watchTable = /* @__PURE__ */ createWatchTable(platform);
 
 export const sources = { sequence, fromElements, log, lines: createLines(undefined), sse, webSocket } as const;
 export const sinks = { table, print, http } as const;

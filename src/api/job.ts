@@ -1,14 +1,10 @@
 import { InvalidArgumentError, requireFunction, requireString, WeirError } from '../errors/index.js';
 import { JobGraph } from '../graph/job-graph.js';
 import { validateJobGraph } from '../graph/validate-graph.js';
+import type { JobDefinition } from './job-definition.js';
 import { StreamEnvironment } from './stream-environment.js';
 
-/** A job: a name and a function that describes its graph. A job module's default export. */
-export interface JobDefinition {
-  readonly kind: 'weir.job';
-  readonly name: string;
-  readonly build: (env: StreamEnvironment) => void;
-}
+export { isJobDefinition, type JobDefinition } from './job-definition.js';
 
 const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -20,10 +16,6 @@ export function job(name: string, build: (env: StreamEnvironment) => void): JobD
   }
   requireFunction('job(name, build)', build);
   return Object.freeze({ kind: 'weir.job', name, build });
-}
-
-export function isJobDefinition(value: unknown): value is JobDefinition {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'weir.job';
 }
 
 /** Runs the job's build function on a fresh environment and validates the graph it describes. */

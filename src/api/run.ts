@@ -1,11 +1,9 @@
 import { readCommittedTable } from '../connectors/sinks/read-table.js';
 import { describeValue, InvalidArgumentError, requireOptions, requireString, WeirError } from '../errors/index.js';
-import { buildExecutionPlan } from '../graph/execution-plan.js';
 import { resolveStorage, type StorageOption } from '../platform/resolve-storage.js';
 import type { RuntimePlatform } from '../platform/runtime-platform.js';
 import { systemClock } from '../runtime/clock.js';
 import { JobMaster } from '../runtime/coordinator/job-master.js';
-import { InProcessExecutor } from '../runtime/execution/in-process-executor.js';
 import type { TaskExecutor } from '../runtime/execution/task-executor.js';
 import type { CheckpointStorage } from '../state/checkpoint-storage.js';
 import type { Clock } from '../runtime/clock.js';
@@ -24,8 +22,7 @@ export interface RunHooks {
   createExecutor?(context: ExecutorContext): TaskExecutor;
 }
 import { WorkerExecutor } from '../runtime/execution/worker-executor.js';
-import { buildJobGraph, isJobDefinition, type JobDefinition } from './job.js';
-import { loadJob } from './load-job.js';
+import { isJobDefinition, type JobDefinition } from './job-definition.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
 import { defaultRestartStrategy, resolveCheckpointing, validateRunOptions, type RunOptions } from './run-options.js';
 
@@ -38,6 +35,8 @@ import { defaultRestartStrategy, resolveCheckpointing, validateRunOptions, type 
 export function createRun(platform: RuntimePlatform, hooks: RunHooks = {}) {
   return async function run(job: URL | string | JobDefinition, options?: RunOptions): Promise<JobHandle> {
     const o = validateRunOptions(options);
+    // Loaded on demand (bundlers split them off): the graph builder, and the in-process runtime below.
+    const { buildExecutionPlan, buildJobGraph, loadJob } = await import('./plan-job.js');
     const moduleUrl = isJobDefinition(job) ? (o.jobModule === undefined ? undefined : platform.resolveModuleUrl(o.jobModule)) : moduleUrlOf(platform, job);
     const definition = isJobDefinition(job) ? job : await loadJob(moduleUrl!);
     const executorKind = o.executor ?? (moduleUrl !== undefined && !isJobDefinition(job) && platform.workers ? 'workers' : 'in-process');
@@ -63,7 +62,7 @@ export function createRun(platform: RuntimePlatform, hooks: RunHooks = {}) {
             platform: platform.workers!(o.createWorker), jobModuleUrl: moduleUrl!, fingerprint: graph.fingerprint(), defaultParallelism: parallelism,
             storage, clock, network: { ...o.network }, heartbeatIntervalMs: o.heartbeat.intervalMs, heartbeatTimeoutMs: o.heartbeat.timeoutMs,
           })
-        : new InProcessExecutor({
+        : new (await import('../runtime/execution/in-process-executor.js')).InProcessExecutor({
             storage, clock, scheduleMacrotask: (cb) => platform.scheduleMacrotask(cb),
             batchSize: o.network.batchSize, flushIntervalMs: o.network.flushIntervalMs, channelCredits: o.network.credits,
           });

@@ -10,7 +10,8 @@ export interface PortLike {
 
 /** Optional binary packing of record batches (batch-codec.ts); undefined means structured clone. */
 export interface BatchPacking {
-  encode(batch: RecordBatch): { buffer: ArrayBuffer } | undefined;
+  /** `spare`: a buffer to write into if it is large enough (one the receiver handed back). */
+  encode(batch: RecordBatch, spare?: ArrayBuffer): { buffer: ArrayBuffer } | undefined;
   decode(buffer: ArrayBuffer): RecordBatch;
 }
 
@@ -19,20 +20,31 @@ export type PortMessage =
   | { kind: 'message'; channel: number; message: ChannelMessage }
   /** A batch the codec packed; its timestamps (event time) travel as a second transferred buffer. */
   | { kind: 'packed'; channel: number; buffer: ArrayBuffer; timestamps?: ArrayBuffer }
-  | { kind: 'credit'; channel: number; credits: number };
+  /** Credits back, with the packed buffers the receiver decoded, for the sender to write into again. */
+  | { kind: 'credit'; channel: number; credits: number; buffers?: ArrayBuffer[] };
+
+/** A packed batch waits as it came: it is decoded when the task takes it (and is smaller meanwhile). */
+type Queued = ChannelMessage | { kind: 'packed'; buffer: ArrayBuffer; timestamps?: ArrayBuffer };
 
 interface ReceiverState {
-  queue: ChannelMessage[];
+  queue: Queued[];
   head: number;
   listener: (() => void) | undefined;
   /** Credits consumed and not yet returned to the sender. */
   toReturn: number;
+  /** Buffers decoded since, to go back with those credits. */
+  buffers: ArrayBuffer[];
 }
 
 interface SenderState {
   credits: number;
   waiting: (() => void)[];
+  /** Buffers the receiver handed back, to encode into. */
+  spares: ArrayBuffer[];
 }
+
+/** Buffers kept per channel for reuse: one per credit is all a sender can have in flight. */
+const MAX_SPARES = 8;
 
 /**
  * Many logical channels over one MessagePort between two workers, each with the same credit
@@ -55,13 +67,13 @@ export class PortMultiplexer {
 
   private receiverState(channel: number): ReceiverState {
     let state = this.receivers.get(channel);
-    if (state === undefined) this.receivers.set(channel, (state = { queue: [], head: 0, listener: undefined, toReturn: 0 }));
+    if (state === undefined) this.receivers.set(channel, (state = { queue: [], head: 0, listener: undefined, toReturn: 0, buffers: [] }));
     return state;
   }
 
   private senderState(channel: number): SenderState {
     let state = this.senders.get(channel);
-    if (state === undefined) this.senders.set(channel, (state = { credits: this.credits, waiting: [] }));
+    if (state === undefined) this.senders.set(channel, (state = { credits: this.credits, waiting: [], spares: [] }));
     return state;
   }
 
@@ -70,6 +82,7 @@ export class PortMultiplexer {
       case 'credit': {
         const s = this.senderState(data.channel);
         s.credits += data.credits;
+        if (data.buffers !== undefined) for (const b of data.buffers) if (s.spares.length < MAX_SPARES) s.spares.push(b);
         if (s.credits > 0 && s.waiting.length > 0) {
           const waiting = s.waiting;
           s.waiting = [];
@@ -80,15 +93,17 @@ export class PortMultiplexer {
       case 'message':
       case 'packed': {
         const r = this.receiverState(data.channel);
-        r.queue.push(data.kind === 'packed' ? this.unpack(data) : data.message);
+        r.queue.push(data.kind === 'packed' ? { kind: 'packed', buffer: data.buffer, ...(data.timestamps !== undefined ? { timestamps: data.timestamps } : {}) } : data.message);
         r.listener?.();
         return;
       }
     }
   }
 
-  private unpack(data: { buffer: ArrayBuffer; timestamps?: ArrayBuffer }): ChannelMessage {
+  /** Decodes a packed batch; its buffer then goes back to the sender with the batch's credit. */
+  private unpack(r: ReceiverState, data: { buffer: ArrayBuffer; timestamps?: ArrayBuffer }): ChannelMessage {
     const batch = this.packing!.decode(data.buffer);
+    r.buffers.push(data.buffer);
     if (data.timestamps === undefined) return batch;
     return { ...batch, timestamps: Array.from(new Float64Array(data.timestamps)) };
   }
@@ -99,7 +114,9 @@ export class PortMultiplexer {
       send: (message) => {
         if (message.kind === 'records') {
           state.credits--;
-          const packed = this.packing?.encode(message);
+          // A keyed batch goes without its keys: the receiving task takes them from the records again (key groups travel).
+          const batch = withoutKeys(message);
+          const packed = this.packing?.encode(batch, state.spares.pop());
           if (packed !== undefined) {
             if (message.timestamps === undefined) {
               this.port.postMessage({ kind: 'packed', channel, buffer: packed.buffer } satisfies PortMessage, [packed.buffer]);
@@ -110,7 +127,7 @@ export class PortMultiplexer {
             return;
           }
         }
-        this.port.postMessage({ kind: 'message', channel, message } satisfies PortMessage);
+        this.port.postMessage({ kind: 'message', channel, message: message.kind === 'records' ? withoutKeys(message) : message } satisfies PortMessage);
       },
       hasCredit: () => state.credits > 0,
       onCredit: (listener) => {
@@ -125,8 +142,9 @@ export class PortMultiplexer {
     return {
       poll: () => {
         if (state.head === state.queue.length) return undefined;
-        const message = state.queue[state.head]!;
-        state.queue[state.head++] = undefined as unknown as ChannelMessage;
+        const queued = state.queue[state.head]!;
+        state.queue[state.head++] = undefined as unknown as Queued;
+        const message = queued.kind === 'packed' ? this.unpack(state, queued) : queued;
         if (state.head > 1024 && state.head * 2 > state.queue.length) {
           state.queue.splice(0, state.head);
           state.head = 0;
@@ -157,7 +175,12 @@ export class PortMultiplexer {
       this.creditFlushScheduled = false;
       for (const [channel, r] of this.receivers) {
         if (r.toReturn === 0) continue;
-        this.port.postMessage({ kind: 'credit', channel, credits: r.toReturn } satisfies PortMessage);
+        const buffers = r.buffers;
+        if (buffers.length === 0) this.port.postMessage({ kind: 'credit', channel, credits: r.toReturn } satisfies PortMessage);
+        else {
+          r.buffers = [];
+          this.port.postMessage({ kind: 'credit', channel, credits: r.toReturn, buffers } satisfies PortMessage, buffers);
+        }
         r.toReturn = 0;
       }
     });
@@ -167,4 +190,10 @@ export class PortMultiplexer {
     this.port.onmessage = null;
     this.port.close();
   }
+}
+
+/** A keyed batch without its keys (the receiving task computes them from the records). */
+function withoutKeys(batch: RecordBatch): RecordBatch {
+  if (batch.keys === undefined || batch.keyGroups === undefined) return batch;
+  return { kind: 'records', records: batch.records, keyGroups: batch.keyGroups, ...(batch.timestamps !== undefined ? { timestamps: batch.timestamps } : {}) };
 }

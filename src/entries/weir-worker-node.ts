@@ -2,7 +2,7 @@
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { parentPort } from 'node:worker_threads';
-import { loadPlan } from '../api/index.js';
+import { loadPlan } from '../api/load-job.js';
 import { decodeBatch, encodeBatch } from '../channel/batch-codec.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { createMacrotaskScheduler } from '../platform/index.js';
@@ -19,7 +19,7 @@ function openStorage(descriptor: StorageDescriptor) {
 const runtime = createWorkerRuntime({
   loadPlan,
   scheduleMacrotask: createMacrotaskScheduler(),
-  packing: { encode: (batch) => encodeBatch(batch), decode: decodeBatch },
+  packing: { encode: (batch, spare) => encodeBatch(batch, spare), decode: decodeBatch },
   openStorage,
 });
 process.on('unhandledRejection', (reason) => runtime.failAll(reason));

@@ -1,6 +1,6 @@
 // The worker entry for Web Workers (browsers, Deno): self-contained, started by URL.
 import * as Comlink from 'comlink';
-import { loadPlan } from '../api/index.js';
+import { loadPlan } from '../api/load-job.js';
 import { decodeBatch, encodeBatch } from '../channel/batch-codec.js';
 import { InvalidArgumentError } from '../errors/index.js';
 import { createMacrotaskScheduler } from '../platform/index.js';
@@ -18,7 +18,7 @@ function openStorage(descriptor: StorageDescriptor) {
 const runtime = createWorkerRuntime({
   loadPlan,
   scheduleMacrotask: createMacrotaskScheduler(),
-  packing: { encode: (batch) => encodeBatch(batch), decode: decodeBatch },
+  packing: { encode: (batch, spare) => encodeBatch(batch, spare), decode: decodeBatch },
   openStorage,
 });
 self.addEventListener('unhandledrejection', (event) => runtime.failAll((event as PromiseRejectionEvent).reason));

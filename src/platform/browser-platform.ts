@@ -1,5 +1,7 @@
 import type { CheckpointStorage } from '../state/checkpoint-storage.js';
+import { openIndexedDbStorage, requestPersistence } from '../state/backends/indexeddb-storage.js';
 import { memoryStorageForRealm } from '../state/backends/memory-storage.js';
+import { sharedStorage } from '../state/backends/shared-storage.js';
 import { browserWorkerPlatform } from './browser-workers.js';
 import { defaultPlatform } from './default-platform.js';
 import type { RuntimePlatform } from './runtime-platform.js';
@@ -27,6 +29,13 @@ export function browserPlatform(startWorker: () => Worker, openIndexedDb: OpenIn
     acquireJobLock: acquireWebLock,
   };
 }
+
+/** IndexedDB storage by database name, one instance per database in this realm. */
+export const openSharedIndexedDb: OpenIndexedDb = (database) =>
+  sharedStorage({ kind: 'indexeddb', database }, async () => {
+    void requestPersistence(); // ask once that the browser not evict checkpoints
+    return openIndexedDbStorage({ database });
+  });
 
 /** Deno: Web Workers as in a browser; relative job module strings resolve against the working directory. */
 export function denoPlatform(startWorker: () => Worker, openFs?: (dir: string) => CheckpointStorage, openKv?: (kv: unknown, argument: string) => CheckpointStorage): RuntimePlatform {

@@ -1,5 +1,6 @@
 import { describeValue, InvalidArgumentError } from '../errors/index.js';
-import { memoryStorageForRealm, type CheckpointStorage } from '../state/index.js';
+import { memoryStorageForRealm } from '../state/backends/memory-storage.js';
+import type { CheckpointStorage } from '../state/checkpoint-storage.js';
 import type { DurableObjectStorageLike } from '../state/backends/durable-object-storage.js';
 import type { DenoKvLike } from '../state/backends/deno-kv-values.js';
 import type { RuntimePlatform } from './runtime-platform.js';

@@ -10,8 +10,13 @@ import type { KeyGroupRange } from '../graph/key-groups.js';
 export interface StateHandle {
   readonly key: string;
   readonly kind: 'keyed' | 'operator';
-  /** Keyed handles: key-group state (written incrementally, by span) or timers (rewritten each time). */
-  readonly part?: 'state' | 'timers';
+  /**
+   * Keyed handles: a span's full state, a delta over the span's chunks before it (its chain), or
+   * timers (rewritten each time).
+   */
+  readonly part?: 'state' | 'delta' | 'timers';
+  /** Keyed state and deltas: the checkpoint that wrote the chunk (a chain applies in this order). */
+  readonly seq?: number;
   readonly operatorUid: string;
   readonly subtaskIndex: number;
   readonly bytes: number;

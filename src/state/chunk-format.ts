@@ -44,9 +44,13 @@ export interface DecodedChunk {
 
 /** Frames `payload` as a chunk. Throws InvalidArgumentError (from the codec) if the payload holds something unstorable. */
 export function encodeChunk(kind: ChunkKind, payload: unknown): Uint8Array {
+  return frameChunk(kind, encodeValue(payload));
+}
+
+/** Frames a payload already encoded (encodeValue, or streamed with encodeWith). */
+export function frameChunk(kind: ChunkKind, body: Uint8Array): Uint8Array {
   const kindByte = CHUNK_KINDS.indexOf(kind) + 1;
   if (kindByte === 0) throw new InvalidArgumentError('kind', `expected one of ${CHUNK_KINDS.join(', ')}, got ${String(kind)}`);
-  const body = encodeValue(payload);
   const bytes = new Uint8Array(CHUNK_HEADER_BYTES + body.length);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
@@ -64,6 +68,15 @@ export function encodeChunk(kind: ChunkKind, payload: unknown): Uint8Array {
  * checksum mismatch, or a payload the codec cannot decode.
  */
 export function decodeChunk(bytes: Uint8Array, expectedKind?: ChunkKind): DecodedChunk {
+  const { kind, body } = verifyChunk(bytes, expectedKind);
+  return { kind, payload: decodePayload(kind, body) };
+}
+
+/**
+ * Checks a chunk (magic, version, kind, length, checksum) and returns its payload bytes,
+ * undecoded: a caller may decode them later (decodePayload). Throws as decodeChunk does.
+ */
+export function verifyChunk(bytes: Uint8Array, expectedKind?: ChunkKind): { kind: ChunkKind; body: Uint8Array } {
   const header = readHeader(bytes);
   if (expectedKind !== undefined && header.kind !== expectedKind) {
     throw new CorruptDataError(`expected a ${expectedKind} chunk, found a ${header.kind} chunk`, {
@@ -79,17 +92,17 @@ export function decodeChunk(bytes: Uint8Array, expectedKind?: ChunkKind): Decode
       { kind: header.kind, storedChecksum: header.checksum, computedChecksum: actual },
     );
   }
-  let payload: unknown;
+  return { kind: header.kind, body };
+}
+
+/** Decodes the payload bytes verifyChunk returned. Throws CorruptDataError if they do not decode. */
+export function decodePayload(kind: ChunkKind, body: Uint8Array): unknown {
   try {
-    payload = decodeValue(body);
+    return decodeValue(body);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new CorruptDataError(`${header.kind} chunk passes its checksum but cannot be decoded: ${reason}`, {
-      kind: header.kind,
-      cause: error,
-    });
+    throw new CorruptDataError(`${kind} chunk passes its checksum but cannot be decoded: ${reason}`, { kind, cause: error });
   }
-  return { kind: header.kind, payload };
 }
 
 /** The payload checksum a chunk carries, for handles to record. Checks the header, not the payload. */

@@ -1,58 +1,58 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import type { ListState, MapState, ReducingState, StateKey, StateKind, ValueState } from './keyed-state.js';
+import { KeyedSnapshot } from './keyed-snapshot.js';
+import { PendingSnapshot } from './pending-snapshot.js';
+import { decodePayload } from './chunk-format.js';
+import { applyPayload, checkKeyedStatePayload, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
+import { copyPlainData, StateEntry, StateTable, type CopyValue, type KeyGroupEntries } from './state-table.js';
 
-/** Key groups per snapshot chunk: small enough that a few changed keys rewrite little, large enough to keep chunks few. */
-export const KEY_GROUPS_PER_CHUNK = 8;
+export { KEY_GROUPS_PER_CHUNK, restoredWatermark, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
+import { KEY_GROUPS_PER_CHUNK } from './keyed-state-payload.js';
 
-/** A key-group range, inclusive at both ends (the graph layer computes them). */
-export interface KeyGroupSpan {
-  readonly start: number;
-  readonly end: number;
+/** A restored span's chunks (full, then deltas), not decoded yet. */
+interface LazySpan {
+  readonly range: KeyGroupSpan;
+  readonly bodies: Uint8Array[];
 }
 
-/** What a keyed snapshot holds: for each non-empty key group, each state's entries. */
-export interface KeyedStatePayload {
-  readonly keyGroupRange: KeyGroupSpan;
-  readonly kinds: Record<string, StateKind>;
-  /** [keyGroup, { stateName: Map<key, value> }] for every key group that has state. */
-  readonly groups: [number, Record<string, Map<StateKey, unknown>>][];
-  /** Processing-time timers: [keyGroup, [timestamp, key][]]. */
-  readonly timers?: [number, [number, StateKey][]][];
-  /** Event-time timers, the same way. */
-  readonly eventTimers?: [number, [number, StateKey][]][];
-  /** The operator's watermark when it was snapshotted: restored as the lowest over the payloads read, so it never goes back. */
-  readonly watermark?: number;
-}
-
-/** The watermark an operator resumes at: the lowest any restored payload recorded (a rescale may merge several). */
-export function restoredWatermark(payloads: readonly KeyedStatePayload[]): number {
-  let watermark = Infinity;
-  let found = false;
-  for (const p of payloads) {
-    if (p.watermark === undefined) continue;
-    found = true;
-    if (p.watermark < watermark) watermark = p.watermark;
-  }
-  return found ? watermark : -Infinity;
+/** Keys written per key group and state between two snapshots: a record of the change log. */
+export interface ChangeRecord {
+  /** The version the snapshot that closed it took. */
+  readonly version: number;
+  readonly changed: ReadonlyMap<StateTable, readonly (Set<StateKey> | undefined)[]>;
 }
 
 /**
- * Keyed state on the heap, one Map per state and key group, so a snapshot is cut along key
- * groups and restores at any parallelism. The task sets the current key before it calls a
- * keyed operator; every state handle reads and writes that key.
+ * Keyed state on the heap: per state and key group, a Map from key to a mutable entry, so a
+ * snapshot is cut along key groups (and restores at any parallelism), an update is one hash
+ * lookup, and a checkpoint can (1) take a copy-on-write snapshot in O(key groups) at the barrier
+ * and encode it later, and (2) write only the keys that changed (the change log).
+ *
+ * Versions: every snapshot takes the current version and starts the next; an entry records the
+ * version of its last write. An entry of an older version is shared with the snapshots taken
+ * since, so its first write in a version goes through `touch` (change log; a copy while a pending
+ * snapshot still has to read it); later writes in the same version are plain assignments.
  */
 export class HeapKeyedStateBackend {
-  private readonly tables = new Map<string, { kind: StateKind; groups: Map<StateKey, unknown>[] }>();
+  private readonly tables = new Map<string, StateTable>();
   private readonly handles = new Map<string, unknown>();
   private currentKey: StateKey | undefined;
   private currentGroup = 0;
-  /** Snapshots taken so far; a write marks its key group with the current value. */
-  private version = 0;
-  /** Per key group (relative to the range start): the version of its last write, -1 if none since restore. */
-  private readonly modifiedAt: Int32Array;
+  /** The version writes belong to now; snapshots so far took 1 … version - 1. */
+  version = 1;
+  /** The snapshot still being encoded, if any (one at a time). */
+  private pending: PendingSnapshot | undefined;
+  /** Change records of snapshots whose checkpoints are not yet confirmed complete. */
+  private log: ChangeRecord[] = [];
+  /** Per key group (relative): restored chunks not decoded yet, shared by the groups of their span. */
+  private lazy: (LazySpan | undefined)[] = [];
+  /** Spans still to decode: while above 0, a group must be decoded before it is read or written. */
+  private lazySpans = 0;
 
-  constructor(readonly keyGroupRange: KeyGroupSpan) {
-    this.modifiedAt = new Int32Array(Math.max(0, keyGroupRange.end - keyGroupRange.start + 1)).fill(-1);
+  constructor(readonly keyGroupRange: KeyGroupSpan) {}
+
+  get groupCount(): number {
+    return Math.max(0, this.keyGroupRange.end - this.keyGroupRange.start + 1);
   }
 
   setCurrentKey(key: StateKey, keyGroup: number): void {
@@ -65,137 +65,201 @@ export class HeapKeyedStateBackend {
     return this.currentGroup + this.keyGroupRange.start;
   }
 
+  /** The current key's group relative to this backend's range: the index of state tables' groups. */
+  get currentGroupIndex(): number {
+    return this.currentGroup;
+  }
+
   getCurrentKey(): StateKey {
     if (this.currentKey === undefined) throw new InvalidArgumentError('keyed state', 'is only available while a keyed record or timer is processed');
     return this.currentKey;
   }
 
-  /** The map of one state for the current key's group (created on first use). */
-  private mapOf(table: { groups: Map<StateKey, unknown>[] }): Map<StateKey, unknown> {
-    return (table.groups[this.currentGroup] ??= new Map());
-  }
-
-  /** The same map, for a write: marks the key group changed, for incremental snapshots. */
-  private writable(table: { groups: Map<StateKey, unknown>[] }): Map<StateKey, unknown> {
-    this.modifiedAt[this.currentGroup] = this.version;
-    return (table.groups[this.currentGroup] ??= new Map());
-  }
-
-  private table(name: string, kind: StateKind) {
+  /**
+   * The table of one state, made on first use. `copy` says how copy-on-write copies its values
+   * (default: deep, for values a caller may change in place).
+   */
+  stateTable(name: string, kind: StateKind, copy: CopyValue = copyPlainData): StateTable {
     let table = this.tables.get(name);
-    if (table === undefined) {
-      table = { kind, groups: [] };
-      this.tables.set(name, table);
-    } else if (table.kind !== kind) {
-      throw new InvalidArgumentError(`state '${name}'`, `is ${table.kind} state; it cannot also be used as ${kind} state`);
-    }
+    if (table === undefined) this.tables.set(name, (table = new StateTable(name, kind, copy)));
+    else if (table.kind !== kind) throw new InvalidArgumentError(`state '${name}'`, `is ${table.kind} state; it cannot also be used as ${kind} state`);
     return table;
   }
 
-  private handle<H>(name: string, kind: StateKind, create: (table: { groups: Map<StateKey, unknown>[] }) => H): H {
-    const table = this.table(name, kind);
-    let handle = this.handles.get(name) as H | undefined;
-    if (handle === undefined) {
-      handle = create(table);
-      this.handles.set(name, handle);
+  /** Whether a state of this name exists (restored, or made by a handle). */
+  hasState(name: string): boolean {
+    this.loadAll();
+    return this.tables.has(name);
+  }
+
+  // ---- entries: what operators use, with the key and its group (relative) given ----
+
+  /** The entry of `key`, or undefined. Read only: change it through `writable`. */
+  entryOf(t: StateTable, key: StateKey, g: number): StateEntry | undefined {
+    const map = t.groups[g];
+    if (map !== undefined) return map.get(key);
+    if (this.lazySpans === 0 || this.lazy[g] === undefined) return undefined;
+    this.load(this.lazy[g]!);
+    return t.groups[g]?.get(key);
+  }
+
+  /** `e` (as entryOf gave it) made safe to change in place or assign: logged, copied if a pending snapshot shares it. */
+  writable(t: StateTable, key: StateKey, g: number, e: StateEntry): StateEntry {
+    return e.v === this.version ? e : this.touch(t, key, g, e);
+  }
+
+  private touch(t: StateTable, key: StateKey, g: number, e: StateEntry): StateEntry {
+    (t.changed[g] ??= new Set()).add(key);
+    const p = this.pending;
+    if (p !== undefined && p.shares(g, e.v)) {
+      p.keep(t, g, key, e);
+      const copy = new StateEntry(t.copyValue(e.value), this.version);
+      t.groups[g]!.set(key, copy);
+      return copy;
     }
+    e.v = this.version;
+    return e;
+  }
+
+  /** `e` safe to hand to user code that may change the value in place without writing it back (Flink copies on get too). */
+  private readable(t: StateTable, key: StateKey, g: number, e: StateEntry): StateEntry {
+    const p = this.pending;
+    if (p === undefined || !p.shares(g, e.v) || typeof e.value !== 'object' || e.value === null) return e;
+    p.keep(t, g, key, e);
+    // Half a version above the snapshot's: no longer shared, yet not a write (the change log ignores it).
+    const copy = new StateEntry(t.copyValue(e.value), p.version + 0.5);
+    t.groups[g]!.set(key, copy);
+    return copy;
+  }
+
+  insert(t: StateTable, key: StateKey, g: number, value: unknown): StateEntry {
+    if (this.lazySpans > 0 && this.lazy[g] !== undefined) this.load(this.lazy[g]!);
+    const e = new StateEntry(value, this.version);
+    (t.groups[g] ??= new Map()).set(key, e);
+    (t.changed[g] ??= new Set()).add(key);
+    if (this.pending !== undefined && this.pending.todo[g] === 1) this.pending.keep(t, g, key, null);
+    return e;
+  }
+
+  remove(t: StateTable, key: StateKey, g: number): void {
+    if (this.lazySpans > 0 && this.lazy[g] !== undefined) this.load(this.lazy[g]!);
+    const map = t.groups[g];
+    const e = map?.get(key);
+    if (e === undefined) return;
+    (t.changed[g] ??= new Set()).add(key);
+    if (this.pending !== undefined && this.pending.shares(g, e.v)) this.pending.keep(t, g, key, e);
+    map!.delete(key);
+  }
+
+  /** Every entry of one state, with its key group (absolute). */
+  forEach(t: StateTable, fn: (key: StateKey, keyGroup: number, value: unknown) => void): void {
+    this.loadAll();
+    t.groups.forEach((map, g) => map?.forEach((e, key) => fn(key, g + this.keyGroupRange.start, e.value)));
+  }
+
+  // ---- the user-facing states, scoped to the current key ----
+
+  private handle<H>(name: string, kind: StateKind, create: (t: StateTable) => H): H {
+    const table = this.stateTable(name, kind);
+    let handle = this.handles.get(name) as H | undefined;
+    if (handle === undefined) this.handles.set(name, (handle = create(table)));
     return handle;
   }
 
+  private current(t: StateTable): StateEntry | undefined {
+    const e = this.entryOf(t, this.getCurrentKey(), this.currentGroup);
+    return e === undefined ? undefined : this.readable(t, this.currentKey!, this.currentGroup, e);
+  }
+
+  private put(t: StateTable, value: unknown): void {
+    const key = this.getCurrentKey();
+    const e = this.entryOf(t, key, this.currentGroup);
+    if (e === undefined) this.insert(t, key, this.currentGroup, value);
+    else this.writable(t, key, this.currentGroup, e).value = value;
+  }
+
+  private clear(t: StateTable): void {
+    this.remove(t, this.getCurrentKey(), this.currentGroup);
+  }
+
+  /** The current key's value, to change in place (created by `create` if absent). */
+  private mutable<V>(t: StateTable, create: () => V): V {
+    const key = this.getCurrentKey();
+    const e = this.entryOf(t, key, this.currentGroup);
+    if (e === undefined) return this.insert(t, key, this.currentGroup, create()).value as V;
+    return this.writable(t, key, this.currentGroup, e).value as V;
+  }
+
   valueState<T>(name: string, defaultValue?: T): ValueState<T> {
-    return this.handle(name, 'value', (table) => ({
+    return this.handle(name, 'value', (t) => ({
       value: () => {
-        const v = this.mapOf(table).get(this.getCurrentKey()) as T | undefined;
+        const v = this.current(t)?.value as T | undefined;
         return v === undefined ? defaultValue : v;
       },
-      update: (value: T) => void this.writable(table).set(this.getCurrentKey(), value),
-      clear: () => void this.writable(table).delete(this.getCurrentKey()),
+      update: (value: T) => this.put(t, value),
+      clear: () => this.clear(t),
     }));
   }
 
-  /**
-   * Value state without the checks of a user-facing handle, for Weir's own operators on the hot
-   * path: the caller guarantees a current key is set (the task sets it before every record).
-   */
-  valueCell(name: string): { get(): unknown; set(value: unknown): void; clear(): void } {
-    const table = this.table(name, 'value');
-    return {
-      get: () => table.groups[this.currentGroup]?.get(this.currentKey!),
-      set: (value) => {
-        this.modifiedAt[this.currentGroup] = this.version;
-        (table.groups[this.currentGroup] ??= new Map()).set(this.currentKey!, value);
-      },
-      clear: () => {
-        const group = table.groups[this.currentGroup];
-        if (group?.delete(this.currentKey!)) this.modifiedAt[this.currentGroup] = this.version;
-      },
-    };
-  }
-
   listState<T>(name: string): ListState<T> {
-    return this.handle(name, 'list', (table) => {
-      const list = (create: boolean): T[] | undefined => {
-        const map = create ? this.writable(table) : this.mapOf(table);
-        let l = map.get(this.getCurrentKey()) as T[] | undefined;
-        if (l === undefined && create) map.set(this.getCurrentKey(), (l = []));
-        return l;
-      };
-      return {
-        get: () => list(false)?.slice() ?? [],
-        add: (value: T) => void list(true)!.push(value),
-        addAll: (values: Iterable<T>) => void list(true)!.push(...values),
-        update: (values: Iterable<T>) => void this.writable(table).set(this.getCurrentKey(), [...values]),
-        clear: () => void this.writable(table).delete(this.getCurrentKey()),
-      };
-    });
+    return this.handle(name, 'list', (t) => ({
+      get: () => ((this.current(t)?.value as T[] | undefined) ?? []).slice(),
+      add: (value: T) => void this.mutable<T[]>(t, () => []).push(value),
+      addAll: (values: Iterable<T>) => void this.mutable<T[]>(t, () => []).push(...values),
+      update: (values: Iterable<T>) => this.put(t, [...values]),
+      clear: () => this.clear(t),
+    }));
   }
 
   mapState<UK, UV>(name: string): MapState<UK, UV> {
-    return this.handle(name, 'map', (table) => {
-      const inner = (create: boolean): Map<UK, UV> | undefined => {
-        const map = create ? this.writable(table) : this.mapOf(table);
-        let m = map.get(this.getCurrentKey()) as Map<UK, UV> | undefined;
-        if (m === undefined && create) map.set(this.getCurrentKey(), (m = new Map()));
-        return m;
-      };
+    return this.handle(name, 'map', (t) => {
       const empty = new Map<UK, UV>();
+      const read = () => (this.current(t)?.value as Map<UK, UV> | undefined) ?? empty;
+      const write = () => this.mutable(t, () => new Map<UK, UV>());
       return {
-        get: (k: UK) => inner(false)?.get(k),
-        put: (k: UK, v: UV) => void inner(true)!.set(k, v),
+        get: (k: UK) => read().get(k),
+        put: (k: UK, v: UV) => void write().set(k, v),
         putAll: (entries: Iterable<readonly [UK, UV]>) => {
-          const m = inner(true)!;
+          const m = write();
           for (const [k, v] of entries) m.set(k, v);
         },
-        contains: (k: UK) => inner(false)?.has(k) ?? false,
+        contains: (k: UK) => read().has(k),
         remove: (k: UK) => {
-          const m = inner(true)!;
+          if (!read().has(k)) return;
+          const m = write();
           m.delete(k);
-          if (m.size === 0) this.mapOf(table).delete(this.getCurrentKey());
+          if (m.size === 0) this.clear(t);
         },
-        entries: () => (inner(false) ?? empty).entries(),
-        keys: () => (inner(false) ?? empty).keys(),
-        values: () => (inner(false) ?? empty).values(),
-        isEmpty: () => (inner(false)?.size ?? 0) === 0,
-        clear: () => void this.writable(table).delete(this.getCurrentKey()),
+        entries: () => read().entries(),
+        keys: () => read().keys(),
+        values: () => read().values(),
+        isEmpty: () => read().size === 0,
+        clear: () => this.clear(t),
       };
     });
   }
 
   reducingState<T>(name: string, reduce: (a: T, b: T) => T): ReducingState<T> {
-    return this.handle(name, 'reducing', (table) => ({
-      get: () => this.mapOf(table).get(this.getCurrentKey()) as T | undefined,
+    return this.handle(name, 'reducing', (t) => ({
+      get: () => this.current(t)?.value as T | undefined,
       add: (value: T) => {
-        const map = this.writable(table);
         const key = this.getCurrentKey();
-        const current = map.get(key) as T | undefined;
-        map.set(key, current === undefined ? value : reduce(current, value));
+        const e = this.entryOf(t, key, this.currentGroup);
+        if (e === undefined) this.insert(t, key, this.currentGroup, value);
+        else {
+          const w = this.writable(t, key, this.currentGroup, e);
+          w.value = reduce(w.value as T, value);
+        }
       },
-      clear: () => void this.writable(table).delete(this.getCurrentKey()),
+      clear: () => this.clear(t),
     }));
   }
 
+  // ---- snapshots and restore ----
+
   /** Whether any state is held (an operator without keyed state writes no keyed chunk). */
   get isEmpty(): boolean {
+    this.loadAll();
     for (const t of this.tables.values()) if (t.groups.some((g) => g !== undefined && g.size > 0)) return false;
     return true;
   }
@@ -214,49 +278,112 @@ export class HeapKeyedStateBackend {
     return spans;
   }
 
-  /** The version of the last write in `span` (-1: none since the restore). */
-  lastModified(span: KeyGroupSpan): number {
-    let m = -1;
-    for (let kg = span.start; kg <= span.end; kg++) m = Math.max(m, this.modifiedAt[kg - this.keyGroupRange.start]!);
-    return m;
+  /**
+   * Begins a snapshot: O(states + key groups), at the barrier. The snapshot reads the state as it
+   * is now for as long as it takes to encode (copy-on-write); writes go on meanwhile. Must not be
+   * called while another snapshot of this backend is pending: finish that one first.
+   */
+  beginSnapshot(): KeyedSnapshot {
+    if (this.pending !== undefined) throw new Error('HeapKeyedStateBackend: a snapshot is still being encoded');
+    const version = this.version++;
+    const changed = new Map<StateTable, (Set<StateKey> | undefined)[]>();
+    for (const t of this.tables.values()) {
+      changed.set(t, t.changed);
+      t.changed = [];
+    }
+    this.log.push({ version, changed });
+    const pending = (this.pending = new PendingSnapshot(version, this.groupCount));
+    return new KeyedSnapshot(this.keyGroupRange, () => [...this.tables.values()], pending, this.log.slice(), (span) => this.loadSpan(span), () => {
+      if (this.pending === pending) this.pending = undefined;
+    });
   }
 
-  /** Starts a snapshot: returns its version; writes from now on are newer than it. */
-  beginSnapshot(): number {
-    return this.version++;
+  /** Whether restored state remains to decode (see `loadNext`). */
+  get restoring(): boolean {
+    return this.lazySpans > 0;
+  }
+
+  /** Decodes one restored span still encoded; returns whether more remain (the task calls it between batches). */
+  loadNext(): boolean {
+    if (this.lazySpans === 0) return false;
+    const span = this.lazy.find((l) => l !== undefined);
+    if (span !== undefined) this.load(span);
+    return this.lazySpans > 0;
+  }
+
+  private loadAll(): void {
+    while (this.lazySpans > 0) this.loadNext();
+  }
+
+  /** Decodes what `span` (absolute) still has encoded. */
+  private loadSpan(span: KeyGroupSpan): void {
+    if (this.lazySpans === 0) return;
+    for (let kg = span.start; kg <= span.end; kg++) {
+      const lazy = this.lazy[kg - this.keyGroupRange.start];
+      if (lazy !== undefined) this.load(lazy);
+    }
+  }
+
+  private load(span: LazySpan): void {
+    const { start, end } = this.keyGroupRange;
+    const from = Math.max(start, span.range.start) - start;
+    const to = Math.min(end, span.range.end) - start;
+    for (let g = from; g <= to; g++) if (this.lazy[g] === span) this.lazy[g] = undefined;
+    this.lazySpans--;
+    for (const body of span.bodies) {
+      const payload = checkKeyedStatePayload(decodePayload('keyed-state', body), `keyed state of key groups ${span.range.start}-${span.range.end}`);
+      applyPayload(payload, start, end, (name, kind) => this.stateTable(name, kind), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
+    }
+  }
+
+  /** A checkpoint whose snapshot took `version` completed: change records up to it are no longer needed. */
+  releaseChanges(version: number): void {
+    this.log = this.log.filter((r) => r.version > version);
   }
 
   /**
-   * Must be called synchronously at the barrier and its result encoded before any further
-   * record is processed: the maps are shared, not copied.
+   * The state of `span` as one payload of plain Maps, synchronously (tests, and callers that
+   * encode at once). Must be encoded before any further write: the values are shared.
    */
   snapshot(span: KeyGroupSpan = this.keyGroupRange): KeyedStatePayload {
+    this.loadAll();
     const kinds: Record<string, StateKind> = {};
     const groups = new Map<number, Record<string, Map<StateKey, unknown>>>();
-    for (const [name, table] of this.tables) {
-      setOwn(kinds, name, table.kind);
-      table.groups.forEach((map, i) => {
-        if (map === undefined || map.size === 0) return;
+    for (const t of this.tables.values()) {
+      setOwn(kinds, t.name, t.kind);
+      t.groups.forEach((map, i) => {
         const kg = this.keyGroupRange.start + i;
-        if (kg < span.start || kg > span.end) return;
+        if (map === undefined || map.size === 0 || kg < span.start || kg > span.end) return;
         let entry = groups.get(kg);
         if (entry === undefined) groups.set(kg, (entry = {}));
-        setOwn(entry, name, map);
+        setOwn(entry, t.name, new Map([...map].map(([k, e]) => [k, e.value])));
       });
     }
     return { keyGroupRange: span, kinds, groups: [...groups].sort((a, b) => a[0] - b[0]) };
   }
 
-  /** Takes the key groups of this backend's range from snapshots of any parallelism. */
-  restore(payloads: readonly KeyedStatePayload[]): void {
+  /**
+   * Takes the key groups of this backend's range from snapshots of any parallelism. Must be
+   * given each span's full chunk before its deltas, and the deltas in the order written.
+   */
+  restore(payloads: readonly KeyedStatePayload[], encoded: readonly EncodedKeyedChunk[] = []): void {
     const { start, end } = this.keyGroupRange;
     for (const payload of payloads) {
-      for (const [kg, states] of payload.groups) {
-        if (kg < start || kg > end) continue;
-        for (const [name, map] of Object.entries(states)) {
-          this.table(name, payload.kinds[name] ?? 'value').groups[kg - start] = map;
-        }
-      }
+      applyPayload(payload, start, end, (name, kind) => this.stateTable(name, kind), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
+    }
+    // Encoded chunks: decoded when their key groups are first used (a span's chain together), or by loadNext.
+    const spans = new Map<string, LazySpan>();
+    for (const chunk of encoded) {
+      const r = chunk.keyGroupRange;
+      if (r.end < start || r.start > end) continue;
+      const id = `${r.start}-${r.end}`;
+      let span = spans.get(id);
+      if (span === undefined) spans.set(id, (span = { range: r, bodies: [] }));
+      span.bodies.push(chunk.body);
+    }
+    for (const span of spans.values()) {
+      for (let kg = Math.max(start, span.range.start); kg <= Math.min(end, span.range.end); kg++) this.lazy[kg - start] = span;
+      this.lazySpans++;
     }
   }
 }

@@ -7,6 +7,5 @@ export type { ChunkKind } from './chunk-format.js';
 export { encodeValue, decodeValue } from './value-codec.js';
 export { crc32 } from './checksum.js';
 export { storageLayout } from './storage-layout.js';
-export { HeapKeyedStateBackend } from './heap-keyed-state-backend.js';
 export type { KeyedStatePayload, KeyGroupSpan } from './heap-keyed-state-backend.js';
 export type { ValueState, ListState, MapState, ReducingState, StateKey, StateKind } from './keyed-state.js';

@@ -28,6 +28,10 @@ let depth = 0;
 
 /** Encodes a value into a fresh Uint8Array. Throws InvalidArgumentError('value', …) naming what is unsupported and where. */
 export function encodeValue(value: unknown): Uint8Array {
+  return encode(value, undefined);
+}
+
+function encode(value: unknown, fill: ((w: ValueWriter) => void) | undefined): Uint8Array {
   // Re-entered only from a getter that itself encodes: it gets a buffer of its own.
   const outer = busy ? { buf, view, pos, depth, ancestors: ancestors.splice(0) } : undefined;
   if (outer !== undefined) setBuffer(new Uint8Array(1024));
@@ -35,7 +39,8 @@ export function encodeValue(value: unknown): Uint8Array {
   pos = 0;
   depth = 0;
   try {
-    write(value);
+    if (fill === undefined) write(value);
+    else fill(writer);
     return buf.slice(0, pos);
   } catch (error) {
     throw toArgumentError(error);
@@ -49,6 +54,51 @@ export function encodeValue(value: unknown): Uint8Array {
       if (buf.length > KEEP_SCRATCH_BYTES) setBuffer(new Uint8Array(64 * 1024));
     }
   }
+}
+
+/**
+ * Writes one value piece by piece, for callers that stream plain data out of structures of their
+ * own (keyed state: its entries wrap the values) instead of building the value first. What it
+ * writes decodes with decodeValue as if encodeValue had written the assembled value.
+ */
+export interface ValueWriter {
+  /** Writes one value, as encodeValue would. */
+  value(v: unknown): void;
+  /** Start a Map, array or object whose count is given later, to `close(at, count)`; return where. */
+  openMap(): number;
+  openArray(): number;
+  openObject(): number;
+  close(at: number, count: number): void;
+  /** The length written so far; `rewind` drops everything written after an earlier position. */
+  readonly position: number;
+  rewind(to: number): void;
+}
+
+function open(tag: number): number {
+  if (pos + 5 > buf.length) grow(5);
+  const at = pos;
+  buf[pos] = tag;
+  pos += 5;
+  return at;
+}
+
+const writer: ValueWriter = {
+  value: (v) => write(v),
+  openMap: () => open(T_MAP),
+  openArray: () => open(T_ARRAY),
+  openObject: () => open(T_OBJECT),
+  close: (at, count) => view.setUint32(at + 1, count, true),
+  get position() {
+    return pos;
+  },
+  rewind: (to) => {
+    pos = to;
+  },
+};
+
+/** Encodes what `fill` writes into a fresh Uint8Array. Throws as encodeValue does (the path is relative to the value being written). */
+export function encodeWith(fill: (w: ValueWriter) => void): Uint8Array {
+  return encode(undefined, fill);
 }
 
 function toArgumentError(error: unknown): unknown {

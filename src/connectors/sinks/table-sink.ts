@@ -61,12 +61,14 @@ class TableSinkWriter<T> implements SinkWriter<T, TableTransaction> {
       return;
     }
     const key = this.keyOf(value);
-    if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint' && typeof key !== 'boolean') {
-      throw new InvalidArgumentError(`sinks.table('${this.name}').key`, `must give a string, number, bigint or boolean, got ${describeValue(key)}`);
-    }
     const cell = this.latest.get(key);
-    if (cell === undefined) this.latest.set(key, { value, seq: this.seq++ });
-    else {
+    if (cell === undefined) {
+      // Checked for new keys only: a key that is not a primitive is never found, so it always comes here.
+      if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint' && typeof key !== 'boolean') {
+        throw new InvalidArgumentError(`sinks.table('${this.name}').key`, `must give a string, number, bigint or boolean, got ${describeValue(key)}`);
+      }
+      this.latest.set(key, { value, seq: this.seq++ });
+    } else {
       cell.value = value;
       cell.seq = this.seq++;
     }

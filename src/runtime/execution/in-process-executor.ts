@@ -25,7 +25,7 @@ export class InProcessExecutor implements TaskExecutor {
   private readonly scheduler: TaskScheduler;
 
   constructor(private readonly options: InProcessExecutorOptions) {
-    this.scheduler = new TaskScheduler(options.scheduleMacrotask);
+    this.scheduler = new TaskScheduler(options.scheduleMacrotask, () => options.clock.now());
   }
 
   async deploy(request: DeployRequest): Promise<void> {

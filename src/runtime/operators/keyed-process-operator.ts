@@ -61,7 +61,7 @@ export class KeyedProcessOperator implements StreamOperator {
 
   initialize(restored: OperatorRestoreState | undefined): void {
     if (restored !== undefined) {
-      this.keyedBackend.restore(restored.keyedState);
+      this.keyedBackend.restore(restored.keyedState, restored.encodedKeyed);
       const { start, end } = this.ctx.keyGroupRange;
       const inRange = (kg: number) => kg >= start && kg <= end;
       for (const payload of restored.keyedState) {

@@ -53,6 +53,15 @@ export class SinkOperator implements StreamOperator {
     }
   }
 
+  collectBatch(records: readonly unknown[], n: number): void {
+    const writer = this.writer;
+    try {
+      for (let i = 0; i < n; i++) writer.write(records[i]);
+    } catch (error) {
+      throw userFunctionFailed(this.uid, 'sink write', error);
+    }
+  }
+
   snapshotState(checkpointId: number): OperatorSnapshot {
     const committable = this.writer.prepareCommit(checkpointId);
     if (committable !== undefined && this.committer !== undefined) this.pending.push({ checkpointId, committable });

@@ -1,6 +1,7 @@
 import type { KeyGroupRange } from '../../graph/key-groups.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
-import type { HeapKeyedStateBackend, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
+import type { EncodedKeyedChunk, HeapKeyedStateBackend, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
+import type { StateKey } from '../../state/keyed-state.js';
 import type { Clock } from '../clock.js';
 import type { JobWarning } from '../control-messages.js';
 import type { ElementTimestamp } from './element-timestamp.js';
@@ -9,15 +10,30 @@ import type { OutputPressure } from './output-pressure.js';
 /** What an operator's output feeds: the next chained operator, or a record writer. */
 export interface Downstream {
   collect(value: unknown): void;
+  /**
+   * Records [0, n) of `records`, each with its timestamp in `timestamps` when the job has event
+   * time (else undefined): the chain's main path, a batch at a time, so each operator is one loop.
+   * Must consume them before returning and keep neither array: the caller reuses both.
+   * Operators without it get the records one `collect` at a time.
+   */
+  collectBatch?(records: readonly unknown[], n: number, timestamps: readonly number[] | undefined): void;
   /** Event time reached `timestamp` upstream: fire what that completes, then pass it on. */
   processWatermark(timestamp: number): void;
 }
 
-/** Where an operator sends what it emits: its main stream, its side outputs (by tag id), and watermarks (to all). */
+/**
+ * Where an operator sends what it emits: its main stream, its side outputs (by tag id), and
+ * watermarks (to all). What `collect` gets is buffered into batches for the operators after it;
+ * the task flushes every output of the chain before it takes the next input, so nothing waits.
+ */
 export interface Output {
   collect(value: unknown): void;
+  /** A whole batch (see Downstream.collectBatch), after what `collect` buffered. */
+  collectBatch(records: readonly unknown[], n: number, timestamps: readonly number[] | undefined): void;
   collectSide(tag: string, value: unknown): void;
   emitWatermark(timestamp: number): void;
+  /** Sends on what `collect` buffered. */
+  flush(): void;
 }
 
 export interface OperatorContext {
@@ -63,7 +79,10 @@ export interface OperatorRestoreState {
   /** The checkpoint restored. */
   readonly checkpointId: number;
   readonly operatorState: unknown[];
+  /** Keyed chunks decoded (timers, the watermark; and any a caller decoded itself). */
   readonly keyedState: KeyedStatePayload[];
+  /** Key-group state checked but not decoded: hand it to the backend's restore, which decodes it as needed. */
+  readonly encodedKeyed?: readonly EncodedKeyedChunk[];
 }
 
 /**
@@ -74,6 +93,11 @@ export interface OperatorRestoreState {
 export interface StreamOperator extends Downstream {
   readonly uid: string;
   readonly keyedBackend?: HeapKeyedStateBackend;
+  /**
+   * A keyed operator at a chain's head: a batch from a keyed channel, with each record's key and
+   * key group (computed once, by the sender). Without it the task sets the current key per record.
+   */
+  collectKeyed?(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, timestamps: readonly number[] | undefined): void;
   /** Restores state (after the task read it) and may finish restore-time work, such as re-committing. */
   initialize(restored: OperatorRestoreState | undefined): Promise<void> | void;
   /** Must capture everything synchronously: the task encodes the result before the next record. */

@@ -5,33 +5,12 @@ import { ProcessOperator } from '../operators/process-operator.js';
 import { SinkOperator } from '../operators/sink-operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
 import { FilterOperator, FlatMapOperator, MapOperator } from '../operators/stateless-operators.js';
+import type { ElementTimestamp } from '../operators/element-timestamp.js';
 import type { Downstream, OperatorContext, Output, StreamOperator } from '../operators/stream-operator.js';
+import { ChainOutput } from './chain-output.js';
 import type { RecordWriter } from './record-writer.js';
+import { AlignedWindowOperator, isAlignedWindow } from '../operators/window/aligned-window-operator.js';
 import { WindowOperator } from '../operators/window/window-operator.js';
-
-function collectorOf(targets: readonly Downstream[]): (value: unknown) => void {
-  if (targets.length === 0) return () => {};
-  if (targets.length === 1) {
-    const only = targets[0]!;
-    return (value) => only.collect(value);
-  }
-  return (value) => {
-    for (const t of targets) t.collect(value);
-  };
-}
-
-/** Routes an operator's output: main stream, side outputs by tag; watermarks go everywhere, as in Flink. */
-function routerOf(main: readonly Downstream[], sides: ReadonlyMap<string, Downstream[]>): Output {
-  const all = [...main, ...[...sides.values()].flat()];
-  const sideCollectors = new Map([...sides].map(([tag, targets]) => [tag, collectorOf(targets)] as const));
-  return {
-    collect: collectorOf(main),
-    collectSide: (tag, value) => sideCollectors.get(tag)?.(value),
-    emitWatermark: (timestamp) => {
-      for (const t of all) t.processWatermark(timestamp);
-    },
-  };
-}
 
 function createOperator(op: PlannedOperator, output: Output, ctx: OperatorContext): StreamOperator {
   const { spec, uid } = op;
@@ -39,25 +18,40 @@ function createOperator(op: PlannedOperator, output: Output, ctx: OperatorContex
     case 'source': return new SourceOperator(uid, output, ctx, spec.source, spec.watermarks);
     case 'map': return new MapOperator(uid, output, spec.fn, spec.deadLetters);
     case 'filter': return new FilterOperator(uid, output, spec.fn, spec.deadLetters);
-    case 'flat-map': return new FlatMapOperator(uid, output, spec.fn, spec.deadLetters, ctx.pressure);
+    case 'flat-map': return new FlatMapOperator(uid, output, spec.fn, spec.deadLetters, ctx.pressure, ctx.elementTimestamp);
     case 'process': return new ProcessOperator(uid, output, ctx, spec.fn, spec.deadLetters);
     case 'keyed-reduce': return new KeyedReduceOperator(uid, output, ctx, spec.fn, spec.firstValue);
     case 'keyed-process': return new KeyedProcessOperator(uid, output, ctx, spec.fn);
     case 'sink': return new SinkOperator(uid, ctx, spec.sink);
-    case 'window': return new WindowOperator(uid, output, ctx, spec.window);
+    case 'window': return isAlignedWindow(spec.window) ? new AlignedWindowOperator(uid, output, ctx, spec.window) : new WindowOperator(uid, output, ctx, spec.window);
   }
 }
 
+/** A vertex's operators, head first, and a way to send on what their outputs buffered. */
+export interface OperatorChain {
+  readonly operators: StreamOperator[];
+  /** Must be called before the task takes its next input (and before a barrier or an event goes out): nothing may wait in a chain. */
+  flush(): void;
+}
+
+export interface ChainSettings {
+  readonly batchSize: number;
+  readonly elementTimestamp: ElementTimestamp;
+  readonly eventTime: boolean;
+}
+
 /**
- * Instantiates a vertex's operators, each calling the next chained operator directly (no
- * queue, no copy) and writing its network edges through record writers. Head first.
+ * Instantiates a vertex's operators, each feeding the next chained operator directly (a batch
+ * at a time, no queue) and writing its network edges through record writers. Head first.
  */
 export function createOperatorChain(
   vertex: ExecutionVertex,
   writers: readonly RecordWriter[],
   contextFor: (op: PlannedOperator) => OperatorContext,
-): StreamOperator[] {
+  settings: ChainSettings,
+): OperatorChain {
   const operators: StreamOperator[] = new Array(vertex.operators.length);
+  const outputs: ChainOutput[] = new Array(vertex.operators.length);
   for (let i = vertex.operators.length - 1; i >= 0; i--) {
     const op = vertex.operators[i]!;
     const main: Downstream[] = [...op.chainedOutputs.map((j) => operators[j]!), ...op.networkOutputs.map((j) => writers[j]!)];
@@ -69,7 +63,14 @@ export function createOperatorChain(
     };
     for (const s of op.sideChainedOutputs) side(s.tag, operators[s.index]!);
     for (const s of op.sideNetworkOutputs) side(s.tag, writers[s.index]!);
-    operators[i] = createOperator(op, routerOf(main, sides), contextFor(op));
+    outputs[i] = new ChainOutput(main, sides, settings.batchSize, settings.elementTimestamp, settings.eventTime);
+    operators[i] = createOperator(op, outputs[i]!, contextFor(op));
   }
-  return operators;
+  return {
+    operators,
+    // Head first: what an operator's flush hands on may fill the buffers of those after it.
+    flush: () => {
+      for (let i = 0; i < outputs.length; i++) outputs[i]!.flush();
+    },
+  };
 }

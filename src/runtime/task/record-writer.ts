@@ -8,90 +8,133 @@ import type { OutputPressure } from '../operators/output-pressure.js';
 import type { Downstream } from '../operators/stream-operator.js';
 
 /**
+ * One downstream subtask's batch being filled: arrays of the batch size, filled by index (a
+ * push per record into a fresh array cost more than hashing the key), handed over whole.
+ */
+class PendingBatch {
+  records: unknown[];
+  keys: StateKey[] | undefined;
+  keyGroups: number[] | undefined;
+  timestamps: number[] | undefined;
+  n = 0;
+
+  constructor(private readonly size: number, private readonly keyed: boolean, private readonly timed: boolean) {
+    this.records = new Array(size);
+    this.keys = keyed ? new Array(size) : undefined;
+    this.keyGroups = keyed ? new Array(size) : undefined;
+    this.timestamps = timed ? new Array(size) : undefined;
+  }
+
+  /** Hands the arrays over (cut to the records they hold) and starts new ones. */
+  take(): { records: unknown[]; keys: StateKey[] | undefined; keyGroups: number[] | undefined; timestamps: number[] | undefined } {
+    const n = this.n;
+    const taken = { records: this.records, keys: this.keys, keyGroups: this.keyGroups, timestamps: this.timestamps };
+    if (n < this.size) {
+      taken.records.length = n;
+      if (taken.keys !== undefined) taken.keys.length = n;
+      if (taken.keyGroups !== undefined) taken.keyGroups.length = n;
+      if (taken.timestamps !== undefined) taken.timestamps.length = n;
+    }
+    this.records = new Array(this.size);
+    if (this.keyed) {
+      this.keys = new Array(this.size);
+      this.keyGroups = new Array(this.size);
+    }
+    if (this.timed) this.timestamps = new Array(this.size);
+    this.n = 0;
+    return taken;
+  }
+}
+
+/**
  * Writes one output edge of a task: deals records to the downstream subtasks' channels by
  * the edge's partitioner, into batches that go out when full, on flush, or before an event.
+ * A keyed edge sends each record's key and key group with it, computed once here.
  */
 export class RecordWriter implements Downstream {
-  private records: unknown[][];
-  private keys: StateKey[][];
-  private keyGroups: number[][];
-  /** Only in a job with event time: each buffered record's timestamp. */
-  private timestamps: number[][] | undefined;
+  private readonly pending: PendingBatch[];
   private nextTarget: number;
-  readonly collect: (value: unknown) => void;
+  private readonly keySelector: ((value: unknown) => StateKey) | undefined;
 
   constructor(
-    partitioner: PartitionerSpec,
+    private readonly partitioner: PartitionerSpec,
     private readonly senders: readonly ChannelSender[],
     subtaskIndex: number,
-    maxParallelism: number,
+    private readonly maxParallelism: number,
     private readonly batchSize: number,
     /** Told when a batch sent leaves a channel without credit: the task stops emitting. */
     private readonly pressure: OutputPressure,
     /** Given in a job with event time: the timestamps of the records written go along with them. */
     private readonly elementTimestamp?: ElementTimestamp,
   ) {
-    const n = senders.length;
-    this.records = senders.map(() => []);
-    if (elementTimestamp !== undefined) this.timestamps = senders.map(() => []);
-    this.keys = senders.map(() => []);
-    this.keyGroups = senders.map(() => []);
-    this.nextTarget = subtaskIndex % n;
-    switch (partitioner.kind) {
+    const keyed = partitioner.kind === 'hash';
+    this.keySelector = partitioner.kind === 'hash' ? partitioner.keySelector : undefined;
+    this.pending = senders.map(() => new PendingBatch(batchSize, keyed, elementTimestamp !== undefined));
+    this.nextTarget = subtaskIndex % senders.length;
+  }
+
+  collect(value: unknown): void {
+    const timestamp = this.elementTimestamp?.value ?? Number.NaN;
+    switch (this.partitioner.kind) {
       case 'forward':
-        this.collect = (value) => this.push(0, value);
-        break;
-      case 'rebalance':
-        this.collect = (value) => {
-          const target = this.nextTarget;
-          this.nextTarget = target + 1 === n ? 0 : target + 1;
-          this.push(target, value);
-        };
-        break;
-      case 'broadcast':
-        this.collect = (value) => {
-          for (let t = 0; t < n; t++) this.push(t, value);
-        };
-        break;
-      case 'hash': {
-        const { keySelector } = partitioner;
-        this.collect = (value) => {
-          const key = keyOf(keySelector, value);
-          const keyGroup = keyHash(key) % maxParallelism;
-          const target = Math.floor((keyGroup * n) / maxParallelism);
-          const records = this.records[target]!;
-          records.push(value);
-          if (this.timestamps !== undefined) this.timestamps[target]!.push(this.elementTimestamp!.value);
-          this.keys[target]!.push(key);
-          this.keyGroups[target]!.push(keyGroup);
-          if (records.length >= this.batchSize) this.sendBatch(target);
-        };
-        break;
+        return this.add(0, value, timestamp);
+      case 'rebalance': {
+        const target = this.nextTarget;
+        this.nextTarget = target + 1 === this.senders.length ? 0 : target + 1;
+        return this.add(target, value, timestamp);
       }
+      case 'broadcast':
+        for (let t = 0; t < this.senders.length; t++) this.add(t, value, timestamp);
+        return;
+      case 'hash':
+        return this.addKeyed(value, timestamp);
     }
   }
 
-  private push(target: number, value: unknown): void {
-    const records = this.records[target]!;
-    records.push(value);
-    if (this.timestamps !== undefined) this.timestamps[target]!.push(this.elementTimestamp!.value);
-    if (records.length >= this.batchSize) this.sendBatch(target);
+  /** The batch path: one loop per batch; each record's timestamp from `timestamps` (the batch's own). */
+  collectBatch(records: readonly unknown[], n: number, timestamps: readonly number[] | undefined): void {
+    const timed = this.elementTimestamp !== undefined;
+    // Records a source without a watermark strategy emitted, in a job with event time: no timestamp.
+    const ts = (i: number) => (timestamps === undefined ? Number.NaN : timestamps[i]!);
+    if (this.partitioner.kind === 'hash') {
+      if (timed) for (let i = 0; i < n; i++) this.addKeyed(records[i], ts(i));
+      else for (let i = 0; i < n; i++) this.addKeyed(records[i], Number.NaN);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      if (timed) this.elementTimestamp!.value = ts(i);
+      this.collect(records[i]);
+    }
+  }
+
+  private add(target: number, value: unknown, timestamp: number): void {
+    const batch = this.pending[target]!;
+    const i = batch.n;
+    batch.records[i] = value;
+    if (batch.timestamps !== undefined) batch.timestamps[i] = timestamp;
+    batch.n = i + 1;
+    if (batch.n === this.batchSize) this.sendBatch(target);
+  }
+
+  private addKeyed(value: unknown, timestamp: number): void {
+    const key = keyOf(this.keySelector!, value);
+    const keyGroup = keyHash(key) % this.maxParallelism;
+    const targets = this.senders.length;
+    const target = targets === 1 ? 0 : Math.floor((keyGroup * targets) / this.maxParallelism);
+    const batch = this.pending[target]!;
+    const i = batch.n;
+    batch.records[i] = value;
+    batch.keys![i] = key;
+    batch.keyGroups![i] = keyGroup;
+    if (batch.timestamps !== undefined) batch.timestamps[i] = timestamp;
+    batch.n = i + 1;
+    if (batch.n === this.batchSize) this.sendBatch(target);
   }
 
   private sendBatch(target: number): void {
-    const records = this.records[target]!;
-    this.records[target] = [];
-    let timestamps: number[] | undefined;
-    if (this.timestamps !== undefined) {
-      timestamps = this.timestamps[target]!;
-      this.timestamps[target] = [];
-    }
-    const keys = this.keys[target]!;
-    if (keys.length > 0) {
-      const keyGroups = this.keyGroups[target]!;
-      this.keys[target] = [];
-      this.keyGroups[target] = [];
-      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys, keyGroups } : { kind: 'records', records, keys, keyGroups, timestamps });
+    const { records, keys, keyGroups, timestamps } = this.pending[target]!.take();
+    if (keys !== undefined) {
+      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys, keyGroups: keyGroups! } : { kind: 'records', records, keys, keyGroups: keyGroups!, timestamps });
     } else {
       this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records } : { kind: 'records', records, timestamps });
     }
@@ -99,7 +142,7 @@ export class RecordWriter implements Downstream {
   }
 
   flush(): void {
-    for (let t = 0; t < this.records.length; t++) if (this.records[t]!.length > 0) this.sendBatch(t);
+    for (let t = 0; t < this.pending.length; t++) if (this.pending[t]!.n > 0) this.sendBatch(t);
   }
 
   /** Records written before the event are sent before it. */
@@ -118,7 +161,7 @@ export class RecordWriter implements Downstream {
 
   get buffered(): number {
     let n = 0;
-    for (const r of this.records) n += r.length;
+    for (const b of this.pending) n += b.n;
     return n;
   }
 

@@ -18,6 +18,9 @@ export class TaskScheduler {
 
   constructor(
     private readonly scheduleMacrotask: (callback: () => void) => void,
+    /** The clock's time: a slice also ends after `sliceMs` (a checkpoint's encoding steps are long, and storage writes must get their turn). */
+    private readonly now: () => number = () => 0,
+    private readonly sliceMs = 8,
     private readonly stepsPerTurn = 8,
     private readonly stepsPerSlice = 64,
   ) {}
@@ -35,7 +38,8 @@ export class TaskScheduler {
   private runSlice(): void {
     this.pending = false;
     let budget = this.stepsPerSlice;
-    while (budget > 0 && this.ready.length > 0) {
+    const ends = this.now() + this.sliceMs;
+    while (budget > 0 && this.ready.length > 0 && this.now() < ends) {
       const task = this.ready.shift()!;
       task.queued = false;
       let more = true;

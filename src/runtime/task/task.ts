@@ -1,6 +1,7 @@
 import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
 import { CorruptDataError, WeirError } from '../../errors/index.js';
-import { keyGroupRangeOfSubtask, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
+import { keyGroupRangeOfSubtask, upstreamSubtasksOf, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
+import type { StateKey } from '../../state/keyed-state.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
@@ -10,7 +11,7 @@ import { SourceOperator } from '../operators/source-operator.js';
 import { userFunctionFailed } from '../operators/user-function-error.js';
 import { createBarrierHandler, type BarrierAction, type CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import { InputGate } from './input-gate.js';
-import { createOperatorChain } from './operator-chain.js';
+import { createOperatorChain, type OperatorChain } from './operator-chain.js';
 import { RecordWriter } from './record-writer.js';
 import { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 import { ElementTimestamp } from '../operators/element-timestamp.js';
@@ -18,8 +19,17 @@ import { OutputPressure } from '../operators/output-pressure.js';
 import type { PollStatus } from '../../connectors/source.js';
 import type { RecordBatch } from '../../channel/channel-message.js';
 import { WatermarkValve } from './watermark-valve.js';
-import { encodeSubtaskSnapshot, readSubtaskRestore } from './subtask-state-io.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import { readSubtaskRestore } from './subtask-state-io.js';
 import type { Schedulable, TaskScheduler } from './task-scheduler.js';
+
+/** An input batch being fed to the chain, with its keys (recomputed if it came without). */
+interface BatchInProgress {
+  readonly channel: number;
+  readonly batch: RecordBatch;
+  readonly keys: readonly StateKey[] | undefined;
+  next: number;
+}
 
 export type TaskState = 'created' | 'restoring' | 'running' | 'input-ended' | 'failed' | 'cancelled';
 
@@ -79,6 +89,12 @@ export class Task implements Schedulable {
   readonly id: SubtaskId;
   readonly metrics: TaskMetrics = { recordsIn: 0, recordsOut: 0, backpressured: 0 };
   private readonly operators: StreamOperator[];
+  private readonly chain: OperatorChain;
+  /** Per input channel (gate order): the key selector of a keyed edge, to recompute the keys a batch came without. */
+  private readonly keySelectors: (((value: unknown) => StateKey) | undefined)[] = [];
+  private keyScratch: StateKey[] = [];
+  /** Restored keyed state is still partly encoded (see decodeRestoredSlice). */
+  private decodingRestored = true;
   private readonly writers: RecordWriter[];
   private readonly handler: CheckpointBarrierHandler;
   private readonly gate: InputGate;
@@ -86,7 +102,7 @@ export class Task implements Schedulable {
   private readonly elementTimestamp = new ElementTimestamp();
   private readonly pressure = new OutputPressure();
   /** An input batch whose records are not all processed: the outputs ran out of credit in it. */
-  private batchInProgress: { channel: number; batch: RecordBatch; next: number } | undefined;
+  private batchInProgress: BatchInProgress | undefined;
   /** A source's poll status, acted on once what that poll read has all gone out. */
   private pollStatus: PollStatus | undefined;
   private readonly source: SourceOperator | undefined;
@@ -101,6 +117,8 @@ export class Task implements Schedulable {
   private commits: Promise<void> = Promise.resolve();
   /** Per keyed operator: which chunks of completed checkpoints the next snapshot may reuse. */
   private readonly reuse = new Map<string, KeyedChunkReuse>();
+  /** Checkpoints from the barrier to the ack: keyed state is encoded a slice per step. */
+  private readonly checkpoints: CheckpointWriter;
   /** Rejects the promises of commands still in the mailbox when the task stops. */
   private readonly unanswered = new Set<(error: unknown) => void>();
   private readonly attemptId: string;
@@ -112,7 +130,7 @@ export class Task implements Schedulable {
     const keyGroupRange = keyGroupRangeOfSubtask(plan, this.id);
     const carried = plan.eventTime ? this.elementTimestamp : undefined;
     this.writers = vertex.outputs.map((edge, i) => new RecordWriter(edge.partitioner, setup.outputs[i]!, subtaskIndex, plan.maxParallelism, setup.batchSize, this.pressure, carried));
-    this.operators = createOperatorChain(vertex, this.writers, (op) => ({
+    this.chain = createOperatorChain(vertex, this.writers, (op) => ({
       jobName: setup.jobName, operatorUid: op.uid, operatorName: op.name, subtaskIndex, parallelism: vertex.parallelism,
       maxParallelism: plan.maxParallelism, keyGroupRange, clock: setup.clock, storage: setup.storage, commitFence: setup.commitFence,
       attemptId: this.attemptId, elementTimestamp: this.elementTimestamp, pressure: this.pressure,
@@ -121,10 +139,16 @@ export class Task implements Schedulable {
       },
       autoWatermarkIntervalMs: plan.autoWatermarkIntervalMs,
       emitWatermarkStatus: (idle) => {
+        this.chain.flush();
         for (const w of this.writers) w.emitWatermarkStatus(idle);
       },
       scheduleAt: (timestamp, callback) => this.scheduleAt(timestamp, callback),
-    }));
+    }), { batchSize: setup.batchSize, elementTimestamp: this.elementTimestamp, eventTime: plan.eventTime });
+    this.operators = this.chain.operators;
+    for (const input of vertex.inputs) {
+      const selector = input.partitioner.kind === 'hash' ? input.partitioner.keySelector : undefined;
+      for (let u = upstreamSubtasksOf(plan, input, subtaskIndex).length; u > 0; u--) this.keySelectors.push(selector);
+    }
     const head = this.operators[0];
     this.source = head instanceof SourceOperator ? head : undefined;
     for (const op of this.operators) if (op.keyedBackend !== undefined) this.reuse.set(op.uid, new KeyedChunkReuse());
@@ -132,6 +156,10 @@ export class Task implements Schedulable {
     this.gate = new InputGate(setup.inputs, this.handler);
     this.valve = new WatermarkValve(setup.inputs.length);
     for (const channel of setup.inputs) channel.setListener(() => this.wake());
+    this.checkpoints = new CheckpointWriter({
+      subtask: this.id, attempt: setup.attempt, storage: setup.storage, clock: setup.clock, report: setup.report, reuse: this.reuse,
+      taskName: () => this.name, alive: () => this.state !== 'cancelled' && this.state !== 'failed',
+    });
   }
 
   progress(): TaskProgress {
@@ -196,11 +224,15 @@ export class Task implements Schedulable {
             this.onTrigger(command.checkpointId, command.timestamp, command.direct);
             return resolve();
           case 'abort':
+            this.checkpoints.abandon(command.checkpointId);
             for (const r of this.reuse.values()) r.abort(command.checkpointId);
             if (!this.source) this.act(this.handler.onAbort(command.checkpointId));
             return resolve();
           case 'complete':
-            for (const r of this.reuse.values()) r.complete(command.checkpointId);
+            for (const op of this.operators) {
+              const version = this.reuse.get(op.uid)?.complete(command.checkpointId);
+              if (version !== undefined) op.keyedBackend?.releaseChanges(version);
+            }
             this.commits = this.commits.then(() => this.notifyComplete(command.checkpointId)).then(resolve, (error: unknown) => {
               // A deferred commit is retried with the next checkpoint: the command fails, the task goes on.
               if (!(error instanceof WeirError && error.code === 'COMMIT_DEFERRED')) this.fail(error);
@@ -249,6 +281,7 @@ export class Task implements Schedulable {
   }
 
   private shutdown(): void {
+    this.checkpoints.abandon();
     this.mailbox.length = 0;
     for (const reject of this.unanswered) reject(this.stoppedError());
     this.unanswered.clear();
@@ -296,11 +329,13 @@ export class Task implements Schedulable {
       const mail = this.mailbox.shift();
       if (mail !== undefined) {
         mail();
+        this.chain.flush(); // a timer's output
         return true;
       }
-      if (this.state !== 'running') return false;
-      if (!this.outputsAvailable()) return false;
-      return this.source !== undefined ? this.pollSource(this.source) : this.processInput();
+      // A checkpoint's keyed state is encoded a slice per step, between batches; restored state is decoded so too.
+      const encoding = (this.checkpoints.encoding && this.checkpoints.step()) || this.decodeRestoredSlice();
+      if (this.state !== 'running' || !this.outputsAvailable()) return encoding;
+      return (this.source !== undefined ? this.pollSource(this.source) : this.processInput()) || encoding;
     } catch (error) {
       this.fail(error);
       return false;
@@ -317,6 +352,7 @@ export class Task implements Schedulable {
     if (this.batchInProgress !== undefined) return this.continueBatch();
     const source = this.source!;
     source.drainBacklog();
+    this.chain.flush();
     if (this.pressure.suspended || source.midPoll) return true;
     const status = this.pollStatus!;
     this.pollStatus = undefined;
@@ -344,6 +380,7 @@ export class Task implements Schedulable {
 
   private pollSource(source: SourceOperator): boolean {
     const status = source.poll(this.setup.batchSize);
+    this.chain.flush();
     this.metrics.recordsOut = source.emitted;
     if (this.pressure.suspended || source.midPoll) {
       this.pollStatus = status; // acted on once what this poll read has gone out
@@ -407,9 +444,12 @@ export class Task implements Schedulable {
     const receiver = this.setup.inputs[channel]!;
     const message = receiver.poll()!;
     switch (message.kind) {
-      case 'records':
-        this.batchInProgress = { channel, batch: message, next: 0 };
+      case 'records': {
+        // Across workers a keyed batch comes without its keys: the records carry them.
+        const keys = message.keys ?? (message.keyGroups === undefined ? undefined : this.keysOf(channel, message.records));
+        this.batchInProgress = { channel, batch: message, keys, next: 0 };
         return this.continueBatch();
+      }
       case 'barrier':
         this.act(this.handler.onBarrier(channel, message.checkpointId), message.timestamp);
         return true;
@@ -431,29 +471,70 @@ export class Task implements Schedulable {
     }
   }
 
+  /** Decodes one span of restored keyed state still encoded (reads and writes decode theirs first); returns whether more is left. */
+  private decodeRestoredSlice(): boolean {
+    if (!this.decodingRestored) return false;
+    for (const op of this.operators) if (op.keyedBackend?.restoring === true) return op.keyedBackend.loadNext() || true;
+    this.decodingRestored = false;
+    return false;
+  }
+
+  /** The keys of a keyed batch that came without them, by its channel's key selector (a scratch array, reused). */
+  private keysOf(channel: number, records: readonly unknown[]): StateKey[] | undefined {
+    const selector = this.keySelectors[channel];
+    if (selector === undefined) return undefined;
+    const keys = this.keyScratch.length >= records.length ? this.keyScratch : (this.keyScratch = new Array(records.length));
+    try {
+      for (let i = 0; i < records.length; i++) keys[i] = selector(records[i]);
+    } catch (error) {
+      throw new WeirError('USER_FUNCTION_FAILED', `keyBy(keySelector) threw: ${error instanceof Error ? error.message : String(error)}`, { domain: 'user', retryable: true, cause: error });
+    }
+    return keys;
+  }
+
   /**
-   * Feeds the batch in progress to the chain, record by record, and stops before the next record
-   * when an output ran out of credit (or inside one, when an operator's output stopped halfway).
+   * Feeds the batch in progress to the chain: whole, where the head has a loop for it (its output
+   * then overdraws by at most one batch per channel, and a flatMap in the chain still stops inside
+   * a record's output), else record by record, stopping before the next record when an output ran
+   * out of credit (or inside one, when an operator's output stopped halfway).
    * The channel's credit goes back only once every record of the batch was processed.
    */
   private continueBatch(): boolean {
     const progress = this.batchInProgress!;
-    const { records, keys, keyGroups, timestamps } = progress.batch;
+    const { records, keyGroups, timestamps } = progress.batch;
+    const keys = progress.keys;
     const head = this.operators[0]!;
     const backend = head.keyedBackend;
     const keyed = backend !== undefined && keys !== undefined && keyGroups !== undefined;
+    const n = records.length;
+    if (progress.next === 0 && keyed && head.collectKeyed !== undefined) {
+      if (timestamps === undefined) this.elementTimestamp.value = Number.NaN;
+      head.collectKeyed(records, keys, keyGroups, n, timestamps);
+      return this.batchProcessed(progress, n);
+    }
+    if (progress.next === 0 && backend === undefined && head.collectBatch !== undefined) {
+      if (timestamps === undefined) this.elementTimestamp.value = Number.NaN;
+      head.collectBatch(records, n, timestamps);
+      return this.batchProcessed(progress, n);
+    }
     const ts = this.elementTimestamp;
     const pressure = this.pressure;
     let i = progress.next;
     if (timestamps === undefined) ts.value = Number.NaN;
-    for (; i < records.length && !pressure.blocked; i++) {
-      if (keyed) backend.setCurrentKey(keys[i] as never, keyGroups[i]!);
+    for (; i < n && !pressure.blocked; i++) {
+      if (keyed) backend.setCurrentKey(keys[i]!, keyGroups[i]!);
       if (timestamps !== undefined) ts.value = timestamps[i]!;
       head.collect(records[i]);
     }
-    this.metrics.recordsIn += i - progress.next;
-    progress.next = i;
-    if (i < records.length || pressure.suspended) return true;
+    return this.batchProcessed(progress, i);
+  }
+
+  /** Records up to `processed` of the batch in progress went in: releases the batch once all did and their output went on. */
+  private batchProcessed(progress: BatchInProgress, processed: number): boolean {
+    this.metrics.recordsIn += processed - progress.next;
+    progress.next = processed;
+    this.chain.flush();
+    if (processed < progress.batch.records.length || this.pressure.suspended) return true;
     this.batchInProgress = undefined;
     this.setup.inputs[progress.channel]!.release();
     this.flushIfDue();
@@ -497,44 +578,16 @@ export class Task implements Schedulable {
     else if (direct && this.state === 'input-ended') this.performCheckpoint(checkpointId, timestamp, false, 0);
   }
 
-  /**
-   * The synchronous part encodes every operator's state before the next record; the chunk
-   * writes go on in the background.
-   * Must ack only after every chunk write resolved: the ack is the coordinator's proof of durability.
-   */
+  /** The synchronous part here; the keyed state is encoded later, a slice per step (see CheckpointWriter). */
   private performCheckpoint(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number): void {
     if (checkpointId <= this.lastSnapshotId) return;
     this.lastSnapshotId = checkpointId;
-    const { clock, storage, jobName, attempt } = this.setup;
-    const started = clock.now();
+    this.chain.flush();
     this.flushWriters();
-    const writes: Promise<void>[] = [];
-    const snapshot = encodeSubtaskSnapshot(this.operators, checkpointId, {
-      jobName, attemptId: this.attemptId, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
-    }, this.reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)));
-    writes.push(...snapshot.durable);
-    const syncMs = clock.now() - started;
-    const asyncStarted = clock.now(); // the writes started during the encoding; this is what remains after it
+    this.checkpoints.take(checkpointId, this.operators, {
+      jobName: this.setup.jobName, attemptId: this.attemptId, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
+    }, alignmentMs);
     if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
-    Promise.all(writes).then(
-      () => {
-        if (this.state === 'cancelled' || this.state === 'failed') return;
-        this.setup.report({
-          kind: 'ack', attempt, subtask: this.id, checkpointId, handles: snapshot.handles,
-          stats: {
-            subtask: this.id, taskName: this.name, ackTimestamp: clock.now(), alignmentDurationMs: alignmentMs,
-            alignmentStartTimestamp: started - alignmentMs, snapshotTimestamp: started,
-            syncDurationMs: syncMs, asyncDurationMs: clock.now() - asyncStarted,
-            stateSize: snapshot.handles.reduce((n, h) => n + h.bytes, 0),
-            persistedSize: snapshot.write.reduce((n, c) => n + c.bytes.byteLength, 0),
-          },
-        });
-      },
-      (error) => {
-        for (const r of this.reuse.values()) r.abort(checkpointId);
-        this.decline(checkpointId, `writing state of ${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, true);
-      },
-    );
   }
 
   private decline(checkpointId: number, reason: string, storageFailure: boolean): void {
@@ -544,6 +597,7 @@ export class Task implements Schedulable {
 
   private endOfInput(): void {
     for (const op of this.operators) op.endInput?.();
+    this.chain.flush();
     for (const w of this.writers) w.broadcastEvent({ kind: 'end-of-input' });
     this.state = 'input-ended';
     this.setup.report({ kind: 'finished', attempt: this.setup.attempt, subtask: this.id });

@@ -27,7 +27,7 @@ export interface WorkerRuntimeDeps {
  */
 export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { failAll(error: unknown): void; stop(): void } {
   const clock = deps.clock ?? systemClock;
-  const scheduler = new TaskScheduler(deps.scheduleMacrotask);
+  const scheduler = new TaskScheduler(deps.scheduleMacrotask, () => clock.now());
   let tasks = new Map<string, Task>();
   let muxes: PortMultiplexer[] = [];
   let callbacks: RunnerCallbacks | undefined;

@@ -10,7 +10,16 @@ import { holdUntilCheckpoints } from '../../support/held-source.js';
 const INPUTS = 24;
 const FAN_OUT = 10_000;
 
-function countingSink(counter: { received: number; maxInFlight: number; emitted: number }): Sink<number> {
+interface Counter {
+  received: number;
+  maxInFlight: number;
+  emitted: number;
+  /** Calls of the flatMap's function, and how far the records they return ran ahead of the sink at most. */
+  calls: number;
+  maxAhead: number;
+}
+
+function countingSink(counter: Counter): Sink<number> {
   return {
     kind: 'weir.sink',
     name: 'counting',
@@ -34,13 +43,15 @@ describe('backpressure under fan-out (in-process)', () => {
     ]) {
       const where = chained ? 'chained to the source' : 'behind a rebalance';
       it(`a flatMap returning ${FAN_OUT} records per input (${style}, ${where}) stops at a channel without credit: in flight ≤ channels × (credits + 3) × batch (batch ${batchSize}, ${credits} credits, parallelism ${parallelism})`, async (t) => {
-        const counter = { received: 0, maxInFlight: 0, emitted: 0 };
+        const counter: Counter = { received: 0, maxInFlight: 0, emitted: 0, calls: 0, maxAhead: 0 };
         const name = `fan-out-${style}-${batchSize}-${parallelism}-${where.replaceAll(' ', '-')}`;
         const handle = await run(
           job(name, (env) => {
             const numbers = env.fromSource(sources.sequence({ from: 0, to: INPUTS }));
             (chained ? numbers : numbers.rebalance())
               .flatMap((n: number) => {
+                counter.calls++;
+                counter.maxAhead = Math.max(counter.maxAhead, counter.calls * FAN_OUT - counter.received);
                 if (style === 'array') return Array.from({ length: FAN_OUT }, (_, i) => n * FAN_OUT + i);
                 return (function* () {
                   for (let i = 0; i < FAN_OUT; i++) yield n * FAN_OUT + i;
@@ -62,6 +73,11 @@ describe('backpressure under fan-out (in-process)', () => {
         const bound = channels * (credits + 3) * batchSize;
         t.diagnostic(`at most ${counter.maxInFlight} records in flight (bound ${bound})`);
         assert.ok(counter.maxInFlight <= bound, `at most ${bound} records in flight, saw ${counter.maxInFlight}`);
+        // The function runs for the next input only once there is room: what it returns (an array
+        // is all in memory) stays within the bound plus one input's output per subtask.
+        assert.equal(counter.calls, INPUTS);
+        const ahead = bound + parallelism * FAN_OUT;
+        assert.ok(counter.maxAhead <= ahead, `the function's output at most ${ahead} records ahead of the sink, saw ${counter.maxAhead}`);
       });
     }
   }

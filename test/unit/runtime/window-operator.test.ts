@@ -50,7 +50,11 @@ class Harness {
         assert.equal(tag, LATE);
         this.late.push(value);
       },
+      collectBatch: (records, n, timestamps) => {
+        for (let i = 0; i < n; i++) this.out.push({ value: records[i], timestamp: timestamps?.[i] ?? this.ts.value });
+      },
       emitWatermark: (w) => this.watermarks.push(w),
+      flush: () => {},
     };
     const ctx: OperatorContext = {
       jobName: 'w', operatorUid: 'window', operatorName: 'window', subtaskIndex: 0, parallelism: 1, maxParallelism: MAX,

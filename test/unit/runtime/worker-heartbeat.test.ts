@@ -72,7 +72,7 @@ describe('worker heartbeats', () => {
       await settle();
     }
     assert.equal(reports.length, 1);
-    assert.equal(reports[0]!.kind, 'failed');
+    assert.equal((reports[0] as { kind: string }).kind, 'failed');
     assert.match((reports[0] as { error: { message: string } }).error.message, /missed its heartbeats/);
     await executor.dispose();
     workers.close();

@@ -1,7 +1,11 @@
 import { WeirError } from '../../../errors/index.js';
 import type { TimeWindow, WindowFunctionSpec } from '../../../graph/windowing.js';
 import type { StateKey } from '../../../state/keyed-state.js';
+import { copyPlainData } from '../../../state/state-table.js';
 import { userFunctionFailed } from '../user-function-error.js';
+
+/** Reduce and aggregate accumulators may be changed in place by user functions: a deep copy. */
+const copyAccumulator = (c: WindowContents): WindowContents => ({ s: c.s, e: c.e, n: c.n, a: copyPlainData(c.a), q: c.q });
 
 /**
  * What a window holds between firings, as one shape for every window function: reduce keeps
@@ -15,6 +19,11 @@ export interface WindowContents {
   /** Elements added so far (the count trigger reads it). */
   n: number;
   a: unknown;
+  /**
+   * When the window was created, among the operator's windows: a restore registers the windows'
+   * timers again in this order, so timers of one time fire as they would have without the restore.
+   */
+  q: number;
 }
 
 export interface WindowContentsOps {
@@ -23,6 +32,8 @@ export interface WindowContentsOps {
   merge(into: WindowContents, from: WindowContents): void;
   /** Emits the window's result through `emit`. */
   fire(key: StateKey, window: TimeWindow, contents: WindowContents, watermark: number, emit: (value: unknown) => void): void;
+  /** A copy that later `add`s cannot change (copy-on-write, while a snapshot still reads the original). */
+  copy(contents: WindowContents): WindowContents;
 }
 
 export function windowContentsOps(uid: string, spec: WindowFunctionSpec): WindowContentsOps {
@@ -56,6 +67,7 @@ export function windowContentsOps(uid: string, spec: WindowFunctionSpec): Window
         fire: (_key, _window, c, _wm, emit) => {
           if (c.n > 0) emit(c.a);
         },
+        copy: copyAccumulator,
       };
     }
     case 'aggregate': {
@@ -84,6 +96,7 @@ export function windowContentsOps(uid: string, spec: WindowFunctionSpec): Window
         fire: (_key, _window, c, _wm, emit) => {
           if (c.n > 0) emit(call('aggregate result', () => fn.result(c.a)));
         },
+        copy: copyAccumulator,
       };
     }
     case 'process': {
@@ -104,6 +117,8 @@ export function windowContentsOps(uid: string, spec: WindowFunctionSpec): Window
           // A copy: the function may keep or change the array, the window's contents stay as they were (allowed lateness fires again).
           call('window process', () => fn(key, [...(c.a as unknown[])], { window, currentWatermark: watermark, emit }));
         },
+        // The elements themselves are never changed, only the list grows.
+        copy: (c) => ({ s: c.s, e: c.e, n: c.n, a: c.n === 0 ? c.a : (c.a as unknown[]).slice(), q: c.q }),
       };
     }
   }

@@ -1,6 +1,8 @@
 import { WeirError } from '../../../errors/index.js';
 import type { TimeWindow, WindowSpec } from '../../../graph/windowing.js';
 import { HeapKeyedStateBackend, restoredWatermark } from '../../../state/heap-keyed-state-backend.js';
+import type { StateKey } from '../../../state/keyed-state.js';
+import type { StateTable } from '../../../state/state-table.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from '../stream-operator.js';
 import { ProcessingTimers } from '../processing-timers.js';
 import { TimerQueue } from '../timer-queue.js';
@@ -22,7 +24,8 @@ const GLOBAL = -Infinity;
  */
 export class WindowOperator implements StreamOperator {
   readonly keyedBackend: HeapKeyedStateBackend;
-  private readonly windows: { get(): unknown; set(value: unknown): void; clear(): void };
+  /** Per key, its open windows (KeyWindows), changed in place: one lookup per record. */
+  private readonly windows: StateTable;
   private readonly ops: WindowContentsOps;
   private readonly eventTimers = new TimerQueue();
   private readonly processingTimers: ProcessingTimers;
@@ -30,11 +33,18 @@ export class WindowOperator implements StreamOperator {
   currentWatermark = -Infinity;
   /** Records later than the allowed lateness with no late-data side output to go to. */
   lateRecordsDropped = 0;
+  /** Windows created so far (restored ones included): each window's `q`. */
+  private created = 0;
 
   constructor(readonly uid: string, private readonly output: Output, private readonly ctx: OperatorContext, private readonly spec: WindowSpec) {
     this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
-    this.windows = this.keyedBackend.valueCell('windows');
     this.ops = windowContentsOps(uid, spec.function);
+    const ops = this.ops;
+    this.windows = this.keyedBackend.stateTable('windows', 'value', (value) => {
+      const copy: KeyWindows = new Map();
+      for (const [start, c] of value as KeyWindows) copy.set(start, ops.copy(c));
+      return copy;
+    });
     this.emit = (value) => output.collect(value);
     this.processingTimers = new ProcessingTimers(ctx, (timer) => {
       this.keyedBackend.setCurrentKey(timer.key, timer.keyGroup);
@@ -44,7 +54,7 @@ export class WindowOperator implements StreamOperator {
 
   initialize(restored: OperatorRestoreState | undefined): void {
     if (restored === undefined) return;
-    this.keyedBackend.restore(restored.keyedState);
+    this.keyedBackend.restore(restored.keyedState, restored.encodedKeyed);
     const { start, end } = this.ctx.keyGroupRange;
     const inRange = (kg: number) => kg >= start && kg <= end;
     for (const payload of restored.keyedState) {
@@ -52,7 +62,34 @@ export class WindowOperator implements StreamOperator {
       this.processingTimers.queue.restore(payload.timers ?? [], inRange);
     }
     this.currentWatermark = restoredWatermark(restored.keyedState);
+    this.registerRestoredTimers();
     this.processingTimers.schedule();
+  }
+
+  /**
+   * A window's timers follow from the window (they are not snapshotted): its firing at end - 1,
+   * unless the restored watermark passed it (it fired), and its purge after the allowed lateness.
+   */
+  private registerRestoredTimers(): void {
+    const { assigner, allowedLatenessMs } = this.spec;
+    if (assigner.kind === 'global') return;
+    const eventTime = assigner.time === 'event';
+    const watermark = this.currentWatermark;
+    const windows: { c: WindowContents; key: StateKey; keyGroup: number }[] = [];
+    this.keyedBackend.forEach(this.windows, (key, keyGroup, value) => {
+      for (const c of (value as KeyWindows).values()) windows.push({ c, key, keyGroup });
+    });
+    // In the order the windows were created, which is the order their timers were registered.
+    windows.sort((x, y) => (x.c.q ?? 0) - (y.c.q ?? 0));
+    for (const { c, key, keyGroup } of windows) {
+      this.created = Math.max(this.created, (c.q ?? 0) + 1);
+      const fireAt = c.e - 1;
+      if (!eventTime) this.processingTimers.register(fireAt, key, keyGroup);
+      else {
+        if (fireAt > watermark) this.eventTimers.register(fireAt, key, keyGroup);
+        if (allowedLatenessMs > 0 && fireAt + allowedLatenessMs > watermark) this.eventTimers.register(fireAt + allowedLatenessMs, key, keyGroup);
+      }
+    }
   }
 
   collect(value: unknown): void {
@@ -65,7 +102,11 @@ export class WindowOperator implements StreamOperator {
         domain: 'user', retryable: false, details: { operator: this.uid },
       });
     }
-    const map = (this.windows.get() as KeyWindows | undefined) ?? new Map<number, WindowContents>();
+    const backend = this.keyedBackend;
+    const key = backend.getCurrentKey();
+    const g = backend.currentGroupIndex;
+    const entry = backend.entryOf(this.windows, key, g);
+    const map = entry === undefined ? new Map<number, WindowContents>() : (backend.writable(this.windows, key, g, entry).value as KeyWindows);
     let accepted: boolean;
     if (assigner.kind === 'session') accepted = this.addToSession(map, value, timestamp, assigner.gapMs, eventTime);
     else if (assigner.kind === 'tumbling') {
@@ -76,7 +117,7 @@ export class WindowOperator implements StreamOperator {
       accepted = false;
       for (const w of assignWindows(assigner, timestamp)) if (this.addToWindow(map, value, w.start, w.end, eventTime)) accepted = true;
     }
-    if (map.size > 0) this.windows.set(map);
+    if (entry === undefined && map.size > 0) backend.insert(this.windows, key, g, map);
     if (!accepted) this.late(value);
   }
 
@@ -88,7 +129,7 @@ export class WindowOperator implements StreamOperator {
     if (eventTime && this.isLate(end)) return false;
     let contents = map.get(start);
     const created = contents === undefined;
-    if (contents === undefined) map.set(start, (contents = { s: start, e: end, n: 0, a: undefined }));
+    if (contents === undefined) map.set(start, (contents = { s: start, e: end, n: 0, a: undefined, q: this.created++ }));
     this.ops.add(contents, value);
     this.afterAdd(contents, eventTime, created);
     return true;
@@ -108,7 +149,7 @@ export class WindowOperator implements StreamOperator {
       }
     }
     if (eventTime && this.isLate(merged.end)) return false;
-    const contents: WindowContents = { s: merged.start, e: merged.end, n: 0, a: undefined };
+    const contents: WindowContents = { s: merged.start, e: merged.end, n: 0, a: undefined, q: this.created++ };
     // Oldest first, so a process function sees elements in the order the sessions began.
     const parts = [...absorbed].map((id) => map.get(id)!).sort((a, b) => a.s - b.s);
     for (const part of parts) this.ops.merge(contents, part);
@@ -143,16 +184,21 @@ export class WindowOperator implements StreamOperator {
   }
 
   private addToCountWindow(value: unknown, count: number): void {
-    const map = (this.windows.get() as KeyWindows | undefined) ?? new Map<number, WindowContents>();
+    const backend = this.keyedBackend;
+    const key = backend.getCurrentKey();
+    const g = backend.currentGroupIndex;
+    const entry = backend.entryOf(this.windows, key, g);
+    const map = entry === undefined ? new Map<number, WindowContents>() : (backend.writable(this.windows, key, g, entry).value as KeyWindows);
     let contents = map.get(GLOBAL);
-    if (contents === undefined) map.set(GLOBAL, (contents = { s: -Infinity, e: Infinity, n: 0, a: undefined }));
+    if (contents === undefined) map.set(GLOBAL, (contents = { s: -Infinity, e: Infinity, n: 0, a: undefined, q: this.created++ }));
     this.ops.add(contents, value);
     if (contents.n >= count) {
       this.ops.fire(this.keyedBackend.getCurrentKey(), { start: -Infinity, end: Infinity }, contents, this.currentWatermark, this.emit);
       map.delete(GLOBAL);
     }
-    if (map.size === 0) this.windows.clear();
-    else this.windows.set(map);
+    if (entry === undefined) {
+      if (map.size > 0) backend.insert(this.windows, key, g, map);
+    } else if (map.size === 0) backend.remove(this.windows, key, g);
   }
 
   private late(value: unknown): void {
@@ -168,21 +214,23 @@ export class WindowOperator implements StreamOperator {
 
   /** A timer of the current key at `time`: fires the windows ending there, purges those past their lateness. */
   private onTimer(time: number, purgeAfterFiring: boolean): void {
-    const map = this.windows.get() as KeyWindows | undefined;
-    if (map === undefined) return;
-    let changed = false;
-    for (const [id, c] of map) {
+    const backend = this.keyedBackend;
+    const key: StateKey = backend.getCurrentKey();
+    const g = backend.currentGroupIndex;
+    const entry = backend.entryOf(this.windows, key, g);
+    if (entry === undefined) return;
+    let purged: KeyWindows | undefined;
+    for (const [id, c] of entry.value as KeyWindows) {
       const w = { start: c.s, end: c.e };
       const fireAt = maxTimestampOf(w);
       if (fireAt === time) this.fire(w, c);
       if (purgeAfterFiring ? fireAt <= time : fireAt + this.spec.allowedLatenessMs <= time) {
-        map.delete(id);
-        changed = true;
+        // Removed from the writable map (a copy while a pending snapshot shares the entry): the loop goes on over this one.
+        purged ??= backend.writable(this.windows, key, g, entry).value as KeyWindows;
+        purged.delete(id);
       }
     }
-    if (!changed) return;
-    if (map.size === 0) this.windows.clear();
-    else this.windows.set(map);
+    if (purged !== undefined && purged.size === 0) backend.remove(this.windows, key, g);
   }
 
   processWatermark(timestamp: number): void {
@@ -204,10 +252,8 @@ export class WindowOperator implements StreamOperator {
   snapshotState() {
     return {
       keyedBackend: this.keyedBackend,
-      keyedExtra: {
-        keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [],
-        timers: this.processingTimers.queue.snapshot(), eventTimers: this.eventTimers.snapshot(), watermark: this.currentWatermark,
-      },
+      // The timers are not stored: a restore registers them again from the windows.
+      keyedExtra: { keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [], watermark: this.currentWatermark },
     };
   }
 

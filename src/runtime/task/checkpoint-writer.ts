@@ -1,0 +1,118 @@
+import type { SubtaskId } from '../../graph/execution-plan.js';
+import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { Clock } from '../clock.js';
+import type { TaskReport } from '../control-messages.js';
+import type { StreamOperator } from '../operators/stream-operator.js';
+import type { KeyedChunkReuse } from './keyed-chunk-reuse.js';
+import { SubtaskSnapshot, type SubtaskIdentity } from './subtask-snapshot.js';
+
+/** Encoded keyed state per step while a checkpoint is in flight: small enough that records are never held up long. */
+const SLICE_BYTES = 256 * 1024;
+
+interface InFlight {
+  readonly checkpointId: number;
+  readonly snapshot: SubtaskSnapshot;
+  readonly writes: Promise<void>[];
+  readonly started: number;
+  readonly syncMs: number;
+  readonly alignmentMs: number;
+  /** After the synchronous part: what asyncDurationMs counts from. */
+  readonly asyncStarted: number;
+}
+
+export interface CheckpointWriterSetup {
+  readonly subtask: SubtaskId;
+  readonly attempt: number;
+  readonly storage: CheckpointStorage;
+  readonly clock: Clock;
+  readonly report: (report: TaskReport) => void;
+  /** Per keyed operator: which chunks of completed checkpoints a snapshot may build on. */
+  readonly reuse: ReadonlyMap<string, KeyedChunkReuse>;
+  readonly taskName: () => string;
+  /** False once the task failed or was cancelled: its acks would mean nothing. */
+  readonly alive: () => boolean;
+}
+
+/**
+ * A task's checkpoints from its barrier to its ack. `take` is the synchronous part: operator
+ * state and timers are encoded, keyed state begins a copy-on-write snapshot (O(key groups)).
+ * The keyed state is then encoded a slice per `step`, between batches of records, each chunk
+ * written as soon as it is framed; one checkpoint is in flight at a time (`take` finishes the
+ * previous one first).
+ * Must ack only after every chunk write resolved: the ack is the coordinator's proof of durability.
+ */
+export class CheckpointWriter {
+  private inFlight: InFlight | undefined;
+
+  constructor(private readonly setup: CheckpointWriterSetup) {}
+
+  get encoding(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  take(checkpointId: number, operators: readonly StreamOperator[], who: SubtaskIdentity, alignmentMs: number): void {
+    this.finish();
+    const { clock, storage, reuse } = this.setup;
+    const started = clock.now();
+    const writes: Promise<void>[] = [];
+    const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)));
+    writes.push(...snapshot.durable);
+    const syncMs = clock.now() - started;
+    const f = (this.inFlight = { checkpointId, snapshot, writes, started, syncMs, alignmentMs, asyncStarted: clock.now() });
+    if (snapshot.done) this.acknowledgeWhenWritten(f);
+  }
+
+  /** Encodes one slice; returns whether more is left. */
+  step(): boolean {
+    const f = this.inFlight;
+    if (f === undefined) return false;
+    if (!f.snapshot.step(SLICE_BYTES)) return true;
+    this.acknowledgeWhenWritten(f);
+    return false;
+  }
+
+  /** Encodes the checkpoint in flight to its end, at once. */
+  finish(): void {
+    const f = this.inFlight;
+    if (f === undefined) return;
+    f.snapshot.finish();
+    this.acknowledgeWhenWritten(f);
+  }
+
+  /** Gives up the checkpoint in flight (`checkpointId`, or any): the coordinator aborted it, or the task stops. */
+  abandon(checkpointId?: number): void {
+    const f = this.inFlight;
+    if (f === undefined || (checkpointId !== undefined && f.checkpointId !== checkpointId)) return;
+    f.snapshot.abandon();
+    this.inFlight = undefined;
+  }
+
+  private acknowledgeWhenWritten(f: InFlight): void {
+    if (this.inFlight === f) this.inFlight = undefined;
+    const { clock, attempt, subtask } = this.setup;
+    const { checkpointId, snapshot, started, syncMs, alignmentMs } = f;
+    Promise.all(f.writes).then(
+      () => {
+        if (!this.setup.alive()) return;
+        this.setup.report({
+          kind: 'ack', attempt, subtask, checkpointId, handles: snapshot.handles,
+          stats: {
+            subtask, taskName: this.setup.taskName(), ackTimestamp: clock.now(), alignmentDurationMs: alignmentMs,
+            alignmentStartTimestamp: started - alignmentMs, snapshotTimestamp: started,
+            syncDurationMs: syncMs, asyncDurationMs: clock.now() - f.asyncStarted,
+            stateSize: snapshot.handles.reduce((n, h) => n + h.bytes, 0),
+            persistedSize: snapshot.persistedBytes,
+          },
+        });
+      },
+      (error) => {
+        if (!this.setup.alive()) return;
+        for (const r of this.setup.reuse.values()) r.abort(checkpointId);
+        this.setup.report({
+          kind: 'decline', attempt, subtask, checkpointId, storageFailure: true,
+          reason: `writing state of ${this.setup.taskName()} failed: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      },
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import type { StateKey, StateKind } from './keyed-state.js';
+
+/**
+ * One key's value in one state: a mutable cell, so an update is one hash lookup (the operator
+ * changes `value` in place). `v` is the backend version of the entry's last write (see
+ * HeapKeyedStateBackend: it tells whether a pending snapshot still shares the entry).
+ */
+export class StateEntry {
+  constructor(public value: unknown, public v: number) {}
+}
+
+export type KeyGroupEntries = Map<StateKey, StateEntry>;
+
+/** Copies a value for copy-on-write; values that nothing changes in place may be returned as they are. */
+export type CopyValue = (value: unknown) => unknown;
+
+/**
+ * A deep copy of plain data (what the snapshot codec stores); primitives as they are. A flat
+ * plain object (a record whose fields are all primitives, as sum/min/max accumulate) is spread,
+ * many times cheaper than structuredClone.
+ */
+export const copyPlainData: CopyValue = (value) => {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    let flat = true;
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
+      if (typeof v === 'object' && v !== null) {
+        flat = false;
+        break;
+      }
+    }
+    if (flat) return { ...(value as Record<string, unknown>) };
+  }
+  return structuredClone(value);
+};
+
+/** For values that are only ever replaced, never changed in place (built-in aggregations, strings). */
+export const noCopy: CopyValue = (value) => value;
+
+/** One state's entries, one Map per key group (indexed from the backend's first key group). */
+export class StateTable {
+  readonly groups: (KeyGroupEntries | undefined)[] = [];
+  /**
+   * Keys written or deleted per key group since the last snapshot began: the open record of the
+   * change log, from which incremental checkpoints write only what changed.
+   */
+  changed: (Set<StateKey> | undefined)[] = [];
+
+  constructor(readonly name: string, readonly kind: StateKind, readonly copyValue: CopyValue) {}
+
+  size(group: number): number {
+    return this.groups[group]?.size ?? 0;
+  }
+}
