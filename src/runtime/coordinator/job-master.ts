@@ -153,7 +153,7 @@ export class JobMaster {
         complete: async (checkpointId) => {
           await Promise.all(this.allSubtasks().map((s) => this.config.executor.send(s, { kind: 'complete', checkpointId })));
           // Every subtask committed everything up to it: the sinks' post-commit steps may run.
-          if (this.status === 'running') void this.postCommitter.request();
+          if (this.status === 'running') void this.postCommitter.committed(checkpointId);
         },
       },
       onStats: (stats) => this.events.emit('checkpoint', stats),
@@ -214,6 +214,7 @@ export class JobMaster {
   private async deploy(from: CheckpointMetadata | undefined, fellBackFrom?: number): Promise<void> {
     const attempt = ++this.attempt;
     this.finished = new Set();
+    this.postCommitter.newAttempt();
     this.metrics.restartCounts();
     this.deploying = true;
     try {

@@ -21,10 +21,29 @@ export interface PostCommitDeps {
 export class PostCommitter {
   private tail: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
+  /**
+   * The latest checkpoint whose completion every subtask of this attempt committed without
+   * deferring: every transaction up to it is committed (those a subtask still had pending then
+   * included). A sink's post-commit step never looks past it, even where the settled checkpoint is
+   * newer: a commit deferred over two checkpoints would otherwise land below a table's compacted
+   * snapshot, where readers no longer look (rows lost).
+   */
+  private committedThrough = 0;
   /** Runs that failed (and were left to the next checkpoint); for tests. */
   failures = 0;
 
   constructor(private readonly deps: PostCommitDeps) {}
+
+  /** A new attempt: what it restored may hold commits still to land (a restore's re-commit may defer). */
+  newAttempt(): void {
+    this.committedThrough = 0;
+  }
+
+  /** Every subtask committed everything up to `checkpointId`: the post-commit steps may run. */
+  committed(checkpointId: number): Promise<void> {
+    this.committedThrough = Math.max(this.committedThrough, checkpointId);
+    return this.request();
+  }
 
   /** Resolves once a run that started after this call finished (never rejects). */
   request(): Promise<void> {
@@ -43,7 +62,8 @@ export class PostCommitter {
     try {
       await this.deps.housekeeping();
       const settled = await settledCheckpointId(control.storage, this.deps.plan.jobName);
-      if (settled !== undefined) await postCommitSinks(this.deps.plan, control, settled);
+      const upTo = settled === undefined ? 0 : Math.min(settled, this.committedThrough);
+      if (upTo > 0) await postCommitSinks(this.deps.plan, control, upTo);
     } catch (error) {
       if (error instanceof WeirError && error.code === 'STORAGE_FENCED') this.deps.onFenced(error);
       else this.failures++;
