@@ -120,7 +120,7 @@ describe('playground: examples on the input log (openLog → sources.log → wat
       assert.deepEqual({ rows: committed.length, distinct: new Set(committed.map((c) => c.id)).size }, { rows: clicks, distinct: clicks }, 'every click committed once');
       const sorted = <T extends { area: string }>(rows: T[]) => [...rows].sort((a, b) => a.area.localeCompare(b.area));
       assert.deepEqual(sorted(perArea.map((r) => ({ area: r.area, count: r.count }))), sorted([...expected].map(([area, count]) => ({ area, count }))), 'the count per area is the clicks made there');
-      const shown = (await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('#page-panel [data-area]')].map((e) => e.textContent))).sort();
+      const shown = (await page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('#page-panel [data-area]'), (e) => e.textContent))).sort();
       assert.deepEqual(shown, AREAS.map((a) => `${a}: ${expected.get(a) ?? 0}`).sort(), 'the page shows the committed counts (watchTable)');
       assert.equal((await readState(page))?.duplicates, 0, 'the page counts no duplicate');
       assert.equal(end.problem, null, "the module's check agrees");
