@@ -1,8 +1,10 @@
 /// <reference path="./raw-imports.d.ts" />
 // The examples to start from. Each is a plain JavaScript job module (examples/*.js), bundled into
 // the page as text (scripts/serve-playground.mjs loads `?raw` imports as strings).
+import clicks from './examples/clicks.js?raw';
 import counting from './examples/counting.js?raw';
 import liveFeed from './examples/live-feed.js?raw';
+import logFeed from './examples/log-feed.js?raw';
 import sessions from './examples/sessions.js?raw';
 import windowedSum from './examples/windowed-sum.js?raw';
 import wordcount from './examples/wordcount.js?raw';
@@ -19,6 +21,8 @@ export const EXAMPLES: readonly Example[] = [
   { id: 'windowed-sum', title: '5-second windowed sum', code: windowedSum },
   { id: 'sessions', title: 'Sessions of click events', code: sessions },
   { id: 'live-feed', title: 'Live feed (settable rate)', code: liveFeed },
+  { id: 'clicks', title: 'Clicks (the page\'s clicks via an input log)', code: clicks },
+  { id: 'log-feed', title: 'Live feed via an input log', code: logFeed },
 ];
 
 export const DEFAULT_EXAMPLE = EXAMPLES[0]!;

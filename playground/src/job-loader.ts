@@ -24,6 +24,8 @@ export interface LoadedJob {
   readonly url: string;
   readonly definition: JobDefinition;
   readonly check: OutputCheck | undefined;
+  /** The module's `page(panel)` export, if any: its part that runs in the page (appends to an input log, draws a table live); returns a stop function. */
+  readonly page: ((panel: HTMLElement) => (() => void) | void) | undefined;
 }
 
 export class JobCodeError extends Error {
@@ -53,7 +55,7 @@ export async function loadJobCode(code: string): Promise<LoadedJob> {
   // A Blob URL module works in Chromium's module workers (a worker of the page's origin may import it);
   // checked by the playground's e2e tests, which run every example this way.
   const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
-  let module: { default?: unknown; check?: unknown };
+  let module: { default?: unknown; check?: unknown; page?: unknown };
   try {
     module = (await import(/* @vite-ignore */ url)) as typeof module;
   } catch (error) {
@@ -75,5 +77,9 @@ export async function loadJobCode(code: string): Promise<LoadedJob> {
     URL.revokeObjectURL(url);
     throw new JobCodeError('check', "`export const check` must be an object with at least `table: 'name of an append table'`.");
   }
-  return { url, definition, check };
+  if (module.page !== undefined && typeof module.page !== 'function') {
+    URL.revokeObjectURL(url);
+    throw new JobCodeError('export', '`export function page(panel)` must be a function (its part that runs in the page).');
+  }
+  return { url, definition, check, page: module.page as LoadedJob['page'] };
 }

@@ -11,7 +11,7 @@ import { CommittedOutput } from './committed-output.js';
 import { createEditor, type Editor } from './editor.js';
 import { EXAMPLES, exampleById } from './examples.js';
 import { GraphPanel } from './graph-panel.js';
-import { JobCodeError, loadJobCode } from './job-loader.js';
+import { JobCodeError, loadJobCode, type LoadedJob } from './job-loader.js';
 import { startSession, type Session } from './job-session.js';
 import { describeError, initialState, resetRun, type PlaygroundState } from './page-state.js';
 import { renderPanels } from './panels.js';
@@ -45,6 +45,8 @@ const state = initialState(Number.isInteger(savedParallelism) && savedParallelis
 window.__weir = state;
 
 let session: Session | undefined;
+/** Stops the running module's page part (its `page(panel)` export). */
+let stopPagePart: (() => void) | undefined;
 let output: CommittedOutput | undefined;
 let runStartedAt: number | undefined;
 let nextWorker = 0;
@@ -135,6 +137,7 @@ async function stopSession(): Promise<void> {
   const old = session;
   session = undefined;
   output = undefined;
+  stopPage();
   graphPanel.clear('no job running');
   if (old) {
     log(`stop ${old.handle.jobName}`);
@@ -201,9 +204,36 @@ async function runCodeNow(resume: 'latest' | 'none'): Promise<void> {
     return;
   }
   output = out;
+  if (loaded.page) startPage(loaded.page);
   if (!loaded.check) log('this job module exports no `check`: the duplicate counter needs `export const check = { table: … }`');
   runStartedAt = Date.now();
   scheduleRender();
+}
+
+/** The module's part that runs in the page, drawn into #page-panel; a throw is the code's fault. */
+function startPage(page: NonNullable<LoadedJob['page']>): void {
+  const panel = $('page-panel');
+  panel.replaceChildren();
+  $('page-section').hidden = false;
+  try {
+    const stop = page(panel);
+    stopPagePart = typeof stop === 'function' ? stop : undefined;
+  } catch (error) {
+    showCodeError(`page(panel) threw: ${describeError(error)}`, undefined, state.status);
+  }
+}
+
+function stopPage(): void {
+  const stop = stopPagePart;
+  stopPagePart = undefined;
+  try {
+    stop?.();
+  } catch (error) {
+    log(`the page part's stop function threw: ${describeError(error)}`);
+  }
+  $('page-panel').replaceChildren();
+  for (const key of Object.keys($('page-panel').dataset)) delete $('page-panel').dataset[key];
+  $('page-section').hidden = true;
 }
 
 // ---------------------------------------------------------------------------------------------
