@@ -221,7 +221,7 @@ export class KeyedStream<T, K extends StateKey> extends DataStream<T> {
   }
 
   private aggregateField(method: FieldAggregation, field: string): DataStream<T> {
-    const { fn, check, label } = fieldReducer(method, field);
-    return this.then({ kind: 'keyed-reduce', fn, firstValue: check }, label);
+    const { fn, check, update, label } = fieldReducer(method, field);
+    return this.then({ kind: 'keyed-reduce', fn, firstValue: check, inPlace: { field, update } }, label);
   }
 }

@@ -11,7 +11,13 @@ const combiners: Record<FieldAggregation, (a: number, b: number) => number> = { 
  * with `field` replaced by the aggregate. A record whose field is not a number (or is NaN) fails
  * the job with a message naming it: a NaN must never hide in a sum.
  */
-export function fieldReducer(method: FieldAggregation, field: unknown): { fn: ReduceFunction<unknown>; check: (value: unknown) => unknown; label: string } {
+export function fieldReducer(method: FieldAggregation, field: unknown): {
+  fn: ReduceFunction<unknown>;
+  check: (value: unknown) => unknown;
+  /** The same step on an accumulator its owner may change: `field` updated in place, no new record. */
+  update: (acc: unknown, value: unknown) => void;
+  label: string;
+} {
   const name = requireString(`${method}(field)`, field);
   const combine = combiners[method];
   const read = (record: unknown, which: string): number => {
@@ -27,8 +33,11 @@ export function fieldReducer(method: FieldAggregation, field: unknown): { fn: Re
     next[name] = combine(next[name] as number, read(value, 'incoming'));
     return next;
   };
+  const update = (acc: unknown, value: unknown) => {
+    (acc as Record<string, number>)[name] = combine((acc as Record<string, number>)[name]!, read(value, 'incoming'));
+  };
   const label = `${method[0]!.toUpperCase()}${method.slice(1)}(${name})`;
-  return { fn, check: (v) => (read(v, 'first'), v), label };
+  return { fn, check: (v) => (read(v, 'first'), v), update, label };
 }
 
 /**

@@ -1,4 +1,3 @@
-import { readCommittedTable } from '../connectors/sinks/read-table.js';
 import { describeValue, InvalidArgumentError, requireOptions, requireString, WeirError } from '../errors/index.js';
 import { resolveStorage, type StorageOption } from '../platform/resolve-storage.js';
 import type { RuntimePlatform } from '../platform/runtime-platform.js';
@@ -118,6 +117,8 @@ export function createReadTable(platform: RuntimePlatform) {
     requireString('readTable(jobName, table)', table);
     const o = requireOptions<{ storage?: StorageOption }>('readTable(jobName, table, options)', options, ['storage']);
     const storage = resolveStorage(o.storage, 'readTable(jobName, table, options).storage', platform);
+    // Loaded on demand: a page that only starts jobs never reads a table's records.
+    const { readCommittedTable } = await import('../connectors/sinks/read-table.js');
     return readCommittedTable<T>(storage, jobName, table);
   };
 }

@@ -120,6 +120,15 @@ export interface Sink<T, C = unknown> {
    * after the next checkpoint.
    */
   postCommit?(ctx: SinkRecoveryContext, settledCheckpointId: number): Promise<void>;
+  /**
+   * Whether `write` may be given a record its producer goes on changing in place until the next
+   * barrier — only in field `field`, and writing the record again after each change. True only
+   * for a sink that keeps nothing of a record but the latest one per key (keyed by anything but
+   * `field`) and encodes what it kept when the barrier comes. It lets a running sum/min/max
+   * chained into the sink emit its accumulator instead of a copy per record (Flink's object
+   * reuse, decided per chained edge). Absent: every record the sink gets is its own.
+   */
+  acceptsUpdatedInPlace?(field: string): boolean;
 }
 
 export function isSink(value: unknown): value is Sink<unknown> {

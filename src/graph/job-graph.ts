@@ -26,8 +26,11 @@ export type OperatorSpec =
   | { kind: 'filter'; fn: FilterFunction<unknown>; deadLetters?: string }
   | { kind: 'flat-map'; fn: FlatMapFunction<unknown, unknown>; deadLetters?: string }
   | { kind: 'process'; fn: ProcessFunction<unknown, unknown>; deadLetters?: string }
-  /** `firstValue` checks a key's first record (sum/min/max insist on a numeric field). */
-  | { kind: 'keyed-reduce'; fn: ReduceFunction<unknown>; firstValue?: (value: unknown) => unknown }
+  /**
+   * `firstValue` checks a key's first record (sum/min/max insist on a numeric field); `inPlace`
+   * (sum/min/max) folds a record into an accumulator the operator owns, changing only `field`.
+   */
+  | { kind: 'keyed-reduce'; fn: ReduceFunction<unknown>; firstValue?: (value: unknown) => unknown; inPlace?: { field: string; update: (acc: unknown, value: unknown) => void } }
   | { kind: 'keyed-process'; fn: KeyedProcessFunction<StateKey, unknown, unknown> }
   | { kind: 'window'; window: WindowSpec }
   | { kind: 'sink'; sink: Sink<unknown> };

@@ -1,5 +1,4 @@
 import type { CheckpointStorage } from '../state/checkpoint-storage.js';
-import { openIndexedDbStorage, requestPersistence } from '../state/backends/indexeddb-storage.js';
 import { memoryStorageForRealm } from '../state/backends/memory-storage.js';
 import { sharedStorage } from '../state/backends/shared-storage.js';
 import { browserWorkerPlatform } from './browser-workers.js';
@@ -33,6 +32,9 @@ export function browserPlatform(startWorker: () => Worker, openIndexedDb: OpenIn
 /** IndexedDB storage by database name, one instance per database in this realm. */
 export const openSharedIndexedDb: OpenIndexedDb = (database) =>
   sharedStorage({ kind: 'indexeddb', database }, async () => {
+    // Loaded on the first storage call (bundlers split it off with idb): a page that runs its
+    // jobs in workers needs the backend only once a job or a readTable() touches storage.
+    const { openIndexedDbStorage, requestPersistence } = await import('../state/backends/indexeddb-storage.js');
     void requestPersistence(); // ask once that the browser not evict checkpoints
     return openIndexedDbStorage({ database });
   });

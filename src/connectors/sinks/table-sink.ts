@@ -24,6 +24,9 @@ export function table<T>(name: string, options?: TableSinkOptions<T>): Sink<T, T
     name: `table(${name})`,
     guarantee: 'exactly-once',
     createWriter: (ctx) => new TableSinkWriter<T>(name, keyOf, ctx),
+    // Upsert keyed by a field (not a function, which could read any field): the writer keeps the
+    // latest record per key and encodes them in prepareCommit, at the barrier.
+    acceptsUpdatedInPlace: (field) => typeof o.key === 'string' && o.key !== field,
     createCommitter: (ctx) => new TableCommitter(ctx),
     rollBack: (ctx, checkpointId) => rollBackTable(ctx, name, checkpointId),
     postCommit: async (ctx, settled) => {

@@ -12,7 +12,7 @@ import type { RecordWriter } from './record-writer.js';
 import { AlignedWindowOperator, isAlignedWindow } from '../operators/window/aligned-window-operator.js';
 import { WindowOperator } from '../operators/window/window-operator.js';
 
-function createOperator(op: PlannedOperator, output: Output, ctx: OperatorContext): StreamOperator {
+function createOperator(vertex: ExecutionVertex, op: PlannedOperator, output: Output, ctx: OperatorContext): StreamOperator {
   const { spec, uid } = op;
   switch (spec.kind) {
     case 'source': return new SourceOperator(uid, output, ctx, spec.source, spec.watermarks);
@@ -20,11 +20,24 @@ function createOperator(op: PlannedOperator, output: Output, ctx: OperatorContex
     case 'filter': return new FilterOperator(uid, output, spec.fn, spec.deadLetters);
     case 'flat-map': return new FlatMapOperator(uid, output, spec.fn, spec.deadLetters, ctx.pressure, ctx.elementTimestamp);
     case 'process': return new ProcessOperator(uid, output, ctx, spec.fn, spec.deadLetters);
-    case 'keyed-reduce': return new KeyedReduceOperator(uid, output, ctx, spec.fn, spec.firstValue);
+    case 'keyed-reduce': return new KeyedReduceOperator(uid, output, ctx, spec.fn, spec.firstValue, inPlaceUpdate(vertex, op));
     case 'keyed-process': return new KeyedProcessOperator(uid, output, ctx, spec.fn);
     case 'sink': return new SinkOperator(uid, ctx, spec.sink);
     case 'window': return isAlignedWindow(spec.window) ? new AlignedWindowOperator(uid, output, ctx, spec.window) : new WindowOperator(uid, output, ctx, spec.window);
   }
+}
+
+/**
+ * A running sum/min/max may update its accumulator in place and emit it (no copy per record) when
+ * nothing but one chained sink sees what it emits, and that sink takes records updated in place
+ * (Sink.acceptsUpdatedInPlace): no queue, no other operator, no side output may hold one.
+ */
+function inPlaceUpdate(vertex: ExecutionVertex, op: PlannedOperator): ((acc: unknown, value: unknown) => void) | undefined {
+  const { spec } = op;
+  if (spec.kind !== 'keyed-reduce' || spec.inPlace === undefined) return undefined;
+  if (op.networkOutputs.length > 0 || op.sideChainedOutputs.length > 0 || op.sideNetworkOutputs.length > 0 || op.chainedOutputs.length !== 1) return undefined;
+  const next = vertex.operators[op.chainedOutputs[0]!]!.spec;
+  return next.kind === 'sink' && next.sink.acceptsUpdatedInPlace?.(spec.inPlace.field) === true ? spec.inPlace.update : undefined;
 }
 
 /** A vertex's operators, head first, and a way to send on what their outputs buffered. */
@@ -64,7 +77,7 @@ export function createOperatorChain(
     for (const s of op.sideChainedOutputs) side(s.tag, operators[s.index]!);
     for (const s of op.sideNetworkOutputs) side(s.tag, writers[s.index]!);
     outputs[i] = new ChainOutput(main, sides, settings.batchSize, settings.elementTimestamp, settings.eventTime);
-    operators[i] = createOperator(op, outputs[i]!, contextFor(op));
+    operators[i] = createOperator(vertex, op, outputs[i]!, contextFor(op));
   }
   return {
     operators,
