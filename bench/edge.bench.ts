@@ -156,8 +156,8 @@ const checkpointRows = (name: string, xs: CheckpointSample[], memory: number[], 
   const raw = m(xs.map((x) => x.rawMs));
   const row = (label: string, ms: number) => [label, ms.toFixed(0), raw.toFixed(0), formatRatio(ms / raw)];
   const total = row(`${name}: checkpoint of ${(xs[0]!.stateBytes / 1e6).toFixed(1)} MB (ms)`, m(xs.map((x) => x.checkpointMs)));
-  const rows = [total, row('  the same into memory storage (encoding only)', m(memory))];
-  return split ? [...rows, row('  of which at the barrier (synchronous)', m(xs.map((x) => x.encodeMs))), row('  of which after it (encoding slices, chunk writes)', m(xs.map((x) => x.writeMs)))] : rows;
+  const parts = split ? [row('  of which at the barrier (synchronous)', m(xs.map((x) => x.encodeMs))), row('  of which after it (encoding slices, chunk writes)', m(xs.map((x) => x.writeMs)))] : [];
+  return [total, ...parts, row(`${name}: the same job into memory storage (encoding only)`, m(memory))];
 };
 console.log('');
 printTable(['figure (median of rounds)', 'parallelism 1 / Weir', 'parallelism 3 / raw', 'ratio'], [
