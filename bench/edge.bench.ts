@@ -3,7 +3,9 @@
 //      job at parallelism 1 (one Durable Object) and 3 (a coordinator and three shard objects), same run;
 //   2. the final checkpoint of a job object holding ~10 MB of keyed state, against a raw transactionSync
 //      write of the same bytes as 1 MiB rows;
-//   3. the same state checkpointed into Deno KV, against raw atomic writes of the same bytes.
+//   3. the same state checkpointed into Deno KV, against raw atomic writes of the same bytes;
+//   and for both, the same job's final checkpoint into memory storage (in a Durable Object; in a
+//   fresh Deno process): the share of encoding the state, which no storage can save.
 // Rounds are interleaved; medians and same-run ratios are printed (aims from issue 12: parallelism 3
 // ≥ 2× parallelism 1; checkpoint ≤ 1.5× the raw write). Local figures say nothing of production:
 // Miniflare runs every object in one workerd process. Prints, never asserts.
@@ -42,7 +44,7 @@ const mf = new Miniflare({
   compatibilityDate: '2026-04-01',
   durableObjects: {
     COUNTS1: { className: 'Counts1', useSQLite: true }, COUNTS3: { className: 'Counts3', useSQLite: true },
-    STATE: { className: 'State', useSQLite: true }, RAW: { className: 'RawWrite', useSQLite: true },
+    STATE: { className: 'State', useSQLite: true }, RAW: { className: 'RawWrite', useSQLite: true }, MEMORY: { className: 'StateMemory', useSQLite: true },
   },
 });
 const fetchJson = async <T>(path: string, init?: RequestInit): Promise<T> => {
@@ -97,14 +99,19 @@ async function durableObjectCheckpoint(object: string, round: number): Promise<C
   };
 }
 
+/** The same job's final checkpoint with memory storage, in a Durable Object of its own. */
+async function durableObjectMemoryCheckpoint(round: number): Promise<number> {
+  return (await fetchJson<{ checkpointMs: number }>(`/memory?round=${round}`, { method: 'POST' })).checkpointMs;
+}
+
 /** The Deno binary of the devDependency `deno` (what scripts/run-deno-tests.mjs runs). */
 const denoBinary = (): string => (createRequire(join(process.cwd(), 'package.json'))('deno/install_api.cjs') as { runInstall(): string }).runInstall();
 
-function denoKvCheckpoint(): CheckpointSample {
+function denoKvCheckpoint(memory = false): CheckpointSample {
   const deno = { binary: denoBinary() };
   const dir = mkdtempSync(join(tmpdir(), 'weir-bench-kv-'));
   try {
-    const result = spawnSync(deno.binary, ['run', '--unstable-kv', '--no-check', '--allow-read', `--allow-write=${dir}`, join(OUT, 'edge/kv-state.main.js'), join(dir, 'kv.sqlite'), String(KEYS)], {
+    const result = spawnSync(deno.binary, ['run', '--unstable-kv', '--no-check', '--allow-read', `--allow-write=${dir}`, join(OUT, 'edge/kv-state.main.js'), join(dir, 'kv.sqlite'), String(KEYS), ...(memory ? ['memory'] : [])], {
       encoding: 'utf8', env: { ...process.env, DENO_DIR: join(process.cwd(), '.deno-dir'), NO_COLOR: '1' },
     });
     if (result.status !== 0) throw new Error(`the Deno KV run failed: ${result.stderr}`);
@@ -114,7 +121,7 @@ function denoKvCheckpoint(): CheckpointSample {
   }
 }
 
-const samples = { p1: [] as number[], p3: [] as number[], p1Append: [] as number[], p3Append: [] as number[], durableObject: [] as CheckpointSample[], denoKv: [] as CheckpointSample[] };
+const samples = { p1: [] as number[], p3: [] as number[], p1Append: [] as number[], p3Append: [] as number[], durableObject: [] as CheckpointSample[], denoKv: [] as CheckpointSample[], durableObjectMemory: [] as number[], denoMemory: [] as number[] };
 const loads: number[] = [];
 try {
   console.log(`edge: ${EVENTS.toLocaleString('en')} events per throughput run, ${KEYS.toLocaleString('en')} keys of ~1 KB state, ${ROUNDS} rounds`);
@@ -123,14 +130,18 @@ try {
     const p1 = await throughput('p1', `r${round}`);
     const p3 = await throughput('p3', `r${round}`);
     const d = await durableObjectCheckpoint(`r${round}`, round);
+    const dm = await durableObjectMemoryCheckpoint(round);
     const k = denoKvCheckpoint();
+    const km = denoKvCheckpoint(true).checkpointMs;
+    samples.durableObjectMemory.push(dm);
+    samples.denoMemory.push(km);
     samples.p1.push(p1.eventsPerSecond);
     samples.p3.push(p3.eventsPerSecond);
     samples.p1Append.push(EVENTS / (p1.appendMs / 1000));
     samples.p3Append.push(EVENTS / (p3.appendMs / 1000));
     samples.durableObject.push(d);
     samples.denoKv.push(k);
-    console.log(`round ${round}: p1 ${formatRate(p1.eventsPerSecond)} events/s, p3 ${formatRate(p3.eventsPerSecond)}; DO checkpoint ${d.checkpointMs} ms vs raw ${d.rawMs} ms; KV checkpoint ${k.checkpointMs} ms (writes ${k.writeMs}) vs raw ${k.rawMs.toFixed(0)} ms`);
+    console.log(`round ${round}: p1 ${formatRate(p1.eventsPerSecond)} events/s, p3 ${formatRate(p3.eventsPerSecond)}; DO checkpoint ${d.checkpointMs} ms (memory storage ${dm}) vs raw ${d.rawMs} ms; KV checkpoint ${k.checkpointMs} ms (memory storage ${km}) vs raw ${k.rawMs.toFixed(0)} ms`);
   }
 } finally {
   await mf.dispose();
@@ -139,18 +150,21 @@ try {
 const m = (xs: number[]) => median(xs);
 // workerd's clock stands still during synchronous work (it moves between I/O events), so inside a
 // Durable Object the snapshot's encoding and its SQLite writes cannot be told apart: one row there.
-const checkpointRows = (name: string, xs: CheckpointSample[], split: boolean) => {
+// The keyed state is encoded a slice at a time after the barrier, its chunk writes overlapping the
+// encoding: the synchronous part at the barrier is tiny, so the split that tells is the memory run's.
+const checkpointRows = (name: string, xs: CheckpointSample[], memory: number[], split: boolean) => {
   const raw = m(xs.map((x) => x.rawMs));
-  const row = (label: string, pick: (x: CheckpointSample) => number) => [label, m(xs.map(pick)).toFixed(0), raw.toFixed(0), formatRatio(m(xs.map(pick)) / raw)];
-  const total = row(`${name}: checkpoint of ${(xs[0]!.stateBytes / 1e6).toFixed(1)} MB (ms)`, (x) => x.checkpointMs);
-  return split ? [total, row('  of which the chunk writes', (x) => x.writeMs), row('  of which encoding the state', (x) => x.encodeMs)] : [total];
+  const row = (label: string, ms: number) => [label, ms.toFixed(0), raw.toFixed(0), formatRatio(ms / raw)];
+  const total = row(`${name}: checkpoint of ${(xs[0]!.stateBytes / 1e6).toFixed(1)} MB (ms)`, m(xs.map((x) => x.checkpointMs)));
+  const parts = split ? [row('  of which at the barrier (synchronous)', m(xs.map((x) => x.encodeMs))), row('  of which after it (encoding slices, chunk writes)', m(xs.map((x) => x.writeMs)))] : [];
+  return [total, ...parts, row(`${name}: the same job into memory storage (encoding only)`, m(memory))];
 };
 console.log('');
 printTable(['figure (median of rounds)', 'parallelism 1 / Weir', 'parallelism 3 / raw', 'ratio'], [
   ['job object: events/s, POST → committed table', formatRate(m(samples.p1)), formatRate(m(samples.p3)), formatRatio(m(samples.p3) / m(samples.p1))],
   ['  the POSTs alone (appends/s)', formatRate(m(samples.p1Append)), formatRate(m(samples.p3Append)), formatRatio(m(samples.p3Append) / m(samples.p1Append))],
-  ...checkpointRows('Durable Object', samples.durableObject, false),
-  ...checkpointRows('Deno KV', samples.denoKv, true),
+  ...checkpointRows('Durable Object', samples.durableObject, samples.durableObjectMemory, false),
+  ...checkpointRows('Deno KV', samples.denoKv, samples.denoMemory, true),
 ]);
 console.log(`aims: parallelism 3 ≥ 2× parallelism 1; checkpoint ≤ 1.5× the raw write. Load average during the rounds: ${loads.join(', ')} (2 cores here).`);
 console.log(`saved ${saveResults('edge', { machine: machine(), loads, events: EVENTS, keys: KEYS, samples })}`);

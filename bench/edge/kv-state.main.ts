@@ -2,8 +2,11 @@
 // checkpoint (about 10 MB of keyed state) into Deno KV, against a raw write of the same bytes
 // as Weir's backend lays them out (60 KiB parts, 12 per atomic operation, then one commit
 // checked by versionstamp). Prints one JSON line: { checkpointMs, encodeMs, writeMs, stateBytes, rawMs }
-// (encode: the slowest subtask's synchronous snapshot; write: its chunk writes).
-// Usage: deno run --unstable-kv --allow-read --allow-write=<dir> kv-state.main.js <kv file> <keys>
+// (encode: the slowest subtask's synchronous snapshot; write: from then to its ack, the keyed state's
+// encoding, a slice at a time, and the chunk writes overlapping it).
+// With `memory` as a third argument, the same job checkpoints into memory storage instead (no raw
+// write): the encoding's share, run in a fresh process of its own so that it starts as cold as the KV run.
+// Usage: deno run --unstable-kv --allow-read --allow-write=<dir> kv-state.main.js <kv file> <keys> [memory]
 import { run } from 'weir';
 import { stateJob } from './state.job.js';
 
@@ -13,28 +16,32 @@ interface Kv {
   close(): void;
 }
 const Deno = (globalThis as unknown as { Deno: { args: string[]; openKv(path: string): Promise<Kv> } }).Deno;
-const [path, keys] = [Deno.args[0]!, Number(Deno.args[1])];
+const [path, keys, memory] = [Deno.args[0]!, Number(Deno.args[1]), Deno.args[2] === 'memory'];
 const kv = await Deno.openKv(path);
 
-const handle = await run(stateJob(`bench-kv-${Date.now()}`, keys), { storage: { kv: kv as never }, checkpointing: false });
+const handle = await run(stateJob(`bench-kv-${Date.now()}`, keys), { storage: memory ? 'memory' : { kv: kv as never }, checkpointing: false });
 await handle.done;
 const final = handle.checkpoints().filter((c) => c.status === 'completed').at(-1)!;
-
-const PART = 60 * 1024;
-const data = new Uint8Array(final.stateSize).map((_, i) => (i * 2654435761) >>> 24);
-const started = performance.now();
-for (let offset = 0, part = 0; offset < data.byteLength; ) {
-  const atomic = kv.atomic();
-  for (let n = 0; n < 12 && offset < data.byteLength; n++, offset += PART, part++) atomic.set(['raw', 'p', part], data.subarray(offset, offset + PART));
-  await atomic.commit();
-}
-const head = await kv.get(['raw', 'epoch']);
-const atomic = kv.atomic();
-atomic.check({ key: ['raw', 'epoch'], versionstamp: head.versionstamp });
-atomic.set(['raw', 'manifest'], { size: data.byteLength });
-await atomic.commit();
-const rawMs = performance.now() - started;
 const encodeMs = Math.max(...final.subtasks.map((s) => s.syncDurationMs));
 const writeMs = Math.max(...final.subtasks.map((s) => s.asyncDurationMs));
+/** The baseline: `size` bytes written as Weir's backend lays them out, without Weir (ms). */
+async function rawWrite(size: number): Promise<number> {
+  const PART = 60 * 1024;
+  const data = new Uint8Array(size).map((_, i) => (i * 2654435761) >>> 24);
+  const started = performance.now();
+  for (let offset = 0, part = 0; offset < data.byteLength; ) {
+    const atomic = kv.atomic();
+    for (let n = 0; n < 12 && offset < data.byteLength; n++, offset += PART, part++) atomic.set(['raw', 'p', part], data.subarray(offset, offset + PART));
+    await atomic.commit();
+  }
+  const head = await kv.get(['raw', 'epoch']);
+  const atomic = kv.atomic();
+  atomic.check({ key: ['raw', 'epoch'], versionstamp: head.versionstamp });
+  atomic.set(['raw', 'manifest'], { size: data.byteLength });
+  await atomic.commit();
+  return performance.now() - started;
+}
+
+const rawMs = memory ? NaN : await rawWrite(final.stateSize);
 console.log(JSON.stringify({ checkpointMs: final.durationMs, encodeMs, writeMs, stateBytes: final.stateSize, rawMs }));
 kv.close();

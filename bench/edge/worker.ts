@@ -4,7 +4,9 @@
 //   /p1/<object>/…, /p3/<object>/…   a counting job object (its own routes)
 //   /state/<object>/…                the state job object (checkpointing off: its final checkpoint writes everything)
 //   POST /raw?bytes=N                N bytes as 1 MiB BLOB rows in one transactionSync: { ms }
-import { job, sinks, sources } from 'weir';
+//   POST /memory?round=R             the state job run in a Durable Object with memory storage: its final checkpoint
+//                                    (the encoding's share, no storage writes): { checkpointMs, stateBytes }
+import { job, run, sinks, sources } from 'weir';
 import { jobObject } from 'weir/cloudflare';
 import { stateJob } from './state.job.js';
 
@@ -50,13 +52,24 @@ export class RawWrite {
   }
 }
 
+/** The state job in-process with memory storage: the same encoding, and no storage writes. */
+export class StateMemory {
+  async fetch(): Promise<Response> {
+    const handle = await run(stateJob(`bench-memory-${Date.now()}`, WEIR_BENCH_KEYS), { storage: 'memory', checkpointing: false });
+    await handle.done;
+    const final = handle.checkpoints().filter((c) => c.status === 'completed').at(-1)!;
+    return Response.json({ checkpointMs: final.durationMs, stateBytes: final.stateSize });
+  }
+}
+
 interface Namespace {
   getByName(name: string): { fetch(request: Request): Promise<Response> };
 }
 
 export default {
-  fetch(request: Request, env: Record<'COUNTS1' | 'COUNTS3' | 'STATE' | 'RAW', Namespace>): Promise<Response> | Response {
+  fetch(request: Request, env: Record<'COUNTS1' | 'COUNTS3' | 'STATE' | 'RAW' | 'MEMORY', Namespace>): Promise<Response> | Response {
     const url = new URL(request.url);
+    if (url.pathname === '/memory') return env.MEMORY.getByName(`memory-${url.searchParams.get('round')}`).fetch(request);
     if (url.pathname === '/raw') return env.RAW.getByName(`raw-${url.searchParams.get('bytes')}-${url.searchParams.get('round')}`).fetch(request);
     const match = /^\/(p1|p3|state)\/([^/]+)(\/.*)$/.exec(url.pathname);
     if (match === null) return new Response('not found', { status: 404 });

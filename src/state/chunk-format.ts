@@ -47,18 +47,29 @@ export function encodeChunk(kind: ChunkKind, payload: unknown): Uint8Array {
   return frameChunk(kind, encodeValue(payload));
 }
 
-/** Frames a payload already encoded (encodeValue, or streamed with encodeWith). */
-export function frameChunk(kind: ChunkKind, body: Uint8Array): Uint8Array {
+/**
+ * Frames a payload already encoded (encodeValue, or streamed with encodeWith), given whole or in
+ * pieces that make it up in order: pieces are copied once, into the chunk (a keyed span's groups
+ * are not joined first: a copy of megabytes, and fresh pages, saved).
+ */
+export function frameChunk(kind: ChunkKind, body: Uint8Array | readonly Uint8Array[]): Uint8Array {
   const kindByte = CHUNK_KINDS.indexOf(kind) + 1;
   if (kindByte === 0) throw new InvalidArgumentError('kind', `expected one of ${CHUNK_KINDS.join(', ')}, got ${String(kind)}`);
-  const bytes = new Uint8Array(CHUNK_HEADER_BYTES + body.length);
+  const pieces = body instanceof Uint8Array ? [body] : body;
+  let length = 0;
+  for (const p of pieces) length += p.length;
+  const bytes = new Uint8Array(CHUNK_HEADER_BYTES + length);
+  let at = CHUNK_HEADER_BYTES;
+  for (const p of pieces) {
+    bytes.set(p, at);
+    at += p.length;
+  }
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
   bytes[4] = SNAPSHOT_FORMAT_VERSION;
   bytes[5] = kindByte;
-  view.setUint32(6, body.length, true);
-  view.setUint32(10, crc32(body), true);
-  bytes.set(body, CHUNK_HEADER_BYTES);
+  view.setUint32(6, length, true);
+  view.setUint32(10, crc32(bytes.subarray(CHUNK_HEADER_BYTES)), true);
   return bytes;
 }
 

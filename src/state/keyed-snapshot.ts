@@ -8,11 +8,11 @@ import { encodeWith, type ValueWriter } from './value-codec.js';
 /** What a snapshot writes for a span: nothing (a completed checkpoint's chunks still hold it), all of it, or what changed since `since`. */
 export type SpanPlan = { readonly kind: 'reuse' } | { readonly kind: 'full' } | { readonly kind: 'delta'; readonly since: number };
 
-/** A span's encoded payload (a KeyedStatePayload as the value codec writes it), ready to frame as a chunk. */
+/** A span's encoded payload (a KeyedStatePayload as the value codec writes it), in pieces that make it up in order, ready to frame as a chunk. */
 export interface EncodedSpan {
   readonly span: KeyGroupSpan;
   readonly kind: 'full' | 'delta';
-  readonly body: Uint8Array;
+  readonly body: readonly Uint8Array[];
 }
 
 /**
@@ -89,7 +89,7 @@ export class KeyedSnapshot {
       const body = encodeWith((w) => this.writeDelta(w, span, plan.since));
       this.bytesEncoded += body.length;
       for (let kg = span.start; kg <= span.end; kg++) this.pending.release(kg - this.range.start);
-      return { span, kind: 'delta', body };
+      return { span, kind: 'delta', body: [body] };
     }
     if (this.group < 0) this.group = span.start;
     const g = this.group - this.range.start;
@@ -105,7 +105,7 @@ export class KeyedSnapshot {
     const segments = this.segments;
     this.segments = [];
     if (segments.length === 0) return undefined;
-    return { span, kind: 'full', body: concat(this.prefix(span, segments.length), segments) };
+    return { span, kind: 'full', body: [this.prefix(span, segments.length), ...segments] };
   }
 
   /** Stops protecting the state (the snapshot was encoded, or abandoned). */
@@ -255,19 +255,6 @@ export class KeyedSnapshot {
     w.value(true);
     w.close(o, 5);
   }
-}
-
-function concat(head: Uint8Array, parts: readonly Uint8Array[]): Uint8Array {
-  let n = head.length;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  out.set(head, 0);
-  let at = head.length;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A state named '__proto__' must be a field of the payload, not its prototype (an assignment would lose it). */

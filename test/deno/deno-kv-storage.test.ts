@@ -92,6 +92,30 @@ test('deno-kv: a value over 60 KiB is stored as parts of ≤ 60 KiB, replaced an
   });
 });
 
+test('deno-kv: a new chunk is one atomic operation checking that its head is absent, with no read before it; a replaced one is read first', async () => {
+  await withKv(async (_, kv) => {
+    const calls: string[] = [];
+    const counted: DenoKvLike = {
+      get: (key) => (calls.push('get'), kv.get(key)),
+      getMany: (keys) => (calls.push('getMany'), kv.getMany(keys)),
+      list: (selector, options) => (calls.push('list'), kv.list(selector, options)),
+      atomic: () => (calls.push('atomic'), kv.atomic()),
+    };
+    const s = new DenoKvCheckpointStorage(counted);
+    await s.listChunks(''); // the sweep, once per instance
+    calls.length = 0;
+    const value = patternBytes(500_000, 6); // 9 parts: they go into the commit itself
+    await s.putChunk('new', value);
+    assert.deepEqual(calls, ['atomic'], 'a new chunk: one atomic operation, nothing read');
+    assert.deepEqual(await s.getChunk('new'), value);
+    calls.length = 0;
+    await s.putChunk('new', patternBytes(100_000, 7));
+    assert.deepEqual(calls, ['atomic', 'getMany', 'atomic', 'atomic'], 'a replaced chunk: the absent check fails, then read, commit, and its old parts deleted');
+    assert.deepEqual(await s.getChunk('new'), patternBytes(100_000, 7));
+    assert.equal(await keysUnder(kv, ['weir', 'p']), 2, 'only the parts of the value that replaced it');
+  });
+});
+
 test('deno-kv: a fenced batch with a big record leaves no parts; the sweep removes replaced parts a crash left', async () => {
   await withKv(async (s, kv) => {
     await s.putMetadata([{ key: 'epoch', bytes: new Uint8Array([1]) }]);

@@ -72,7 +72,7 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
     if (failure !== undefined) throw storageFailed('deno-kv', 'putChunk', failure, { key });
     await this.#guard('putChunk', { key }, async () => {
       const staged = await this.#stage(key, copy, false, true);
-      await this.#commit('c', [{ ...staged, keyBytes }], undefined);
+      await this.#commit('c', [{ ...staged, keyBytes }], undefined, true);
     });
   }
 
@@ -174,11 +174,16 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
    * The commit point: sets every head in one atomic operation, checked against the condition's
    * record and the heads it replaces. A lost race re-reads and tries again; a condition that
    * no longer holds rejects as fenced. Either way, a batch that does not land leaves no parts.
+   * `fresh`: the heads are most likely new (a checkpoint's chunk keys are unique), so the first
+   * attempt checks that they are absent (versionstamp null) instead of reading them first: no
+   * read before the write, and no turn of the event loop between the call and the commit. A
+   * head that exists fails that check, and the usual rounds (read, then commit) follow.
    */
-  async #commit(space: Space, staged: readonly (Staged & { keyBytes: Uint8Array })[], condition: Condition | undefined): Promise<void> {
+  async #commit(space: Space, staged: readonly (Staged & { keyBytes: Uint8Array })[], condition: Condition | undefined, fresh = false): Promise<void> {
     try {
-      for (let round = 0; round < COMMIT_ROUNDS; round++) {
-        const olds = await this.#getMany(staged.map((s) => this.#head(space, s.keyBytes)));
+      for (let round = fresh ? -1 : 0; round < COMMIT_ROUNDS; round++) {
+        const heads = staged.map((s) => this.#head(space, s.keyBytes));
+        const olds = round < 0 ? heads.map((key) => ({ key, value: null, versionstamp: null })) : await this.#getMany(heads);
         const atomic = this.#kv.atomic();
         if (condition !== undefined) await this.#checkCondition(atomic, condition);
         const replaced: { v: string; n: number }[] = [];
