@@ -34,14 +34,12 @@
 import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { CheckpointStats } from 'weir';
+import { PAGE_HTML, serve } from './chromium-driver.js';
 import type { ResumeResult, ResumeSpec, WeirIdbPage } from './idb/app.js';
 import { envInt, loadAverage, machine, median, printTable, saveResults } from './harness.js';
 import { CHANGED_FRACTION, keyName, keysOf, keysPerSpan, type KeySet, type StateParams } from './idb/shared.js';
@@ -132,40 +130,7 @@ async function buildPage(): Promise<void> {
     plugins: [weirCopy],
     logLevel: 'error',
   });
-  writeFileSync(join(OUT, 'index.html'), '<!doctype html>\n<html><head><meta charset="utf-8"><title>loading</title><link rel="icon" href="data:,"></head>\n<body><script type="module" src="./app.js"></script></body></html>\n');
-}
-
-const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
-
-async function serve(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const base = resolve(dir);
-  const server = createServer((req, res) => {
-    void (async () => {
-      let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      if (path.endsWith('/')) path += 'index.html';
-      const file = resolve(base, `.${path}`);
-      const type = MIME[extname(file)];
-      if (type !== undefined && file.startsWith(base + sep)) {
-        try {
-          const body = await readFile(file);
-          res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-          res.end(body);
-          return;
-        } catch {
-          // 404 below
-        }
-      }
-      res.writeHead(404).end();
-    })();
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
-  };
+  writeFileSync(join(OUT, 'index.html'), PAGE_HTML);
 }
 
 const bench = (page: Page) => ({
