@@ -17,6 +17,14 @@ export type {
   JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, SourceOptions, CheckpointingMode, WindowAssigner, TimeOption,
   TimestampAssigner, ErrorPolicy, JobPlanView, VertexView, OpenLogOptions, WatchTableOptions, TableUpdate,
 } from './api/index.js';
+export {
+  ConnectedStreams, KeyedConnectedStreams, IntervalJoin, IntervalJoined, JoinedStreams, JoinWhere, JoinEqualTo, WindowJoin,
+  BroadcastStream, BroadcastConnectedStream, MapStateDescriptor,
+} from './api/index.js';
+export type {
+  CoProcessFunction, KeyedCoProcessFunction, ProcessJoinFunction, ProcessJoinContext, BroadcastProcessFunction, KeyedBroadcastProcessFunction,
+  BroadcastState, ReadOnlyBroadcastState, BroadcastStateDescriptor, BroadcastContext, ReadOnlyBroadcastContext,
+} from './graph/two-input-functions.js';
 export type { WatermarkGenerator, WatermarkOutput } from './graph/watermarks.js';
 export type { TimeWindow, AggregateFunction, WindowProcessContext, WindowProcessFunction } from './graph/windowing.js';
 

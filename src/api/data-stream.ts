@@ -8,6 +8,11 @@ import { fieldReducer, type FieldAggregation } from './field-aggregation.js';
 import { isOutputTag, type OutputTag } from './output-tag.js';
 import { isWindowAssigner, windows, type WindowAssigner } from './windows.js';
 import { WindowedStream } from './windowed-stream.js';
+import { BroadcastConnectedStream, BroadcastStream, descriptorNames, isBroadcastStream, type MapStateDescriptor } from './broadcast-stream.js';
+import { ConnectedStreams } from './connected-streams.js';
+import { IntervalJoin } from './interval-join.js';
+import { requireSameJob, type AddOperator } from './two-input-checks.js';
+import { JoinedStreams } from './window-join.js';
 
 /** What a user function's failures do: by default they fail the job (and the restart strategy applies). */
 export interface ErrorPolicy<T> {
@@ -136,9 +141,46 @@ export class DataStream<T> extends OperatorHandle {
     return this.repartition({ kind: 'rebalance' });
   }
 
-  /** Sends every record to every subtask of the next operator. */
-  broadcast(): DataStream<T> {
-    return this.repartition({ kind: 'broadcast' });
+  /**
+   * Sends every record to every subtask of the next operator. With descriptors: a BroadcastStream,
+   * for `other.connect(broadcastStream)`, whose records alone change the broadcast states they name.
+   */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: [MapStateDescriptor<any, any>, ...MapStateDescriptor<any, any>[]]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    if (descriptors.length === 0) return this.repartition({ kind: 'broadcast' });
+    const names = descriptorNames(descriptors);
+    return new BroadcastStream<T>(this.producers.map((p) => ({ from: p.from, partitioner: { kind: 'broadcast' } })), names, this.graph);
+  }
+
+  /**
+   * Two streams into one operator, each keeping its type: `.process({ processElement1, processElement2 })`
+   * or `.keyBy(ka, kb).process(…)`. With a BroadcastStream: `.process({ processElement, processBroadcastElement })`.
+   */
+  connect<B, K extends StateKey>(this: KeyedStream<T, K>, other: BroadcastStream<B>): BroadcastConnectedStream<T, B, K>;
+  connect<B>(other: BroadcastStream<B>): BroadcastConnectedStream<T, B>;
+  connect<B>(other: DataStream<B>): ConnectedStreams<T, B>;
+  connect<B>(other: DataStream<B> | BroadcastStream<B>): ConnectedStreams<T, B> | BroadcastConnectedStream<T, B, StateKey | undefined> {
+    if (isBroadcastStream(other)) {
+      requireSameJob('connect(other)', other, true, other.graph === this.graph, '');
+      return new BroadcastConnectedStream<T, B, StateKey | undefined>(this.producers, other, this instanceof KeyedStream, this.twoInputs());
+    }
+    requireSameJob('connect(other)', other, other instanceof DataStream, other instanceof DataStream && other.graph === this.graph, 'a DataStream, or a BroadcastStream (stream.broadcast(descriptor))');
+    return new ConnectedStreams<T, B>(this.producers, other.producers, this.twoInputs());
+  }
+
+  /** A window join: `join(other).where(ka).equalTo(kb).window(assigner).apply((left, right) => …)`. */
+  join<B>(other: DataStream<B>): JoinedStreams<T, B> {
+    requireSameJob('join(other)', other, other instanceof DataStream, other instanceof DataStream && other.graph === this.graph, 'a DataStream');
+    return new JoinedStreams<T, B>(this, other);
+  }
+
+  /** @internal Adds a two-input operator fed by `inputs` (input 1's edges first). */
+  protected twoInputs(): AddOperator<DataStream<unknown>> {
+    return (spec, inputs, name) => {
+      const node = this.graph.addNode(spec, inputs, name);
+      return new DataStream<unknown>(this.graph, [{ from: node.id, partitioner: { kind: 'forward' } }], node);
+    };
   }
 
   sinkTo(sink: Sink<T>, options?: { uid?: string; name?: string }): DataStreamSink<T> {
@@ -213,6 +255,15 @@ export class KeyedStream<T, K extends StateKey> extends DataStream<T> {
   countWindow(size: number): WindowedStream<T, K> {
     // Checked here so the error names this call, not windows.global(options).count.
     return this.window(windows.global({ count: requirePositiveInteger('countWindow(size)', size) }));
+  }
+
+  /**
+   * Flink's interval join: `a.keyBy(k).intervalJoin(b.keyBy(k)).between(lowerMs, upperMs).process((left, right, ctx, out) => …)`
+   * pairs each left record at l with the right records of its key at r ∈ [l + lowerMs, l + upperMs]. Event time.
+   */
+  intervalJoin<B>(other: KeyedStream<B, K>): IntervalJoin<T, B, K> {
+    requireSameJob('intervalJoin(other)', other, other instanceof KeyedStream, other instanceof KeyedStream && other.graph === this.graph, 'a KeyedStream (other.keyBy(keySelector))');
+    return new IntervalJoin<T, B, K>(this.producers, other.producers, this.twoInputs());
   }
 
   override process<R>(fn: KeyedProcessFunction<K, T, R>): DataStream<R> {

@@ -19,3 +19,7 @@ export { createOpenLog } from './open-log.js';
 export type { OpenLogOptions } from './open-log.js';
 export { createWatchTable } from './watch-table.js';
 export type { WatchTableOptions, TableUpdate } from './watch-table.js';
+export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.js';
+export { IntervalJoin, IntervalJoined } from './interval-join.js';
+export { JoinedStreams, JoinWhere, JoinEqualTo, WindowJoin } from './window-join.js';
+export { BroadcastStream, BroadcastConnectedStream, MapStateDescriptor } from './broadcast-stream.js';

@@ -33,7 +33,9 @@ export type WeirErrorCode =
   /** A source could not read its input (an HTTP status, a missing file). */
   | 'SOURCE_FAILED'
   /** A sink could not deliver its output (an HTTP status, a refused redirect, an endpoint down). */
-  | 'SINK_FAILED';
+  | 'SINK_FAILED'
+  /** A function changed state it may only read (broadcast state outside processBroadcastElement). */
+  | 'READ_ONLY_STATE';
 
 export interface WeirErrorOptions {
   domain: ErrorDomain;

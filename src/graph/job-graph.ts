@@ -11,6 +11,13 @@ import type {
   ProcessFunction,
   ReduceFunction,
 } from './user-functions.js';
+import type {
+  AnyKeyedCoProcessFunction,
+  BroadcastProcessFunction,
+  CoProcessFunction,
+  KeyedBroadcastProcessFunction,
+  ProcessJoinFunction,
+} from './two-input-functions.js';
 
 /** How records of an edge are dealt to the downstream subtasks. */
 export type PartitionerSpec =
@@ -33,9 +40,27 @@ export type OperatorSpec =
   | { kind: 'keyed-reduce'; fn: ReduceFunction<unknown>; firstValue?: (value: unknown) => unknown; inPlace?: { field: string; update: (acc: unknown, value: unknown) => void } }
   | { kind: 'keyed-process'; fn: KeyedProcessFunction<StateKey, unknown, unknown> }
   | { kind: 'window'; window: WindowSpec }
+  /** Two inputs (see inputSideOf): the node's first `firstInputs` edges are input 1, the others input 2. */
+  | { kind: 'co-process'; fn: CoProcessFunction<unknown, unknown, unknown>; firstInputs: number }
+  | { kind: 'keyed-co-process'; fn: AnyKeyedCoProcessFunction; firstInputs: number }
+  /** Pairs with right.ts ∈ [left.ts + lowerMs, left.ts + upperMs], both sides buffered per key until the watermark passes. */
+  | { kind: 'interval-join'; fn: ProcessJoinFunction<unknown, unknown, unknown>; lowerMs: number; upperMs: number; firstInputs: number }
+  /** Input 2 is the broadcast side: it alone writes the broadcast states named by `descriptors`. */
+  | { kind: 'broadcast-process'; fn: BroadcastProcessFunction<unknown, unknown, unknown>; keyed: false; descriptors: readonly string[]; firstInputs: number }
+  | { kind: 'broadcast-process'; fn: KeyedBroadcastProcessFunction<StateKey, unknown, unknown, unknown>; keyed: true; descriptors: readonly string[]; firstInputs: number }
   | { kind: 'sink'; sink: Sink<unknown> };
 
 export type OperatorKind = OperatorSpec['kind'];
+
+/**
+ * Which input of a two-input operator its `edge`-th input edge feeds (1 or 2); undefined for
+ * one-input operators. A two-input operator always heads its chain, so its vertex's inputs are
+ * its node's edges, in order.
+ */
+export function inputSideOf(spec: OperatorSpec, edge: number): 1 | 2 | undefined {
+  if (!('firstInputs' in spec)) return undefined;
+  return edge < spec.firstInputs ? 1 : 2;
+}
 
 export interface StreamEdge {
   readonly from: number;

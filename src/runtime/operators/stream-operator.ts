@@ -79,6 +79,8 @@ export interface OperatorRestoreState {
   /** The checkpoint restored. */
   readonly checkpointId: number;
   readonly operatorState: unknown[];
+  /** Each stored subtask's operator state as it stored it, in subtask order (broadcast state takes one copy). */
+  readonly operatorStateBySubtask?: readonly (readonly unknown[])[];
   /** Keyed chunks decoded (timers, the watermark; and any a caller decoded itself). */
   readonly keyedState: KeyedStatePayload[];
   /** Key-group state checked but not decoded: hand it to the backend's restore, which decodes it as needed. */
@@ -98,6 +100,8 @@ export interface StreamOperator extends Downstream {
    * key group (computed once, by the sender). Without it the task sets the current key per record.
    */
   collectKeyed?(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, timestamps: readonly number[] | undefined): void;
+  /** A two-input operator at a chain's head: the input the next records come from (the task sets it per batch). */
+  selectInput?(side: 1 | 2): void;
   /** Restores state (after the task read it) and may finish restore-time work, such as re-committing. */
   initialize(restored: OperatorRestoreState | undefined): Promise<void> | void;
   /** Must capture everything synchronously: the task encodes the result before the next record. */

@@ -1,4 +1,7 @@
 import type { ExecutionVertex, PlannedOperator } from '../../graph/execution-plan.js';
+import { BroadcastProcessOperator, KeyedBroadcastProcessOperator } from '../operators/broadcast-process-operators.js';
+import { CoProcessOperator, KeyedCoProcessOperator } from '../operators/co-process-operators.js';
+import { intervalJoinFunction } from '../operators/interval-join.js';
 import { KeyedProcessOperator } from '../operators/keyed-process-operator.js';
 import { KeyedReduceOperator } from '../operators/keyed-reduce-operator.js';
 import { ProcessOperator } from '../operators/process-operator.js';
@@ -23,6 +26,12 @@ function createOperator(vertex: ExecutionVertex, op: PlannedOperator, output: Ou
     case 'keyed-reduce': return new KeyedReduceOperator(uid, output, ctx, spec.fn, spec.firstValue, inPlaceUpdate(vertex, op));
     case 'keyed-process': return new KeyedProcessOperator(uid, output, ctx, spec.fn);
     case 'sink': return new SinkOperator(uid, ctx, spec.sink);
+    case 'co-process': return new CoProcessOperator(uid, output, ctx, spec.fn);
+    case 'keyed-co-process': return new KeyedCoProcessOperator(uid, output, ctx, spec.fn);
+    case 'interval-join': return new KeyedCoProcessOperator(uid, output, ctx, intervalJoinFunction({ uid, lowerMs: spec.lowerMs, upperMs: spec.upperMs, fn: spec.fn, elementTimestamp: ctx.elementTimestamp }));
+    case 'broadcast-process': return spec.keyed
+      ? new KeyedBroadcastProcessOperator(uid, output, ctx, spec.fn, spec.descriptors)
+      : new BroadcastProcessOperator(uid, output, ctx, spec.fn, spec.descriptors);
     case 'window': return isAlignedWindow(spec.window) ? new AlignedWindowOperator(uid, output, ctx, spec.window) : new WindowOperator(uid, output, ctx, spec.window);
   }
 }

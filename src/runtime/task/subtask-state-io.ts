@@ -89,7 +89,7 @@ export async function readSubtaskRestore(
       Promise.all(assigned.operator.map((h) => read(h, 'operator-state'))) as Promise<unknown[][]>,
     ]);
     const operatorState = lists.flat().filter((_, j) => j % vertex.parallelism === subtaskIndex);
-    result.set(op.uid, { checkpointId: restore.checkpointId, keyedState, encodedKeyed, operatorState });
+    result.set(op.uid, { checkpointId: restore.checkpointId, keyedState, encodedKeyed, operatorState, operatorStateBySubtask: lists });
   }
   return result;
 }
