@@ -9,6 +9,8 @@ import { requireMethods, type AddOperator } from './two-input-checks.js';
 export class MapStateDescriptor<K, V> implements BroadcastStateDescriptor<K, V> {
   declare readonly __key?: K;
   declare readonly __value?: V;
+  /** A brand, not instanceof: a job module's 'weir' may be another copy than the worker's. */
+  readonly kind = 'weir.map-state-descriptor';
   readonly name: string;
 
   constructor(name: string) {
@@ -19,10 +21,11 @@ export class MapStateDescriptor<K, V> implements BroadcastStateDescriptor<K, V> 
 /** @internal Checks `broadcast(...descriptors)` and returns their names. */
 export function descriptorNames(descriptors: readonly unknown[]): string[] {
   const names = descriptors.map((d, i) => {
-    if (!(d instanceof MapStateDescriptor)) {
+    const descriptor = d as Partial<MapStateDescriptor<unknown, unknown>> | null;
+    if (typeof descriptor !== 'object' || descriptor === null || descriptor.kind !== 'weir.map-state-descriptor' || typeof descriptor.name !== 'string') {
       throw new InvalidArgumentError(`broadcast(descriptors[${i}])`, `expected a MapStateDescriptor (new MapStateDescriptor('rules')), got ${describeValue(d)}`);
     }
-    return d.name;
+    return descriptor.name;
   });
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) throw new InvalidArgumentError('broadcast(descriptors)', `names broadcast state '${twice}' twice`);
