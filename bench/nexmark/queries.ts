@@ -1,4 +1,4 @@
-// Nexmark queries q0, q1, q2, q5, q7 as Weir jobs, the same queries as straightforward loops over
+// Nexmark queries q0, q1, q2, q5, q7 as Weir jobs (q3 and q8, the joins: join-queries.ts), the same queries as straightforward loops over
 // the same events (the reference every run is checked against), and the order-independent digest
 // both fold their output into. No Node-only imports: the job module bundles this into workers and
 // the Chromium page.
@@ -15,8 +15,9 @@
 // those per window. Same answers, less state than Flink's q7 plan.
 import { job, readTable, sinks, sources, WatermarkStrategy, windows, type DataStream, type JobDefinition, type Sink, type Source } from 'weir';
 import { BID, DEFAULT_EVENTS_PER_SECOND, isBid, nexmarkEvent, type Bid, type NexmarkEvent } from './generator.js';
+import { buildJoinQuery, referenceJoinDigest } from './join-queries.js';
 
-export const QUERIES = ['q0', 'q1', 'q2', 'q5', 'q7'] as const;
+export const QUERIES = ['q0', 'q1', 'q2', 'q3', 'q5', 'q7', 'q8'] as const;
 export type Query = (typeof QUERIES)[number];
 
 /** Flink's own event-time bound in the nexmark DDL: WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND. */
@@ -183,13 +184,13 @@ const addTop = (acc: TopBids, b: Bid): TopBids => {
 
 export function buildNexmarkJob(p: NexmarkParams): JobDefinition {
   return job(p.name, (env) => {
-    const bids = env
-      .fromSource(nexmarkSource(p.events, p.eventsPerSecond), {
-        uid: 'nexmark',
-        watermarks: WatermarkStrategy.forBoundedOutOfOrderness<NexmarkEvent>(WATERMARK_DELAY_MS).withTimestampAssigner((e) => e.dateTime),
-      })
-      .filter(isBid).uid('bids') as unknown as DataStream<Bid>;
+    const events = env.fromSource(nexmarkSource(p.events, p.eventsPerSecond), {
+      uid: 'nexmark',
+      watermarks: WatermarkStrategy.forBoundedOutOfOrderness<NexmarkEvent>(WATERMARK_DELAY_MS).withTimestampAssigner((e) => e.dateTime),
+    });
     const sink = digestSink() as Sink<unknown>;
+    if (p.query === 'q3' || p.query === 'q8') return buildJoinQuery(p.query, events, sink);
+    const bids = events.filter(isBid).uid('bids') as unknown as DataStream<Bid>;
     switch (p.query) {
       case 'q0':
         bids.sinkTo(sink, { uid: 'sink' });
@@ -258,6 +259,7 @@ const windowStartsOf = (t: number, size: number, slide: number): number[] => {
 };
 
 export function referenceDigest(query: Query, events: number, eventsPerSecond = DEFAULT_EVENTS_PER_SECOND): Digest {
+  if (query === 'q3' || query === 'q8') return referenceJoinDigest(query, events, eventsPerSecond);
   const d = emptyDigest();
   const counts = new Map<number, Map<number, number>>(); // q5: window start → auction → bids
   const tops = new Map<number, TopBids>(); // q7: window start → highest bids
