@@ -117,7 +117,7 @@ export class JobMaster {
   async start(): Promise<void> {
     const { plan, storage, resume, allowNonRestoredState } = this.config;
     // The epoch first: from here on an older runner can complete no checkpoint and delete nothing.
-    const token = `${this.config.clock.now()}-${Math.random().toString(36).slice(2)}`;
+    const token = `${this.config.clock.now() }-${Math.random().toString(36).slice(2)}`;
     const { epoch, fence } = await claimEpoch(storage, plan.jobName, token);
     this.epoch = epoch;
     this.epochFence = fence;
@@ -200,7 +200,7 @@ export class JobMaster {
       for (let subtaskIndex = 0; subtaskIndex < v.parallelism; subtaskIndex++) {
         const s = { vertexId: v.id, subtaskIndex };
         if (v.isSource || this.finished.has(subtaskKey(s))) {
-          this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp, direct: true }).catch(() => {});
+          this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp }).catch(() => {});
         }
       }
     }
@@ -268,7 +268,7 @@ export class JobMaster {
         // A task that ended before the barriers of the pending checkpoint reached it snapshots directly.
         const pending = this.coordinator.pendingCheckpointId;
         if (pending !== undefined && !this.coordinator.hasAcked(pending, key)) {
-          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now(), direct: true }).catch(() => {});
+          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now() }).catch(() => {});
         }
         if (this.finished.size === this.allSubtasks().length) void this.finish(report.attempt);
         return;
