@@ -176,10 +176,7 @@ export class JobMaster {
 
   async cancel(): Promise<void> {
     if (isTerminal(this.status)) return;
-    this.transition('cancelled');
-    await this.coordinator?.stop('the job was cancelled'); // none yet while in standby
-    await this.config.executor.dispose();
-    this.resolveDone(this.result('cancelled'));
+    await this.terminate('cancelled', 'the job was cancelled');
   }
 
   injectFailure(worker?: number): void {
@@ -293,10 +290,7 @@ export class JobMaster {
     await this.coordinator.keepOnlyLatest();
     await this.postCommitter.request();
     if (attempt !== this.attempt || this.status !== 'running') return;
-    await this.coordinator.stop('the job finished');
-    await this.config.executor.dispose();
-    this.transition('finished');
-    this.resolveDone(this.result('finished'));
+    await this.terminate('finished', 'the job finished');
   }
 
   private async failover(failure: Failure): Promise<void> {
@@ -348,10 +342,8 @@ export class JobMaster {
   }
 
   private async giveUp(cause: unknown, countRestarts = true): Promise<void> {
-    this.transition('failed');
-    await this.config.executor.dispose();
     if (countRestarts && cause instanceof WeirError) cause.details.restarts = this.restarts;
-    this.rejectDone(cause);
+    await this.terminate('failed', 'the job failed', cause);
   }
 
   /** Writes the attempt record (attempt-record.ts); resolves with the fence the attempt's commits carry. */
@@ -366,17 +358,26 @@ export class JobMaster {
   /** A runner that waited in standby could not start once it got the job (a bad checkpoint, storage gone). */
   failToStart(error: unknown): void {
     if (this.status !== 'standby') return;
-    this.transition('failed');
-    this.rejectDone(error);
+    void this.terminate('failed', 'the job could not start', error);
   }
 
   /** Another runner claimed the job (a newer epoch): stop at once, without restarting, touching nothing. */
   private async stopFenced(error: WeirError): Promise<void> {
     if (isTerminal(this.status)) return;
-    this.transition('failed');
-    await this.coordinator.stop('another runner took over the job');
+    await this.terminate('failed', 'another runner took over the job', error);
+  }
+
+  /**
+   * The one way a job ends. Must announce the terminal status first: from then on no task report
+   * and no failover touches the job. Then no checkpoint is pending or triggered, the tasks are
+   * gone, and `done` settles: with the result, or with `error` for a failed job.
+   */
+  private async terminate(status: 'finished' | 'cancelled' | 'failed', reason: string, error?: unknown): Promise<void> {
+    this.transition(status);
+    await this.coordinator?.stop(reason); // none yet while in standby
     await this.config.executor.dispose();
-    this.rejectDone(error);
+    if (status === 'failed') this.rejectDone(error);
+    else this.resolveDone(this.result(status));
   }
 
   private transition(to: JobStatus): void {
