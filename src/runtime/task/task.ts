@@ -1,11 +1,8 @@
-import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
 import { CorruptDataError, WeirError } from '../../errors/index.js';
-import { keyGroupRangeOfSubtask, upstreamSubtasksOf, type ExecutionPlan, type ExecutionVertex, type SubtaskId } from '../../graph/execution-plan.js';
+import { keyGroupRangeOfSubtask, upstreamSubtasksOf, type SubtaskId } from '../../graph/execution-plan.js';
 import type { StateKey } from '../../state/keyed-state.js';
-import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
-import type { Clock } from '../clock.js';
-import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
+import { serializeError, type TaskCommand } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
 import { createBarrierHandler, type CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
@@ -14,59 +11,16 @@ import { RecordWriter } from './record-writer.js';
 import { ElementTimestamp } from '../operators/element-timestamp.js';
 import { OutputPressure } from '../operators/output-pressure.js';
 import { readSubtaskRestore } from './subtask-state-io.js';
-import type { Schedulable, TaskScheduler } from './task-scheduler.js';
+import type { Schedulable } from './task-scheduler.js';
 import { MailboxProcessor } from './mailbox-processor.js';
 import { SourcePoller } from './source-poller.js';
 import { StreamInputProcessor } from './stream-input-processor.js';
 import { SubtaskCheckpointCoordinator } from './subtask-checkpoint-coordinator.js';
 import { TaskLifecycle, type TaskState } from './task-lifecycle.js';
+import type { TaskMetrics, TaskProgress, TaskSetup } from './task-setup.js';
 
 export type { TaskState } from './task-lifecycle.js';
-
-export interface TaskSetup {
-  readonly jobName: string;
-  /** The runner's epoch and its attempt: together they name this attempt's chunks (storageLayout.attemptId). */
-  readonly epoch: number;
-  readonly attempt: number;
-  readonly plan: ExecutionPlan;
-  readonly vertex: ExecutionVertex;
-  readonly subtaskIndex: number;
-  /** In gate order: for each vertex input, one channel per upstream subtask. */
-  readonly inputs: readonly ChannelReceiver[];
-  /** Per vertex output edge, one sender per downstream subtask. */
-  readonly outputs: readonly (readonly ChannelSender[])[];
-  readonly restore: RestoreAssignment | undefined;
-  readonly storage: CheckpointStorage;
-  /** Commits into the job's storage are conditional on it (see JobMaster.fenceAttempt). */
-  readonly commitFence: MetadataCondition | undefined;
-  readonly clock: Clock;
-  readonly scheduler: TaskScheduler;
-  readonly report: (report: TaskReport) => void;
-  readonly mode: 'exactly-once' | 'at-least-once';
-  readonly batchSize: number;
-  readonly flushIntervalMs: number;
-}
-
-export interface TaskMetrics {
-  /** Records taken from the input channels. */
-  recordsIn: number;
-  /** Sources only: records read from the source. */
-  recordsOut: number;
-  /** Times the task found its outputs without credit (backpressured). */
-  backpressured: number;
-}
-
-/** What a task is doing now, for the metrics: its event time, and the checkpoint it is aligning. */
-export interface TaskProgress {
-  /** The task's event time (its input watermark; a source's own). -Infinity before the first watermark. */
-  readonly watermark: number;
-  /** Set while barriers of a checkpoint arrived on some input channels but not all. */
-  readonly aligning: { readonly checkpointId: number; readonly blockedChannels: number; readonly channels: number } | undefined;
-  /** Messages waiting in the input channels. */
-  readonly queued: number;
-  /** Late records its windows dropped (no late-data side output), this attempt. */
-  readonly lateRecordsDropped: number;
-}
+export type { TaskMetrics, TaskProgress, TaskSetup } from './task-setup.js';
 
 /**
  * One subtask, as Flink's StreamTask: a chain of operators fed by its input channels
