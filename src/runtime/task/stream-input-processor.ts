@@ -23,6 +23,8 @@ export interface StreamInputSetup {
   readonly inputs: readonly ChannelReceiver[];
   /** Per input channel (gate order): the key selector of a keyed edge, to recompute the keys a batch came without. */
   readonly keySelectors: readonly (((value: unknown) => StateKey) | undefined)[];
+  /** Per input channel (gate order), for a two-input head: the input (1 or 2) its records feed. */
+  readonly inputSides: readonly (1 | 2)[];
   readonly handler: CheckpointBarrierHandler;
   readonly head: StreamOperator;
   readonly writers: readonly RecordWriter[];
@@ -115,6 +117,7 @@ export class StreamInputProcessor {
     const { records, keyGroups, timestamps } = progress.batch;
     const keys = progress.keys;
     const head = this.setup.head;
+    head.selectInput?.(this.setup.inputSides[progress.channel]!);
     const backend = head.keyedBackend;
     const keyed = backend !== undefined && keys !== undefined && keyGroups !== undefined;
     const n = records.length;

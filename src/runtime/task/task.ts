@@ -1,5 +1,6 @@
 import { CorruptDataError, WeirError } from '../../errors/index.js';
 import { keyGroupRangeOfSubtask, upstreamSubtasksOf, type SubtaskId } from '../../graph/execution-plan.js';
+import { inputSideOf } from '../../graph/job-graph.js';
 import type { StateKey } from '../../state/keyed-state.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import { serializeError, type TaskCommand } from '../control-messages.js';
@@ -98,12 +99,17 @@ export class Task implements Schedulable {
       });
     } else {
       const keySelectors: (((value: unknown) => StateKey) | undefined)[] = [];
-      for (const input of vertex.inputs) {
+      const inputSides: (1 | 2)[] = [];
+      vertex.inputs.forEach((input, i) => {
         const selector = input.partitioner.kind === 'hash' ? input.partitioner.keySelector : undefined;
-        for (let u = upstreamSubtasksOf(plan, input, subtaskIndex).length; u > 0; u--) keySelectors.push(selector);
-      }
+        const side = inputSideOf(vertex.operators[0]!.spec, i) ?? 1;
+        for (let u = upstreamSubtasksOf(plan, input, subtaskIndex).length; u > 0; u--) {
+          keySelectors.push(selector);
+          inputSides.push(side);
+        }
+      });
       this.input = new StreamInputProcessor({
-        inputs: setup.inputs, keySelectors, handler: this.handler, head, writers: this.writers, elementTimestamp: this.elementTimestamp,
+        inputs: setup.inputs, keySelectors, inputSides, handler: this.handler, head, writers: this.writers, elementTimestamp: this.elementTimestamp,
         pressure: this.pressure, flushChain, flushWriters, flushIfDue, endOfInput,
         onBarrierActions: (actions, timestamp) => this.checkpoints.onBarrierActions(actions, timestamp),
         countIn: (records) => (this.metrics.recordsIn += records),

@@ -81,6 +81,17 @@ describe('interval join operator', () => {
     assert.deepEqual(h.out.map((o) => o.value), ['l100+r120']);
   });
 
+  it('a record at exactly the watermark is not late, and still meets a partner whose last time it is', () => {
+    const h = harness(0, 20);
+    h.send(1, 'k', 'l100', 100);
+    h.op.processWatermark(120);
+    h.send(2, 'k', 'r120', 120);
+    h.op.processWatermark(121);
+    h.send(2, 'k', 'r121', 121); // past l100's interval: l100 is gone, and would not match anyway
+    h.send(1, 'k', 'l101', 101); // late
+    assert.deepEqual(h.out.map((o) => o.value), ['l100+r120']);
+  });
+
   it('empties both buffers once the watermark passed the last time each record could meet a partner', () => {
     const h = harness(-10, 30);
     for (let t = 0; t < 100; t += 5) {
