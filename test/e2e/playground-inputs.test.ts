@@ -172,7 +172,7 @@ describe('playground: examples on the input log (openLog → sources.log → wat
   });
 
   it('n. sse-feed: the server\'s live feed (Server-Sent Events from `npm start`), the tab reloaded mid-stream after an awaited checkpoint — every event id 0..N−1 committed once, live in watchTable', async (t) => {
-    const EVENTS = 2000; // at 200 per second from the server: the stream lasts 10 s whatever the machine's speed
+    const EVENTS = 1200; // at 200 per second from the server: the stream lasts 6 s whatever the machine's speed
     await withPage(async (page) => {
       const watch = watchPage(page);
       await page.goto(`${server.url}?example=sse-feed&events=${EVENTS}&rate=200`);
