@@ -18,8 +18,7 @@
 //    settled output only: with retained 2, one checkpoint later). Aim: p99 ≤ interval + 50 ms.
 // Env: WEIR_BENCH_APPENDS (per variant, default 400), WEIR_BENCH_SAMPLES (latency, default 20),
 // WEIR_BENCH_ROUNDS (IndexedDB, default 3), CHROME_PATH.
-import { build } from 'esbuild';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +28,7 @@ import { job, MemoryCheckpointStorage, openLog, readTable, run, sinks, sources, 
 import { decodeChunk, encodeChunk } from '../src/state/chunk-format.js';
 import { encodeValue } from '../src/state/value-codec.js';
 import { FsCheckpointStorage } from '../src/state/backends/fs-storage.js';
-import { CHROMIUM_ARGS, PAGE_HTML, serve, weirFrom } from './chromium-driver.js';
+import { bundlePage, CHROMIUM_ARGS, serve, weirFrom } from './chromium-driver.js';
 import { envInt, loadAverage, machine, median, printTable, saveResults } from './harness.js';
 
 const APPENDS = envInt('WEIR_BENCH_APPENDS', 400);
@@ -101,11 +100,7 @@ async function appendThroughputIdb(): Promise<void> {
   let server: { url: string; close(): Promise<void> } | undefined;
   let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>> | undefined;
   try {
-    await build({
-      absWorkingDir: process.cwd(), entryPoints: [{ in: 'bench/log-idb/app.ts', out: 'app' }], bundle: true, format: 'esm',
-      platform: 'browser', target: 'es2022', outdir: out, tsconfigRaw: '{}', plugins: [weirFrom(snapshot)], logLevel: 'error',
-    });
-    writeFileSync(join(out, 'index.html'), PAGE_HTML);
+    await bundlePage(process.cwd(), out, [{ in: 'bench/log-idb/app.ts', out: 'app' }], weirFrom(snapshot));
     const { findChrome } = (await import(pathToFileURL(join(process.cwd(), 'scripts/find-chrome.mjs')).href)) as { findChrome(): string };
     context = await chromium.launchPersistentContext(profile, { executablePath: findChrome(), headless: true, args: CHROMIUM_ARGS });
     server = await serve(out);
