@@ -4,7 +4,8 @@
 // Usage: node scripts/serve-playground.mjs [--no-build] [--outdir DIR]
 //   --no-build     use the dist/ already built (the e2e tests: npm test has just built it)
 //   --outdir DIR   bundle into DIR instead of playground/dist/ (the e2e tests bundle into a temp folder)
-// Prints `playground: http://127.0.0.1:PORT/` once it listens; Ctrl-C stops it.
+// Prints `playground: http://127.0.0.1:PORT/` once it listens; Ctrl-C stops it. Besides the files it
+// serves one endpoint, GET /feed/events: a live Server-Sent Events feed (scripts/playground-feed.mjs).
 //
 // The playground is an app like any user's: it imports 'weir', which esbuild resolves through this
 // package's own exports map (a package may import itself by name) with the 'browser' condition, to
@@ -18,6 +19,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { feedHandler } from './playground-feed.mjs';
 import { staticFiles } from './static-files.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -115,7 +117,12 @@ try {
   process.exit(1);
 }
 
-const server = createServer(staticFiles(outdir));
+// The files, and the live feed the "Live feed from the server (SSE)" example reads (playground-feed.mjs).
+const files = staticFiles(outdir);
+const feed = feedHandler();
+const server = createServer((req, res) => {
+  if (!feed(req, res)) files(req, res);
+});
 
 server.on('error', (error) => {
   console.error(`serve-playground: cannot listen on 127.0.0.1:${port}: ${error.message}${error.code === 'EADDRINUSE' ? ' (set PORT to another port, or PORT=0 for any free one)' : ''}`);

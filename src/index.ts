@@ -62,7 +62,7 @@ export type {
   DeadLetter,
 } from './graph/user-functions.js';
 export type { ValueState, ListState, MapState, ReducingState, StateKey } from './state/keyed-state.js';
-export type { CheckpointStorage } from './state/checkpoint-storage.js';
+export type { CheckpointStorage, MetadataCondition, MetadataConditions } from './state/checkpoint-storage.js';
 export { MemoryCheckpointStorage } from './state/backends/memory-storage.js';
 
 export type { CheckpointStats } from './runtime/coordinator/checkpoint-stats.js';

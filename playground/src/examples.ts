@@ -6,6 +6,7 @@ import counting from './examples/counting.js?raw';
 import liveFeed from './examples/live-feed.js?raw';
 import logFeed from './examples/log-feed.js?raw';
 import sessions from './examples/sessions.js?raw';
+import sseFeed from './examples/sse-feed.js?raw';
 import windowedSum from './examples/windowed-sum.js?raw';
 import wordcount from './examples/wordcount.js?raw';
 
@@ -23,6 +24,7 @@ export const EXAMPLES: readonly Example[] = [
   { id: 'live-feed', title: 'Live feed (settable rate)', code: liveFeed },
   { id: 'clicks', title: 'Clicks (the page\'s clicks via an input log)', code: clicks },
   { id: 'log-feed', title: 'Live feed via an input log', code: logFeed },
+  { id: 'sse-feed', title: 'Live feed from the server (SSE)', code: sseFeed },
 ];
 
 export const DEFAULT_EXAMPLE = EXAMPLES[0]!;

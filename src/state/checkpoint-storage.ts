@@ -10,6 +10,12 @@ export interface MetadataCondition {
   readonly equals: Uint8Array | undefined;
 }
 
+/**
+ * The precondition of a putMetadata: one condition, or several that must all hold, checked in the
+ * same atomic step (an input log's append: its predecessor batch is there and its own key is free).
+ */
+export type MetadataConditions = MetadataCondition | readonly MetadataCondition[];
+
 /** How a worker opens the same storage itself (plain data: it crosses to the worker). */
 export type StorageDescriptor = { readonly kind: 'indexeddb'; readonly database: string } | { readonly kind: 'fs'; readonly dir: string };
 
@@ -38,12 +44,16 @@ export interface CheckpointStorage {
   listChunks(prefix: string): Promise<string[]>;
   /**
    * The commit point: atomic (all or nothing) and durable once it resolves; writes several
-   * records at once. With a condition, checks it in the same atomic step and, if it does not
-   * hold, writes nothing and rejects with a WeirError of code 'STORAGE_FENCED'.
+   * records at once. With a condition (or several: every one must hold), checks it in the same
+   * atomic step and, if it does not hold, writes nothing and rejects with a WeirError of code
+   * 'STORAGE_FENCED'.
    */
-  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void>;
+  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void>;
   getMetadata(key: string): Promise<Uint8Array | undefined>;
-  /** A condition as for deleteChunks. */
+  /**
+   * A condition as for deleteChunks. Must delete in the order given (when the deletes are not
+   * atomic): an input log's retention deletes a partition's oldest batches first.
+   */
   deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void>;
   listMetadata(prefix: string): Promise<string[]>;
 }
@@ -60,6 +70,12 @@ export function fencedError(condition: MetadataCondition): WeirError {
   return new WeirError('STORAGE_FENCED', `the metadata record '${condition.key}' changed: another runner took over this job`, {
     domain: 'external', retryable: false, details: { key: condition.key },
   });
+}
+
+/** The conditions of a putMetadata as a list (none: empty). */
+export function conditionList(condition: MetadataConditions | undefined): readonly MetadataCondition[] {
+  if (condition === undefined) return [];
+  return Array.isArray(condition) ? (condition as readonly MetadataCondition[]) : [condition as MetadataCondition];
 }
 
 export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

@@ -176,6 +176,20 @@ export function defineStorageContract(name: string, target: StorageContractTarge
       assertEqual(meta!.buffer.byteLength, 2, "the read record's buffer");
     });
 
+    check('checks every condition of a list in the same atomic step: all hold, or nothing is written (an input log append)', async (s) => {
+      await s.putMetadata([{ key: 'l/b/0', bytes: bytes(1) }]);
+      const claim = (key: string, after: Uint8Array | undefined) => s.putMetadata([{ key, bytes: bytes(2) }], [{ key: 'l/b/0', equals: after }, { key, equals: undefined }]);
+      await claim('l/b/1', bytes(1));
+      assertBytes(await s.getMetadata('l/b/1'), bytes(2), 'written when both held');
+      await assertRejects(() => claim('l/b/1', bytes(1)), isFenced('l/b/1'), 'the second condition fails: the key is taken');
+      await assertRejects(() => claim('l/b/2', bytes(9)), isFenced('l/b/0'), 'the first condition fails: other bytes');
+      await s.deleteMetadata(['l/b/0']);
+      await assertRejects(() => claim('l/b/2', bytes(1)), isFenced('l/b/0'), 'the first condition fails: deleted');
+      assertKeys(await s.listMetadata('l/'), ['l/b/1'], 'nothing written by a list with a failing condition');
+      await s.putMetadata([{ key: 'l/b/3', bytes: bytes(3) }], []);
+      assertBytes(await s.getMetadata('l/b/3'), bytes(3), 'an empty list is no condition');
+    });
+
     for (const space of ['chunks', 'metadata'] as const) {
       check(`lists ${space} by prefix, sorted by UTF-16 code units`, async (s) => {
         const put = (key: string) => (space === 'chunks' ? s.putChunk(key, bytes(1)) : s.putMetadata([{ key, bytes: bytes(1) }]));

@@ -2,7 +2,9 @@
 // (its `page(panel)` export) appends to an input log (openLog, IndexedDB) — clicks on the page's areas,
 // a timer-driven feed — and the job reads the log (sources.log) in Web Workers; the committed output
 // shows live in the page (watchTable). A reload and a killed worker mid-stream, each after an awaited
-// checkpoint: every acknowledged append is committed exactly once. Run by scripts/run-e2e-tests.mjs.
+// checkpoint: every acknowledged append is committed exactly once. The server's own live feed
+// (Server-Sent Events, read with sources.sse) resumed by Last-Event-ID after a reload: every event
+// once. Run by scripts/run-e2e-tests.mjs.
 // Screenshots go to test-artifacts/playground-inputs-*.png.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -165,6 +167,39 @@ describe('playground: examples on the input log (openLog → sources.log → wat
       const state = await readState(page);
       assert.deepEqual({ duplicates: state?.duplicates, problem: state?.problem }, { duplicates: 0, problem: null }, 'what the page shows');
       t.diagnostic(`${appended} readings, ${atKill} before the kill; screenshot: ${await screenshot(page, root, 'inputs-feed')}`);
+      assert.deepEqual(watch.problems, [], 'no page error or failed request');
+    });
+  });
+
+  it('n. sse-feed: the server\'s live feed (Server-Sent Events from `npm start`), the tab reloaded mid-stream after an awaited checkpoint — every event id 0..N−1 committed once, live in watchTable', async (t) => {
+    const EVENTS = 1200; // at 200 per second from the server: the stream lasts 6 s whatever the machine's speed
+    await withPage(async (page) => {
+      const watch = watchPage(page);
+      await page.goto(`${server.url}?example=sse-feed&events=${EVENTS}&rate=200`);
+      await waitForState(page, 'the feed job running', (s) => s.status === 'running' && s.jobName === 'sse-feed', 20_000);
+      await waitForState(page, 'events committed', (s) => (s.committed ?? 0) >= 100, 20_000);
+      const checkpoint = await awaitCheckpoint(page);
+      const before = (await readState(page))?.committed ?? 0;
+      await page.reload();
+      const back = await waitForState(page, "the reloaded page: the job running, its 'restore' event", (s) => s.restores.length > 0 && (s.status === 'running' || s.status === 'finished'), 20_000);
+      assert.ok(back.restores[0]!.checkpointId !== null && back.restores[0]!.checkpointId >= checkpoint,
+        `resumed from checkpoint ${checkpoint} or later, not from the beginning: ${JSON.stringify(back.restores)}`);
+      assert.ok(before < EVENTS, `the reload came mid-stream (${before} of ${EVENTS} events committed)`);
+
+      const end = await waitForState(page, `the job finished after all ${EVENTS} events`, (s) => s.finished && s.verified, 40_000);
+      await waitForPanel(page, 'committed', new RegExp(`^${EVENTS}$`), 20_000);
+      const readings = await readTable<{ n: number; sensor: string; value: number }>(page, 'readings');
+      const totals = await readTable<{ sensor: string; total: number; readings: number }>(page, 'totals');
+      assert.deepEqual(readings.map((r) => r.n).sort((a, b) => a - b), Array.from({ length: EVENTS }, (_, n) => n), "the server's event ids 0..N−1, each committed once");
+      const want = new Map<string, { total: number; readings: number }>();
+      for (let n = 0; n < EVENTS; n++) {
+        const w = want.get(`sensor-${n % 4}`) ?? { total: 0, readings: 0 };
+        want.set(`sensor-${n % 4}`, { total: w.total + ((n * 37) % 101), readings: w.readings + 1 });
+      }
+      const bySensor = (rows: { sensor: string; total: number; readings: number }[]) => [...rows].sort((a, b) => a.sensor.localeCompare(b.sensor)).map(({ sensor, total, readings: r }) => ({ sensor, total, readings: r }));
+      assert.deepEqual(bySensor(totals), bySensor([...want].map(([sensor, w]) => ({ sensor, ...w }))), 'the running totals are exact');
+      assert.deepEqual({ duplicates: end.duplicates, problem: end.problem }, { duplicates: 0, problem: null }, 'what the page shows');
+      t.diagnostic(`${EVENTS} events, ${before} committed before the reload; screenshot: ${await screenshot(page, root, 'inputs-sse')}`);
       assert.deepEqual(watch.problems, [], 'no page error or failed request');
     });
   });

@@ -2,7 +2,8 @@ import { InvalidArgumentError, requireInteger, requireOptions, requireString, We
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import { encodeValue } from '../../state/value-codec.js';
 import { storageLayout } from '../../state/storage-layout.js';
-import { decodeLogHead, decodeLogMeta, decodeLogReader, EMPTY_HEAD, encodeLogBatch, encodeLogHead, encodeLogMeta, type LogHead } from './log-records.js';
+import { decodeLogMeta, decodeLogReader, encodeLogBatch, encodeLogEnd, encodeLogMeta } from './log-records.js';
+import { advanceHead, claimAfter, findTail, type LogTail } from './log-tail.js';
 import { logWakeupsFor } from './log-wakeups.js';
 
 /** The offsets an append's records got, in order, in the partition `partition`. */
@@ -54,7 +55,7 @@ export interface OpenInputLogOptions {
 }
 
 const MAX_PARTITIONS = 1024;
-/** A compare-and-set that keeps losing means something rewrites the head in a loop: give up loudly. */
+/** A claim that keeps losing means something rewrites the partition's end in a loop: give up loudly. */
 const MAX_APPEND_ATTEMPTS = 10_000;
 
 /**
@@ -98,11 +99,16 @@ function describeBriefly(value: unknown): string {
   return value === null ? 'null' : typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : `${typeof value} ${String(value)}`;
 }
 
+/** How many appends of a handle to a partition between two refreshes of the head's hint. */
+const HINT_EVERY = 32;
+
 class StoredInputLog<T> implements InputLog<T> {
   private closed = false;
   private turn = 0;
-  /** The head each partition had after this handle's last read or append: the expected value of the next compare-and-set. */
-  private readonly heads = new Map<number, { head: LogHead; bytes: Uint8Array | undefined }>();
+  /** The last batch of each partition as this handle last saw it: the compare-and-set of its next append. */
+  private readonly tails = new Map<number, LogTail>();
+  /** Appends per partition since this handle last refreshed the head's hint. */
+  private readonly sinceHint = new Map<number, number>();
   /** Appends of this handle go one after another, so calls keep their order within a partition. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -120,7 +126,11 @@ class StoredInputLog<T> implements InputLog<T> {
       const list = Array.isArray(records) ? (records as readonly T[]) : [records as T];
       if (list.length === 0) throw new InvalidArgumentError('log.append(records)', 'expected a record or a non-empty array of records, got an empty array');
       const encoded = encodeRecords(list, Array.isArray(records));
-      const run = this.queue.then(() => this.appendBatch(partition, list.length, encoded));
+      const run = this.queue.then(async () => {
+        const first = await this.claim(partition, list.length, (start) => encodeLogBatch(start, list.length, encoded));
+        if (first === undefined) throw this.endedError(partition);
+        return Object.assign(Array.from({ length: list.length }, (_, i) => first + i), { partition });
+      });
       this.queue = run.catch(() => undefined);
       return run;
     } catch (error) {
@@ -132,7 +142,11 @@ class StoredInputLog<T> implements InputLog<T> {
     if (this.closed) throw this.closedError();
     const run = this.queue.then(async () => {
       for (let p = 0; p < this.partitions; p++) {
-        await this.compareAndSetHead(p, (head) => (head.ended ? undefined : { head: { next: head.next, ended: true } }));
+        const at = await this.claim(p, 0, (start) => encodeLogEnd(start));
+        const tail = this.tails.get(p);
+        const next = at ?? tail?.next ?? 0;
+        // The end marker decides; the hint only saves readers and appenders a look. Best effort.
+        await advanceHead(this.storage, this.name, p, { next, last: next, ended: true }).catch(() => undefined);
       }
     });
     this.queue = run.catch(() => undefined);
@@ -164,58 +178,61 @@ class StoredInputLog<T> implements InputLog<T> {
     return keys.length;
   }
 
-  private async appendBatch(partition: number, count: number, encoded: Uint8Array): Promise<LogOffsets> {
-    let first = 0;
-    await this.compareAndSetHead(partition, (head) => {
-      if (head.ended) throw new WeirError('LOG_ENDED', `log '${this.name}' has ended (end() was called): nothing more can be appended`, { domain: 'user', retryable: false, details: { log: this.name, partition } });
-      first = head.next;
-      return { batch: { count, encoded }, head: { next: head.next + count, ended: false } };
-    });
-    const offsets = Array.from({ length: count }, (_, i) => first + i);
-    return Object.assign(offsets, { partition });
-  }
-
   /**
-   * Writes the batch and the new head in one atomic metadata write, on condition that the head
-   * is still the one read: two appenders never get one offset, and a batch never lands without
-   * its head (nor a head without its batch). A lost race reads the head again and retries.
+   * Claims the partition's next offset for the batch (or, with count 0, the end marker) that
+   * `encode(start)` gives, in one conditional write (log-tail.ts); a lost race looks for the end
+   * again from where it lost. Resolves with the offset claimed, or undefined when the partition
+   * has ended (for an end marker: it had already). Must resolve only once the write is durable.
    */
-  private async compareAndSetHead(partition: number, next: (head: LogHead) => { batch?: { count: number; encoded: Uint8Array }; head: LogHead } | undefined): Promise<void> {
-    const headKey = storageLayout.logHeadKey(this.name, partition);
+  private async claim(partition: number, count: number, encode: (start: number) => Uint8Array): Promise<number | undefined> {
+    let tail = this.tails.get(partition);
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      const current = this.heads.get(partition) ?? (await this.readHead(partition, headKey));
-      const change = next(current.head);
-      if (change === undefined) return;
-      const headBytes = encodeLogHead(change.head);
-      const writes = [{ key: headKey, bytes: headBytes }];
-      if (change.batch !== undefined) {
-        const start = current.head.next;
-        writes.unshift({ key: storageLayout.logBatchKey(this.name, partition, start), bytes: encodeLogBatch(start, change.batch.count, change.batch.encoded) });
-      }
       try {
-        await this.storage.putMetadata(writes, { key: headKey, equals: current.bytes });
+        tail ??= await findTail(this.storage, this.name, partition);
       } catch (error) {
-        this.heads.delete(partition);
-        if ((error as { code?: unknown }).code === 'STORAGE_FENCED') continue;
         throw appendFailed(this.name, error);
       }
-      this.heads.set(partition, { head: change.head, bytes: headBytes });
-      logWakeupsFor(this.storage).publish({ kind: 'weir.log-appended', log: this.name, partition, next: change.head.next });
-      return;
+      if (tail.kind === 'batch' ? tail.end : tail.ended) {
+        this.tails.set(partition, tail);
+        return undefined;
+      }
+      const start = tail.next;
+      const bytes = encode(start);
+      const write = claimAfter(this.name, partition, tail, bytes, count, count === 0);
+      try {
+        await this.storage.putMetadata(write.records, write.conditions);
+      } catch (error) {
+        this.tails.delete(partition);
+        if ((error as { code?: unknown }).code !== 'STORAGE_FENCED') throw appendFailed(this.name, error);
+        try {
+          tail = await findTail(this.storage, this.name, partition, tail);
+        } catch (error) {
+          throw appendFailed(this.name, error);
+        }
+        continue;
+      }
+      const claimed: LogTail = { kind: 'batch', start, next: start + count, bytes, end: count === 0 };
+      this.tails.set(partition, claimed);
+      logWakeupsFor(this.storage).publish({ kind: 'weir.log-appended', log: this.name, partition, next: claimed.next });
+      await this.refreshHint(partition, claimed, tail.kind === 'none');
+      return start;
     }
-    throw new WeirError('STORAGE_FENCED', `log '${this.name}': partition ${partition}'s head changed under ${MAX_APPEND_ATTEMPTS} appends in a row`, { domain: 'external', retryable: true, details: { log: this.name, partition } });
+    throw new WeirError('STORAGE_FENCED', `log '${this.name}': partition ${partition}'s end moved under ${MAX_APPEND_ATTEMPTS} appends in a row`, { domain: 'external', retryable: true, details: { log: this.name, partition } });
   }
 
-  private async readHead(partition: number, key: string): Promise<{ head: LogHead; bytes: Uint8Array | undefined }> {
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await this.storage.getMetadata(key);
-    } catch (error) {
-      throw appendFailed(this.name, error);
+  /** Every HINT_EVERY appends, moves the head's hint up to this handle's last batch (the first batch wrote it already). Best effort. */
+  private async refreshHint(partition: number, tail: LogTail & { kind: 'batch' }, wroteHead: boolean): Promise<void> {
+    const since = wroteHead ? 0 : (this.sinceHint.get(partition) ?? 0) + 1;
+    if (since < HINT_EVERY) {
+      this.sinceHint.set(partition, since);
+      return;
     }
-    const entry = { head: bytes === undefined ? EMPTY_HEAD : decodeLogHead(bytes, key), bytes };
-    this.heads.set(partition, entry);
-    return entry;
+    this.sinceHint.set(partition, 0);
+    await advanceHead(this.storage, this.name, partition, { next: tail.next, last: tail.start, ended: false }).catch(() => undefined);
+  }
+
+  private endedError(partition: number): WeirError {
+    return new WeirError('LOG_ENDED', `log '${this.name}' has ended (end() was called): nothing more can be appended`, { domain: 'user', retryable: false, details: { log: this.name, partition } });
   }
 
   private closedError(): WeirError {

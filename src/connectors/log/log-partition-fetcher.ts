@@ -2,7 +2,7 @@ import { WeirError } from '../../errors/index.js';
 import type { SourceSplit } from '../source.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
-import { decodeLogBatch, decodeLogHead, EMPTY_HEAD, type LogHead } from './log-records.js';
+import { decodeLogEntry, decodeLogHead, EMPTY_HEAD, type LogHead } from './log-records.js';
 
 /** Where a reader stands in one partition: the split's state in a checkpoint. */
 export interface LogPartitionPosition extends SourceSplit {
@@ -48,7 +48,6 @@ export class LogPartitionFetcher {
   private knownBatch: number | undefined;
   private earliest: boolean;
   private head: LogHead = EMPTY_HEAD;
-  private headRead = false;
   private ended = false;
   private failure: unknown;
   private readonly abort = new AbortController();
@@ -124,19 +123,32 @@ export class LogPartitionFetcher {
           await this.waitForWake(Infinity);
           continue;
         }
-        if (!this.headRead || this.fetchAt >= this.head.next) await this.readHead();
+        // The batch at fetchAt decides (the head is only a hint: log-tail.ts); the head is read
+        // when it is missing, to tell "not appended yet" from "deleted" (the hint is past it).
+        const fetched = await this.fetchBatch();
         if (signal.aborted) return;
-        if (this.fetchAt < this.head.next) {
-          await this.fetchBatch();
+        if (fetched === 'queued') {
           this.hooks.signal();
           continue;
         }
-        if (this.head.ended) {
+        if (fetched === 'end') {
           this.ended = true;
           this.hooks.signal();
           return;
         }
-        if (this.appendedSeen > this.fetchAt) continue; // appended while the head was being read
+        await this.readHead();
+        if (signal.aborted) return;
+        // Below the hint, the batch was deleted, or fetchAt is inside a batch whose start this fetcher does not know.
+        if (this.fetchAt < this.head.next || (this.knownBatch === undefined && this.fetchAt > 0)) {
+          if (await this.locateBatch()) this.hooks.signal();
+          continue;
+        }
+        if (this.head.ended) {
+          this.ended = true; // a log written before end markers: its head decides
+          this.hooks.signal();
+          return;
+        }
+        if (this.appendedSeen > this.fetchAt) continue; // appended while the batch was being looked for
         await this.waitForWake(this.hooks.recheckMs);
       }
     } catch (error) {
@@ -164,37 +176,49 @@ export class LogPartitionFetcher {
     const key = storageLayout.logHeadKey(this.log, this.partition);
     const bytes = await this.storage.getMetadata(key);
     this.head = bytes === undefined ? EMPTY_HEAD : decodeLogHead(bytes, key);
-    this.headRead = true;
   }
 
-  /** Reads the batch at `fetchAt` (finding it by listing when its start is not known) and queues it. */
-  private async fetchBatch(): Promise<void> {
-    const { partition } = this;
+  /** Queues the batch holding `fetchAt` when it is where this fetcher expects it (the batch known to hold it, or the one starting at it). */
+  private async fetchBatch(): Promise<'queued' | 'end' | 'missing'> {
     const start = this.knownBatch !== undefined && this.knownBatch <= this.fetchAt ? this.knownBatch : this.fetchAt;
-    let located = await this.readBatch(start);
-    if (located === undefined || start + located.length <= this.fetchAt) located = undefined;
-    let batchStart = start;
-    if (located === undefined) {
-      const found = await this.locate();
-      if (found === undefined) return; // nothing left to read: the reader jumped to the head
-      batchStart = found.start;
-      located = found.records;
+    const entry = await this.readBatch(start);
+    if (entry === undefined) return 'missing';
+    if (entry.end) return start === this.fetchAt ? 'end' : 'missing';
+    if (start + entry.records.length <= this.fetchAt) return 'missing';
+    this.enqueue(start, entry.records);
+    return 'queued';
+  }
+
+  /** Finds the batch holding `fetchAt` by listing (a restore that knew no batch start, a fresh reader, or records deleted); true if it queued one. */
+  private async locateBatch(): Promise<boolean> {
+    const located = await this.locate();
+    if (located === undefined) return false; // nothing left to read: the reader jumped to the head
+    if (located.end) {
+      this.fetchAt = located.start;
+      this.knownBatch = located.start;
+      return false; // the next round reads the end marker
     }
+    this.enqueue(located.start, located.records);
+    return true;
+  }
+
+  private enqueue(batchStart: number, records: unknown[]): void {
+    const { partition } = this;
     const skip = this.fetchAt - batchStart;
-    if (skip < 0 || skip >= located.length) {
+    if (skip < 0 || skip >= records.length) {
       throw new WeirError('CORRUPT_DATA', `log '${this.log}' partition ${partition}: the batch at offset ${batchStart} does not hold offset ${this.fetchAt}`, { domain: 'external', retryable: false, details: { log: this.log, partition, offset: this.fetchAt } });
     }
-    this.queue.push({ start: batchStart, records: located, index: skip });
+    this.queue.push({ start: batchStart, records, index: skip });
     if (this.queue.length === 1) this.position = this.fetchAt;
-    this.fetchAt = batchStart + located.length;
+    this.fetchAt = batchStart + records.length;
     this.knownBatch = this.fetchAt;
     this.earliest = false;
   }
 
-  private async readBatch(start: number): Promise<unknown[] | undefined> {
+  private async readBatch(start: number): Promise<{ records: unknown[]; end: boolean } | undefined> {
     const key = storageLayout.logBatchKey(this.log, this.partition, start);
     const bytes = await this.storage.getMetadata(key);
-    return bytes === undefined ? undefined : decodeLogBatch(bytes, key, start);
+    return bytes === undefined ? undefined : decodeLogEntry(bytes, key, start);
   }
 
   /**
@@ -202,7 +226,7 @@ export class LogPartitionFetcher {
    * offset retention already passed starts at the oldest batch kept; any other reader whose
    * offset is gone fails: those records are lost to it (LOG_TRUNCATED), never skipped silently.
    */
-  private async locate(): Promise<{ start: number; records: unknown[] } | undefined> {
+  private async locate(): Promise<{ start: number; records: unknown[]; end: boolean } | undefined> {
     const { partition } = this;
     const starts = (await this.storage.listMetadata(storageLayout.logBatchPrefix(this.log, partition)))
       .map((key) => storageLayout.logBatchStartFromKey(key))
@@ -210,11 +234,12 @@ export class LogPartitionFetcher {
       .sort((a, b) => a - b);
     let index = -1;
     for (let i = 0; i < starts.length && starts[i]! <= this.fetchAt; i++) index = i;
-    if (index < 0 || index === starts.length) {
+    if (index < 0) {
       if (this.earliest) {
         const oldest = starts[0];
         if (oldest === undefined) {
           this.position = this.fetchAt = this.head.next; // every record was deleted before this job read any
+          this.knownBatch = this.fetchAt;
           return undefined;
         }
         this.position = this.fetchAt = oldest;
@@ -224,9 +249,18 @@ export class LogPartitionFetcher {
       }
     }
     const start = starts[index]!;
-    const records = await this.readBatch(start);
-    if (records === undefined || start + records.length <= this.fetchAt) throw this.truncated(starts[0]);
-    return { start, records };
+    const entry = await this.readBatch(start);
+    if (entry === undefined) throw this.truncated(starts[0]);
+    if (entry.end) {
+      if (start !== this.fetchAt) throw this.truncated(starts[0]);
+      return { start, ...entry };
+    }
+    if (start + entry.records.length === this.fetchAt && index === starts.length - 1) {
+      this.knownBatch = this.fetchAt; // caught up: the next batch starts here
+      return undefined;
+    }
+    if (start + entry.records.length <= this.fetchAt) throw this.truncated(starts[0]);
+    return { start, ...entry };
   }
 
   private truncated(oldest: number | undefined): WeirError {

@@ -3,17 +3,23 @@
 // or tampered with is refused with CORRUPT_DATA naming its key, never half-trusted.
 import { CorruptDataError } from '../../errors/index.js';
 import { decodeChunk, encodeChunk, type ChunkKind } from '../../state/chunk-format.js';
-import { decodeValue } from '../../state/value-codec.js';
+import { decodeValue, encodeValue } from '../../state/value-codec.js';
 
 /** `logs/<log>/log`: written once, by the first openLog. */
 export interface LogMeta {
   readonly partitions: number;
 }
 
-/** `…/partitions/<p>/head`: the offset the next append gets, and whether end() was called. Appends compare-and-set it. */
+/**
+ * `…/partitions/<p>/head`: a hint, never ahead of the partition: `next` is the end of a batch that
+ * is (or was) there, `last` that batch's start. Appenders and readers go forward from it batch by
+ * batch; it only moves forward (appenders refresh it now and then, retention before it deletes),
+ * so a batch missing below it was deleted. `ended`: end() was called (the end marker decides).
+ */
 export interface LogHead {
   readonly next: number;
   readonly ended: boolean;
+  readonly last?: number;
 }
 
 /** `…/readers/<job>/<uid>/<p>`: where a reading job stands in one partition (the offset of its next record). */
@@ -24,7 +30,7 @@ export interface LogReaderPosition {
 export const EMPTY_HEAD: LogHead = { next: 0, ended: false };
 
 export const encodeLogMeta = (meta: LogMeta) => encodeChunk('log-meta', { partitions: meta.partitions });
-export const encodeLogHead = (head: LogHead) => encodeChunk('log-head', { next: head.next, ended: head.ended });
+export const encodeLogHead = (head: LogHead) => encodeChunk('log-head', { next: head.next, ended: head.ended, ...(head.last !== undefined ? { last: head.last } : {}) });
 export const encodeLogReader = (position: LogReaderPosition) => encodeChunk('log-reader', { next: position.next });
 
 export function decodeLogMeta(bytes: Uint8Array, key: string): LogMeta {
@@ -37,7 +43,8 @@ export function decodeLogHead(bytes: Uint8Array, key: string): LogHead {
   const p = payloadOf(bytes, 'log-head', key);
   if (!isCount(p.next)) throw corrupt(key, 'next');
   if (typeof p.ended !== 'boolean') throw corrupt(key, 'ended');
-  return { next: p.next, ended: p.ended };
+  if (p.last !== undefined && (!isCount(p.last) || p.last > p.next)) throw corrupt(key, 'last');
+  return { next: p.next, ended: p.ended, ...(p.last !== undefined ? { last: p.last } : {}) };
 }
 
 export function decodeLogReader(bytes: Uint8Array, key: string): LogReaderPosition {
@@ -49,26 +56,53 @@ export function decodeLogReader(bytes: Uint8Array, key: string): LogReaderPositi
 /**
  * A batch is the records of one append, in order; its key carries the offset of the first. The
  * records go in already encoded (`encodeValue(records)`, done once when the append is checked),
- * so a retried compare-and-set does not encode them again.
+ * so a retried append does not encode them again. end() appends an end marker: a batch of no
+ * records with `end: true`, the partition's last (nothing can follow it: its successor's key
+ * would be its own).
  */
 export function encodeLogBatch(start: number, count: number, encodedRecords: Uint8Array): Uint8Array {
   return encodeChunk('log-batch', { start, count, records: encodedRecords });
 }
 
-export function decodeLogBatch(bytes: Uint8Array, key: string, start: number): unknown[] {
+export function encodeLogEnd(start: number): Uint8Array {
+  return encodeChunk('log-batch', { start, count: 0, records: encodeValue([]), end: true });
+}
+
+/** What an appender needs of a batch: where the next one starts, and whether it is the end marker. */
+export interface LogBatchHeader {
+  readonly count: number;
+  readonly end: boolean;
+}
+
+export function decodeLogBatchHeader(bytes: Uint8Array, key: string, start: number): LogBatchHeader & { records: Uint8Array } {
   const p = payloadOf(bytes, 'log-batch', key);
   // Must not String() a stored value: an object with a 'toString' field would throw a TypeError.
   if (p.start !== start) throw corrupt(key, 'start', `holds ${typeof p.start === 'number' ? `offset ${p.start}` : `a ${typeof p.start}`}, its key says ${start}`);
-  if (!isCount(p.count) || p.count === 0) throw corrupt(key, 'count');
+  if (p.end !== undefined && p.end !== true) throw corrupt(key, 'end');
+  const end = p.end === true;
+  if (!isCount(p.count) || (p.count === 0) !== end) throw corrupt(key, 'count');
   if (!(p.records instanceof Uint8Array)) throw corrupt(key, 'records');
+  return { count: p.count, end, records: p.records };
+}
+
+/** The records of a batch (none for the end marker) and whether it is the end marker. */
+export function decodeLogEntry(bytes: Uint8Array, key: string, start: number): { records: unknown[]; end: boolean } {
+  const header = decodeLogBatchHeader(bytes, key, start);
   let records: unknown;
   try {
-    records = decodeValue(p.records);
+    records = decodeValue(header.records);
   } catch (error) {
     throw new CorruptDataError(`input log record '${key}': its records cannot be decoded: ${error instanceof Error ? error.message : String(error)}`, { key, field: 'records' });
   }
-  if (!Array.isArray(records) || records.length !== p.count) throw corrupt(key, 'records', `do not hold the ${p.count} records it says`);
-  return records;
+  if (!Array.isArray(records) || records.length !== header.count) throw corrupt(key, 'records', `do not hold the ${header.count} records it says`);
+  return { records, end: header.end };
+}
+
+/** The records of a batch; the end marker is refused here (CORRUPT_DATA): use decodeLogEntry where it may come. */
+export function decodeLogBatch(bytes: Uint8Array, key: string, start: number): unknown[] {
+  const entry = decodeLogEntry(bytes, key, start);
+  if (entry.end) throw corrupt(key, 'count');
+  return entry.records;
 }
 
 function payloadOf(bytes: Uint8Array, kind: ChunkKind, key: string): Record<string, unknown> {

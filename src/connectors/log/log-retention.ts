@@ -1,6 +1,7 @@
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
-import { decodeLogReader, encodeLogReader } from './log-records.js';
+import { decodeLogBatchHeader, decodeLogReader, encodeLogReader } from './log-records.js';
+import { advanceHead } from './log-tail.js';
 import type { LogPartitionPosition } from './log-partition-fetcher.js';
 
 /**
@@ -88,7 +89,17 @@ export class LogRetention {
     let keep = 0;
     while (keep + 1 < starts.length && starts[keep + 1]!.start <= lowest) keep++;
     const passed = starts.slice(0, keep).map((b) => b.key);
-    if (passed.length > 0) await this.storage.deleteMetadata(passed, this.fence);
+    if (passed.length === 0) return 0;
+    // The head's hint goes past what is deleted first: a reader that misses a batch below it
+    // knows it was deleted, not yet to come (log-tail.ts). Oldest first: an appender's claim
+    // needs its predecessor, so a batch never goes before the one ahead of it.
+    const kept = starts[keep]!;
+    const keptKey = kept.key;
+    const keptBytes = await this.storage.getMetadata(keptKey);
+    if (keptBytes === undefined) return 0; // moved under us; the next trim looks again
+    const header = decodeLogBatchHeader(keptBytes, keptKey, kept.start);
+    await advanceHead(this.storage, this.log, partition, { next: kept.start + header.count, last: kept.start, ended: header.end });
+    await this.storage.deleteMetadata(passed, this.fence);
     return passed.length;
   }
 

@@ -34,7 +34,15 @@ export async function compactTable(ctx: SinkRecoveryContext, table: string, upTo
   const keys = (await storage.listMetadata(tableLayout.prefix(jobName, table))).filter(tableLayout.isCommitKey);
   const due = keys.filter((key) => tableLayout.transactionOf(key) > from && tableLayout.transactionOf(key) <= upTo);
   if (due.length < Math.max(1, minCommits)) {
-    await deleteFolded(storage, ctx, table, from, keys, snapshot);
+    // Nothing new to delete unless commit records up to the snapshot came back (a restore's
+    // re-commit) or this realm has not swept since the snapshot changed (a crash's leftovers):
+    // most checkpoints then list only the table's commit records.
+    const sweep = `${jobName}\u0000${table}\u0000${from}`;
+    const swept = sweptFor(storage);
+    if (keys.some((key) => tableLayout.transactionOf(key) <= from) || !swept.has(sweep)) {
+      await deleteFolded(storage, ctx, table, from, keys, snapshot);
+      swept.add(sweep);
+    }
     return 'skipped';
   }
   const transactions = await Promise.all(due.map(async (key) => {
@@ -59,7 +67,17 @@ export async function compactTable(ctx: SinkRecoveryContext, table: string, upTo
   };
   await storage.putMetadata([{ key: snapshotKey, bytes: encodeTableSnapshot(next) }], fence);
   await deleteFolded(storage, ctx, table, upTo, keys, next);
+  sweptFor(storage).add(`${jobName}\u0000${table}\u0000${upTo}`);
   return 'compacted';
+}
+
+/** Per storage: the (job, table, snapshot) whose leftovers this realm deleted. Small: one entry per snapshot a table had. */
+const sweptByStorage = new WeakMap<CheckpointStorage, Set<string>>();
+function sweptFor(storage: CheckpointStorage): Set<string> {
+  let swept = sweptByStorage.get(storage);
+  if (swept === undefined) sweptByStorage.set(storage, (swept = new Set()));
+  if (swept.size > 10_000) swept.clear(); // a bound: forgetting only costs a sweep
+  return swept;
 }
 
 /** The transactions in commit order, one segment per run of one mode. */

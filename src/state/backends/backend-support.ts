@@ -1,7 +1,7 @@
 // What the durable backends (IndexedDB, files, Durable Objects, Deno KV) share: argument checks, and the one
 // rejection every storage failure becomes. Platform-free.
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { validateStorageKey, type MetadataCondition } from '../checkpoint-storage.js';
+import { conditionList, validateStorageKey, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
 
 /** Test hook of the durable backends: return an error to fail that write (nothing of it is stored). */
 export type FailWrites = (op: 'putChunk' | 'putMetadata', key: string) => Error | undefined;
@@ -37,6 +37,12 @@ export function checkedCondition(condition: MetadataCondition): { key: string; e
   if (typeof condition !== 'object' || condition === null) throw new InvalidArgumentError('condition', 'expected { key, equals }');
   validateStorageKey(condition.key, 'condition.key');
   return { key: condition.key, equals: condition.equals === undefined ? undefined : copyIn(condition.equals, 'condition.equals') };
+}
+
+/** Every condition of a putMetadata, checked and copied as checkedCondition does; with the original, for fencedError. */
+export function checkedConditions(condition: MetadataConditions | undefined): { key: string; equals: Uint8Array | undefined; original: MetadataCondition }[] {
+  if (condition !== undefined && (typeof condition !== 'object' || condition === null)) throw new InvalidArgumentError('condition', 'expected { key, equals } or an array of them');
+  return conditionList(condition).map((c) => ({ ...checkedCondition(c), original: c }));
 }
 
 export function checkedKeys(keys: readonly string[]): readonly string[] {

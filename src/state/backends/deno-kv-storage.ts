@@ -18,7 +18,7 @@
 // the commit, so a crash in between leaves them to the next sweep). A reader reads the head, then
 // its parts by exact keys; a part gone means a newer write replaced the head: read it again.
 import { CorruptDataError, InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition } from '../checkpoint-storage.js';
+import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions, conditionList } from '../checkpoint-storage.js';
 import { checkedBytes, checkedCondition, checkedKeys, checkedPrefix, checkedRecords, lastPerKey, storageFailed, type FailWrites } from './backend-support.js';
 import { keyFromBytes, keyToBytes, prefixRange } from './ordered-key-bytes.js';
 import { KV_LIMITS, parseHead, splitParts, joinParts, type Head, type DenoKvLike, type KvKey } from './deno-kv-values.js';
@@ -72,7 +72,7 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
     if (failure !== undefined) throw storageFailed('deno-kv', 'putChunk', failure, { key });
     await this.#guard('putChunk', { key }, async () => {
       const staged = await this.#stage(key, copy, false, true);
-      await this.#commit('c', [{ ...staged, keyBytes }], undefined, true);
+      await this.#commit('c', [{ ...staged, keyBytes }], [], true);
     });
   }
 
@@ -93,9 +93,10 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
     return this.#guard('listChunks', { prefix }, () => this.#list('c', prefix));
   }
 
-  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void> {
     const batch = lastPerKey(checkedRecords(records)).map((r, i) => ({ key: r.key, keyBytes: checkedKey(r.key, `records[${i}].key`), bytes: r.bytes.slice() }));
-    const expected = this.#checkedCondition(condition);
+    if (condition !== undefined && (typeof condition !== 'object' || condition === null)) throw new InvalidArgumentError('condition', 'expected { key, equals } or an array of them');
+    const expected = conditionList(condition).map((c) => this.#checkedCondition(c)!);
     // Keys appear twice in the commit (a check and a set); what is left of its budget holds inline values.
     let budget = KV_LIMITS.commitBudgetBytes - batch.reduce((n, r) => n + 2 * r.keyBytes.byteLength + 100, 0);
     if (batch.length > KV_LIMITS.recordsPerBatch || budget < 0) {
@@ -179,13 +180,13 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
    * read before the write, and no turn of the event loop between the call and the commit. A
    * head that exists fails that check, and the usual rounds (read, then commit) follow.
    */
-  async #commit(space: Space, staged: readonly (Staged & { keyBytes: Uint8Array })[], condition: Condition | undefined, fresh = false): Promise<void> {
+  async #commit(space: Space, staged: readonly (Staged & { keyBytes: Uint8Array })[], conditions: readonly Condition[], fresh = false): Promise<void> {
     try {
       for (let round = fresh ? -1 : 0; round < COMMIT_ROUNDS; round++) {
         const heads = staged.map((s) => this.#head(space, s.keyBytes));
         const olds = round < 0 ? heads.map((key) => ({ key, value: null, versionstamp: null })) : await this.#getMany(heads);
         const atomic = this.#kv.atomic();
-        if (condition !== undefined) await this.#checkCondition(atomic, condition);
+        for (const condition of conditions) await this.#checkCondition(atomic, condition);
         const replaced: { v: string; n: number }[] = [];
         staged.forEach((s, i) => {
           const old = olds[i]!;

@@ -15,8 +15,8 @@
 // Durability: the object's output gate holds every response and outgoing message until the
 // transaction is durable, so nothing outside the object learns of a write that could be lost.
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition } from '../checkpoint-storage.js';
-import { checkedBytes, checkedCondition, checkedKeys, checkedPrefix, checkedRecords, lastPerKey, storageFailed, type FailWrites } from './backend-support.js';
+import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
+import { checkedBytes, checkedCondition, checkedConditions, checkedKeys, checkedPrefix, checkedRecords, lastPerKey, storageFailed, type FailWrites } from './backend-support.js';
 import { keyFromBytes, keyToBytes, prefixRange } from './ordered-key-bytes.js';
 
 /** What Weir uses of a SQLite-backed Durable Object's `ctx.storage` (DurableObjectStorage). */
@@ -79,16 +79,16 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
     return this.#run('listChunks', { prefix }, () => this.#list('weir_chunks', prefix));
   }
 
-  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void> {
     this.putMetadataSync(records, condition);
   }
 
   /** putMetadata, synchronously (see getMetadataSync). Throws instead of rejecting. */
-  putMetadataSync(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): void {
+  putMetadataSync(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): void {
     const batch = lastPerKey(checkedRecords(records));
-    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    const conditions = checkedConditions(condition);
     this.#write('putMetadata', { keys: batch.map((r) => r.key) }, () => {
-      this.#check(expected, condition);
+      for (const expected of conditions) this.#check(expected, expected.original);
       for (const { key, bytes } of batch) {
         const failure = this.#failWrites?.('putMetadata', key);
         if (failure !== undefined) throw storageFailed('durable-object', 'putMetadata', failure, { key });

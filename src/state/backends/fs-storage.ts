@@ -31,8 +31,8 @@ import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type StorageDescriptor } from '../checkpoint-storage.js';
-import { checkedCondition, checkedKeys, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
+import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions, type StorageDescriptor } from '../checkpoint-storage.js';
+import { checkedCondition, checkedConditions, checkedKeys, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
 import { acquireLock, releaseLockOfThread, type HeldLock } from './fs-lock.js';
 import { isContinuation, keyFromPathSegments, keyPathSegments } from './fs-key-names.js';
 import { decodeJournal, encodeJournal, type JournalRecord } from './fs-metadata-journal.js';
@@ -148,9 +148,9 @@ export class FsCheckpointStorage implements CheckpointStorage {
    * staged from the caller's bytes as putChunk stages a chunk, before the lock is even asked
    * for; a batch that is fenced or fails leaves only a temporary file, removed at once.
    */
-  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void> {
     const final = lastPerKey(checkedRecords(records));
-    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    const conditions = checkedConditions(condition);
     let apply: JournalRecord[] = [];
     let staged: Promise<string> | undefined;
     if (final.length > 0) {
@@ -167,7 +167,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
     try {
       await this.ready();
       await this.#underLock('putMetadata', { keys: final.map((r) => r.key) }, async () => {
-        if (expected !== undefined) await this.#check(condition!, expected);
+        for (const expected of conditions) await this.#check(expected.original, expected);
         if (staged === undefined) return;
         const temp = await staged;
         for (const { key } of final) {

@@ -3,8 +3,8 @@
 // per byte, so the caller stores few large values; a commit costs ~0.5 ms, 'strict' ~0.25 ms more.
 import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { CorruptDataError, WeirError } from '../../errors/index.js';
-import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type StorageDescriptor } from '../checkpoint-storage.js';
-import { checkedCondition, checkedKeys, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
+import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions, type StorageDescriptor } from '../checkpoint-storage.js';
+import { checkedCondition, checkedConditions, checkedKeys, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
 
 interface WeirStorageSchema extends DBSchema {
   chunks: { key: string; value: Uint8Array };
@@ -110,15 +110,15 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
    * tx.done: that is the commit point. The condition is read inside the same transaction, so no
    * other writer (another tab, a worker) can slip in between the check and the puts.
    */
-  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void> {
     const entries = checkedRecords(records).map(({ key, bytes }) => ({ key, value: clonedAsIs(bytes) }));
-    const expected = condition === undefined ? undefined : checkedCondition(condition);
+    const conditions = checkedConditions(condition);
     await this.#run('metadata', 'readwrite', 'strict', 'putMetadata', { keys: entries.map((r) => r.key) }, (tx) => {
-      // Every request is issued now, the condition's get first: requests run in order, so it
-      // reads the state before these puts, and an abort after it rolls the puts back.
+      // Every request is issued now, the conditions' gets first: requests run in order, so they
+      // read the state before these puts, and an abort after them rolls the puts back.
       const store = tx.objectStore('metadata');
-      const current = expected === undefined ? undefined : store.get(expected.key);
-      current?.catch(() => undefined); // awaited below unless a failure below comes first
+      const current = conditions.map((expected) => store.get(expected.key));
+      for (const get of current) get.catch(() => undefined); // awaited below unless a failure below comes first
       const puts: Promise<unknown>[] = [];
       for (const { key, value } of entries) {
         const failure = this.#failWrites?.('putMetadata', key);
@@ -128,7 +128,9 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
         puts.push(put);
       }
       return (async () => {
-        if (current !== undefined && !sameBytes(stored(await current, expected!.key), expected!.equals)) throw fencedError(condition!);
+        for (const [i, expected] of conditions.entries()) {
+          if (!sameBytes(stored(await current[i], expected.key), expected.equals)) throw fencedError(expected.original);
+        }
         await Promise.all(puts);
       })();
     }, () => { for (const entry of entries) entry.value = entry.value.slice(); });

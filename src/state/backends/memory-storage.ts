@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../errors/index.js';
-import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition } from '../checkpoint-storage.js';
+import { conditionList, fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
 
 export interface MemoryCheckpointStorageOptions {
   /** Test hook: return an error to fail that write (it is thrown and nothing is stored), or undefined to let it through. */
@@ -54,14 +54,15 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
   }
 
   /** All or nothing: every key is checked and every failure hook asked before any record is stored. Of duplicate keys, the last wins. */
-  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+  async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void> {
     const copies = records.map(({ key, bytes }, i) => {
       validateStorageKey(key, `records[${i}].key`);
       return { key, bytes: copyBytes(bytes, `records[${i}].bytes`) };
     });
-    const expected = copyCondition(condition);
+    if (condition !== undefined && (typeof condition !== 'object' || condition === null)) throw new InvalidArgumentError('condition', 'expected { key, equals } or an array of them');
+    const conditions = conditionList(condition).map((c) => ({ c, expected: copyCondition(c) }));
     await Promise.resolve();
-    this.#check(condition, expected);
+    for (const { c, expected } of conditions) this.#check(c, expected);
     for (const { key } of copies) {
       const failure = this.#failWrites?.('putMetadata', key);
       if (failure !== undefined) throw failure;

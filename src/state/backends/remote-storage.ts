@@ -2,14 +2,14 @@
 // call (StorageCall), answered by serveStorageCall() on the other side, which refuses a caller
 // whose epoch is older than its own. Errors cross as data, so their codes survive the hop.
 import { CorruptDataError, InvalidArgumentError, WeirError, type WeirErrorCode } from '../../errors/index.js';
-import type { CheckpointStorage, MetadataCondition } from '../checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition, MetadataConditions } from '../checkpoint-storage.js';
 
 export type StorageCall =
   | { op: 'putChunk'; key: string; bytes: Uint8Array }
   | { op: 'getChunk'; key: string }
   | { op: 'deleteChunks'; keys: readonly string[]; condition?: MetadataCondition }
   | { op: 'listChunks'; prefix: string }
-  | { op: 'putMetadata'; records: ReadonlyArray<{ key: string; bytes: Uint8Array }>; condition?: MetadataCondition }
+  | { op: 'putMetadata'; records: ReadonlyArray<{ key: string; bytes: Uint8Array }>; condition?: MetadataConditions }
   | { op: 'getMetadata'; key: string }
   | { op: 'deleteMetadata'; keys: readonly string[]; condition?: MetadataCondition }
   | { op: 'listMetadata'; prefix: string };
@@ -84,7 +84,7 @@ export class RemoteStorage implements CheckpointStorage {
   listChunks(prefix: string): Promise<string[]> {
     return this.#do({ op: 'listChunks', prefix });
   }
-  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void> {
     return this.#do({ op: 'putMetadata', records, ...(condition !== undefined ? { condition } : {}) });
   }
   getMetadata(key: string): Promise<Uint8Array | undefined> {

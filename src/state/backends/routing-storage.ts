@@ -3,7 +3,7 @@
 // where it is taken, with no hop); everything else — checkpoint metadata (the commit point must be
 // one store's transaction), tables, input logs, epochs — lives in the coordinator's storage.
 import { checkedCondition, checkedKeys, checkedPrefix } from './backend-support.js';
-import { fencedError, sameBytes, type CheckpointStorage, type MetadataCondition } from '../checkpoint-storage.js';
+import { fencedError, sameBytes, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
 type Store = CheckpointStorage;
 import { storageLayout } from '../storage-layout.js';
 
@@ -78,7 +78,7 @@ export class RoutingStorage implements CheckpointStorage {
     return [...new Set(listed.flat())].sort();
   }
 
-  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataCondition): Promise<void> {
+  putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void> {
     return this.#routes.home.putMetadata(records, condition);
   }
 

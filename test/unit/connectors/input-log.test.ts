@@ -96,6 +96,26 @@ describe('openLog / InputLog', () => {
           assert.equal(records[result[1]!], `w${w}-${n}-b`);
         }
       });
+
+      it('an appender whose last batch retention deleted meanwhile appends at the end, never into the deleted range', async () => {
+        const storage = backend.open();
+        const a = await openLog<string>('gone', { storage });
+        const b = await openLog<string>('gone', { storage: backend.again(storage) });
+        assert.deepEqual([...(await a.append('a0'))], [0]);
+        assert.deepEqual([...(await b.append('b1'))], [1]);
+        assert.deepEqual([...(await b.append('b2'))], [2]);
+        // As retention deletes: the oldest first, never the last (a's own batch 0 goes, and the next one).
+        const keys = await batchKeys(storage, 'gone');
+        await storage.deleteMetadata(keys.slice(0, 2));
+        assert.deepEqual([...(await a.append('a3'))], [3], 'a claimed the offset after the last batch, not the deleted offset 1 after its own');
+        await b.end();
+        const name = uniqueJobName('gone');
+        const handle = await run(job(name, (env) => {
+          env.fromSource(sources.log<string>('gone'), { uid: 'log' }).sinkTo(sinks.table('out'), { uid: 'out' });
+        }), { storage, checkpointing: false });
+        await handle.done;
+        assert.deepEqual(await readTable(name, 'out', { storage }), ['b2', 'a3'], 'a fresh reader reads what is kept, the late append included');
+      });
     });
   }
 

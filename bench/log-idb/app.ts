@@ -1,0 +1,54 @@
+// The page of the IndexedDB part of bench/log.bench.ts (built with esbuild from the built package,
+// driven by playwright-core). It runs nothing by itself: the driver calls `window.weirLog.append`
+// one variant at a time, so rounds and tables stay in Node. Everything runs on the page's own
+// thread, as an app's appends do (the playground's clicks).
+//   weir: openLog(name, { storage: 'indexeddb' }) and `append` each batch in turn (one durable,
+//         'strict' transaction per append, resolved before the next);
+//   raw:  the same batches, each `put` as it is (an array of objects, structured clone) into a
+//         database of its own, one readwrite transaction per batch with the same durability
+//         ('strict'), awaited before the next — what an app would write by hand.
+import { openLog } from 'weir';
+
+type Click = { id: number; area: string; at: number };
+const click = (i: number): Click => ({ id: i, area: `area-${i % 9}`, at: 1_700_000_000_000 + i });
+const batchesOf = (size: number, appends: number, from: number) =>
+  Array.from({ length: appends }, (_, b) => Array.from({ length: size }, (_, i) => click(from + b * size + i)));
+
+let raw: Promise<IDBDatabase> | undefined;
+function rawDb(): Promise<IDBDatabase> {
+  raw ??= new Promise((ok, fail) => {
+    const r = indexedDB.open('weir-bench-log-raw', 1);
+    r.onupgradeneeded = () => r.result.createObjectStore('batches');
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => fail(r.error);
+  });
+  return raw;
+}
+
+async function append(variant: 'weir' | 'raw', size: number, appends: number, round: number): Promise<{ ms: number }> {
+  const batches = batchesOf(size, appends, round * size * appends);
+  if (variant === 'weir') {
+    const log = await openLog<Click>(`bench-${size}-${round}`, { storage: 'indexeddb' });
+    await log.append(click(-1)); // opens the connection and creates the partition: outside the timing
+    const t0 = performance.now();
+    for (const batch of batches) await log.append(size === 1 ? batch[0]! : batch);
+    const ms = performance.now() - t0;
+    await log.close();
+    return { ms };
+  }
+  const db = await rawDb();
+  const t0 = performance.now();
+  for (const [b, batch] of batches.entries()) {
+    await new Promise<void>((ok, fail) => {
+      const tx = db.transaction('batches', 'readwrite', { durability: 'strict' });
+      tx.objectStore('batches').put(size === 1 ? batch[0] : batch, `${size}/${round}/${String(b).padStart(8, '0')}`);
+      tx.oncomplete = () => ok();
+      tx.onerror = () => fail(tx.error);
+      tx.onabort = () => fail(tx.error ?? new Error('aborted'));
+    });
+  }
+  return { ms: performance.now() - t0 };
+}
+
+(globalThis as unknown as { weirLog: unknown }).weirLog = { append };
+document.title = 'ready';
