@@ -1,4 +1,4 @@
-import type { ListState, MapState, ReducingState, StateKey, ValueState } from '../state/keyed-state.js';
+import type { AggregatingState, ListState, MapState, ReducingState, StateAggregateFunction, StateKey, StateTtlOptions, ValueState } from '../state/keyed-state.js';
 
 /** Emits records downstream. */
 export interface Collector<T> {
@@ -55,12 +55,16 @@ export interface ProcessContext extends RuntimeContext {
   output<X>(tag: OutputTagLike<X>, value: X): void;
 }
 
-/** State accessors: the same name always gives the same state. */
+/**
+ * State accessors: the same name always gives the same state. Each takes `{ ttlMs, update? }`
+ * (a time-to-live on the job's clock); every use of a name must give the same TTL.
+ */
 export interface KeyedStateAccess {
-  getState<T>(name: string, options?: { defaultValue?: T }): ValueState<T>;
-  getListState<T>(name: string): ListState<T>;
-  getMapState<UK, UV>(name: string): MapState<UK, UV>;
-  getReducingState<T>(name: string, reduce: ReduceFunction<T>): ReducingState<T>;
+  getState<T>(name: string, options?: { defaultValue?: T } & StateTtlOptions): ValueState<T>;
+  getListState<T>(name: string, options?: StateTtlOptions): ListState<T>;
+  getMapState<UK, UV>(name: string, options?: StateTtlOptions): MapState<UK, UV>;
+  getReducingState<T>(name: string, reduce: ReduceFunction<T>, options?: StateTtlOptions): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(name: string, aggregate: StateAggregateFunction<IN, ACC, OUT>, options?: StateTtlOptions): AggregatingState<IN, OUT>;
 }
 
 export interface KeyedOpenContext extends RuntimeContext, KeyedStateAccess {}
