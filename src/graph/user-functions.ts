@@ -1,3 +1,4 @@
+import type { OperatorStateAccess } from '../state/operator-state-store.js';
 import type { AggregatingState, ListState, MapState, ReducingState, StateAggregateFunction, StateKey, StateTtlOptions, ValueState } from '../state/keyed-state.js';
 
 /** Emits records downstream. */
@@ -67,9 +68,10 @@ export interface KeyedStateAccess {
   getAggregatingState<IN, ACC, OUT>(name: string, aggregate: StateAggregateFunction<IN, ACC, OUT>, options?: StateTtlOptions): AggregatingState<IN, OUT>;
 }
 
-export interface KeyedOpenContext extends RuntimeContext, KeyedStateAccess {}
+/** Keyed functions have operator state too (non-keyed lists per subtask), as in Flink. */
+export interface KeyedOpenContext extends RuntimeContext, KeyedStateAccess, OperatorStateAccess {}
 
-export interface KeyedProcessContext<K> extends ProcessContext, KeyedStateAccess {
+export interface KeyedProcessContext<K> extends ProcessContext, KeyedStateAccess, OperatorStateAccess {
   getCurrentKey(): K;
 }
 
@@ -77,14 +79,20 @@ export interface OnTimerContext<K> extends KeyedProcessContext<K> {
   readonly timeDomain: 'processing-time' | 'event-time';
 }
 
+/** A non-keyed process function's open context: its operator state (Flink's CheckpointedFunction.initializeState). */
+export interface ProcessOpenContext extends RuntimeContext, OperatorStateAccess {}
+
+/** A non-keyed process function's context: operator state (non-keyed lists) instead of keyed state. */
+export interface NonKeyedProcessContext extends ProcessContext, OperatorStateAccess {}
+
 export interface ProcessFunctionObject<T, R> {
-  open?(ctx: RuntimeContext): void;
-  processElement(value: T, ctx: ProcessContext, out: Collector<R>): void;
+  open?(ctx: ProcessOpenContext): void;
+  processElement(value: T, ctx: NonKeyedProcessContext, out: Collector<R>): void;
   close?(): void;
 }
 export type ProcessFunction<T, R> =
   | ProcessFunctionObject<T, R>
-  | ((value: T, ctx: ProcessContext, out: Collector<R>) => void);
+  | ((value: T, ctx: NonKeyedProcessContext, out: Collector<R>) => void);
 
 export interface KeyedProcessFunctionObject<K, T, R> {
   /** Register state here (or lazily through the context in processElement). */
