@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { job, readTable, run, sinks, sources, type JobHandle, type Sink, type Source } from 'weir';
+import { job, ManualClock, readTable, run, sinks, sources, type JobHandle, type Sink, type Source } from 'weir';
+import { advanceUntilSettled } from '../../support/clock-steps.js';
 import { FaultLog, killMoments } from '../../support/fault-log.js';
 import { holdUntilCheckpoints } from '../../support/held-source.js';
 import { seededRandom } from '../../support/seeded-random.js';
@@ -112,7 +113,7 @@ describe('operator state through a kill and a rescale', () => {
     },
   });
 
-  function listsJob(name: string, opened: Opened[], runNo: () => number, hold: boolean) {
+  function listsJob(name: string, opened: Opened[], runNo: () => number, hold: boolean, processed: number[] = []) {
     const numbers = sources.sequence({ from: 0, to: RECORDS });
     return job(name, (env) => {
       const seen = env.fromSource(markingSource(hold ? holdUntilCheckpoints(numbers, { after: 1_500, checkpoints: Infinity }) : numbers, opened, runNo), { uid: 'numbers' })
@@ -127,6 +128,7 @@ describe('operator state through a kill and a rescale', () => {
             union.update([`p${ctx.subtaskIndex}/${ctx.parallelism}`]);
           },
           processElement(n, ctx, out) {
+            processed.push(n);
             ctx.getOperatorListState<number>('seen').add(n);
             out.collect(n);
           },
@@ -166,7 +168,8 @@ describe('operator state through a kill and a rescale', () => {
       assert.ok(committed.length > 0 && committed.length < RECORDS, `the first run committed part of the input (${committed.length})`);
 
       runNo = 2;
-      const second = await run(listsJob(name, opened, () => runNo, false), { parallelism: to, checkpointing: { intervalMs: 15 } });
+      const processedAfter: number[] = [];
+      const second = await run(listsJob(name, opened, () => runNo, false, processedAfter), { parallelism: to, checkpointing: { intervalMs: 15 } });
       assert.equal((await second.done).status, 'finished');
 
       // The restore after the kill, at the same parallelism, found every member of the attempt before.
@@ -184,9 +187,15 @@ describe('operator state through a kill and a rescale', () => {
           assert.deepEqual([...o.union].sort(), members(from), `${who} subtask ${o.subtask} at parallelism ${to}`);
         }
         if (who === 'source') continue;
-        // Split lists: what the restored checkpoint held (= what it committed), each element at exactly one subtask, evenly.
+        // Split lists: what the restored checkpoint held, each element at exactly one subtask, evenly. The
+        // checkpoint restored may be newer than the commits read above (one can complete just before
+        // cancel() and commit at the restore), so its content is checked against what the second run did:
+        // together, every record exactly once; and it holds at least what was committed.
         const split = rescaled.flatMap((o) => o.split).sort((a, b) => a - b);
-        assert.deepEqual(split, committed, `${who}: the split list's elements, each once`);
+        const whole = [...split, ...processedAfter].sort((a, b) => a - b);
+        assert.deepEqual(whole, Array.from({ length: RECORDS }, (_, i) => i), `${who}: the split list's elements and the records processed after the restore, each once`);
+        const inSplit = new Set(split);
+        assert.ok(committed.every((n) => inSplit.has(n)), `${who}: the split list holds every record committed before the restore`);
         const sizes = rescaled.map((o) => o.split.length);
         assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `${who}: dealt evenly (${sizes.join(', ')})`);
       }
@@ -194,4 +203,51 @@ describe('operator state through a kill and a rescale', () => {
       assert.deepEqual(out, Array.from({ length: RECORDS }, (_, i) => i), 'every record once across both runs');
     });
   }
+});
+
+describe('state time-to-live in a running job', () => {
+  it('on the job\'s ManualClock, across a kill: a value is seen exactly while younger than ttlMs, list elements one by one', async () => {
+    const TTL = 5;
+    const RECORDS = 3_000;
+    const name = `ttl-job-${process.pid}`;
+    type Seen = { key: string; now: number; prev: number | null; recent: number[] };
+    const clock = new ManualClock(0);
+    const handle = await run(job(name, (env) => {
+      // 10 records per clock-ms: every key gets records closer and farther apart than the TTL.
+      env.fromSource(holdUntilCheckpoints(sources.sequence({ from: 0, to: RECORDS, ratePerSecond: 10_000 }), { after: 600, checkpoints: 2 }), { uid: 'numbers' })
+        .keyBy((n) => (n % 97 === 0 ? 'rare' : `k${n % 3}`))
+        .process<Seen>((n, ctx, out) => {
+          const now = ctx.timerService.currentProcessingTime();
+          const last = ctx.getState<number>('last', { ttlMs: TTL });
+          const recent = ctx.getListState<number>('recent', { ttlMs: TTL });
+          out.collect({ key: ctx.getCurrentKey(), now, prev: last.value() ?? null, recent: recent.get() });
+          last.update(now);
+          recent.add(now);
+        })
+        .uid('ttl')
+        .sinkTo(sinks.table('seen'), { uid: 'seen' });
+    }), { parallelism: 1, checkpointing: { intervalMs: 20 }, clock, restart: { strategy: 'fixed-delay', attempts: 3, delayMs: 0 } });
+    const log = new FaultLog(handle).killAt({ moments: [{ checkpoint: 0 }] });
+    await advanceUntilSettled(clock, handle.done, 1);
+    log.stop();
+    assert.equal((await handle.done).status, 'finished');
+    assert.equal(log.kills.length, 1);
+    assert.equal(log.mismatch(), undefined);
+    const rows = await readTable<Seen>(name, 'seen');
+    assert.equal(rows.length, RECORDS);
+    // Per key, in the order processed (one subtask: commit order): what each record saw follows from the writes before it.
+    const writes = new Map<string, number[]>();
+    let expired = 0;
+    for (const r of rows) {
+      const before = writes.get(r.key) ?? [];
+      const last = before.at(-1);
+      const live = last !== undefined && r.now - last < TTL;
+      if (last !== undefined && !live) expired++;
+      assert.equal(r.prev, live ? last : null, `${r.key} at ${r.now}: the last write (${last}) is ${live ? 'live' : 'expired or absent'}`);
+      assert.deepEqual(r.recent, before.filter((t) => r.now - t < TTL), `${r.key} at ${r.now}: the list holds the elements younger than ${TTL} ms`);
+      before.push(r.now);
+      writes.set(r.key, before);
+    }
+    assert.ok(expired > 0, 'some values expired between their key\'s records');
+  });
 });
