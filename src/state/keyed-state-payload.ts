@@ -2,6 +2,7 @@ import { CorruptDataError } from '../errors/index.js';
 import type { StateKey, StateKind } from './keyed-state.js';
 import { isPlainRecord, StoredFields } from './stored-record.js';
 import { StateEntry, type KeyGroupEntries, type StateTable } from './state-table.js';
+import { isStamped } from './state-ttl.js';
 
 /** Key groups per snapshot chunk: small enough that a few changed keys rewrite little, large enough to keep chunks few. */
 export const KEY_GROUPS_PER_CHUNK = 8;
@@ -112,15 +113,18 @@ export function checkKeyedStatePayload(payload: unknown, key: string): KeyedStat
   range.integer('end', -1);
   const kinds = f.nested('kinds');
   for (const name of Object.keys(f.object('kinds'))) kinds.oneOf(name, STATE_KINDS);
-  if (f.has('ttl') && !f.array('ttl').every((name) => typeof name === 'string' && Object.hasOwn(payload.kinds as object, name))) {
-    throw f.corrupt('ttl', 'is not a list of the names of states the chunk gives a kind');
-  }
+  const ttl = new Set(f.has('ttl') ? f.array('ttl') : []);
+  for (const name of ttl) if (typeof name !== 'string' || !Object.hasOwn(payload.kinds as object, name)) throw f.corrupt('ttl', 'is not a list of the names of states the chunk gives a kind');
   f.array('groups').forEach((entry, i) => {
     const field = `groups[${i}]`;
     if (!Array.isArray(entry) || entry.length !== 2 || !isKeyGroup(entry[0]) || !isPlainRecord(entry[1])) throw f.corrupt(field, 'is not a [keyGroup, states] pair');
     for (const [name, map] of Object.entries(entry[1])) {
       if (!(map instanceof Map)) throw f.corrupt(`${field}.${name}`, 'is not a Map');
       if (!Object.hasOwn(payload.kinds as object, name)) throw f.corrupt(`${field}.${name}`, 'names a state the chunk gives no kind');
+      if (ttl.has(name)) {
+        const kind = (payload.kinds as Record<string, StateKind>)[name]!;
+        for (const value of map.values()) if (!isStamped(kind, value)) throw f.corrupt(`${field}.${name}`, 'holds a value without its time-to-live timestamps');
+      }
     }
   });
   for (const timers of ['timers', 'eventTimers'] as const) {

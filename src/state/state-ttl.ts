@@ -85,6 +85,28 @@ export function unexpired(kind: StateKind, value: unknown, now: number, ttlMs: n
   return (value as Stamped)[0] + ttlMs > now ? value : undefined;
 }
 
+const isPair = (p: unknown): boolean => Array.isArray(p) && p.length === 2 && typeof p[0] === 'number';
+
+/** Whether a restored value has the stored shape of a TTL state of `kind` (checked before a backend sees it). */
+export function isStamped(kind: StateKind, value: unknown): boolean {
+  if (kind === 'list') return Array.isArray(value) && value.every(isPair);
+  if (kind === 'map') return value instanceof Map && [...value.values()].every(isPair);
+  return isPair(value);
+}
+
+/**
+ * A stored TTL value as a reader outside the runtime shows it (readSavepoint): the user's value,
+ * and the last-access timestamps in the same shape (a number; one per element; one per map entry).
+ */
+export function unstamped(kind: StateKind, stored: unknown): { value: unknown; lastAccess: unknown } {
+  if (kind === 'list') return { value: (stored as Stamped[]).map((p) => p[1]), lastAccess: (stored as Stamped[]).map((p) => p[0]) };
+  if (kind === 'map') {
+    const m = stored as Map<unknown, Stamped>;
+    return { value: new Map([...m].map(([k, p]) => [k, p[1]])), lastAccess: new Map([...m].map(([k, p]) => [k, p[0]])) };
+  }
+  return { value: (stored as Stamped)[1], lastAccess: (stored as Stamped)[0] };
+}
+
 /** The oldest timestamp in a stored value. */
 function oldestIn(kind: StateKind, value: unknown): number {
   let oldest = Infinity;

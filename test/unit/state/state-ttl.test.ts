@@ -9,6 +9,8 @@ import { SubtaskSnapshot } from '../../../src/runtime/task/subtask-snapshot.js';
 import { decodeChunk, encodeChunk } from '../../../src/state/chunk-format.js';
 import { HeapKeyedStateBackend, type KeyedStatePayload } from '../../../src/state/heap-keyed-state-backend.js';
 import type { StateTtlOptions } from '../../../src/state/keyed-state.js';
+import { checkKeyedStatePayload } from '../../../src/state/keyed-state-payload.js';
+import { unstamped } from '../../../src/state/state-ttl.js';
 
 const MAX = 128;
 const TTL = 100;
@@ -194,5 +196,24 @@ describe('state time-to-live', () => {
     assert.throws(() => r.valueState<number>('plain', { ttlMs: 5 }), { code: 'STATE_MISMATCH', message: /'plain' was stored without a time-to-live/ });
     assert.equal(r.valueState<number>('v', { ttlMs: TTL }).value(), 1);
     assert.throws(() => r.valueState<number>('v', { ttlMs: TTL + 1 }), { code: 'INVALID_ARGUMENT', message: /every use of a state must give the same time-to-live/ });
+  });
+
+  it('a restored chunk whose TTL state holds a value without its timestamp is refused as corrupt; readers can take the timestamps apart', () => {
+    const clock = new ManualClock(7);
+    const b = backend(clock);
+    at(b, 'k');
+    const s = kinds(b);
+    for (const x of Object.values(s)) x.write(1);
+    const payload = decodeChunk(encodeChunk('keyed-state', b.snapshot()), 'keyed-state').payload as KeyedStatePayload;
+    assert.deepEqual([...payload.ttl!].sort(), ['a', 'l', 'm', 'r', 'v']);
+    assert.doesNotThrow(() => checkKeyedStatePayload(payload, 'chunk'));
+    const states = payload.groups[0]![1];
+    assert.deepEqual(unstamped('list', states.l!.get('k')), { value: [1], lastAccess: [7] });
+    assert.deepEqual(unstamped('map', states.m!.get('k')), { value: new Map([['e1', 1]]), lastAccess: new Map([['e1', 7]]) });
+    assert.deepEqual(unstamped('value', states.v!.get('k')), { value: 1, lastAccess: 7 });
+    for (const [name, bad] of [['v', 1], ['l', [1]], ['m', new Map([['e1', 1]])], ['r', ['7', 1]]] as const) {
+      const broken = { ...payload, groups: [[payload.groups[0]![0], { ...states, [name]: new Map([['k', bad]]) }]] };
+      assert.throws(() => checkKeyedStatePayload(broken, 'chunk'), { code: 'CORRUPT_DATA', message: /without its time-to-live timestamps/ }, name);
+    }
   });
 });
