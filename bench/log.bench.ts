@@ -26,6 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { job, MemoryCheckpointStorage, openLog, readTable, run, sinks, sources, watchTable, type Committer, type SinkContext } from 'weir';
 import { decodeChunk, encodeChunk } from '../src/state/chunk-format.js';
+import { operatorStateAccess, OperatorStateStore } from '../src/state/operator-state-store.js';
 import { encodeValue } from '../src/state/value-codec.js';
 import { FsCheckpointStorage } from '../src/state/backends/fs-storage.js';
 import { bundlePage, CHROMIUM_ARGS, serve, weirFrom } from './chromium-driver.js';
@@ -146,7 +147,7 @@ async function readAfterCommits(): Promise<void> {
   const build = async (compact: boolean) => {
     const storage = new MemoryCheckpointStorage();
     const sink = sinks.table<ReturnType<typeof click>>('t');
-    const ctx: SinkContext = { jobName: `bench-${compact}`, sinkUid: 't', subtaskIndex: 0, parallelism: 1, storage, attemptId: 'a1' };
+    const ctx: SinkContext = { jobName: `bench-${compact}`, sinkUid: 't', subtaskIndex: 0, parallelism: 1, storage, attemptId: 'a1', ...operatorStateAccess(new OperatorStateStore()) };
     const writer = sink.createWriter(ctx);
     const committer = sink.createCommitter!(ctx) as Committer<unknown>;
     const t = performance.now();

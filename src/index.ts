@@ -59,9 +59,11 @@ export type { ErrorDomain, WeirErrorCode } from './errors/index.js';
 export type {
   Collector, MapFunction, FilterFunction, FlatMapFunction, ReduceFunction, KeySelector, ProcessFunction, ProcessFunctionObject,
   KeyedProcessFunction, KeyedProcessFunctionObject, ProcessContext, KeyedProcessContext, OnTimerContext, RuntimeContext, TimerService,
+  NonKeyedProcessContext, ProcessOpenContext,
   DeadLetter,
 } from './graph/user-functions.js';
-export type { ValueState, ListState, MapState, ReducingState, StateKey } from './state/keyed-state.js';
+export type { ValueState, ListState, MapState, ReducingState, AggregatingState, StateAggregateFunction, StateTtlOptions, StateKey } from './state/keyed-state.js';
+export type { OperatorStateAccess } from './state/operator-state-store.js';
 export type { CheckpointStorage, MetadataCondition, MetadataConditions } from './state/checkpoint-storage.js';
 export { MemoryCheckpointStorage } from './state/backends/memory-storage.js';
 

@@ -1,4 +1,5 @@
 import type { CheckpointStorage, MetadataCondition } from '../state/checkpoint-storage.js';
+import type { OperatorStateAccess } from '../state/operator-state-store.js';
 
 // The sink contract, in the shape of Flink's Sink V2: a writer per subtask stages what it
 // receives and turns it into committables at each checkpoint barrier; the committables are
@@ -10,8 +11,12 @@ import type { CheckpointStorage, MetadataCondition } from '../state/checkpoint-s
 // (n aborted, or its commit deferred): what a writer received before barrier n belongs to every
 // checkpoint from n on. A committable is never dropped because its checkpoint was aborted.
 
-/** What a writer and a committer know of where they run. Plain data, except the storage. */
-export interface SinkContext {
+/**
+ * What a writer and a committer know of where they run. Plain data, except the storage and the
+ * operator state (`getOperatorListState`, `getUnionListState`: lists restored before the writer
+ * is created and stored at every checkpoint after `prepareCommit`).
+ */
+export interface SinkContext extends OperatorStateAccess {
   readonly jobName: string;
   /** The sink operator's uid: stable across runs, so it may name what the sink stores or sends. */
   readonly sinkUid: string;

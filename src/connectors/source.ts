@@ -1,4 +1,5 @@
 import type { CheckpointStorage, MetadataCondition } from '../state/checkpoint-storage.js';
+import type { OperatorStateAccess } from '../state/operator-state-store.js';
 
 /**
  * A replayable source, split as Flink's FLIP-27 sources are: a source describes its work as
@@ -21,7 +22,12 @@ export type PollStatus =
    */
   | { kind: 'nothing'; available: PromiseLike<unknown> };
 
-export interface SourceReaderContext {
+/**
+ * Where a reader runs. Its split positions are its main state; `getOperatorListState` and
+ * `getUnionListState` keep more (plain data lists, restored before the reader is created and
+ * stored at every checkpoint after `snapshotSplits`).
+ */
+export interface SourceReaderContext extends OperatorStateAccess {
   readonly subtaskIndex: number;
   readonly parallelism: number;
   /** The job and the source's uid: a reader that registers somewhere (an input log) names itself by them. */

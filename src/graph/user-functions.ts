@@ -1,4 +1,5 @@
-import type { ListState, MapState, ReducingState, StateKey, ValueState } from '../state/keyed-state.js';
+import type { OperatorStateAccess } from '../state/operator-state-store.js';
+import type { AggregatingState, ListState, MapState, ReducingState, StateAggregateFunction, StateKey, StateTtlOptions, ValueState } from '../state/keyed-state.js';
 
 /** Emits records downstream. */
 export interface Collector<T> {
@@ -55,17 +56,22 @@ export interface ProcessContext extends RuntimeContext {
   output<X>(tag: OutputTagLike<X>, value: X): void;
 }
 
-/** State accessors: the same name always gives the same state. */
+/**
+ * State accessors: the same name always gives the same state. Each takes `{ ttlMs, update? }`
+ * (a time-to-live on the job's clock); every use of a name must give the same TTL.
+ */
 export interface KeyedStateAccess {
-  getState<T>(name: string, options?: { defaultValue?: T }): ValueState<T>;
-  getListState<T>(name: string): ListState<T>;
-  getMapState<UK, UV>(name: string): MapState<UK, UV>;
-  getReducingState<T>(name: string, reduce: ReduceFunction<T>): ReducingState<T>;
+  getState<T>(name: string, options?: { defaultValue?: T } & StateTtlOptions): ValueState<T>;
+  getListState<T>(name: string, options?: StateTtlOptions): ListState<T>;
+  getMapState<UK, UV>(name: string, options?: StateTtlOptions): MapState<UK, UV>;
+  getReducingState<T>(name: string, reduce: ReduceFunction<T>, options?: StateTtlOptions): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(name: string, aggregate: StateAggregateFunction<IN, ACC, OUT>, options?: StateTtlOptions): AggregatingState<IN, OUT>;
 }
 
-export interface KeyedOpenContext extends RuntimeContext, KeyedStateAccess {}
+/** Keyed functions have operator state too (non-keyed lists per subtask), as in Flink. */
+export interface KeyedOpenContext extends RuntimeContext, KeyedStateAccess, OperatorStateAccess {}
 
-export interface KeyedProcessContext<K> extends ProcessContext, KeyedStateAccess {
+export interface KeyedProcessContext<K> extends ProcessContext, KeyedStateAccess, OperatorStateAccess {
   getCurrentKey(): K;
 }
 
@@ -73,14 +79,20 @@ export interface OnTimerContext<K> extends KeyedProcessContext<K> {
   readonly timeDomain: 'processing-time' | 'event-time';
 }
 
+/** A non-keyed process function's open context: its operator state (Flink's CheckpointedFunction.initializeState). */
+export interface ProcessOpenContext extends RuntimeContext, OperatorStateAccess {}
+
+/** A non-keyed process function's context: operator state (non-keyed lists) instead of keyed state. */
+export interface NonKeyedProcessContext extends ProcessContext, OperatorStateAccess {}
+
 export interface ProcessFunctionObject<T, R> {
-  open?(ctx: RuntimeContext): void;
-  processElement(value: T, ctx: ProcessContext, out: Collector<R>): void;
+  open?(ctx: ProcessOpenContext): void;
+  processElement(value: T, ctx: NonKeyedProcessContext, out: Collector<R>): void;
   close?(): void;
 }
 export type ProcessFunction<T, R> =
   | ProcessFunctionObject<T, R>
-  | ((value: T, ctx: ProcessContext, out: Collector<R>) => void);
+  | ((value: T, ctx: NonKeyedProcessContext, out: Collector<R>) => void);
 
 export interface KeyedProcessFunctionObject<K, T, R> {
   /** Register state here (or lazily through the context in processElement). */

@@ -23,6 +23,10 @@ export interface StateHandle {
   readonly checksum: number;
   /** Keyed handles only: the key groups the chunk holds. */
   readonly keyGroupRange?: KeyGroupRange;
+  /** Operator handles of a named list (getOperatorListState, getUnionListState): its name; absent for the operator's own list (splits, pending commits). */
+  readonly stateName?: string;
+  /** Named operator lists: how a restore deals the entries out (operator-state-store.ts). */
+  readonly distribution?: 'split' | 'union';
 }
 
 export interface SubtaskCheckpointStats {

@@ -1,5 +1,8 @@
-import { InvalidArgumentError } from '../errors/index.js';
-import type { ListState, MapState, ReducingState, StateKey, StateKind, ValueState } from './keyed-state.js';
+import { InvalidArgumentError, requireFunction, requireString, WeirError } from '../errors/index.js';
+import type { AggregatingState, ListState, MapState, ReducingState, StateAggregateFunction, StateKey, StateKind, StateTtlOptions, ValueState } from './keyed-state.js';
+import { aggregatingStateOf, checkAggregateFunction, listStateOf, mapStateOf, reducingStateOf, valueStateOf } from './keyed-state-handles.js';
+import { describeTtl, sameTtl, TtlCleanup, ttlCopy, ttlOf, type TimeSource } from './state-ttl.js';
+import { ttlAggregatingStateOf, ttlListStateOf, ttlMapStateOf, ttlReducingStateOf, ttlValueStateOf } from './ttl-state-handles.js';
 import { KeyedSnapshot } from './keyed-snapshot.js';
 import { PendingSnapshot } from './pending-snapshot.js';
 import { decodePayload } from './chunk-format.js';
@@ -35,7 +38,7 @@ export interface ChangeRecord {
  */
 export class HeapKeyedStateBackend {
   private readonly tables = new Map<string, StateTable>();
-  private readonly handles = new Map<string, unknown>();
+  private readonly handles = new Map<string, { kind: StateKind; ttlMs: unknown; update: unknown; handle: unknown }>();
   private currentKey: StateKey | undefined;
   private currentGroup = 0;
   /** The version writes belong to now; snapshots so far took 1 … version - 1. */
@@ -49,7 +52,8 @@ export class HeapKeyedStateBackend {
   /** Spans still to decode: while above 0, a group must be decoded before it is read or written. */
   private lazySpans = 0;
 
-  constructor(readonly keyGroupRange: KeyGroupSpan) {}
+  /** `clock`: the job's processing time, which states with a time-to-live need. */
+  constructor(readonly keyGroupRange: KeyGroupSpan, private readonly clock?: TimeSource) {}
 
   get groupCount(): number {
     return Math.max(0, this.keyGroupRange.end - this.keyGroupRange.start + 1);
@@ -77,12 +81,18 @@ export class HeapKeyedStateBackend {
 
   /**
    * The table of one state, made on first use. `copy` says how copy-on-write copies its values
-   * (default: deep, for values a caller may change in place).
+   * (default: deep, for values a caller may change in place); `stamped`: a state with a TTL.
    */
-  stateTable(name: string, kind: StateKind, copy: CopyValue = copyPlainData): StateTable {
+  stateTable(name: string, kind: StateKind, copy: CopyValue = copyPlainData, stamped = false): StateTable {
     let table = this.tables.get(name);
-    if (table === undefined) this.tables.set(name, (table = new StateTable(name, kind, copy)));
+    if (table === undefined) this.tables.set(name, (table = new StateTable(name, kind, stamped ? ttlCopy(kind) : copy, stamped)));
     else if (table.kind !== kind) throw new InvalidArgumentError(`state '${name}'`, `is ${table.kind} state; it cannot also be used as ${kind} state`);
+    else if (table.stamped !== stamped) {
+      // As Flink: a state's TTL cannot be switched on or off across a restore (its stored form differs).
+      throw new WeirError('STATE_MISMATCH', `state '${name}' was ${table.stamped ? 'stored with a time-to-live; it cannot be used without one' : 'stored without a time-to-live; it cannot be given one'} (give it a new name to change that)`, {
+        domain: 'user', retryable: false, details: { state: name },
+      });
+    }
     return table;
   }
 
@@ -122,7 +132,7 @@ export class HeapKeyedStateBackend {
   }
 
   /** `e` safe to hand to user code that may change the value in place without writing it back (Flink copies on get too). */
-  private readable(t: StateTable, key: StateKey, g: number, e: StateEntry): StateEntry {
+  readable(t: StateTable, key: StateKey, g: number, e: StateEntry): StateEntry {
     const p = this.pending;
     if (p === undefined || !p.shares(g, e.v) || typeof e.value !== 'object' || e.value === null) return e;
     p.keep(t, g, key, e);
@@ -157,102 +167,62 @@ export class HeapKeyedStateBackend {
     t.groups.forEach((map, g) => map?.forEach((e, key) => fn(key, g + this.keyGroupRange.start, e.value)));
   }
 
-  // ---- the user-facing states, scoped to the current key ----
+  // ---- the user-facing states, scoped to the current key (keyed-state-handles.ts, ttl-state-handles.ts) ----
 
-  private handle<H>(name: string, kind: StateKind, create: (t: StateTable) => H): H {
-    const table = this.stateTable(name, kind);
-    let handle = this.handles.get(name) as H | undefined;
-    if (handle === undefined) this.handles.set(name, (handle = create(table)));
+  /**
+   * The handle of state `name`, made on first use. Later calls with the same TTL options return
+   * it without checking anything (the record path); the first checks the name and options.
+   */
+  private handle<H>(
+    accessor: string, name: string, kind: StateKind, options: StateTtlOptions | undefined, known: readonly string[],
+    create: (t: StateTable, ttl: TtlCleanup | undefined) => H,
+  ): H {
+    const cached = this.handles.get(name);
+    if (cached !== undefined && cached.kind === kind && cached.ttlMs === options?.ttlMs && cached.update === options?.update) return cached.handle as H;
+    requireString(`${accessor}(name)`, name);
+    const ttl = ttlOf(`${accessor}(options)`, options, known);
+    const table = this.stateTable(name, kind, undefined, ttl !== undefined);
+    if (ttl !== undefined) table.ttl ??= new TtlCleanup(table, ttl);
+    if (!sameTtl(table.ttl?.config, ttl)) {
+      throw new InvalidArgumentError(`${accessor}(options)`, `state '${name}' is used with ${describeTtl(table.ttl?.config)} elsewhere; every use of a state must give the same time-to-live`);
+    }
+    if (cached !== undefined) return cached.handle as H;
+    const handle = create(table, table.ttl);
+    this.handles.set(name, { kind, ttlMs: options?.ttlMs, update: options?.update, handle });
     return handle;
   }
 
-  private current(t: StateTable): StateEntry | undefined {
-    const e = this.entryOf(t, this.getCurrentKey(), this.currentGroup);
-    return e === undefined ? undefined : this.readable(t, this.currentKey!, this.currentGroup, e);
+  /** The job's processing time, for TTL states. */
+  now(): number {
+    if (this.clock === undefined) throw new WeirError('TASK_FAILED', 'HeapKeyedStateBackend: a state with a time-to-live needs the job\'s clock', { domain: 'internal', retryable: false });
+    return this.clock.now();
   }
 
-  private put(t: StateTable, value: unknown): void {
-    const key = this.getCurrentKey();
-    const e = this.entryOf(t, key, this.currentGroup);
-    if (e === undefined) this.insert(t, key, this.currentGroup, value);
-    else this.writable(t, key, this.currentGroup, e).value = value;
+  valueState<T>(name: string, options?: { defaultValue?: T } & StateTtlOptions): ValueState<T> {
+    return this.handle('getState', name, 'value', options, ['defaultValue'], (t, ttl) =>
+      ttl === undefined ? valueStateOf(this, t, options?.defaultValue) : ttlValueStateOf(this, t, ttl, options?.defaultValue));
   }
 
-  private clear(t: StateTable): void {
-    this.remove(t, this.getCurrentKey(), this.currentGroup);
+  listState<T>(name: string, options?: StateTtlOptions): ListState<T> {
+    return this.handle('getListState', name, 'list', options, [], (t, ttl) => (ttl === undefined ? listStateOf<T>(this, t) : ttlListStateOf<T>(this, t, ttl)));
   }
 
-  /** The current key's value, to change in place (created by `create` if absent). */
-  private mutable<V>(t: StateTable, create: () => V): V {
-    const key = this.getCurrentKey();
-    const e = this.entryOf(t, key, this.currentGroup);
-    if (e === undefined) return this.insert(t, key, this.currentGroup, create()).value as V;
-    return this.writable(t, key, this.currentGroup, e).value as V;
+  mapState<UK, UV>(name: string, options?: StateTtlOptions): MapState<UK, UV> {
+    return this.handle('getMapState', name, 'map', options, [], (t, ttl) => (ttl === undefined ? mapStateOf<UK, UV>(this, t) : ttlMapStateOf<UK, UV>(this, t, ttl)));
   }
 
-  valueState<T>(name: string, defaultValue?: T): ValueState<T> {
-    return this.handle(name, 'value', (t) => ({
-      value: () => {
-        const v = this.current(t)?.value as T | undefined;
-        return v === undefined ? defaultValue : v;
-      },
-      update: (value: T) => this.put(t, value),
-      clear: () => this.clear(t),
-    }));
-  }
-
-  listState<T>(name: string): ListState<T> {
-    return this.handle(name, 'list', (t) => ({
-      get: () => ((this.current(t)?.value as T[] | undefined) ?? []).slice(),
-      add: (value: T) => void this.mutable<T[]>(t, () => []).push(value),
-      addAll: (values: Iterable<T>) => void this.mutable<T[]>(t, () => []).push(...values),
-      update: (values: Iterable<T>) => this.put(t, [...values]),
-      clear: () => this.clear(t),
-    }));
-  }
-
-  mapState<UK, UV>(name: string): MapState<UK, UV> {
-    return this.handle(name, 'map', (t) => {
-      const empty = new Map<UK, UV>();
-      const read = () => (this.current(t)?.value as Map<UK, UV> | undefined) ?? empty;
-      const write = () => this.mutable(t, () => new Map<UK, UV>());
-      return {
-        get: (k: UK) => read().get(k),
-        put: (k: UK, v: UV) => void write().set(k, v),
-        putAll: (entries: Iterable<readonly [UK, UV]>) => {
-          const m = write();
-          for (const [k, v] of entries) m.set(k, v);
-        },
-        contains: (k: UK) => read().has(k),
-        remove: (k: UK) => {
-          if (!read().has(k)) return;
-          const m = write();
-          m.delete(k);
-          if (m.size === 0) this.clear(t);
-        },
-        entries: () => read().entries(),
-        keys: () => read().keys(),
-        values: () => read().values(),
-        isEmpty: () => read().size === 0,
-        clear: () => this.clear(t),
-      };
+  reducingState<T>(name: string, reduce: (a: T, b: T) => T, options?: StateTtlOptions): ReducingState<T> {
+    return this.handle('getReducingState', name, 'reducing', options, [], (t, ttl) => {
+      requireFunction('getReducingState(reduce)', reduce);
+      return ttl === undefined ? reducingStateOf(this, t, reduce) : ttlReducingStateOf(this, t, ttl, reduce);
     });
   }
 
-  reducingState<T>(name: string, reduce: (a: T, b: T) => T): ReducingState<T> {
-    return this.handle(name, 'reducing', (t) => ({
-      get: () => this.current(t)?.value as T | undefined,
-      add: (value: T) => {
-        const key = this.getCurrentKey();
-        const e = this.entryOf(t, key, this.currentGroup);
-        if (e === undefined) this.insert(t, key, this.currentGroup, value);
-        else {
-          const w = this.writable(t, key, this.currentGroup, e);
-          w.value = reduce(w.value as T, value);
-        }
-      },
-      clear: () => this.clear(t),
-    }));
+  aggregatingState<IN, ACC, OUT>(name: string, fn: StateAggregateFunction<IN, ACC, OUT>, options?: StateTtlOptions): AggregatingState<IN, OUT> {
+    return this.handle('getAggregatingState', name, 'aggregating', options, [], (t, ttl) => {
+      checkAggregateFunction('getAggregatingState(aggregate)', fn);
+      return ttl === undefined ? aggregatingStateOf(this, t, fn) : ttlAggregatingStateOf(this, t, ttl, fn);
+    });
   }
 
   // ---- snapshots and restore ----
@@ -285,6 +255,7 @@ export class HeapKeyedStateBackend {
    */
   beginSnapshot(): KeyedSnapshot {
     if (this.pending !== undefined) throw new Error('HeapKeyedStateBackend: a snapshot is still being encoded');
+    this.sweepExpired();
     const version = this.version++;
     const changed = new Map<StateTable, (Set<StateKey> | undefined)[]>();
     for (const t of this.tables.values()) {
@@ -296,6 +267,16 @@ export class HeapKeyedStateBackend {
     return new KeyedSnapshot(this.keyGroupRange, () => [...this.tables.values()], pending, this.log.slice(), (span) => this.loadSpan(span), () => {
       if (this.pending === pending) this.pending = undefined;
     });
+  }
+
+  /** Cleanup in snapshots: what expired by now leaves every TTL state before a snapshot (removals logged as changes). */
+  private sweepExpired(): void {
+    let now: number | undefined;
+    for (const t of this.tables.values()) {
+      if (t.ttl === undefined) continue;
+      now ??= this.now();
+      t.ttl.sweep(this, now);
+    }
   }
 
   /** Whether restored state remains to decode (see `loadNext`). */
@@ -332,7 +313,7 @@ export class HeapKeyedStateBackend {
     this.lazySpans--;
     for (const body of span.bodies) {
       const payload = checkKeyedStatePayload(decodePayload('keyed-state', body), `keyed state of key groups ${span.range.start}-${span.range.end}`);
-      applyPayload(payload, start, end, (name, kind) => this.stateTable(name, kind), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
+      applyPayload(payload, start, end, (name, kind, stamped) => this.stateTable(name, kind, undefined, stamped), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
     }
   }
 
@@ -347,7 +328,9 @@ export class HeapKeyedStateBackend {
    */
   snapshot(span: KeyGroupSpan = this.keyGroupRange): KeyedStatePayload {
     this.loadAll();
+    this.sweepExpired();
     const kinds: Record<string, StateKind> = {};
+    const ttl = [...this.tables.values()].filter((t) => t.stamped).map((t) => t.name);
     const groups = new Map<number, Record<string, Map<StateKey, unknown>>>();
     for (const t of this.tables.values()) {
       setOwn(kinds, t.name, t.kind);
@@ -359,7 +342,7 @@ export class HeapKeyedStateBackend {
         setOwn(entry, t.name, new Map([...map].map(([k, e]) => [k, e.value])));
       });
     }
-    return { keyGroupRange: span, kinds, groups: [...groups].sort((a, b) => a[0] - b[0]) };
+    return { keyGroupRange: span, kinds, ...(ttl.length > 0 ? { ttl } : {}), groups: [...groups].sort((a, b) => a[0] - b[0]) };
   }
 
   /**
@@ -369,7 +352,7 @@ export class HeapKeyedStateBackend {
   restore(payloads: readonly KeyedStatePayload[], encoded: readonly EncodedKeyedChunk[] = []): void {
     const { start, end } = this.keyGroupRange;
     for (const payload of payloads) {
-      applyPayload(payload, start, end, (name, kind) => this.stateTable(name, kind), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
+      applyPayload(payload, start, end, (name, kind, stamped) => this.stateTable(name, kind, undefined, stamped), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
     }
     // Encoded chunks: decoded when their key groups are first used (a span's chain together), or by loadNext.
     const spans = new Map<string, LazySpan>();

@@ -122,7 +122,16 @@ export class KeyedSnapshot {
     return kinds;
   }
 
-  /** { keyGroupRange, kinds, groups: [ …count elements follow… ] }: groups is the last field, so segments append. */
+  /** Writes `ttl` (the states with a time-to-live) if there are any; returns the fields written. */
+  private writeTtl(w: ValueWriter): number {
+    const ttl = this.tables.filter((t) => t.stamped).map((t) => t.name);
+    if (ttl.length === 0) return 0;
+    w.value('ttl');
+    w.value(ttl);
+    return 1;
+  }
+
+  /** { keyGroupRange, kinds, ttl?, groups: [ …count elements follow… ] }: groups is the last field, so segments append. */
   private prefix(span: KeyGroupSpan, count: number): Uint8Array {
     return encodeWith((w) => {
       const o = w.openObject();
@@ -130,9 +139,10 @@ export class KeyedSnapshot {
       w.value({ start: span.start, end: span.end });
       w.value('kinds');
       w.value(this.kinds());
+      const ttl = this.writeTtl(w);
       w.value('groups');
       w.close(w.openArray(), count);
-      w.close(o, 3);
+      w.close(o, 3 + ttl);
     });
   }
 
@@ -253,7 +263,7 @@ export class KeyedSnapshot {
     w.value(deleted);
     w.value('delta');
     w.value(true);
-    w.close(o, 5);
+    w.close(o, 5 + this.writeTtl(w));
   }
 }
 

@@ -2,6 +2,7 @@ import { CorruptDataError } from '../errors/index.js';
 import type { StateKey, StateKind } from './keyed-state.js';
 import { isPlainRecord, StoredFields } from './stored-record.js';
 import { StateEntry, type KeyGroupEntries, type StateTable } from './state-table.js';
+import { isStamped } from './state-ttl.js';
 
 /** Key groups per snapshot chunk: small enough that a few changed keys rewrite little, large enough to keep chunks few. */
 export const KEY_GROUPS_PER_CHUNK = 8;
@@ -21,6 +22,8 @@ export interface KeyGroupSpan {
 export interface KeyedStatePayload {
   readonly keyGroupRange: KeyGroupSpan;
   readonly kinds: Record<string, StateKind>;
+  /** States with a time-to-live: their values are stored as [timestamp, value] pairs (state-ttl.ts). */
+  readonly ttl?: string[];
   /** [keyGroup, { stateName: Map<key, value> }] for every key group that has state. */
   readonly groups: [number, Record<string, Map<StateKey, unknown>>][];
   /** Delta chunks: [keyGroup, { stateName: keys removed }]. */
@@ -64,14 +67,15 @@ export function restoredWatermark(payloads: readonly KeyedStatePayload[]): numbe
  */
 export function applyPayload(
   payload: KeyedStatePayload, start: number, end: number,
-  tableOf: (name: string, kind: StateKind) => StateTable,
+  tableOf: (name: string, kind: StateKind, stamped: boolean) => StateTable,
   groupOf: (table: StateTable, g: number) => KeyGroupEntries,
 ): void {
   const kindOf = (name: string): StateKind => payload.kinds[name] ?? 'value';
+  const stamped = (name: string) => payload.ttl?.includes(name) === true;
   for (const [kg, states] of payload.groups) {
     if (kg < start || kg > end) continue;
     for (const name of Object.keys(states)) {
-      const table = tableOf(name, kindOf(name));
+      const table = tableOf(name, kindOf(name), stamped(name));
       const raw = states[name]!;
       if (payload.delta === true) {
         const map = groupOf(table, kg - start);
@@ -86,7 +90,7 @@ export function applyPayload(
   for (const [kg, states] of payload.deleted ?? []) {
     if (kg < start || kg > end) continue;
     for (const name of Object.keys(states)) {
-      const map = tableOf(name, kindOf(name)).groups[kg - start];
+      const map = tableOf(name, kindOf(name), stamped(name)).groups[kg - start];
       if (map !== undefined) for (const k of states[name]!) map.delete(k);
     }
   }
@@ -97,7 +101,7 @@ export function applyPayload(
 // edited together with its metadata) would otherwise reach a backend as a half-right object and
 // fail there with a TypeError, or restore wrong state. Every refusal is CORRUPT_DATA naming the key.
 
-const STATE_KINDS: readonly StateKind[] = ['value', 'list', 'map', 'reducing'];
+const STATE_KINDS: readonly StateKind[] = ['value', 'list', 'map', 'reducing', 'aggregating'];
 const WHAT = 'state chunk';
 
 /** A keyed-state chunk's payload: its range, state kinds, per-group maps, timers and watermark. */
@@ -109,12 +113,18 @@ export function checkKeyedStatePayload(payload: unknown, key: string): KeyedStat
   range.integer('end', -1);
   const kinds = f.nested('kinds');
   for (const name of Object.keys(f.object('kinds'))) kinds.oneOf(name, STATE_KINDS);
+  const ttl = new Set(f.has('ttl') ? f.array('ttl') : []);
+  for (const name of ttl) if (typeof name !== 'string' || !Object.hasOwn(payload.kinds as object, name)) throw f.corrupt('ttl', 'is not a list of the names of states the chunk gives a kind');
   f.array('groups').forEach((entry, i) => {
     const field = `groups[${i}]`;
     if (!Array.isArray(entry) || entry.length !== 2 || !isKeyGroup(entry[0]) || !isPlainRecord(entry[1])) throw f.corrupt(field, 'is not a [keyGroup, states] pair');
     for (const [name, map] of Object.entries(entry[1])) {
       if (!(map instanceof Map)) throw f.corrupt(`${field}.${name}`, 'is not a Map');
       if (!Object.hasOwn(payload.kinds as object, name)) throw f.corrupt(`${field}.${name}`, 'names a state the chunk gives no kind');
+      if (ttl.has(name)) {
+        const kind = (payload.kinds as Record<string, StateKind>)[name]!;
+        for (const value of map.values()) if (!isStamped(kind, value)) throw f.corrupt(`${field}.${name}`, 'holds a value without its time-to-live timestamps');
+      }
     }
   });
   for (const timers of ['timers', 'eventTimers'] as const) {

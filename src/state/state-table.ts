@@ -1,4 +1,5 @@
 import type { StateKey, StateKind } from './keyed-state.js';
+import type { TtlCleanup } from './state-ttl.js';
 
 /**
  * One key's value in one state: a mutable cell, so an update is one hash lookup (the operator
@@ -46,8 +47,11 @@ export class StateTable {
    * change log, from which incremental checkpoints write only what changed.
    */
   changed: (Set<StateKey> | undefined)[] = [];
+  /** A TTL state's settings and cleanup, once an accessor said its TTL (a restored table waits for it). */
+  ttl: TtlCleanup | undefined;
 
-  constructor(readonly name: string, readonly kind: StateKind, readonly copyValue: CopyValue) {}
+  /** `stamped`: values are kept with their timestamps (a state with a time-to-live, see state-ttl.ts). */
+  constructor(readonly name: string, readonly kind: StateKind, readonly copyValue: CopyValue, readonly stamped = false) {}
 
   size(group: number): number {
     return this.groups[group]?.size ?? 0;

@@ -53,6 +53,8 @@ export function decodeMetadata(bytes: Uint8Array, key: string): CheckpointMetada
       h.integer('subtaskIndex');
       h.integer('bytes');
       h.integer('checksum', 0, 0xffffffff);
+      if (h.has('stateName')) h.string('stateName');
+      if (h.has('distribution')) h.oneOf('distribution', ['split', 'union'] as const);
       if (h.has('keyGroupRange')) {
         const range = h.nested('keyGroupRange');
         range.integer('start');

@@ -58,13 +58,13 @@ export class BroadcastProcessOperator extends ProcessOperator {
     this.selection.side = side;
   }
 
-  override initialize(restored?: OperatorRestoreState): void {
+  override initialize(restored: OperatorRestoreState | undefined): void {
     if (restored !== undefined) this.states.restore(restored.operatorStateBySubtask ?? []);
-    super.initialize();
+    super.initialize(restored);
   }
 
   override snapshotState(): OperatorSnapshot {
-    return { operatorState: [this.states.snapshot()] };
+    return { ...super.snapshotState(), operatorState: [this.states.snapshot()] };
   }
 }
 

@@ -7,7 +7,8 @@ import type {
   ReduceFunction,
 } from '../../graph/user-functions.js';
 import { HeapKeyedStateBackend, restoredWatermark } from '../../state/heap-keyed-state-backend.js';
-import type { StateKey } from '../../state/keyed-state.js';
+import type { StateKey, StateTtlOptions } from '../../state/keyed-state.js';
+import { operatorStateAccess, OperatorStateStore } from '../../state/operator-state-store.js';
 import { sideOutputOf } from './process-operator.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from './stream-operator.js';
 import { ProcessingTimers } from './processing-timers.js';
@@ -25,10 +26,11 @@ export class KeyedProcessOperator implements StreamOperator {
   private readonly eventTimerContext: OnTimerContext<StateKey>;
   currentWatermark = -Infinity;
   private firingAt = 0;
+  private readonly operatorState = new OperatorStateStore();
 
   constructor(readonly uid: string, private readonly output: Output, private readonly ctx: OperatorContext, fn: KeyedProcessFunction<StateKey, unknown, unknown>) {
     this.fn = typeof fn === 'function' ? { processElement: fn } : fn;
-    const backend = (this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange));
+    const backend = (this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange, ctx.clock));
     this.processingTimers = new ProcessingTimers(ctx, (timer) => this.fireOne(timer, this.processingTimerContext));
     const currentKeyGroup = () => keyGroupOf(backend.getCurrentKey(), ctx.maxParallelism);
     const { elementTimestamp } = ctx;
@@ -37,10 +39,12 @@ export class KeyedProcessOperator implements StreamOperator {
       subtaskIndex: ctx.subtaskIndex,
       parallelism: ctx.parallelism,
       getCurrentKey: () => backend.getCurrentKey(),
-      getState: (name, options) => backend.valueState(name, options?.defaultValue),
-      getListState: (name) => backend.listState(name),
-      getMapState: (name) => backend.mapState(name),
-      getReducingState: <T>(name: string, reduce: ReduceFunction<T>) => backend.reducingState<T>(name, reduce),
+      getState: (name, options) => backend.valueState(name, options),
+      getListState: (name, options) => backend.listState(name, options),
+      getMapState: (name, options) => backend.mapState(name, options),
+      getReducingState: <T>(name: string, reduce: ReduceFunction<T>, options?: StateTtlOptions) => backend.reducingState<T>(name, reduce, options),
+      getAggregatingState: (name, fn, options) => backend.aggregatingState(name, fn, options),
+      ...operatorStateAccess(this.operatorState),
       timestamp: () => (Number.isNaN(elementTimestamp.value) ? undefined : elementTimestamp.value),
       output: sideOutputOf(output),
       timerService: {
@@ -69,6 +73,7 @@ export class KeyedProcessOperator implements StreamOperator {
         this.eventTimers.restore(payload.eventTimers ?? [], inRange);
       }
       this.currentWatermark = restoredWatermark(restored.keyedState);
+      this.operatorState.restore(restored.operatorLists ?? []);
     }
     try {
       this.fn.open?.({ ...this.context });
@@ -115,9 +120,11 @@ export class KeyedProcessOperator implements StreamOperator {
   }
 
   snapshotState() {
-    if (this.processingTimers.queue.size === 0 && this.eventTimers.size === 0 && this.currentWatermark === -Infinity) return { keyedBackend: this.keyedBackend };
+    const operatorLists = this.operatorState.snapshot();
+    if (this.processingTimers.queue.size === 0 && this.eventTimers.size === 0 && this.currentWatermark === -Infinity) return { keyedBackend: this.keyedBackend, operatorLists };
     return {
       keyedBackend: this.keyedBackend,
+      operatorLists,
       keyedExtra: {
         keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [],
         timers: this.processingTimers.queue.snapshot(), eventTimers: this.eventTimers.snapshot(), watermark: this.currentWatermark,

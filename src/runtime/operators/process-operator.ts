@@ -1,7 +1,8 @@
-import type { Collector, OutputTagLike, ProcessContext, ProcessFunction, ProcessFunctionObject, TimerService } from '../../graph/user-functions.js';
+import type { Collector, NonKeyedProcessContext, OutputTagLike, ProcessContext, ProcessFunction, ProcessFunctionObject, TimerService } from '../../graph/user-functions.js';
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
+import { operatorStateAccess, OperatorStateStore } from '../../state/operator-state-store.js';
 import { deadLetterOf } from './dead-letter.js';
-import type { OperatorContext, Output, StreamOperator } from './stream-operator.js';
+import type { OperatorContext, OperatorRestoreState, OperatorSnapshot, Output, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
 
 const noTimers = (uid: string): Omit<TimerService, 'currentProcessingTime' | 'currentWatermark'> => {
@@ -21,10 +22,11 @@ export function sideOutputOf(output: Output): ProcessContext['output'] {
   };
 }
 
-/** A non-keyed process function: sees each record with a context and emits through a collector. */
+/** A non-keyed process function: sees each record with a context and emits through a collector; its state is operator state. */
 export class ProcessOperator implements StreamOperator {
   private readonly fn: ProcessFunctionObject<unknown, unknown>;
-  private readonly context: ProcessContext;
+  private readonly context: NonKeyedProcessContext;
+  private readonly operatorState = new OperatorStateStore();
   private readonly collector: Collector<unknown>;
   currentWatermark = -Infinity;
 
@@ -36,11 +38,13 @@ export class ProcessOperator implements StreamOperator {
       timerService: { ...noTimers(uid), currentProcessingTime: () => ctx.clock.now(), currentWatermark: () => this.currentWatermark },
       timestamp: () => (Number.isNaN(elementTimestamp.value) ? undefined : elementTimestamp.value),
       output: sideOutputOf(output),
+      ...operatorStateAccess(this.operatorState),
     };
     this.collector = output;
   }
 
-  initialize(): void {
+  initialize(restored: OperatorRestoreState | undefined): void {
+    if (restored?.operatorLists !== undefined) this.operatorState.restore(restored.operatorLists);
     try {
       this.fn.open?.(this.context);
     } catch (error) {
@@ -62,8 +66,8 @@ export class ProcessOperator implements StreamOperator {
     this.output.emitWatermark(timestamp);
   }
 
-  snapshotState() {
-    return {};
+  snapshotState(): OperatorSnapshot {
+    return { operatorLists: this.operatorState.snapshot() };
   }
 
   close(): void {

@@ -1,5 +1,6 @@
-import { isRetryableCommitFailure, type Committer, type Sink, type SinkWriter } from '../../connectors/sink.js';
+import { isRetryableCommitFailure, type Committer, type Sink, type SinkContext, type SinkWriter } from '../../connectors/sink.js';
 import { WeirError } from '../../errors/index.js';
+import { operatorStateAccess, OperatorStateStore } from '../../state/operator-state-store.js';
 import { sleepOn } from './clock-sleep.js';
 import type { OperatorContext, OperatorRestoreState, OperatorSnapshot, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
@@ -18,21 +19,25 @@ interface PendingCommit {
  * completion: it is deferred, never lost, and never fails the job.
  */
 export class SinkOperator implements StreamOperator {
-  private readonly writer: SinkWriter<unknown>;
-  private readonly committer: Committer<unknown> | undefined;
+  /** Made in initialize, once the operator state is restored (Flink's restoreWriter). */
+  private writer!: SinkWriter<unknown>;
+  private committer: Committer<unknown> | undefined;
   private pending: PendingCommit[] = [];
+  private readonly operatorState = new OperatorStateStore();
 
-  constructor(readonly uid: string, private readonly ctx: OperatorContext, private readonly sink: Sink<unknown>) {
-    const sinkCtx = {
-      jobName: ctx.jobName, sinkUid: uid, subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism, storage: ctx.storage,
-      attemptId: ctx.attemptId, ...(ctx.commitFence !== undefined ? { fence: ctx.commitFence } : {}),
-      sleep: (ms: number, signal?: AbortSignal) => sleepOn(ctx.clock, ms, signal),
-    };
-    this.writer = sink.createWriter(sinkCtx);
-    this.committer = sink.createCommitter?.(sinkCtx);
-  }
+  constructor(readonly uid: string, private readonly ctx: OperatorContext, private readonly sink: Sink<unknown>) {}
 
   async initialize(restored: OperatorRestoreState | undefined): Promise<void> {
+    const ctx = this.ctx;
+    this.operatorState.restore(restored?.operatorLists ?? []);
+    const sinkCtx: SinkContext = {
+      jobName: ctx.jobName, sinkUid: this.uid, subtaskIndex: ctx.subtaskIndex, parallelism: ctx.parallelism, storage: ctx.storage,
+      attemptId: ctx.attemptId, ...(ctx.commitFence !== undefined ? { fence: ctx.commitFence } : {}),
+      sleep: (ms: number, signal?: AbortSignal) => sleepOn(ctx.clock, ms, signal),
+      ...operatorStateAccess(this.operatorState),
+    };
+    this.writer = this.sink.createWriter(sinkCtx);
+    this.committer = this.sink.createCommitter?.(sinkCtx);
     if (restored === undefined) return;
     // Every transaction the restored checkpoint recorded belongs to a completed checkpoint, so each
     // must be committed; commit is idempotent, so those already committed are harmless.
@@ -66,7 +71,7 @@ export class SinkOperator implements StreamOperator {
     const committable = this.writer.prepareCommit(checkpointId);
     if (committable !== undefined && this.committer !== undefined) this.pending.push({ checkpointId, committable });
     const durable = this.writer.flush?.();
-    return { operatorState: this.pending.slice(), ...(durable !== undefined ? { durable } : {}) };
+    return { operatorState: this.pending.slice(), operatorLists: this.operatorState.snapshot(), ...(durable !== undefined ? { durable } : {}) };
   }
 
   /** Rejects with COMMIT_DEFERRED when the committer asked to try again later; anything else it rejects with fails the task. */
@@ -75,7 +80,7 @@ export class SinkOperator implements StreamOperator {
   }
 
   close(): void {
-    this.writer.close?.();
+    this.writer?.close?.();
   }
 
   private async commitUpTo(upTo: number, checkpointId: number): Promise<void> {

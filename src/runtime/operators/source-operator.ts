@@ -1,6 +1,7 @@
 import type { PollStatus, Source, SourceReader, SourceSplit } from '../../connectors/source.js';
 import { WeirError } from '../../errors/index.js';
 import type { WatermarkGenerator, WatermarkOutput, WatermarkSpec } from '../../graph/watermarks.js';
+import { operatorStateAccess, OperatorStateStore } from '../../state/operator-state-store.js';
 import { sleepOn } from './clock-sleep.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
@@ -35,6 +36,7 @@ export class SourceOperator implements StreamOperator {
   /** Records read from the source by this subtask (this attempt). */
   emitted = 0;
   currentWatermark = -Infinity;
+  private readonly operatorState = new OperatorStateStore();
 
   constructor(
     readonly uid: string,
@@ -101,8 +103,10 @@ export class SourceOperator implements StreamOperator {
       restored !== undefined
         ? (restored.operatorState as SourceSplit[])
         : this.source.createSplits(this.ctx.parallelism).filter((_, i) => i % this.ctx.parallelism === this.ctx.subtaskIndex);
+    this.operatorState.restore(restored?.operatorLists ?? []);
     const { clock } = this.ctx;
     this.reader = this.source.createReader(splits, {
+      ...operatorStateAccess(this.operatorState),
       subtaskIndex: this.ctx.subtaskIndex, parallelism: this.ctx.parallelism, jobName: this.ctx.jobName, sourceUid: this.uid, storage: this.ctx.storage,
       now: () => clock.now(),
       output: (tag, value) => {
@@ -198,7 +202,7 @@ export class SourceOperator implements StreamOperator {
   }
 
   snapshotState(checkpointId: number) {
-    return { operatorState: this.reader!.snapshotSplits(checkpointId) };
+    return { operatorState: this.reader!.snapshotSplits(checkpointId), operatorLists: this.operatorState.snapshot() };
   }
 
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {

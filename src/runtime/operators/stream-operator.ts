@@ -2,6 +2,7 @@ import type { KeyGroupRange } from '../../graph/key-groups.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import type { EncodedKeyedChunk, HeapKeyedStateBackend, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../state/keyed-state.js';
+import type { OperatorList } from '../../state/operator-state-store.js';
 import type { Clock } from '../clock.js';
 import type { JobWarning } from '../control-messages.js';
 import type { ElementTimestamp } from './element-timestamp.js';
@@ -67,6 +68,8 @@ export interface OperatorContext {
 export interface OperatorSnapshot {
   /** List state, redistributed round-robin when restored at another parallelism. */
   readonly operatorState?: unknown[];
+  /** Named operator lists (the user's operator state), each its own chunk. */
+  readonly operatorLists?: readonly OperatorList[];
   /** Keyed state, written span by span, unchanged spans reused (incremental). */
   readonly keyedBackend?: HeapKeyedStateBackend;
   /** Keyed data rewritten in full each time (timers), over the subtask's key groups. */
@@ -81,6 +84,8 @@ export interface OperatorRestoreState {
   readonly operatorState: unknown[];
   /** Each stored subtask's operator state as it stored it, in subtask order (broadcast state takes one copy). */
   readonly operatorStateBySubtask?: readonly (readonly unknown[])[];
+  /** This subtask's share of each named operator list. */
+  readonly operatorLists?: readonly OperatorList[];
   /** Keyed chunks decoded (timers, the watermark; and any a caller decoded itself). */
   readonly keyedState: KeyedStatePayload[];
   /** Key-group state checked but not decoded: hand it to the backend's restore, which decodes it as needed. */

@@ -60,6 +60,9 @@ export class SubtaskSnapshot {
       const taken = op.snapshotState(checkpointId);
       if (taken.durable !== undefined) this.durable.push(taken.durable);
       if (taken.operatorState !== undefined) this.add(op.uid, 'operator', 'operator', encodeChunk('operator-state', taken.operatorState));
+      taken.operatorLists?.forEach((list, i) => {
+        this.add(op.uid, 'operator', `operator-list-${i}`, encodeChunk('operator-state', list.entries), { stateName: list.name, distribution: list.distribution });
+      });
       const backend = taken.keyedBackend;
       if (backend !== undefined) {
         const tracker = reuse.get(op.uid);

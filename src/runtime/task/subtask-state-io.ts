@@ -4,6 +4,7 @@ import { chunkChecksum, decodePayload, verifyChunk } from '../../state/chunk-for
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import type { EncodedKeyedChunk, KeyedStatePayload } from '../../state/heap-keyed-state-backend.js';
 import { checkKeyedStatePayload, checkOperatorStatePayload } from '../../state/keyed-state-payload.js';
+import type { OperatorList } from '../../state/operator-state-store.js';
 import type { RestoreAssignment, StateHandle } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
 import { chainOrder, type KeyedChunkReuse } from './keyed-chunk-reuse.js';
@@ -88,8 +89,22 @@ export async function readSubtaskRestore(
       Promise.all(keyed.filter(lazy).map(encoded)),
       Promise.all(assigned.operator.map((h) => read(h, 'operator-state'))) as Promise<unknown[][]>,
     ]);
-    const operatorState = lists.flat().filter((_, j) => j % vertex.parallelism === subtaskIndex);
-    result.set(op.uid, { checkpointId: restore.checkpointId, keyedState, encodedKeyed, operatorState, operatorStateBySubtask: lists });
+    const share = (entries: unknown[]) => entries.filter((_, j) => j % vertex.parallelism === subtaskIndex);
+    // The operator's own state (splits, pending commits, broadcast state) per stored subtask; named lists apart.
+    const ownLists = lists.filter((_, i) => assigned.operator[i]!.stateName === undefined);
+    const operatorState = share(ownLists.flat());
+    // Named lists: the handles come in subtask order, so a split list is dealt as the operator's own list is.
+    const named = new Map<string, OperatorList & { entries: unknown[] }>();
+    assigned.operator.forEach((h, i) => {
+      if (h.stateName === undefined) return;
+      const distribution = h.distribution ?? 'split';
+      const list = named.get(h.stateName) ?? { name: h.stateName, distribution, entries: [] };
+      if (list.distribution !== distribution) throw new CorruptDataError(`checkpoint ${restore.checkpointId}: operator list '${h.stateName}' of '${op.uid}' is stored as both split and union state`, { key: h.key });
+      for (const entry of lists[i]!) list.entries.push(entry);
+      named.set(h.stateName, list);
+    });
+    const operatorLists = [...named.values()].map((l) => (l.distribution === 'union' ? l : { ...l, entries: share(l.entries) }));
+    result.set(op.uid, { checkpointId: restore.checkpointId, keyedState, encodedKeyed, operatorState, operatorStateBySubtask: ownLists, operatorLists });
   }
   return result;
 }
