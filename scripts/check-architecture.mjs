@@ -40,7 +40,7 @@ export const PLATFORM_GLOBALS = {
   indexedDB: ['src/state/backends/indexeddb-storage.ts'],
   navigator: ['src/state/backends/indexeddb-storage.ts'], // navigator.storage.persist(): IndexedDB's durability
   Deno: ['src/state/backends/deno-kv-storage.ts'],
-  process: ['src/state/backends/fs-storage.ts'],
+  process: [],
   Worker: [],
   caches: [],
 };

@@ -326,7 +326,7 @@ function viewOf(kind: number, buffer: ArrayBuffer, offset: number, n: number): V
     case BOOL: return new Uint8Array(buffer, offset, n);
     case U16: return new Uint16Array(buffer, offset, n);
     case I32: return new Int32Array(buffer, offset, n);
-    default: throw new RangeError(`column kind ${kind}`);
+    default: throw new CorruptDataError(`batch has an unknown column kind ${kind}`, { kind });
   }
 }
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors/index.js';
+import { InvalidArgumentError, WeirError } from '../errors/index.js';
 import type { ListState, MapState, ReducingState, StateKey, StateKind, ValueState } from './keyed-state.js';
 import { KeyedSnapshot } from './keyed-snapshot.js';
 import { PendingSnapshot } from './pending-snapshot.js';
@@ -284,7 +284,7 @@ export class HeapKeyedStateBackend {
    * called while another snapshot of this backend is pending: finish that one first.
    */
   beginSnapshot(): KeyedSnapshot {
-    if (this.pending !== undefined) throw new Error('HeapKeyedStateBackend: a snapshot is still being encoded');
+    if (this.pending !== undefined) throw new WeirError('TASK_FAILED', 'HeapKeyedStateBackend: a snapshot is still being encoded', { domain: 'internal', retryable: true });
     const version = this.version++;
     const changed = new Map<StateTable, (Set<StateKey> | undefined)[]>();
     for (const t of this.tables.values()) {

@@ -23,6 +23,7 @@ import nodeProcess from 'node:process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
+import { WeirError } from '../../errors/index.js';
 
 export interface LockOptions {
   /** A lock whose holder has not refreshed it for this long is taken over. */
@@ -31,8 +32,12 @@ export interface LockOptions {
   timeoutMs: number;
 }
 
-export class LockTimeoutError extends Error {
+export class LockTimeoutError extends WeirError {
   override name = 'LockTimeoutError';
+
+  constructor(message: string) {
+    super('CHECKPOINT_STORAGE_FAILED', message, { domain: 'external', retryable: true });
+  }
 }
 
 export interface HeldLock {

@@ -89,7 +89,7 @@ async function started() {
   storage.log.length = 0;
   const master = new JobMaster({
     plan: p, mode: 'exactly-once', checkpoint: { intervalMs: undefined, timeoutMs: 60_000, minPauseMs: 0, tolerableFailures: 5, retained: 2 },
-    restart: { strategy: 'fixed-delay', attempts: 5, delayMs: 0 }, resume: 'latest', allowNonRestoredState: false, storage, clock: systemClock, executor, metricsIntervalMs: 60_000,
+    restart: { strategy: 'fixed-delay', attempts: 5, delayMs: 0 }, resume: 'latest', allowNonRestoredState: false, storage, clock: systemClock, random: () => 0.5, executor, metricsIntervalMs: 60_000,
   });
   await master.start();
   return { storage, executor, master };
