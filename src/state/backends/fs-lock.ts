@@ -23,7 +23,6 @@ import nodeProcess from 'node:process';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
-import { WeirError } from '../../errors/index.js';
 
 export interface LockOptions {
   /** A lock whose holder has not refreshed it for this long is taken over. */
@@ -32,12 +31,12 @@ export interface LockOptions {
   timeoutMs: number;
 }
 
-export class LockTimeoutError extends WeirError {
+/**
+ * Only ever the cause of the CHECKPOINT_STORAGE_FAILED WeirError the fs backend throws (its name
+ * is that error's `details.reason`), so it carries no code of its own.
+ */
+export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
-
-  constructor(message: string) {
-    super('CHECKPOINT_STORAGE_FAILED', message, { domain: 'external', retryable: true });
-  }
 }
 
 export interface HeldLock {
