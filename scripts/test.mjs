@@ -33,6 +33,8 @@ const e2eFiles = e2eTestFiles().filter((f) => filters.length === 0 || filters.so
 const workerdFiles = workerdTestFiles().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 const denoFiles = denoTestFiles().filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 let browserReady = false; // set once dist/ is built: the later phases all import the built package
+/** The architecture check (scripts/check-architecture.mjs) counts as one test; undefined when it did not run. */
+let architectureOk;
 
 // The other runtimes' phases, after the Node phase (2 cores: one at a time); their counts join the totals.
 async function finish(passed, failed) {
@@ -63,6 +65,8 @@ async function finish(passed, failed) {
     passed += e2e.passed;
     failed += e2e.failed;
   }
+  if (architectureOk === true) passed++;
+  if (architectureOk === false) failed++;
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }
@@ -82,6 +86,9 @@ if (browserFiles.length > 0 || e2eFiles.length > 0) {
   }
 }
 
+// Layers, platform globals, file sizes, public exports: early, so a violation shows even when a later phase hangs.
+// It fails the run, but the other phases still run: one rule broken must not hide the test results.
+if (typecheck || filters.includes('check-architecture')) architectureOk = step('architecture', 'scripts/check-architecture.mjs', []);
 if (typecheck && !step('typecheck', 'node_modules/typescript/bin/tsc', ['-p', 'tsconfig.json', '--noEmit'])) await finish(0, 1);
 // Public-API tests import 'weir', which Node resolves through our own exports map into dist/ (self-reference).
 if (!step('build', 'scripts/build.mjs', [])) await finish(0, 1);

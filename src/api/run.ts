@@ -68,7 +68,7 @@ export function createRun(platform: RuntimePlatform, hooks: RunHooks = {}) {
     const notDurable = o.storage === undefined ? platform.defaultStorageNotDurable : undefined;
     const master = new JobMaster({
       plan, mode, checkpoint: config, restart: o.restart ?? defaultRestartStrategy(config.intervalMs !== undefined),
-      resume: o.resume, allowNonRestoredState: o.allowNonRestoredState, storage, clock, executor, metricsIntervalMs: o.metricsIntervalMs,
+      resume: o.resume, allowNonRestoredState: o.allowNonRestoredState, storage, clock, random: Math.random, executor, metricsIntervalMs: o.metricsIntervalMs,
       warnings: notDurable === undefined ? [] : [{ kind: 'storage-not-durable', message: `job '${graph.jobName}': ${notDurable}` }],
     });
     const handle = createJobHandle(master);

@@ -1,6 +1,8 @@
 import { CorruptDataError } from '../errors/index.js';
 import type { StateKey } from '../state/keyed-state.js';
 import type { RecordBatch } from './channel-message.js';
+import { buildObjects } from './batch-objects.js';
+import { corrupt, StringSink, StringSource } from './batch-string-table.js';
 
 // Packs a RecordBatch into one transferable, columnar ArrayBuffer, so a batch crosses a
 // MessagePort without structured clone (PLATFORM-LIMITS.md: ~9x faster, encode + decode included).
@@ -52,136 +54,7 @@ const KEEP_SCRATCH_BYTES = 8 * 1024 * 1024;
 // must not make it build them. The encoder leaves a larger batch of them to structured clone.
 const MAX_WIDTHLESS_RECORDS = 4096;
 
-const encoder = new TextEncoder();
 let decoder: TextDecoder | undefined;
-const isWellFormed: (s: string) => boolean =
-  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
-    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
-    : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
-
-// A flat string of more than ~128 KB is a large object in V8 and costs ~50x more per byte to
-// make (measured: 147 KB of UTF-8 decoded 80x slower than 82 KB), so the table is cut into
-// segments of about this many UTF-16 units; a string never straddles two.
-const SEGMENT_CHARS = 16 * 1024;
-// V8 returns a slice of 13+ units as a view that keeps the whole segment alive; a decoded key
-// kept in keyed state would pin one segment per batch. Such slices are copied (shorter ones
-// are copies already).
-const MIN_VIEW_CHARS = 13;
-
-/** The encoder's string table: UTF-8 segments in a growable buffer, plus the open segment. */
-class StringSink {
-  bytes = new Uint8Array(64 * 1024);
-  used = 0;
-  /** UTF-16 units in closed segments. */
-  chars = 0;
-  pending = '';
-  /** (char end, byte end) per closed segment. */
-  segments: number[] = [];
-
-  reset(): this {
-    this.used = 0;
-    this.chars = 0;
-    this.pending = '';
-    this.segments = [];
-    return this;
-  }
-
-  /** Appends s; returns its end offset in the table, or -1 if it ends in a lone surrogate. */
-  add(s: string): number {
-    // A lone high surrogate at the end could pair with the next string's low one: the
-    // segment would look well-formed. Any other lone surrogate makes the segment ill-formed.
-    if ((s.charCodeAt(s.length - 1) & 0xfc00) === 0xd800) return -1;
-    const pending = this.pending + s;
-    const end = this.chars + pending.length;
-    if (pending.length < SEGMENT_CHARS) this.pending = pending;
-    else if (!this.flush(pending)) return -1;
-    return end;
-  }
-
-  /** Closes the open segment; false if it has a lone surrogate. */
-  end(): boolean {
-    return this.pending.length === 0 || this.flush(this.pending);
-  }
-
-  private flush(segment: string): boolean {
-    const need = this.used + 3 * segment.length; // UTF-8 takes at most 3 bytes per UTF-16 unit
-    if (need > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(need, 2 * this.bytes.length));
-      grown.set(this.bytes.subarray(0, this.used));
-      this.bytes = grown;
-    }
-    const { written } = encoder.encodeInto(segment, this.bytes.subarray(this.used));
-    // As many bytes as units means all ASCII; otherwise UTF-8 replaced any lone surrogate.
-    if (written !== segment.length && !isWellFormed(segment)) return false;
-    this.used += written;
-    this.chars += segment.length;
-    this.pending = '';
-    this.segments.push(this.chars, this.used);
-    return true;
-  }
-}
-
-/** The decoder's string table: decodes one segment at a time as the strings are read in order. */
-class StringSource {
-  private segment = -1;
-  private segmentStart = 0;
-  private segmentEnd = 0;
-  private text = '';
-  private at = 0;
-
-  constructor(
-    private readonly utf8: TextDecoder,
-    private readonly bytes: Uint8Array,
-    private readonly segments: Uint32Array,
-  ) {}
-
-  /** The next string in table order, which ends at `end`. */
-  next(end: number): string {
-    if (end > this.segmentEnd) this.advance(end);
-    const start = this.at;
-    if (end < start) throw corrupt(`string ends at ${end} before it starts at ${start}`);
-    this.at = end;
-    const s = this.text.slice(start - this.segmentStart, end - this.segmentStart);
-    return end - start < MIN_VIEW_CHARS ? s : ('\0' + s).slice(1); // a copy, see MIN_VIEW_CHARS
-  }
-
-  private advance(end: number): void {
-    const k = ++this.segment;
-    if (this.at !== this.segmentEnd || 2 * k + 1 >= this.segments.length) throw corrupt(`string table ends before ${end}`);
-    this.segmentStart = this.segmentEnd;
-    this.segmentEnd = this.segments[2 * k]!;
-    this.text = this.utf8.decode(this.bytes.subarray(k === 0 ? 0 : this.segments[2 * k - 1], this.segments[2 * k + 1]));
-    if (this.text.length !== this.segmentEnd - this.segmentStart || end > this.segmentEnd) throw corrupt(`segment ${k} does not fit`);
-  }
-}
-
-/**
- * One object literal per record: each computed key sees one name per schema, so its inline
- * cache stays monomorphic. Measured 5x faster than a loop of `o[names[j]] = value`, whose one
- * keyed store sees every name. (`new Function` would be faster still; a strict CSP forbids it.)
- */
-function buildObjects(n: number, names: string[], values: ArrayLike<unknown>[]): unknown[] {
-  const out: unknown[] = new Array(n);
-  const [a, b, c, d, e, f, g, h] = names;
-  const [A, B, C, D, E, F, G, H] = values;
-  switch (names.length) {
-    case 0: for (let i = 0; i < n; i++) out[i] = {}; break;
-    case 1: for (let i = 0; i < n; i++) out[i] = { [a]: A[i] }; break;
-    case 2: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i] }; break;
-    case 3: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i] }; break;
-    case 4: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i] }; break;
-    case 5: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i], [e]: E[i] }; break;
-    case 6: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i], [e]: E[i], [f]: F[i] }; break;
-    case 7: for (let i = 0; i < n; i++) out[i] = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i], [e]: E[i], [f]: F[i], [g]: G[i] }; break;
-    default:
-      for (let i = 0; i < n; i++) {
-        const o: Record<string, unknown> = { [a]: A[i], [b]: B[i], [c]: C[i], [d]: D[i], [e]: E[i], [f]: F[i], [g]: G[i], [h]: H[i] };
-        for (let j = 8; j < names.length; j++) o[names[j]!] = values[j]![i];
-        out[i] = o;
-      }
-  }
-  return out;
-}
 
 // The fixed-size part is written here first, while the strings' size is still unknown.
 let scratch = new ArrayBuffer(64 * 1024);
@@ -326,7 +199,7 @@ function viewOf(kind: number, buffer: ArrayBuffer, offset: number, n: number): V
     case BOOL: return new Uint8Array(buffer, offset, n);
     case U16: return new Uint16Array(buffer, offset, n);
     case I32: return new Int32Array(buffer, offset, n);
-    default: throw new RangeError(`column kind ${kind}`);
+    default: throw corrupt(`column kind ${kind}`);
   }
 }
 
@@ -496,10 +369,4 @@ function decodeScalars(n: number, kind: number, view: View, strings: StringSourc
   else if (kind === STR) for (let i = 0; i < n; i++) out[i] = strings.next(view[i]!);
   else for (let i = 0; i < n; i++) out[i] = view[i] !== 0;
   return out;
-}
-
-function corrupt(reason: string, cause?: unknown): CorruptDataError {
-  const error = new CorruptDataError(`not a packed record batch: ${reason}`, { codec: 'batch-codec' });
-  if (cause !== undefined) Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
-  return error;
 }

@@ -21,8 +21,6 @@ export type WeirErrorCode =
   | 'CORRUPT_DATA'
   | 'STORAGE_FENCED'
   | 'STATE_MISMATCH'
-  | 'RESTARTS_EXHAUSTED'
-  | 'JOB_CANCELLED'
   /** An append to an input log after its end() (or to a closed InputLog handle). */
   | 'LOG_ENDED'
   | 'LOG_CLOSED'

@@ -1,4 +1,5 @@
 import type { Sink } from '../connectors/sink.js';
+import { WeirError } from '../errors/index.js';
 import type { Source } from '../connectors/source.js';
 import type { StateKey } from '../state/keyed-state.js';
 import type { WatermarkSpec } from './watermarks.js';
@@ -107,7 +108,7 @@ export class JobGraph {
 
   node(id: number): StreamNode {
     const node = this.nodes[id];
-    if (node === undefined) throw new Error(`no node ${id} in job graph '${this.jobName}'`);
+    if (node === undefined) throw new WeirError('INVALID_GRAPH', `no node ${id} in job graph '${this.jobName}'`, { domain: 'internal', retryable: false });
     return node;
   }
 

@@ -1,5 +1,5 @@
 import type { Endpoint } from 'comlink';
-import type { SerializedError } from '../runtime/control-messages.js';
+import type { SerializedError } from '../errors/serialized-error.js';
 
 /** A worker as the runner sees it: a comlink endpoint, a way to end it, and word of its death. */
 export interface SpawnedWorker {

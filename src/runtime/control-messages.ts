@@ -1,5 +1,8 @@
 import type { SubtaskId } from '../graph/execution-plan.js';
 import type { KeyGroupRange } from '../graph/key-groups.js';
+import type { SerializedError } from '../errors/serialized-error.js';
+
+export { serializeError, type SerializedError } from '../errors/serialized-error.js';
 
 /**
  * The control plane: every message between the JobMaster and a task, as plain data with a
@@ -44,13 +47,6 @@ export interface SubtaskCheckpointStats {
   readonly stateSize: number;
   /** Bytes this snapshot wrote; the rest it reused from a completed checkpoint. */
   readonly persistedSize: number;
-}
-
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-  readonly code?: string;
-  readonly stack?: string;
 }
 
 /**
@@ -101,12 +97,4 @@ export interface OperatorRestore {
 export interface RestoreAssignment {
   readonly checkpointId: number;
   readonly operators: Record<string, OperatorRestore>;
-}
-
-export function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  return { name: 'Error', message: String(error) };
 }

@@ -254,7 +254,7 @@ export class HeapKeyedStateBackend {
    * called while another snapshot of this backend is pending: finish that one first.
    */
   beginSnapshot(): KeyedSnapshot {
-    if (this.pending !== undefined) throw new Error('HeapKeyedStateBackend: a snapshot is still being encoded');
+    if (this.pending !== undefined) throw new WeirError('TASK_FAILED', 'HeapKeyedStateBackend: a snapshot is still being encoded', { domain: 'internal', retryable: true });
     this.sweepExpired();
     const version = this.version++;
     const changed = new Map<StateTable, (Set<StateKey> | undefined)[]>();

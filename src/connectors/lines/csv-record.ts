@@ -1,9 +1,14 @@
 // CSV records as RFC 4180 has them: fields separated by ',', a field in double quotes may hold
 // commas, newlines and doubled quotes (""). Pure and strict: a quote inside an unquoted field, or
 // anything but a separator after a closing quote, is an error (thrown as CsvSyntaxError).
+import { WeirError } from '../../errors/index.js';
 
-export class CsvSyntaxError extends Error {
+export class CsvSyntaxError extends WeirError {
   override name = 'CsvSyntaxError';
+
+  constructor(message: string) {
+    super('MALFORMED_INPUT', message, { domain: 'external', retryable: false });
+  }
 }
 
 /** Whether `text` (one or more lines joined by '\n') ends outside a quoted field: the record is complete. */

@@ -2,6 +2,7 @@
 // end in CRLF, LF or CR; 'data', 'event', 'id' and 'retry' fields; a blank line dispatches; ':'
 // starts a comment. Pure and bounded: a line or an event's data longer than `maxEventBytes`
 // characters is an error (SseSyntaxError), never buffered whole.
+import { WeirError } from '../../errors/index.js';
 
 export interface ServerSentEvent<T = string> {
   /** The last event id the stream set (what a reconnect sends as Last-Event-ID); '' when none. */
@@ -11,8 +12,12 @@ export interface ServerSentEvent<T = string> {
   readonly data: T;
 }
 
-export class SseSyntaxError extends Error {
+export class SseSyntaxError extends WeirError {
   override name = 'SseSyntaxError';
+
+  constructor(message: string) {
+    super('MALFORMED_INPUT', message, { domain: 'external', retryable: false });
+  }
 }
 
 export interface SseOutput {

@@ -115,10 +115,6 @@ export class CheckpointCoordinator {
     return all;
   }
 
-  isPendingFor(checkpointId: number): boolean {
-    return this.pending?.checkpointId === checkpointId;
-  }
-
   hasAcked(checkpointId: number, key: string): boolean {
     return this.pending?.checkpointId === checkpointId && this.pending.acks.has(key);
   }

@@ -30,6 +30,8 @@ export interface JobMasterConfig {
   readonly allowNonRestoredState: boolean;
   readonly storage: CheckpointStorage;
   readonly clock: Clock;
+  /** Uniform in [0, 1), as Math.random: tells this runner's epoch claim from a concurrent one's. */
+  readonly random: () => number;
   readonly executor: TaskExecutor;
   readonly metricsIntervalMs: number;
   /** Known before the job runs (a browser without IndexedDB): emitted with the first 'restore'. */
@@ -119,7 +121,7 @@ export class JobMaster {
   async start(): Promise<void> {
     const { plan, storage, resume, allowNonRestoredState } = this.config;
     // The epoch first: from here on an older runner can complete no checkpoint and delete nothing.
-    const token = `${this.config.clock.now() }-${Math.random().toString(36).slice(2)}`;
+    const token = `${this.config.clock.now()}-${this.config.random().toString(36).slice(2)}`;
     const { epoch, fence } = await claimEpoch(storage, plan.jobName, token);
     this.epoch = epoch;
     this.epochFence = fence;

@@ -1,3 +1,4 @@
+import { WeirError } from '../../errors/index.js';
 import { subtaskKey, type SubtaskId } from '../../graph/execution-plan.js';
 import type { StateHandle, SubtaskCheckpointStats, TaskReport } from '../control-messages.js';
 import type { CheckpointMetadata } from './checkpoint-metadata.js';
@@ -43,7 +44,7 @@ export function toMetadata(
   for (const { handles } of pending.acks.values()) {
     for (const h of handles) {
       const operator = operators[h.operatorUid];
-      if (operator === undefined) throw new Error(`checkpoint ${pending.checkpointId}: a state handle names operator '${h.operatorUid}', which the job does not have`);
+      if (operator === undefined) throw new WeirError('CHECKPOINT_DECLINED', `checkpoint ${pending.checkpointId}: a state handle names operator '${h.operatorUid}', which the job does not have`, { domain: 'internal', retryable: true });
       operator.handles.push(h);
     }
   }

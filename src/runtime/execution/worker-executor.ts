@@ -96,7 +96,7 @@ export class WorkerExecutor implements TaskExecutor {
         };
         return Promise.race([w.api.deploy(Comlink.transfer(deploy, Object.values(peers[w.index]!)), callbacks), aborted]).then(
           () => undefined,
-          (error: unknown) => error ?? new Error('deploy failed'),
+          (error: unknown) => error ?? new WeirError('TASK_FAILED', 'deploy failed', { domain: 'internal', retryable: true }),
         );
       }),
     );

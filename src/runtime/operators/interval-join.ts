@@ -59,7 +59,7 @@ export function intervalJoinFunction(settings: IntervalJoinSettings): AnyKeyedCo
     state.put(t, held === undefined ? [value] : [...held, value]);
   };
 
-  const process = (isLeft: boolean, value: unknown, ctx: KeyedProcessContext<StateKey>, out: Collector<unknown>) => {
+  const joinRecord = (isLeft: boolean, value: unknown, ctx: KeyedProcessContext<StateKey>, out: Collector<unknown>) => {
     const t = timestampOf(ctx);
     const timers = ctx.timerService;
     if (t < timers.currentWatermark()) return; // late: a partner may already have gone
@@ -86,8 +86,8 @@ export function intervalJoinFunction(settings: IntervalJoinSettings): AnyKeyedCo
   };
 
   return {
-    processElement1: (value, ctx, out) => process(true, value, ctx, out),
-    processElement2: (value, ctx, out) => process(false, value, ctx, out),
+    processElement1: (value, ctx, out) => joinRecord(true, value, ctx, out),
+    processElement2: (value, ctx, out) => joinRecord(false, value, ctx, out),
     onTimer: (timestamp: number, ctx: OnTimerContext<StateKey>) => {
       cleanUp(ctx.getMapState<number, unknown[]>(LEFT), leftUntil, timestamp);
       cleanUp(ctx.getMapState<number, unknown[]>(RIGHT), rightUntil, timestamp);

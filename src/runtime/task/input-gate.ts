@@ -37,9 +37,4 @@ export class InputGate {
   get allEnded(): boolean {
     return this.endedCount === this.channels.length;
   }
-
-  /** Messages waiting, in every channel: a gauge of backpressure. */
-  get hasBacklog(): boolean {
-    return this.channels.some((c) => c.hasMessage);
-  }
 }

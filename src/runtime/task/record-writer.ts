@@ -159,12 +159,6 @@ export class RecordWriter implements Downstream {
     this.broadcastEvent({ kind: 'watermark-status', idle });
   }
 
-  get buffered(): number {
-    let n = 0;
-    for (const b of this.pending) n += b.n;
-    return n;
-  }
-
   isAvailable(): boolean {
     for (const s of this.senders) if (!s.hasCredit()) return false;
     return true;

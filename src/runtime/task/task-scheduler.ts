@@ -6,6 +6,11 @@ export interface Schedulable {
   queued: boolean;
 }
 
+/** A thread's slice of task steps ends after this long, or after STEPS_PER_SLICE steps; a task takes up to STEPS_PER_TURN in a row. */
+const SLICE_MS = 8;
+const STEPS_PER_SLICE = 64;
+const STEPS_PER_TURN = 8;
+
 /**
  * Runs the tasks of one thread cooperatively: each ready task takes a few steps in turn,
  * and the thread goes back to its event loop after every slice so that timers, storage
@@ -18,11 +23,8 @@ export class TaskScheduler {
 
   constructor(
     private readonly scheduleMacrotask: (callback: () => void) => void,
-    /** The clock's time: a slice also ends after `sliceMs` (a checkpoint's encoding steps are long, and storage writes must get their turn). */
-    private readonly now: () => number = () => 0,
-    private readonly sliceMs = 8,
-    private readonly stepsPerTurn = 8,
-    private readonly stepsPerSlice = 64,
+    /** The clock's time: a slice also ends after SLICE_MS (a checkpoint's encoding steps are long, and storage writes must get their turn). */
+    private readonly now: () => number,
   ) {}
 
   wake(task: Schedulable): void {
@@ -37,13 +39,13 @@ export class TaskScheduler {
 
   private runSlice(): void {
     this.pending = false;
-    let budget = this.stepsPerSlice;
-    const ends = this.now() + this.sliceMs;
+    let budget = STEPS_PER_SLICE;
+    const ends = this.now() + SLICE_MS;
     while (budget > 0 && this.ready.length > 0 && this.now() < ends) {
       const task = this.ready.shift()!;
       task.queued = false;
       let more = true;
-      for (let i = 0; i < this.stepsPerTurn && more; i++, budget--) more = task.step();
+      for (let i = 0; i < STEPS_PER_TURN && more; i++, budget--) more = task.step();
       if (more) this.wake(task);
     }
     if (this.ready.length > 0 && !this.pending) {

@@ -98,7 +98,9 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       } catch (error) {
         // comlink carries only a thrown Error's message across: keep the code in front of it.
         const code = error instanceof WeirError ? error.code : 'TASK_FAILED';
-        throw new Error(`${code}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new WeirError(code, `${code}: ${error instanceof Error ? error.message : String(error)}`, {
+          domain: error instanceof WeirError ? error.domain : 'internal', retryable: error instanceof WeirError ? error.retryable : true,
+        });
       }
     },
 

@@ -31,6 +31,10 @@ export interface LockOptions {
   timeoutMs: number;
 }
 
+/**
+ * Only ever the cause of the CHECKPOINT_STORAGE_FAILED WeirError the fs backend throws (its name
+ * is that error's `details.reason`), so it carries no code of its own.
+ */
 export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
 }

@@ -5,7 +5,7 @@
 //   u32 crc32 of everything before it
 // Little-endian. Keys are kept as UTF-16 code units so that any key (even one with a lone
 // surrogate) comes back exactly.
-import { CorruptDataError } from '../../errors/index.js';
+import { CorruptDataError, InvalidArgumentError } from '../../errors/index.js';
 import { crc32 } from '../checksum.js';
 
 const MAGIC = 'WEIRJNL1';
@@ -18,7 +18,7 @@ export interface JournalRecord {
 export function encodeJournal(records: readonly JournalRecord[]): Uint8Array {
   let size = MAGIC.length + 4 + 4;
   for (const { key, bytes } of records) {
-    if (bytes.byteLength > 0xffffffff) throw new RangeError(`metadata record '${key}' is larger than 4 GiB`);
+    if (bytes.byteLength > 0xffffffff) throw new InvalidArgumentError(`metadata record '${key}'`, `is ${bytes.byteLength} bytes; a journal record holds at most 4 GiB`);
     size += 4 + key.length * 2 + 4 + bytes.byteLength;
   }
   const out = new Uint8Array(size);

@@ -26,16 +26,15 @@
 // processes the lock file serialises them, within the limits written in fs-lock.ts. A crash at
 // any point leaves either the old or the new state visible. Not guaranteed: a multi-key
 // deleteMetadata is atomic per key only; Windows and network file systems are untested.
-import { close, closeSync, fsync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
 import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions, type StorageDescriptor } from '../checkpoint-storage.js';
 import { checkedCondition, checkedConditions, checkedKeys, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
 import { acquireLock, releaseLockOfThread, type HeldLock } from './fs-lock.js';
-import { isContinuation, keyFromPathSegments, keyPathSegments } from './fs-key-names.js';
+import { keyPathSegments } from './fs-key-names.js';
 import { decodeJournal, encodeJournal, type JournalRecord } from './fs-metadata-journal.js';
+import { deleteKeyFile, listKeys, place, readBytes, stage, stageNow, syncDirectory } from './fs-files.js';
 
 export interface FsStorageOptions {
   /** The directory (created if missing); made absolute, so a worker opens the same one. */
@@ -106,10 +105,10 @@ export class FsCheckpointStorage implements CheckpointStorage {
     checkedBytes(bytes, 'bytes');
     const failure = this.#failWrites?.('putChunk', key);
     if (failure !== undefined) throw storageFailed('fs', 'putChunk', failure, { key });
-    const staged = this.#prepared && !this.#closed ? this.#stageNow(bytes) : this.#stageLater(bytes.slice());
+    const staged = this.#prepared && !this.#closed ? stageNow(this.dir, bytes) : this.#stageLater(bytes.slice());
     try {
       const target = this.#path('chunks', key);
-      await this.#place(await staged, target);
+      await place(await staged, target);
       await syncDirectory(dirname(target));
     } catch (error) {
       this.#failed('putChunk', { key })(error);
@@ -128,7 +127,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
     const expected = condition === undefined ? undefined : checkedCondition(condition);
     await this.ready();
     const deleteAll = async () => {
-      for (const key of keys) await this.#deleteFile('chunks', key).catch(this.#failed('deleteChunks', { key }));
+      for (const key of keys) await deleteKeyFile(join(this.dir, 'chunks'), this.#path('chunks', key)).catch(this.#failed('deleteChunks', { key }));
     };
     if (expected === undefined) return deleteAll();
     await this.#underLock('deleteChunks', { keys }, async () => {
@@ -140,7 +139,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
   async listChunks(prefix: string): Promise<string[]> {
     checkedPrefix(prefix);
     await this.ready();
-    return this.#list('chunks', prefix).catch(this.#failed('listChunks', { prefix }));
+    return listKeys(join(this.dir, 'chunks'), prefix).catch(this.#failed('listChunks', { prefix }));
   }
 
   /**
@@ -157,7 +156,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
       // The journal is an encoded copy of the batch; its records are then views of that copy.
       const file = final.length === 1 ? final[0].bytes : encodeJournal(final);
       if (final.length > 1) apply = decodeJournal(file, 'the batch', { views: true });
-      staged = this.#prepared && !this.#closed ? this.#stageNow(file) : this.#stageLater(file === final[0].bytes ? file.slice() : file);
+      staged = this.#prepared && !this.#closed ? stageNow(this.dir, file) : this.#stageLater(file === final[0].bytes ? file.slice() : file);
       staged.catch(() => undefined); // awaited under the lock
     }
     const discard = async () => {
@@ -175,7 +174,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
           if (failure !== undefined) throw storageFailed('fs', 'putMetadata', failure, { key });
         }
         const target = final.length === 1 ? this.#path('metadata', final[0].key) : this.#journalPath;
-        await this.#place(temp, target);
+        await place(temp, target);
         await syncDirectory(dirname(target)); // the commit point
         if (apply.length === 0) return;
         try {
@@ -210,7 +209,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
     if (keys.length === 0 && expected === undefined) return;
     await this.#underLock('deleteMetadata', { keys }, async () => {
       if (expected !== undefined) await this.#check(condition!, expected);
-      for (const key of keys) await this.#deleteFile('metadata', key);
+      for (const key of keys) await deleteKeyFile(join(this.dir, 'metadata'), this.#path('metadata', key));
       await syncDirectory(join(this.dir, 'metadata'));
     });
   }
@@ -218,7 +217,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
   async listMetadata(prefix: string): Promise<string[]> {
     checkedPrefix(prefix);
     await this.ready();
-    return this.#underLock('listMetadata', { prefix }, () => this.#list('metadata', prefix));
+    return this.#underLock('listMetadata', { prefix }, () => listKeys(join(this.dir, 'metadata'), prefix));
   }
 
   /** Must run under the lock, after a pending journal was applied: the record files are then the committed state. */
@@ -286,113 +285,23 @@ export class FsCheckpointStorage implements CheckpointStorage {
   /** Idempotent: writes every record file, then deletes the journal. Needs the lock. */
   async #applyJournal(records: readonly JournalRecord[]): Promise<void> {
     const targets = records.map(({ key }) => this.#path('metadata', key));
-    const staged = await Promise.allSettled(records.map(({ bytes }) => this.#stage(bytes)));
+    const staged = await Promise.allSettled(records.map(({ bytes }) => stage(this.dir, bytes)));
     const failed = staged.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) {
       await Promise.all(staged.map((r) => (r.status === 'fulfilled' ? unlink(r.value).catch(() => undefined) : undefined)));
       throw failed.reason;
     }
-    for (const [i, result] of staged.entries()) await this.#place((result as PromiseFulfilledResult<string>).value, targets[i]);
+    for (const [i, result] of staged.entries()) await place((result as PromiseFulfilledResult<string>).value, targets[i]);
     for (const dir of new Set(targets.map((t) => dirname(t)))) await syncDirectory(dir);
     await unlink(this.#journalPath).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'ENOENT') throw error; });
     await syncDirectory(this.dir);
   }
 
-  /** Writes `bytes` to a temporary file before returning; resolves with its path once fsynced. */
-  #stageNow(bytes: Uint8Array): Promise<string> {
-    const temp = join(this.dir, 'tmp', `${randomUUID()}.tmp`);
-    let fd: number | undefined;
-    try {
-      fd = openSync(temp, 'wx');
-      for (let at = 0; at < bytes.byteLength;) at += writeSync(fd, bytes, at);
-    } catch (error) {
-      if (fd !== undefined) closeSync(fd);
-      return unlink(temp).catch(() => undefined).then(() => { throw error; });
-    }
-    const written = fd;
-    return new Promise<void>((resolve, reject) => fsync(written, (error) => (error ? reject(error) : resolve())))
-      .finally(() => new Promise<void>((resolve) => close(written, () => resolve())))
-      .then(() => temp, async (error: unknown) => {
-        await unlink(temp).catch(() => undefined);
-        throw error;
-      });
-  }
-
   async #stageLater(copy: Uint8Array): Promise<string> {
     await this.ready();
-    return this.#stage(copy);
+    return stage(this.dir, copy);
   }
 
-  /** A complete, fsynced copy of `bytes` under a temporary name; its path. */
-  async #stage(bytes: Uint8Array): Promise<string> {
-    const temp = join(this.dir, 'tmp', `${randomUUID()}.tmp`);
-    try {
-      const handle = await open(temp, 'wx');
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-    return temp;
-  }
-
-  /** Renames a staged file over `target`: `target` is old or new, never torn (durable once its directory is synced). */
-  async #place(temp: string, target: string): Promise<void> {
-    try {
-      await renameInto(temp, target);
-    } catch (error) {
-      await unlink(temp).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  async #deleteFile(namespace: Namespace, key: string): Promise<void> {
-    const path = this.#path(namespace, key);
-    try {
-      await unlink(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      return;
-    }
-    // A long key's continuation directories go when empty (a concurrent writer re-creates them).
-    const root = join(this.dir, namespace);
-    for (let dir = dirname(path); dir !== root && dir.startsWith(root); dir = dirname(dir)) {
-      try {
-        await rmdir(dir);
-      } catch {
-        break;
-      }
-    }
-  }
-
-  /** Decoded keys starting with `prefix`, sorted by UTF-16 code units (file systems order names their own way). */
-  async #list(namespace: Namespace, prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    const walk = async (dir: string, segments: string[]): Promise<void> => {
-      let entries: string[];
-      try {
-        entries = await readdir(dir);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && segments.length > 0) return; // removed meanwhile
-        throw error;
-      }
-      for (const entry of entries) {
-        if (isContinuation(entry)) {
-          await walk(join(dir, entry), [...segments, entry]);
-          continue;
-        }
-        const key = keyFromPathSegments([...segments, entry]);
-        if (key !== undefined && key.startsWith(prefix)) keys.push(key);
-      }
-    };
-    await walk(join(this.dir, namespace), []);
-    return keys.sort();
-  }
 }
 
 /** Creates the directories (and sweeps stale temporary files) before resolving. */
@@ -407,47 +316,4 @@ function lastPerKey(records: readonly JournalRecord[]): JournalRecord[] {
   const byKey = new Map<string, JournalRecord>();
   for (const record of records) byKey.set(record.key, record);
   return [...byKey.values()];
-}
-
-async function readBytes(path: string): Promise<Uint8Array | undefined> {
-  let file: Uint8Array;
-  try {
-    file = await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  // A Buffer may be a view into Node's shared pool: hand out a plain Uint8Array of its own.
-  return file.byteOffset === 0 && file.buffer.byteLength === file.byteLength ? new Uint8Array(file.buffer) : new Uint8Array(file);
-}
-
-async function renameInto(temp: string, target: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await rename(temp, target);
-      return;
-    } catch (error) {
-      // A long key's continuation directory is missing (or was just removed by a delete).
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
-      await mkdir(dirname(target), { recursive: true });
-    }
-  }
-}
-
-/** Makes a rename or unlink in `dir` durable where the platform can (Windows cannot open a directory). */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-  } catch {
-    return;
-  }
-  try {
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR' && code !== 'ENOTSUP') throw error;
-  } finally {
-    await handle.close();
-  }
 }

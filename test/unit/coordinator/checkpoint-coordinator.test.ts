@@ -93,9 +93,8 @@ describe('CheckpointCoordinator: triggering', () => {
     assert.deepEqual(await h.storage.listMetadata(''), [metadataKey(44)]);
   });
 
-  // Found while writing these tests: see the report. triggerCheckpoint() queues the request while the
-  // coordinator is not running, start() never takes it off the queue, and periodicTrigger() defers to a
-  // non-empty queue, so from then on no checkpoint is ever triggered.
+  // A checkpoint asked for while the coordinator is stopped waits in the queue; start() must take it off,
+  // since periodicTrigger() defers to a non-empty queue (left there, no checkpoint would ever be triggered).
   it('does not let a manual checkpoint requested before start() block periodic checkpoints after start()', async () => {
     const h = setup({ start: false, config: { intervalMs: 100 } });
     const early = outcome(h.coordinator.triggerCheckpoint());
@@ -220,9 +219,8 @@ describe('CheckpointCoordinator: failures', () => {
     assert.equal(h.tooMany.length, 1);
   });
 
-  // Found while writing these tests: see the report. abortPending() derives the error code from the
-  // reason text (`reason.includes('expired')`), so any decline or storage error that says "expired"
-  // is reported as a timeout.
+  // The error code must come from how the checkpoint failed, never from its reason's text: a decline or a
+  // storage error whose message says "expired" is no timeout.
   it('gives a declined or unwritable checkpoint its own code even when the underlying message says "expired"', async () => {
     const h = setup({ config: { intervalMs: undefined } });
     const declined = outcome(h.coordinator.triggerCheckpoint());
@@ -375,9 +373,9 @@ describe('CheckpointCoordinator: subsumption and garbage', () => {
     assert.deepEqual(await h.storage.listChunks(''), [restoredKeys[1]!, chunkKey(41, SUBTASKS[0]!), chunkKey(42, SUBTASKS[0]!)].sort());
   });
 
-  // Found while writing these tests: see the report. subsume() deletes the old checkpoint's chunks
-  // before its metadata; a crash (or a failed metadata delete) in between leaves stored metadata
-  // that points at deleted chunks, which a fallback restore would then trip over.
+  // subsume() must delete a checkpoint's metadata before its chunks: the other order, with a crash (or a
+  // failed metadata delete) in between, leaves stored metadata pointing at deleted chunks, which a
+  // fallback restore would then trip over.
   it('deletes a subsumed checkpoint metadata before its chunks, so no stored metadata ever points at a deleted chunk', async () => {
     const h = setup({ config: { intervalMs: 100, retained: 1 } });
     const referencedBy = new Map<string, string[]>();

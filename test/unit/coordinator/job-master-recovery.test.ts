@@ -12,6 +12,8 @@ import { encodeMetadata } from '../../../src/runtime/coordinator/checkpoint-meta
 import { JobMaster } from '../../../src/runtime/coordinator/job-master.js';
 import { claimEpoch } from '../../../src/runtime/coordinator/runner-epoch.js';
 import type { DeployRequest, SubtaskMetrics, TaskExecutor } from '../../../src/runtime/execution/task-executor.js';
+import type { TaskCommand } from '../../../src/runtime/control-messages.js';
+import type { SubtaskId } from '../../../src/graph/execution-plan.js';
 import { MemoryCheckpointStorage } from '../../../src/state/backends/memory-storage.js';
 import type { MetadataCondition } from '../../../src/state/checkpoint-storage.js';
 import { storageLayout } from '../../../src/state/storage-layout.js';
@@ -55,7 +57,7 @@ class FakeExecutor implements TaskExecutor {
   nextDeploy(): Promise<DeployRequest> {
     return new Promise((resolve) => { this.waiting = resolve; });
   }
-  async send(): Promise<void> {}
+  async send(_subtask: SubtaskId, _command: TaskCommand): Promise<void> {}
   async cancelAll(): Promise<void> {}
   kill(): void {}
   metrics(): SubtaskMetrics[] { return []; }
@@ -63,6 +65,19 @@ class FakeExecutor implements TaskExecutor {
   fail(cause: unknown, unreadableCheckpoint?: number): void {
     const r = this.deploys[this.deploys.length - 1]!;
     r.report({ kind: 'failed', attempt: r.attempt, subtask: { vertexId: 0, subtaskIndex: 0 }, error: serializeError(cause), cause, ...(unreadableCheckpoint !== undefined ? { unreadableCheckpoint } : {}) });
+  }
+}
+
+/** Acks every trigger at once, as a task without state would; a task fails while the executor is disposed. */
+class FinishingExecutor extends FakeExecutor {
+  override async send(subtask: SubtaskId, command: TaskCommand): Promise<void> {
+    const r = this.deploys[this.deploys.length - 1]!;
+    if (command.kind !== 'trigger') return;
+    const stats = { subtask, taskName: 'numbers', ackTimestamp: 0, alignmentStartTimestamp: 0, snapshotTimestamp: 0, alignmentDurationMs: 0, syncDurationMs: 0, asyncDurationMs: 0, stateSize: 0, persistedSize: 0 };
+    queueMicrotask(() => r.report({ kind: 'ack', attempt: r.attempt, subtask, checkpointId: command.checkpointId, handles: [], stats }));
+  }
+  override async dispose(): Promise<void> {
+    this.fail(new WeirError('WORKER_LOST', 'a worker went while the executor was disposed', { domain: 'internal', retryable: true }));
   }
 }
 
@@ -81,15 +96,14 @@ async function stored(storage: MemoryCheckpointStorage, p: ExecutionPlan): Promi
   for (const id of [2, 3, 4]) await storage.putChunk(tableLayout.dataKey(JOB, 'out', id, 0, '1.1'), new Uint8Array([id]));
 }
 
-async function started() {
+async function started<E extends FakeExecutor>(executor: E = new FakeExecutor() as E) {
   const storage = new LoggedStorage();
-  const executor = new FakeExecutor();
   const p = plan();
   await stored(storage, p);
   storage.log.length = 0;
   const master = new JobMaster({
     plan: p, mode: 'exactly-once', checkpoint: { intervalMs: undefined, timeoutMs: 60_000, minPauseMs: 0, tolerableFailures: 5, retained: 2 },
-    restart: { strategy: 'fixed-delay', attempts: 5, delayMs: 0 }, resume: 'latest', allowNonRestoredState: false, storage, clock: systemClock, executor, metricsIntervalMs: 60_000,
+    restart: { strategy: 'fixed-delay', attempts: 5, delayMs: 0 }, resume: 'latest', allowNonRestoredState: false, storage, clock: systemClock, random: () => 0.5, executor, metricsIntervalMs: 60_000,
   });
   await master.start();
   return { storage, executor, master };
@@ -153,5 +167,16 @@ describe('JobMaster: carrying out recovery decisions', () => {
     assert.deepEqual(storage.log, ['put attempt stopped refused (STORAGE_FENCED)']);
     assert.equal(executor.deploys.length, 1);
     assert.ok((await storage.getMetadata(storageLayout.checkpointMetadataKey(JOB, 3))) !== undefined, 'checkpoint 3 is still there');
+  });
+
+  it('a finished job ignores a task failure reported while its tasks are disposed: done resolves finished, nothing restarts', async () => {
+    const executor = new FinishingExecutor();
+    const { master } = await started(executor);
+    const r = executor.deploys[0]!;
+    r.report({ kind: 'finished', attempt: r.attempt, subtask: { vertexId: 0, subtaskIndex: 0 } });
+    const outcome = await Promise.race([master.done.then((result) => result.status), executor.nextDeploy().then(() => 'redeployed')]);
+    assert.equal(outcome, 'finished');
+    assert.equal(master.getStatus(), 'finished');
+    assert.equal(executor.deploys.length, 1);
   });
 });

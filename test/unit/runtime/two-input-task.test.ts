@@ -37,11 +37,12 @@ async function coTask() {
   const output = createMemoryChannel({ credits: 1000 });
   const macrotasks: (() => void)[] = [];
   const reports: TaskReport[] = [];
+  const clock = new ManualClock(0);
   const task = new Task({
     jobName: plan.jobName, epoch: 1, attempt: 0, plan, vertex, subtaskIndex: 0,
     inputs: input.map((c) => c.receiver), outputs: [[output.sender]], restore: undefined,
-    storage: new MemoryCheckpointStorage(), commitFence: undefined, clock: new ManualClock(0),
-    scheduler: new TaskScheduler((callback) => macrotasks.push(callback)), report: (r) => reports.push(r),
+    storage: new MemoryCheckpointStorage(), commitFence: undefined, clock,
+    scheduler: new TaskScheduler((callback) => macrotasks.push(callback), () => clock.now()), report: (r) => reports.push(r),
     mode: 'exactly-once', batchSize: 1, flushIntervalMs: 0,
   });
   await task.start();
