@@ -17,6 +17,10 @@ export interface CheckpointConfig {
   readonly tolerableFailures: number;
   /** Completed checkpoints kept; older ones are subsumed and their data deleted. */
   readonly retained: number;
+  /** Unaligned checkpoints (FLIP-76): 0 = unaligned from the first barrier; n > 0 = aligned for n ms after the trigger, then unaligned. Absent: aligned. */
+  readonly unaligned?: { readonly alignedTimeoutMs: number };
+  /** A checkpoint each time the sources' combined watermark crosses a multiple of this (instead of intervalMs). */
+  readonly eventTimeIntervalMs?: number;
 }
 
 /** How the coordinator reaches the tasks; the JobMaster decides which tasks get what. */

@@ -87,7 +87,7 @@ export class JobMaster {
 
   constructor(private readonly config: JobMasterConfig) {
     this.startedAt = config.clock.now();
-    this.warnings = [...(config.warnings ?? []), ...startWarnings(config.plan, config.checkpoint.intervalMs)];
+    this.warnings = [...(config.warnings ?? []), ...startWarnings(config.plan, config.checkpoint.intervalMs ?? config.checkpoint.eventTimeIntervalMs)];
     this.metrics = new MetricsReporter(config.clock, config.metricsIntervalMs, () => config.executor.metrics(), (e) => this.events.emit('metrics', e));
     this.done = new Promise<JobResult>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -226,6 +226,7 @@ export class JobMaster {
         epoch: this.epoch,
         attempt,
         mode: this.config.mode,
+        ...(this.config.checkpoint.unaligned !== undefined ? { unaligned: this.config.checkpoint.unaligned } : {}),
         restore: from === undefined ? new Map() : assignRestore(this.config.plan, from),
         report: (report) => this.onReport(report),
       });

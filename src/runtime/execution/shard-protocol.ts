@@ -17,6 +17,8 @@ export interface ShardDeployment {
   readonly shards: number;
   readonly fingerprint: string;
   readonly mode: 'exactly-once' | 'at-least-once';
+  /** Unaligned checkpoints (FLIP-76): 0 = unaligned from the first barrier; n > 0 = aligned for n ms after the trigger, then unaligned. Absent: aligned. */
+  readonly unaligned?: { readonly alignedTimeoutMs: number };
   readonly restore: readonly [string, RestoreAssignment][];
   readonly network: { readonly batchSize: number; readonly flushIntervalMs: number; readonly credits: number; readonly binary: boolean };
   readonly commitFence: MetadataCondition | undefined;

@@ -11,6 +11,8 @@ export interface DeployRequest {
   /** By subtask key; empty for a fresh start. */
   readonly restore: ReadonlyMap<string, RestoreAssignment>;
   readonly mode: 'exactly-once' | 'at-least-once';
+  /** Unaligned checkpoints (FLIP-76): 0 = unaligned from the first barrier; n > 0 = aligned for n ms after the trigger, then unaligned. Absent: aligned. */
+  readonly unaligned?: { readonly alignedTimeoutMs: number };
   readonly report: (report: TaskReport) => void;
   /** The attempt's fence for commits (plain data: it crosses to workers). */
   readonly commitFence: MetadataCondition | undefined;

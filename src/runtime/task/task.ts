@@ -53,6 +53,8 @@ export interface TaskSetup {
   readonly scheduler: TaskScheduler;
   readonly report: (report: TaskReport) => void;
   readonly mode: 'exactly-once' | 'at-least-once';
+  /** Unaligned checkpoints (see CheckpointConfig.unaligned). */
+  readonly unaligned?: { readonly alignedTimeoutMs: number } | undefined;
   readonly batchSize: number;
   readonly flushIntervalMs: number;
 }

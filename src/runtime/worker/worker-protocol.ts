@@ -18,6 +18,8 @@ export interface WorkerDeployRequest {
   readonly epoch: number;
   readonly attempt: number;
   readonly mode: 'exactly-once' | 'at-least-once';
+  /** Unaligned checkpoints (FLIP-76): 0 = unaligned from the first barrier; n > 0 = aligned for n ms after the trigger, then unaligned. Absent: aligned. */
+  readonly unaligned?: { readonly alignedTimeoutMs: number };
   /** By subtask key, for this worker's subtasks only. */
   readonly restore: readonly [string, RestoreAssignment][];
   readonly network: { readonly batchSize: number; readonly flushIntervalMs: number; readonly credits: number; readonly binary: boolean };
