@@ -9,7 +9,8 @@ import type { KeyGroupRange } from '../graph/key-groups.js';
 /** Where one piece of a subtask's snapshot lives. */
 export interface StateHandle {
   readonly key: string;
-  readonly kind: 'keyed' | 'operator';
+  /** `channel`: an unaligned checkpoint's in-flight records of the subtask's inputs (held under its chain's head operator). */
+  readonly kind: 'keyed' | 'operator' | 'channel';
   /**
    * Keyed handles: a span's full state, a delta over the span's chunks before it (its chain), or
    * timers (rewritten each time).
@@ -77,7 +78,9 @@ export type TaskReport =
    * missing, or failing its checksum): the proof a fallback needs to drop that checkpoint.
    */
   | { kind: 'failed'; attempt: number; subtask: SubtaskId; error: SerializedError; cause: unknown; unreadableCheckpoint?: number }
-  | { kind: 'warning'; attempt: number; subtask: SubtaskId; warning: JobWarning };
+  | { kind: 'warning'; attempt: number; subtask: SubtaskId; warning: JobWarning }
+  /** Event-time checkpoints: a source subtask stopped where its watermark reached `position`, a new multiple of the interval. */
+  | { kind: 'event-time'; attempt: number; subtask: SubtaskId; position: number };
 
 /** JobMaster → task. */
 export type TaskCommand =
@@ -92,10 +95,14 @@ export interface OperatorRestore {
   readonly keyed: StateHandle[];
   /** Every subtask's operator-state handles, in old subtask order; entries are dealt round-robin. */
   readonly operator: StateHandle[];
+  /** The channel state this subtask replays before new input (unaligned checkpoints; same parallelism only). */
+  readonly channel?: StateHandle[];
 }
 
 export interface RestoreAssignment {
   readonly checkpointId: number;
+  /** An event-time checkpoint's position: sources stop only at later multiples. */
+  readonly eventTimePosition?: number;
   readonly operators: Record<string, OperatorRestore>;
 }
 

@@ -15,12 +15,14 @@ export interface CheckpointStats {
   readonly alignmentDurationMs: number;
   /** The checkpoint taken after every input ended, which commits the last output. */
   readonly final: boolean;
+  /** Event-time checkpoints (`eventTimeIntervalMs`): the multiple of the interval the sources' combined watermark crossed. */
+  readonly eventTimePosition?: number;
   readonly failureReason?: string;
   readonly subtasks: readonly SubtaskCheckpointStats[];
 }
 
 export function statsOf(
-  checkpoint: { checkpointId: number; triggerTimestamp: number; final: boolean; acks: ReadonlyMap<string, { stats: SubtaskCheckpointStats }> },
+  checkpoint: { checkpointId: number; triggerTimestamp: number; final: boolean; eventTimePosition?: number; acks: ReadonlyMap<string, { stats: SubtaskCheckpointStats }> },
   status: CheckpointStats['status'],
   now: number,
   failureReason?: string,
@@ -35,6 +37,7 @@ export function statsOf(
     persistedSize: subtasks.reduce((n, s) => n + s.persistedSize, 0),
     alignmentDurationMs: subtasks.reduce((m, s) => Math.max(m, s.alignmentDurationMs), 0),
     final: checkpoint.final,
+    ...(checkpoint.eventTimePosition !== undefined ? { eventTimePosition: checkpoint.eventTimePosition } : {}),
     ...(failureReason !== undefined ? { failureReason } : {}),
     subtasks,
   };

@@ -105,9 +105,7 @@ export class JobMaster {
     return this.config.plan.jobName;
   }
 
-  getStatus(): JobStatus {
-    return this.status;
-  }
+  getStatus = (): JobStatus => this.status;
 
   checkpoints(): CheckpointStats[] {
     return this.coordinator?.stats() ?? [];
@@ -145,6 +143,7 @@ export class JobMaster {
       clock: this.config.clock,
       storage,
       firstCheckpointId: decision.nextCheckpointId,
+      sources: plan.vertices.filter((v) => v.isSource).flatMap((v) => Array.from({ length: v.parallelism }, (_, i) => subtaskKey({ vertexId: v.id, subtaskIndex: i }))),
       retained: decision.retained,
       gateway: {
         subtasks: () => this.allSubtasks(),
@@ -258,6 +257,7 @@ export class JobMaster {
         return this.coordinator.onDecline(report);
       case 'warning':
         return this.events.emit('warning', report.warning);
+      case 'event-time': return this.coordinator.onEventTime(subtaskKey(report.subtask), report.position);
       case 'failed': {
         const cause = report.cause ?? new WeirError('TASK_FAILED', report.error.message, { domain: 'internal', retryable: true });
         void this.failover({ cause, attempt: report.attempt, ...(report.unreadableCheckpoint !== undefined ? { unreadableCheckpoint: report.unreadableCheckpoint } : {}) });
@@ -266,6 +266,7 @@ export class JobMaster {
       case 'finished': {
         const key = subtaskKey(report.subtask);
         this.finished.add(key);
+        this.coordinator.onEventTime(key);
         // A task that ended before the barriers of the pending checkpoint reached it snapshots directly.
         const pending = this.coordinator.pendingCheckpointId;
         if (pending !== undefined && !this.coordinator.hasAcked(pending, key)) {
@@ -387,9 +388,7 @@ export class JobMaster {
     this.events.emit('status', to);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.config.clock.setTimeout(resolve, ms));
-  }
+  private readonly sleep = (ms: number): Promise<void> => new Promise((resolve) => this.config.clock.setTimeout(resolve, ms));
 
   private result(status: JobResult['status']): JobResult {
     return {
