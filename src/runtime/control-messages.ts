@@ -41,6 +41,11 @@ export interface SubtaskCheckpointStats {
   readonly stateSize: number;
   /** Bytes this snapshot wrote; the rest it reused from a completed checkpoint. */
   readonly persistedSize: number;
+  /** Set when the subtask took the checkpoint unaligned: its barrier overtook the records in flight. */
+  readonly unaligned?: boolean;
+  /** Unaligned: bytes and records of the channel state it stored (the records in flight across the cut). */
+  readonly channelStateSize?: number;
+  readonly channelStateRecords?: number;
 }
 
 export interface SerializedError {

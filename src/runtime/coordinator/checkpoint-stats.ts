@@ -13,6 +13,10 @@ export interface CheckpointStats {
   readonly persistedSize: number;
   /** The longest barrier alignment of any subtask. */
   readonly alignmentDurationMs: number;
+  /** Whether any subtask took it unaligned (FLIP-76), and the channel state they stored. */
+  readonly unaligned: boolean;
+  readonly channelStateSize: number;
+  readonly channelStateRecords: number;
   /** The checkpoint taken after every input ended, which commits the last output. */
   readonly final: boolean;
   /** Event-time checkpoints (`eventTimeIntervalMs`): the multiple of the interval the sources' combined watermark crossed. */
@@ -36,6 +40,9 @@ export function statsOf(
     stateSize: subtasks.reduce((n, s) => n + s.stateSize, 0),
     persistedSize: subtasks.reduce((n, s) => n + s.persistedSize, 0),
     alignmentDurationMs: subtasks.reduce((m, s) => Math.max(m, s.alignmentDurationMs), 0),
+    unaligned: subtasks.some((s) => s.unaligned === true),
+    channelStateSize: subtasks.reduce((n, s) => n + (s.channelStateSize ?? 0), 0),
+    channelStateRecords: subtasks.reduce((n, s) => n + (s.channelStateRecords ?? 0), 0),
     final: checkpoint.final,
     ...(checkpoint.eventTimePosition !== undefined ? { eventTimePosition: checkpoint.eventTimePosition } : {}),
     ...(failureReason !== undefined ? { failureReason } : {}),

@@ -1,6 +1,9 @@
 import type { RecordBatch, SpillSink } from '../../channel/index.js';
-import { CorruptDataError } from '../../errors/index.js';
+import { CorruptDataError, WeirError } from '../../errors/index.js';
+import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import { chunkChecksum, decodePayload, verifyChunk } from '../../state/chunk-format.js';
 import { decodeValue, encodeValue } from '../../state/value-codec.js';
+import type { StateHandle } from '../control-messages.js';
 
 /**
  * The channel state of one subtask in one unaligned checkpoint (FLIP-76): per input channel, in
@@ -27,14 +30,19 @@ export class ChannelStateCapture {
   private open = 0;
   private sealed = false;
   private settle: (() => void) | undefined;
+  private fail: ((error: unknown) => void) | undefined;
   private readonly stops: (() => void)[] = [];
-  /** Resolves once every spilling channel delivered its barrier (or ended). */
+  /** Resolves once every spilling channel delivered its barrier (or ended); rejects if the checkpoint is given up first. */
   readonly complete: Promise<void>;
   records = 0;
   bytes = 0;
 
   constructor(readonly checkpointId: number, private readonly inputOf: (channel: number) => number) {
-    this.complete = new Promise((resolve) => (this.settle = resolve));
+    this.complete = new Promise((resolve, reject) => {
+      this.settle = resolve;
+      this.fail = reject;
+    });
+    this.complete.catch(() => {}); // whoever waits for it sees the rejection; nobody has to
   }
 
   /** Records of `channel` that precede whatever its spill will hand over (the rest of a batch in progress, restored state not yet replayed). */
@@ -83,6 +91,7 @@ export class ChannelStateCapture {
   /** The checkpoint was given up: the channels stop copying. */
   cancel(): void {
     for (const stop of this.stops.splice(0)) stop();
+    this.fail!(new WeirError('CHECKPOINT_ABORTED', `checkpoint ${this.checkpointId} was given up before its channel state was complete`, { domain: 'internal', retryable: true }));
   }
 
   get empty(): boolean {
@@ -113,4 +122,27 @@ export function readChannelState(payload: unknown, key: string): { channel: numb
     });
     return { channel: entry.channel, input: entry.input, batches };
   });
+}
+
+/**
+ * The channel state a restored subtask replays first, in stored order (channel by channel, each in
+ * the order its records were in flight). Must check each chunk against its handle, as every
+ * restored chunk is: a corrupt one fails the restore with CorruptDataError (the job falls back).
+ */
+export async function readRestoredChannelState(
+  storage: CheckpointStorage, checkpointId: number, handles: readonly StateHandle[],
+): Promise<{ channel: number; input: number; batches: StoredBatch[] }[]> {
+  const result: { channel: number; input: number; batches: StoredBatch[] }[] = [];
+  for (const handle of handles) {
+    const where = `checkpoint ${checkpointId}: channel state chunk '${handle.key}'`;
+    const bytes = await storage.getChunk(handle.key);
+    if (bytes === undefined) throw new CorruptDataError(`${where} is missing`, { checkpointId, key: handle.key });
+    const checksum = bytes.byteLength === handle.bytes ? chunkChecksum(bytes) : undefined;
+    if (checksum !== handle.checksum) {
+      throw new CorruptDataError(`${where} does not match the checksum its checkpoint recorded (${bytes.byteLength} bytes; recorded ${handle.bytes})`, { checkpointId, key: handle.key });
+    }
+    const { body } = verifyChunk(bytes, 'channel-state');
+    result.push(...readChannelState(decodePayload('channel-state', body), handle.key));
+  }
+  return result;
 }
