@@ -95,6 +95,22 @@ export type TaskCommand =
   | { kind: 'abort'; checkpointId: number }
   | { kind: 'cancel' };
 
+/** What a task needs to know of the job's checkpointing beyond its mode (plain data: it crosses to workers). */
+export interface TaskCheckpointOptions {
+  /** Unaligned checkpoints (FLIP-76): alignedTimeoutMs 0 = unaligned from the first barrier; n > 0 = aligned for n ms after the trigger, then unaligned. */
+  readonly unaligned?: { readonly alignedTimeoutMs: number };
+  /** Event-time checkpoints: a source stops where its watermark reaches a new multiple of this, until the checkpoint there is triggered. */
+  readonly eventTimeIntervalMs?: number;
+}
+
+/** The part of the checkpoint configuration tasks carry out. */
+export function taskCheckpointOptions(config: TaskCheckpointOptions): TaskCheckpointOptions {
+  return {
+    ...(config.unaligned !== undefined ? { unaligned: config.unaligned } : {}),
+    ...(config.eventTimeIntervalMs !== undefined ? { eventTimeIntervalMs: config.eventTimeIntervalMs } : {}),
+  };
+}
+
 /** What a restored subtask reads, per operator uid. */
 export interface OperatorRestore {
   readonly keyed: StateHandle[];

@@ -3,7 +3,7 @@ import { subtaskKey, type ExecutionPlan, type SubtaskId } from '../../graph/exec
 import { fencedError, type CheckpointStorage, type MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
-import type { JobWarning, TaskReport } from '../control-messages.js';
+import { taskCheckpointOptions, type JobWarning, type TaskReport } from '../control-messages.js';
 import type { TaskExecutor } from '../execution/task-executor.js';
 import { readCheckpointIdFloor, writeAttemptRecord } from './attempt-record.js';
 import { CheckpointCoordinator, type CheckpointConfig } from './checkpoint-coordinator.js';
@@ -225,7 +225,7 @@ export class JobMaster {
         epoch: this.epoch,
         attempt,
         mode: this.config.mode,
-        ...(this.config.checkpoint.unaligned !== undefined ? { unaligned: this.config.checkpoint.unaligned } : {}),
+        checkpointOptions: taskCheckpointOptions(this.config.checkpoint),
         restore: from === undefined ? new Map() : assignRestore(this.config.plan, from),
         report: (report) => this.onReport(report),
       });

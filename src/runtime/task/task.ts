@@ -5,7 +5,7 @@ import type { StateKey } from '../../state/keyed-state.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
-import { serializeError, type RestoreAssignment, type TaskCommand, type TaskReport } from '../control-messages.js';
+import { serializeError, type RestoreAssignment, type TaskCheckpointOptions, type TaskCommand, type TaskReport } from '../control-messages.js';
 import type { OperatorRestoreState, StreamOperator } from '../operators/stream-operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
 import { userFunctionFailed } from '../operators/user-function-error.js';
@@ -53,8 +53,8 @@ export interface TaskSetup {
   readonly scheduler: TaskScheduler;
   readonly report: (report: TaskReport) => void;
   readonly mode: 'exactly-once' | 'at-least-once';
-  /** Unaligned checkpoints (see CheckpointConfig.unaligned). */
-  readonly unaligned?: { readonly alignedTimeoutMs: number } | undefined;
+  /** Unaligned barriers, event-time stops of sources (see CheckpointConfig). */
+  readonly checkpointOptions?: TaskCheckpointOptions | undefined;
   readonly batchSize: number;
   readonly flushIntervalMs: number;
 }
