@@ -23,13 +23,14 @@ function endsSpill(message: { readonly kind: string; readonly checkpointId?: num
  * message it queues; `spill` reads its queue as it stands.
  */
 export class ChannelSpills<Q extends { readonly kind: string }> {
-  private barriers = 0;
+  /** The barriers queued, in order (the channel polls them in this order). */
+  private readonly barriers: BarrierEvent[] = [];
   private readonly open = new Map<number, SpillSink>();
 
   constructor(private readonly unpack: (queued: Q) => ChannelMessage) {}
 
   arrived(queued: Q): void {
-    if (queued.kind === 'barrier') this.barriers++;
+    if (queued.kind === 'barrier') this.barriers.push(queued as unknown as BarrierEvent);
     if (this.open.size === 0) return;
     const message = queued.kind === 'records' || queued.kind === 'packed' ? this.unpack(queued) : (queued as unknown as ChannelMessage);
     for (const [id, sink] of this.open) {
@@ -42,13 +43,12 @@ export class ChannelSpills<Q extends { readonly kind: string }> {
   }
 
   polled(message: { readonly kind: string }): void {
-    if (message.kind === 'barrier') this.barriers--;
+    if (message.kind === 'barrier') this.barriers.shift();
   }
 
-  /** The first barrier among `queued` (the messages not yet polled, in order). */
-  firstBarrier(queued: Iterable<Q>): BarrierEvent | undefined {
-    if (this.barriers === 0) return undefined;
-    for (const q of queued) if (q.kind === 'barrier') return q as unknown as BarrierEvent;
+  /** The first queued barrier of a checkpoint after `after`. */
+  queuedBarrier(after: number): BarrierEvent | undefined {
+    for (const b of this.barriers) if (b.checkpointId > after) return b;
     return undefined;
   }
 

@@ -29,8 +29,8 @@ export interface ChannelReceiver {
   release(): void;
   /** `listener` is called whenever a message arrives. */
   setListener(listener: () => void): void;
-  /** Unaligned checkpoints: the first barrier queued and not yet polled (it may wait behind records). */
-  queuedBarrier?(): BarrierEvent | undefined;
+  /** Unaligned checkpoints: the first barrier queued, not yet polled, of a checkpoint after `after` (it may wait behind records). */
+  queuedBarrier?(after: number): BarrierEvent | undefined;
   /**
    * Unaligned checkpoints (FLIP-76): hands `sink` the record batches queued ahead of barrier
    * `checkpointId`, in order, then each one arriving before it, and calls `sink.end()` once that

@@ -57,7 +57,7 @@ export function createMemoryChannel(options: ChannelOptions = { credits: DEFAULT
     setListener(listener) {
       arrivalListener = listener;
     },
-    queuedBarrier: () => spills.firstBarrier(waiting()),
+    queuedBarrier: (after) => spills.queuedBarrier(after),
     spill: (checkpointId, sink) => spills.spill(checkpointId, waiting(), sink),
   };
   return { sender, receiver };

@@ -180,7 +180,7 @@ export class PortMultiplexer {
         state.listener = listener;
         if (state.head < state.queue.length) listener();
       },
-      queuedBarrier: () => state.spills.firstBarrier(waiting(state)),
+      queuedBarrier: (after) => state.spills.queuedBarrier(after),
       spill: (checkpointId, sink) => state.spills.spill(checkpointId, waiting(state), sink),
     };
   }

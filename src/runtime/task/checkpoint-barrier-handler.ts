@@ -55,7 +55,8 @@ export type BarrierAction =
 export interface CheckpointBarrierHandler {
   readonly mode: CheckpointingMode;
   isBlocked(channel: number): boolean;
-  onBarrier(channel: number, checkpointId: CheckpointId): BarrierAction[];
+  /** `timestamp`: the barrier's (its checkpoint's trigger time); `now`: the task's clock. Only a handler with an alignment timeout needs them. */
+  onBarrier(channel: number, checkpointId: CheckpointId, timestamp?: number, now?: number): BarrierAction[];
   /** An upstream task aborted `checkpointId` and sent a cancel marker in-band on `channel`. */
   onCancelBarrier(channel: number, checkpointId: CheckpointId): BarrierAction[];
   onEndOfInput(channel: number): BarrierAction[];

@@ -21,6 +21,10 @@ import type { RecordBatch } from '../../channel/channel-message.js';
 import { WatermarkValve } from './watermark-valve.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { readSubtaskRestore } from './subtask-state-io.js';
+import { AlternatingBarrierHandler } from './alternating-barrier-handler.js';
+import { readRestoredChannelState, type StoredBatch } from './channel-state.js';
+import { EventTimeStops } from './event-time-stops.js';
+import { UnalignedCheckpoints } from './unaligned-checkpoints.js';
 import type { Schedulable, TaskScheduler } from './task-scheduler.js';
 
 /** An input batch being fed to the chain, with its keys (recomputed if it came without). */
@@ -29,6 +33,8 @@ interface BatchInProgress {
   readonly batch: RecordBatch;
   readonly keys: readonly StateKey[] | undefined;
   next: number;
+  /** Restored channel state: it came from no channel, and gives no credit back. */
+  readonly replayed?: boolean;
 }
 
 export type TaskState = 'created' | 'restoring' | 'running' | 'input-ended' | 'failed' | 'cancelled';
@@ -94,6 +100,16 @@ export class Task implements Schedulable {
   private readonly chain: OperatorChain;
   /** Per input channel (gate order): the key selector of a keyed edge, to recompute the keys a batch came without. */
   private readonly keySelectors: (((value: unknown) => StateKey) | undefined)[] = [];
+  /** Per input channel (gate order): the vertex input (edge) it belongs to. */
+  private readonly inputOfChannel: number[] = [];
+  /** Unaligned checkpoints (FLIP-76): announcements, the alignment timer, channel state. */
+  private readonly unaligned: UnalignedCheckpoints | undefined;
+  /** Restored channel state not yet replayed: it goes before any new input. */
+  private replay: { channel: number; batch: StoredBatch }[] = [];
+  /** Mails that run even while the outputs have no credit (an unaligned checkpoint's trigger at a source). */
+  private readonly urgent: (() => void)[] = [];
+  /** Event-time checkpoints: where this source stops for one. */
+  private readonly eventTimeStops: EventTimeStops | undefined;
   private keyScratch: StateKey[] = [];
   /** Restored keyed state is still partly encoded (see decodeRestoredSlice). */
   private decodingRestored = true;
@@ -147,14 +163,32 @@ export class Task implements Schedulable {
       scheduleAt: (timestamp, callback) => this.scheduleAt(timestamp, callback),
     }), { batchSize: setup.batchSize, elementTimestamp: this.elementTimestamp, eventTime: plan.eventTime });
     this.operators = this.chain.operators;
-    for (const input of vertex.inputs) {
+    vertex.inputs.forEach((input, i) => {
       const selector = input.partitioner.kind === 'hash' ? input.partitioner.keySelector : undefined;
-      for (let u = upstreamSubtasksOf(plan, input, subtaskIndex).length; u > 0; u--) this.keySelectors.push(selector);
-    }
+      for (let u = upstreamSubtasksOf(plan, input, subtaskIndex).length; u > 0; u--) {
+        this.keySelectors.push(selector);
+        this.inputOfChannel.push(i);
+      }
+    });
     const head = this.operators[0];
     this.source = head instanceof SourceOperator ? head : undefined;
     for (const op of this.operators) if (op.keyedBackend !== undefined) this.reuse.set(op.uid, new KeyedChunkReuse());
-    this.handler = createBarrierHandler(setup.mode, Math.max(1, setup.inputs.length)); // a source has no channels; its handler stays idle
+    const options = setup.checkpointOptions;
+    if (options?.unaligned !== undefined && setup.mode === 'exactly-once' && setup.inputs.length > 0) {
+      const handler = new AlternatingBarrierHandler(setup.inputs.length, options.unaligned.alignedTimeoutMs);
+      this.handler = handler;
+      this.unaligned = new UnalignedCheckpoints({
+        handler, inputs: setup.inputs, inputOf: (c) => this.inputOfChannel[c] ?? 0, clock: setup.clock, mail: (action) => this.mail(action), headUid: this.operators[0]!.uid,
+        onTimeout: (actions) => this.act(actions),
+      });
+    } else {
+      this.handler = createBarrierHandler(setup.mode, Math.max(1, setup.inputs.length)); // a source has no channels; its handler stays idle
+    }
+    if (this.source !== undefined && options?.eventTimeIntervalMs !== undefined) {
+      this.eventTimeStops = new EventTimeStops(options.eventTimeIntervalMs, setup.restore?.eventTimePosition, (position) => {
+        if (this.state === 'running') setup.report({ kind: 'event-time', attempt: setup.attempt, subtask: this.id, position });
+      });
+    }
     this.gate = new InputGate(setup.inputs, this.handler);
     this.valve = new WatermarkValve(setup.inputs.length);
     for (const channel of setup.inputs) channel.setListener(() => this.wake());
@@ -189,6 +223,8 @@ export class Task implements Schedulable {
     let restored = new Map<string, OperatorRestoreState>();
     try {
       if (restore !== undefined) restored = await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
+      const channelHandles = restore?.operators[this.operators[0]!.uid]?.channel ?? [];
+      if (channelHandles.length > 0) this.replay = this.replayOrder(await readRestoredChannelState(storage, restore!.checkpointId, channelHandles));
     } catch (error) {
       // Only an unreadable chunk proves the checkpoint unreadable; a storage that fails to answer does not.
       this.fail(error, error instanceof CorruptDataError ? restore?.checkpointId : undefined);
@@ -217,15 +253,18 @@ export class Task implements Schedulable {
       return Promise.resolve();
     }
     if (this.state === 'failed' || this.state === 'cancelled') return Promise.reject(this.stoppedError());
+    // An unaligned checkpoint must not wait for credit: its trigger runs even while the outputs are full.
+    const urgent = command.kind === 'trigger' && this.source !== undefined && this.setup.checkpointOptions?.unaligned !== undefined;
     return new Promise<void>((resolve, reject) => {
       this.unanswered.add(reject);
-      this.mail(() => {
+      (urgent ? (action: () => void) => this.urgentMail(action) : (action: () => void) => this.mail(action))(() => {
         this.unanswered.delete(reject);
         switch (command.kind) {
           case 'trigger':
             this.onTrigger(command.checkpointId, command.timestamp, command.direct);
             return resolve();
           case 'abort':
+            this.unaligned?.abandon(command.checkpointId);
             this.checkpoints.abandon(command.checkpointId);
             for (const r of this.reuse.values()) r.abort(command.checkpointId);
             if (!this.source) this.act(this.handler.onAbort(command.checkpointId));
@@ -284,6 +323,8 @@ export class Task implements Schedulable {
 
   private shutdown(): void {
     this.checkpoints.abandon();
+    this.unaligned?.abandon();
+    this.urgent.length = 0;
     this.mailbox.length = 0;
     for (const reject of this.unanswered) reject(this.stoppedError());
     this.unanswered.clear();
@@ -316,6 +357,27 @@ export class Task implements Schedulable {
     this.wake();
   }
 
+  private urgentMail(action: () => void): void {
+    this.urgent.push(action);
+    this.wake();
+  }
+
+  /**
+   * What runs while the outputs have no credit, in unaligned mode: an urgent mail (a source's
+   * trigger), or a barrier queued behind records (announced). Returns whether it did anything.
+   */
+  private priorityStep(): boolean {
+    const mail = this.urgent.shift();
+    if (mail !== undefined) {
+      mail();
+      return true;
+    }
+    const actions = this.unaligned?.announce() ?? [];
+    if (actions.length === 0) return false;
+    this.act(actions);
+    return true;
+  }
+
   private scheduleAt(timestamp: number, callback: () => void): { cancel(): void } {
     const { clock } = this.setup;
     // A timer due after the input ended does nothing: the end-of-input event has gone downstream.
@@ -327,7 +389,8 @@ export class Task implements Schedulable {
     if (this.state !== 'running' && this.state !== 'input-ended') return false;
     try {
       // Mails run between input records, never inside one's output: a snapshot must not cut it.
-      if (this.inInput()) return this.outputsAvailable() && this.resumeInput();
+      if (this.inInput()) return this.outputsAvailable() ? this.resumeInput() : this.priorityStep();
+      if (this.priorityStep()) return true;
       const mail = this.mailbox.shift();
       if (mail !== undefined) {
         mail();
@@ -381,6 +444,7 @@ export class Task implements Schedulable {
   }
 
   private pollSource(source: SourceOperator): boolean {
+    if (this.eventTimeStops?.stopped === true) return false; // until the checkpoint at its event-time position is triggered
     const status = source.poll(this.setup.batchSize);
     this.chain.flush();
     this.metrics.recordsOut = source.emitted;
@@ -393,6 +457,10 @@ export class Task implements Schedulable {
 
   private afterPoll(status: PollStatus): boolean {
     const source = this.source!;
+    if (status.kind !== 'end' && this.eventTimeStops?.check(source.currentWatermark) === true) {
+      this.flushWriters();
+      return false;
+    }
     switch (status.kind) {
       case 'more':
         this.flushIfDue();
@@ -438,6 +506,14 @@ export class Task implements Schedulable {
   }
 
   private processInput(): boolean {
+    const replayed = this.replay.shift();
+    if (replayed !== undefined) {
+      const { channel, batch } = replayed;
+      const records = batch.records;
+      const keys = batch.keyGroups === undefined ? undefined : this.keysOf(channel, records);
+      this.batchInProgress = { channel, batch: { kind: 'records', ...batch }, keys: keys?.slice(0, records.length), next: 0, replayed: true };
+      return this.continueBatch();
+    }
     const channel = this.gate.nextReadable();
     if (channel < 0) {
       this.flushWriters(); // idle: nothing should wait in a half-full batch
@@ -453,7 +529,7 @@ export class Task implements Schedulable {
         return this.continueBatch();
       }
       case 'barrier':
-        this.act(this.handler.onBarrier(channel, message.checkpointId), message.timestamp);
+        this.act(this.handler.onBarrier(channel, message.checkpointId, message.timestamp, this.setup.clock.now()), message.timestamp);
         return true;
       case 'cancel-barrier':
         this.act(this.handler.onCancelBarrier(channel, message.checkpointId));
@@ -538,7 +614,7 @@ export class Task implements Schedulable {
     this.chain.flush();
     if (processed < progress.batch.records.length || this.pressure.suspended) return true;
     this.batchInProgress = undefined;
-    this.setup.inputs[progress.channel]!.release();
+    if (progress.replayed !== true) this.setup.inputs[progress.channel]!.release();
     this.flushIfDue();
     return true;
   }
@@ -565,31 +641,65 @@ export class Task implements Schedulable {
     for (const action of actions) {
       if (action.kind === 'snapshot') {
         const alignmentMs = this.alignment?.checkpointId === action.checkpointId ? this.setup.clock.now() - this.alignment.startedAt : 0;
-        this.performCheckpoint(action.checkpointId, timestamp, true, alignmentMs);
+        this.performCheckpoint(action.checkpointId, timestamp, true, alignmentMs, action.unaligned?.spill);
       } else {
         for (const r of this.reuse.values()) r.abort(action.checkpointId);
         for (const w of this.writers) w.broadcastEvent({ kind: 'cancel-barrier', checkpointId: action.checkpointId });
         if (action.reason === 'overtaken') this.decline(action.checkpointId, `overtaken by a newer checkpoint at ${this.name}`, false);
       }
     }
+    this.unaligned?.armTimer();
   }
 
   private onTrigger(checkpointId: number, timestamp: number, direct: boolean): void {
+    this.eventTimeStops?.release();
     if (checkpointId <= this.lastSnapshotId) return; // already taken through a barrier or an earlier trigger
     if (this.source !== undefined) this.performCheckpoint(checkpointId, timestamp, this.state === 'running', 0);
     else if (direct && this.state === 'input-ended') this.performCheckpoint(checkpointId, timestamp, false, 0);
   }
 
   /** The synchronous part here; the keyed state is encoded later, a slice per step (see CheckpointWriter). */
-  private performCheckpoint(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number): void {
+  private performCheckpoint(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number, spill?: readonly number[]): void {
     if (checkpointId <= this.lastSnapshotId) return;
     this.lastSnapshotId = checkpointId;
+    // Unaligned: nothing of a record's output or a source's poll may be cut; it goes out as an overdraft.
+    if (this.setup.checkpointOptions?.unaligned !== undefined) this.finishOutput();
     this.chain.flush();
     this.flushWriters();
-    this.checkpoints.take(checkpointId, this.operators, {
-      jobName: this.setup.jobName, attemptId: this.attemptId, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
-    }, alignmentMs);
+    const who = { jobName: this.setup.jobName, attemptId: this.attemptId, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id) };
+    const channelState = spill === undefined ? undefined : this.unaligned!.begin(checkpointId, spill, this.unprocessedInput(), who);
+    this.checkpoints.take(checkpointId, this.operators, who, alignmentMs, channelState);
     if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
+  }
+
+  /** Finishes the output of a record (a flatMap's iterable) or a source's poll that stopped for want of credit, ignoring the credit. */
+  private finishOutput(): void {
+    const { pressure } = this;
+    for (;;) {
+      pressure.blocked = false;
+      if (pressure.suspended) pressure.resume();
+      else if (this.source?.midPoll === true) this.source.drainBacklog();
+      else break;
+    }
+    this.chain.flush();
+    pressure.blocked = this.writers.some((w) => !w.isAvailable());
+  }
+
+  /** Records the task holds but has not processed: the rest of the batch in progress, then restored channel state not yet replayed. */
+  private unprocessedInput(): { channel: number; batch: StoredBatch; from: number }[] {
+    const held: { channel: number; batch: StoredBatch; from: number }[] = [];
+    const b = this.batchInProgress;
+    if (b !== undefined && b.next < b.batch.records.length) held.push({ channel: b.channel, batch: b.batch, from: b.next });
+    for (const r of this.replay) held.push({ channel: r.channel, batch: r.batch, from: 0 });
+    return held;
+  }
+
+  /** Restored channel state as the task replays it: each entry on a channel of its input (the upstream parallelism may differ). */
+  private replayOrder(stored: { channel: number; input: number; batches: StoredBatch[] }[]): { channel: number; batch: StoredBatch }[] {
+    return stored.flatMap(({ channel, input, batches }) => {
+      const local = this.inputOfChannel[channel] === input ? channel : Math.max(0, this.inputOfChannel.indexOf(input));
+      return batches.map((batch) => ({ channel: local, batch }));
+    });
   }
 
   private decline(checkpointId: number, reason: string, storageFailure: boolean): void {

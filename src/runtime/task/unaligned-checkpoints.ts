@@ -19,6 +19,8 @@ export interface UnalignedCheckpointsSetup {
   readonly clock: Clock;
   /** Runs `action` as a mail of the task (the alignment timer fires outside the mailbox). */
   readonly mail: (action: () => void) => void;
+  /** Carries out the handler's actions when an alignment times out (in a mail). */
+  readonly onTimeout: (actions: BarrierAction[]) => void;
   /** The operator whose uid the chunk is stored under: the chain's head, which reads the input. */
   readonly headUid: string;
 }
@@ -40,18 +42,19 @@ export class UnalignedCheckpoints {
     const { handler, inputs, clock } = this.setup;
     const actions: BarrierAction[] = [];
     for (let c = 0; c < inputs.length; c++) {
-      const barrier = inputs[c]!.queuedBarrier?.();
-      if (barrier === undefined || barrier.checkpointId <= handler.latestHandledId || barrier.checkpointId === handler.pendingCheckpointId) continue;
+      const barrier = inputs[c]!.queuedBarrier?.(Math.max(handler.latestHandledId, handler.pendingCheckpointId ?? 0));
+      if (barrier === undefined) continue;
       actions.push(...handler.onBarrierAnnounced(c, barrier.checkpointId, barrier.timestamp, clock.now()));
     }
+    this.armTimer(); // an announcement may start an alignment without any action yet
     return actions;
   }
 
   /**
    * Keeps one timer for the pending checkpoint's alignment deadline; when it fires, `onTimeout`
-   * gets the handler's actions (as a mail). Call after every action the handler returned.
+   * gets the handler's actions (as a mail). Call after every event the handler was told of.
    */
-  armTimer(onTimeout: (actions: BarrierAction[]) => void): void {
+  armTimer(): void {
     const { handler, clock } = this.setup;
     const pending = handler.pendingCheckpointId;
     const deadline = handler.alignmentDeadline;
@@ -61,7 +64,7 @@ export class UnalignedCheckpoints {
     if (pending === undefined || deadline === undefined) return;
     const handle = clock.setTimeout(() => {
       if (this.timer?.handle === handle) this.timer = undefined;
-      this.setup.mail(() => onTimeout(handler.onAlignmentTimeout(clock.now())));
+      this.setup.mail(() => this.setup.onTimeout(handler.onAlignmentTimeout(clock.now())));
     }, deadline - clock.now());
     this.timer = { checkpointId: pending, handle };
   }

@@ -32,18 +32,18 @@ describe('channel spills (unaligned checkpoints)', () => {
     sender.send(batch(1, 2));
     sender.send({ kind: 'watermark', timestamp: 5 });
     sender.send(batch(3));
-    assert.equal(receiver.queuedBarrier!(), undefined);
+    assert.equal(receiver.queuedBarrier!(0), undefined);
     const spill = spillOf(receiver, 1);
     assert.deepEqual(spill, { records: [1, 2, 3], ended: false });
     sender.send(batch(4));
     sender.send({ kind: 'barrier', checkpointId: 1, timestamp: 0 });
     sender.send(batch(5));
     assert.deepEqual(spill, { records: [1, 2, 3, 4], ended: true });
-    assert.equal(receiver.queuedBarrier!()?.checkpointId, 1);
+    assert.equal(receiver.queuedBarrier!(0)?.checkpointId, 1);
     const polled: unknown[] = [];
     for (let m = receiver.poll(); m !== undefined; m = receiver.poll()) polled.push(m.kind === 'records' ? m.records : m.kind);
     assert.deepEqual(polled, [[1, 2], 'watermark', [3], [4], 'barrier', [5]], 'the task still reads everything, in order');
-    assert.equal(receiver.queuedBarrier!(), undefined);
+    assert.equal(receiver.queuedBarrier!(0), undefined);
   });
 
   it('a spill started behind its barrier hands over only what precedes it, and a newer barrier or the end also ends it', () => {

@@ -110,8 +110,8 @@ export class UnalignedScript {
 
   private announce(): void {
     for (let c = 0; c < this.channels.length; c++) {
-      const barrier = this.channels[c]!.receiver.queuedBarrier!();
-      if (barrier === undefined || barrier.checkpointId <= this.handler.latestHandledId || barrier.checkpointId === this.handler.pendingCheckpointId) continue;
+      const barrier = this.channels[c]!.receiver.queuedBarrier!(Math.max(this.handler.latestHandledId, this.handler.pendingCheckpointId ?? 0));
+      if (barrier === undefined) continue;
       this.act(this.handler.onBarrierAnnounced(c, barrier.checkpointId, barrier.timestamp, this.now));
     }
   }
