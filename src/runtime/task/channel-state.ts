@@ -71,7 +71,7 @@ export class ChannelStateCapture {
       end: () => {
         if (ended) return;
         ended = true;
-        if (--this.open === 0) this.settle!();
+        if (--this.open === 0 && this.sealed) this.settle!(); // before seal, more channels are still to start
       },
     });
     this.stops.push(stop);

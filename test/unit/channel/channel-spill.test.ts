@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryChannel, PortMultiplexer, type ChannelReceiver, type ChannelSender, type PortLike, type RecordBatch } from '../../../src/channel/index.js';
 import { decodeBatch, encodeBatch } from '../../../src/channel/batch-codec.js';
+import { ChannelStateCapture } from '../../../src/runtime/task/channel-state.js';
 
 // What a channel hands an unaligned checkpoint: the batches queued ahead of the barrier and those
 // arriving before it — across workers, the batches still in flight in the MessagePort too.
@@ -77,5 +78,26 @@ describe('channel spills (unaligned checkpoints)', () => {
     } finally {
       close();
     }
+  });
+
+  it('a checkpoint\'s channel state is complete only once every spilling channel delivered its barrier, whichever ends first', async () => {
+    const ready = createMemoryChannel({ credits: 8 });
+    ready.sender.send(batch(1));
+    ready.sender.send({ kind: 'barrier', checkpointId: 1, timestamp: 0 });
+    const late = createMemoryChannel({ credits: 8 });
+    late.sender.send(batch(2));
+    const capture = new ChannelStateCapture(1, () => 0);
+    capture.spill(0, (sink) => ready.receiver.spill!(1, sink)); // ends at once: its barrier is queued
+    capture.spill(1, (sink) => late.receiver.spill!(1, sink));
+    capture.seal();
+    let complete = false;
+    void capture.complete.then(() => (complete = true));
+    await nextTurn();
+    assert.equal(complete, false, 'channel 1 has not delivered its barrier');
+    late.sender.send(batch(3));
+    late.sender.send({ kind: 'barrier', checkpointId: 1, timestamp: 0 });
+    await nextTurn();
+    assert.equal(complete, true);
+    assert.deepEqual(capture.payload().channels.map((c) => [c.channel, c.batches.length]), [[0, 1], [1, 2]]);
   });
 });
