@@ -14,7 +14,8 @@ import type { CheckpointConfig } from '../runtime/coordinator/checkpoint-coordin
 import type { RestartStrategy } from '../runtime/coordinator/restart-strategy.js';
 
 export interface CheckpointingOptions {
-  intervalMs: number;
+  /** Periodic checkpoints, this far apart. Required unless `eventTimeIntervalMs` is given (the two exclude each other). */
+  intervalMs?: number;
   mode?: 'exactly-once' | 'at-least-once';
   /** A checkpoint not completed in this time is aborted. Default 60 000. */
   timeoutMs?: number;
@@ -24,6 +25,20 @@ export interface CheckpointingOptions {
   retained?: number;
   /** Checkpoints that may fail in a row before the job fails. Default 5. */
   tolerableFailures?: number;
+  /**
+   * Unaligned checkpoints (Flink's FLIP-76): the first barrier overtakes the records queued in
+   * the tasks' buffers, which are stored with the checkpoint as channel state and replayed first
+   * on restore, so a checkpoint completes quickly under backpressure. Exactly-once only. Default false.
+   */
+  unaligned?: boolean;
+  /** With `unaligned`: a checkpoint starts aligned and switches to unaligned once it is this old (from its trigger) and not yet aligned. Default 0: unaligned at once. */
+  alignedCheckpointTimeoutMs?: number;
+  /**
+   * A checkpoint each time the sources' combined watermark crosses a multiple of this, instead of
+   * every `intervalMs`: replays of the same input take their checkpoints at the same event-time
+   * positions. Needs a watermark strategy on the sources.
+   */
+  eventTimeIntervalMs?: number;
 }
 
 export interface NetworkOptions {
@@ -117,12 +132,36 @@ function validateHeartbeat(value: unknown): ResolvedRunOptions['heartbeat'] {
 function validateCheckpointing(value: unknown): CheckpointingOptions | false | undefined {
   if (value === undefined || value === false) return value;
   const arg = (k: string) => `run(job, options).checkpointing.${k}`;
-  const c = requireOptions<CheckpointingOptions>('run(job, options).checkpointing', value, ['intervalMs', 'mode', 'timeoutMs', 'minPauseMs', 'retained', 'tolerableFailures']);
-  if (c.intervalMs === undefined) throw new InvalidArgumentError(arg('intervalMs'), 'is required (or pass checkpointing: false)');
+  const c = requireOptions<CheckpointingOptions>('run(job, options).checkpointing', value, [
+    'intervalMs', 'mode', 'timeoutMs', 'minPauseMs', 'retained', 'tolerableFailures', 'unaligned', 'alignedCheckpointTimeoutMs', 'eventTimeIntervalMs',
+  ]);
+  if (c.intervalMs === undefined && c.eventTimeIntervalMs === undefined) {
+    throw new InvalidArgumentError(arg('intervalMs'), 'is required, or eventTimeIntervalMs (or pass checkpointing: false)');
+  }
+  if (c.intervalMs !== undefined && c.eventTimeIntervalMs !== undefined) {
+    throw new InvalidArgumentError(arg('eventTimeIntervalMs'), 'excludes intervalMs: checkpoints taken at processing-time intervals would not fall at the same event-time positions on a replay; give one of the two');
+  }
+  const mode = c.mode === undefined ? 'exactly-once' : requireOneOf(arg('mode'), c.mode, ['exactly-once', 'at-least-once'] as const);
+  const timeoutMs = c.timeoutMs === undefined ? undefined : requireNumber(arg('timeoutMs'), c.timeoutMs, { min: 0, minExclusive: true });
+  const unaligned = c.unaligned === undefined ? false : requireBoolean(arg('unaligned'), c.unaligned);
+  if (unaligned && mode !== 'exactly-once') {
+    throw new InvalidArgumentError(arg('unaligned'), "needs mode 'exactly-once': at-least-once never blocks a channel, so there is nothing for a barrier to overtake");
+  }
+  let alignedCheckpointTimeoutMs: number | undefined;
+  if (c.alignedCheckpointTimeoutMs !== undefined) {
+    if (!unaligned) throw new InvalidArgumentError(arg('alignedCheckpointTimeoutMs'), 'applies only with unaligned: true (it is when an aligned checkpoint turns unaligned)');
+    alignedCheckpointTimeoutMs = requireNumber(arg('alignedCheckpointTimeoutMs'), c.alignedCheckpointTimeoutMs, { min: 0 });
+    const limit = timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS;
+    if (alignedCheckpointTimeoutMs >= limit) {
+      throw new InvalidArgumentError(arg('alignedCheckpointTimeoutMs'), `must be less than the checkpoint timeout (${limit} ms), got ${alignedCheckpointTimeoutMs}: the checkpoint would expire before it turned unaligned`);
+    }
+  }
   return {
-    intervalMs: requireNumber(arg('intervalMs'), c.intervalMs, { min: 0, minExclusive: true }),
-    mode: c.mode === undefined ? 'exactly-once' : requireOneOf(arg('mode'), c.mode, ['exactly-once', 'at-least-once'] as const),
-    ...(c.timeoutMs !== undefined ? { timeoutMs: requireNumber(arg('timeoutMs'), c.timeoutMs, { min: 0, minExclusive: true }) } : {}),
+    ...(c.intervalMs !== undefined ? { intervalMs: requireNumber(arg('intervalMs'), c.intervalMs, { min: 0, minExclusive: true }) } : {}),
+    ...(c.eventTimeIntervalMs !== undefined ? { eventTimeIntervalMs: requireNumber(arg('eventTimeIntervalMs'), c.eventTimeIntervalMs, { min: 0, minExclusive: true }) } : {}),
+    mode,
+    ...(unaligned ? { unaligned, alignedCheckpointTimeoutMs: alignedCheckpointTimeoutMs ?? 0 } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(c.minPauseMs !== undefined ? { minPauseMs: requireNumber(arg('minPauseMs'), c.minPauseMs, { min: 0 }) } : {}),
     ...(c.retained !== undefined ? { retained: requirePositiveInteger(arg('retained'), c.retained) } : {}),
     ...(c.tolerableFailures !== undefined ? { tolerableFailures: requireInteger(arg('tolerableFailures'), c.tolerableFailures, { min: 0 }) } : {}),
@@ -164,13 +203,17 @@ export function resolveCheckpointing(run: CheckpointingOptions | false | undefin
     mode: chosen?.mode ?? 'exactly-once',
     config: {
       intervalMs: chosen?.intervalMs,
-      timeoutMs: (run || undefined)?.timeoutMs ?? 60_000,
+      timeoutMs: (run || undefined)?.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS,
       minPauseMs: (run || undefined)?.minPauseMs ?? 0,
       tolerableFailures: (run || undefined)?.tolerableFailures ?? 5,
       retained: (run || undefined)?.retained ?? 2,
+      ...((run || undefined)?.unaligned === true ? { unaligned: { alignedTimeoutMs: (run as CheckpointingOptions).alignedCheckpointTimeoutMs ?? 0 } } : {}),
+      ...((run || undefined)?.eventTimeIntervalMs !== undefined ? { eventTimeIntervalMs: (run as CheckpointingOptions).eventTimeIntervalMs } : {}),
     },
   };
 }
+
+const DEFAULT_CHECKPOINT_TIMEOUT_MS = 60_000;
 
 /** Flink's defaults: with checkpointing, exponential backoff without end; without, no restart. */
 export function defaultRestartStrategy(checkpointing: boolean): RestartStrategy {

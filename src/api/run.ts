@@ -52,6 +52,9 @@ export function createRun(platform: RuntimePlatform, hooks: RunHooks = {}) {
     const parallelism = o.parallelism ?? 1;
     const plan = buildExecutionPlan(graph, parallelism);
     const { mode, config } = resolveCheckpointing(o.checkpointing, graph.checkpointing);
+    if (config.eventTimeIntervalMs !== undefined && !plan.eventTime) {
+      throw new InvalidArgumentError('run(job, options).checkpointing.eventTimeIntervalMs', `needs event time, but job '${graph.jobName}' has no source with a watermark strategy (fromSource(source, { watermarks }))`);
+    }
     const clock = o.clock ?? systemClock;
     const executor: TaskExecutor =
       hooks.createExecutor !== undefined && executorKind === 'in-process'
@@ -67,7 +70,7 @@ export function createRun(platform: RuntimePlatform, hooks: RunHooks = {}) {
           });
     const notDurable = o.storage === undefined ? platform.defaultStorageNotDurable : undefined;
     const master = new JobMaster({
-      plan, mode, checkpoint: config, restart: o.restart ?? defaultRestartStrategy(config.intervalMs !== undefined),
+      plan, mode, checkpoint: config, restart: o.restart ?? defaultRestartStrategy(config.intervalMs !== undefined || config.eventTimeIntervalMs !== undefined),
       resume: o.resume, allowNonRestoredState: o.allowNonRestoredState, storage, clock, random: Math.random, executor, metricsIntervalMs: o.metricsIntervalMs,
       warnings: notDurable === undefined ? [] : [{ kind: 'storage-not-durable', message: `job '${graph.jobName}': ${notDurable}` }],
     });

@@ -1,4 +1,5 @@
-import type { ChannelMessage } from './channel-message.js';
+import type { BarrierEvent, ChannelMessage } from './channel-message.js';
+import type { SpillSink } from './channel-spill.js';
 
 /**
  * One logical channel from an upstream subtask to a downstream subtask, with credit-based
@@ -28,6 +29,15 @@ export interface ChannelReceiver {
   release(): void;
   /** `listener` is called whenever a message arrives. */
   setListener(listener: () => void): void;
+  /** Unaligned checkpoints: the first barrier queued, not yet polled, of a checkpoint after `after` (it may wait behind records). */
+  queuedBarrier?(after: number): BarrierEvent | undefined;
+  /**
+   * Unaligned checkpoints (FLIP-76): hands `sink` the record batches queued ahead of barrier
+   * `checkpointId`, in order, then each one arriving before it, and calls `sink.end()` once that
+   * barrier (or a newer one, a cancel marker, the end of input) is queued. The batches stay queued
+   * for the task. Returns a function that stops the spill.
+   */
+  spill?(checkpointId: number, sink: SpillSink): () => void;
 }
 
 export interface ChannelPair {

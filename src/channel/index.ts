@@ -6,3 +6,4 @@ export { PortMultiplexer } from './port-multiplexer.js';
 export type { PortLike, BatchPacking, PortMessage } from './port-multiplexer.js';
 export { WebSocketPort, encodePortMessage, decodePortMessage } from './websocket-port.js';
 export type { WebSocketLike } from './websocket-port.js';
+export type { SpillSink } from './channel-spill.js';

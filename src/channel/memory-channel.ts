@@ -1,4 +1,5 @@
 import type { ChannelMessage } from './channel-message.js';
+import { ChannelSpills } from './channel-spill.js';
 import { DEFAULT_CHANNEL_CREDITS, type ChannelOptions, type ChannelPair, type ChannelReceiver, type ChannelSender } from './channel.js';
 
 /** A channel inside one thread: a queue, with the same credit protocol as the MessagePort channel. */
@@ -8,11 +9,16 @@ export function createMemoryChannel(options: ChannelOptions = { credits: DEFAULT
   let credits = options.credits;
   let creditListeners: (() => void)[] = [];
   let arrivalListener: (() => void) | undefined;
+  const spills = new ChannelSpills<ChannelMessage>((m) => m);
+  function* waiting(): Iterable<ChannelMessage> {
+    for (let i = head; i < queue.length; i++) yield queue[i]!;
+  }
 
   const sender: ChannelSender = {
     send(message) {
       if (message.kind === 'records') credits--;
       queue.push(message);
+      spills.arrived(message);
       arrivalListener?.();
     },
     hasCredit: () => credits > 0,
@@ -27,6 +33,7 @@ export function createMemoryChannel(options: ChannelOptions = { credits: DEFAULT
       if (head === queue.length) return undefined;
       const message = queue[head]!;
       queue[head++] = undefined as unknown as ChannelMessage;
+      spills.polled(message);
       if (head > 1024 && head * 2 > queue.length) {
         queue.splice(0, head);
         head = 0;
@@ -50,6 +57,8 @@ export function createMemoryChannel(options: ChannelOptions = { credits: DEFAULT
     setListener(listener) {
       arrivalListener = listener;
     },
+    queuedBarrier: (after) => spills.queuedBarrier(after),
+    spill: (checkpointId, sink) => spills.spill(checkpointId, waiting(), sink),
   };
   return { sender, receiver };
 }

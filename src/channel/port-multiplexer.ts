@@ -1,5 +1,6 @@
 import type { ChannelMessage, RecordBatch } from './channel-message.js';
 import type { ChannelReceiver, ChannelSender } from './channel.js';
+import { ChannelSpills } from './channel-spill.js';
 
 /** What Weir needs of a MessagePort; a browser, Deno or Node MessagePort all fit. */
 export interface PortLike {
@@ -34,6 +35,8 @@ interface ReceiverState {
   toReturn: number;
   /** Buffers decoded since, to go back with those credits. */
   buffers: ArrayBuffer[];
+  /** Unaligned checkpoints: batches in flight (queued here, or arriving) copied into channel state. */
+  spills: ChannelSpills<Queued>;
 }
 
 interface SenderState {
@@ -67,7 +70,11 @@ export class PortMultiplexer {
 
   private receiverState(channel: number): ReceiverState {
     let state = this.receivers.get(channel);
-    if (state === undefined) this.receivers.set(channel, (state = { queue: [], head: 0, listener: undefined, toReturn: 0, buffers: [] }));
+    if (state === undefined) {
+      // A spill decodes a packed batch into a copy: the queued buffer stays for the task.
+      const spills = new ChannelSpills<Queued>((q) => (q.kind === 'packed' ? this.decodeCopy(q) : q));
+      this.receivers.set(channel, (state = { queue: [], head: 0, listener: undefined, toReturn: 0, buffers: [], spills }));
+    }
     return state;
   }
 
@@ -93,7 +100,9 @@ export class PortMultiplexer {
       case 'message':
       case 'packed': {
         const r = this.receiverState(data.channel);
-        r.queue.push(data.kind === 'packed' ? { kind: 'packed', buffer: data.buffer, ...(data.timestamps !== undefined ? { timestamps: data.timestamps } : {}) } : data.message);
+        const queued: Queued = data.kind === 'packed' ? { kind: 'packed', buffer: data.buffer, ...(data.timestamps !== undefined ? { timestamps: data.timestamps } : {}) } : data.message;
+        r.queue.push(queued);
+        r.spills.arrived(queued);
         r.listener?.();
         return;
       }
@@ -106,6 +115,11 @@ export class PortMultiplexer {
     r.buffers.push(data.buffer);
     if (data.timestamps === undefined) return batch;
     return { ...batch, timestamps: Array.from(new Float64Array(data.timestamps)) };
+  }
+
+  private decodeCopy(data: { buffer: ArrayBuffer; timestamps?: ArrayBuffer }): ChannelMessage {
+    const batch = this.packing!.decode(data.buffer);
+    return data.timestamps === undefined ? batch : { ...batch, timestamps: Array.from(new Float64Array(data.timestamps)) };
   }
 
   sender(channel: number): ChannelSender {
@@ -145,6 +159,7 @@ export class PortMultiplexer {
         const queued = state.queue[state.head]!;
         state.queue[state.head++] = undefined as unknown as Queued;
         const message = queued.kind === 'packed' ? this.unpack(state, queued) : queued;
+        state.spills.polled(message);
         if (state.head > 1024 && state.head * 2 > state.queue.length) {
           state.queue.splice(0, state.head);
           state.head = 0;
@@ -165,6 +180,8 @@ export class PortMultiplexer {
         state.listener = listener;
         if (state.head < state.queue.length) listener();
       },
+      queuedBarrier: (after) => state.spills.queuedBarrier(after),
+      spill: (checkpointId, sink) => state.spills.spill(checkpointId, waiting(state), sink),
     };
   }
 
@@ -190,6 +207,10 @@ export class PortMultiplexer {
     this.port.onmessage = null;
     this.port.close();
   }
+}
+
+function* waiting(state: ReceiverState): Iterable<Queued> {
+  for (let i = state.head; i < state.queue.length; i++) yield state.queue[i]!;
 }
 
 /** A keyed batch without its keys (the receiving task computes them from the records). */

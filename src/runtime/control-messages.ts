@@ -12,7 +12,8 @@ export { serializeError, type SerializedError } from '../errors/serialized-error
 /** Where one piece of a subtask's snapshot lives. */
 export interface StateHandle {
   readonly key: string;
-  readonly kind: 'keyed' | 'operator';
+  /** `channel`: an unaligned checkpoint's in-flight records of the subtask's inputs (held under its chain's head operator). */
+  readonly kind: 'keyed' | 'operator' | 'channel';
   /**
    * Keyed handles: a span's full state, a delta over the span's chunks before it (its chain), or
    * timers (rewritten each time).
@@ -47,6 +48,11 @@ export interface SubtaskCheckpointStats {
   readonly stateSize: number;
   /** Bytes this snapshot wrote; the rest it reused from a completed checkpoint. */
   readonly persistedSize: number;
+  /** Set when the subtask took the checkpoint unaligned: its barrier overtook the records in flight. */
+  readonly unaligned?: boolean;
+  /** Unaligned: bytes and records of the channel state it stored (the records in flight across the cut). */
+  readonly channelStateSize?: number;
+  readonly channelStateRecords?: number;
 }
 
 /**
@@ -77,7 +83,9 @@ export type TaskReport =
    * missing, or failing its checksum): the proof a fallback needs to drop that checkpoint.
    */
   | { kind: 'failed'; attempt: number; subtask: SubtaskId; error: SerializedError; cause: unknown; unreadableCheckpoint?: number }
-  | { kind: 'warning'; attempt: number; subtask: SubtaskId; warning: JobWarning };
+  | { kind: 'warning'; attempt: number; subtask: SubtaskId; warning: JobWarning }
+  /** Event-time checkpoints: a source subtask stopped where its watermark reached `position`, a new multiple of the interval. */
+  | { kind: 'event-time'; attempt: number; subtask: SubtaskId; position: number };
 
 /** JobMaster → task. */
 export type TaskCommand =
@@ -87,14 +95,34 @@ export type TaskCommand =
   | { kind: 'abort'; checkpointId: number }
   | { kind: 'cancel' };
 
+/** What a task needs to know of the job's checkpointing beyond its mode (plain data: it crosses to workers). */
+export interface TaskCheckpointOptions {
+  /** Unaligned checkpoints (FLIP-76): alignedTimeoutMs 0 = unaligned from the first barrier; n > 0 = aligned for n ms after the trigger, then unaligned. */
+  readonly unaligned?: { readonly alignedTimeoutMs: number };
+  /** Event-time checkpoints: a source stops where its watermark reaches a new multiple of this, until the checkpoint there is triggered. */
+  readonly eventTimeIntervalMs?: number;
+}
+
+/** The part of the checkpoint configuration tasks carry out. */
+export function taskCheckpointOptions(config: TaskCheckpointOptions): TaskCheckpointOptions {
+  return {
+    ...(config.unaligned !== undefined ? { unaligned: config.unaligned } : {}),
+    ...(config.eventTimeIntervalMs !== undefined ? { eventTimeIntervalMs: config.eventTimeIntervalMs } : {}),
+  };
+}
+
 /** What a restored subtask reads, per operator uid. */
 export interface OperatorRestore {
   readonly keyed: StateHandle[];
   /** Every subtask's operator-state handles, in old subtask order; entries are dealt round-robin. */
   readonly operator: StateHandle[];
+  /** The channel state this subtask replays before new input (unaligned checkpoints; same parallelism only). */
+  readonly channel?: StateHandle[];
 }
 
 export interface RestoreAssignment {
   readonly checkpointId: number;
+  /** An event-time checkpoint's position: sources stop only at later multiples. */
+  readonly eventTimePosition?: number;
   readonly operators: Record<string, OperatorRestore>;
 }

@@ -30,6 +30,7 @@ export const CHUNK_KINDS = [
   'attempt',
   'table-snapshot',
   'table-segment',
+  'channel-state',
 ] as const;
 
 export type ChunkKind = (typeof CHUNK_KINDS)[number];

@@ -204,7 +204,7 @@ export class ShardHost {
     d.runtime = runtime;
     await runtime.deploy({
       jobModuleUrl: `job-object:${this.s.coordinator}`, fingerprint: spec.fingerprint, defaultParallelism: spec.shards, workerIndex: this.s.index, workerCount: spec.shards,
-      epoch: spec.epoch, attempt: spec.attempt, mode: spec.mode, restore: spec.restore, network: spec.network, commitFence: spec.commitFence, storage: undefined,
+      epoch: spec.epoch, attempt: spec.attempt, mode: spec.mode, ...(spec.checkpointOptions !== undefined ? { checkpointOptions: spec.checkpointOptions } : {}), restore: spec.restore, network: spec.network, commitFence: spec.commitFence, storage: undefined,
       peers: Object.fromEntries(d.peers) as unknown as Record<number, MessagePort>,
     }, {
       report: (report) => this.#report(d, report),

@@ -8,6 +8,7 @@ import { CheckpointFailureManager, type CheckpointFailureCode } from './checkpoi
 import { encodeMetadata, handleKeysOf, type CheckpointMetadata } from './checkpoint-metadata.js';
 import { statsOf, type CheckpointStats } from './checkpoint-stats.js';
 import { CompletedCheckpointStore } from './completed-checkpoint-store.js';
+import { EventTimeTrigger } from './event-time-trigger.js';
 import { SharedStateRegistry } from './shared-state-registry.js';
 import { createPendingCheckpoint, metadataWriteOutcome, onAck, toMetadata, type PendingCheckpoint } from './pending-checkpoint.js';
 
@@ -20,6 +21,10 @@ export interface CheckpointConfig {
   readonly tolerableFailures: number;
   /** Completed checkpoints kept; older ones are subsumed and their data deleted. */
   readonly retained: number;
+  /** Unaligned checkpoints (FLIP-76): 0 = unaligned from the first barrier; n > 0 = aligned for n ms after the trigger, then unaligned. Absent: aligned. */
+  readonly unaligned?: { readonly alignedTimeoutMs: number };
+  /** A checkpoint each time the sources' combined watermark crosses a multiple of this (instead of intervalMs). */
+  readonly eventTimeIntervalMs?: number;
 }
 
 /** How the coordinator reaches the tasks; the JobMaster decides which tasks get what. */
@@ -44,6 +49,8 @@ export interface CoordinatorDeps {
   /** Too many checkpoints failed in a row: the job must fail. */
   readonly onTooManyFailures: (error: WeirError) => void;
   readonly firstCheckpointId: number;
+  /** The subtask keys of the source subtasks (event-time checkpoints wait for all of them). */
+  readonly sources?: readonly string[];
   /** The completed checkpoints in storage, oldest first; the last is the one restored. */
   readonly retained: readonly CheckpointMetadata[];
   /** The runner's epoch condition: every metadata write and every delete is conditional on it. */
@@ -74,7 +81,8 @@ export class CheckpointCoordinator {
   private running = false;
   /** Set once the final checkpoint is asked for: no periodic checkpoint may follow it. */
   private finalRequested = false;
-  private queued: { final: boolean; waiters: Waiter[] }[] = [];
+  private queued: { final: boolean; waiters: Waiter[]; eventTimePosition?: number }[] = [];
+  private eventTime: EventTimeTrigger | undefined;
   /** The subsumption a completion started: the stored checkpoints are the retained ones once it settled. */
   private subsuming: Promise<void> = Promise.resolve();
 
@@ -128,6 +136,9 @@ export class CheckpointCoordinator {
     this.running = true;
     this.finalRequested = false;
     this.failures.reset();
+    const { eventTimeIntervalMs } = this.deps.config;
+    // Every attempt's sources report anew; positions up to the restored checkpoint's are covered.
+    if (eventTimeIntervalMs !== undefined) this.eventTime = new EventTimeTrigger(eventTimeIntervalMs, this.deps.sources ?? [], this.latestCompleted?.eventTimePosition);
     this.schedulePeriodic(this.deps.config.intervalMs);
     this.triggerQueued(); // a manual or final checkpoint asked for while stopped
   }
@@ -160,6 +171,14 @@ export class CheckpointCoordinator {
     });
   }
 
+  /** A source subtask stopped at an event-time position; or (position undefined) a subtask finished. */
+  onEventTime(subtask: string, position?: number): void {
+    const at = position === undefined ? this.eventTime?.onSourceFinished(subtask) : this.eventTime?.onSourceReached(subtask, position);
+    if (at === undefined || this.finalRequested) return;
+    this.queued.push({ final: false, waiters: [], eventTimePosition: at });
+    this.triggerQueued();
+  }
+
   private schedulePeriodic(delayMs: number | undefined): void {
     const { clock } = this.deps;
     if (!this.running || this.finalRequested || delayMs === undefined) return;
@@ -188,10 +207,10 @@ export class CheckpointCoordinator {
   private triggerQueued(): void {
     if (!this.running || this.pending !== undefined) return;
     const next = this.queued.shift();
-    if (next !== undefined) this.startCheckpoint(next.final, next.waiters);
+    if (next !== undefined) this.startCheckpoint(next.final, next.waiters, next.eventTimePosition);
   }
 
-  private startCheckpoint(final: boolean, waiters: Waiter[]): void {
+  private startCheckpoint(final: boolean, waiters: Waiter[], eventTimePosition?: number): void {
     const { clock, gateway, config } = this.deps;
     const checkpointId = this.nextId++;
     const now = clock.now();
@@ -200,7 +219,7 @@ export class CheckpointCoordinator {
         this.abortPending(`checkpoint ${checkpointId} expired after ${config.timeoutMs} ms`, 'CHECKPOINT_TIMEOUT', true);
       }
     }, config.timeoutMs);
-    this.pending = { ...createPendingCheckpoint(checkpointId, now, gateway.subtasks(), final), waiters, timeout };
+    this.pending = { ...createPendingCheckpoint(checkpointId, now, gateway.subtasks(), final, eventTimePosition), waiters, timeout };
     gateway.trigger(checkpointId, now);
   }
 

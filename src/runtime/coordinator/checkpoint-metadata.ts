@@ -15,6 +15,8 @@ export interface CheckpointMetadata {
   readonly completedTimestamp: number;
   readonly maxParallelism: number;
   readonly final: boolean;
+  /** Event-time checkpoints: the position (a multiple of eventTimeIntervalMs) it was taken at. */
+  readonly eventTimePosition?: number;
   readonly operators: Record<string, { readonly parallelism: number; readonly handles: StateHandle[] }>;
 }
 
@@ -39,6 +41,7 @@ export function decodeMetadata(bytes: Uint8Array, key: string): CheckpointMetada
   f.number('completedTimestamp');
   f.integer('maxParallelism', 1);
   f.boolean('final');
+  if (f.has('eventTimePosition')) f.number('eventTimePosition');
   const operators = f.nested('operators');
   // A handle names a chunk the restore reads and a subsumption deletes: only chunks of this job.
   const chunks = storageLayout.chunkPrefix(jobName);
@@ -48,7 +51,7 @@ export function decodeMetadata(bytes: Uint8Array, key: string): CheckpointMetada
     op.array('handles').forEach((value, i) => {
       const h = op.nested(`handles[${i}]`, value);
       if (!h.string('key').startsWith(chunks)) throw h.corrupt('key', `is not a chunk of job '${jobName}'`);
-      h.oneOf('kind', ['keyed', 'operator'] as const);
+      h.oneOf('kind', ['keyed', 'operator', 'channel'] as const);
       h.string('operatorUid');
       h.integer('subtaskIndex');
       h.integer('bytes');

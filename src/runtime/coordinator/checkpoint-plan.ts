@@ -8,12 +8,15 @@ import { subtaskKey, type ExecutionPlan, type SubtaskId } from '../../graph/exec
 export class CheckpointPlan {
   /** Every subtask of the job, vertex by vertex. */
   readonly subtasks: readonly SubtaskId[];
+  /** The subtask keys of the source subtasks. */
+  readonly sources: readonly string[];
   private readonly sourceVertices: ReadonlySet<number>;
   private finished = new Set<string>();
 
   constructor(plan: ExecutionPlan) {
     this.sourceVertices = new Set(plan.vertices.filter((v) => v.isSource).map((v) => v.id));
     this.subtasks = plan.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, subtaskIndex) => ({ vertexId: v.id, subtaskIndex })));
+    this.sources = this.subtasks.filter((s) => this.sourceVertices.has(s.vertexId)).map(subtaskKey);
   }
 
   /** A new attempt: every task runs again. */

@@ -13,14 +13,20 @@ export interface CheckpointStats {
   readonly persistedSize: number;
   /** The longest barrier alignment of any subtask. */
   readonly alignmentDurationMs: number;
+  /** Whether any subtask took it unaligned (FLIP-76), and the channel state they stored. */
+  readonly unaligned: boolean;
+  readonly channelStateSize: number;
+  readonly channelStateRecords: number;
   /** The checkpoint taken after every input ended, which commits the last output. */
   readonly final: boolean;
+  /** Event-time checkpoints (`eventTimeIntervalMs`): the multiple of the interval the sources' combined watermark crossed. */
+  readonly eventTimePosition?: number;
   readonly failureReason?: string;
   readonly subtasks: readonly SubtaskCheckpointStats[];
 }
 
 export function statsOf(
-  checkpoint: { checkpointId: number; triggerTimestamp: number; final: boolean; acks: ReadonlyMap<string, { stats: SubtaskCheckpointStats }> },
+  checkpoint: { checkpointId: number; triggerTimestamp: number; final: boolean; eventTimePosition?: number; acks: ReadonlyMap<string, { stats: SubtaskCheckpointStats }> },
   status: CheckpointStats['status'],
   now: number,
   failureReason?: string,
@@ -34,7 +40,11 @@ export function statsOf(
     stateSize: subtasks.reduce((n, s) => n + s.stateSize, 0),
     persistedSize: subtasks.reduce((n, s) => n + s.persistedSize, 0),
     alignmentDurationMs: subtasks.reduce((m, s) => Math.max(m, s.alignmentDurationMs), 0),
+    unaligned: subtasks.some((s) => s.unaligned === true),
+    channelStateSize: subtasks.reduce((n, s) => n + (s.channelStateSize ?? 0), 0),
+    channelStateRecords: subtasks.reduce((n, s) => n + (s.channelStateRecords ?? 0), 0),
     final: checkpoint.final,
+    ...(checkpoint.eventTimePosition !== undefined ? { eventTimePosition: checkpoint.eventTimePosition } : {}),
     ...(failureReason !== undefined ? { failureReason } : {}),
     subtasks,
   };

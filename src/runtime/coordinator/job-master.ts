@@ -3,7 +3,7 @@ import { subtaskKey, type ExecutionPlan } from '../../graph/execution-plan.js';
 import { fencedError, type CheckpointStorage, type MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
-import type { JobWarning, TaskReport } from '../control-messages.js';
+import { taskCheckpointOptions, type JobWarning, type TaskReport } from '../control-messages.js';
 import type { TaskExecutor } from '../execution/task-executor.js';
 import { readCheckpointIdFloor, writeAttemptRecord } from './attempt-record.js';
 import { CheckpointPlan } from './checkpoint-plan.js';
@@ -91,7 +91,7 @@ export class JobMaster {
   constructor(private readonly config: JobMasterConfig) {
     this.startedAt = config.clock.now();
     this.checkpointPlan = new CheckpointPlan(config.plan);
-    this.warnings = [...(config.warnings ?? []), ...startWarnings(config.plan, config.checkpoint.intervalMs)];
+    this.warnings = [...(config.warnings ?? []), ...startWarnings(config.plan, config.checkpoint.intervalMs ?? config.checkpoint.eventTimeIntervalMs)];
     this.metrics = new MetricsReporter(config.clock, config.metricsIntervalMs, () => config.executor.metrics(), (e) => this.events.emit('metrics', e));
     this.done = new Promise<JobResult>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -109,9 +109,7 @@ export class JobMaster {
     return this.config.plan.jobName;
   }
 
-  getStatus(): JobStatus {
-    return this.status;
-  }
+  getStatus = (): JobStatus => this.status;
 
   checkpoints(): CheckpointStats[] {
     return this.coordinator?.stats() ?? [];
@@ -149,6 +147,7 @@ export class JobMaster {
       clock: this.config.clock,
       storage,
       firstCheckpointId: decision.nextCheckpointId,
+      sources: this.checkpointPlan.sources,
       retained: decision.retained,
       gateway: {
         subtasks: () => this.checkpointPlan.subtasks,
@@ -216,6 +215,7 @@ export class JobMaster {
         epoch: this.epoch,
         attempt,
         mode: this.config.mode,
+        checkpointOptions: taskCheckpointOptions(this.config.checkpoint),
         restore: from === undefined ? new Map() : assignRestore(this.config.plan, from),
         report: (report) => this.onReport(report),
       });
@@ -247,6 +247,7 @@ export class JobMaster {
         return this.coordinator.onDecline(report);
       case 'warning':
         return this.events.emit('warning', report.warning);
+      case 'event-time': return this.coordinator.onEventTime(subtaskKey(report.subtask), report.position);
       case 'failed': {
         const cause = report.cause ?? new WeirError('TASK_FAILED', report.error.message, { domain: 'internal', retryable: true });
         void this.failover({ cause, attempt: report.attempt, ...(report.unreadableCheckpoint !== undefined ? { unreadableCheckpoint: report.unreadableCheckpoint } : {}) });
@@ -254,6 +255,7 @@ export class JobMaster {
       }
       case 'finished': {
         const allFinished = this.checkpointPlan.markFinished(report.subtask);
+        this.coordinator.onEventTime(subtaskKey(report.subtask));
         // A task that ended before the barriers of the pending checkpoint reached it snapshots directly.
         const pending = this.coordinator.pendingCheckpointId;
         if (pending !== undefined && !this.coordinator.hasAcked(pending, subtaskKey(report.subtask))) {
@@ -379,9 +381,7 @@ export class JobMaster {
     this.events.emit('status', to);
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.config.clock.setTimeout(resolve, ms));
-  }
+  private readonly sleep = (ms: number): Promise<void> => new Promise((resolve) => this.config.clock.setTimeout(resolve, ms));
 
   private result(status: JobResult['status']): JobResult {
     return {

@@ -8,12 +8,14 @@ export interface PendingCheckpoint {
   readonly checkpointId: number;
   readonly triggerTimestamp: number;
   readonly final: boolean;
+  /** Event-time checkpoints: the multiple of `eventTimeIntervalMs` the sources' combined watermark crossed. */
+  readonly eventTimePosition?: number;
   readonly awaiting: ReadonlySet<string>;
   readonly acks: ReadonlyMap<string, { handles: StateHandle[]; stats: SubtaskCheckpointStats }>;
 }
 
-export function createPendingCheckpoint(checkpointId: number, triggerTimestamp: number, subtasks: readonly SubtaskId[], final: boolean): PendingCheckpoint {
-  return { checkpointId, triggerTimestamp, final, awaiting: new Set(subtasks.map(subtaskKey)), acks: new Map() };
+export function createPendingCheckpoint(checkpointId: number, triggerTimestamp: number, subtasks: readonly SubtaskId[], final: boolean, eventTimePosition?: number): PendingCheckpoint {
+  return { checkpointId, triggerTimestamp, final, ...(eventTimePosition !== undefined ? { eventTimePosition } : {}), awaiting: new Set(subtasks.map(subtaskKey)), acks: new Map() };
 }
 
 export type AckDecision =
@@ -52,6 +54,7 @@ export function toMetadata(
   return {
     jobName: job.jobName, checkpointId: pending.checkpointId, epoch: job.epoch, triggerTimestamp: pending.triggerTimestamp,
     completedTimestamp, maxParallelism: job.maxParallelism, final: pending.final, operators,
+    ...(pending.eventTimePosition !== undefined ? { eventTimePosition: pending.eventTimePosition } : {}),
   };
 }
 

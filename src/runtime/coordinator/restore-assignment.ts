@@ -21,6 +21,7 @@ export function checkStateCompatibility(plan: ExecutionPlan, metadata: Checkpoin
       { domain: 'user', retryable: false, details: { operators: missing, checkpointId: metadata.checkpointId } },
     );
   }
+  checkChannelStateParallelism(plan, metadata);
   const hasKeyedState = Object.values(metadata.operators).some((o) => o.handles.some((h) => h.kind === 'keyed'));
   if (hasKeyedState && metadata.maxParallelism !== plan.maxParallelism) {
     throw new WeirError(
@@ -28,6 +29,26 @@ export function checkStateCompatibility(plan: ExecutionPlan, metadata: Checkpoin
       `job '${plan.jobName}': checkpoint ${metadata.checkpointId} was taken with maxParallelism ${metadata.maxParallelism}, the job now has ${plan.maxParallelism}; keyed state cannot move between key-group counts`,
       { domain: 'user', retryable: false, details: { checkpointId: metadata.checkpointId } },
     );
+  }
+}
+
+/**
+ * Channel state restores only at the parallelism it was taken at: its records were in flight to
+ * one subtask, and on another parallelism a keyed record would have to move to the subtask owning
+ * its key group and a broadcast record be copied once per new subtask (see docs/decisions.md).
+ */
+function checkChannelStateParallelism(plan: ExecutionPlan, metadata: CheckpointMetadata): void {
+  for (const vertex of plan.vertices) {
+    for (const op of vertex.operators) {
+      const stored = metadata.operators[op.uid];
+      if (stored === undefined || stored.parallelism === vertex.parallelism || !stored.handles.some((h) => h.kind === 'channel')) continue;
+      throw new WeirError(
+        'STATE_MISMATCH',
+        `job '${plan.jobName}': checkpoint ${metadata.checkpointId} is unaligned and holds records in flight to '${op.uid}' at parallelism ${stored.parallelism}; ` +
+          `it cannot restore at parallelism ${vertex.parallelism}. Resume at parallelism ${stored.parallelism}, then take an aligned checkpoint or a savepoint (aligned) and rescale from that.`,
+        { domain: 'user', retryable: false, details: { checkpointId: metadata.checkpointId, operator: op.uid, from: stored.parallelism, to: vertex.parallelism } },
+      );
+    }
   }
 }
 
@@ -48,9 +69,11 @@ export function assignRestore(plan: ExecutionPlan, metadata: CheckpointMetadata)
         operators[op.uid] = {
           keyed: stored.handles.filter((h) => h.kind === 'keyed' && h.keyGroupRange !== undefined && rangesIntersect(h.keyGroupRange, range)),
           operator: stored.handles.filter((h) => h.kind === 'operator').sort((a, b) => a.subtaskIndex - b.subtaskIndex),
+          channel: stored.handles.filter((h) => h.kind === 'channel' && h.subtaskIndex === subtaskIndex),
         };
       }
-      result.set(subtaskKey({ vertexId: vertex.id, subtaskIndex }), { checkpointId: metadata.checkpointId, operators });
+      const at = metadata.eventTimePosition;
+      result.set(subtaskKey({ vertexId: vertex.id, subtaskIndex }), { checkpointId: metadata.checkpointId, operators, ...(at !== undefined ? { eventTimePosition: at } : {}) });
     }
   }
   return result;

@@ -53,7 +53,7 @@ export class InProcessExecutor implements TaskExecutor {
           jobName: plan.jobName, epoch: request.epoch, attempt: request.attempt, plan, vertex: v, subtaskIndex: i,
           inputs: inputs.get(k)!, outputs: outputs.get(k)!, restore: request.restore.get(k),
           storage: this.options.storage, commitFence: request.commitFence, clock: this.options.clock, scheduler: this.scheduler,
-          report: request.report, mode: request.mode, batchSize: this.options.batchSize, flushIntervalMs: this.options.flushIntervalMs,
+          report: request.report, mode: request.mode, checkpointOptions: request.checkpointOptions, batchSize: this.options.batchSize, flushIntervalMs: this.options.flushIntervalMs,
         }));
       }
     }

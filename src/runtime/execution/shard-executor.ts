@@ -50,7 +50,7 @@ export class ShardExecutor implements TaskExecutor {
     const token = this.options.newToken();
     const restoreOf = (index: number) => [...request.restore].filter(([key]) => Number(key.split('.')[1]) === index);
     const deployment = (index: number): ShardDeployment => ({
-      epoch, attempt, token, shards, fingerprint: this.options.fingerprint, mode: request.mode, restore: restoreOf(index),
+      epoch, attempt, token, shards, fingerprint: this.options.fingerprint, mode: request.mode, ...(request.checkpointOptions !== undefined ? { checkpointOptions: request.checkpointOptions } : {}), restore: restoreOf(index),
       network: this.options.network, commitFence: request.commitFence, heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
     });
     const round = async (what: string, call: (index: number) => ShardCall) => {

@@ -4,7 +4,7 @@
 import type { MetadataCondition } from '../../state/checkpoint-storage.js';
 import type { Reply, StorageCall } from '../../state/backends/remote-storage.js';
 import type { SubtaskId } from '../../graph/execution-plan.js';
-import type { RestoreAssignment, SerializedError, TaskCommand, TaskReport } from '../control-messages.js';
+import type { RestoreAssignment, SerializedError, TaskCheckpointOptions, TaskCommand, TaskReport } from '../control-messages.js';
 import type { SubtaskMetrics } from './task-executor.js';
 
 export type { Reply } from '../../state/backends/remote-storage.js';
@@ -17,6 +17,8 @@ export interface ShardDeployment {
   readonly shards: number;
   readonly fingerprint: string;
   readonly mode: 'exactly-once' | 'at-least-once';
+  /** How tasks take part in checkpoints beyond the mode: unaligned barriers, event-time stops of sources. */
+  readonly checkpointOptions?: TaskCheckpointOptions;
   readonly restore: readonly [string, RestoreAssignment][];
   readonly network: { readonly batchSize: number; readonly flushIntervalMs: number; readonly credits: number; readonly binary: boolean };
   readonly commitFence: MetadataCondition | undefined;

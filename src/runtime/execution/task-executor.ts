@@ -1,6 +1,6 @@
 import type { ExecutionPlan, SubtaskId } from '../../graph/execution-plan.js';
 import type { MetadataCondition } from '../../state/checkpoint-storage.js';
-import type { RestoreAssignment, TaskCommand, TaskReport } from '../control-messages.js';
+import type { RestoreAssignment, TaskCheckpointOptions, TaskCommand, TaskReport } from '../control-messages.js';
 import type { Task } from '../task/task.js';
 
 export interface DeployRequest {
@@ -11,6 +11,8 @@ export interface DeployRequest {
   /** By subtask key; empty for a fresh start. */
   readonly restore: ReadonlyMap<string, RestoreAssignment>;
   readonly mode: 'exactly-once' | 'at-least-once';
+  /** How tasks take part in checkpoints beyond the mode: unaligned barriers, event-time stops of sources. */
+  readonly checkpointOptions?: TaskCheckpointOptions;
   readonly report: (report: TaskReport) => void;
   /** The attempt's fence for commits (plain data: it crosses to workers). */
   readonly commitFence: MetadataCondition | undefined;

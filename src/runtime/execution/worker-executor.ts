@@ -91,7 +91,7 @@ export class WorkerExecutor implements TaskExecutor {
       this.workers.map((w) => {
         const deploy: WorkerDeployRequest = {
           jobModuleUrl: this.options.jobModuleUrl, fingerprint: this.options.fingerprint, defaultParallelism: this.options.defaultParallelism,
-          workerIndex: w.index, workerCount: count, epoch: request.epoch, attempt: request.attempt, mode: request.mode, restore: restoreOf(w.index),
+          workerIndex: w.index, workerCount: count, epoch: request.epoch, attempt: request.attempt, mode: request.mode, ...(request.checkpointOptions !== undefined ? { checkpointOptions: request.checkpointOptions } : {}), restore: restoreOf(w.index),
           network: this.options.network, peers: peers[w.index]!, commitFence: request.commitFence, storage: this.options.storage.workerDescriptor,
         };
         return Promise.race([w.api.deploy(Comlink.transfer(deploy, Object.values(peers[w.index]!)), callbacks), aborted]).then(

@@ -18,8 +18,13 @@ export type AbortReason = 'overtaken' | 'coordinator-abort' | 'cancelled-upstrea
 
 /** What the task must do, in the order the actions are returned. */
 export type BarrierAction =
-  /** Take the snapshot now, then forward barrier `checkpointId` downstream, before reading more input. */
-  | { kind: 'snapshot'; checkpointId: CheckpointId; alignmentDurationMs?: never }
+  /**
+   * Take the snapshot now, then forward barrier `checkpointId` downstream, before reading more input.
+   * `unaligned`: the barrier overtakes what is queued (FLIP-76): the records queued on the `spill`
+   * channels ahead of their barrier, and those arriving there before it, go into the checkpoint as
+   * channel state; the task still processes them after the snapshot.
+   */
+  | { kind: 'snapshot'; checkpointId: CheckpointId; unaligned?: { readonly spill: readonly number[] } }
   /**
    * Checkpoint `checkpointId` will not be snapshotted here: decline it to the coordinator (unless
    * the coordinator aborted it) and forward a cancel marker downstream, so downstream tasks stop
@@ -50,7 +55,8 @@ export type BarrierAction =
 export interface CheckpointBarrierHandler {
   readonly mode: CheckpointingMode;
   isBlocked(channel: number): boolean;
-  onBarrier(channel: number, checkpointId: CheckpointId): BarrierAction[];
+  /** `timestamp`: the barrier's (its checkpoint's trigger time); `now`: the task's clock. Only a handler with an alignment timeout needs them. */
+  onBarrier(channel: number, checkpointId: CheckpointId, timestamp?: number, now?: number): BarrierAction[];
   /** An upstream task aborted `checkpointId` and sent a cancel marker in-band on `channel`. */
   onCancelBarrier(channel: number, checkpointId: CheckpointId): BarrierAction[];
   onEndOfInput(channel: number): BarrierAction[];

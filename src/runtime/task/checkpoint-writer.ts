@@ -5,6 +5,7 @@ import type { TaskReport } from '../control-messages.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 import { SubtaskSnapshot, type SubtaskIdentity } from './subtask-snapshot.js';
+import type { ChannelStateChunk } from './unaligned-checkpoints.js';
 
 /** Encoded keyed state per step while a checkpoint is in flight: small enough that records are never held up long. */
 const SLICE_BYTES = 256 * 1024;
@@ -18,6 +19,8 @@ interface InFlight {
   readonly alignmentMs: number;
   /** After the synchronous part: what asyncDurationMs counts from. */
   readonly asyncStarted: number;
+  /** An unaligned checkpoint's channel state: the ack waits for it to be complete and stored. */
+  readonly channelState: ChannelStateChunk | undefined;
 }
 
 export interface CheckpointWriterSetup {
@@ -50,7 +53,7 @@ export class CheckpointWriter {
     return this.inFlight !== undefined;
   }
 
-  take(checkpointId: number, operators: readonly StreamOperator[], who: SubtaskIdentity, alignmentMs: number): void {
+  take(checkpointId: number, operators: readonly StreamOperator[], who: SubtaskIdentity, alignmentMs: number, channelState?: ChannelStateChunk): void {
     this.finish();
     const { clock, storage, reuse } = this.setup;
     const started = clock.now();
@@ -58,7 +61,7 @@ export class CheckpointWriter {
     const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)));
     writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;
-    const f = (this.inFlight = { checkpointId, snapshot, writes, started, syncMs, alignmentMs, asyncStarted: clock.now() });
+    const f = (this.inFlight = { checkpointId, snapshot, writes, started, syncMs, alignmentMs, asyncStarted: clock.now(), channelState });
     if (snapshot.done) this.acknowledgeWhenWritten(f);
   }
 
@@ -91,17 +94,23 @@ export class CheckpointWriter {
     if (this.inFlight === f) this.inFlight = undefined;
     const { clock, attempt, subtask } = this.setup;
     const { checkpointId, snapshot, started, syncMs, alignmentMs } = f;
-    Promise.all(f.writes).then(
-      () => {
+    const channel = f.channelState?.then(async (c) => {
+      if (c !== undefined) await this.setup.storage.putChunk(c.handle.key, c.bytes);
+      return c;
+    });
+    Promise.all([Promise.all(f.writes), channel]).then(
+      ([, c]) => {
         if (!this.setup.alive()) return;
+        const handles = c === undefined ? snapshot.handles : [...snapshot.handles, c.handle];
         this.setup.report({
-          kind: 'ack', attempt, subtask, checkpointId, handles: snapshot.handles,
+          kind: 'ack', attempt, subtask, checkpointId, handles,
           stats: {
             subtask, taskName: this.setup.taskName(), ackTimestamp: clock.now(), alignmentDurationMs: alignmentMs,
             alignmentStartTimestamp: started - alignmentMs, snapshotTimestamp: started,
             syncDurationMs: syncMs, asyncDurationMs: clock.now() - f.asyncStarted,
-            stateSize: snapshot.handles.reduce((n, h) => n + h.bytes, 0),
-            persistedSize: snapshot.persistedBytes,
+            stateSize: handles.reduce((n, h) => n + h.bytes, 0),
+            persistedSize: snapshot.persistedBytes + (c?.handle.bytes ?? 0),
+            ...(f.channelState !== undefined ? { unaligned: true, channelStateSize: c?.handle.bytes ?? 0, channelStateRecords: c?.records ?? 0 } : {}),
           },
         });
       },

@@ -12,6 +12,8 @@ export type Mail = () => void;
  */
 export class MailboxProcessor {
   private readonly mails: Mail[] = [];
+  /** Mails that run even while the task's outputs have no credit (an unaligned checkpoint's trigger at a source). */
+  private readonly urgent: Mail[] = [];
   /** Rejects the promises of requests still in the mailbox when the task stops. */
   private readonly unanswered = new Set<(error: unknown) => void>();
 
@@ -25,15 +27,26 @@ export class MailboxProcessor {
     this.wake();
   }
 
-  /** A mail whose outcome the caller awaits; `run` settles the promise (it may do so later). */
-  request(run: (resolve: () => void, reject: (error: unknown) => void) => void): Promise<void> {
+  /** A mail whose outcome the caller awaits; `run` settles the promise (it may do so later). `urgent`: see runUrgent. */
+  request(run: (resolve: () => void, reject: (error: unknown) => void) => void, urgent = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.unanswered.add(reject);
-      this.put(() => {
+      const mail = () => {
         this.unanswered.delete(reject);
         run(resolve, reject);
-      });
+      };
+      if (!urgent) return this.put(mail);
+      this.urgent.push(mail);
+      this.wake();
     });
+  }
+
+  /** Runs the oldest urgent mail, which must not wait for the outputs' credit; false when there was none. */
+  runUrgent(): boolean {
+    const mail = this.urgent.shift();
+    if (mail === undefined) return false;
+    mail();
+    return true;
   }
 
   /** Runs the oldest mail; false when there was none. */
@@ -54,6 +67,7 @@ export class MailboxProcessor {
   /** Drops every mail and rejects the requests among them with `error`. */
   close(error: () => unknown): void {
     this.mails.length = 0;
+    this.urgent.length = 0;
     for (const reject of this.unanswered) reject(error());
     this.unanswered.clear();
   }

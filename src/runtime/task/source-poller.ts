@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { OutputPressure } from '../operators/output-pressure.js';
 import type { SourceOperator } from '../operators/source-operator.js';
 import { userFunctionFailed } from '../operators/user-function-error.js';
+import type { EventTimeStops } from './event-time-stops.js';
 
 export interface SourcePollerSetup {
   readonly source: SourceOperator;
@@ -18,6 +19,8 @@ export interface SourcePollerSetup {
   /** Asks the scheduler for a step of the task. */
   readonly wake: () => void;
   readonly fail: (error: unknown) => void;
+  /** Event-time checkpoints: where the source stops until a checkpoint is triggered at it. */
+  readonly eventTimeStops?: EventTimeStops | undefined;
 }
 
 /**
@@ -48,6 +51,7 @@ export class SourcePoller {
   /** Polls one batch; returns whether more work is ready right away. */
   poll(): boolean {
     const { source, batchSize, pressure } = this.setup;
+    if (this.setup.eventTimeStops?.stopped === true) return false; // until the checkpoint at its event-time position is triggered
     const status = source.poll(batchSize);
     this.setup.flushChain();
     if (pressure.suspended || source.midPoll) {
@@ -75,6 +79,10 @@ export class SourcePoller {
 
   private afterPoll(status: PollStatus): boolean {
     const { source } = this.setup;
+    if (status.kind !== 'end' && this.setup.eventTimeStops?.check(source.currentWatermark) === true) {
+      this.setup.flushWriters();
+      return false;
+    }
     switch (status.kind) {
       case 'more':
         this.setup.flushIfDue();

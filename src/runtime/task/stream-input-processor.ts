@@ -6,6 +6,7 @@ import type { ElementTimestamp } from '../operators/element-timestamp.js';
 import type { OutputPressure } from '../operators/output-pressure.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { BarrierAction, CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
+import type { StoredBatch } from './channel-state.js';
 import { InputGate } from './input-gate.js';
 import type { RecordWriter } from './record-writer.js';
 import { WatermarkValve } from './watermark-valve.js';
@@ -16,6 +17,15 @@ interface BatchInProgress {
   readonly batch: RecordBatch;
   readonly keys: readonly StateKey[] | undefined;
   next: number;
+  /** Restored channel state: it came from no channel, and gives no credit back. */
+  readonly replayed?: boolean;
+}
+
+/** Records a task holds but has not processed, per channel: what an unaligned checkpoint stores ahead of its channels' spills. */
+export interface HeldInput {
+  readonly channel: number;
+  readonly batch: StoredBatch;
+  readonly from: number;
 }
 
 export interface StreamInputSetup {
@@ -25,6 +35,10 @@ export interface StreamInputSetup {
   readonly keySelectors: readonly (((value: unknown) => StateKey) | undefined)[];
   /** Per input channel (gate order), for a two-input head: the input (1 or 2) its records feed. */
   readonly inputSides: readonly (1 | 2)[];
+  /** Per input channel (gate order): the vertex input (edge) it belongs to. */
+  readonly inputOfChannel: readonly number[];
+  /** The task's clock: a barrier's alignment timeout is measured on it. */
+  readonly now: () => number;
   readonly handler: CheckpointBarrierHandler;
   readonly head: StreamOperator;
   readonly writers: readonly RecordWriter[];
@@ -52,6 +66,8 @@ export class StreamInputProcessor {
   private keyScratch: StateKey[] = [];
   /** An input batch whose records are not all processed: the outputs ran out of credit in it. */
   private batchInProgress: BatchInProgress | undefined;
+  /** Restored channel state not yet replayed: it goes before any new input. */
+  private replay: { channel: number; batch: StoredBatch }[] = [];
 
   constructor(private readonly setup: StreamInputSetup) {
     this.gate = new InputGate(setup.inputs, setup.handler);
@@ -67,9 +83,35 @@ export class StreamInputProcessor {
     return this.batchInProgress !== undefined;
   }
 
+  /** Restored channel state (unaligned checkpoints): replayed, channel by channel in stored order, before any new input. */
+  restoreChannelState(stored: readonly { channel: number; input: number; batches: StoredBatch[] }[]): void {
+    const { inputOfChannel } = this.setup;
+    // The upstream parallelism may have changed: a stored channel maps to a channel of the same input.
+    this.replay = stored.flatMap(({ channel, input, batches }) => {
+      const local = inputOfChannel[channel] === input ? channel : Math.max(0, inputOfChannel.indexOf(input));
+      return batches.map((batch) => ({ channel: local, batch }));
+    });
+  }
+
+  /** Records taken but not processed: the rest of the batch in progress, then restored channel state not yet replayed. */
+  unprocessed(): HeldInput[] {
+    const held: HeldInput[] = [];
+    const b = this.batchInProgress;
+    if (b !== undefined && b.next < b.batch.records.length) held.push({ channel: b.channel, batch: b.batch, from: b.next });
+    for (const r of this.replay) held.push({ channel: r.channel, batch: r.batch, from: 0 });
+    return held;
+  }
+
   /** Takes the next message and acts on it; returns whether more work is ready right away. */
   processInput(): boolean {
     const { handler, onBarrierActions } = this.setup;
+    const replayed = this.replay.shift();
+    if (replayed !== undefined) {
+      const { channel, batch } = replayed;
+      const keys = batch.keyGroups === undefined ? undefined : this.keysOf(channel, batch.records)?.slice(0, batch.records.length);
+      this.batchInProgress = { channel, batch: { kind: 'records', ...batch }, keys, next: 0, replayed: true };
+      return this.continueBatch();
+    }
     const channel = this.gate.nextReadable();
     if (channel < 0) {
       this.setup.flushWriters(); // idle: nothing should wait in a half-full batch
@@ -85,7 +127,7 @@ export class StreamInputProcessor {
         return this.continueBatch();
       }
       case 'barrier':
-        onBarrierActions(handler.onBarrier(channel, message.checkpointId), message.timestamp);
+        onBarrierActions(handler.onBarrier(channel, message.checkpointId, message.timestamp, this.setup.now()), message.timestamp);
         return true;
       case 'cancel-barrier':
         onBarrierActions(handler.onCancelBarrier(channel, message.checkpointId));
@@ -150,7 +192,7 @@ export class StreamInputProcessor {
     this.setup.flushChain();
     if (processed < progress.batch.records.length || this.setup.pressure.suspended) return true;
     this.batchInProgress = undefined;
-    this.setup.inputs[progress.channel]!.release();
+    if (progress.replayed !== true) this.setup.inputs[progress.channel]!.release();
     this.setup.flushIfDue();
     return true;
   }

@@ -10,6 +10,8 @@ import { KeyedChunkReuse } from './keyed-chunk-reuse.js';
 import type { RecordWriter } from './record-writer.js';
 import type { SubtaskIdentity } from './subtask-snapshot.js';
 import type { TaskLifecycle } from './task-lifecycle.js';
+import type { HeldInput } from './stream-input-processor.js';
+import type { UnalignedCheckpoints } from './unaligned-checkpoints.js';
 
 export interface SubtaskCheckpointSetup {
   readonly subtask: SubtaskId;
@@ -27,6 +29,19 @@ export interface SubtaskCheckpointSetup {
   readonly taskName: () => string;
   /** Passes on what the chain and the writers hold: nothing may wait behind a barrier. */
   readonly flushAll: () => void;
+  /**
+   * Unaligned checkpoints (FLIP-76): set in a job with `unaligned: true`. `channels`: the task's
+   * announcements, alignment timer and channel state (tasks with input channels only);
+   * `finishOutput`: completes, as an overdraft, a record's output or a source's poll that stopped
+   * for want of credit (a snapshot must not cut it); `unprocessed`: input taken but not processed.
+   */
+  readonly unaligned?: {
+    readonly channels: UnalignedCheckpoints | undefined;
+    readonly finishOutput: () => void;
+    readonly unprocessed: () => HeldInput[];
+  };
+  /** Event-time checkpoints: a trigger releases a source stopped at its event-time position. */
+  readonly onTriggered?: () => void;
   readonly fail: (error: unknown) => void;
 }
 
@@ -72,6 +87,7 @@ export class SubtaskCheckpointCoordinator {
    * without a barrier to wait for. A running source then sends the barrier downstream.
    */
   onTrigger(checkpointId: number, timestamp: number): void {
+    this.setup.onTriggered?.();
     if (checkpointId <= this.lastSnapshotId) return; // already taken through a barrier or an earlier trigger
     const { state } = this.setup.lifecycle;
     if (this.setup.isSource) this.snapshot(checkpointId, timestamp, state === 'running', 0);
@@ -88,17 +104,27 @@ export class SubtaskCheckpointCoordinator {
     for (const action of actions) {
       if (action.kind === 'snapshot') {
         const alignmentMs = this.alignment?.checkpointId === action.checkpointId ? clock.now() - this.alignment.startedAt : 0;
-        this.snapshot(action.checkpointId, timestamp, true, alignmentMs);
+        this.snapshot(action.checkpointId, timestamp, true, alignmentMs, action.unaligned?.spill);
       } else {
         for (const r of this.reuse.values()) r.abort(action.checkpointId);
         for (const w of this.setup.writers) w.broadcastEvent({ kind: 'cancel-barrier', checkpointId: action.checkpointId });
         if (action.reason === 'overtaken') this.decline(action.checkpointId, `overtaken by a newer checkpoint at ${this.setup.taskName()}`);
       }
     }
+    this.setup.unaligned?.channels?.armTimer();
+  }
+
+  /** Unaligned: barriers queued behind records (announced) start their checkpoint now; returns whether one did. */
+  onAnnouncements(): boolean {
+    const actions = this.setup.unaligned?.channels?.announce() ?? [];
+    if (actions.length === 0) return false;
+    this.onBarrierActions(actions);
+    return true;
   }
 
   /** The coordinator aborted the checkpoint: its snapshot goes, and an alignment of it ends. */
   onAbort(checkpointId: number): void {
+    this.setup.unaligned?.channels?.abandon(checkpointId);
     this.writer.abandon(checkpointId);
     for (const r of this.reuse.values()) r.abort(checkpointId);
     if (!this.setup.isSource) this.onBarrierActions(this.setup.handler.onAbort(checkpointId));
@@ -124,15 +150,20 @@ export class SubtaskCheckpointCoordinator {
 
   /** The task stops: the snapshot in flight is given up. */
   close(): void {
+    this.setup.unaligned?.channels?.abandon();
     this.writer.abandon();
   }
 
   /** The synchronous part here; the keyed state is encoded later, a slice per step (see CheckpointWriter). */
-  private snapshot(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number): void {
+  private snapshot(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number, spill?: readonly number[]): void {
     if (checkpointId <= this.lastSnapshotId) return;
     this.lastSnapshotId = checkpointId;
+    const { unaligned, identity } = this.setup;
+    unaligned?.finishOutput();
     this.setup.flushAll();
-    this.writer.take(checkpointId, this.setup.operators, this.setup.identity, alignmentMs);
+    // The channel state starts at the snapshot: what the task holds unprocessed, then what its channels hold or receive ahead of their barrier.
+    const channelState = spill === undefined ? undefined : unaligned?.channels?.begin(checkpointId, spill, unaligned.unprocessed(), identity);
+    this.writer.take(checkpointId, this.setup.operators, identity, alignmentMs, channelState);
     if (emitBarrier) for (const w of this.setup.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
   }
 

@@ -2,7 +2,7 @@ import type { ChannelReceiver, ChannelSender } from '../../channel/index.js';
 import type { ExecutionPlan, ExecutionVertex } from '../../graph/execution-plan.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import type { Clock } from '../clock.js';
-import type { RestoreAssignment, TaskReport } from '../control-messages.js';
+import type { RestoreAssignment, TaskCheckpointOptions, TaskReport } from '../control-messages.js';
 import type { TaskScheduler } from './task-scheduler.js';
 
 export interface TaskSetup {
@@ -25,6 +25,8 @@ export interface TaskSetup {
   readonly scheduler: TaskScheduler;
   readonly report: (report: TaskReport) => void;
   readonly mode: 'exactly-once' | 'at-least-once';
+  /** Unaligned barriers, event-time stops of sources (see CheckpointConfig). */
+  readonly checkpointOptions?: TaskCheckpointOptions | undefined;
   readonly batchSize: number;
   readonly flushIntervalMs: number;
 }

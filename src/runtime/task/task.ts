@@ -18,6 +18,10 @@ import { SourcePoller } from './source-poller.js';
 import { StreamInputProcessor } from './stream-input-processor.js';
 import { SubtaskCheckpointCoordinator } from './subtask-checkpoint-coordinator.js';
 import { TaskLifecycle, type TaskState } from './task-lifecycle.js';
+import { AlternatingBarrierHandler } from './alternating-barrier-handler.js';
+import { readRestoredChannelState } from './channel-state.js';
+import { EventTimeStops } from './event-time-stops.js';
+import { UnalignedCheckpoints } from './unaligned-checkpoints.js';
 import type { TaskMetrics, TaskProgress, TaskSetup } from './task-setup.js';
 
 export type { TaskState } from './task-lifecycle.js';
@@ -77,7 +81,34 @@ export class Task implements Schedulable {
     this.operators = this.chain.operators;
     const head = this.operators[0]!;
     this.source = head instanceof SourceOperator ? head : undefined;
-    this.handler = createBarrierHandler(setup.mode, Math.max(1, setup.inputs.length)); // a source has no channels; its handler stays idle
+    const options = setup.checkpointOptions;
+    const inputOfChannel: number[] = [];
+    const keySelectors: (((value: unknown) => StateKey) | undefined)[] = [];
+    const inputSides: (1 | 2)[] = [];
+    vertex.inputs.forEach((input, i) => {
+      const selector = input.partitioner.kind === 'hash' ? input.partitioner.keySelector : undefined;
+      const side = inputSideOf(vertex.operators[0]!.spec, i) ?? 1;
+      for (let u = upstreamSubtasksOf(plan, input, subtaskIndex).length; u > 0; u--) {
+        keySelectors.push(selector);
+        inputOfChannel.push(i);
+        inputSides.push(side);
+      }
+    });
+    let channels: UnalignedCheckpoints | undefined;
+    if (options?.unaligned !== undefined && setup.mode === 'exactly-once' && setup.inputs.length > 0) {
+      const handler = new AlternatingBarrierHandler(setup.inputs.length, options.unaligned.alignedTimeoutMs);
+      this.handler = handler;
+      channels = new UnalignedCheckpoints({
+        handler, inputs: setup.inputs, inputOf: (c) => inputOfChannel[c] ?? 0, clock: setup.clock, headUid: head.uid,
+        mail: (action) => this.mailbox.put(action), onTimeout: (actions) => this.checkpoints.onBarrierActions(actions),
+      });
+    } else {
+      this.handler = createBarrierHandler(setup.mode, Math.max(1, setup.inputs.length)); // a source has no channels; its handler stays idle
+    }
+    const eventTimeStops = this.source === undefined || options?.eventTimeIntervalMs === undefined ? undefined
+      : new EventTimeStops(options.eventTimeIntervalMs, setup.restore?.eventTimePosition, (position) => {
+        if (this.lifecycle.state === 'running') setup.report({ kind: 'event-time', attempt: setup.attempt, subtask: this.id, position });
+      });
     const flushChain = () => this.chain.flush();
     const flushWriters = () => this.flushWriters();
     const flushIfDue = () => this.flushIfDue();
@@ -91,25 +122,17 @@ export class Task implements Schedulable {
         this.flushWriters();
       },
       fail: (error) => this.fail(error),
+      ...(options?.unaligned !== undefined ? { unaligned: { channels, finishOutput: () => this.finishOutput(), unprocessed: () => this.input?.unprocessed() ?? [] } } : {}),
+      ...(eventTimeStops !== undefined ? { onTriggered: () => eventTimeStops.release() } : {}),
     });
     if (this.source !== undefined) {
       this.sourcePoller = new SourcePoller({
         source: this.source, clock: setup.clock, pressure: this.pressure, batchSize: setup.batchSize,
-        flushChain, flushWriters, flushIfDue, endOfInput, wake: () => this.wake(), fail: (error) => this.fail(error),
+        flushChain, flushWriters, flushIfDue, endOfInput, wake: () => this.wake(), fail: (error) => this.fail(error), eventTimeStops,
       });
     } else {
-      const keySelectors: (((value: unknown) => StateKey) | undefined)[] = [];
-      const inputSides: (1 | 2)[] = [];
-      vertex.inputs.forEach((input, i) => {
-        const selector = input.partitioner.kind === 'hash' ? input.partitioner.keySelector : undefined;
-        const side = inputSideOf(vertex.operators[0]!.spec, i) ?? 1;
-        for (let u = upstreamSubtasksOf(plan, input, subtaskIndex).length; u > 0; u--) {
-          keySelectors.push(selector);
-          inputSides.push(side);
-        }
-      });
       this.input = new StreamInputProcessor({
-        inputs: setup.inputs, keySelectors, inputSides, handler: this.handler, head, writers: this.writers, elementTimestamp: this.elementTimestamp,
+        inputs: setup.inputs, keySelectors, inputSides, inputOfChannel, now: () => setup.clock.now(), handler: this.handler, head, writers: this.writers, elementTimestamp: this.elementTimestamp,
         pressure: this.pressure, flushChain, flushWriters, flushIfDue, endOfInput,
         onBarrierActions: (actions, timestamp) => this.checkpoints.onBarrierActions(actions, timestamp),
         countIn: (records) => (this.metrics.recordsIn += records),
@@ -147,6 +170,8 @@ export class Task implements Schedulable {
     let restored = new Map<string, OperatorRestoreState>();
     try {
       if (restore !== undefined) restored = await readSubtaskRestore(storage, restore, vertex, this.id.subtaskIndex);
+      const channelState = restore?.operators[this.operators[0]!.uid]?.channel ?? [];
+      if (channelState.length > 0) this.input?.restoreChannelState(await readRestoredChannelState(storage, restore!.checkpointId, channelState));
     } catch (error) {
       // Only an unreadable chunk proves the checkpoint unreadable; a storage that fails to answer does not.
       this.fail(error, error instanceof CorruptDataError ? restore?.checkpointId : undefined);
@@ -175,6 +200,8 @@ export class Task implements Schedulable {
       return Promise.resolve();
     }
     if (this.lifecycle.stopped) return Promise.reject(this.stoppedError());
+    // An unaligned checkpoint must not wait for credit: its trigger runs even while a source's outputs are full.
+    const urgent = command.kind === 'trigger' && this.source !== undefined && this.setup.checkpointOptions?.unaligned !== undefined;
     return this.mailbox.request((resolve, reject) => {
       switch (command.kind) {
         case 'trigger':
@@ -187,7 +214,7 @@ export class Task implements Schedulable {
           this.checkpoints.onComplete(command.checkpointId).then(resolve, reject);
           return;
       }
-    });
+    }, urgent);
   }
 
   cancel(): void {
@@ -207,8 +234,10 @@ export class Task implements Schedulable {
   step(): boolean {
     if (!this.lifecycle.processing) return false;
     try {
-      // Mails run between input records, never inside one's output: a snapshot must not cut it.
-      if (this.inInput()) return this.outputsAvailable() && this.resumeInput();
+      // Mails run between input records, never inside one's output: a snapshot must not cut it. An
+      // unaligned checkpoint (an urgent trigger, a barrier queued behind records) does not wait: it finishes that output first.
+      if (this.inInput()) return this.outputsAvailable() ? this.resumeInput() : this.priorityWork();
+      if (this.priorityWork()) return true;
       if (this.mailbox.runOne()) {
         this.chain.flush(); // a timer's output
         return true;
@@ -221,6 +250,24 @@ export class Task implements Schedulable {
       this.fail(error);
       return false;
     }
+  }
+
+  /** Unaligned checkpoints: an urgent mail, or barriers announced on the input channels. */
+  private priorityWork(): boolean {
+    return this.mailbox.runUrgent() || this.checkpoints.onAnnouncements();
+  }
+
+  /** Finishes the output of a record (a flatMap's iterable) or a source's poll that stopped for want of credit, as an overdraft. */
+  private finishOutput(): void {
+    const { pressure } = this;
+    for (;;) {
+      pressure.blocked = false;
+      if (pressure.suspended) pressure.resume();
+      else if (this.source?.midPoll === true) this.source.drainBacklog();
+      else break;
+    }
+    this.chain.flush();
+    pressure.blocked = this.writers.some((w) => !w.isAvailable());
   }
 
   private stoppedError(): WeirError {

@@ -1,6 +1,6 @@
 import type { SubtaskId } from '../../graph/execution-plan.js';
 import type { CheckpointStorage, MetadataCondition, StorageDescriptor } from '../../state/checkpoint-storage.js';
-import type { RestoreAssignment, SerializedError, TaskCommand, TaskReport } from '../control-messages.js';
+import type { RestoreAssignment, TaskCheckpointOptions, SerializedError, TaskCommand, TaskReport } from '../control-messages.js';
 import type { SubtaskMetrics } from '../execution/task-executor.js';
 
 /**
@@ -18,6 +18,8 @@ export interface WorkerDeployRequest {
   readonly epoch: number;
   readonly attempt: number;
   readonly mode: 'exactly-once' | 'at-least-once';
+  /** How tasks take part in checkpoints beyond the mode: unaligned barriers, event-time stops of sources. */
+  readonly checkpointOptions?: TaskCheckpointOptions;
   /** By subtask key, for this worker's subtasks only. */
   readonly restore: readonly [string, RestoreAssignment][];
   readonly network: { readonly batchSize: number; readonly flushIntervalMs: number; readonly credits: number; readonly binary: boolean };

@@ -85,7 +85,7 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       tasks.set(key, new Task({
         jobName: plan.jobName, epoch: request.epoch, attempt: request.attempt, plan, vertex: v, subtaskIndex: workerIndex,
         inputs: inputs.get(key)!, outputs: outputs.get(key)!, restore: restore.get(key),
-        storage, commitFence: request.commitFence, clock, scheduler, report, mode: request.mode, batchSize: network.batchSize, flushIntervalMs: network.flushIntervalMs,
+        storage, commitFence: request.commitFence, clock, scheduler, report, mode: request.mode, checkpointOptions: request.checkpointOptions, batchSize: network.batchSize, flushIntervalMs: network.flushIntervalMs,
       }));
     }
     for (const t of tasks.values()) void t.start();

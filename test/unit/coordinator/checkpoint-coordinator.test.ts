@@ -148,7 +148,7 @@ describe('CheckpointCoordinator: completion', () => {
     await settle();
     assert.equal(manual.settled(), 'resolved');
     assert.deepEqual(manual.value(), {
-      id: 1, status: 'completed', triggerTimestamp: 10, durationMs: 30, stateSize: 20, persistedSize: 20, alignmentDurationMs: 5, final: true,
+      id: 1, status: 'completed', triggerTimestamp: 10, durationMs: 30, stateSize: 20, persistedSize: 20, alignmentDurationMs: 5, unaligned: false, channelStateSize: 0, channelStateRecords: 0, final: true,
       subtasks: [ackOf(1, SUBTASKS[0]!, undefined, 40).stats, ackOf(1, SUBTASKS[1]!, undefined, 40).stats],
     });
     assert.deepEqual(h.stats, [manual.value()]);
