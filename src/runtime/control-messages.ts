@@ -82,7 +82,7 @@ export type TaskReport =
 /** JobMaster → task. */
 export type TaskCommand =
   /** `direct`: the task snapshots without waiting for barriers (sources; tasks whose input ended). */
-  | { kind: 'trigger'; checkpointId: number; timestamp: number; direct: boolean }
+  | { kind: 'trigger'; checkpointId: number; timestamp: number; direct: boolean; savepoint?: boolean }
   | { kind: 'complete'; checkpointId: number }
   | { kind: 'abort'; checkpointId: number }
   | { kind: 'cancel' };

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { TaskReport } from '../control-messages.js';
 import { encodeMetadata, handleKeysOf, type CheckpointMetadata } from './checkpoint-metadata.js';
 import { statsOf, type CheckpointStats } from './checkpoint-stats.js';
+import { ChunkPins, type TakenSavepoint } from './chunk-pins.js';
 import { createPendingCheckpoint, metadataWriteOutcome, onAck, toMetadata, type PendingCheckpoint } from './pending-checkpoint.js';
 
 export interface CheckpointConfig {
@@ -22,7 +23,8 @@ export interface CheckpointConfig {
 /** How the coordinator reaches the tasks; the JobMaster decides which tasks get what. */
 export interface CoordinatorGateway {
   subtasks(): readonly SubtaskId[];
-  trigger(checkpointId: number, timestamp: number): void;
+  /** `savepoint`: every task snapshots in full (no chunk of an earlier checkpoint reused). */
+  trigger(checkpointId: number, timestamp: number, savepoint: boolean): void;
   abort(checkpointId: number): void;
   /** Resolves once every task handled the completion (sinks committed). */
   complete(checkpointId: number): Promise<void>;
@@ -50,7 +52,7 @@ export interface CoordinatorDeps {
 }
 
 interface Waiter {
-  resolve(stats: CheckpointStats): void;
+  resolve(stats: CheckpointStats, metadata: CheckpointMetadata): void;
   reject(error: unknown): void;
 }
 
@@ -61,7 +63,7 @@ interface Waiter {
  */
 export class CheckpointCoordinator {
   private nextId: number;
-  private pending: (PendingCheckpoint & { waiters: Waiter[]; timeout: unknown; completing?: Promise<void> }) | undefined;
+  private pending: (PendingCheckpoint & { waiters: Waiter[]; timeout: unknown; savepoint: boolean; completing?: Promise<void> }) | undefined;
   private readonly completed: CheckpointMetadata[] = [];
   private readonly history: CheckpointStats[] = [];
   private consecutiveFailures = 0;
@@ -70,7 +72,9 @@ export class CheckpointCoordinator {
   private running = false;
   /** Set once the final checkpoint is asked for: no periodic checkpoint may follow it. */
   private finalRequested = false;
-  private queued: { final: boolean; waiters: Waiter[] }[] = [];
+  private queued: { final: boolean; savepoint: boolean; waiters: Waiter[] }[] = [];
+  /** Chunks of savepoints being read out: never deleted meanwhile. */
+  private readonly pinned = new ChunkPins();
   /** Chunks of subsumed checkpoints, deleted at the next completion (see subsume). */
   private deferredDeletes: string[] = [];
   /** The subsumption a completion started: the stored checkpoints are the retained ones once it settled. */
@@ -124,6 +128,11 @@ export class CheckpointCoordinator {
     return this.pending?.checkpointId;
   }
 
+  /** Whether the pending checkpoint is a savepoint (a task that triggers directly must snapshot in full). */
+  get pendingIsSavepoint(): boolean {
+    return this.pending?.savepoint === true;
+  }
+
   /** Starts periodic triggering (after a deploy). */
   start(): void {
     this.running = true;
@@ -150,13 +159,29 @@ export class CheckpointCoordinator {
 
   /** A manual or final checkpoint: taken as soon as no other one is in flight. */
   triggerCheckpoint(final = false): Promise<CheckpointStats> {
+    return this.enqueue(final, false).then(({ stats }) => stats);
+  }
+
+  /**
+   * A savepoint: a checkpoint in which every task snapshots in full. Resolves once every task
+   * handled its completion (sinks committed), with its chunks pinned until `release()`.
+   * `last`: no periodic checkpoint follows it (stop-with-savepoint).
+   */
+  triggerSavepoint(last: boolean): Promise<TakenSavepoint> {
+    return this.enqueue(last, true).then(({ stats, metadata }) => {
+      let released = false;
+      return { stats, metadata, release: () => void (released || ((released = true), this.pinned.unpin(handleKeysOf(metadata)))) };
+    });
+  }
+
+  private enqueue(final: boolean, savepoint: boolean): Promise<{ stats: CheckpointStats; metadata: CheckpointMetadata }> {
     if (final) {
       this.finalRequested = true;
       if (this.periodic !== undefined) this.deps.clock.clearTimeout(this.periodic);
       this.periodic = undefined;
     }
     return new Promise((resolve, reject) => {
-      this.queued.push({ final, waiters: [{ resolve, reject }] });
+      this.queued.push({ final, savepoint, waiters: [{ resolve: (stats, metadata) => resolve({ stats, metadata }), reject }] });
       this.triggerQueued();
     });
   }
@@ -181,7 +206,7 @@ export class CheckpointCoordinator {
     } else if (clock.now() < earliest) {
       this.schedulePeriodic(earliest - clock.now());
     } else {
-      this.startCheckpoint(false, []);
+      this.startCheckpoint(false, false, []);
       this.schedulePeriodic(config.intervalMs);
     }
   }
@@ -189,10 +214,10 @@ export class CheckpointCoordinator {
   private triggerQueued(): void {
     if (!this.running || this.pending !== undefined) return;
     const next = this.queued.shift();
-    if (next !== undefined) this.startCheckpoint(next.final, next.waiters);
+    if (next !== undefined) this.startCheckpoint(next.final, next.savepoint, next.waiters);
   }
 
-  private startCheckpoint(final: boolean, waiters: Waiter[]): void {
+  private startCheckpoint(final: boolean, savepoint: boolean, waiters: Waiter[]): void {
     const { clock, gateway, config } = this.deps;
     const checkpointId = this.nextId++;
     const now = clock.now();
@@ -201,8 +226,8 @@ export class CheckpointCoordinator {
         this.abortPending(`checkpoint ${checkpointId} expired after ${config.timeoutMs} ms`, 'CHECKPOINT_TIMEOUT', true);
       }
     }, config.timeoutMs);
-    this.pending = { ...createPendingCheckpoint(checkpointId, now, gateway.subtasks(), final), waiters, timeout };
-    gateway.trigger(checkpointId, now);
+    this.pending = { ...createPendingCheckpoint(checkpointId, now, gateway.subtasks(), final), waiters, timeout, savepoint };
+    gateway.trigger(checkpointId, now, savepoint);
   }
 
   onAck(report: Extract<TaskReport, { kind: 'ack' }>): void {
@@ -215,7 +240,7 @@ export class CheckpointCoordinator {
       return;
     }
     const pending = this.pending!;
-    this.pending = { ...decision.checkpoint, waiters: pending.waiters, timeout: pending.timeout };
+    this.pending = { ...decision.checkpoint, waiters: pending.waiters, timeout: pending.timeout, savepoint: pending.savepoint };
     if (decision.kind === 'complete') this.pending.completing = this.complete(this.pending);
   }
 
@@ -225,7 +250,7 @@ export class CheckpointCoordinator {
   }
 
   /** Must treat the metadata write as the commit point: only after it resolved are the tasks told. */
-  private async complete(pending: PendingCheckpoint & { waiters: Waiter[]; timeout: unknown }): Promise<void> {
+  private async complete(pending: PendingCheckpoint & { waiters: Waiter[]; timeout: unknown; savepoint: boolean }): Promise<void> {
     const { clock, storage, gateway } = this.deps;
     clock.clearTimeout(pending.timeout);
     const fail = (reason: string, code: 'CHECKPOINT_STORAGE_FAILED' | 'CHECKPOINT_DECLINED', deleteChunks: boolean) => {
@@ -258,6 +283,7 @@ export class CheckpointCoordinator {
       }
     }
     this.pending = undefined;
+    if (pending.savepoint) this.pinned.pin(handleKeysOf(metadata));
     this.completed.push(metadata);
     this.lastCompletedAt = clock.now();
     this.consecutiveFailures = 0;
@@ -266,8 +292,11 @@ export class CheckpointCoordinator {
     this.subsuming = this.subsume();
     // Not awaited by `completing`: a failover must not wait for tasks that are gone.
     gateway.complete(pending.checkpointId).then(
-      () => pending.waiters.forEach((w) => w.resolve(stats)),
-      (error) => pending.waiters.forEach((w) => w.reject(error)),
+      () => pending.waiters.forEach((w) => w.resolve(stats, metadata)),
+      (error) => {
+        if (pending.savepoint) this.pinned.unpin(handleKeysOf(metadata));
+        pending.waiters.forEach((w) => w.reject(error));
+      },
     );
     this.triggerQueued();
   }
@@ -347,7 +376,7 @@ export class CheckpointCoordinator {
   private async deleteUnreferenced(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     const used = new Set(this.completed.flatMap(handleKeysOf));
-    const garbage = keys.filter((k) => !used.has(k));
+    const garbage = keys.filter((k) => !used.has(k) && !this.pinned.has(k));
     // Garbage is harmless; a failed delete must not fail the job. A restore or fresh start sweeps what is left.
     if (garbage.length > 0) await this.deps.storage.deleteChunks(garbage, this.deps.fence).catch((error: unknown) => this.onDeleteFailed(error));
   }

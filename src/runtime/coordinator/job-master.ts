@@ -13,19 +13,20 @@ import { JobEventEmitter } from './job-events.js';
 import { MetricsReporter } from './metrics-reporter.js';
 import { canTransition, isTerminal, type JobStatus } from './job-status.js';
 import { startWarnings } from './job-warnings.js';
-import { decideFailover, decideStart, type FenceOutcome } from './recovery-decisions.js';
+import { decideFailover, type FenceOutcome } from './recovery-decisions.js';
 import { decideRestart, onFailure, type RestartHistory, type RestartStrategy } from './restart-strategy.js';
 import { assignRestore, checkStateCompatibility } from './restore-assignment.js';
 import { claimEpoch } from './runner-epoch.js';
 import { PostCommitter } from './post-commit.js';
 import { rollBackSinks, type SinkControlContext } from './sink-recovery.js';
+import { decideStartPoint, type StartPoint } from './savepoint-restore.js';
 
 export interface JobMasterConfig {
   readonly plan: ExecutionPlan;
   readonly mode: 'exactly-once' | 'at-least-once';
   readonly checkpoint: CheckpointConfig;
   readonly restart: RestartStrategy;
-  readonly resume: 'latest' | 'none';
+  readonly resume: StartPoint;
   readonly allowNonRestoredState: boolean;
   readonly storage: CheckpointStorage;
   readonly clock: Clock;
@@ -121,8 +122,9 @@ export class JobMaster {
     const { epoch, fence } = await claimEpoch(storage, plan.jobName, token);
     this.epoch = epoch;
     this.epochFence = fence;
-    const decision = decideStart({ resume, stored: await listStoredCheckpoints(storage, plan.jobName), idFloor: await readCheckpointIdFloor(storage, plan.jobName) });
+    const decision = decideStartPoint({ start: resume, stored: await listStoredCheckpoints(storage, plan.jobName), idFloor: await readCheckpointIdFloor(storage, plan.jobName), jobName: plan.jobName });
     if (decision.restore !== undefined) checkStateCompatibility(plan, decision.restore, allowNonRestoredState);
+    let { restore, retained } = decision;
     // Fences the older runner's commits and keeps the id floor before anything is dropped.
     await this.writeAttempt('starting', decision.nextCheckpointId);
     if (decision.restore === undefined) {
@@ -132,6 +134,10 @@ export class JobMaster {
       await sweepOrphanChunks(storage, plan.jobName, fence).catch((error: unknown) => {
         if (isFenced(error)) throw error; // garbage otherwise: the next start sweeps it
       });
+      if (decision.savepoint !== undefined) {
+        const { importSavepoint } = await import('./savepoint-import.js'); // loaded on first use (page bundles)
+        retained = [(restore = await importSavepoint(storage, plan, decision.savepoint, epoch, fence))];
+      }
     }
     this.passedOver = [...decision.passedOver];
     this.coordinator = new CheckpointCoordinator({
@@ -145,10 +151,10 @@ export class JobMaster {
       clock: this.config.clock,
       storage,
       firstCheckpointId: decision.nextCheckpointId,
-      retained: decision.retained,
+      retained,
       gateway: {
         subtasks: () => this.allSubtasks(),
-        trigger: (checkpointId, timestamp) => this.trigger(checkpointId, timestamp),
+        trigger: (checkpointId, timestamp, savepoint) => this.trigger(checkpointId, timestamp, savepoint),
         abort: (checkpointId) => this.broadcast({ kind: 'abort', checkpointId }),
         complete: async (checkpointId) => {
           await Promise.all(this.allSubtasks().map((s) => this.config.executor.send(s, { kind: 'complete', checkpointId })));
@@ -163,7 +169,7 @@ export class JobMaster {
       plan, control: () => this.sinkControl(), housekeeping: () => this.coordinator.housekeeping(), onFenced: (error) => void this.stopFenced(error),
     });
     const fellBackFrom = decision.passedOver.length > 0 ? Math.max(...decision.passedOver.map((p) => p.checkpointId)) : undefined;
-    await this.deploy(decision.restore, fellBackFrom);
+    await this.deploy(restore, fellBackFrom);
     if (!isTerminal(this.status)) this.metrics.start();
   }
 
@@ -172,6 +178,29 @@ export class JobMaster {
       return Promise.reject(new WeirError('CHECKPOINT_DECLINED', `job '${this.jobName}' is ${this.status}; a checkpoint needs a running job`, { domain: 'user', retryable: this.status === 'restarting' }));
     }
     return this.coordinator.triggerCheckpoint();
+  }
+
+  /** A savepoint, packed (savepoint-taker.ts); `stop`: the job then stops, as Flink's stop-with-savepoint. */
+  async savepoint(stop: boolean): Promise<Uint8Array> {
+    const { packTakenSavepoint, savepointDeclined } = await import('./savepoint-taker.js'); // loaded on first use
+    if (this.status !== 'running') throw savepointDeclined(this.jobName, this.status);
+    let bytes: Uint8Array;
+    try {
+      bytes = await packTakenSavepoint(this.config.storage, this.config.plan, await this.coordinator.triggerSavepoint(stop));
+    } catch (error) {
+      if (stop && this.status === 'running') this.coordinator.start(); // not stopping after all: periodic checkpoints again
+      throw error;
+    }
+    if (!stop || this.status !== 'running') return bytes;
+    // As finish(): the savepoint alone is kept, so a later resume ('latest' too) continues from it.
+    await this.coordinator.keepOnlyLatest();
+    await this.postCommitter.request();
+    if (this.status !== 'running') return bytes;
+    await this.coordinator.stop('the job was stopped with a savepoint');
+    await this.config.executor.dispose();
+    this.transition('finished'); // as Flink's stop-with-savepoint ends FINISHED
+    this.resolveDone(this.result('finished'));
+    return bytes;
   }
 
   async cancel(): Promise<void> {
@@ -195,12 +224,12 @@ export class JobMaster {
   }
 
   /** Sources start a checkpoint with barriers; tasks whose input ended snapshot directly. */
-  private trigger(checkpointId: number, timestamp: number): void {
+  private trigger(checkpointId: number, timestamp: number, savepoint: boolean): void {
     for (const v of this.config.plan.vertices) {
       for (let subtaskIndex = 0; subtaskIndex < v.parallelism; subtaskIndex++) {
         const s = { vertexId: v.id, subtaskIndex };
         if (v.isSource || this.finished.has(subtaskKey(s))) {
-          this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp, direct: true }).catch(() => {});
+          this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp, direct: true, savepoint }).catch(() => {});
         }
       }
     }
@@ -268,7 +297,7 @@ export class JobMaster {
         // A task that ended before the barriers of the pending checkpoint reached it snapshots directly.
         const pending = this.coordinator.pendingCheckpointId;
         if (pending !== undefined && !this.coordinator.hasAcked(pending, key)) {
-          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now(), direct: true }).catch(() => {});
+          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now(), direct: true, savepoint: this.coordinator.pendingIsSavepoint }).catch(() => {});
         }
         if (this.finished.size === this.allSubtasks().length) void this.finish(report.attempt);
         return;

@@ -108,6 +108,8 @@ export class Task implements Schedulable {
   private readonly source: SourceOperator | undefined;
   private readonly mailbox: (() => void)[] = [];
   private lastSnapshotId = 0;
+  /** Savepoints whose barrier or trigger came and whose snapshot is still to take: those are full. */
+  private readonly savepoints = new Set<number>();
   private lastFlushAt = 0;
   private alignment: { checkpointId: number; startedAt: number } | undefined;
   private sourceWait: unknown;
@@ -221,6 +223,7 @@ export class Task implements Schedulable {
         this.unanswered.delete(reject);
         switch (command.kind) {
           case 'trigger':
+            if (command.savepoint === true) this.savepoints.add(command.checkpointId);
             this.onTrigger(command.checkpointId, command.timestamp, command.direct);
             return resolve();
           case 'abort':
@@ -451,6 +454,7 @@ export class Task implements Schedulable {
         return this.continueBatch();
       }
       case 'barrier':
+        if (message.savepoint === true) this.savepoints.add(message.checkpointId);
         this.act(this.handler.onBarrier(channel, message.checkpointId), message.timestamp);
         return true;
       case 'cancel-barrier':
@@ -582,12 +586,14 @@ export class Task implements Schedulable {
   private performCheckpoint(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number): void {
     if (checkpointId <= this.lastSnapshotId) return;
     this.lastSnapshotId = checkpointId;
+    const savepoint = this.savepoints.has(checkpointId);
+    for (const id of this.savepoints) if (id <= checkpointId) this.savepoints.delete(id);
     this.chain.flush();
     this.flushWriters();
     this.checkpoints.take(checkpointId, this.operators, {
       jobName: this.setup.jobName, attemptId: this.attemptId, subtaskIndex: this.id.subtaskIndex, keyGroupRange: keyGroupRangeOfSubtask(this.setup.plan, this.id),
-    }, alignmentMs);
-    if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
+    }, alignmentMs, savepoint);
+    if (emitBarrier) for (const w of this.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp, ...(savepoint ? { savepoint } : {}) });
   }
 
   private decline(checkpointId: number, reason: string, storageFailure: boolean): void {
