@@ -31,9 +31,13 @@ describe('stop-with-savepoint, then resume from it', () => {
       const gate: Gate = { allowed: 0 };
       const build = () => job(name, (env) => buildGatedPipeline(env, TOTAL, KEYS, gate));
       const a = await run(build(), { storage: first, parallelism: from, checkpointing: { intervalMs: 3_600_000 } });
-      gate.allowed = 2_500;
+      gate.allowed = 1_000;
       await commitUntil(a, first, name, 1_000);
+      // Records read after the last checkpoint: the savepoint's own transaction, committed by the stop.
+      gate.allowed = 2_500;
+      while ((gate.emitted ?? 0) < 2_500) await new Promise((resolve) => setImmediate(resolve));
       const bytes = await a.stop({ savepoint: true });
+      assert.equal((await readTable(name, 'seen', { storage: first })).length, 2_500, 'the stop committed what the savepoint covers');
       assert.equal((await a.done).status, 'finished');
       assert.equal(a.status(), 'finished');
       const taken = readSavepoint(bytes);
