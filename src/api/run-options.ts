@@ -125,6 +125,7 @@ function validateResume(value: unknown): ResumeOption {
   const s = r.savepoint;
   if (s instanceof Uint8Array || s instanceof URL) return { savepoint: s };
   if (s instanceof ArrayBuffer) return { savepoint: new Uint8Array(s) };
+  if (typeof s !== 'string') throw new InvalidArgumentError(`${arg}.savepoint`, `expected the savepoint's bytes (a Uint8Array), a URL or a file path, got ${describeValue(s)}`);
   return { savepoint: requireString(`${arg}.savepoint`, s) };
 }
 

@@ -97,6 +97,7 @@ export function unpackSavepoint(bytes: Uint8Array): SavepointSection[] {
   if (count < 2) throw corrupt(`its header says ${count} sections; a savepoint has at least 2 (info, metadata)`, { section: 'header' });
   if (count > (bytes.length - HEADER_BYTES) / SECTION_OVERHEAD) throw corrupt(`truncated: its header says ${count} sections, more than ${bytes.length} bytes can hold`, { section: 'header' });
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  const lenient = new TextDecoder();
   const sections: SavepointSection[] = [];
   let at = HEADER_BYTES;
   for (let i = 0; i < count; i++) {
@@ -107,8 +108,10 @@ export function unpackSavepoint(bytes: Uint8Array): SavepointSection[] {
     const nameLength = view.getUint32(at + 1, true);
     const bodyLength = view.getUint32(at + 5, true);
     if (nameLength > MAX_NAME_BYTES) throw corrupt(`${describeSection(i, type)} has a name of ${nameLength} bytes (at most ${MAX_NAME_BYTES})`, { section: i + 1 });
+    // For messages only, before its checksum is checked: what the name says, as far as it is there.
+    const label = describeSection(i, type, lenient.decode(bytes.subarray(at + 9, Math.min(at + 9 + nameLength, bytes.length))));
     if (nameLength + bodyLength > remaining - SECTION_OVERHEAD) {
-      throw corrupt(`truncated in ${describeSection(i, type)}: it says ${nameLength + bodyLength} bytes, ${remaining - SECTION_OVERHEAD} are left`, { section: i + 1 });
+      throw corrupt(`truncated in ${label}: it says ${nameLength + bodyLength} bytes, ${remaining - SECTION_OVERHEAD} are left`, { section: i + 1 });
     }
     const end = at + 9 + nameLength + bodyLength;
     const stored = view.getUint32(end, true);
@@ -122,7 +125,7 @@ export function unpackSavepoint(bytes: Uint8Array): SavepointSection[] {
       }
     }
     if (stored !== computed) {
-      throw corrupt(`${describeSection(i, type)} fails its checksum (stored 0x${stored.toString(16).padStart(8, '0')}, computed 0x${computed.toString(16).padStart(8, '0')})`, { section: i + 1 });
+      throw corrupt(`${label} fails its checksum (stored 0x${stored.toString(16).padStart(8, '0')}, computed 0x${computed.toString(16).padStart(8, '0')})`, { section: i + 1 });
     }
     if (type === undefined) throw corrupt(`${describeSection(i, type)} has the unknown type ${bytes[at]}`, { section: i + 1 });
     const expected: SavepointSectionType = i === 0 ? 'info' : i === 1 ? 'metadata' : 'chunk';
