@@ -1,4 +1,4 @@
-import { describeValue, InvalidArgumentError } from '../errors/index.js';
+import { CorruptDataError, describeValue, InvalidArgumentError } from '../errors/index.js';
 import type { StateHandle } from '../runtime/control-messages.js';
 import { decodeSavepoint } from '../runtime/coordinator/savepoint-codec.js';
 import { chainOrder } from '../runtime/task/keyed-chunk-reuse.js';
@@ -73,7 +73,7 @@ export function readSavepoint(bytes: Uint8Array | ArrayBuffer): SavepointContent
     const handles = [...stored.handles].sort((a, b) => a.subtaskIndex - b.subtaskIndex || chainOrder(a, b));
     for (const h of handles) {
       const reader = SAVEPOINT_CHUNK_READERS[`${h.kind}/${h.part ?? ''}`];
-      if (reader === undefined) throw new InvalidArgumentError('readSavepoint(bytes)', `operator '${uid}' has a state chunk of a kind this build cannot read (${h.kind}/${h.part ?? ''})`);
+      if (reader === undefined) throw new CorruptDataError(`savepoint archive: operator '${uid}' has a state chunk of a kind this build cannot read (${h.kind}/${h.part ?? ''}): '${h.key}'`, { part: 'archive', key: h.key });
       reader(op, verifyChunk(chunks.get(h.key)!).body, h);
     }
     if (op.kind === 'source') op.sourceSplits = op.operatorState;
