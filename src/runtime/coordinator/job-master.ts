@@ -1,13 +1,14 @@
 import { WeirError } from '../../errors/index.js';
-import { subtaskKey, type ExecutionPlan, type SubtaskId } from '../../graph/execution-plan.js';
+import { subtaskKey, type ExecutionPlan } from '../../graph/execution-plan.js';
 import { fencedError, type CheckpointStorage, type MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import type { JobWarning, TaskReport } from '../control-messages.js';
 import type { TaskExecutor } from '../execution/task-executor.js';
 import { readCheckpointIdFloor, writeAttemptRecord } from './attempt-record.js';
+import { CheckpointPlan } from './checkpoint-plan.js';
 import { CheckpointCoordinator, type CheckpointConfig } from './checkpoint-coordinator.js';
-import { clearJobData, listStoredCheckpoints, sweepOrphanChunks, type CheckpointMetadata } from './checkpoint-metadata.js';
+import { listStoredCheckpoints, type CheckpointMetadata } from './checkpoint-metadata.js';
 import type { CheckpointStats } from './checkpoint-stats.js';
 import { JobEventEmitter } from './job-events.js';
 import { MetricsReporter } from './metrics-reporter.js';
@@ -19,7 +20,7 @@ import { assignRestore, checkStateCompatibility } from './restore-assignment.js'
 import { claimEpoch } from './runner-epoch.js';
 import { PostCommitter } from './post-commit.js';
 import { rollBackSinks, type SinkControlContext } from './sink-recovery.js';
-import { decideStartPoint, type StartPoint } from './savepoint-restore.js';
+import { decideStartPoint, prepareStorage, type StartPoint } from './savepoint-restore.js';
 
 export interface JobMasterConfig {
   readonly plan: ExecutionPlan;
@@ -74,7 +75,7 @@ export class JobMaster {
   private attempt = 0;
   private restarts = 0;
   private history: RestartHistory = { counted: 0, lastFailureAt: undefined };
-  private finished = new Set<string>();
+  private readonly checkpointPlan: CheckpointPlan;
   private coordinator!: CheckpointCoordinator;
   private postCommitter!: PostCommitter;
   private resolveDone!: (result: JobResult) => void;
@@ -88,6 +89,7 @@ export class JobMaster {
 
   constructor(private readonly config: JobMasterConfig) {
     this.startedAt = config.clock.now();
+    this.checkpointPlan = new CheckpointPlan(config.plan);
     this.warnings = [...(config.warnings ?? []), ...startWarnings(config.plan, config.checkpoint.intervalMs)];
     this.metrics = new MetricsReporter(config.clock, config.metricsIntervalMs, () => config.executor.metrics(), (e) => this.events.emit('metrics', e));
     this.done = new Promise<JobResult>((resolve, reject) => {
@@ -118,27 +120,15 @@ export class JobMaster {
   async start(): Promise<void> {
     const { plan, storage, resume, allowNonRestoredState } = this.config;
     // The epoch first: from here on an older runner can complete no checkpoint and delete nothing.
-    const token = `${this.config.clock.now()}-${Math.random().toString(36).slice(2)}`;
+    const token = `${this.config.clock.now() }-${Math.random().toString(36).slice(2)}`;
     const { epoch, fence } = await claimEpoch(storage, plan.jobName, token);
     this.epoch = epoch;
     this.epochFence = fence;
     const decision = decideStartPoint({ start: resume, stored: await listStoredCheckpoints(storage, plan.jobName), idFloor: await readCheckpointIdFloor(storage, plan.jobName), jobName: plan.jobName });
     if (decision.restore !== undefined) checkStateCompatibility(plan, decision.restore, allowNonRestoredState);
-    let { restore, retained } = decision;
     // Fences the older runner's commits and keeps the id floor before anything is dropped.
     await this.writeAttempt('starting', decision.nextCheckpointId);
-    if (decision.restore === undefined) {
-      await clearJobData(storage, plan.jobName, fence);
-    } else {
-      if (decision.drop.length > 0) await storage.deleteMetadata(decision.drop.map((id) => storageLayout.checkpointMetadataKey(plan.jobName, id)), fence);
-      await sweepOrphanChunks(storage, plan.jobName, fence).catch((error: unknown) => {
-        if (isFenced(error)) throw error; // garbage otherwise: the next start sweeps it
-      });
-      if (decision.savepoint !== undefined) {
-        const { importSavepoint } = await import('./savepoint-import.js'); // loaded on first use (page bundles)
-        retained = [(restore = await importSavepoint(storage, plan, decision.savepoint, epoch, fence))];
-      }
-    }
+    const { restore, retained } = await prepareStorage(storage, plan, decision, epoch, fence);
     this.passedOver = [...decision.passedOver];
     this.coordinator = new CheckpointCoordinator({
       jobName: plan.jobName,
@@ -153,11 +143,11 @@ export class JobMaster {
       firstCheckpointId: decision.nextCheckpointId,
       retained,
       gateway: {
-        subtasks: () => this.allSubtasks(),
+        subtasks: () => this.checkpointPlan.subtasks,
         trigger: (checkpointId, timestamp, savepoint) => this.trigger(checkpointId, timestamp, savepoint),
         abort: (checkpointId) => this.broadcast({ kind: 'abort', checkpointId }),
         complete: async (checkpointId) => {
-          await Promise.all(this.allSubtasks().map((s) => this.config.executor.send(s, { kind: 'complete', checkpointId })));
+          await Promise.all(this.checkpointPlan.subtasks.map((s) => this.config.executor.send(s, { kind: 'complete', checkpointId })));
           // Every subtask committed everything up to it: the sinks' post-commit steps may run.
           if (this.status === 'running') void this.postCommitter.committed(checkpointId);
         },
@@ -180,59 +170,29 @@ export class JobMaster {
     return this.coordinator.triggerCheckpoint();
   }
 
-  /** A savepoint, packed (savepoint-taker.ts); `stop`: the job then stops, as Flink's stop-with-savepoint. */
+  /** A savepoint (savepoint-taker.ts); `stop`: then the job ends FINISHED, as Flink's stop-with-savepoint. */
   async savepoint(stop: boolean): Promise<Uint8Array> {
-    const { packTakenSavepoint, savepointDeclined } = await import('./savepoint-taker.js'); // loaded on first use
-    if (this.status !== 'running') throw savepointDeclined(this.jobName, this.status);
-    let bytes: Uint8Array;
-    try {
-      bytes = await packTakenSavepoint(this.config.storage, this.config.plan, await this.coordinator.triggerSavepoint(stop));
-    } catch (error) {
-      if (stop && this.status === 'running') this.coordinator.start(); // not stopping after all: periodic checkpoints again
-      throw error;
-    }
-    if (!stop || this.status !== 'running') return bytes;
-    // As finish(): the savepoint alone is kept, so a later resume ('latest' too) continues from it.
-    await this.coordinator.keepOnlyLatest();
-    await this.postCommitter.request();
-    if (this.status !== 'running') return bytes;
-    await this.coordinator.stop('the job was stopped with a savepoint');
-    await this.config.executor.dispose();
-    this.transition('finished'); // as Flink's stop-with-savepoint ends FINISHED
-    this.resolveDone(this.result('finished'));
+    const bytes = await (await import('./savepoint-taker.js')).takeSavepoint(this.config, () => this.status, this.coordinator, stop); // loaded on first use
+    if (stop && this.status === 'running') await this.finishWithLatest(this.attempt, 'the job was stopped with a savepoint');
     return bytes;
   }
 
   async cancel(): Promise<void> {
     if (isTerminal(this.status)) return;
-    this.transition('cancelled');
-    await this.coordinator?.stop('the job was cancelled'); // none yet while in standby
-    await this.config.executor.dispose();
-    this.resolveDone(this.result('cancelled'));
+    await this.terminate('cancelled', 'the job was cancelled');
   }
 
   injectFailure(worker?: number): void {
     if (this.status === 'running') this.config.executor.kill(worker);
   }
 
-  private allSubtasks(): SubtaskId[] {
-    return this.config.plan.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, subtaskIndex) => ({ vertexId: v.id, subtaskIndex })));
-  }
-
   private broadcast(command: Parameters<TaskExecutor['send']>[1]): void {
-    for (const s of this.allSubtasks()) this.config.executor.send(s, command).catch(() => {});
+    for (const s of this.checkpointPlan.subtasks) this.config.executor.send(s, command).catch(() => {});
   }
 
   /** Sources start a checkpoint with barriers; tasks whose input ended snapshot directly. */
   private trigger(checkpointId: number, timestamp: number, savepoint: boolean): void {
-    for (const v of this.config.plan.vertices) {
-      for (let subtaskIndex = 0; subtaskIndex < v.parallelism; subtaskIndex++) {
-        const s = { vertexId: v.id, subtaskIndex };
-        if (v.isSource || this.finished.has(subtaskKey(s))) {
-          this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp, direct: true, savepoint }).catch(() => {});
-        }
-      }
-    }
+    for (const s of this.checkpointPlan.tasksToTrigger()) this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp, savepoint }).catch(() => {});
   }
 
   /**
@@ -242,7 +202,7 @@ export class JobMaster {
    */
   private async deploy(from: CheckpointMetadata | undefined, fellBackFrom?: number): Promise<void> {
     const attempt = ++this.attempt;
-    this.finished = new Set();
+    this.checkpointPlan.newAttempt();
     this.postCommitter.newAttempt();
     this.metrics.restartCounts();
     this.deploying = true;
@@ -292,14 +252,13 @@ export class JobMaster {
         return;
       }
       case 'finished': {
-        const key = subtaskKey(report.subtask);
-        this.finished.add(key);
+        const allFinished = this.checkpointPlan.markFinished(report.subtask);
         // A task that ended before the barriers of the pending checkpoint reached it snapshots directly.
         const pending = this.coordinator.pendingCheckpointId;
-        if (pending !== undefined && !this.coordinator.hasAcked(pending, key)) {
-          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now(), direct: true, savepoint: this.coordinator.pendingIsSavepoint }).catch(() => {});
+        if (pending !== undefined && !this.coordinator.hasAcked(pending, subtaskKey(report.subtask))) {
+          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now(), savepoint: this.coordinator.pendingIsSavepoint }).catch(() => {});
         }
-        if (this.finished.size === this.allSubtasks().length) void this.finish(report.attempt);
+        if (allFinished) void this.finish(report.attempt);
         return;
       }
     }
@@ -318,14 +277,15 @@ export class JobMaster {
       }
     }
     if (attempt !== this.attempt || this.status !== 'running') return;
-    // The final checkpoint alone is kept, so nothing can take the job's output back: watchers show all of it.
+    await this.finishWithLatest(attempt, 'the job finished');
+  }
+
+  /** The latest checkpoint alone is kept (a final one, a stop's savepoint), so nothing can take the job's output back: watchers show all of it. */
+  private async finishWithLatest(attempt: number, reason: string): Promise<void> {
     await this.coordinator.keepOnlyLatest();
     await this.postCommitter.request();
     if (attempt !== this.attempt || this.status !== 'running') return;
-    await this.coordinator.stop('the job finished');
-    await this.config.executor.dispose();
-    this.transition('finished');
-    this.resolveDone(this.result('finished'));
+    await this.terminate('finished', reason);
   }
 
   private async failover(failure: Failure): Promise<void> {
@@ -377,10 +337,8 @@ export class JobMaster {
   }
 
   private async giveUp(cause: unknown, countRestarts = true): Promise<void> {
-    this.transition('failed');
-    await this.config.executor.dispose();
     if (countRestarts && cause instanceof WeirError) cause.details.restarts = this.restarts;
-    this.rejectDone(cause);
+    await this.terminate('failed', 'the job failed', cause);
   }
 
   /** Writes the attempt record (attempt-record.ts); resolves with the fence the attempt's commits carry. */
@@ -395,17 +353,26 @@ export class JobMaster {
   /** A runner that waited in standby could not start once it got the job (a bad checkpoint, storage gone). */
   failToStart(error: unknown): void {
     if (this.status !== 'standby') return;
-    this.transition('failed');
-    this.rejectDone(error);
+    void this.terminate('failed', 'the job could not start', error);
   }
 
   /** Another runner claimed the job (a newer epoch): stop at once, without restarting, touching nothing. */
   private async stopFenced(error: WeirError): Promise<void> {
     if (isTerminal(this.status)) return;
-    this.transition('failed');
-    await this.coordinator.stop('another runner took over the job');
+    await this.terminate('failed', 'another runner took over the job', error);
+  }
+
+  /**
+   * The one way a job ends. Must announce the terminal status first: from then on no task report
+   * and no failover touches the job. Then no checkpoint is pending or triggered, the tasks are
+   * gone, and `done` settles: with the result, or with `error` for a failed job.
+   */
+  private async terminate(status: 'finished' | 'cancelled' | 'failed', reason: string, error?: unknown): Promise<void> {
+    this.transition(status);
+    await this.coordinator?.stop(reason); // none yet while in standby
     await this.config.executor.dispose();
-    this.rejectDone(error);
+    if (status === 'failed') this.rejectDone(error);
+    else this.resolveDone(this.result(status));
   }
 
   private transition(to: JobStatus): void {

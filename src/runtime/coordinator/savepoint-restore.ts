@@ -1,5 +1,8 @@
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
-import type { StoredCheckpoints } from './checkpoint-metadata.js';
+import type { ExecutionPlan } from '../../graph/execution-plan.js';
+import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
+import { storageLayout } from '../../state/storage-layout.js';
+import { clearJobData, sweepOrphanChunks, type CheckpointMetadata, type StoredCheckpoints } from './checkpoint-metadata.js';
 import { decideStart, type StartDecision } from './recovery-decisions.js';
 import type { DecodedSavepoint } from './savepoint-codec.js';
 
@@ -37,4 +40,26 @@ export function decideStartPoint(input: { readonly start: StartPoint; readonly s
     restore, retained: stored.readable.filter((c) => c.checkpointId <= restore.checkpointId), drop: allIds.filter((id) => id > restore.checkpointId || stored.unreadable.some((u) => u.checkpointId === id)),
     passedOver: [], nextCheckpointId: Math.max(stored.highestId + 1, idFloor, 1), rollBackTo: restore.checkpointId,
   };
+}
+
+/**
+ * Readies the storage for the start decided, once the attempt fence is written: a fresh start
+ * clears the job's data; a restore drops the checkpoints decided, sweeps orphan chunks and imports
+ * a savepoint (savepoint-import.ts, loaded on first use). Resolves with what to restore and the
+ * checkpoints a fallback may use. Every write and delete is conditional on the runner's fence.
+ */
+export async function prepareStorage(
+  storage: CheckpointStorage, plan: ExecutionPlan, decision: ReturnType<typeof decideStartPoint>, epoch: number, fence: MetadataCondition,
+): Promise<{ restore: CheckpointMetadata | undefined; retained: readonly CheckpointMetadata[] }> {
+  if (decision.restore === undefined) {
+    await clearJobData(storage, plan.jobName, fence);
+    return { restore: undefined, retained: decision.retained };
+  }
+  if (decision.drop.length > 0) await storage.deleteMetadata(decision.drop.map((id) => storageLayout.checkpointMetadataKey(plan.jobName, id)), fence);
+  await sweepOrphanChunks(storage, plan.jobName, fence).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === 'STORAGE_FENCED') throw error; // garbage otherwise: the next start sweeps it
+  });
+  if (decision.savepoint === undefined) return { restore: decision.restore, retained: decision.retained };
+  const imported = await (await import('./savepoint-import.js')).importSavepoint(storage, plan, decision.savepoint, epoch, fence);
+  return { restore: imported, retained: [imported] };
 }

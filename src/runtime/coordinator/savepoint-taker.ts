@@ -2,12 +2,24 @@ import { CorruptDataError, WeirError } from '../../errors/index.js';
 import type { ExecutionPlan } from '../../graph/execution-plan.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import { handleKeysOf } from './checkpoint-metadata.js';
+import type { CheckpointCoordinator } from './checkpoint-coordinator.js';
 import type { TakenSavepoint } from './chunk-pins.js';
 import { encodeSavepoint, savepointInfoOf } from './savepoint-codec.js';
 
-/** A job that is not running takes no savepoint: the error savepoint() and stop() reject with. */
-export function savepointDeclined(jobName: string, status: string): WeirError {
-  return new WeirError('CHECKPOINT_DECLINED', `job '${jobName}' is ${status}; a savepoint needs a running job`, { domain: 'user', retryable: status === 'restarting' });
+/**
+ * Takes a savepoint of a running job and packs it. `last` (a stop): no periodic checkpoint follows
+ * it, unless it fails and the job goes on. A job that is not running takes none.
+ */
+export async function takeSavepoint(job: { readonly storage: CheckpointStorage; readonly plan: ExecutionPlan }, status: () => string, coordinator: CheckpointCoordinator, last: boolean): Promise<Uint8Array> {
+  if (status() !== 'running') {
+    throw new WeirError('CHECKPOINT_DECLINED', `job '${job.plan.jobName}' is ${status()}; a savepoint needs a running job`, { domain: 'user', retryable: status() === 'restarting' });
+  }
+  try {
+    return await packTakenSavepoint(job.storage, job.plan, await coordinator.triggerSavepoint(last));
+  } catch (error) {
+    if (last && status() === 'running') coordinator.start(); // not stopping after all: periodic checkpoints again
+    throw error;
+  }
 }
 
 /**
