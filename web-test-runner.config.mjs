@@ -5,7 +5,41 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter } from '@web/test-runner';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { findChrome } from './scripts/find-chrome.mjs';
+
+/**
+ * The savepoint portability matrix (test/browser/savepoint-matrix.test.ts): the page posts the
+ * artifacts it takes (kept for later phases; with WEIR_WRITE_MATRIX=1 also as fixtures) and gets
+ * the other runtimes' (this run's, else the committed fixture). Names are checked: no path escapes.
+ */
+function savepointMatrix(context, next) {
+  const match = /^\/__savepoint-matrix\/((?:node|workerd|deno|chromium)-(?:counting|seed)\.json)$/.exec(context.path);
+  if (match === null) return next();
+  const temp = `.test-build/savepoint-matrix/${match[1]}`;
+  const fixture = `test/fixtures/savepoints/matrix/${match[1]}`;
+  if (context.method === 'POST') {
+    return new Promise((resolve) => {
+      const chunks = [];
+      context.req.on('data', (c) => chunks.push(c));
+      context.req.on('end', () => {
+        mkdirSync('.test-build/savepoint-matrix', { recursive: true });
+        writeFileSync(temp, Buffer.concat(chunks));
+        if (process.env.WEIR_WRITE_MATRIX === '1') writeFileSync(fixture, Buffer.concat(chunks));
+        context.status = 204;
+        resolve();
+      });
+    });
+  }
+  const file = existsSync(temp) ? temp : fixture;
+  if (!existsSync(file)) {
+    context.status = 404;
+    return undefined;
+  }
+  context.type = 'application/json';
+  context.body = readFileSync(file);
+  return undefined;
+}
 
 /** Adds a plain closing line `wtr: N passed, N failed` (scripts/run-browser-tests.mjs reads it). */
 function plainCountReporter() {
@@ -37,6 +71,7 @@ export default {
   nodeResolve: { browser: true, exportConditions: ['browser', 'development'] },
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' })], // also compiles a worker's .ts on request
   reporters: [defaultReporter(), plainCountReporter()],
+  middleware: [savepointMatrix],
   concurrency: 1, // 2 cores
   testsFinishTimeout: 5 * 60_000,
   testFramework: { config: { timeout: 60_000 } }, // mocha, per test

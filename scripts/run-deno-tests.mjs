@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const OUT = '.test-build/deno';
-const TIMEOUT_MS = 2 * 60_000; // the whole `deno test` run; it takes about 15 s
+const TIMEOUT_MS = 5 * 60_000; // the whole `deno test` run, a guard against a hang: it takes about 30 s, minutes on a loaded machine
 
 const listTs = (dir) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir), { recursive: true }) : [])
   .map((f) => join(dir, f).replaceAll('\\', '/'));
@@ -95,7 +95,9 @@ export async function runDenoTests({ files = denoTestFiles() } = {}) {
   // dist/index.d.ts and fail: for this package's self-reference it treats dist/ as local modules, and
   // does not map the .d.ts files' './api/index.js' imports to .d.ts as it does for a package in
   // node_modules (`deno check` passes in a consumer with weir installed from `npm pack`).
-  const child = spawn(deno.binary, ['test', '--unstable-kv', '--allow-read', `--allow-write=${join(root, OUT)}`, `--allow-run=${deno.binary}`, '--allow-net=127.0.0.1', '--allow-sys=hostname', '--no-check', '--no-prompt', ...runnable], {
+  // The savepoint matrix leaves its artifacts for later phases (and, with WEIR_WRITE_MATRIX=1, as fixtures).
+  const matrix = [join(root, '.test-build/savepoint-matrix'), ...(process.env.WEIR_WRITE_MATRIX === '1' ? [join(root, 'test/fixtures/savepoints/matrix')] : [])];
+  const child = spawn(deno.binary, ['test', '--unstable-kv', '--allow-read', `--allow-write=${[join(root, OUT), ...matrix].join(',')}`, '--allow-env=WEIR_WRITE_MATRIX', `--allow-run=${deno.binary}`, '--allow-net=127.0.0.1', '--allow-sys=hostname', '--no-check', '--no-prompt', ...runnable], {
     env: { ...process.env, DENO_DIR: join(root, '.deno-dir'), NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

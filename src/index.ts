@@ -68,6 +68,9 @@ export type { CheckpointStorage, MetadataCondition, MetadataConditions } from '.
 export { MemoryCheckpointStorage } from './state/backends/memory-storage.js';
 
 export type { CheckpointStats } from './runtime/coordinator/checkpoint-stats.js';
+export { readSavepoint } from './api/read-savepoint.js';
+export type { SavepointContents, SavepointOperator, SavepointTimer } from './api/read-savepoint.js';
+export type { ResumeOption } from './api/run-options.js';
 export type { SubtaskCheckpointStats } from './runtime/control-messages.js';
 export type { JobResult } from './runtime/coordinator/job-master.js';
 export type { JobStatus } from './runtime/coordinator/job-status.js';

@@ -46,7 +46,7 @@ export interface Session {
 
 export async function startSession(
   loaded: LoadedJob,
-  options: { parallelism: number; resume: 'latest' | 'none' },
+  options: { parallelism: number; resume: 'latest' | 'none' | { savepoint: Uint8Array } },
   state: PlaygroundState,
   on: SessionEvents,
 ): Promise<Session> {
@@ -69,7 +69,8 @@ export async function startSession(
   };
   const previous = keptProgress();
   state.runs++;
-  on.log(`run(${loaded.definition.name}, { parallelism: ${options.parallelism}, resume: '${options.resume}' })`);
+  const resume = typeof options.resume === 'string' ? `'${options.resume}'` : `{ savepoint: ${options.resume.savepoint.length} bytes }`;
+  on.log(`run(${loaded.definition.name}, { parallelism: ${options.parallelism}, resume: ${resume} })`);
   const handle = await run(loaded.url, runOptions);
   let live = true;
   const rates = new RateTracker();

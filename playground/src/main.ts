@@ -18,6 +18,7 @@ import { renderPanels } from './panels.js';
 import { SettingsForm } from './settings-form.js';
 import { throwOnce } from './throw-once.js';
 import { drawChart } from './throughput-chart.js';
+import { savepointButtons } from './savepoint-buttons.js';
 
 window.__weirStarted = true;
 const READ_EVERY_MS = 1000;
@@ -147,13 +148,13 @@ async function stopSession(): Promise<void> {
   }
 }
 
-/** Runs the editor's code: 'none' from the beginning (its tables emptied), 'latest' from its latest checkpoint. */
-function runCode(resume: 'latest' | 'none'): Promise<void> {
+/** Runs the editor's code: 'none' from the beginning (its tables emptied), 'latest' from its latest checkpoint, or from a savepoint. */
+function runCode(resume: 'latest' | 'none' | { savepoint: Uint8Array }): Promise<void> {
   starting = starting.then(() => runCodeNow(resume));
   return starting;
 }
 
-async function runCodeNow(resume: 'latest' | 'none'): Promise<void> {
+async function runCodeNow(resume: 'latest' | 'none' | { savepoint: Uint8Array }): Promise<void> {
   storage?.removeItem(STOPPED_KEY);
   await stopSession();
   resetRun(state);
@@ -173,7 +174,7 @@ async function runCodeNow(resume: 'latest' | 'none'): Promise<void> {
   state.jobName = loaded.definition.name;
   state.checkTable = loaded.check?.table ?? null;
   const out = new CommittedOutput(state, loaded.definition.name, loaded.check);
-  if (resume === 'latest') {
+  if (resume !== 'none') {
     // What an earlier page committed: after a reload the job resumes from there.
     await out.refresh().catch(() => {});
     state.initialCommitted = state.committed ?? (loaded.check ? 0 : null);
@@ -319,6 +320,9 @@ button('btn-throw', () => {
   log(`throw once: armed failPoint() in worker ${worker} (${thrower.arm(worker)})`);
 });
 button('btn-reload', () => location.reload());
+savepointButtons({ download: $('btn-savepoint'), start: $('btn-from-savepoint'), file: $('savepoint-file') as HTMLInputElement }, {
+  handle: () => (session && state.status === 'running' ? session.handle : undefined), log, run: (savepoint) => runCode({ savepoint }), failed: showError,
+});
 
 window.__weirApi = {
   // The job's name comes from its module, known once the page loaded it (a moment after startup).

@@ -131,7 +131,7 @@ declare global {
       getCode: () => string;
       setCode: (code: string) => void;
       /** As the buttons: run the editor's code from the beginning, or resuming. */
-      run: (resume: 'latest' | 'none') => Promise<void>;
+      run: (resume: 'latest' | 'none' | { savepoint: Uint8Array }) => Promise<void>;
     };
     __weirStarted?: boolean;
   }

@@ -21,6 +21,14 @@ export interface JobHandle {
   on<E extends JobEventName>(event: E, listener: (value: JobEvents[E]) => void): () => void;
   /** The execution plan: operators, chains, parallelism and partitioners, as plain data. */
   plan(): JobPlanView;
+  /**
+   * A savepoint: a full checkpoint taken now, resolved once its output is committed, as one
+   * self-contained archive that `run(job, { resume: { savepoint } })` restores in any runtime and
+   * storage, at any parallelism (docs/savepoint-format.md).
+   */
+  savepoint(): Promise<Uint8Array>;
+  /** Stop-with-savepoint: takes a savepoint, commits what it covers, stops the job (`done` resolves 'finished') and returns it. */
+  stop(options?: { savepoint?: boolean }): Promise<Uint8Array>;
 }
 
 export function createJobHandle(master: JobMaster): JobHandle {
@@ -31,6 +39,14 @@ export function createJobHandle(master: JobMaster): JobHandle {
     checkpoints: () => master.checkpoints(),
     plan: () => planView(master.plan),
     triggerCheckpoint: () => master.triggerCheckpoint(),
+    savepoint: () => master.savepoint(false),
+    async stop(options) {
+      const o = requireOptions<{ savepoint?: boolean }>('stop(options)', options, ['savepoint']);
+      if (o.savepoint !== undefined && o.savepoint !== true) {
+        throw new InvalidArgumentError('stop(options).savepoint', `must be true (a stop always takes a savepoint; cancel() stops without one), got ${describeValue(o.savepoint)}`);
+      }
+      return master.savepoint(true);
+    },
     cancel: () => master.cancel(),
     injectFailure(options) {
       const o = requireOptions<{ worker?: number }>('injectFailure(options)', options, ['worker']);

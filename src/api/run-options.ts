@@ -41,6 +41,8 @@ export interface CheckpointingOptions {
   eventTimeIntervalMs?: number;
 }
 
+export type ResumeOption = 'latest' | 'none' | { savepoint: Uint8Array | URL | string } | { checkpoint: number };
+
 export interface NetworkOptions {
   /** Records per batch on a channel. Default 1024. */
   batchSize?: number;
@@ -57,7 +59,11 @@ export interface RunOptions {
   checkpointing?: CheckpointingOptions | false;
   storage?: StorageOption;
   restart?: RestartStrategy;
-  resume?: 'latest' | 'none';
+  /**
+   * Where to start: the latest checkpoint in `storage` (default), nothing, a savepoint (its bytes,
+   * a URL to fetch, or a file path in Node and Deno), or a retained checkpoint chosen by id.
+   */
+  resume?: ResumeOption;
   executor?: 'workers' | 'in-process';
   /** Restore even though the checkpoint holds state of operators the job no longer has (that state is dropped). */
   allowNonRestoredState?: boolean;
@@ -80,7 +86,7 @@ export interface ResolvedRunOptions {
   readonly parallelism: number | undefined;
   readonly checkpointing: CheckpointingOptions | false | undefined;
   readonly restart: RestartStrategy | undefined;
-  readonly resume: 'latest' | 'none';
+  readonly resume: ResumeOption;
   readonly executor: 'workers' | 'in-process' | undefined;
   readonly allowNonRestoredState: boolean;
   readonly network: Required<NetworkOptions>;
@@ -104,7 +110,7 @@ export function validateRunOptions(options: unknown): ResolvedRunOptions {
     parallelism: o.parallelism === undefined ? undefined : requirePositiveInteger(arg('parallelism'), o.parallelism, MAX_MAX_PARALLELISM),
     checkpointing: validateCheckpointing(o.checkpointing),
     restart: o.restart === undefined ? undefined : validateRestart(o.restart),
-    resume: o.resume === undefined ? 'latest' : requireOneOf(arg('resume'), o.resume, ['latest', 'none'] as const),
+    resume: validateResume(o.resume),
     executor: o.executor === undefined ? undefined : requireOneOf(arg('executor'), o.executor, ['workers', 'in-process'] as const),
     allowNonRestoredState: o.allowNonRestoredState ?? false,
     network: {
@@ -120,6 +126,22 @@ export function validateRunOptions(options: unknown): ResolvedRunOptions {
     clock: o.clock,
     storage: o.storage,
   };
+}
+
+function validateResume(value: unknown): ResumeOption {
+  const arg = 'run(job, options).resume';
+  if (value === undefined) return 'latest';
+  if (typeof value === 'string') return requireOneOf(arg, value, ['latest', 'none'] as const);
+  const r = requireOptions<{ savepoint: unknown; checkpoint: unknown }>(arg, value, ['savepoint', 'checkpoint']);
+  if ((r.savepoint === undefined) === (r.checkpoint === undefined)) {
+    throw new InvalidArgumentError(arg, `expected 'latest', 'none', { savepoint } or { checkpoint }, got ${describeValue(value)}`);
+  }
+  if (r.checkpoint !== undefined) return { checkpoint: requirePositiveInteger(`${arg}.checkpoint`, r.checkpoint) };
+  const s = r.savepoint;
+  if (s instanceof Uint8Array || s instanceof URL) return { savepoint: s };
+  if (s instanceof ArrayBuffer) return { savepoint: new Uint8Array(s) };
+  if (typeof s !== 'string') throw new InvalidArgumentError(`${arg}.savepoint`, `expected the savepoint's bytes (a Uint8Array), a URL or a file path, got ${describeValue(s)}`);
+  return { savepoint: requireString(`${arg}.savepoint`, s) };
 }
 
 function validateHeartbeat(value: unknown): ResolvedRunOptions['heartbeat'] {

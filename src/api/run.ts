@@ -19,10 +19,13 @@ export interface ExecutorContext {
 export interface RunHooks {
   /** Where the tasks of an in-process run go instead of this thread. */
   createExecutor?(context: ExecutorContext): TaskExecutor;
+  /** Reads a savepoint file (`resume: { savepoint: path }`): Node and Deno. */
+  readFile?: ReadFile;
 }
 import { WorkerExecutor } from '../runtime/execution/worker-executor.js';
 import { isJobDefinition, type JobDefinition } from './job-definition.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
+import type { ReadFile } from './savepoint-input.js';
 import { defaultRestartStrategy, resolveCheckpointing, validateRunOptions, type RunOptions } from './run-options.js';
 
 /**
@@ -49,6 +52,8 @@ export function createRun(platform: RuntimePlatform, hooks: RunHooks = {}) {
     }
     const storage = resolveStorage(o.storage, 'run(job, options).storage', platform);
     const graph = buildJobGraph(definition);
+    // Loaded on demand: a page that never resumes from a savepoint does not carry its decoder.
+    const resume = typeof o.resume === 'string' ? o.resume : await (await import('./savepoint-input.js')).resolveStartPoint(o.resume, hooks.readFile);
     const parallelism = o.parallelism ?? 1;
     const plan = buildExecutionPlan(graph, parallelism);
     const { mode, config } = resolveCheckpointing(o.checkpointing, graph.checkpointing);
@@ -71,7 +76,7 @@ export function createRun(platform: RuntimePlatform, hooks: RunHooks = {}) {
     const notDurable = o.storage === undefined ? platform.defaultStorageNotDurable : undefined;
     const master = new JobMaster({
       plan, mode, checkpoint: config, restart: o.restart ?? defaultRestartStrategy(config.intervalMs !== undefined || config.eventTimeIntervalMs !== undefined),
-      resume: o.resume, allowNonRestoredState: o.allowNonRestoredState, storage, clock, random: Math.random, executor, metricsIntervalMs: o.metricsIntervalMs,
+      resume, allowNonRestoredState: o.allowNonRestoredState, storage, clock, random: Math.random, executor, metricsIntervalMs: o.metricsIntervalMs,
       warnings: notDurable === undefined ? [] : [{ kind: 'storage-not-durable', message: `job '${graph.jobName}': ${notDurable}` }],
     });
     const handle = createJobHandle(master);

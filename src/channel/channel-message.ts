@@ -19,6 +19,8 @@ export interface BarrierEvent {
   readonly kind: 'barrier';
   readonly checkpointId: number;
   readonly timestamp: number;
+  /** A savepoint's barrier (Flink's SnapshotType in the barrier's options): every task snapshots in full. */
+  readonly savepoint?: true;
 }
 
 /** An upstream task gave up checkpoint n: downstream tasks stop aligning it. */

@@ -12,7 +12,7 @@ import { denoKvStorageFor } from '../state/backends/deno-kv-storage.js';
 export * from '../index.js';
 import { sources as neutralSources } from '../index.js';
 import { createLines } from '../connectors/lines/lines-source.js';
-import { openFileBytes } from '../platform/node-files.js';
+import { openFileBytes, readFileBytes } from '../platform/node-files.js';
 
 /** As everywhere, and `sources.lines` also reads files (a path or a file: URL). */
 export const sources = { ...neutralSources, lines: createLines(openFileBytes) } as const;
@@ -27,7 +27,7 @@ const openFs = (dir: string) => {
 };
 
 const platform = denoPlatform(() => new Worker(new URL('./weir-worker.js', import.meta.url), { type: 'module' }), openFs, denoKvStorageFor);
-export const run = createRun(platform);
+export const run = createRun(platform, { readFile: readFileBytes });
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);
 export const watchTable = createWatchTable(platform);

@@ -10,7 +10,7 @@ import { sharedStorage } from '../state/backends/shared-storage.js';
 export * from '../index.js';
 import { sources as neutralSources } from '../index.js';
 import { createLines } from '../connectors/lines/lines-source.js';
-import { openFileBytes } from '../platform/node-files.js';
+import { openFileBytes, readFileBytes } from '../platform/node-files.js';
 
 /** As everywhere, and `sources.lines` also reads files (a path or a file: URL). */
 export const sources = { ...neutralSources, lines: createLines(openFileBytes) } as const;
@@ -32,7 +32,7 @@ const platform = nodePlatform(
   // A worker killed while it held a folder's metadata lock: the folders this process uses free it at once.
   (threadId) => void Promise.all([...folders].map((storage) => storage.releaseLockOfThread(threadId))),
 );
-export const run = createRun(platform);
+export const run = createRun(platform, { readFile: readFileBytes });
 export const readTable = createReadTable(platform);
 export const openLog = createOpenLog(platform);
 export const watchTable = createWatchTable(platform);

@@ -11,6 +11,7 @@ import { browserPlatform, openSharedIndexedDb } from '../platform/browser-platfo
 export { WeirError, InvalidArgumentError, CorruptDataError } from '../errors/index.js';
 export type { ErrorDomain, WeirErrorCode } from '../errors/index.js';
 export type { JobDefinition, JobHandle, RunOptions, CheckpointingOptions, NetworkOptions, CheckpointingMode, JobPlanView, VertexView } from '../api/index.js';
+export type { ResumeOption } from '../api/run-options.js';
 export type { CheckpointStorage } from '../state/checkpoint-storage.js';
 export type { CheckpointStats } from '../runtime/coordinator/checkpoint-stats.js';
 export type { SubtaskCheckpointStats } from '../runtime/control-messages.js';

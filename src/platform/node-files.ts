@@ -1,10 +1,16 @@
 // Files for sources.lines in Node and Deno (node:fs): a path or a file: URL, read from a byte
 // offset in chunks. Imported only by the Node and Deno entries.
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { sourceFailed, type ByteInput } from '../connectors/lines/byte-input.js';
 
 const CHUNK_BYTES = 64 * 1024;
+
+/** A whole file (a savepoint): a path or a file: URL. */
+export async function readFileBytes(target: string): Promise<Uint8Array> {
+  const bytes = await readFile(target.startsWith('file:') ? fileURLToPath(target) : target);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 export async function openFileBytes(target: string, offset: number, signal: AbortSignal): Promise<ByteInput> {
   const path = target.startsWith('file:') ? fileURLToPath(target) : target;

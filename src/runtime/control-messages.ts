@@ -90,7 +90,7 @@ export type TaskReport =
 /** JobMaster → task. */
 export type TaskCommand =
   /** Sent to sources and to tasks whose input ended: they snapshot without waiting for barriers. */
-  | { kind: 'trigger'; checkpointId: number; timestamp: number }
+  | { kind: 'trigger'; checkpointId: number; timestamp: number; savepoint?: boolean }
   | { kind: 'complete'; checkpointId: number }
   | { kind: 'abort'; checkpointId: number }
   | { kind: 'cancel' };

@@ -7,6 +7,8 @@ import { sinks, type Source, type SourceSplit, type StreamEnvironment } from 'we
 
 export interface Gate {
   allowed: number;
+  /** Records emitted so far, over every reader and attempt (a test waits for the source to reach the gate). */
+  emitted?: number;
 }
 
 interface Split extends SourceSplit {
@@ -33,6 +35,7 @@ export function gatedSequence(total: number, gate: Gate): Source<number> {
               n++;
             }
           }
+          gate.emitted = (gate.emitted ?? 0) + n;
           if (own.every((s) => s.next >= s.end)) return { kind: 'end' };
           return n > 0 ? { kind: 'more' } : { kind: 'wait', untilMs: ctx.now() + 1 };
         },

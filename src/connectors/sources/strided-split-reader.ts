@@ -51,6 +51,7 @@ export class StridedSplitReader<T> implements SourceReader<T> {
       }
       budget = Math.min(budget, allowed);
     }
+    if (this.splits.length > 1) return this.pollInOrder(budget, emit);
     const split = this.splits[this.cursor % this.splits.length]!;
     let { next } = split;
     const { step, end } = split;
@@ -65,6 +66,28 @@ export class StridedSplitReader<T> implements SourceReader<T> {
     if (next >= end) this.splits.splice(this.cursor % this.splits.length, 1);
     else this.cursor++;
     return this.splits.length === 0 ? { kind: 'end' } : { kind: 'more' };
+  }
+
+  /**
+   * Several splits (a restore at a lower parallelism dealt them here): the smallest index first, so
+   * the records come in the order of their positions, as one reader of them all would emit them.
+   * A split at a time would run one split's event time far ahead of the others', and their records
+   * would come late to every window downstream.
+   */
+  private pollInOrder(budget: number, emit: (value: T) => void): PollStatus {
+    const splits = this.splits;
+    let n = 0;
+    while (n < budget && splits.length > 0) {
+      let at = 0;
+      for (let i = 1; i < splits.length; i++) if (splits[i]!.next < splits[at]!.next) at = i;
+      const split = splits[at]!;
+      emit(this.valueAt(split.next));
+      split.next += split.step;
+      n++;
+      if (split.next >= split.end) splits.splice(at, 1);
+    }
+    this.emitted += n;
+    return splits.length === 0 ? { kind: 'end' } : { kind: 'more' };
   }
 
   snapshotSplits(): SourceSplit[] {

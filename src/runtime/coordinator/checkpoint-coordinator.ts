@@ -7,6 +7,7 @@ import type { TaskReport } from '../control-messages.js';
 import { CheckpointFailureManager, type CheckpointFailureCode } from './checkpoint-failure-manager.js';
 import { encodeMetadata, handleKeysOf, type CheckpointMetadata } from './checkpoint-metadata.js';
 import { statsOf, type CheckpointStats } from './checkpoint-stats.js';
+import type { TakenSavepoint } from './chunk-pins.js';
 import { CompletedCheckpointStore } from './completed-checkpoint-store.js';
 import { EventTimeTrigger } from './event-time-trigger.js';
 import { SharedStateRegistry } from './shared-state-registry.js';
@@ -30,7 +31,8 @@ export interface CheckpointConfig {
 /** How the coordinator reaches the tasks; the JobMaster decides which tasks get what. */
 export interface CoordinatorGateway {
   subtasks(): readonly SubtaskId[];
-  trigger(checkpointId: number, timestamp: number): void;
+  /** `savepoint`: every task snapshots in full (no chunk of an earlier checkpoint reused). */
+  trigger(checkpointId: number, timestamp: number, savepoint: boolean): void;
   abort(checkpointId: number): void;
   /** Resolves once every task handled the completion (sinks committed). */
   complete(checkpointId: number): Promise<void>;
@@ -60,7 +62,7 @@ export interface CoordinatorDeps {
 }
 
 interface Waiter {
-  resolve(stats: CheckpointStats): void;
+  resolve(stats: CheckpointStats, metadata: CheckpointMetadata): void;
   reject(error: unknown): void;
 }
 
@@ -71,7 +73,7 @@ interface Waiter {
  */
 export class CheckpointCoordinator {
   private nextId: number;
-  private pending: (PendingCheckpoint & { waiters: Waiter[]; timeout: unknown; completing?: Promise<void> }) | undefined;
+  private pending: (PendingCheckpoint & { waiters: Waiter[]; timeout: unknown; savepoint: boolean; completing?: Promise<void> }) | undefined;
   private readonly completed: CompletedCheckpointStore;
   private readonly sharedState: SharedStateRegistry;
   private readonly failures: CheckpointFailureManager;
@@ -81,7 +83,7 @@ export class CheckpointCoordinator {
   private running = false;
   /** Set once the final checkpoint is asked for: no periodic checkpoint may follow it. */
   private finalRequested = false;
-  private queued: { final: boolean; waiters: Waiter[]; eventTimePosition?: number }[] = [];
+  private queued: { final: boolean; savepoint: boolean; waiters: Waiter[]; eventTimePosition?: number }[] = [];
   private eventTime: EventTimeTrigger | undefined;
   /** The subsumption a completion started: the stored checkpoints are the retained ones once it settled. */
   private subsuming: Promise<void> = Promise.resolve();
@@ -131,6 +133,11 @@ export class CheckpointCoordinator {
     return this.pending?.checkpointId;
   }
 
+  /** Whether the pending checkpoint is a savepoint (a task that triggers directly must snapshot in full). */
+  get pendingIsSavepoint(): boolean {
+    return this.pending?.savepoint === true;
+  }
+
   /** Starts periodic triggering (after a deploy). */
   start(): void {
     this.running = true;
@@ -160,13 +167,33 @@ export class CheckpointCoordinator {
 
   /** A manual or final checkpoint: taken as soon as no other one is in flight. */
   triggerCheckpoint(final = false): Promise<CheckpointStats> {
-    if (final) {
-      this.finalRequested = true;
-      if (this.periodic !== undefined) this.deps.clock.clearTimeout(this.periodic);
-      this.periodic = undefined;
-    }
+    if (final) this.stopPeriodic();
+    return this.enqueue(final, false).then(({ stats }) => stats);
+  }
+
+  /** No periodic checkpoint from now on (the final one, or a stop's savepoint, is the last). */
+  private stopPeriodic(): void {
+    this.finalRequested = true;
+    if (this.periodic !== undefined) this.deps.clock.clearTimeout(this.periodic);
+    this.periodic = undefined;
+  }
+
+  /**
+   * A savepoint: a checkpoint in which every task snapshots in full. Resolves once every task
+   * handled its completion (sinks committed), with its chunks pinned until `release()`.
+   * `last`: no periodic checkpoint follows it (stop-with-savepoint).
+   */
+  triggerSavepoint(last: boolean): Promise<TakenSavepoint> {
+    if (last) this.stopPeriodic();
+    return this.enqueue(false, true).then(({ stats, metadata }) => {
+      let released = false;
+      return { stats, metadata, release: () => void (released || ((released = true), this.sharedState.pins.unpin(handleKeysOf(metadata)))) };
+    });
+  }
+
+  private enqueue(final: boolean, savepoint: boolean): Promise<{ stats: CheckpointStats; metadata: CheckpointMetadata }> {
     return new Promise((resolve, reject) => {
-      this.queued.push({ final, waiters: [{ resolve, reject }] });
+      this.queued.push({ final, savepoint, waiters: [{ resolve: (stats, metadata) => resolve({ stats, metadata }), reject }] });
       this.triggerQueued();
     });
   }
@@ -175,7 +202,7 @@ export class CheckpointCoordinator {
   onEventTime(subtask: string, position?: number): void {
     const at = position === undefined ? this.eventTime?.onSourceFinished(subtask) : this.eventTime?.onSourceReached(subtask, position);
     if (at === undefined || this.finalRequested) return;
-    this.queued.push({ final: false, waiters: [], eventTimePosition: at });
+    this.queued.push({ final: false, savepoint: false, waiters: [], eventTimePosition: at });
     this.triggerQueued();
   }
 
@@ -199,7 +226,7 @@ export class CheckpointCoordinator {
     } else if (clock.now() < earliest) {
       this.schedulePeriodic(earliest - clock.now());
     } else {
-      this.startCheckpoint(false, []);
+      this.startCheckpoint(false, false, []);
       this.schedulePeriodic(config.intervalMs);
     }
   }
@@ -207,10 +234,10 @@ export class CheckpointCoordinator {
   private triggerQueued(): void {
     if (!this.running || this.pending !== undefined) return;
     const next = this.queued.shift();
-    if (next !== undefined) this.startCheckpoint(next.final, next.waiters, next.eventTimePosition);
+    if (next !== undefined) this.startCheckpoint(next.final, next.savepoint, next.waiters, next.eventTimePosition);
   }
 
-  private startCheckpoint(final: boolean, waiters: Waiter[], eventTimePosition?: number): void {
+  private startCheckpoint(final: boolean, savepoint: boolean, waiters: Waiter[], eventTimePosition?: number): void {
     const { clock, gateway, config } = this.deps;
     const checkpointId = this.nextId++;
     const now = clock.now();
@@ -219,8 +246,8 @@ export class CheckpointCoordinator {
         this.abortPending(`checkpoint ${checkpointId} expired after ${config.timeoutMs} ms`, 'CHECKPOINT_TIMEOUT', true);
       }
     }, config.timeoutMs);
-    this.pending = { ...createPendingCheckpoint(checkpointId, now, gateway.subtasks(), final, eventTimePosition), waiters, timeout };
-    gateway.trigger(checkpointId, now);
+    this.pending = { ...createPendingCheckpoint(checkpointId, now, gateway.subtasks(), final, eventTimePosition), waiters, timeout, savepoint };
+    gateway.trigger(checkpointId, now, savepoint);
   }
 
   onAck(report: Extract<TaskReport, { kind: 'ack' }>): void {
@@ -233,7 +260,7 @@ export class CheckpointCoordinator {
       return;
     }
     const pending = this.pending!;
-    this.pending = { ...decision.checkpoint, waiters: pending.waiters, timeout: pending.timeout };
+    this.pending = { ...decision.checkpoint, waiters: pending.waiters, timeout: pending.timeout, savepoint: pending.savepoint };
     if (decision.kind === 'complete') this.pending.completing = this.complete(this.pending);
   }
 
@@ -243,7 +270,7 @@ export class CheckpointCoordinator {
   }
 
   /** Must treat the metadata write as the commit point: only after it resolved are the tasks told. */
-  private async complete(pending: PendingCheckpoint & { waiters: Waiter[]; timeout: unknown }): Promise<void> {
+  private async complete(pending: PendingCheckpoint & { waiters: Waiter[]; timeout: unknown; savepoint: boolean }): Promise<void> {
     const { clock, storage, gateway } = this.deps;
     clock.clearTimeout(pending.timeout);
     const fail = (reason: string, code: 'CHECKPOINT_STORAGE_FAILED' | 'CHECKPOINT_DECLINED', deleteChunks: boolean) => {
@@ -276,6 +303,7 @@ export class CheckpointCoordinator {
       }
     }
     this.pending = undefined;
+    if (pending.savepoint) this.sharedState.pins.pin(handleKeysOf(metadata));
     this.completed.add(metadata);
     this.lastCompletedAt = clock.now();
     this.failures.onSuccess();
@@ -284,8 +312,11 @@ export class CheckpointCoordinator {
     this.subsuming = this.subsume();
     // Not awaited by `completing`: a failover must not wait for tasks that are gone.
     gateway.complete(pending.checkpointId).then(
-      () => pending.waiters.forEach((w) => w.resolve(stats)),
-      (error) => pending.waiters.forEach((w) => w.reject(error)),
+      () => pending.waiters.forEach((w) => w.resolve(stats, metadata)),
+      (error) => {
+        if (pending.savepoint) this.sharedState.pins.unpin(handleKeysOf(metadata));
+        pending.waiters.forEach((w) => w.reject(error));
+      },
     );
     this.triggerQueued();
   }

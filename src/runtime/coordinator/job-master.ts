@@ -8,25 +8,26 @@ import type { TaskExecutor } from '../execution/task-executor.js';
 import { readCheckpointIdFloor, writeAttemptRecord } from './attempt-record.js';
 import { CheckpointPlan } from './checkpoint-plan.js';
 import { CheckpointCoordinator, type CheckpointConfig } from './checkpoint-coordinator.js';
-import { clearJobData, listStoredCheckpoints, sweepOrphanChunks, type CheckpointMetadata } from './checkpoint-metadata.js';
+import { listStoredCheckpoints, type CheckpointMetadata } from './checkpoint-metadata.js';
 import type { CheckpointStats } from './checkpoint-stats.js';
 import { JobEventEmitter } from './job-events.js';
 import { MetricsReporter } from './metrics-reporter.js';
 import { canTransition, isTerminal, type JobStatus } from './job-status.js';
 import { startWarnings } from './job-warnings.js';
-import { decideFailover, decideStart, type FenceOutcome } from './recovery-decisions.js';
+import { decideFailover, type FenceOutcome } from './recovery-decisions.js';
 import { decideRestart, onFailure, type RestartHistory, type RestartStrategy } from './restart-strategy.js';
 import { assignRestore, checkStateCompatibility } from './restore-assignment.js';
 import { claimEpoch } from './runner-epoch.js';
 import { PostCommitter } from './post-commit.js';
 import { rollBackSinks, type SinkControlContext } from './sink-recovery.js';
+import { decideStartPoint, prepareStorage, type StartPoint } from './savepoint-restore.js';
 
 export interface JobMasterConfig {
   readonly plan: ExecutionPlan;
   readonly mode: 'exactly-once' | 'at-least-once';
   readonly checkpoint: CheckpointConfig;
   readonly restart: RestartStrategy;
-  readonly resume: 'latest' | 'none';
+  readonly resume: StartPoint;
   readonly allowNonRestoredState: boolean;
   readonly storage: CheckpointStorage;
   readonly clock: Clock;
@@ -123,18 +124,11 @@ export class JobMaster {
     const { epoch, fence } = await claimEpoch(storage, plan.jobName, token);
     this.epoch = epoch;
     this.epochFence = fence;
-    const decision = decideStart({ resume, stored: await listStoredCheckpoints(storage, plan.jobName), idFloor: await readCheckpointIdFloor(storage, plan.jobName) });
+    const decision = decideStartPoint({ start: resume, stored: await listStoredCheckpoints(storage, plan.jobName), idFloor: await readCheckpointIdFloor(storage, plan.jobName), jobName: plan.jobName });
     if (decision.restore !== undefined) checkStateCompatibility(plan, decision.restore, allowNonRestoredState);
     // Fences the older runner's commits and keeps the id floor before anything is dropped.
     await this.writeAttempt('starting', decision.nextCheckpointId);
-    if (decision.restore === undefined) {
-      await clearJobData(storage, plan.jobName, fence);
-    } else {
-      if (decision.drop.length > 0) await storage.deleteMetadata(decision.drop.map((id) => storageLayout.checkpointMetadataKey(plan.jobName, id)), fence);
-      await sweepOrphanChunks(storage, plan.jobName, fence).catch((error: unknown) => {
-        if (isFenced(error)) throw error; // garbage otherwise: the next start sweeps it
-      });
-    }
+    const { restore, retained } = await prepareStorage(storage, plan, decision, epoch, fence);
     this.passedOver = [...decision.passedOver];
     this.coordinator = new CheckpointCoordinator({
       jobName: plan.jobName,
@@ -148,10 +142,10 @@ export class JobMaster {
       storage,
       firstCheckpointId: decision.nextCheckpointId,
       sources: this.checkpointPlan.sources,
-      retained: decision.retained,
+      retained,
       gateway: {
         subtasks: () => this.checkpointPlan.subtasks,
-        trigger: (checkpointId, timestamp) => this.trigger(checkpointId, timestamp),
+        trigger: (checkpointId, timestamp, savepoint) => this.trigger(checkpointId, timestamp, savepoint),
         abort: (checkpointId) => this.broadcast({ kind: 'abort', checkpointId }),
         complete: async (checkpointId) => {
           await Promise.all(this.checkpointPlan.subtasks.map((s) => this.config.executor.send(s, { kind: 'complete', checkpointId })));
@@ -166,7 +160,7 @@ export class JobMaster {
       plan, control: () => this.sinkControl(), housekeeping: () => this.coordinator.housekeeping(), onFenced: (error) => void this.stopFenced(error),
     });
     const fellBackFrom = decision.passedOver.length > 0 ? Math.max(...decision.passedOver.map((p) => p.checkpointId)) : undefined;
-    await this.deploy(decision.restore, fellBackFrom);
+    await this.deploy(restore, fellBackFrom);
     if (!isTerminal(this.status)) this.metrics.start();
   }
 
@@ -175,6 +169,13 @@ export class JobMaster {
       return Promise.reject(new WeirError('CHECKPOINT_DECLINED', `job '${this.jobName}' is ${this.status}; a checkpoint needs a running job`, { domain: 'user', retryable: this.status === 'restarting' }));
     }
     return this.coordinator.triggerCheckpoint();
+  }
+
+  /** A savepoint (savepoint-taker.ts); `stop`: then the job ends FINISHED, as Flink's stop-with-savepoint. */
+  async savepoint(stop: boolean): Promise<Uint8Array> {
+    const bytes = await (await import('./savepoint-taker.js')).takeSavepoint(this.config, () => this.status, this.coordinator, stop); // loaded on first use
+    if (stop && this.status === 'running') await this.finishWithLatest(this.attempt, 'the job was stopped with a savepoint');
+    return bytes;
   }
 
   async cancel(): Promise<void> {
@@ -191,8 +192,8 @@ export class JobMaster {
   }
 
   /** Sources start a checkpoint with barriers; tasks whose input ended snapshot directly. */
-  private trigger(checkpointId: number, timestamp: number): void {
-    for (const s of this.checkpointPlan.tasksToTrigger()) this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp }).catch(() => {});
+  private trigger(checkpointId: number, timestamp: number, savepoint: boolean): void {
+    for (const s of this.checkpointPlan.tasksToTrigger()) this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp, savepoint }).catch(() => {});
   }
 
   /**
@@ -259,7 +260,7 @@ export class JobMaster {
         // A task that ended before the barriers of the pending checkpoint reached it snapshots directly.
         const pending = this.coordinator.pendingCheckpointId;
         if (pending !== undefined && !this.coordinator.hasAcked(pending, subtaskKey(report.subtask))) {
-          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now() }).catch(() => {});
+          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now(), savepoint: this.coordinator.pendingIsSavepoint }).catch(() => {});
         }
         if (allFinished) void this.finish(report.attempt);
         return;
@@ -280,11 +281,15 @@ export class JobMaster {
       }
     }
     if (attempt !== this.attempt || this.status !== 'running') return;
-    // The final checkpoint alone is kept, so nothing can take the job's output back: watchers show all of it.
+    await this.finishWithLatest(attempt, 'the job finished');
+  }
+
+  /** The latest checkpoint alone is kept (a final one, a stop's savepoint), so nothing can take the job's output back: watchers show all of it. */
+  private async finishWithLatest(attempt: number, reason: string): Promise<void> {
     await this.coordinator.keepOnlyLatest();
     await this.postCommitter.request();
     if (attempt !== this.attempt || this.status !== 'running') return;
-    await this.terminate('finished', 'the job finished');
+    await this.terminate('finished', reason);
   }
 
   private async failover(failure: Failure): Promise<void> {

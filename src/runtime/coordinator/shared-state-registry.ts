@@ -1,5 +1,6 @@
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { handleKeysOf } from './checkpoint-metadata.js';
+import { ChunkPins } from './chunk-pins.js';
 import type { CompletedCheckpointStore } from './completed-checkpoint-store.js';
 
 /**
@@ -14,6 +15,8 @@ import type { CompletedCheckpointStore } from './completed-checkpoint-store.js';
 export class SharedStateRegistry {
   /** Chunks of subsumed checkpoints, deleted at the next completion. */
   private deferred: string[] = [];
+  /** Chunks of savepoints being read out of storage: never deleted meanwhile. */
+  readonly pins = new ChunkPins();
 
   constructor(
     private readonly completed: CompletedCheckpointStore,
@@ -27,7 +30,7 @@ export class SharedStateRegistry {
   async deleteUnreferenced(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const used = new Set(this.completed.all.flatMap(handleKeysOf));
-    const garbage = keys.filter((k) => !used.has(k));
+    const garbage = keys.filter((k) => !used.has(k) && !this.pins.has(k));
     if (garbage.length > 0) await this.storage.deleteChunks(garbage, this.fence).catch((error: unknown) => this.onDeleteFailed(error));
   }
 

@@ -69,7 +69,7 @@ export class AlternatingBarrierHandler implements CheckpointBarrierHandler {
 
   /** When the aligned phase of the pending checkpoint gives up, if one is aligning. */
   get alignmentDeadline(): number | undefined {
-    return this.state.kind === 'collecting-aligned' ? this.state.deadline : undefined;
+    return this.state.kind === 'collecting-aligned' && Number.isFinite(this.state.deadline) ? this.state.deadline : undefined;
   }
 
   isBlocked(channel: number): boolean {
@@ -78,14 +78,14 @@ export class AlternatingBarrierHandler implements CheckpointBarrierHandler {
   }
 
   /** Barrier `checkpointId` (triggered at `timestamp`) is queued on `channel`, not yet read. */
-  onBarrierAnnounced(channel: number, checkpointId: CheckpointId, timestamp: number, now: number): BarrierAction[] {
+  onBarrierAnnounced(channel: number, checkpointId: CheckpointId, timestamp: number, now: number, savepoint = false): BarrierAction[] {
     this.checkRange(channel, `announced barrier ${checkpointId}`);
     if (this.ended[channel] === true || this.isStale(checkpointId) || this.pendingCheckpointId === checkpointId) return [];
     const { actions, skip } = this.overtakePending(checkpointId);
-    return skip ? actions : [...actions, ...this.begin(checkpointId, timestamp, now, undefined)];
+    return skip ? actions : [...actions, ...this.begin(checkpointId, timestamp, now, undefined, savepoint)];
   }
 
-  onBarrier(channel: number, checkpointId: CheckpointId, timestamp = 0, now = 0): BarrierAction[] {
+  onBarrier(channel: number, checkpointId: CheckpointId, timestamp = 0, now = 0, savepoint = false): BarrierAction[] {
     this.checkReadable(channel, `barrier ${checkpointId}`);
     if (this.isStale(checkpointId)) return [];
     if (this.state.kind === 'collecting-aligned' && this.state.checkpointId === checkpointId) {
@@ -93,7 +93,7 @@ export class AlternatingBarrierHandler implements CheckpointBarrierHandler {
       return this.completeIfAligned();
     }
     const { actions, skip } = this.overtakePending(checkpointId);
-    return skip ? actions : [...actions, ...this.begin(checkpointId, timestamp, now, channel)];
+    return skip ? actions : [...actions, ...this.begin(checkpointId, timestamp, now, channel, savepoint)];
   }
 
   onAlignmentTimeout(now: number): BarrierAction[] {
@@ -144,14 +144,17 @@ export class AlternatingBarrierHandler implements CheckpointBarrierHandler {
     return { actions, skip: true };
   }
 
-  /** The first barrier of `checkpointId`: unaligned at once, or aligned until its deadline. `read`: the channel it was read on. */
-  private begin(checkpointId: CheckpointId, timestamp: number, now: number, read: number | undefined): BarrierAction[] {
+  /**
+   * The first barrier of `checkpointId`: unaligned at once, or aligned until its deadline; a
+   * savepoint aligned without a deadline. `read`: the channel it was read on.
+   */
+  private begin(checkpointId: CheckpointId, timestamp: number, now: number, read: number | undefined, savepoint: boolean): BarrierAction[] {
     if (this.state.kind !== 'waiting') return [];
     const arrived = new Array<boolean>(this.channelCount).fill(false);
     if (read !== undefined) arrived[read] = true;
-    const deadline = timestamp + this.alignedTimeoutMs;
+    const deadline = savepoint ? Infinity : timestamp + this.alignedTimeoutMs;
     this.moveTo({ kind: 'collecting-aligned', checkpointId, arrived, deadline });
-    if (this.alignedTimeoutMs === 0 || now >= deadline) return [this.goUnaligned()];
+    if (!savepoint && (this.alignedTimeoutMs === 0 || now >= deadline)) return [this.goUnaligned()];
     return this.completeIfAligned();
   }
 

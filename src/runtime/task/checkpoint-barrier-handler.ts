@@ -55,8 +55,11 @@ export type BarrierAction =
 export interface CheckpointBarrierHandler {
   readonly mode: CheckpointingMode;
   isBlocked(channel: number): boolean;
-  /** `timestamp`: the barrier's (its checkpoint's trigger time); `now`: the task's clock. Only a handler with an alignment timeout needs them. */
-  onBarrier(channel: number, checkpointId: CheckpointId, timestamp?: number, now?: number): BarrierAction[];
+  /**
+   * `timestamp`: the barrier's (its checkpoint's trigger time); `now`: the task's clock. Only a handler with an alignment timeout needs them.
+   * `savepoint`: a savepoint's barrier, which is always aligned (as Flink takes savepoints): its state holds no in-flight records.
+   */
+  onBarrier(channel: number, checkpointId: CheckpointId, timestamp?: number, now?: number, savepoint?: boolean): BarrierAction[];
   /** An upstream task aborted `checkpointId` and sent a cancel marker in-band on `channel`. */
   onCancelBarrier(channel: number, checkpointId: CheckpointId): BarrierAction[];
   onEndOfInput(channel: number): BarrierAction[];

@@ -53,12 +53,13 @@ export class CheckpointWriter {
     return this.inFlight !== undefined;
   }
 
-  take(checkpointId: number, operators: readonly StreamOperator[], who: SubtaskIdentity, alignmentMs: number, channelState?: ChannelStateChunk): void {
+  /** `full`: a savepoint's snapshot, which reuses no chunk of an earlier checkpoint. */
+  take(checkpointId: number, operators: readonly StreamOperator[], who: SubtaskIdentity, alignmentMs: number, channelState?: ChannelStateChunk, full = false): void {
     this.finish();
     const { clock, storage, reuse } = this.setup;
     const started = clock.now();
     const writes: Promise<void>[] = [];
-    const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)));
+    const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)), full);
     writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;
     const f = (this.inFlight = { checkpointId, snapshot, writes, started, syncMs, alignmentMs, asyncStarted: clock.now(), channelState });

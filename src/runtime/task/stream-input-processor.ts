@@ -48,7 +48,7 @@ export interface StreamInputSetup {
   readonly flushWriters: () => void;
   readonly flushIfDue: () => void;
   /** Carries out the barrier handler's decisions (SubtaskCheckpointCoordinator.onBarrierActions). */
-  readonly onBarrierActions: (actions: BarrierAction[], timestamp?: number) => void;
+  readonly onBarrierActions: (actions: BarrierAction[], timestamp?: number, savepoint?: number) => void;
   readonly endOfInput: () => void;
   /** Counts the records taken from the input channels. */
   readonly countIn: (records: number) => void;
@@ -126,9 +126,11 @@ export class StreamInputProcessor {
         this.batchInProgress = { channel, batch: message, keys, next: 0 };
         return this.continueBatch();
       }
-      case 'barrier':
-        onBarrierActions(handler.onBarrier(channel, message.checkpointId, message.timestamp, this.setup.now()), message.timestamp);
+      case 'barrier': {
+        const savepoint = message.savepoint === true;
+        onBarrierActions(handler.onBarrier(channel, message.checkpointId, message.timestamp, this.setup.now(), savepoint), message.timestamp, savepoint ? message.checkpointId : undefined);
         return true;
+      }
       case 'cancel-barrier':
         onBarrierActions(handler.onCancelBarrier(channel, message.checkpointId));
         return true;

@@ -57,6 +57,8 @@ export class SubtaskCheckpointCoordinator {
   /** Checkpoints from the barrier to the ack: keyed state is encoded a slice per step. */
   private readonly writer: CheckpointWriter;
   private lastSnapshotId = 0;
+  /** Savepoints whose barrier or trigger came and whose snapshot is still to take: those are full. */
+  private readonly savepoints = new Set<number>();
   private alignment: { checkpointId: number; startedAt: number } | undefined;
   /** The operators' commits, one completion after another. */
   private commits: Promise<void> = Promise.resolve();
@@ -86,17 +88,19 @@ export class SubtaskCheckpointCoordinator {
    * The coordinator's trigger, sent to sources and to tasks whose input ended: they snapshot
    * without a barrier to wait for. A running source then sends the barrier downstream.
    */
-  onTrigger(checkpointId: number, timestamp: number): void {
+  onTrigger(checkpointId: number, timestamp: number, savepoint = false): void {
     this.setup.onTriggered?.();
     if (checkpointId <= this.lastSnapshotId) return; // already taken through a barrier or an earlier trigger
+    if (savepoint) this.savepoints.add(checkpointId);
     const { state } = this.setup.lifecycle;
     if (this.setup.isSource) this.snapshot(checkpointId, timestamp, state === 'running', 0);
     else if (state === 'input-ended') this.snapshot(checkpointId, timestamp, false, 0);
   }
 
-  /** Carries out the barrier handler's decisions, in order. */
-  onBarrierActions(actions: BarrierAction[], timestamp = this.setup.clock.now()): void {
+  /** Carries out the barrier handler's decisions, in order; `savepoint`: the barrier was a savepoint's. */
+  onBarrierActions(actions: BarrierAction[], timestamp = this.setup.clock.now(), savepoint?: number): void {
     const { clock, handler } = this.setup;
+    if (savepoint !== undefined) this.savepoints.add(savepoint);
     const pending = handler.pendingCheckpointId;
     if (pending !== undefined && this.alignment?.checkpointId !== pending) {
       this.alignment = { checkpointId: pending, startedAt: clock.now() };
@@ -158,13 +162,15 @@ export class SubtaskCheckpointCoordinator {
   private snapshot(checkpointId: number, timestamp: number, emitBarrier: boolean, alignmentMs: number, spill?: readonly number[]): void {
     if (checkpointId <= this.lastSnapshotId) return;
     this.lastSnapshotId = checkpointId;
+    const savepoint = this.savepoints.has(checkpointId);
+    for (const id of this.savepoints) if (id <= checkpointId) this.savepoints.delete(id);
     const { unaligned, identity } = this.setup;
     unaligned?.finishOutput();
     this.setup.flushAll();
     // The channel state starts at the snapshot: what the task holds unprocessed, then what its channels hold or receive ahead of their barrier.
     const channelState = spill === undefined ? undefined : unaligned?.channels?.begin(checkpointId, spill, unaligned.unprocessed(), identity);
-    this.writer.take(checkpointId, this.setup.operators, identity, alignmentMs, channelState);
-    if (emitBarrier) for (const w of this.setup.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp });
+    this.writer.take(checkpointId, this.setup.operators, identity, alignmentMs, channelState, savepoint);
+    if (emitBarrier) for (const w of this.setup.writers) w.broadcastEvent({ kind: 'barrier', checkpointId, timestamp, ...(savepoint ? { savepoint } : {}) });
   }
 
   private decline(checkpointId: number, reason: string): void {

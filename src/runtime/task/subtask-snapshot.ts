@@ -55,6 +55,8 @@ export class SubtaskSnapshot {
     private readonly who: SubtaskIdentity,
     reuse: ReadonlyMap<string, KeyedChunkReuse>,
     private readonly onChunk: (handle: StateHandle, bytes: Uint8Array) => void,
+    /** A savepoint: every span written in full, nothing reused. */
+    full = false,
   ) {
     for (const op of operators) {
       const taken = op.snapshotState(checkpointId);
@@ -69,7 +71,7 @@ export class SubtaskSnapshot {
         const snapshot = backend.beginSnapshot();
         const chains = new Map<string, SpanChain>();
         for (const span of backend.spans()) {
-          const plan = planSpan(snapshot, span, tracker);
+          const plan: SpanPlan = full ? { kind: 'full' } : planSpan(snapshot, span, tracker);
           if (plan.kind === 'reuse') this.reuseChain(tracker!, snapshot.version, span);
           else chains.set(`${span.start}-${span.end}`, plan.kind === 'delta' ? tracker!.chainFor(span)! : chainOf([]));
           snapshot.plan(span, plan);

@@ -134,7 +134,7 @@ export class Task implements Schedulable {
       this.input = new StreamInputProcessor({
         inputs: setup.inputs, keySelectors, inputSides, inputOfChannel, now: () => setup.clock.now(), handler: this.handler, head, writers: this.writers, elementTimestamp: this.elementTimestamp,
         pressure: this.pressure, flushChain, flushWriters, flushIfDue, endOfInput,
-        onBarrierActions: (actions, timestamp) => this.checkpoints.onBarrierActions(actions, timestamp),
+        onBarrierActions: (actions, timestamp, savepoint) => this.checkpoints.onBarrierActions(actions, timestamp, savepoint),
         countIn: (records) => (this.metrics.recordsIn += records),
       });
     }
@@ -205,7 +205,7 @@ export class Task implements Schedulable {
     return this.mailbox.request((resolve, reject) => {
       switch (command.kind) {
         case 'trigger':
-          this.checkpoints.onTrigger(command.checkpointId, command.timestamp);
+          this.checkpoints.onTrigger(command.checkpointId, command.timestamp, command.savepoint === true);
           return resolve();
         case 'abort':
           this.checkpoints.onAbort(command.checkpointId);

@@ -44,7 +44,7 @@ export class UnalignedCheckpoints {
     for (let c = 0; c < inputs.length; c++) {
       const barrier = inputs[c]!.queuedBarrier?.(Math.max(handler.latestHandledId, handler.pendingCheckpointId ?? 0));
       if (barrier === undefined) continue;
-      actions.push(...handler.onBarrierAnnounced(c, barrier.checkpointId, barrier.timestamp, clock.now()));
+      actions.push(...handler.onBarrierAnnounced(c, barrier.checkpointId, barrier.timestamp, clock.now(), barrier.savepoint === true));
     }
     this.armTimer(); // an announcement may start an alignment without any action yet
     return actions;

@@ -77,6 +77,18 @@ describe('AlternatingBarrierHandler (unaligned checkpoints)', () => {
     assert.deepEqual(task.run('r@1 b1@0 r@1 e@1'), ['snapshot 1 unaligned', 'state 1: 0=[] 1=[1.1,1.2]']);
   });
 
+  it('takes a savepoint aligned even in unaligned mode: no deadline, no spill, the snapshot once every channel delivered it', () => {
+    const handler = new AlternatingBarrierHandler(2, 0);
+    assert.deepEqual(handler.onBarrierAnnounced(1, 1, 0, 0, true), [], 'an announced savepoint barrier does not overtake');
+    assert.deepEqual(handler.onBarrier(0, 1, 0, 0, true), []);
+    assert.equal(handler.isBlocked(0), true);
+    assert.equal(handler.alignmentDeadline, undefined, 'no alignment timer for a savepoint');
+    assert.deepEqual(handler.onAlignmentTimeout(1e12), []);
+    assert.deepEqual(handler.onBarrier(1, 1, 0, 5, true), [{ kind: 'snapshot', checkpointId: 1 }]);
+    // The next (periodic) checkpoint is unaligned again.
+    assert.deepEqual(handler.onBarrier(0, 2, 0, 10), [{ kind: 'snapshot', checkpointId: 2, unaligned: { spill: [1] } }]);
+  });
+
   it('aligned with a long timeout decides as the aligned handler on random scripts', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const script = randomScript(seed, 3, 4);
