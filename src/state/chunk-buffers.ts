@@ -1,0 +1,28 @@
+// The buffers keyed snapshots build their chunks in (chunk-format.ts: openChunk). A chunk is
+// lent to its storage write and its buffer taken back when the write settles (a backend copies
+// what it keeps: the storage contract), so a checkpoint of many spans fills the same few
+// buffers again instead of fresh pages for every span, and leaves the collector little to do.
+
+/** Buffers kept for the next chunks, and the largest kept: enough for the writes that overlap, little held while idle. */
+const MAX_KEPT = 2;
+const MAX_KEPT_BYTES = 4 * 1024 * 1024;
+const FIRST_BYTES = 64 * 1024;
+
+const kept: Uint8Array[] = [];
+
+/** A buffer to build a chunk in, of at least `bytes` (it grows as needed): one given back, or a new one. */
+export function takeChunkBuffer(bytes = FIRST_BYTES): Uint8Array {
+  for (let i = kept.length - 1; i >= 0; i--) if (kept[i]!.length >= bytes) return kept.splice(i, 1)[0]!;
+  return new Uint8Array(Math.max(bytes, FIRST_BYTES));
+}
+
+/** Must be called only once nothing reads `buffer` any more (its write settled). */
+export function giveBackChunkBuffer(buffer: Uint8Array): void {
+  if (buffer.length > MAX_KEPT_BYTES || kept.includes(buffer)) return;
+  if (kept.length === MAX_KEPT) {
+    const smallest = kept.reduce((s, b, i) => (b.length < kept[s]!.length ? i : s), 0);
+    if (kept[smallest]!.length >= buffer.length) return;
+    kept.splice(smallest, 1);
+  }
+  kept.push(buffer);
+}
