@@ -10,10 +10,14 @@ const FIRST_BYTES = 64 * 1024;
 
 const kept: Uint8Array[] = [];
 
-/** A buffer to build a chunk in, of at least `bytes` (it grows as needed): one given back, or a new one. */
-export function takeChunkBuffer(bytes = FIRST_BYTES): Uint8Array {
-  for (let i = kept.length - 1; i >= 0; i--) if (kept[i]!.length >= bytes) return kept.splice(i, 1)[0]!;
-  return new Uint8Array(Math.max(bytes, FIRST_BYTES));
+/**
+ * A buffer to build a chunk of about `bytes` in (it grows as needed, at the price of a copy): one
+ * given back, or a new one with a margin, since chunks of neighbouring spans differ a little.
+ */
+export function takeChunkBuffer(bytes = 0): Uint8Array {
+  const wanted = bytes + (bytes >>> 3) + FIRST_BYTES;
+  for (let i = kept.length - 1; i >= 0; i--) if (kept[i]!.length >= wanted) return kept.splice(i, 1)[0]!;
+  return new Uint8Array(wanted);
 }
 
 /** Must be called only once nothing reads `buffer` any more (its write settled). */

@@ -216,9 +216,15 @@ function writeString(s: string): void {
  */
 function writeLongString(s: string): void {
   const length = s.length;
-  if (pos + 5 + length * 3 > buf.length) grow(5 + length * 3);
+  // Room for ASCII first; the worst case (3 bytes per unit) only if the string did not fit.
+  if (pos + 5 + length > buf.length) grow(5 + length);
+  let done = utf8Encoder.encodeInto(s, buf.subarray(pos + 5));
+  if (done.read !== length) {
+    if (pos + 5 + length * 3 > buf.length) grow(5 + length * 3);
+    done = utf8Encoder.encodeInto(s, buf.subarray(pos + 5));
+  }
+  const written = done.written;
   // Every non-ASCII UTF-16 unit takes at least 2 bytes (a lone surrogate 3: U+FFFD), so `written === length` means ASCII.
-  const written = utf8Encoder.encodeInto(s, buf.subarray(pos + 5)).written;
   if (written !== length && !isWellFormed(s)) return writeRawUtf16(s);
   buf[pos] = T_STR32;
   view.setUint32(pos + 1, written, true);
