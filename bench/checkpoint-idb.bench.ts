@@ -31,7 +31,6 @@
 //     follow a reload; the aim compares against that one.
 // Prints tables; asserts nothing. Env: WEIR_BENCH_SIZES (MB, default 1,10,50), WEIR_BENCH_ROUNDS
 // (default 3), CHROME_PATH.
-import { build, type Plugin } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +38,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { CheckpointStats } from 'weir';
-import { PAGE_HTML, serve } from './chromium-driver.js';
+import { bundlePage, serve, weirFrom } from './chromium-driver.js';
 import type { ResumeResult, ResumeSpec, WeirIdbPage } from './idb/app.js';
 import { envInt, loadAverage, machine, median, printTable, saveResults } from './harness.js';
 import { CHANGED_FRACTION, keyName, keysOf, keysPerSpan, type KeySet, type StateParams } from './idb/shared.js';
@@ -97,40 +96,15 @@ function copyPackage(): void {
   throw new Error('no built package: run `npm run build` (npm run bench does)');
 }
 
-/** Resolves `weir` and `weir/*` from the copy in PKG. */
-const weirCopy: Plugin = {
-  name: 'weir-copy',
-  setup(b) {
-    b.onResolve({ filter: /^weir(\/.*)?$/ }, async (args) => {
-      if (args.pluginData === 'copy') return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: PKG, pluginData: 'copy' });
-      return r.errors.length > 0 ? { errors: r.errors } : { path: r.path };
-    });
-  },
-};
-
 /** The page, bundled as a consumer app would be: `weir` is the built package (browser condition). */
 async function buildPage(): Promise<void> {
   copyPackage();
-  await build({
-    absWorkingDir: root,
-    entryPoints: [
-      { in: 'bench/idb/app.ts', out: 'app' },
-      { in: 'bench/idb/state.job.ts', out: 'state.job' },
-      { in: 'weir/worker', out: 'weir-worker' },
-      { in: 'bench/idb/raw-idb-worker.ts', out: 'raw-idb-worker' },
-    ],
-    bundle: true,
-    format: 'esm',
-    splitting: true,
-    platform: 'browser',
-    target: 'es2022',
-    outdir: OUT,
-    tsconfigRaw: '{}', // tsconfig.json maps 'weir' to src/; the page must use the built package
-    plugins: [weirCopy],
-    logLevel: 'error',
-  });
-  writeFileSync(join(OUT, 'index.html'), PAGE_HTML);
+  await bundlePage(root, OUT, [
+    { in: 'bench/idb/app.ts', out: 'app' },
+    { in: 'bench/idb/state.job.ts', out: 'state.job' },
+    { in: 'weir/worker', out: 'weir-worker' },
+    { in: 'bench/idb/raw-idb-worker.ts', out: 'raw-idb-worker' },
+  ], weirFrom(PKG));
 }
 
 const bench = (page: Page) => ({

@@ -1,12 +1,12 @@
-// What the Chromium benches share on the Node side (bench/workers-chromium.bench.ts,
-// bench/nexmark.bench.ts): a static server for the bundled page, the launch options, and the
+// What the Chromium benches share on the Node side (workers-chromium, nexmark, checkpoint-idb):
+// a static server for the bundled page, the page bundle, the launch options, and the
 // renderer processes' CPU time through CDP. Prints nothing; asserts nothing.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, resolve, sep } from 'node:path';
-import type { Plugin } from 'esbuild';
+import { extname, join, resolve, sep } from 'node:path';
+import { build, type Plugin } from 'esbuild';
 import type { CDPSession, Page } from 'playwright-core';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -126,4 +126,28 @@ export function weirFrom(snapshot: string | undefined): Plugin {
       });
     },
   };
+}
+
+/**
+ * Bundles a bench page as a consumer app would be bundled (ESM, code splitting, browser platform)
+ * into `outDir` with PAGE_HTML as its index.html. `entries` name the app (out: 'app'), the job
+ * module, `weir/worker` and any raw baseline worker; `weir` resolves through `plugin`.
+ */
+export async function bundlePage(root: string, outDir: string, entries: { in: string; out: string }[], plugin: Plugin): Promise<void> {
+  rmSync(outDir, { recursive: true, force: true });
+  await build({
+    absWorkingDir: root,
+    entryPoints: entries,
+    bundle: true,
+    format: 'esm',
+    splitting: true,
+    platform: 'browser',
+    target: 'es2022',
+    outdir: outDir,
+    // tsconfig.json maps 'weir' to src/ for type-checking; the page must use the built package.
+    tsconfigRaw: '{}',
+    plugins: [plugin],
+    logLevel: 'error',
+  });
+  writeFileSync(join(outDir, 'index.html'), PAGE_HTML);
 }

@@ -12,12 +12,11 @@
 // Env: WEIR_BENCH_EVENTS (default 1 000 000 per run), WEIR_BENCH_ROUNDS (3), WEIR_BENCH_BUDGET_S
 // (240), WEIR_BENCH_QUERIES (e.g. q5,q7), WEIR_BENCH_TARGETS (in-process,workers,chromium,reference),
 // WEIR_BENCH_ONLY (variant ids, e.g. ip-q5), CHROME_PATH.
-import { build } from 'esbuild';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, exposeRendererCpu, PAGE_HTML, serve, weirFrom } from './chromium-driver.js';
+import { bundlePage, CHROMIUM_ARGS, exposeRendererCpu, serve, weirFrom } from './chromium-driver.js';
 import { envInt, formatRate, formatRatio, loadAverage, machine, printTable } from './harness.js';
 import { DEFAULT_EVENTS_PER_SECOND } from './nexmark/generator.js';
 import type { NexmarkBenchPage } from './nexmark/page.js';
@@ -128,25 +127,11 @@ function referenceVariant(query: Query): Variant {
 }
 
 async function buildPage(): Promise<void> {
-  rmSync(OUT, { recursive: true, force: true });
-  await build({
-    absWorkingDir: root,
-    entryPoints: [
-      { in: 'bench/nexmark/page.ts', out: 'app' },
-      { in: 'bench/nexmark/nexmark.job.ts', out: 'nexmark.job' },
-      { in: 'weir/worker', out: 'weir-worker' },
-    ],
-    bundle: true,
-    format: 'esm',
-    splitting: true,
-    platform: 'browser',
-    target: 'es2022',
-    outdir: OUT,
-    tsconfigRaw: '{}', // tsconfig.json maps 'weir' to src/ for type-checking; the page must use the built package
-    plugins: [weirFrom(SNAPSHOT)],
-    logLevel: 'error',
-  });
-  writeFileSync(join(OUT, 'index.html'), PAGE_HTML);
+  await bundlePage(root, OUT, [
+    { in: 'bench/nexmark/page.ts', out: 'app' },
+    { in: 'bench/nexmark/nexmark.job.ts', out: 'nexmark.job' },
+    { in: 'weir/worker', out: 'weir-worker' },
+  ], weirFrom(SNAPSHOT));
 }
 
 const m = machine();

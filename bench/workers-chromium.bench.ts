@@ -11,13 +11,12 @@
 //
 // Env: as bench/workers.bench.ts (WEIR_BENCH_RECORDS default 2 000 000, WEIR_BENCH_ROUNDS 3,
 // WEIR_BENCH_BUDGET_S 45, WEIR_BENCH_ONLY, WEIR_BENCH_SLOW_RECORDS 150 000), CHROME_PATH.
-import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { WeirBenchPage } from './chromium/app.js';
-import { CHROMIUM_ARGS, exposeRendererCpu, PAGE_HTML, serve, weirFrom } from './chromium-driver.js';
+import { bundlePage, CHROMIUM_ARGS, exposeRendererCpu, serve, weirFrom } from './chromium-driver.js';
 import { envInt, loadAverage, machine } from './harness.js';
 import {
   CHECKPOINTS, finishBench, measureRounds, packingNote, printMemory, RATIO_DEFS, summarizeMemory, uptime,
@@ -51,27 +50,12 @@ const SNAPSHOT = existsSync(join(HERE, 'node_modules/weir/dist/browser.js')) ? H
 
 /** The page, bundled as a consumer app would be: `weir` is the built dist/ (self-reference, browser condition). */
 async function buildPage(): Promise<void> {
-  rmSync(OUT, { recursive: true, force: true });
-  await build({
-    absWorkingDir: root,
-    entryPoints: [
-      { in: 'bench/chromium/app.ts', out: 'app' },
-      { in: 'bench/jobs/exchange.job.ts', out: 'exchange.job' },
-      { in: 'weir/worker', out: 'weir-worker' },
-      { in: 'bench/chromium/raw-worker.ts', out: 'raw-worker' },
-    ],
-    bundle: true,
-    format: 'esm',
-    splitting: true,
-    platform: 'browser',
-    target: 'es2022',
-    outdir: OUT,
-    // tsconfig.json maps 'weir' to src/ for type-checking; the page must use the built package.
-    tsconfigRaw: '{}',
-    plugins: [weirFrom(SNAPSHOT)],
-    logLevel: 'error',
-  });
-  writeFileSync(join(OUT, 'index.html'), PAGE_HTML);
+  await bundlePage(root, OUT, [
+    { in: 'bench/chromium/app.ts', out: 'app' },
+    { in: 'bench/jobs/exchange.job.ts', out: 'exchange.job' },
+    { in: 'weir/worker', out: 'weir-worker' },
+    { in: 'bench/chromium/raw-worker.ts', out: 'raw-worker' },
+  ], weirFrom(SNAPSHOT));
 }
 
 const m = machine();
