@@ -81,8 +81,8 @@ export type TaskReport =
 
 /** JobMaster → task. */
 export type TaskCommand =
-  /** `direct`: the task snapshots without waiting for barriers (sources; tasks whose input ended). */
-  | { kind: 'trigger'; checkpointId: number; timestamp: number; direct: boolean }
+  /** Sent to sources and to tasks whose input ended: they snapshot without waiting for barriers. */
+  | { kind: 'trigger'; checkpointId: number; timestamp: number }
   | { kind: 'complete'; checkpointId: number }
   | { kind: 'abort'; checkpointId: number }
   | { kind: 'cancel' };

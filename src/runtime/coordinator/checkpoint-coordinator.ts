@@ -4,8 +4,11 @@ import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoin
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import type { TaskReport } from '../control-messages.js';
+import { CheckpointFailureManager, type CheckpointFailureCode } from './checkpoint-failure-manager.js';
 import { encodeMetadata, handleKeysOf, type CheckpointMetadata } from './checkpoint-metadata.js';
 import { statsOf, type CheckpointStats } from './checkpoint-stats.js';
+import { CompletedCheckpointStore } from './completed-checkpoint-store.js';
+import { SharedStateRegistry } from './shared-state-registry.js';
 import { createPendingCheckpoint, metadataWriteOutcome, onAck, toMetadata, type PendingCheckpoint } from './pending-checkpoint.js';
 
 export interface CheckpointConfig {
@@ -62,32 +65,33 @@ interface Waiter {
 export class CheckpointCoordinator {
   private nextId: number;
   private pending: (PendingCheckpoint & { waiters: Waiter[]; timeout: unknown; completing?: Promise<void> }) | undefined;
-  private readonly completed: CheckpointMetadata[] = [];
+  private readonly completed: CompletedCheckpointStore;
+  private readonly sharedState: SharedStateRegistry;
+  private readonly failures: CheckpointFailureManager;
   private readonly history: CheckpointStats[] = [];
-  private consecutiveFailures = 0;
   private lastCompletedAt = -Infinity;
   private periodic: unknown;
   private running = false;
   /** Set once the final checkpoint is asked for: no periodic checkpoint may follow it. */
   private finalRequested = false;
   private queued: { final: boolean; waiters: Waiter[] }[] = [];
-  /** Chunks of subsumed checkpoints, deleted at the next completion (see subsume). */
-  private deferredDeletes: string[] = [];
   /** The subsumption a completion started: the stored checkpoints are the retained ones once it settled. */
   private subsuming: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.nextId = deps.firstCheckpointId;
-    this.completed.push(...deps.retained);
+    this.completed = new CompletedCheckpointStore(deps.retained);
+    this.sharedState = new SharedStateRegistry(this.completed, deps.storage, deps.fence, (error) => this.onDeleteFailed(error));
+    this.failures = new CheckpointFailureManager(deps.config.tolerableFailures);
   }
 
   get latestCompleted(): CheckpointMetadata | undefined {
-    return this.completed[this.completed.length - 1];
+    return this.completed.latest;
   }
 
   /** Every completed checkpoint kept, oldest first. */
   get retainedCheckpoints(): readonly CheckpointMetadata[] {
-    return this.completed;
+    return this.completed.all;
   }
 
   /** The id the next checkpoint takes: no id is ever taken twice. */
@@ -102,8 +106,7 @@ export class CheckpointCoordinator {
    */
   async discard(checkpointIds: readonly number[]): Promise<void> {
     if (checkpointIds.length === 0) return;
-    const drop = new Set(checkpointIds);
-    for (let i = this.completed.length - 1; i >= 0; i--) if (drop.has(this.completed[i]!.checkpointId)) this.completed.splice(i, 1);
+    this.completed.remove(new Set(checkpointIds));
     await this.deps.storage.deleteMetadata(checkpointIds.map((id) => storageLayout.checkpointMetadataKey(this.deps.jobName, id)), this.deps.fence);
   }
 
@@ -128,7 +131,7 @@ export class CheckpointCoordinator {
   start(): void {
     this.running = true;
     this.finalRequested = false;
-    this.consecutiveFailures = 0;
+    this.failures.reset();
     this.schedulePeriodic(this.deps.config.intervalMs);
     this.triggerQueued(); // a manual or final checkpoint asked for while stopped
   }
@@ -209,8 +212,8 @@ export class CheckpointCoordinator {
     const decision = onAck(this.pending, report);
     if (decision.kind === 'ignore') {
       // A late ack of an aborted checkpoint: nothing will ever point to its chunks.
-      if (decision.reason === 'unknown-checkpoint' && !this.completed.some((c) => c.checkpointId === report.checkpointId)) {
-        void this.deleteUnreferenced(report.handles.map((h) => h.key));
+      if (decision.reason === 'unknown-checkpoint' && !this.completed.has(report.checkpointId)) {
+        void this.sharedState.deleteUnreferenced(report.handles.map((h) => h.key));
       }
       return;
     }
@@ -258,9 +261,9 @@ export class CheckpointCoordinator {
       }
     }
     this.pending = undefined;
-    this.completed.push(metadata);
+    this.completed.add(metadata);
     this.lastCompletedAt = clock.now();
-    this.consecutiveFailures = 0;
+    this.failures.onSuccess();
     const stats = statsOf(pending, 'completed', clock.now());
     this.record(stats);
     this.subsuming = this.subsume();
@@ -272,30 +275,22 @@ export class CheckpointCoordinator {
     this.triggerQueued();
   }
 
-  /**
-   * Timeouts and storage failures count towards the tolerable failures; a decline because a
-   * newer checkpoint overtook this one, or an abort for a failover, does not.
-   */
-  private abortPending(
-    reason: string, code: 'CHECKPOINT_TIMEOUT' | 'CHECKPOINT_STORAGE_FAILED' | 'CHECKPOINT_DECLINED' | 'CHECKPOINT_ABORTED', notifyTasks: boolean, deleteChunks = true,
-  ): void {
-    const countsAsFailure = code === 'CHECKPOINT_TIMEOUT' || code === 'CHECKPOINT_STORAGE_FAILED';
+  /** Ends the pending checkpoint; the CheckpointFailureManager decides whether the job must fail for it. */
+  private abortPending(reason: string, code: CheckpointFailureCode, notifyTasks: boolean, deleteChunks = true): void {
     const pending = this.pending;
     if (pending === undefined) return;
-    const { clock, gateway, config } = this.deps;
+    const { clock, gateway } = this.deps;
     clock.clearTimeout(pending.timeout);
     this.pending = undefined;
     if (notifyTasks) gateway.abort(pending.checkpointId);
-    if (deleteChunks) void this.deleteUnreferenced([...pending.acks.values()].flatMap((a) => a.handles.map((h) => h.key)));
+    if (deleteChunks) void this.sharedState.deleteUnreferenced([...pending.acks.values()].flatMap((a) => a.handles.map((h) => h.key)));
     this.record(statsOf(pending, 'failed', clock.now(), reason));
-    const error = new WeirError(code, reason, { domain: countsAsFailure ? 'external' : 'internal', retryable: true, details: { checkpointId: pending.checkpointId } });
+    const domain = CheckpointFailureManager.counts(code) ? 'external' : 'internal';
+    const error = new WeirError(code, reason, { domain, retryable: true, details: { checkpointId: pending.checkpointId } });
     for (const w of pending.waiters) w.reject(error);
-    if (countsAsFailure && ++this.consecutiveFailures > config.tolerableFailures) {
-      this.deps.onTooManyFailures(
-        new WeirError('TOO_MANY_CHECKPOINT_FAILURES', `${this.consecutiveFailures} checkpoints in a row failed (tolerable: ${config.tolerableFailures}); the last: ${reason}`, {
-          domain: 'external', retryable: true, cause: error,
-        }),
-      );
+    const jobFailure = this.failures.onFailure(code, reason, error);
+    if (jobFailure !== undefined) {
+      this.deps.onTooManyFailures(jobFailure);
       return;
     }
     this.triggerQueued();
@@ -314,24 +309,17 @@ export class CheckpointCoordinator {
   async keepOnlyLatest(): Promise<void> {
     await this.subsuming;
     await this.subsume(1);
-    const due = this.deferredDeletes;
-    this.deferredDeletes = [];
-    await this.deleteUnreferenced(due);
+    await this.sharedState.deleteDeferred();
   }
 
   /**
-   * Drops completed checkpoints beyond the retained count. Their chunks are deleted one
-   * completion later, and only those no retained checkpoint refers to: a task may still be
-   * building a snapshot that reuses a chunk of the checkpoint before the latest (it learns of
-   * completions asynchronously), and that snapshot completes, at the earliest, next.
+   * Drops completed checkpoints beyond the retained count; the SharedStateRegistry deletes their
+   * chunks one completion later.
    */
   private async subsume(retained = this.deps.config.retained): Promise<void> {
     const { storage, jobName } = this.deps;
-    const due = this.deferredDeletes;
-    this.deferredDeletes = [];
-    await this.deleteUnreferenced(due);
-    while (this.completed.length > Math.max(1, retained)) {
-      const old = this.completed.shift()!;
+    await this.sharedState.deleteDeferred();
+    for (let old = this.completed.subsumeOldest(retained); old !== undefined; old = this.completed.subsumeOldest(retained)) {
       // Metadata first, as Flink does: stored metadata must never point at a deleted chunk.
       try {
         await storage.deleteMetadata([storageLayout.checkpointMetadataKey(jobName, old.checkpointId)], this.deps.fence);
@@ -339,17 +327,8 @@ export class CheckpointCoordinator {
         this.onDeleteFailed(error);
         continue; // the chunks stay while the metadata does; a fresh start clears both
       }
-      this.deferredDeletes.push(...handleKeysOf(old));
+      this.sharedState.defer(handleKeysOf(old));
     }
-  }
-
-  /** Deletes chunks that no completed checkpoint refers to (an aborted one may have reused some). */
-  private async deleteUnreferenced(keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    const used = new Set(this.completed.flatMap(handleKeysOf));
-    const garbage = keys.filter((k) => !used.has(k));
-    // Garbage is harmless; a failed delete must not fail the job. A restore or fresh start sweeps what is left.
-    if (garbage.length > 0) await this.deps.storage.deleteChunks(garbage, this.deps.fence).catch((error: unknown) => this.onDeleteFailed(error));
   }
 
   /** A delete refused by the fence means another runner owns the job: this one stops. */

@@ -1,11 +1,12 @@
 import { WeirError } from '../../errors/index.js';
-import { subtaskKey, type ExecutionPlan, type SubtaskId } from '../../graph/execution-plan.js';
+import { subtaskKey, type ExecutionPlan } from '../../graph/execution-plan.js';
 import { fencedError, type CheckpointStorage, type MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import type { JobWarning, TaskReport } from '../control-messages.js';
 import type { TaskExecutor } from '../execution/task-executor.js';
 import { readCheckpointIdFloor, writeAttemptRecord } from './attempt-record.js';
+import { CheckpointPlan } from './checkpoint-plan.js';
 import { CheckpointCoordinator, type CheckpointConfig } from './checkpoint-coordinator.js';
 import { clearJobData, listStoredCheckpoints, sweepOrphanChunks, type CheckpointMetadata } from './checkpoint-metadata.js';
 import type { CheckpointStats } from './checkpoint-stats.js';
@@ -73,7 +74,7 @@ export class JobMaster {
   private attempt = 0;
   private restarts = 0;
   private history: RestartHistory = { counted: 0, lastFailureAt: undefined };
-  private finished = new Set<string>();
+  private readonly checkpointPlan: CheckpointPlan;
   private coordinator!: CheckpointCoordinator;
   private postCommitter!: PostCommitter;
   private resolveDone!: (result: JobResult) => void;
@@ -87,6 +88,7 @@ export class JobMaster {
 
   constructor(private readonly config: JobMasterConfig) {
     this.startedAt = config.clock.now();
+    this.checkpointPlan = new CheckpointPlan(config.plan);
     this.warnings = [...(config.warnings ?? []), ...startWarnings(config.plan, config.checkpoint.intervalMs)];
     this.metrics = new MetricsReporter(config.clock, config.metricsIntervalMs, () => config.executor.metrics(), (e) => this.events.emit('metrics', e));
     this.done = new Promise<JobResult>((resolve, reject) => {
@@ -117,7 +119,7 @@ export class JobMaster {
   async start(): Promise<void> {
     const { plan, storage, resume, allowNonRestoredState } = this.config;
     // The epoch first: from here on an older runner can complete no checkpoint and delete nothing.
-    const token = `${this.config.clock.now()}-${Math.random().toString(36).slice(2)}`;
+    const token = `${this.config.clock.now() }-${Math.random().toString(36).slice(2)}`;
     const { epoch, fence } = await claimEpoch(storage, plan.jobName, token);
     this.epoch = epoch;
     this.epochFence = fence;
@@ -147,11 +149,11 @@ export class JobMaster {
       firstCheckpointId: decision.nextCheckpointId,
       retained: decision.retained,
       gateway: {
-        subtasks: () => this.allSubtasks(),
+        subtasks: () => this.checkpointPlan.subtasks,
         trigger: (checkpointId, timestamp) => this.trigger(checkpointId, timestamp),
         abort: (checkpointId) => this.broadcast({ kind: 'abort', checkpointId }),
         complete: async (checkpointId) => {
-          await Promise.all(this.allSubtasks().map((s) => this.config.executor.send(s, { kind: 'complete', checkpointId })));
+          await Promise.all(this.checkpointPlan.subtasks.map((s) => this.config.executor.send(s, { kind: 'complete', checkpointId })));
           // Every subtask committed everything up to it: the sinks' post-commit steps may run.
           if (this.status === 'running') void this.postCommitter.committed(checkpointId);
         },
@@ -176,34 +178,20 @@ export class JobMaster {
 
   async cancel(): Promise<void> {
     if (isTerminal(this.status)) return;
-    this.transition('cancelled');
-    await this.coordinator?.stop('the job was cancelled'); // none yet while in standby
-    await this.config.executor.dispose();
-    this.resolveDone(this.result('cancelled'));
+    await this.terminate('cancelled', 'the job was cancelled');
   }
 
   injectFailure(worker?: number): void {
     if (this.status === 'running') this.config.executor.kill(worker);
   }
 
-  private allSubtasks(): SubtaskId[] {
-    return this.config.plan.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, subtaskIndex) => ({ vertexId: v.id, subtaskIndex })));
-  }
-
   private broadcast(command: Parameters<TaskExecutor['send']>[1]): void {
-    for (const s of this.allSubtasks()) this.config.executor.send(s, command).catch(() => {});
+    for (const s of this.checkpointPlan.subtasks) this.config.executor.send(s, command).catch(() => {});
   }
 
   /** Sources start a checkpoint with barriers; tasks whose input ended snapshot directly. */
   private trigger(checkpointId: number, timestamp: number): void {
-    for (const v of this.config.plan.vertices) {
-      for (let subtaskIndex = 0; subtaskIndex < v.parallelism; subtaskIndex++) {
-        const s = { vertexId: v.id, subtaskIndex };
-        if (v.isSource || this.finished.has(subtaskKey(s))) {
-          this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp, direct: true }).catch(() => {});
-        }
-      }
-    }
+    for (const s of this.checkpointPlan.tasksToTrigger()) this.config.executor.send(s, { kind: 'trigger', checkpointId, timestamp }).catch(() => {});
   }
 
   /**
@@ -213,7 +201,7 @@ export class JobMaster {
    */
   private async deploy(from: CheckpointMetadata | undefined, fellBackFrom?: number): Promise<void> {
     const attempt = ++this.attempt;
-    this.finished = new Set();
+    this.checkpointPlan.newAttempt();
     this.postCommitter.newAttempt();
     this.metrics.restartCounts();
     this.deploying = true;
@@ -263,14 +251,13 @@ export class JobMaster {
         return;
       }
       case 'finished': {
-        const key = subtaskKey(report.subtask);
-        this.finished.add(key);
+        const allFinished = this.checkpointPlan.markFinished(report.subtask);
         // A task that ended before the barriers of the pending checkpoint reached it snapshots directly.
         const pending = this.coordinator.pendingCheckpointId;
-        if (pending !== undefined && !this.coordinator.hasAcked(pending, key)) {
-          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now(), direct: true }).catch(() => {});
+        if (pending !== undefined && !this.coordinator.hasAcked(pending, subtaskKey(report.subtask))) {
+          this.config.executor.send(report.subtask, { kind: 'trigger', checkpointId: pending, timestamp: this.config.clock.now() }).catch(() => {});
         }
-        if (this.finished.size === this.allSubtasks().length) void this.finish(report.attempt);
+        if (allFinished) void this.finish(report.attempt);
         return;
       }
     }
@@ -293,10 +280,7 @@ export class JobMaster {
     await this.coordinator.keepOnlyLatest();
     await this.postCommitter.request();
     if (attempt !== this.attempt || this.status !== 'running') return;
-    await this.coordinator.stop('the job finished');
-    await this.config.executor.dispose();
-    this.transition('finished');
-    this.resolveDone(this.result('finished'));
+    await this.terminate('finished', 'the job finished');
   }
 
   private async failover(failure: Failure): Promise<void> {
@@ -348,10 +332,8 @@ export class JobMaster {
   }
 
   private async giveUp(cause: unknown, countRestarts = true): Promise<void> {
-    this.transition('failed');
-    await this.config.executor.dispose();
     if (countRestarts && cause instanceof WeirError) cause.details.restarts = this.restarts;
-    this.rejectDone(cause);
+    await this.terminate('failed', 'the job failed', cause);
   }
 
   /** Writes the attempt record (attempt-record.ts); resolves with the fence the attempt's commits carry. */
@@ -366,17 +348,26 @@ export class JobMaster {
   /** A runner that waited in standby could not start once it got the job (a bad checkpoint, storage gone). */
   failToStart(error: unknown): void {
     if (this.status !== 'standby') return;
-    this.transition('failed');
-    this.rejectDone(error);
+    void this.terminate('failed', 'the job could not start', error);
   }
 
   /** Another runner claimed the job (a newer epoch): stop at once, without restarting, touching nothing. */
   private async stopFenced(error: WeirError): Promise<void> {
     if (isTerminal(this.status)) return;
-    this.transition('failed');
-    await this.coordinator.stop('another runner took over the job');
+    await this.terminate('failed', 'another runner took over the job', error);
+  }
+
+  /**
+   * The one way a job ends. Must announce the terminal status first: from then on no task report
+   * and no failover touches the job. Then no checkpoint is pending or triggered, the tasks are
+   * gone, and `done` settles: with the result, or with `error` for a failed job.
+   */
+  private async terminate(status: 'finished' | 'cancelled' | 'failed', reason: string, error?: unknown): Promise<void> {
+    this.transition(status);
+    await this.coordinator?.stop(reason); // none yet while in standby
     await this.config.executor.dispose();
-    this.rejectDone(error);
+    if (status === 'failed') this.rejectDone(error);
+    else this.resolveDone(this.result(status));
   }
 
   private transition(to: JobStatus): void {

@@ -1,6 +1,6 @@
-export type JobStatus = 'running' | 'restarting' | 'standby' | 'finished' | 'failed' | 'cancelled';
+import type { Transitions } from '../transitions.js';
 
-type Transitions<S extends string> = Record<S, readonly S[]>;
+export type JobStatus = 'running' | 'restarting' | 'standby' | 'finished' | 'failed' | 'cancelled';
 
 /** Every allowed move of a job's lifecycle; anything else is a bug. */
 export const JOB_STATUS_TRANSITIONS = {

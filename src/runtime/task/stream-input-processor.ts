@@ -1,0 +1,180 @@
+import type { ChannelReceiver } from '../../channel/index.js';
+import type { RecordBatch } from '../../channel/channel-message.js';
+import { WeirError } from '../../errors/index.js';
+import type { StateKey } from '../../state/keyed-state.js';
+import type { ElementTimestamp } from '../operators/element-timestamp.js';
+import type { OutputPressure } from '../operators/output-pressure.js';
+import type { StreamOperator } from '../operators/stream-operator.js';
+import type { BarrierAction, CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
+import { InputGate } from './input-gate.js';
+import type { RecordWriter } from './record-writer.js';
+import { WatermarkValve } from './watermark-valve.js';
+
+/** An input batch being fed to the chain, with its keys (recomputed if it came without). */
+interface BatchInProgress {
+  readonly channel: number;
+  readonly batch: RecordBatch;
+  readonly keys: readonly StateKey[] | undefined;
+  next: number;
+}
+
+export interface StreamInputSetup {
+  /** In gate order: for each vertex input, one channel per upstream subtask. */
+  readonly inputs: readonly ChannelReceiver[];
+  /** Per input channel (gate order): the key selector of a keyed edge, to recompute the keys a batch came without. */
+  readonly keySelectors: readonly (((value: unknown) => StateKey) | undefined)[];
+  readonly handler: CheckpointBarrierHandler;
+  readonly head: StreamOperator;
+  readonly writers: readonly RecordWriter[];
+  readonly elementTimestamp: ElementTimestamp;
+  readonly pressure: OutputPressure;
+  readonly flushChain: () => void;
+  readonly flushWriters: () => void;
+  readonly flushIfDue: () => void;
+  /** Carries out the barrier handler's decisions (SubtaskCheckpointCoordinator.onBarrierActions). */
+  readonly onBarrierActions: (actions: BarrierAction[], timestamp?: number) => void;
+  readonly endOfInput: () => void;
+  /** Counts the records taken from the input channels. */
+  readonly countIn: (records: number) => void;
+}
+
+/**
+ * A task's input from its channels, as Flink's StreamInputProcessor: takes the next message the
+ * gate lets through, feeds records to the head of the chain (a batch stops where the outputs
+ * run out of credit and goes on later), and hands barriers to the barrier handler and
+ * watermarks to the valve.
+ */
+export class StreamInputProcessor {
+  private readonly gate: InputGate;
+  private readonly valve: WatermarkValve;
+  private keyScratch: StateKey[] = [];
+  /** An input batch whose records are not all processed: the outputs ran out of credit in it. */
+  private batchInProgress: BatchInProgress | undefined;
+
+  constructor(private readonly setup: StreamInputSetup) {
+    this.gate = new InputGate(setup.inputs, setup.handler);
+    this.valve = new WatermarkValve(setup.inputs.length);
+  }
+
+  /** The task's event time: the combined watermark of its channels. */
+  get watermark(): number {
+    return this.valve.watermark;
+  }
+
+  get inBatch(): boolean {
+    return this.batchInProgress !== undefined;
+  }
+
+  /** Takes the next message and acts on it; returns whether more work is ready right away. */
+  processInput(): boolean {
+    const { handler, onBarrierActions } = this.setup;
+    const channel = this.gate.nextReadable();
+    if (channel < 0) {
+      this.setup.flushWriters(); // idle: nothing should wait in a half-full batch
+      return false;
+    }
+    const receiver = this.setup.inputs[channel]!;
+    const message = receiver.poll()!;
+    switch (message.kind) {
+      case 'records': {
+        // Across workers a keyed batch comes without its keys: the records carry them.
+        const keys = message.keys ?? (message.keyGroups === undefined ? undefined : this.keysOf(channel, message.records));
+        this.batchInProgress = { channel, batch: message, keys, next: 0 };
+        return this.continueBatch();
+      }
+      case 'barrier':
+        onBarrierActions(handler.onBarrier(channel, message.checkpointId), message.timestamp);
+        return true;
+      case 'cancel-barrier':
+        onBarrierActions(handler.onCancelBarrier(channel, message.checkpointId));
+        return true;
+      case 'watermark':
+        this.advanceWatermark(this.valve.onWatermark(channel, message.timestamp));
+        return true;
+      case 'watermark-status':
+        this.onWatermarkChange(this.valve.onStatus(channel, message.idle));
+        return true;
+      case 'end-of-input':
+        this.gate.markEnded(channel);
+        this.onWatermarkChange(this.valve.onEnded(channel));
+        onBarrierActions(handler.onEndOfInput(channel));
+        if (this.gate.allEnded) this.setup.endOfInput();
+        return true;
+    }
+  }
+
+  /**
+   * Feeds the batch in progress to the chain: whole, where the head has a loop for it (its output
+   * then overdraws by at most one batch per channel, and a flatMap in the chain still stops inside
+   * a record's output), else record by record, stopping before the next record when an output ran
+   * out of credit (or inside one, when an operator's output stopped halfway).
+   * The channel's credit goes back only once every record of the batch was processed.
+   */
+  continueBatch(): boolean {
+    const progress = this.batchInProgress!;
+    const { records, keyGroups, timestamps } = progress.batch;
+    const keys = progress.keys;
+    const head = this.setup.head;
+    const backend = head.keyedBackend;
+    const keyed = backend !== undefined && keys !== undefined && keyGroups !== undefined;
+    const n = records.length;
+    if (progress.next === 0 && keyed && head.collectKeyed !== undefined) {
+      if (timestamps === undefined) this.setup.elementTimestamp.value = Number.NaN;
+      head.collectKeyed(records, keys, keyGroups, n, timestamps);
+      return this.batchProcessed(progress, n);
+    }
+    if (progress.next === 0 && backend === undefined && head.collectBatch !== undefined) {
+      if (timestamps === undefined) this.setup.elementTimestamp.value = Number.NaN;
+      head.collectBatch(records, n, timestamps);
+      return this.batchProcessed(progress, n);
+    }
+    const ts = this.setup.elementTimestamp;
+    const pressure = this.setup.pressure;
+    let i = progress.next;
+    if (timestamps === undefined) ts.value = Number.NaN;
+    for (; i < n && !pressure.blocked; i++) {
+      if (keyed) backend.setCurrentKey(keys[i]!, keyGroups[i]!);
+      if (timestamps !== undefined) ts.value = timestamps[i]!;
+      head.collect(records[i]);
+    }
+    return this.batchProcessed(progress, i);
+  }
+
+  /** Records up to `processed` of the batch in progress went in: releases the batch once all did and their output went on. */
+  private batchProcessed(progress: BatchInProgress, processed: number): boolean {
+    this.setup.countIn(processed - progress.next);
+    progress.next = processed;
+    this.setup.flushChain();
+    if (processed < progress.batch.records.length || this.setup.pressure.suspended) return true;
+    this.batchInProgress = undefined;
+    this.setup.inputs[progress.channel]!.release();
+    this.setup.flushIfDue();
+    return true;
+  }
+
+  /** The keys of a keyed batch that came without them, by its channel's key selector (a scratch array, reused). */
+  private keysOf(channel: number, records: readonly unknown[]): StateKey[] | undefined {
+    const selector = this.setup.keySelectors[channel];
+    if (selector === undefined) return undefined;
+    const keys = this.keyScratch.length >= records.length ? this.keyScratch : (this.keyScratch = new Array(records.length));
+    try {
+      for (let i = 0; i < records.length; i++) keys[i] = selector(records[i]);
+    } catch (error) {
+      throw new WeirError('USER_FUNCTION_FAILED', `keyBy(keySelector) threw: ${error instanceof Error ? error.message : String(error)}`, { domain: 'user', retryable: true, cause: error });
+    }
+    return keys;
+  }
+
+  /** The watermark first, then the task's own idleness, as Flink's valve output does. */
+  private onWatermarkChange(changed: { idle?: boolean; watermark?: number }): void {
+    this.advanceWatermark(changed.watermark);
+    if (changed.idle !== undefined) for (const w of this.setup.writers) w.emitWatermarkStatus(changed.idle);
+  }
+
+  /** The input's event time advanced: the chain fires what it completes and passes the watermark on. */
+  private advanceWatermark(watermark: number | undefined): void {
+    if (watermark === undefined) return;
+    this.setup.head.processWatermark(watermark);
+    this.setup.elementTimestamp.value = Number.NaN;
+  }
+}
