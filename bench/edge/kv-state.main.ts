@@ -6,7 +6,11 @@
 // encoding, a slice at a time, and the chunk writes overlapping it).
 // With `memory` as a third argument, the same job checkpoints into memory storage instead (no raw
 // write): the encoding's share, run in a fresh process of its own so that it starts as cold as the KV run.
-// Usage: deno run --unstable-kv --allow-read --allow-write=<dir> kv-state.main.js <kv file> <keys> [memory]
+// With `raw=<bytes>`, only the raw write of that many bytes, in a fresh process into a fresh file: the
+// first write of a process costs more than the next (measured: about 1.6× here), and Weir's checkpoint
+// is the first write of its process, so this is the baseline under the same conditions (the raw write
+// after the checkpoint, in the same process, is printed too as `rawMs`).
+// Usage: deno run --unstable-kv --allow-read --allow-write=<dir> kv-state.main.js <kv file> <keys> [memory | raw=<bytes>]
 import { run } from 'weir';
 import { stateJob } from './state.job.js';
 
@@ -17,7 +21,13 @@ interface Kv {
 }
 const Deno = (globalThis as unknown as { Deno: { args: string[]; openKv(path: string): Promise<Kv> } }).Deno;
 const [path, keys, memory] = [Deno.args[0]!, Number(Deno.args[1]), Deno.args[2] === 'memory'];
+const rawOnly = /^raw=(\d+)$/.exec(Deno.args[2] ?? '')?.[1];
 const kv = await Deno.openKv(path);
+if (rawOnly !== undefined) {
+  console.log(JSON.stringify({ rawMs: await rawWrite(Number(rawOnly)) }));
+  kv.close();
+  (Deno as unknown as { exit(code: number): never }).exit(0);
+}
 
 const handle = await run(stateJob(`bench-kv-${Date.now()}`, keys), { storage: memory ? 'memory' : { kv: kv as never }, checkpointing: false });
 await handle.done;

@@ -1,6 +1,6 @@
 import { CorruptDataError, InvalidArgumentError } from '../errors/index.js';
 import { crc32 } from './checksum.js';
-import { decodeValue, encodeValue } from './value-codec.js';
+import { decodeValue, encodeValue, type AppendTarget } from './value-codec.js';
 
 // The framing of every chunk and metadata record in CheckpointStorage, little-endian:
 //
@@ -50,12 +50,10 @@ export function encodeChunk(kind: ChunkKind, payload: unknown): Uint8Array {
 
 /**
  * Frames a payload already encoded (encodeValue, or streamed with encodeWith), given whole or in
- * pieces that make it up in order: pieces are copied once, into the chunk (a keyed span's groups
- * are not joined first: a copy of megabytes, and fresh pages, saved).
+ * pieces that make it up in order: pieces are copied once, into the chunk.
  */
 export function frameChunk(kind: ChunkKind, body: Uint8Array | readonly Uint8Array[]): Uint8Array {
-  const kindByte = CHUNK_KINDS.indexOf(kind) + 1;
-  if (kindByte === 0) throw new InvalidArgumentError('kind', `expected one of ${CHUNK_KINDS.join(', ')}, got ${String(kind)}`);
+  const kindByte = kindByteOf(kind);
   const pieces = body instanceof Uint8Array ? [body] : body;
   let length = 0;
   for (const p of pieces) length += p.length;
@@ -65,13 +63,40 @@ export function frameChunk(kind: ChunkKind, body: Uint8Array | readonly Uint8Arr
     bytes.set(p, at);
     at += p.length;
   }
-  const view = new DataView(bytes.buffer);
+  writeHeader(bytes, kindByte);
+  return bytes;
+}
+
+/**
+ * A chunk built in place, with no copy of its payload: the header's bytes are kept free at the
+ * start of `bytes`, the payload is appended after them (appendWith), then sealChunk frames it.
+ */
+export function openChunk(bytes: Uint8Array): AppendTarget {
+  if (bytes.length < CHUNK_HEADER_BYTES) bytes = new Uint8Array(CHUNK_HEADER_BYTES);
+  return { bytes, length: CHUNK_HEADER_BYTES };
+}
+
+/** Writes the header of a chunk built with openChunk; returns the chunk, a view of target.bytes (the same bytes frameChunk would give). */
+export function sealChunk(kind: ChunkKind, target: AppendTarget): Uint8Array {
+  const bytes = target.bytes.subarray(0, target.length);
+  writeHeader(bytes, kindByteOf(kind));
+  return bytes;
+}
+
+function kindByteOf(kind: ChunkKind): number {
+  const kindByte = CHUNK_KINDS.indexOf(kind) + 1;
+  if (kindByte === 0) throw new InvalidArgumentError('kind', `expected one of ${CHUNK_KINDS.join(', ')}, got ${String(kind)}`);
+  return kindByte;
+}
+
+/** The header of `bytes`, whose payload follows it. */
+function writeHeader(bytes: Uint8Array, kindByte: number): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   bytes.set(MAGIC, 0);
   bytes[4] = SNAPSHOT_FORMAT_VERSION;
   bytes[5] = kindByte;
-  view.setUint32(6, length, true);
+  view.setUint32(6, bytes.length - CHUNK_HEADER_BYTES, true);
   view.setUint32(10, crc32(bytes.subarray(CHUNK_HEADER_BYTES)), true);
-  return bytes;
 }
 
 /**

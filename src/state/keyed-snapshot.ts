@@ -3,16 +3,20 @@ import type { KeyGroupSpan } from './keyed-state-payload.js';
 import type { StateKey, StateKind } from './keyed-state.js';
 import type { PendingSnapshot } from './pending-snapshot.js';
 import type { StateTable } from './state-table.js';
-import { encodeWith, type ValueWriter } from './value-codec.js';
+import { takeChunkBuffer, giveBackChunkBuffer } from './chunk-buffers.js';
+import { CHUNK_HEADER_BYTES, openChunk, sealChunk } from './chunk-format.js';
+import { appendWith, type AppendTarget, type ValueWriter } from './value-codec.js';
 
 /** What a snapshot writes for a span: nothing (a completed checkpoint's chunks still hold it), all of it, or what changed since `since`. */
 export type SpanPlan = { readonly kind: 'reuse' } | { readonly kind: 'full' } | { readonly kind: 'delta'; readonly since: number };
 
-/** A span's encoded payload (a KeyedStatePayload as the value codec writes it), in pieces that make it up in order, ready to frame as a chunk. */
+/** A span's 'keyed-state' chunk (its payload a KeyedStatePayload), built in a buffer that is lent: see `release`. */
 export interface EncodedSpan {
   readonly span: KeyGroupSpan;
   readonly kind: 'full' | 'delta';
-  readonly body: readonly Uint8Array[];
+  readonly chunk: Uint8Array;
+  /** Must be called once nothing reads `chunk` any more (its write settled, or a copy was taken): its buffer builds later chunks. */
+  readonly release: () => void;
 }
 
 /**
@@ -25,7 +29,10 @@ export class KeyedSnapshot {
   private readonly queue: { span: KeyGroupSpan; plan: SpanPlan }[] = [];
   private cursor = 0;
   private group = -1;
-  private segments: Uint8Array[] = [];
+  /** The full span being encoded, a group per `next()`: its chunk so far, where its groups array starts, and how many it holds. */
+  private building: { target: AppendTarget; groupsAt: number; groups: number } | undefined;
+  /** The size of the last chunk: the next one likely needs as much. */
+  private lastChunkBytes = 0;
   private closed = false;
   /** Bytes encoded so far: what the caller's slices are budgeted in. */
   bytesEncoded = 0;
@@ -86,32 +93,56 @@ export class KeyedSnapshot {
     const { span, plan } = item;
     if (plan.kind === 'delta') {
       this.cursor++;
-      const body = encodeWith((w) => this.writeDelta(w, span, plan.since));
-      this.bytesEncoded += body.length;
+      const target = openChunk(takeChunkBuffer(this.lastChunkBytes));
+      appendWith(target, (w) => this.writeDelta(w, span, plan.since));
+      this.bytesEncoded += target.length - CHUNK_HEADER_BYTES;
       for (let kg = span.start; kg <= span.end; kg++) this.pending.release(kg - this.range.start);
-      return { span, kind: 'delta', body: [body] };
+      return this.sealed(span, 'delta', target);
     }
-    if (this.group < 0) this.group = span.start;
+    if (this.group < 0) {
+      this.group = span.start;
+      const target = openChunk(takeChunkBuffer(this.lastChunkBytes));
+      let groupsAt = 0;
+      appendWith(target, (w) => (groupsAt = this.writePrefix(w, span)));
+      this.building = { target, groupsAt, groups: 0 };
+    }
     const g = this.group - this.range.start;
-    const segment = this.encodeGroup(g);
-    if (segment !== undefined) {
-      this.segments.push(segment);
-      this.bytesEncoded += segment.length;
-    }
+    const b = this.building!;
+    const before = b.target.length;
+    appendWith(b.target, (w) => {
+      if (this.writeGroup(w, g)) b.groups++;
+      else w.rewind(before);
+    });
+    this.bytesEncoded += b.target.length - before;
     this.pending.release(g);
     if (++this.group <= span.end) return undefined;
     this.cursor++;
     this.group = -1;
-    const segments = this.segments;
-    this.segments = [];
-    if (segments.length === 0) return undefined;
-    return { span, kind: 'full', body: [this.prefix(span, segments.length), ...segments] };
+    this.building = undefined;
+    if (b.groups === 0) {
+      giveBackChunkBuffer(b.target.bytes);
+      return undefined;
+    }
+    appendWith(b.target, (w) => w.close(b.groupsAt, b.groups));
+    return this.sealed(span, 'full', b.target);
+  }
+
+  private sealed(span: KeyGroupSpan, kind: 'full' | 'delta', target: AppendTarget): EncodedSpan {
+    this.lastChunkBytes = target.length;
+    let lent = true;
+    const release = () => {
+      if (lent) giveBackChunkBuffer(target.bytes);
+      lent = false;
+    };
+    return { span, kind, chunk: sealChunk('keyed-state', target), release };
   }
 
   /** Stops protecting the state (the snapshot was encoded, or abandoned). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.building !== undefined) giveBackChunkBuffer(this.building.target.bytes);
+    this.building = undefined;
     for (let g = 0; g < this.pending.todo.length; g++) if (this.pending.todo[g] === 1) this.pending.release(g);
     this.onClose();
   }
@@ -131,30 +162,21 @@ export class KeyedSnapshot {
     return 1;
   }
 
-  /** { keyGroupRange, kinds, ttl?, groups: [ …count elements follow… ] }: groups is the last field, so segments append. */
-  private prefix(span: KeyGroupSpan, count: number): Uint8Array {
-    return encodeWith((w) => {
-      const o = w.openObject();
-      w.value('keyGroupRange');
-      w.value({ start: span.start, end: span.end });
-      w.value('kinds');
-      w.value(this.kinds());
-      const ttl = this.writeTtl(w);
-      w.value('groups');
-      w.close(w.openArray(), count);
-      w.close(o, 3 + ttl);
-    });
+  /** { keyGroupRange, kinds, ttl?, groups: [ …groups append… ] }: groups is the last field; returns where its array starts, to close with the count. */
+  private writePrefix(w: ValueWriter, span: KeyGroupSpan): number {
+    const o = w.openObject();
+    w.value('keyGroupRange');
+    w.value({ start: span.start, end: span.end });
+    w.value('kinds');
+    w.value(this.kinds());
+    const ttl = this.writeTtl(w);
+    w.value('groups');
+    const groupsAt = w.openArray();
+    w.close(o, 3 + ttl);
+    return groupsAt;
   }
 
-  /** [kg, { state: Map }] of group g as of the snapshot, or undefined if it held nothing. */
-  private encodeGroup(g: number): Uint8Array | undefined {
-    let empty = true;
-    const bytes = encodeWith((w) => {
-      empty = !this.writeGroup(w, g);
-    });
-    return empty ? undefined : bytes;
-  }
-
+  /** Writes [kg, { state: Map }] of group g as of the snapshot; false if it held nothing (the caller drops what it wrote). */
   private writeGroup(w: ValueWriter, g: number): boolean {
     const a = w.openArray();
     w.value(g + this.range.start);

@@ -9,6 +9,6 @@ twice, a cycle is refused. Strings keep lone surrogates (written as raw UTF-16 t
 every string round-trips exactly, as with structuredClone.
 
 */
-export { encodeValue, encodeWith, type ValueWriter } from './value-encoder.js';
+export { appendWith, encodeValue, encodeWith, type AppendTarget, type ValueWriter } from './value-encoder.js';
 export { decodeValue } from './value-decoder.js';
 export { MAX_VALUE_DEPTH } from './value-tags.js';

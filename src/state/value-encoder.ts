@@ -101,6 +101,36 @@ export function encodeWith(fill: (w: ValueWriter) => void): Uint8Array {
   return encode(undefined, fill);
 }
 
+/** A growable buffer of a caller's: `bytes.subarray(0, length)` is what was appended; `bytes` may be replaced as it grows. */
+export interface AppendTarget {
+  bytes: Uint8Array;
+  length: number;
+}
+
+/**
+ * Appends what `fill` writes to `target` (its positions are offsets in target.bytes), so that a
+ * caller builds one buffer from many calls with no copy per call. Throws as encodeWith does;
+ * a call that throws appends nothing.
+ */
+export function appendWith(target: AppendTarget, fill: (w: ValueWriter) => void): void {
+  const saved = { buf, view, pos, depth, busy, ancestors: ancestors.splice(0) };
+  setBuffer(target.bytes);
+  busy = true;
+  pos = target.length;
+  depth = 0;
+  try {
+    fill(writer);
+    target.length = pos;
+  } catch (error) {
+    throw toArgumentError(error);
+  } finally {
+    target.bytes = buf; // grown or not, it holds what was appended before
+    ancestors.length = 0;
+    ({ buf, view, pos, depth, busy } = saved);
+    ancestors.push(...saved.ancestors);
+  }
+}
+
 function toArgumentError(error: unknown): unknown {
   if (!(error instanceof Unsupported)) return error;
   const path = 'value' + error.segments.reverse().join('');
@@ -145,8 +175,12 @@ function writeNumber(v: number): void {
   }
 }
 
+/** From this length on a string's header is 5 bytes whatever its encoding, and TextEncoder writes it (see writeLongString). */
+const LONG_STRING = 256;
+
 function writeString(s: string): void {
   const length = s.length;
+  if (length >= LONG_STRING) return writeLongString(s);
   // Fast path: ASCII, one byte per char. A TextEncoder call costs ~1-2 µs in Chromium (0.1 µs in
   // Node), which made encoding state of many mid-length strings several times slower there.
   const header = length < 64 ? 1 : length < 256 ? 2 : 5;
@@ -173,6 +207,28 @@ function writeString(s: string): void {
   else if (utf8Header === 2) { buf[pos] = T_STR8; buf[pos + 1] = written; }
   else { buf[pos] = T_STR32; view.setUint32(pos + 1, written, true); }
   pos += utf8Header + written;
+}
+
+/**
+ * The same bytes as writeString's paths (ASCII or UTF-8 under T_STR32, raw UTF-16 if ill-formed),
+ * written natively: a JS loop over a long string costs more than the call (several times more
+ * in a cold isolate, and on a rope string that must be flattened char by char).
+ */
+function writeLongString(s: string): void {
+  const length = s.length;
+  // Room for ASCII first; the worst case (3 bytes per unit) only if the string did not fit.
+  if (pos + 5 + length > buf.length) grow(5 + length);
+  let done = utf8Encoder.encodeInto(s, buf.subarray(pos + 5));
+  if (done.read !== length) {
+    if (pos + 5 + length * 3 > buf.length) grow(5 + length * 3);
+    done = utf8Encoder.encodeInto(s, buf.subarray(pos + 5));
+  }
+  const written = done.written;
+  // Every non-ASCII UTF-16 unit takes at least 2 bytes (a lone surrogate 3: U+FFFD), so `written === length` means ASCII.
+  if (written !== length && !isWellFormed(s)) return writeRawUtf16(s);
+  buf[pos] = T_STR32;
+  view.setUint32(pos + 1, written, true);
+  pos += 5 + written;
 }
 
 function writeRawUtf16(s: string): void {

@@ -59,7 +59,11 @@ export class CheckpointWriter {
     const { clock, storage, reuse } = this.setup;
     const started = clock.now();
     const writes: Promise<void>[] = [];
-    const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => writes.push(storage.putChunk(handle.key, bytes)), full);
+    const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => {
+      const write = storage.putChunk(handle.key, bytes);
+      writes.push(write);
+      return write;
+    }, full);
     writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;
     const f = (this.inFlight = { checkpointId, snapshot, writes, started, syncMs, alignmentMs, asyncStarted: clock.now(), channelState });

@@ -1,5 +1,5 @@
 import type { KeyGroupRange } from '../../graph/key-groups.js';
-import { chunkChecksum, encodeChunk, frameChunk } from '../../state/chunk-format.js';
+import { chunkChecksum, encodeChunk } from '../../state/chunk-format.js';
 import type { KeyGroupSpan } from '../../state/heap-keyed-state-backend.js';
 import type { KeyedSnapshot, SpanPlan } from '../../state/keyed-snapshot.js';
 import { storageLayout } from '../../state/storage-layout.js';
@@ -54,7 +54,8 @@ export class SubtaskSnapshot {
     private readonly checkpointId: number,
     private readonly who: SubtaskIdentity,
     reuse: ReadonlyMap<string, KeyedChunkReuse>,
-    private readonly onChunk: (handle: StateHandle, bytes: Uint8Array) => void,
+    /** Returning a promise lends `bytes` until it settles (then they build later chunks: must not be read after); else they are the callee's. */
+    private readonly onChunk: (handle: StateHandle, bytes: Uint8Array) => PromiseLike<unknown> | void,
     /** A savepoint: every span written in full, nothing reused. */
     full = false,
   ) {
@@ -101,9 +102,9 @@ export class SubtaskSnapshot {
         const key = `${span.span.start}-${span.span.end}`;
         const base = k.chains.get(key)!;
         if (span.kind === 'delta') this.handles.push(...base.handles);
-        const handle = this.add(k.uid, 'keyed', `${span.kind === 'full' ? 'keyed' : 'delta'}-${key}`, frameChunk('keyed-state', span.body), {
+        const handle = this.add(k.uid, 'keyed', `${span.kind === 'full' ? 'keyed' : 'delta'}-${key}`, span.chunk, {
           keyGroupRange: span.span, part: span.kind === 'full' ? 'state' : 'delta', seq: this.checkpointId,
-        });
+        }, span.release);
         k.chains.set(key, span.kind === 'full' ? chainOf([handle]) : chainOf([...base.handles, handle]));
       }
       this.settle();
@@ -140,12 +141,14 @@ export class SubtaskSnapshot {
     tracker.record(this.checkpointId, version, span, chain);
   }
 
-  private add(uid: string, kind: 'operator' | 'keyed', name: string, bytes: Uint8Array, extra: Partial<StateHandle> = {}): StateHandle {
+  private add(uid: string, kind: 'operator' | 'keyed', name: string, bytes: Uint8Array, extra: Partial<StateHandle> = {}, release?: () => void): StateHandle {
     const key = storageLayout.stateChunkKey(this.who.jobName, this.checkpointId, this.who.attemptId, uid, this.who.subtaskIndex, name);
     const handle: StateHandle = { key, kind, operatorUid: uid, subtaskIndex: this.who.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes), ...extra };
     this.handles.push(handle);
     this.persistedBytes += bytes.byteLength;
-    this.onChunk(handle, bytes);
+    const reading = this.onChunk(handle, bytes);
+    // Without a promise the bytes are the callee's to keep: their buffer is not taken back.
+    if (release !== undefined && typeof reading?.then === 'function') reading.then(release, release);
     return handle;
   }
 }

@@ -65,7 +65,7 @@ function runScript(make: (ctx: OperatorContext, output: Output) => StreamOperato
   steps.forEach((step, i) => {
     if (i === restartAt) {
       const chunks = new Map<string, Uint8Array>();
-      const snapshot = new SubtaskSnapshot([op], 1, { jobName: 'w', attemptId: '1.1', subtaskIndex: 0, keyGroupRange: range }, new Map([[op.uid, new KeyedChunkReuse()]]), (h, b) => chunks.set(h.key, b));
+      const snapshot = new SubtaskSnapshot([op], 1, { jobName: 'w', attemptId: '1.1', subtaskIndex: 0, keyGroupRange: range }, new Map([[op.uid, new KeyedChunkReuse()]]), (h, b) => void chunks.set(h.key, b));
       snapshot.step(1);
       pending = { snapshot, chunks };
       // The rest of the script until the restore goes to the old operator: what it does after the snapshot must not show in it.

@@ -7,10 +7,13 @@ import {
   chunkChecksum,
   decodeChunk,
   encodeChunk,
+  frameChunk,
+  openChunk,
+  sealChunk,
   SNAPSHOT_FORMAT_VERSION,
   type ChunkKind,
 } from '../../../src/state/chunk-format.js';
-import { encodeValue } from '../../../src/state/value-codec.js';
+import { appendWith, encodeValue, encodeWith, type ValueWriter } from '../../../src/state/value-codec.js';
 import { CorruptDataError, InvalidArgumentError } from '../../../src/errors/index.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -139,5 +142,20 @@ describe('chunk format', () => {
   it('refuses an unknown kind and an unstorable payload when encoding', () => {
     assert.throws(() => encodeChunk('savepoint' as ChunkKind, 1), InvalidArgumentError);
     assert.throws(() => encodeChunk('keyed-state', { x: () => 1 }), /at value\.x/);
+  });
+
+  it('builds a chunk in place, from pieces appended to a small buffer, with the same bytes as framing the pieces encoded apart', () => {
+    const pieces: ((w: ValueWriter) => void)[] = [
+      (w) => { w.close(w.openArray(), 3); w.value('start'); },
+      (w) => w.value({ big: 'z'.repeat(5000), n: [1, 2.5, -3n] }),
+      (w) => w.value(new Map([['k', new Uint8Array([1, 2, 3])]])),
+    ];
+    const target = openChunk(new Uint8Array(1)); // too small even for the header: replaced, and grown as pieces append
+    for (const fill of pieces) appendWith(target, fill);
+    const built = sealChunk('keyed-state', target);
+    assert.deepEqual([...built], [...frameChunk('keyed-state', pieces.map((fill) => encodeWith(fill)))]);
+    assert.deepEqual(decodeChunk(built, 'keyed-state').payload, ['start', { big: 'z'.repeat(5000), n: [1, 2.5, -3n] }, new Map([['k', new Uint8Array([1, 2, 3])]])]);
+    assert.throws(() => appendWith(target, (w) => w.value({ f: () => 0 })), /at value\.f/);
+    assert.equal(target.length, built.length, 'a piece that throws appends nothing');
   });
 });

@@ -106,7 +106,9 @@ describe('state time-to-live', () => {
     const reuse = new Map([['op', new KeyedChunkReuse()]]);
     const chunks = new Map<string, Uint8Array>();
     const take = (id: number) => {
-      const s = new SubtaskSnapshot([op], id, { jobName: 'ttl', attemptId: '1.1', subtaskIndex: 0, keyGroupRange: range }, reuse, (h, bytes) => chunks.set(h.key, bytes));
+      const s = new SubtaskSnapshot([op], id, { jobName: 'ttl', attemptId: '1.1', subtaskIndex: 0, keyGroupRange: range }, reuse, (h, bytes) => {
+        chunks.set(h.key, bytes);
+      });
       s.finish();
       return s.handles;
     };

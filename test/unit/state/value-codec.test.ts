@@ -60,6 +60,19 @@ describe('value codec', () => {
     for (const s of strings) assert.equal(roundTrip(s), s, JSON.stringify(s.slice(0, 20)));
   });
 
+  it('writes a long string as the format says, whichever way the encoder takes: ASCII and UTF-8 under T_STR32, ill-formed UTF-16 as T_STR16', () => {
+    const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+    const utf8 = (s: string) => [...new TextEncoder().encode(s)];
+    const rope = `${12345}:${'x'.repeat(999)}`; // a concatenation V8 keeps as a rope until it is read
+    for (const s of ['x'.repeat(255), 'x'.repeat(256), rope, '€'.repeat(86), 'a😀'.repeat(200)]) {
+      const expected = s.length < 64 && utf8(s).length < 64 ? [0x40 | utf8(s).length, ...utf8(s)] : s.length < 256 && utf8(s).length < 256 && !/[^\x00-\x7f]/.test(s) ? [0x0a, s.length, ...utf8(s)] : [0x0b, ...u32(utf8(s).length), ...utf8(s)];
+      assert.deepEqual([...encodeValue(s)], expected, `${s.length} chars of ${JSON.stringify(s.slice(0, 3))}`);
+    }
+    const lone = 'x\uD800y'.repeat(100);
+    const units = Array.from({ length: lone.length }, (_, i) => [lone.charCodeAt(i) & 0xff, lone.charCodeAt(i) >>> 8]).flat();
+    assert.deepEqual([...encodeValue(lone)], [0x0c, ...u32(lone.length), ...units]);
+  });
+
   it('keeps a leading byte order mark', () => {
     assert.equal(roundTrip('\uFEFFabc'), '\uFEFFabc');
     assert.equal(roundTrip('\uFEFF'), '\uFEFF');
