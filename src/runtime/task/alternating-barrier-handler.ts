@@ -23,13 +23,16 @@ const NEXT = {
 } as const satisfies Record<HandlerStatus, readonly HandlerStatus[]>;
 
 /**
- * Exactly-once with unaligned checkpoints (FLIP-76), one checkpoint at a time, as Flink's
- * SingleCheckpointBarrierHandler with its alternating controller:
+ * Exactly-once barrier handling, aligned and unaligned (FLIP-76), one checkpoint at a time, as
+ * Flink's SingleCheckpointBarrierHandler with its alternating controller:
+ * - `alignedTimeoutMs` Infinity (exactly-once without `unaligned`; savepoints always): aligned. A
+ *   channel that delivered the barrier is blocked until every live channel delivered it, then
+ *   the snapshot; a newer barrier or a cancel marker aborts the alignment.
  * - `alignedTimeoutMs` 0 (`unaligned: true` alone): the first barrier of a checkpoint to reach
  *   the task — announced while still queued behind records, or read — starts an unaligned
  *   snapshot at once; every channel that has not delivered that barrier spills.
  * - `alignedTimeoutMs` > 0: the checkpoint starts aligned (channels that delivered the barrier are
- *   blocked, as BarrierAligner does) and, if it is not aligned by the barrier's timestamp (its
+ *   blocked, as above) and, if it is not aligned by the barrier's timestamp (its
  *   trigger time) plus the timeout, switches to unaligned: snapshot now, unblock everything, the
  *   channels still without their barrier spill. The timeout counts from the trigger, as Flink's
  *   does, so a checkpoint does not wait one timeout per task on its way down the graph.
@@ -50,7 +53,7 @@ export class AlternatingBarrierHandler implements CheckpointBarrierHandler {
 
   constructor(
     readonly channelCount: number,
-    /** 0: always unaligned; else the alignment a checkpoint gets before it switches. */
+    /** 0: always unaligned; Infinity: always aligned (exactly-once without `unaligned`); else the alignment a checkpoint gets before it switches. */
     readonly alignedTimeoutMs: number,
     initialLatestHandledId: CheckpointId = 0,
   ) {

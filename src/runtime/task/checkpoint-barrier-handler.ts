@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../errors/index.js';
-import { BarrierAligner } from './barrier-aligner.js';
+import { AlternatingBarrierHandler } from './alternating-barrier-handler.js';
 import { BarrierTracker } from './barrier-tracker.js';
 
 /** A checkpoint's id; ids grow with every trigger. (A branded type may replace this alias.) */
@@ -96,7 +96,8 @@ export function createBarrierHandler(
   }
   switch (mode) {
     case 'exactly-once':
-      return new BarrierAligner(channelCount, initialLatestHandledId);
+      // Aligned checkpoints are unaligned ones that never time out: one state machine for both.
+      return new AlternatingBarrierHandler(channelCount, Infinity, initialLatestHandledId);
     case 'at-least-once':
       return new BarrierTracker(channelCount, initialLatestHandledId);
     default:

@@ -13,7 +13,7 @@ const aligner = (channels: number, latest = 0): CheckpointBarrierHandler =>
 const tracker = (channels: number, latest = 0): CheckpointBarrierHandler =>
   createBarrierHandler('at-least-once', channels, latest);
 
-describe('BarrierAligner (exactly-once)', () => {
+describe('aligned barrier handling (exactly-once)', () => {
   it('holds a channel back until every channel delivered barrier n, then releases it after the snapshot', () => {
     const gate = aligner(2);
     assert.deepEqual(runScript(gate, 'r@0 b1@0 r@0 r@1'), ['r@0', 'b1@0', 'r@1']);

@@ -89,7 +89,7 @@ describe('AlternatingBarrierHandler (unaligned checkpoints)', () => {
     assert.deepEqual(handler.onBarrier(0, 2, 0, 10), [{ kind: 'snapshot', checkpointId: 2, unaligned: { spill: [1] } }]);
   });
 
-  it('aligned with a long timeout decides as the aligned handler on random scripts', () => {
+  it('aligned with a long finite timeout decides as the aligned handler (no timeout) on random scripts', () => {
     for (let seed = 1; seed <= 200; seed++) {
       const script = randomScript(seed, 3, 4);
       const expected = runScript(createBarrierHandler('exactly-once', 3), script);
