@@ -120,7 +120,9 @@ export class SubtaskCheckpointCoordinator {
 
   /** Unaligned: barriers queued behind records (announced) start their checkpoint now; returns whether one did. */
   onAnnouncements(): boolean {
-    const actions = this.setup.unaligned?.channels?.announce() ?? [];
+    const channels = this.setup.unaligned?.channels;
+    if (channels === undefined) return false; // aligned: called every step, so nothing allocated
+    const actions = channels.announce();
     if (actions.length === 0) return false;
     this.onBarrierActions(actions);
     return true;
