@@ -176,6 +176,18 @@ export function defineStorageContract(name: string, target: StorageContractTarge
       assertEqual(meta!.buffer.byteLength, 2, "the read record's buffer");
     });
 
+    check('keeps each of several views written at once apart (a backend that stages a view reuses its buffer only once it was copied)', async (s) => {
+      const pool = new Uint8Array(64).map((_, i) => i);
+      const other = new Uint8Array(64).map((_, i) => 100 + i);
+      const writes = [s.putChunk('v1', pool.subarray(0, 5)), s.putChunk('v2', other.subarray(3, 6)), s.putChunk('v3', pool.subarray(10, 40))];
+      pool.fill(255);
+      other.fill(255);
+      await Promise.all(writes);
+      assertBytes(await s.getChunk('v1'), bytes(0, 1, 2, 3, 4), 'the first view');
+      assertBytes(await s.getChunk('v2'), bytes(103, 104, 105), 'the second, shorter view');
+      assertBytes(await s.getChunk('v3'), new Uint8Array(30).map((_, i) => 10 + i), 'the third, longer view');
+    });
+
     check('checks every condition of a list in the same atomic step: all hold, or nothing is written (an input log append)', async (s) => {
       await s.putMetadata([{ key: 'l/b/0', bytes: bytes(1) }]);
       const claim = (key: string, after: Uint8Array | undefined) => s.putMetadata([{ key, bytes: bytes(2) }], [{ key: 'l/b/0', equals: after }, { key, equals: undefined }]);
