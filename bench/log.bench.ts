@@ -1,14 +1,18 @@
 // Input logs and live output, in Node (npm run bench -- log). Prints tables; asserts nothing.
 //
-// 1. Append throughput to a `{ dir }` log (FsCheckpointStorage: a compare-and-set on the partition
-//    head, one fsynced value per append call) for appends of 1 and of 100 records, against a raw
-//    baselines in the same run: each batch's encoded bytes written to a file of its own and fsynced,
-//    and the same with the directory fsynced too (a created file is durable only then); the
-//    three interleaved in slices of 20 appends, so that they see the same load.
+// 1. Append throughput to a `{ dir }` log (FsCheckpointStorage: one conditional write of one
+//    fsynced value per append call, under the folder's lock) for appends of 1 and of 100 records,
+//    against raw baselines in the same run: each batch's encoded bytes written to a file of its own
+//    and fsynced, and the same with the directory fsynced too (a created file is durable only then);
+//    the three interleaved in slices of 20 appends, so that they see the same load. Then a burst:
+//    all appends issued at once and awaited together (the log groups those made while a write is
+//    in flight), against the raw file + directory fsync per append issued at once.
 // 1b. The same in Chromium against IndexedDB (the issue's aim: ≥ 0.8× raw): a page appends to an
 //    `indexeddb` log, against a raw IndexedDB put of the same batches, one 'strict' transaction
-//    per batch (bench/log-idb/app.ts). A persistent profile on disk (an ordinary Playwright context
-//    keeps IndexedDB in memory). Weir and raw alternate round by round; medians.
+//    per batch (bench/log-idb/app.ts), one after another and as a burst (raw: a transaction per
+//    append issued at once, and all in one transaction as the ceiling). A persistent profile on
+//    disk (an ordinary Playwright context keeps IndexedDB in memory). Variants alternate round by
+//    round; medians.
 // 2. readTable of a 100 k-row table built by 10,000 commits of 10 rows, through the table sink's
 //    own writer, committer and post-commit step (memory storage): compacted (the post-commit step
 //    after every commit, settled one checkpoint back) and not compacted, against reading the same
@@ -41,6 +45,7 @@ const click = (i: number) => ({ id: i, area: `area-${i % 9}`, at: 1_700_000_000_
 // 1. Append throughput.
 async function appendThroughput(): Promise<void> {
   const rows: string[][] = [];
+  const burstRows: string[][] = [];
   for (const size of [1, 100]) {
     const dir = mkdtempSync(join(tmpdir(), 'weir-bench-log-'));
     const rawDir = mkdtempSync(join(tmpdir(), 'weir-bench-raw-'));
@@ -77,12 +82,29 @@ async function appendThroughput(): Promise<void> {
         }
         rawDurableMs += performance.now() - t;
       }
+      // The burst: every append at once, awaited together.
+      const burst = await openLog(`bench-burst-${size}`, { storage: new FsCheckpointStorage({ dir }) });
+      await burst.append(click(-1)); // creates the partition: outside the timing
+      let t = performance.now();
+      await Promise.all(batches.map((batch) => burst.append(size === 1 ? batch[0]! : batch)));
+      const burstMs = performance.now() - t;
+      await burst.close();
+      t = performance.now();
+      await Promise.all(batches.map(async (batch, i) => {
+        const file = await open(join(rawDir, `burst${i}`), 'w');
+        await file.write(encodeValue(batch));
+        await file.sync();
+        await file.close();
+        await rawDirHandle.sync();
+      }));
+      const rawBurstMs = performance.now() - t;
       await rawDirHandle.close();
       await log.close();
       const records = APPENDS * size;
       const rate = (ms: number) => (records / (ms / 1000)).toFixed(0);
       rows.push([`${size} record(s) per append`, rate(weirMs), rate(rawMs), rate(rawDurableMs), (rawMs / weirMs).toFixed(2), (rawDurableMs / weirMs).toFixed(2)]);
-      results[`append-${size}`] = { appends: APPENDS, weirMs, rawMs, rawDurableMs };
+      burstRows.push([`${size} record(s) per append`, rate(burstMs), rate(rawBurstMs), (rawBurstMs / burstMs).toFixed(2)]);
+      results[`append-${size}`] = { appends: APPENDS, weirMs, rawMs, rawDurableMs, burstMs, rawBurstMs };
     } finally {
       rmSync(dir, { recursive: true, force: true });
       rmSync(rawDir, { recursive: true, force: true });
@@ -90,6 +112,8 @@ async function appendThroughput(): Promise<void> {
   }
   console.log(`\nappend to a { dir } log (${APPENDS} appends each, fsync per append)`);
   printTable(['appends of', 'log records/s', 'raw fsync records/s', 'raw + dir fsync', 'log / raw', 'log / raw + dir'], rows);
+  console.log(`\nthe same ${APPENDS} appends issued at once (a burst), each acknowledged once durable`);
+  printTable(['appends of', 'log records/s', 'raw file + dir fsync each, at once', 'log / raw'], burstRows);
 }
 
 // 1b. Append throughput to an IndexedDB log in Chromium.
@@ -108,28 +132,29 @@ async function appendThroughputIdb(): Promise<void> {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(server.url);
     await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 30_000 });
-    const append = (variant: 'weir' | 'raw', size: number, round: number) => page.evaluate(
+    const append = (variant: 'weir' | 'raw' | 'weir-burst' | 'raw-burst' | 'raw-one-tx', size: number, round: number) => page.evaluate(
       ([v, s, a, r]) => (globalThis as unknown as { weirLog: { append(v: string, s: number, a: number, r: number): Promise<{ ms: number }> } }).weirLog.append(v, s, a, r),
       [variant, size, APPENDS, round] as const,
     );
     const rows: string[][] = [];
+    const burstRows: string[][] = [];
+    const rate = (records: number, ms: number) => (records / (ms / 1000)).toFixed(0);
     for (const size of [1, 100]) {
-      await append('weir', size, -1); // warm-up of both (JIT, database creation)
-      await append('raw', size, -1);
-      const weir: number[] = [];
-      const raw: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        weir.push((await append('weir', size, round)).ms);
-        raw.push((await append('raw', size, round)).ms);
-      }
+      const variants = ['weir', 'raw', 'weir-burst', 'raw-burst', 'raw-one-tx'] as const;
+      for (const v of variants) await append(v, size, -1); // warm-up of all (JIT, database creation)
+      const ms = new Map<string, number[]>(variants.map((v) => [v, []]));
+      for (let round = 0; round < ROUNDS; round++) for (const v of variants) ms.get(v)!.push((await append(v, size, round)).ms);
       const records = APPENDS * size;
-      const w = median(weir);
-      const r = median(raw);
-      rows.push([`${size} record(s) per append`, (records / (w / 1000)).toFixed(0), (records / (r / 1000)).toFixed(0), (r / w).toFixed(2)]);
-      results[`idb-append-${size}`] = { appends: APPENDS, rounds: ROUNDS, weirMs: weir, rawMs: raw };
+      const m = (v: (typeof variants)[number]) => median(ms.get(v)!);
+      rows.push([`${size} record(s) per append`, rate(records, m('weir')), rate(records, m('raw')), (m('raw') / m('weir')).toFixed(2)]);
+      burstRows.push([`${size} record(s) per append`, rate(records, m('weir-burst')), rate(records, m('raw-burst')), rate(records, m('raw-one-tx')),
+        (m('raw-burst') / m('weir-burst')).toFixed(2), (m('raw-one-tx') / m('weir-burst')).toFixed(2)]);
+      results[`idb-append-${size}`] = { appends: APPENDS, rounds: ROUNDS, ...Object.fromEntries([...ms].map(([v, t]) => [`${v}Ms`, t])) };
     }
-    console.log(`\nappend to an IndexedDB log in Chromium ${context.browser()?.version() ?? ''} (${APPENDS} appends each, median of ${ROUNDS} rounds, page thread, persistent profile)`);
+    console.log(`\nappend to an IndexedDB log in Chromium ${context.browser()?.version() ?? ''} (${APPENDS} appends each, one after another, median of ${ROUNDS} rounds, page thread, persistent profile)`);
     printTable(['appends of', 'log records/s', 'raw put records/s', 'log / raw'], rows);
+    console.log(`\nthe same ${APPENDS} appends issued at once (a burst), each acknowledged once durable`);
+    printTable(['appends of', 'log records/s', 'raw, a tx per append', 'raw, one tx for all', 'log / raw', 'log / one tx'], burstRows);
   } catch (error) {
     console.log(`\nappend to an IndexedDB log in Chromium: not measured (${error instanceof Error ? error.message : String(error)})`);
   } finally {

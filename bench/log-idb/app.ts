@@ -7,6 +7,11 @@
 //   raw:  the same batches, each `put` as it is (an array of objects, structured clone) into a
 //         database of its own, one readwrite transaction per batch with the same durability
 //         ('strict'), awaited before the next — what an app would write by hand.
+//   …-burst: every append issued at once, as a burst of clicks or socket messages arrives, and
+//         awaited together: weir groups the appends made while a write is in flight (group
+//         commit); raw issues one 'strict' transaction per append (each acknowledged on its own,
+//         as the appends are); raw-one-tx puts them all in ONE 'strict' transaction, the
+//         ceiling: no per-append acknowledgement, what grouping by hand would reach at best.
 import { openLog } from 'weir';
 
 type Click = { id: number; area: string; at: number };
@@ -25,28 +30,35 @@ function rawDb(): Promise<IDBDatabase> {
   return raw;
 }
 
-async function append(variant: 'weir' | 'raw', size: number, appends: number, round: number): Promise<{ ms: number }> {
+type Variant = 'weir' | 'raw' | 'weir-burst' | 'raw-burst' | 'raw-one-tx';
+
+async function append(variant: Variant, size: number, appends: number, round: number): Promise<{ ms: number }> {
   const batches = batchesOf(size, appends, round * size * appends);
-  if (variant === 'weir') {
-    const log = await openLog<Click>(`bench-${size}-${round}`, { storage: 'indexeddb' });
+  const value = (batch: Click[]) => (size === 1 ? batch[0]! : batch);
+  if (variant === 'weir' || variant === 'weir-burst') {
+    const log = await openLog<Click>(`bench-${variant}-${size}-${round}`, { storage: 'indexeddb' });
     await log.append(click(-1)); // opens the connection and creates the partition: outside the timing
     const t0 = performance.now();
-    for (const batch of batches) await log.append(size === 1 ? batch[0]! : batch);
+    if (variant === 'weir-burst') await Promise.all(batches.map((batch) => log.append(value(batch))));
+    else for (const batch of batches) await log.append(value(batch));
     const ms = performance.now() - t0;
     await log.close();
     return { ms };
   }
   const db = await rawDb();
+  const key = (b: number) => `${variant}/${size}/${round}/${String(b).padStart(8, '0')}`;
+  const write = (from: number, values: unknown[]) => new Promise<void>((ok, fail) => {
+    const tx = db.transaction('batches', 'readwrite', { durability: 'strict' });
+    const store = tx.objectStore('batches');
+    values.forEach((v, i) => store.put(v, key(from + i)));
+    tx.oncomplete = () => ok();
+    tx.onerror = () => fail(tx.error);
+    tx.onabort = () => fail(tx.error ?? new Error('aborted'));
+  });
   const t0 = performance.now();
-  for (const [b, batch] of batches.entries()) {
-    await new Promise<void>((ok, fail) => {
-      const tx = db.transaction('batches', 'readwrite', { durability: 'strict' });
-      tx.objectStore('batches').put(size === 1 ? batch[0] : batch, `${size}/${round}/${String(b).padStart(8, '0')}`);
-      tx.oncomplete = () => ok();
-      tx.onerror = () => fail(tx.error);
-      tx.onabort = () => fail(tx.error ?? new Error('aborted'));
-    });
-  }
+  if (variant === 'raw-burst') await Promise.all(batches.map((batch, b) => write(b, [value(batch)])));
+  else if (variant === 'raw-one-tx') await write(0, batches.map(value));
+  else for (const [b, batch] of batches.entries()) await write(b, [value(batch)]);
   return { ms: performance.now() - t0 };
 }
 
