@@ -6,9 +6,8 @@
 //    and fsynced, the same with the directory fsynced too (a created file is durable only then), and
 //    each batch appended to one file and fdatasync'd (the fastest durable way by hand: no new name
 //    to make durable); the four interleaved in slices of 20 appends, so that they see the same
-//    load. Then a burst:
-//    all appends issued at once and awaited together (the log groups those made while a write is
-//    in flight), against the raw append + fdatasync per append, issued at once.
+//    load. Then a burst: all appends issued at once and awaited together (the log groups those
+//    made while a write is in flight), against the raw append + fdatasync per append, at once.
 // 1b. The same in Chromium against IndexedDB (the issue's aim: ≥ 0.8× raw): a page appends to an
 //    `indexeddb` log, against a raw IndexedDB put of the same batches, one 'strict' transaction
 //    per batch (bench/log-idb/app.ts), one after another and as a burst (raw: a transaction per
