@@ -25,7 +25,22 @@ export interface NoticeKind<N> {
   /** Must accept only a well-formed notice: own fields of the right types, bounded lengths. */
   readonly isNotice: (data: unknown) => data is N;
   readonly topicOf: (notice: N) => string;
+  /**
+   * Posts on the channel at most once per `everyMs` per `keyOf` (the first at once, then the
+   * `merge` of those published meanwhile when the interval ends); listeners in the realm still
+   * hear every notice at once. A post costs ~0.2 ms of the publisher's thread in Chromium
+   * (measured): one per durable append was a fifth of an append's time.
+   */
+  readonly coalesce?: { readonly everyMs: number; keyOf(notice: N): string; merge(older: N, newer: N): N };
 }
+
+/** Runs `action` after `ms` (a timer that does not keep a Node process alive). */
+export type Later = (ms: number, action: () => void) => void;
+
+const laterByTimer: Later = (ms, action) => {
+  const timer = setTimeout(action, ms) as { unref?: () => void };
+  timer.unref?.();
+};
 
 /** The realm's one hub for a channel name (shared by every copy of the bundle in it, like the memory storage). */
 export function realmNoticeHub<N>(channelName: string, kind: NoticeKind<N>): NoticeHub<N> {
@@ -37,12 +52,14 @@ export function realmNoticeHub<N>(channelName: string, kind: NoticeKind<N>): Not
   }));
 }
 
-/** A hub over the given channel factory (tests pass their own). */
-export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => BroadcastChannelLike | undefined): NoticeHub<N> {
+/** A hub over the given channel factory and timer (tests pass their own). */
+export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => BroadcastChannelLike | undefined, later: Later = laterByTimer): NoticeHub<N> {
   const listeners = new Map<string, Set<(notice: N) => void>>();
   let channel: BroadcastChannelLike | undefined;
   let opened = false;
   let malformed = 0;
+  /** Per coalescing key whose interval runs: the notice waiting for its end (null: none yet). */
+  const intervals = new Map<string, N | null>();
 
   const deliver = (notice: N) => {
     for (const listener of listeners.get(kind.topicOf(notice)) ?? []) {
@@ -71,6 +88,14 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
     return channel;
   };
 
+  const post = (notice: N) => {
+    try {
+      ensureChannel()?.postMessage(notice);
+    } catch {
+      // a closed or failing channel: listeners elsewhere find the change at their next re-check
+    }
+  };
+
   return {
     subscribe(topic, listener) {
       ensureChannel();
@@ -84,11 +109,30 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
     },
     publish(notice) {
       deliver(notice);
-      try {
-        ensureChannel()?.postMessage(notice);
-      } catch {
-        // a closed or failing channel: listeners elsewhere find the change at their next re-check
+      const coalesce = kind.coalesce;
+      if (coalesce === undefined || ensureChannel() === undefined) {
+        post(notice);
+        return;
       }
+      const key = coalesce.keyOf(notice);
+      if (intervals.has(key)) {
+        const waiting = intervals.get(key);
+        intervals.set(key, waiting == null ? notice : coalesce.merge(waiting, notice));
+        return;
+      }
+      post(notice);
+      const end = () => {
+        const waiting = intervals.get(key);
+        if (waiting == null) {
+          intervals.delete(key);
+          return;
+        }
+        intervals.set(key, null);
+        post(waiting);
+        later(coalesce.everyMs, end);
+      };
+      intervals.set(key, null);
+      later(coalesce.everyMs, end);
     },
     get malformed() {
       return malformed;

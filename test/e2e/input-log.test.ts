@@ -210,19 +210,21 @@ describe('input logs in Chromium', () => {
       const offsets = [...a, ...b].map((r) => `${r.partition}:${r.offsets[0]}`);
       assert.equal(new Set(offsets).size, 80, 'eighty appends, eighty distinct offsets');
       const stored = await app(first, (x) => x.batchCount());
-      assert.equal(stored, 80, 'one stored batch per append');
+      // Each tab issued its 40 appends in one task: they share writes (group commit), never one per append.
+      assert.ok(stored >= 2 && stored < 80, `appends made together share stored batches (${stored} batches for 80 appends)`);
       await second.close();
       // The reading job: it passes every record, and retention deletes what its checkpoints passed.
       await first.goto(base);
       await first.waitForFunction(() => document.title === 'ready');
       await app(first, (x) => x.append([{ id: 5000, area: 'late' }]));
       // Retention runs at checkpoint completions (at most once a second per reader): wait for checkpoints, not for time.
-      let left = 81;
-      for (let checkpoints = 0; left >= 81 && checkpoints < 200; checkpoints++) {
+      const before = stored + 1;
+      let left = before;
+      for (let checkpoints = 0; left >= before && checkpoints < 200; checkpoints++) {
         await nextCheckpoint(first);
         left = await app(first, (x) => x.batchCount());
       }
-      assert.ok(left < 81, `retention shrank the store (${left} of 81 batches left)`);
+      assert.ok(left < before, `retention shrank the store (${left} of ${before} batches left)`);
       await app(first, (x) => x.end());
       assert.equal(await app(first, (x) => x.done()), 'finished');
       const seen = await app(first, (x) => x.table<Click>('seen'));

@@ -2,9 +2,9 @@ import { InvalidArgumentError, requireInteger, requireOptions, requireString, We
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import { encodeValue } from '../../state/value-codec.js';
 import { storageLayout } from '../../state/storage-layout.js';
-import { decodeLogMeta, decodeLogReader, encodeLogBatch, encodeLogEnd, encodeLogMeta } from './log-records.js';
-import { advanceHead, claimAfter, findTail, type LogTail } from './log-tail.js';
-import { logWakeupsFor } from './log-wakeups.js';
+import { PartitionAppender } from './log-appender.js';
+import { decodeLogMeta, decodeLogReader, encodeLogMeta } from './log-records.js';
+import { advanceHead } from './log-tail.js';
 
 /** The offsets an append's records got, in order, in the partition `partition`. */
 export interface LogOffsets extends ReadonlyArray<number> {
@@ -55,8 +55,8 @@ export interface OpenInputLogOptions {
 }
 
 const MAX_PARTITIONS = 1024;
-/** A claim that keeps losing means something rewrites the partition's end in a loop: give up loudly. */
-const MAX_APPEND_ATTEMPTS = 10_000;
+/** What end() appends: no records (log-records.ts encodes the marker itself). */
+const END_MARKER = new Uint8Array(0);
 
 /**
  * Opens (creating on first use) the log `name` in `storage`. The partition count is fixed when
@@ -99,18 +99,11 @@ function describeBriefly(value: unknown): string {
   return value === null ? 'null' : typeof value === 'object' ? (Array.isArray(value) ? 'an array' : 'an object') : `${typeof value} ${String(value)}`;
 }
 
-/** How many appends of a handle to a partition between two refreshes of the head's hint. */
-const HINT_EVERY = 32;
-
 class StoredInputLog<T> implements InputLog<T> {
   private closed = false;
   private turn = 0;
-  /** The last batch of each partition as this handle last saw it: the compare-and-set of its next append. */
-  private readonly tails = new Map<number, LogTail>();
-  /** Appends per partition since this handle last refreshed the head's hint. */
-  private readonly sinceHint = new Map<number, number>();
-  /** Appends of this handle go one after another, so calls keep their order within a partition. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** One appender per partition: its appends keep their call order, and those made meanwhile share a write. */
+  private readonly appenders = new Map<number, PartitionAppender>();
 
   constructor(
     private readonly storage: CheckpointStorage,
@@ -126,13 +119,10 @@ class StoredInputLog<T> implements InputLog<T> {
       const list = Array.isArray(records) ? (records as readonly T[]) : [records as T];
       if (list.length === 0) throw new InvalidArgumentError('log.append(records)', 'expected a record or a non-empty array of records, got an empty array');
       const encoded = encodeRecords(list, Array.isArray(records));
-      const run = this.queue.then(async () => {
-        const first = await this.claim(partition, list.length, (start) => encodeLogBatch(start, list.length, encoded));
+      return this.appender(partition).append(list.length, encoded).then((first) => {
         if (first === undefined) throw this.endedError(partition);
         return Object.assign(Array.from({ length: list.length }, (_, i) => first + i), { partition });
       });
-      this.queue = run.catch(() => undefined);
-      return run;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -140,22 +130,19 @@ class StoredInputLog<T> implements InputLog<T> {
 
   async end(): Promise<void> {
     if (this.closed) throw this.closedError();
-    const run = this.queue.then(async () => {
-      for (let p = 0; p < this.partitions; p++) {
-        const at = await this.claim(p, 0, (start) => encodeLogEnd(start));
-        const tail = this.tails.get(p);
-        const next = at ?? tail?.next ?? 0;
-        // The end marker decides; the hint only saves readers and appenders a look. Best effort.
-        await advanceHead(this.storage, this.name, p, { next, last: next, ended: true }).catch(() => undefined);
-      }
-    });
-    this.queue = run.catch(() => undefined);
-    await run;
+    // After every append made before it, in each partition (each partition's appends keep their order).
+    await Promise.all(Array.from({ length: this.partitions }, async (_, p) => {
+      const appender = this.appender(p);
+      const at = await appender.append(0, END_MARKER);
+      const next = at ?? appender.next ?? 0;
+      // The end marker decides; the hint only saves readers and appenders a look. Best effort.
+      await advanceHead(this.storage, this.name, p, { next, last: next, ended: true }).catch(() => undefined);
+    }));
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.queue;
+    for (const appender of this.appenders.values()) await appender.settled();
   }
 
   async readers(): Promise<LogReaderRegistration[]> {
@@ -178,57 +165,10 @@ class StoredInputLog<T> implements InputLog<T> {
     return keys.length;
   }
 
-  /**
-   * Claims the partition's next offset for the batch (or, with count 0, the end marker) that
-   * `encode(start)` gives, in one conditional write (log-tail.ts); a lost race looks for the end
-   * again from where it lost. Resolves with the offset claimed, or undefined when the partition
-   * has ended (for an end marker: it had already). Must resolve only once the write is durable.
-   */
-  private async claim(partition: number, count: number, encode: (start: number) => Uint8Array): Promise<number | undefined> {
-    let tail = this.tails.get(partition);
-    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      try {
-        tail ??= await findTail(this.storage, this.name, partition);
-      } catch (error) {
-        throw appendFailed(this.name, error);
-      }
-      if (tail.kind === 'batch' ? tail.end : tail.ended) {
-        this.tails.set(partition, tail);
-        return undefined;
-      }
-      const start = tail.next;
-      const bytes = encode(start);
-      const write = claimAfter(this.name, partition, tail, bytes, count, count === 0);
-      try {
-        await this.storage.putMetadata(write.records, write.conditions);
-      } catch (error) {
-        this.tails.delete(partition);
-        if ((error as { code?: unknown }).code !== 'STORAGE_FENCED') throw appendFailed(this.name, error);
-        try {
-          tail = await findTail(this.storage, this.name, partition, tail);
-        } catch (error) {
-          throw appendFailed(this.name, error);
-        }
-        continue;
-      }
-      const claimed: LogTail = { kind: 'batch', start, next: start + count, bytes, end: count === 0 };
-      this.tails.set(partition, claimed);
-      logWakeupsFor(this.storage).publish({ kind: 'weir.log-appended', log: this.name, partition, next: claimed.next });
-      await this.refreshHint(partition, claimed, tail.kind === 'none');
-      return start;
-    }
-    throw new WeirError('STORAGE_FENCED', `log '${this.name}': partition ${partition}'s end moved under ${MAX_APPEND_ATTEMPTS} appends in a row`, { domain: 'external', retryable: true, details: { log: this.name, partition } });
-  }
-
-  /** Every HINT_EVERY appends, moves the head's hint up to this handle's last batch (the first batch wrote it already). Best effort. */
-  private async refreshHint(partition: number, tail: LogTail & { kind: 'batch' }, wroteHead: boolean): Promise<void> {
-    const since = wroteHead ? 0 : (this.sinceHint.get(partition) ?? 0) + 1;
-    if (since < HINT_EVERY) {
-      this.sinceHint.set(partition, since);
-      return;
-    }
-    this.sinceHint.set(partition, 0);
-    await advanceHead(this.storage, this.name, partition, { next: tail.next, last: tail.start, ended: false }).catch(() => undefined);
+  private appender(partition: number): PartitionAppender {
+    let appender = this.appenders.get(partition);
+    if (appender === undefined) this.appenders.set(partition, (appender = new PartitionAppender(this.storage, this.name, partition)));
+    return appender;
   }
 
   private endedError(partition: number): WeirError {
@@ -253,10 +193,4 @@ function encodeRecords(records: readonly unknown[], asArray: boolean): Uint8Arra
     refused.details.path = shown;
     throw refused;
   }
-}
-
-/** A storage failure (a full quota, a full disk) reaches the appender as itself: never a silent drop. */
-function appendFailed(log: string, error: unknown): unknown {
-  if (!(error instanceof WeirError)) return error;
-  return new WeirError(error.code, `log '${log}': append failed: ${error.message}`, { domain: error.domain, retryable: error.retryable, details: { ...error.details, log }, cause: error });
 }

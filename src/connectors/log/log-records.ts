@@ -54,14 +54,16 @@ export function decodeLogReader(bytes: Uint8Array, key: string): LogReaderPositi
 }
 
 /**
- * A batch is the records of one append, in order; its key carries the offset of the first. The
- * records go in already encoded (`encodeValue(records)`, done once when the append is checked),
- * so a retried append does not encode them again. end() appends an end marker: a batch of no
- * records with `end: true`, the partition's last (nothing can follow it: its successor's key
- * would be its own).
+ * A batch is the records of one append, in order, or of a group of appends committed together
+ * (input-log-appender.ts); its key carries the offset of the first. The records go in already
+ * encoded (`encodeValue(records)`, done once when the append is checked, so a later change to
+ * the caller's objects is not stored and a retried append does not encode them again): one
+ * append's as `records`, a group's as a list of those, one per append, in order. end() appends
+ * an end marker: a batch of no records with `end: true`, the partition's last (nothing can follow
+ * it: its successor's key would be its own).
  */
-export function encodeLogBatch(start: number, count: number, encodedRecords: Uint8Array): Uint8Array {
-  return encodeChunk('log-batch', { start, count, records: encodedRecords });
+export function encodeLogBatch(start: number, count: number, encodedRecords: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  return encodeChunk('log-batch', { start, count, records: encodedRecords instanceof Uint8Array || encodedRecords.length !== 1 ? encodedRecords : encodedRecords[0] });
 }
 
 export function encodeLogEnd(start: number): Uint8Array {
@@ -74,27 +76,35 @@ export interface LogBatchHeader {
   readonly end: boolean;
 }
 
-export function decodeLogBatchHeader(bytes: Uint8Array, key: string, start: number): LogBatchHeader & { records: Uint8Array } {
+export function decodeLogBatchHeader(bytes: Uint8Array, key: string, start: number): LogBatchHeader & { records: readonly Uint8Array[] } {
   const p = payloadOf(bytes, 'log-batch', key);
   // Must not String() a stored value: an object with a 'toString' field would throw a TypeError.
   if (p.start !== start) throw corrupt(key, 'start', `holds ${typeof p.start === 'number' ? `offset ${p.start}` : `a ${typeof p.start}`}, its key says ${start}`);
   if (p.end !== undefined && p.end !== true) throw corrupt(key, 'end');
   const end = p.end === true;
   if (!isCount(p.count) || (p.count === 0) !== end) throw corrupt(key, 'count');
-  if (!(p.records instanceof Uint8Array)) throw corrupt(key, 'records');
-  return { count: p.count, end, records: p.records };
+  // One append's records, or a group's: a non-empty list of them.
+  const parts = p.records instanceof Uint8Array ? [p.records] : p.records;
+  if (!Array.isArray(parts) || parts.length === 0 || !parts.every((part) => part instanceof Uint8Array)) throw corrupt(key, 'records');
+  return { count: p.count, end, records: parts as Uint8Array[] };
 }
 
 /** The records of a batch (none for the end marker) and whether it is the end marker. */
 export function decodeLogEntry(bytes: Uint8Array, key: string, start: number): { records: unknown[]; end: boolean } {
   const header = decodeLogBatchHeader(bytes, key, start);
-  let records: unknown;
-  try {
-    records = decodeValue(header.records);
-  } catch (error) {
-    throw new CorruptDataError(`input log record '${key}': its records cannot be decoded: ${error instanceof Error ? error.message : String(error)}`, { key, field: 'records' });
+  const records: unknown[] = [];
+  for (const part of header.records) {
+    let list: unknown;
+    try {
+      list = decodeValue(part);
+    } catch (error) {
+      throw new CorruptDataError(`input log record '${key}': its records cannot be decoded: ${error instanceof Error ? error.message : String(error)}`, { key, field: 'records' });
+    }
+    if (!Array.isArray(list)) throw corrupt(key, 'records', `do not hold the ${header.count} records it says`);
+    if (header.records.length === 1 && list.length === header.count) return { records: list, end: header.end };
+    for (const record of list) records.push(record);
   }
-  if (!Array.isArray(records) || records.length !== header.count) throw corrupt(key, 'records', `do not hold the ${header.count} records it says`);
+  if (records.length !== header.count) throw corrupt(key, 'records', `do not hold the ${header.count} records it says`);
   return { records, end: header.end };
 }
 

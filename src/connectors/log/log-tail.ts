@@ -23,21 +23,27 @@ export type LogTail =
   | { readonly kind: 'batch'; readonly start: number; readonly next: number; readonly bytes: Uint8Array; readonly end: boolean }
   | { readonly kind: 'none'; readonly next: number; readonly head: Uint8Array | undefined; readonly ended: boolean };
 
-/** One write that claims offset `tail.next` for `bytes` (a batch or the end marker of `count` records). */
-export function claimAfter(log: string, partition: number, tail: LogTail, bytes: Uint8Array, count: number, end: boolean): {
+/**
+ * One write that claims offset `tail.next` for `bytes` (a batch or the end marker of `count`
+ * records); the batch is its first record. With `moveHead`, the head's hint moves to this batch in
+ * the same write: safe without a condition on the head, because the write's conditions make this
+ * batch the partition's last when it lands, so the hint is then exactly the partition's end (never
+ * ahead of it) and no less than any hint before (none is ever ahead of the partition).
+ */
+export function claimAfter(log: string, partition: number, tail: LogTail, bytes: Uint8Array, count: number, end: boolean, moveHead = false): {
   records: { key: string; bytes: Uint8Array }[];
   conditions: MetadataCondition[];
 } {
   const key = storageLayout.logBatchKey(log, partition, tail.next);
+  const headKey = storageLayout.logHeadKey(log, partition);
+  const head = { key: headKey, bytes: encodeLogHead({ next: tail.next + count, last: tail.next, ended: end }) };
   if (tail.kind === 'batch') {
     return {
-      records: [{ key, bytes }],
+      records: moveHead ? [{ key, bytes }, head] : [{ key, bytes }],
       conditions: [{ key: storageLayout.logBatchKey(log, partition, tail.start), equals: tail.bytes }, { key, equals: undefined }],
     };
   }
-  const headKey = storageLayout.logHeadKey(log, partition);
-  const head = encodeLogHead({ next: tail.next + count, last: tail.next, ended: end });
-  return { records: [{ key, bytes }, { key: headKey, bytes: head }], conditions: [{ key: headKey, equals: tail.head }] };
+  return { records: [{ key, bytes }, head], conditions: [{ key: headKey, equals: tail.head }] };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Wake-ups for log readers: an append tells every reader of that log, in this realm and in every
 // other page, tab and worker of the origin (notice-hub.ts), so a reader that caught up waits
 // without polling. A wake-up only says "look again": a lost or forged one costs a read at most.
-import { createNoticeHub, hasOwnFields, isName, realmNoticeHub, type BroadcastChannelLike, type NoticeHub, type NoticeKind } from '../notice-hub.js';
+import { createNoticeHub, hasOwnFields, isName, realmNoticeHub, type BroadcastChannelLike, type Later, type NoticeHub, type NoticeKind } from '../notice-hub.js';
 
 export interface LogAppended {
   readonly kind: 'weir.log-appended';
@@ -21,7 +21,15 @@ export function isLogAppended(data: unknown): data is LogAppended {
     Number.isSafeInteger(data.partition) && (data.partition as number) >= 0 && Number.isSafeInteger(data.next) && (data.next as number) >= 0;
 }
 
-const LOG_APPENDED: NoticeKind<LogAppended> = { isNotice: isLogAppended, topicOf: (notice) => notice.log };
+/**
+ * Other contexts hear of a partition's appends at most every 16 ms (the newest end), so a page
+ * appending one record after another does not post once per append; its own realm hears each.
+ */
+const LOG_APPENDED: NoticeKind<LogAppended> = {
+  isNotice: isLogAppended,
+  topicOf: (notice) => notice.log,
+  coalesce: { everyMs: 16, keyOf: (n) => `${n.partition}/${n.log}`, merge: (older, newer) => (newer.next >= older.next ? newer : older) },
+};
 
 /**
  * The hub for a log in `storage`: the storage's own when it is context-bound, else the realm's. A storage
@@ -44,7 +52,7 @@ export function logWakeups(): LogWakeups {
   return realmNoticeHub(LOG_WAKEUP_CHANNEL, LOG_APPENDED);
 }
 
-/** A hub over the given channel factory (tests pass their own). */
-export function createLogWakeups(openChannel: () => BroadcastChannelLike | undefined): LogWakeups {
-  return createNoticeHub(LOG_APPENDED, openChannel);
+/** A hub over the given channel factory and timer (tests pass their own). */
+export function createLogWakeups(openChannel: () => BroadcastChannelLike | undefined, later?: Later): LogWakeups {
+  return createNoticeHub(LOG_APPENDED, openChannel, later);
 }

@@ -116,22 +116,30 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
   async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void> {
     const entries = checkedRecords(records).map(({ key, bytes }) => ({ key, value: clonedAsIs(bytes) }));
     const conditions = checkedConditions(condition);
+    // A condition that a key the batch writes is absent (an input log's claim of its next offset)
+    // is that key's add(): IndexedDB refuses it (ConstraintError) where the key exists, in the
+    // same request, saving a get (PLATFORM-LIMITS: a request costs ~62 µs).
+    const added = new Map(conditions.filter((c) => c.equals === undefined && entries.filter((e) => e.key === c.key).length === 1).map((c) => [c.key, c.original]));
+    const read = added.size === 0 ? conditions : conditions.filter((c) => !added.has(c.key));
     await this.#run('metadata', 'readwrite', 'strict', 'putMetadata', { keys: entries.map((r) => r.key) }, (tx) => {
       // Every request is issued now, the conditions' gets first: requests run in order, so they
       // read the state before these puts, and an abort after them rolls the puts back.
       const store = tx.objectStore('metadata');
-      const current = conditions.map((expected) => store.get(expected.key));
+      const current = read.map((expected) => store.get(expected.key));
       for (const get of current) get.catch(() => undefined); // awaited below unless a failure below comes first
       const puts: Promise<unknown>[] = [];
       for (const { key, value } of entries) {
         const failure = this.#failWrites?.('putMetadata', key);
         if (failure !== undefined) throw failure; // settleTransaction aborts: the puts issued so far roll back
-        const put = store.put(value, key);
+        const condition = added.get(key);
+        const put = condition === undefined ? store.put(value, key) : store.add(value, key).catch((error: unknown) => {
+          throw (error as { name?: unknown }).name === 'ConstraintError' ? fencedError(condition) : error;
+        });
         put.catch(() => undefined); // rejects with AbortError if the transaction aborts; settleTransaction reports why
         puts.push(put);
       }
       return (async () => {
-        for (const [i, expected] of conditions.entries()) {
+        for (const [i, expected] of read.entries()) {
           if (!sameBytes(stored(await current[i], expected.key), expected.equals)) throw fencedError(expected.original);
         }
         await Promise.all(puts);

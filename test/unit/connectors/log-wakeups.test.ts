@@ -51,6 +51,32 @@ describe('log wake-ups', () => {
     assert.deepEqual(heard, [1, 2]);
   });
 
+  it('posts to other contexts at most once per interval and partition, the newest end last; its own realm hears every append at once', () => {
+    const posted: { log: string; partition: number; next: number }[] = [];
+    const channel = { onmessage: null, postMessage: (m: unknown) => posted.push(m as (typeof posted)[number]), close() {} };
+    const timers: (() => void)[] = [];
+    const hub = createLogWakeups(() => channel, (ms, action) => {
+      assert.equal(ms, 16);
+      timers.push(action);
+    });
+    const heard: number[] = [];
+    hub.subscribe('a', (n) => heard.push(n.next));
+    const appended = (log: string, partition: number, next: number) => hub.publish({ kind: 'weir.log-appended', log, partition, next });
+    for (let next = 1; next <= 5; next++) appended('a', 0, next);
+    appended('a', 1, 7);
+    appended('a', 0, 3); // another handle's older end, published late: the newest end still wins
+    assert.deepEqual(heard, [1, 2, 3, 4, 5, 7, 3], 'the realm hears each at once');
+    assert.deepEqual(posted.map((p) => `${p.partition}:${p.next}`), ['0:1', '1:7'], 'the first of each partition posted at once');
+    timers.shift()!(); // partition 0's interval ends: the newest end of what came meanwhile
+    assert.deepEqual(posted.map((p) => `${p.partition}:${p.next}`), ['0:1', '1:7', '0:5']);
+    timers.shift()!(); // partition 1's: nothing came meanwhile
+    timers.shift()!(); // partition 0's next: nothing came meanwhile; its interval closes
+    assert.equal(timers.length, 0, 'no timer left once nothing waits');
+    appended('a', 0, 6);
+    assert.deepEqual(posted.map((p) => `${p.partition}:${p.next}`), ['0:1', '1:7', '0:5', '0:6'], 'after a quiet interval, posted at once again');
+    assert.equal(timers.length, 1);
+  });
+
   it('a hub without a BroadcastChannel (or whose channel fails) still wakes the readers of its own realm', () => {
     const heard: number[] = [];
     const none = createLogWakeups(() => undefined);

@@ -151,6 +151,10 @@ describe('parser fuzzing (seeded)', () => {
         const records = Array.from({ length: 1 + Math.floor(random() * 4) }, (_, i) => ({ i, ['__proto__']: { x: i } }));
         return { bytes: encodeLogBatch(5, records.length, encodeValue(records)), decode: (b: Uint8Array) => decodeLogBatch(b, 'k', 5) };
       },
+      () => {
+        const parts = Array.from({ length: 2 + Math.floor(random() * 3) }, (_, p) => Array.from({ length: 1 + Math.floor(random() * 3) }, (_, i) => ({ p, i })));
+        return { bytes: encodeLogBatch(5, parts.flat().length, parts.map((part) => encodeValue(part))), decode: (b: Uint8Array) => decodeLogBatch(b, 'k', 5) };
+      },
     ];
     let refused = 0;
     for (let c = 0; c < CASES; c++) {

@@ -90,6 +90,16 @@ const KINDS: RecordKind[] = [
     read: (b, k) => decodeLogBatch(b, k, 40),
   },
   {
+    kind: 'log-batch',
+    key: storageLayout.logBatchKey('l', 0, 40),
+    payload: (random) => {
+      // A group of appends: a list of encoded record lists.
+      const parts = Array.from({ length: 2 + int(random, 3) }, () => Array.from({ length: 1 + int(random, 3) }, () => randomValue(random, 2)));
+      return decodeChunk(encodeLogBatch(40, parts.flat().length, parts.map((p) => encodeValue(p)))).payload;
+    },
+    read: (b, k) => decodeLogBatch(b, k, 40),
+  },
+  {
     kind: 'keyed-state',
     key: storageLayout.stateChunkKey(JOB, 3, '1.1', 'map-1', 0, 'keyed-0-127'),
     payload: keyedPayload,
