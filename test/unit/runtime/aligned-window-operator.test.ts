@@ -13,6 +13,7 @@ import { OutputPressure } from '../../../src/runtime/operators/output-pressure.j
 import { ElementTimestamp } from '../../../src/runtime/operators/element-timestamp.js';
 import type { OperatorContext, Output, StreamOperator } from '../../../src/runtime/operators/stream-operator.js';
 import { AlignedWindowOperator, isAlignedWindow } from '../../../src/runtime/operators/window/aligned-window-operator.js';
+import { isPanedWindow, PanedWindowOperator } from '../../../src/runtime/operators/window/paned-window-operator.js';
 import { WindowOperator } from '../../../src/runtime/operators/window/window-operator.js';
 import { chainOrder, KeyedChunkReuse } from '../../../src/runtime/task/keyed-chunk-reuse.js';
 import { SubtaskSnapshot } from '../../../src/runtime/task/subtask-snapshot.js';
@@ -143,7 +144,9 @@ describe('aligned event-time windows', () => {
     it(`${assigner.kind} ${assigner.sizeMs}/${'slideMs' in assigner ? assigner.slideMs : assigner.sizeMs} ms, ${fnName}: the same results and late records as the general window operator, with or without a restore anywhere`, () => {
       const spec: WindowSpec = { assigner, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
       assert.ok(isAlignedWindow(spec));
-      const aligned = (ctx: OperatorContext, output: Output) => new AlignedWindowOperator('window', output, ctx, spec);
+      const paned = isPanedWindow(spec);
+      assert.equal(paned, fnName !== 'aggregate' && assigner.kind === 'sliding', 'sliding sum/min/max go into panes');
+      const aligned = (ctx: OperatorContext, output: Output) => (paned ? new PanedWindowOperator('window', output, ctx, spec) : new AlignedWindowOperator('window', output, ctx, spec));
       const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
       for (let seed = 1; seed <= 6; seed++) {
         const steps = script(seed, 300);
@@ -173,12 +176,12 @@ function asWindowSlices(p: KeyedStatePayload): KeyedStatePayload {
   return { ...p, kinds: { 'window-slices': 'value' }, groups } as KeyedStatePayload;
 }
 
-describe('aligned event-time windows restore what other layouts checkpointed', () => {
+describe('aligned and paned event-time windows restore what other layouts checkpointed', () => {
   for (const [layout, migrate] of [['WindowOperator (windows by key)', (p: KeyedStatePayload) => p], ['earlier aligned operators (keys by window)', asWindowSlices]] as const) {
     for (const [fnName, windowFunction] of [['aggregate', sum], fieldFunctions[0]!] as const) {
       it(`sliding ${fnName}, from ${layout}: the same results and late records as without a restore`, () => {
         const spec: WindowSpec = { assigner: { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
-        const aligned = (ctx: OperatorContext, output: Output) => new AlignedWindowOperator('window', output, ctx, spec);
+        const aligned = (ctx: OperatorContext, output: Output) => (isPanedWindow(spec) ? new PanedWindowOperator('window', output, ctx, spec) : new AlignedWindowOperator('window', output, ctx, spec));
         const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
         for (let seed = 1; seed <= 4; seed++) {
           const steps = script(seed, 300);

@@ -1,15 +1,14 @@
 import { WeirError } from '../../../errors/index.js';
-import type { TimeWindow, WindowSpec } from '../../../graph/windowing.js';
+import type { WindowSpec } from '../../../graph/windowing.js';
 import { HeapKeyedStateBackend, restoredWatermark } from '../../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../../state/keyed-state.js';
 import type { StateEntry, StateTable } from '../../../state/state-table.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from '../stream-operator.js';
-import { FireSchedule } from './fire-schedule.js';
 import { windowStartOf } from './window-assigners.js';
 import { windowContentsOps, type WindowContents, type WindowContentsOps } from './window-contents.js';
 
-/** A key's windows (or panes) by start: the state of one key, changed in place. */
-type KeyWindows = Map<number, WindowContents>;
+/** One window's contents per key, in one key group. */
+type WindowKeys = Map<StateKey, WindowContents>;
 
 /** Windows the aligned operator takes: event time, tumbling or sliding, an incremental function, no allowed lateness. */
 export function isAlignedWindow(spec: WindowSpec): boolean {
@@ -20,37 +19,24 @@ export function isAlignedWindow(spec: WindowSpec): boolean {
 
 /**
  * Event-time tumbling and sliding windows with an incremental function (reduce, aggregate,
- * sum/min/max), whose windows every key shares the bounds of. A key's state is one entry (a map
- * of its open windows by start, the layout WindowOperator keeps too), so a record costs one
- * lookup of its key; a key is registered once to fire at its earliest window (FireSchedule), not
- * once per window. Sliding sum/min/max keep one accumulator per slide (a pane) that the
- * overlapping windows share and merge when they fire: a record updates one pane instead of
- * size / slide windows. Results and late records are as WindowOperator gives them; results of
- * one time come out key by key in the order the keys were registered (not part of the contract,
- * as in Flink).
+ * sum/min/max), which every key's windows share the bounds of. Their state is kept by window, not
+ * by key: per key group, a map from a window's start to each key's contents, so a record costs
+ * one lookup of its key in its window's map, and the watermark fires a window by walking that map
+ * (no timer per key and window: the windows' ends are the timers). Results and late records are
+ * as WindowOperator gives them; what fires together fires key group by key group (the order of
+ * results of one time is not part of the contract, as in Flink).
  */
 export class AlignedWindowOperator implements StreamOperator {
   readonly keyedBackend: HeapKeyedStateBackend;
-  /** Per key: its windows, or its panes in pane mode. */
-  private readonly table: StateTable;
-  /** Pane mode: whole windows restored from a checkpoint that kept windows, merged first into their results. */
-  private legacy: StateTable | undefined;
+  /** Per key group: window start → WindowKeys. */
+  private readonly slices: StateTable;
   private readonly ops: WindowContentsOps;
   private readonly size: number;
   private readonly slide: number;
   private readonly offset: number;
-  /** What a state entry spans: the slide in pane mode, else the window's size. */
-  private readonly span: number;
-  /** Tumbling windows and panes: a record goes into one entry (sliding windows: into each window that holds it). */
-  private readonly oneEntryPerRecord: boolean;
-  /** Set in pane mode: a window's result from its panes' accumulators (in the order the panes were created). */
-  private readonly mergePanes: ((accumulators: readonly unknown[], n: number) => unknown) | undefined;
-  private readonly schedule = new FireSchedule();
-  private readonly scratch: WindowContents[] = [];
-  private readonly accumulators: unknown[] = [];
+  /** Starts of the windows that hold something, to fire in order. */
+  private readonly open = new Set<number>();
   private readonly emit: (value: unknown) => void;
-  /** Windows and panes created so far (restored ones included): each one's `q`, which orders panes by their first record. */
-  private created = 0;
   currentWatermark = -Infinity;
   lateRecordsDropped = 0;
 
@@ -59,14 +45,13 @@ export class AlignedWindowOperator implements StreamOperator {
     this.size = a.sizeMs;
     this.slide = a.kind === 'sliding' ? a.slideMs : a.sizeMs;
     this.offset = a.offsetMs;
-    const fn = spec.function;
-    const panes = fn.kind === 'aggregate' && fn.mergeResult !== undefined && this.slide < this.size && this.size % this.slide === 0;
-    this.mergePanes = panes ? (fn as Extract<WindowSpec['function'], { kind: 'aggregate' }>).mergeResult : undefined;
-    this.span = panes ? this.slide : this.size;
-    this.oneEntryPerRecord = panes || this.slide === this.size;
     this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
-    const ops = (this.ops = windowContentsOps(uid, fn));
-    this.table = this.keyedBackend.stateTable(panes ? 'window-panes' : 'windows', 'value', copyWindows(ops));
+    const ops = (this.ops = windowContentsOps(uid, spec.function));
+    this.slices = this.keyedBackend.stateTable('window-slices', 'value', (value) => {
+      const copy: WindowKeys = new Map();
+      for (const [key, c] of value as WindowKeys) copy.set(key, ops.copy(c));
+      return copy;
+    });
     this.emit = (value) => output.collect(value);
   }
 
@@ -75,43 +60,22 @@ export class AlignedWindowOperator implements StreamOperator {
     const backend = this.keyedBackend;
     backend.restore(restored.keyedState, restored.encodedKeyed);
     this.currentWatermark = restoredWatermark(restored.keyedState);
-    const hasLegacy = this.mergePanes !== undefined && (backend.hasState('windows') || backend.hasState('window-slices'));
-    const whole = hasLegacy ? backend.stateTable('windows', 'value', copyWindows(this.ops)) : this.table;
-    // A checkpoint of an older build kept these windows by window, each a map of keys: taken over by key.
-    if (backend.hasState('window-slices')) {
-      const slices = backend.stateTable('window-slices', 'value');
+    backend.forEach(this.slices, (start) => this.open.add(start as number)); // decodes everything: the windows are all needed
+    // A checkpoint of an older build kept these windows by key, as WindowOperator does: taken over.
+    if (backend.hasState('windows')) {
+      const byKey = backend.stateTable('windows', 'value');
       const base = backend.keyGroupRange.start;
-      const old: [number, number, Map<StateKey, WindowContents>][] = [];
-      backend.forEach(slices, (start, keyGroup, value) => old.push([start as number, keyGroup - base, value as Map<StateKey, WindowContents>]));
-      for (const [start, g, keys] of old) {
-        for (const [key, c] of keys) {
-          const entry = backend.entryOf(whole, key, g);
-          const windows = entry === undefined ? (backend.insert(whole, key, g, new Map()).value as KeyWindows) : (backend.writable(whole, key, g, entry).value as KeyWindows);
-          windows.set(c.s, c);
+      const old: [StateKey, number, Map<number, WindowContents>][] = [];
+      backend.forEach(byKey, (key, keyGroup, value) => old.push([key, keyGroup - base, value as Map<number, WindowContents>]));
+      for (const [key, g, windows] of old) {
+        for (const c of windows.values()) {
+          const entry = backend.entryOf(this.slices, c.s, g) ?? backend.insert(this.slices, c.s, g, new Map());
+          (entry.value as WindowKeys).set(key, c);
         }
-        backend.remove(slices, start, g);
+        backend.remove(byKey, key, g);
       }
+      backend.forEach(this.slices, (start) => this.open.add(start as number));
     }
-    if (whole !== this.table) this.legacy = whole;
-    // Registered again in the order the windows (pane mode: each key's first pane) were created, as before.
-    const order: { key: StateKey; g: number; q: number; end: number }[] = [];
-    for (const t of whole === this.table ? [this.table] : [this.table, whole]) {
-      const span = t === this.table ? this.span : this.size;
-      backend.forEach(t, (key, keyGroup, value) => {
-        const g = keyGroup - backend.keyGroupRange.start;
-        let q = Infinity;
-        let end = Infinity;
-        for (const c of (value as KeyWindows).values()) {
-          this.created = Math.max(this.created, (c.q ?? 0) + 1);
-          if (this.mergePanes === undefined) order.push({ key, g, q: c.q ?? 0, end: c.s + span });
-          q = Math.min(q, c.q ?? 0);
-          end = Math.min(end, c.s + span);
-        }
-        if (this.mergePanes !== undefined && end !== Infinity) order.push({ key, g, q, end });
-      });
-    }
-    order.sort((x, y) => x.q - y.q);
-    for (const { key, g, end } of order) this.schedule.register(key, g, this.firstFiring(end));
   }
 
   collect(value: unknown): void {
@@ -135,151 +99,54 @@ export class AlignedWindowOperator implements StreamOperator {
         domain: 'user', retryable: false, details: { operator: this.uid },
       });
     }
-    const watermark = this.currentWatermark;
+    let accepted = false;
     const last = windowStartOf(timestamp, this.offset, this.slide);
-    // The latest window holding the record fires last: if it fired, every one did. (Sliding by more
-    // than the size leaves gaps, whose records no window holds: late, as WindowOperator has them.)
-    if (last + this.size - 1 <= watermark || last <= timestamp - this.size) return this.late(value);
-    const backend = this.keyedBackend;
-    const t = this.table;
-    const entry = backend.entryOf(t, key, g);
-    const e = entry === undefined ? backend.insert(t, key, g, new Map()) : backend.writable(t, key, g, entry);
-    if (this.oneEntryPerRecord) return this.addTo(e, last, value, key, g);
     for (let start = last; start > timestamp - this.size; start -= this.slide) {
-      if (start + this.size - 1 > watermark) this.addTo(e, start, value, key, g);
+      if (start + this.size - 1 <= this.currentWatermark) continue; // fired already: too late for this one
+      accepted = true;
+      this.addTo(start, value, key, g);
     }
-  }
-
-  private addTo(e: StateEntry, start: number, value: unknown, key: StateKey, g: number): void {
-    // The window (or pane) the key's last record went to, most often this one's: no map lookup.
-    let contents = e.hint as WindowContents | undefined;
-    if (contents === undefined || contents.s !== start) {
-      const windows = e.value as KeyWindows;
-      contents = windows.get(start);
-      if (contents === undefined) {
-        windows.set(start, (contents = { s: start, e: start + this.span, n: 0, a: undefined, q: this.created++ }));
-        this.schedule.register(key, g, this.firstFiring(start + this.span));
-      }
-      e.hint = contents;
-    }
-    this.ops.add(contents, value);
-  }
-
-  /** The time the first window not fired yet that ends at `end` or later fires (window ends are a slide apart). */
-  private firstFiring(end: number): number {
-    let e = end;
-    while (e - 1 <= this.currentWatermark) e += this.slide;
-    return e - 1;
-  }
-
-  private late(value: unknown): void {
+    if (accepted) return;
     if (this.spec.lateDataTag !== undefined) this.output.collectSide(this.spec.lateDataTag, value);
     else this.lateRecordsDropped++;
+  }
+
+  private addTo(start: number, value: unknown, key: StateKey, g: number): void {
+    const backend = this.keyedBackend;
+    const t = this.slices;
+    let entry: StateEntry | undefined = backend.entryOf(t, start, g);
+    if (entry === undefined) {
+      entry = backend.insert(t, start, g, new Map());
+      this.open.add(start);
+    } else entry = backend.writable(t, start, g, entry);
+    const keys = entry.value as WindowKeys;
+    let contents = keys.get(key);
+    if (contents === undefined) keys.set(key, (contents = { s: start, e: start + this.size, n: 0, a: undefined, q: 0 }));
+    this.ops.add(contents, value);
   }
 
   processWatermark(timestamp: number): void {
     if (timestamp <= this.currentWatermark) return;
     this.currentWatermark = timestamp;
-    // One time at a time: firing a key registers it again, possibly at a time this watermark passed too.
-    for (let time = this.schedule.earliest(timestamp); time !== undefined; time = this.schedule.earliest(timestamp)) this.fireAt(time);
+    const due = [...this.open].filter((start) => start + this.size - 1 <= timestamp).sort((a, b) => a - b);
+    for (const start of due) this.fire(start);
     this.ctx.elementTimestamp.value = Number.NaN;
     this.output.emitWatermark(timestamp);
   }
 
-  /** Fires the window ending at `time + 1` of every key registered at `time`. */
-  private fireAt(time: number): void {
-    const bucket = this.schedule.take(time)!;
-    const window: TimeWindow = { start: time + 1 - this.size, end: time + 1 };
-    const { keys, groups } = bucket;
-    for (let i = 0; i < keys.length; i++) {
-      this.ctx.elementTimestamp.value = time;
-      if (this.mergePanes === undefined) this.fireWindow(keys[i]!, groups[i]!, window);
-      else this.fireKeyPanes(keys[i]!, groups[i]!, time, window);
-    }
-  }
-
-  /** Window mode: each window was registered when it was created; emits it and drops it. */
-  private fireWindow(key: StateKey, g: number, window: TimeWindow): void {
+  /** Emits every key's result of the window at `start`, group by group, and drops the window. */
+  private fire(start: number): void {
+    this.open.delete(start);
     const backend = this.keyedBackend;
-    const entry = backend.entryOf(this.table, key, g);
-    const contents = (entry?.value as KeyWindows | undefined)?.get(window.start);
-    if (contents === undefined) return;
-    this.ops.fire(key, window, contents, this.currentWatermark, this.emit);
-    if ((entry!.value as KeyWindows).size === 1) backend.remove(this.table, key, g);
-    else (backend.writable(this.table, key, g, entry!).value as KeyWindows).delete(window.start);
-  }
-
-  /**
-   * Pane mode: a key is registered for its earliest window with contents only (by the pane that
-   * created it, or by its previous firing, both maybe: the mark tells the repeat); emits `key`'s
-   * result of `window`, drops the panes no later window needs, and registers the key again.
-   */
-  private fireKeyPanes(key: StateKey, g: number, time: number, window: TimeWindow): void {
-    const backend = this.keyedBackend;
-    const t = this.table;
-    const entry = backend.entryOf(t, key, g);
-    if (entry !== undefined && entry.mark === time) return;
-    const legacy = this.legacy === undefined ? undefined : backend.entryOf(this.legacy, key, g);
-    this.firePanes(window, entry, legacy);
-    const next = Math.min(this.drop(t, key, g, entry, window.start, this.span), legacy === undefined ? Infinity : this.drop(this.legacy!, key, g, legacy, window.start, this.size));
-    if (next === Infinity) return;
-    this.schedule.register(key, g, Math.max(next, window.end + this.slide) - 1);
-    const now = backend.entryOf(t, key, g);
-    if (now !== undefined) now.mark = time;
-  }
-
-  /** Pane mode: merges the panes of `window` (and a restored whole window) in the order their first records came. */
-  private firePanes(window: TimeWindow, entry: StateEntry | undefined, legacy: StateEntry | undefined): void {
-    const parts = this.scratch;
-    let n = 0;
-    const whole = (legacy?.value as KeyWindows | undefined)?.get(window.start);
-    if (whole !== undefined && whole.n > 0) parts[n++] = whole;
-    const first = n;
-    if (entry !== undefined) {
-      for (const c of (entry.value as KeyWindows).values()) if (c.s >= window.start && c.s < window.end && c.n > 0) parts[n++] = c;
+    const groups = this.slices.groups;
+    const window = { start, end: start + this.size };
+    this.ctx.elementTimestamp.value = window.end - 1;
+    for (let g = 0; g < groups.length; g++) {
+      const entry = groups[g]?.get(start);
+      if (entry === undefined) continue;
+      for (const [key, contents] of entry.value as WindowKeys) this.ops.fire(key, window, contents, this.currentWatermark, this.emit);
+      backend.remove(this.slices, start, g);
     }
-    if (n === 0) return;
-    // Few panes (size / slide): insertion sort by creation; a restored whole window stays first.
-    for (let i = first + 1; i < n; i++) {
-      const c = parts[i]!;
-      let j = i - 1;
-      for (; j >= first && parts[j]!.q > c.q; j--) parts[j + 1] = parts[j]!;
-      parts[j + 1] = c;
-    }
-    const accumulators = this.accumulators;
-    for (let i = 0; i < n; i++) accumulators[i] = parts[i]!.a;
-    let result: unknown;
-    try {
-      result = this.mergePanes!(accumulators, n);
-    } finally {
-      accumulators.fill(undefined, 0, n);
-      parts.fill(undefined as unknown as WindowContents, 0, n);
-    }
-    this.emit(result);
-  }
-
-  /**
-   * Drops from `key`'s entry of `t` what ends with `windowStart`'s window (starts at or before
-   * it); returns the end of the earliest window the rest needs (an entry spans `span`), or
-   * Infinity when nothing is left.
-   */
-  private drop(t: StateTable, key: StateKey, g: number, entry: StateEntry | undefined, windowStart: number, span: number): number {
-    if (entry === undefined) return Infinity;
-    const backend = this.keyedBackend;
-    let windows = entry.value as KeyWindows;
-    let next = Infinity;
-    for (const start of windows.keys()) if (start > windowStart && start + span < next) next = start + span;
-    if (next === Infinity) {
-      backend.remove(t, key, g);
-      return Infinity;
-    }
-    for (const start of windows.keys()) {
-      if (start > windowStart) continue;
-      // Removed from the writable map (a copy while a pending snapshot shares the entry).
-      if (windows === entry.value) windows = backend.writable(t, key, g, entry).value as KeyWindows;
-      windows.delete(start);
-    }
-    return next;
   }
 
   snapshotState() {
@@ -288,13 +155,4 @@ export class AlignedWindowOperator implements StreamOperator {
       keyedExtra: { keyGroupRange: this.ctx.keyGroupRange, kinds: {}, groups: [], watermark: this.currentWatermark },
     };
   }
-}
-
-/** Copy-on-write of a key's windows: its map and each window's contents. */
-function copyWindows(ops: WindowContentsOps) {
-  return (value: unknown): KeyWindows => {
-    const copy: KeyWindows = new Map();
-    for (const [start, c] of value as KeyWindows) copy.set(start, ops.copy(c));
-    return copy;
-  };
 }
