@@ -45,7 +45,12 @@ export function fieldReducer(method: FieldAggregation, field: unknown): {
  * updated in place (no object per record); what the window emits is a copy again, since a
  * window kept for allowed lateness goes on updating it.
  */
-export function fieldAccumulator(method: FieldAggregation, field: unknown): { fn: AggregateFunction<unknown, Record<string, number> | undefined, unknown>; label: string } {
+export function fieldAccumulator(method: FieldAggregation, field: unknown): {
+  fn: AggregateFunction<unknown, Record<string, number> | undefined, unknown>;
+  /** The result of accumulators merged without changing them: the first one's record, `field` combined over all. */
+  mergeResult: (accumulators: readonly unknown[], n: number) => unknown;
+  label: string;
+} {
   const { check, label } = fieldReducer(method, field);
   const name = field as string;
   const combine = combiners[method];
@@ -64,6 +69,16 @@ export function fieldAccumulator(method: FieldAggregation, field: unknown): { fn
         return a;
       },
       result: (acc) => ({ ...acc }),
+    },
+    mergeResult: (accumulators, n) => {
+      let out: Record<string, number> | undefined;
+      for (let i = 0; i < n; i++) {
+        const acc = accumulators[i] as Record<string, number> | undefined;
+        if (acc === undefined) continue;
+        if (out === undefined) out = { ...acc };
+        else out[name] = combine(out[name]!, acc[name]!);
+      }
+      return out;
     },
   };
 }

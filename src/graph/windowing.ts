@@ -36,7 +36,16 @@ export type WindowProcessFunction<K, T, R> = (key: K, elements: T[], ctx: Window
 /** What a window computes when it fires. */
 export type WindowFunctionSpec =
   | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
-  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction<unknown, unknown, unknown> }
+  | {
+    readonly kind: 'aggregate';
+    readonly fn: AggregateFunction<unknown, unknown, unknown>;
+    /**
+     * Set by sum/min/max: a window's result from several accumulators (in the order their first
+     * records came), none of them changed. Lets sliding windows keep one accumulator per slide (a
+     * pane) that the overlapping windows share.
+     */
+    readonly mergeResult?: (accumulators: readonly unknown[], n: number) => unknown;
+  }
   | { readonly kind: 'process'; readonly fn: WindowProcessFunction<unknown, unknown, unknown> };
 
 export interface WindowSpec {

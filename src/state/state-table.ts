@@ -7,6 +7,13 @@ import type { TtlCleanup } from './state-ttl.js';
  * HeapKeyedStateBackend: it tells whether a pending snapshot still shares the entry).
  */
 export class StateEntry {
+  /**
+   * The operator's own pointer into `value` (the window operator: the part the key's last record
+   * went to), never snapshotted. A copy-on-write copy starts without one.
+   */
+  hint: unknown = undefined;
+  /** The operator's own number for the key, never snapshotted (the window operator: the time the key last fired); NaN in a copy. */
+  mark = Number.NaN;
   constructor(public value: unknown, public v: number) {}
 }
 

@@ -13,6 +13,7 @@ import type { Downstream, OperatorContext, Output, StreamOperator } from '../ope
 import { ChainOutput } from './chain-output.js';
 import type { RecordWriter } from './record-writer.js';
 import { AlignedWindowOperator, isAlignedWindow } from '../operators/window/aligned-window-operator.js';
+import { isPanedWindow, PanedWindowOperator } from '../operators/window/paned-window-operator.js';
 import { WindowOperator } from '../operators/window/window-operator.js';
 
 function createOperator(vertex: ExecutionVertex, op: PlannedOperator, output: Output, ctx: OperatorContext): StreamOperator {
@@ -32,7 +33,9 @@ function createOperator(vertex: ExecutionVertex, op: PlannedOperator, output: Ou
     case 'broadcast-process': return spec.keyed
       ? new KeyedBroadcastProcessOperator(uid, output, ctx, spec.fn, spec.descriptors)
       : new BroadcastProcessOperator(uid, output, ctx, spec.fn, spec.descriptors);
-    case 'window': return isAlignedWindow(spec.window) ? new AlignedWindowOperator(uid, output, ctx, spec.window) : new WindowOperator(uid, output, ctx, spec.window);
+    case 'window':
+      if (isPanedWindow(spec.window)) return new PanedWindowOperator(uid, output, ctx, spec.window);
+      return isAlignedWindow(spec.window) ? new AlignedWindowOperator(uid, output, ctx, spec.window) : new WindowOperator(uid, output, ctx, spec.window);
   }
 }
 

@@ -6,12 +6,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { keyGroupOf } from '../../../src/graph/key-groups.js';
-import type { WindowFunctionSpec, WindowSpec } from '../../../src/graph/windowing.js';
+import { fieldAccumulator } from '../../../src/api/field-aggregation.js';
+import type { AggregateFunction, WindowFunctionSpec, WindowSpec } from '../../../src/graph/windowing.js';
 import { ManualClock } from '../../../src/runtime/clock.js';
 import { OutputPressure } from '../../../src/runtime/operators/output-pressure.js';
 import { ElementTimestamp } from '../../../src/runtime/operators/element-timestamp.js';
 import type { OperatorContext, Output, StreamOperator } from '../../../src/runtime/operators/stream-operator.js';
 import { AlignedWindowOperator, isAlignedWindow } from '../../../src/runtime/operators/window/aligned-window-operator.js';
+import { isPanedWindow, PanedWindowOperator } from '../../../src/runtime/operators/window/paned-window-operator.js';
 import { WindowOperator } from '../../../src/runtime/operators/window/window-operator.js';
 import { chainOrder, KeyedChunkReuse } from '../../../src/runtime/task/keyed-chunk-reuse.js';
 import { SubtaskSnapshot } from '../../../src/runtime/task/subtask-snapshot.js';
@@ -26,8 +28,14 @@ const range = { start: 0, end: MAX - 1 };
 
 type Step = { kind: 'record'; key: string; value: number; ts: number } | { kind: 'watermark'; ts: number };
 
-/** Runs a script through an operator; `restartAt`: snapshot there (encoding the keyed state one slice, then the rest after the next step) and restore into a fresh operator. */
-function runScript(make: (ctx: OperatorContext, output: Output) => StreamOperator, steps: Step[], restartAt?: number) {
+type Make = (ctx: OperatorContext, output: Output) => StreamOperator;
+
+/**
+ * Runs a script through an operator; `restartAt`: snapshot there (encoding the keyed state one
+ * slice, then the rest after the next step) and restore into a fresh operator (`restoreInto`, by
+ * default one like the first, given the snapshot as `migrate` rewrites it).
+ */
+function runScript(make: Make, steps: Step[], restartAt?: number, restoreInto: Make = make, migrate: (p: KeyedStatePayload) => KeyedStatePayload = (p) => p) {
   const out: string[] = [];
   const late: number[] = [];
   const ts = new ElementTimestamp();
@@ -58,8 +66,8 @@ function runScript(make: (ctx: OperatorContext, output: Output) => StreamOperato
     const { snapshot, chunks } = pending!;
     pending = undefined;
     snapshot.finish();
-    const keyedState = [...snapshot.handles].sort(chainOrder).map((h) => decodeChunk(chunks.get(h.key)!, 'keyed-state').payload as KeyedStatePayload);
-    op = make(ctx, output);
+    const keyedState = [...snapshot.handles].sort(chainOrder).map((h) => migrate(decodeChunk(chunks.get(h.key)!, 'keyed-state').payload as KeyedStatePayload));
+    op = restoreInto(ctx, output);
     op.initialize({ checkpointId: 1, keyedState, operatorState: [] });
   };
   steps.forEach((step, i) => {
@@ -73,7 +81,7 @@ function runScript(make: (ctx: OperatorContext, output: Output) => StreamOperato
     if (step.kind === 'record') {
       ts.value = step.ts;
       op.keyedBackend!.setCurrentKey(step.key, keyGroupOf(step.key, MAX));
-      op.collect({ key: step.key, value: step.value });
+      op.collect({ key: step.key, value: step.value, t: step.ts });
     } else op.processWatermark(step.ts);
     if (pending !== undefined && i === restartAt) {
       // Undo what the old operator did after the barrier: restore the snapshot and replay this step on the new one.
@@ -83,7 +91,7 @@ function runScript(make: (ctx: OperatorContext, output: Output) => StreamOperato
       if (step.kind === 'record') {
         ts.value = step.ts;
         op.keyedBackend!.setCurrentKey(step.key, keyGroupOf(step.key, MAX));
-        op.collect({ key: step.key, value: step.value });
+        op.collect({ key: step.key, value: step.value, t: step.ts });
       } else op.processWatermark(step.ts);
     }
     outAt = out.length;
@@ -119,15 +127,26 @@ const sum: WindowFunctionSpec = {
   },
 } as WindowFunctionSpec;
 
+/** What windowed sum/min/max('value') build: an accumulator per window, or per slide (pane) merged when a window fires. */
+const fieldFunctions = (['sum', 'min', 'max'] as const).map((method): [string, WindowFunctionSpec] => {
+  const { fn, mergeResult } = fieldAccumulator(method, 'value');
+  return [method, { kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, mergeResult }];
+});
+
 describe('aligned event-time windows', () => {
-  for (const assigner of [
-    { kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' },
-    { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' },
+  for (const [assigner, [fnName, windowFunction]] of [
+    [{ kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, ['aggregate', sum]],
+    [{ kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, ['aggregate', sum]],
+    [{ kind: 'sliding', sizeMs: 20, slideMs: 30, offsetMs: 0, time: 'event' }, ['aggregate', sum]],
+    ...fieldFunctions.map((f) => [{ kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, f] as const),
+    [{ kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, fieldFunctions[0]!],
   ] as const) {
-    it(`${assigner.kind}: the same results and late records as the general window operator, with or without a restore anywhere`, () => {
-      const spec: WindowSpec = { assigner, function: sum, allowedLatenessMs: 0, lateDataTag: LATE };
+    it(`${assigner.kind} ${assigner.sizeMs}/${'slideMs' in assigner ? assigner.slideMs : assigner.sizeMs} ms, ${fnName}: the same results and late records as the general window operator, with or without a restore anywhere`, () => {
+      const spec: WindowSpec = { assigner, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
       assert.ok(isAlignedWindow(spec));
-      const aligned = (ctx: OperatorContext, output: Output) => new AlignedWindowOperator('window', output, ctx, spec);
+      const paned = isPanedWindow(spec);
+      assert.equal(paned, fnName !== 'aggregate' && assigner.kind === 'sliding', 'sliding sum/min/max go into panes');
+      const aligned = (ctx: OperatorContext, output: Output) => (paned ? new PanedWindowOperator('window', output, ctx, spec) : new AlignedWindowOperator('window', output, ctx, spec));
       const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
       for (let seed = 1; seed <= 6; seed++) {
         const steps = script(seed, 300);
@@ -137,5 +156,39 @@ describe('aligned event-time windows', () => {
         for (const at of [1, 37, 150, 299]) assert.deepEqual(runScript(aligned, steps, at), reference, `seed ${seed}, restored at step ${at}`);
       }
     });
+  }
+});
+
+/** WindowOperator's payload (a key's windows by start) in the layout earlier aligned operators kept: a window's keys by window start. */
+function asWindowSlices(p: KeyedStatePayload): KeyedStatePayload {
+  if (p.kinds.windows === undefined) return p;
+  const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
+    const slices = new Map<number, Map<unknown, unknown>>();
+    for (const [key, windows] of states.windows as Map<unknown, Map<number, unknown>>) {
+      for (const [start, contents] of windows) {
+        let keys = slices.get(start);
+        if (keys === undefined) slices.set(start, (keys = new Map()));
+        keys.set(key, contents);
+      }
+    }
+    return [kg, { 'window-slices': slices }];
+  });
+  return { ...p, kinds: { 'window-slices': 'value' }, groups } as KeyedStatePayload;
+}
+
+describe('aligned and paned event-time windows restore what other layouts checkpointed', () => {
+  for (const [layout, migrate] of [['WindowOperator (windows by key)', (p: KeyedStatePayload) => p], ['earlier aligned operators (keys by window)', asWindowSlices]] as const) {
+    for (const [fnName, windowFunction] of [['aggregate', sum], fieldFunctions[0]!] as const) {
+      it(`sliding ${fnName}, from ${layout}: the same results and late records as without a restore`, () => {
+        const spec: WindowSpec = { assigner: { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
+        const aligned = (ctx: OperatorContext, output: Output) => (isPanedWindow(spec) ? new PanedWindowOperator('window', output, ctx, spec) : new AlignedWindowOperator('window', output, ctx, spec));
+        const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
+        for (let seed = 1; seed <= 4; seed++) {
+          const steps = script(seed, 300);
+          const reference = runScript(general, steps);
+          for (const at of [37, 150, 250]) assert.deepEqual(runScript(general, steps, at, aligned, migrate), reference, `seed ${seed}, restored at step ${at}`);
+        }
+      });
+    }
   }
 });

@@ -2,8 +2,12 @@ import type { TimeWindow, WindowAssignerSpec } from '../../../graph/windowing.js
 
 /** The start of the window of `size` (every `step`, shifted by `offset`) that holds `timestamp`; exact for negative times too. */
 export function windowStartOf(timestamp: number, offset: number, step: number): number {
-  const remainder = (((timestamp - offset) % step) + step) % step;
-  return timestamp - remainder;
+  // A division and a floor instead of two floating-point remainders (a library call each), then
+  // corrected by a step where the division rounded across a multiple.
+  let start = offset + Math.floor((timestamp - offset) / step) * step;
+  if (start > timestamp) start -= step;
+  else if (start + step <= timestamp) start += step;
+  return start;
 }
 
 /** The windows a record at `timestamp` belongs to, earliest start last (as Flink lists sliding windows). */
