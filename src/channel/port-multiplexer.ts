@@ -165,9 +165,13 @@ export class PortMultiplexer {
               const timestamps = packTimestamps(message.timestamps, state.timestampSpares.pop());
               this.post({ kind: 'packed', channel, buffer, timestamps }, buffer.byteLength + timestamps.byteLength, buffer, timestamps);
             }
-          } else this.post({ kind: 'message', channel, message: batch }, 0);
-          // Out of credit: nothing more goes on this channel until the receiver has these.
-          if (state.credits <= 0) this.flush();
+            // Out of credit: nothing more goes on this channel until the receiver has these.
+            if (state.credits <= 0) this.flush();
+            return;
+          }
+          // Structured clone copies the records when posted: post now, so the copy is of what was sent (a record may change once handed over).
+          this.post({ kind: 'message', channel, message: batch }, 0);
+          this.flush();
           return;
         }
         this.post({ kind: 'message', channel, message }, 0);

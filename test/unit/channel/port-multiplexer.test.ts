@@ -59,15 +59,20 @@ describe('PortMultiplexer', () => {
       s0.send({ kind: 'watermark', timestamp: 7 });
       s0.send(records(3, 1));
       s1.send({ kind: 'barrier', checkpointId: 1, timestamp: 0 });
-      s1.send({ kind: 'records', records: [{ nested: { not: 'packable' } }] }); // structured clone, in the same message
       assert.equal(ports.posted.a.length, 0, 'nothing is posted before the turn ends');
       await nextTurn();
       assert.equal(ports.posted.a.length, 1);
-      assert.equal(framesOf(ports.posted.a[0]!).length, 6);
+      assert.equal(framesOf(ports.posted.a[0]!).length, 5);
+      s0.send({ kind: 'watermark', timestamp: 8 });
+      const unpackable = { nested: { not: 'packable' } };
+      s1.send({ kind: 'records', records: [unpackable] }); // structured clone: posted at once, with what waited
+      unpackable.nested.not = 'changed after it was sent';
+      assert.equal(ports.posted.a.length, 2);
+      assert.deepEqual(framesOf(ports.posted.a[1]!).map((f) => f.kind), ['message', 'message']);
       const r0 = b.receiver(0);
       const r1 = b.receiver(1);
       await until(() => r1.queued === 3);
-      assert.deepEqual(drain(r0).map((m) => (m.kind === 'records' ? m.records.map((r) => (r as { v: number }).v) : m.kind)), [[0, 1, 2], 'watermark', [3]]);
+      assert.deepEqual(drain(r0).map((m) => (m.kind === 'records' ? m.records.map((r) => (r as { v: number }).v) : m.kind)), [[0, 1, 2], 'watermark', [3], 'watermark']);
       assert.deepEqual(drain(r1).map((m) => (m.kind === 'records' ? m.records : m.kind)), [[{ k: 'key100', v: 100 }, { k: 'key101', v: 101 }], 'barrier', [{ nested: { not: 'packable' } }]]);
     } finally {
       a.close();
