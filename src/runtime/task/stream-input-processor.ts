@@ -7,6 +7,7 @@ import type { OutputPressure } from '../operators/output-pressure.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
 import type { BarrierAction, CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import type { StoredBatch } from './channel-state.js';
+import { BatchSlicer } from './batch-slicer.js';
 import { InputGate } from './input-gate.js';
 import type { RecordWriter } from './record-writer.js';
 import { WatermarkValve } from './watermark-valve.js';
@@ -40,6 +41,8 @@ export interface StreamInputSetup {
   /** The task's clock: a barrier's alignment timeout is measured on it. */
   readonly now: () => number;
   readonly handler: CheckpointBarrierHandler;
+  /** Unaligned checkpoints: how much of the clock a step may feed of one batch (see BatchSlicer); whole batches without. */
+  readonly batchSliceMs?: number;
   readonly head: StreamOperator;
   readonly writers: readonly RecordWriter[];
   readonly elementTimestamp: ElementTimestamp;
@@ -66,12 +69,15 @@ export class StreamInputProcessor {
   private keyScratch: StateKey[] = [];
   /** An input batch whose records are not all processed: the outputs ran out of credit in it. */
   private batchInProgress: BatchInProgress | undefined;
+  /** Unaligned checkpoints: feeds a batch a slice of the clock's time per step, so a barrier waits for no whole batch. */
+  private readonly slicer: BatchSlicer | undefined;
   /** Restored channel state not yet replayed: it goes before any new input. */
   private replay: { channel: number; batch: StoredBatch }[] = [];
 
   constructor(private readonly setup: StreamInputSetup) {
     this.gate = new InputGate(setup.inputs, setup.handler);
     this.valve = new WatermarkValve(setup.inputs.length);
+    this.slicer = setup.batchSliceMs === undefined ? undefined : new BatchSlicer(setup.batchSliceMs);
   }
 
   /** The task's event time: the combined watermark of its channels. */
@@ -154,32 +160,48 @@ export class StreamInputProcessor {
    * then overdraws by at most one batch per channel, and a flatMap in the chain still stops inside
    * a record's output), else record by record, stopping before the next record when an output ran
    * out of credit (or inside one, when an operator's output stopped halfway).
-   * The channel's credit goes back only once every record of the batch was processed.
+   * The channel's credit goes back only once every record of the batch was processed. With a
+   * slicer, a step feeds only the records that fit its slice; the rest go at the next steps.
    */
   continueBatch(): boolean {
+    const slicer = this.slicer;
+    if (slicer === undefined) return this.feed(this.batchInProgress!, Infinity);
     const progress = this.batchInProgress!;
+    const from = progress.next;
+    const started = this.setup.now();
+    const more = this.feed(progress, slicer.take(progress.batch.records.length - from));
+    slicer.record(progress.next - from, this.setup.now() - started);
+    return more;
+  }
+
+  /** Feeds up to `count` records of the batch in progress: whole batches by the head's loop, a cut one's slices copied. */
+  private feed(progress: BatchInProgress, count: number): boolean {
     const { records, keyGroups, timestamps } = progress.batch;
     const keys = progress.keys;
     const head = this.setup.head;
     head.selectInput?.(this.setup.inputSides[progress.channel]!);
     const backend = head.keyedBackend;
     const keyed = backend !== undefined && keys !== undefined && keyGroups !== undefined;
-    const n = records.length;
-    if (progress.next === 0 && keyed && head.collectKeyed !== undefined) {
+    const from = progress.next;
+    const whole = from === 0 && count >= records.length;
+    const end = Math.min(records.length, from + count);
+    if (keyed && head.collectKeyed !== undefined) {
       if (timestamps === undefined) this.setup.elementTimestamp.value = Number.NaN;
-      head.collectKeyed(records, keys, keyGroups, n, timestamps);
-      return this.batchProcessed(progress, n);
+      if (whole) head.collectKeyed(records, keys, keyGroups, end, timestamps);
+      else head.collectKeyed(records.slice(from, end), keys.slice(from, end), keyGroups.slice(from, end), end - from, timestamps?.slice(from, end));
+      return this.batchProcessed(progress, end);
     }
-    if (progress.next === 0 && backend === undefined && head.collectBatch !== undefined) {
+    if (backend === undefined && head.collectBatch !== undefined) {
       if (timestamps === undefined) this.setup.elementTimestamp.value = Number.NaN;
-      head.collectBatch(records, n, timestamps);
-      return this.batchProcessed(progress, n);
+      if (whole) head.collectBatch(records, end, timestamps);
+      else head.collectBatch(records.slice(from, end), end - from, timestamps?.slice(from, end));
+      return this.batchProcessed(progress, end);
     }
     const ts = this.setup.elementTimestamp;
     const pressure = this.setup.pressure;
-    let i = progress.next;
+    let i = from;
     if (timestamps === undefined) ts.value = Number.NaN;
-    for (; i < n && !pressure.blocked; i++) {
+    for (; i < end && !pressure.blocked; i++) {
       if (keyed) backend.setCurrentKey(keys[i]!, keyGroups[i]!);
       if (timestamps !== undefined) ts.value = timestamps[i]!;
       head.collect(records[i]);

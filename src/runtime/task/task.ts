@@ -24,6 +24,9 @@ import { EventTimeStops } from './event-time-stops.js';
 import { UnalignedCheckpoints } from './unaligned-checkpoints.js';
 import type { TaskMetrics, TaskProgress, TaskSetup } from './task-setup.js';
 
+/** Unaligned checkpoints: a step feeds about this much of the clock's time of an input batch, so an announced barrier waits at most that long. */
+const BATCH_SLICE_MS = 1;
+
 export type { TaskState } from './task-lifecycle.js';
 export type { TaskMetrics, TaskProgress, TaskSetup } from './task-setup.js';
 
@@ -132,13 +135,14 @@ export class Task implements Schedulable {
       });
     } else {
       this.input = new StreamInputProcessor({
-        inputs: setup.inputs, keySelectors, inputSides, inputOfChannel, now: () => setup.clock.now(), handler: this.handler, head, writers: this.writers, elementTimestamp: this.elementTimestamp,
+        inputs: setup.inputs, keySelectors, inputSides, inputOfChannel, now: () => setup.clock.now(), handler: this.handler, head,
+        ...(channels !== undefined ? { batchSliceMs: BATCH_SLICE_MS } : {}), writers: this.writers, elementTimestamp: this.elementTimestamp,
         pressure: this.pressure, flushChain, flushWriters, flushIfDue, endOfInput,
         onBarrierActions: (actions, timestamp, savepoint) => this.checkpoints.onBarrierActions(actions, timestamp, savepoint),
         countIn: (records) => (this.metrics.recordsIn += records),
       });
     }
-    for (const channel of setup.inputs) channel.setListener(() => this.wake());
+    setup.inputs.forEach((channel, c) => channel.setListener(channels === undefined ? () => this.wake() : () => this.onArrival(channels, c)));
   }
 
   get state(): TaskState {
@@ -202,7 +206,7 @@ export class Task implements Schedulable {
     if (this.lifecycle.stopped) return Promise.reject(this.stoppedError());
     // An unaligned checkpoint must not wait for credit: its trigger runs even while a source's outputs are full.
     const urgent = command.kind === 'trigger' && this.source !== undefined && this.setup.checkpointOptions?.unaligned !== undefined;
-    return this.mailbox.request((resolve, reject) => {
+    const done = this.mailbox.request((resolve, reject) => {
       switch (command.kind) {
         case 'trigger':
           this.checkpoints.onTrigger(command.checkpointId, command.timestamp, command.savepoint === true);
@@ -215,6 +219,8 @@ export class Task implements Schedulable {
           return;
       }
     }, urgent);
+    if (urgent && this.lifecycle.processing) this.setup.scheduler.wakeFirst(this); // before the other tasks of the thread, as a barrier arriving (onArrival)
+    return done;
   }
 
   cancel(): void {
@@ -235,8 +241,9 @@ export class Task implements Schedulable {
     if (!this.lifecycle.processing) return false;
     try {
       // Mails run between input records, never inside one's output: a snapshot must not cut it. An
-      // unaligned checkpoint (an urgent trigger, a barrier queued behind records) does not wait: it finishes that output first.
-      if (this.inInput()) return this.outputsAvailable() ? this.resumeInput() : this.priorityWork();
+      // unaligned checkpoint (an urgent trigger, a barrier queued behind records) does not wait: it
+      // finishes that output first, and goes before the rest of a batch (cut in slices, see BatchSlicer).
+      if (this.inInput()) return this.priorityWork() || (this.outputsAvailable() && this.resumeInput());
       if (this.priorityWork()) return true;
       if (this.mailbox.runOne()) {
         this.chain.flush(); // a timer's output
@@ -298,6 +305,13 @@ export class Task implements Schedulable {
 
   private wake(): void {
     if (this.lifecycle.processing) this.setup.scheduler.wake(this);
+  }
+
+  /** Unaligned: a barrier arriving (behind records or not) is priority work, done before any other task's next step. */
+  private onArrival(channels: UnalignedCheckpoints, channel: number): void {
+    if (!this.lifecycle.processing) return;
+    if (channels.announced(channel)) this.setup.scheduler.wakeFirst(this);
+    else this.setup.scheduler.wake(this);
   }
 
   private inInput(): boolean {

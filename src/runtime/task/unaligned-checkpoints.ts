@@ -37,6 +37,12 @@ export class UnalignedCheckpoints {
 
   constructor(private readonly setup: UnalignedCheckpointsSetup) {}
 
+  /** Whether `channel` holds a barrier of a checkpoint the handler has not started (cheap: the channel counts its barriers). */
+  announced(channel: number): boolean {
+    const { handler, inputs } = this.setup;
+    return inputs[channel]!.queuedBarrier?.(Math.max(handler.latestHandledId, handler.pendingCheckpointId ?? 0)) !== undefined;
+  }
+
   /** The handler's actions for every barrier queued on a channel that it has not seen (cheap: channels count their barriers). */
   announce(): BarrierAction[] {
     const { handler, inputs, clock } = this.setup;
