@@ -1,3 +1,4 @@
+import { CorruptDataError } from '../errors/index.js';
 import type { ChannelMessage, RecordBatch } from './channel-message.js';
 import type { ChannelReceiver, ChannelSender } from './channel.js';
 import { ChannelSpills } from './channel-spill.js';
@@ -16,13 +17,21 @@ export interface BatchPacking {
   decode(buffer: ArrayBuffer): RecordBatch;
 }
 
-/** The wire protocol between two workers: every message names its logical channel. */
-export type PortMessage =
+/** One frame of the wire protocol between two workers: every frame names its logical channel. */
+export type PortFrame =
   | { kind: 'message'; channel: number; message: ChannelMessage }
-  /** A batch the codec packed; its timestamps (event time) travel as a second transferred buffer. */
+  /** A batch the codec packed; its timestamps (event time) travel as a second transferred buffer, one float64 per record (it may be longer). */
   | { kind: 'packed'; channel: number; buffer: ArrayBuffer; timestamps?: ArrayBuffer }
-  /** Credits back, with the packed buffers the receiver decoded, for the sender to write into again. */
-  | { kind: 'credit'; channel: number; credits: number; buffers?: ArrayBuffer[] };
+  /** Credits back, with the packed buffers (and timestamp buffers) the receiver decoded, for the sender to write into again. */
+  | { kind: 'credit'; channel: number; credits: number; buffers?: ArrayBuffer[]; timestampBuffers?: ArrayBuffer[] };
+
+/**
+ * What one postMessage carries: a frame, or the frames of one turn in order. A message costs
+ * far more than its bytes (the receiving thread wakes, the structured clone walks it, Chromium
+ * ~6.6 µs and Node ~1.4 µs per message, PLATFORM-LIMITS.md), so the frames a thread sends in one
+ * turn, credits back included, travel as one message.
+ */
+export type PortMessage = PortFrame | { kind: 'frames'; frames: PortFrame[] };
 
 /** A packed batch waits as it came: it is decoded when the task takes it (and is smaller meanwhile). */
 type Queued = ChannelMessage | { kind: 'packed'; buffer: ArrayBuffer; timestamps?: ArrayBuffer };
@@ -35,6 +44,7 @@ interface ReceiverState {
   toReturn: number;
   /** Buffers decoded since, to go back with those credits. */
   buffers: ArrayBuffer[];
+  timestampBuffers: ArrayBuffer[];
   /** Unaligned checkpoints: batches in flight (queued here, or arriving) copied into channel state. */
   spills: ChannelSpills<Queued>;
 }
@@ -44,10 +54,13 @@ interface SenderState {
   waiting: (() => void)[];
   /** Buffers the receiver handed back, to encode into. */
   spares: ArrayBuffer[];
+  timestampSpares: ArrayBuffer[];
 }
 
 /** Buffers kept per channel for reuse: one per credit is all a sender can have in flight. */
 const MAX_SPARES = 8;
+/** Frames wait for the end of the turn, or until this many bytes of batches are waiting. */
+const FLUSH_BYTES = 256 * 1024;
 
 /**
  * Many logical channels over one MessagePort between two workers, each with the same credit
@@ -58,7 +71,13 @@ const MAX_SPARES = 8;
 export class PortMultiplexer {
   private readonly receivers = new Map<number, ReceiverState>();
   private readonly senders = new Map<number, SenderState>();
-  private creditFlushScheduled = false;
+  /** Frames of this turn not yet posted, and what they transfer. */
+  private outbox: PortFrame[] = [];
+  private transfer: Transferable[] = [];
+  private outboxBytes = 0;
+  private flushScheduled = false;
+  /** Receivers with credits to return at the end of the turn. */
+  private readonly crediting = new Set<number>();
 
   constructor(
     private readonly port: PortLike,
@@ -73,23 +92,30 @@ export class PortMultiplexer {
     if (state === undefined) {
       // A spill decodes a packed batch into a copy: the queued buffer stays for the task.
       const spills = new ChannelSpills<Queued>((q) => (q.kind === 'packed' ? this.decodeCopy(q) : q));
-      this.receivers.set(channel, (state = { queue: [], head: 0, listener: undefined, toReturn: 0, buffers: [], spills }));
+      this.receivers.set(channel, (state = { queue: [], head: 0, listener: undefined, toReturn: 0, buffers: [], timestampBuffers: [], spills }));
     }
     return state;
   }
 
   private senderState(channel: number): SenderState {
     let state = this.senders.get(channel);
-    if (state === undefined) this.senders.set(channel, (state = { credits: this.credits, waiting: [], spares: [] }));
+    if (state === undefined) this.senders.set(channel, (state = { credits: this.credits, waiting: [], spares: [], timestampSpares: [] }));
     return state;
   }
 
   private onMessage(data: PortMessage): void {
+    if (data.kind === 'frames') {
+      for (const frame of data.frames) this.onFrame(frame);
+    } else this.onFrame(data);
+  }
+
+  private onFrame(data: PortFrame): void {
     switch (data.kind) {
       case 'credit': {
         const s = this.senderState(data.channel);
         s.credits += data.credits;
         if (data.buffers !== undefined) for (const b of data.buffers) if (s.spares.length < MAX_SPARES) s.spares.push(b);
+        if (data.timestampBuffers !== undefined) for (const b of data.timestampBuffers) if (s.timestampSpares.length < MAX_SPARES) s.timestampSpares.push(b);
         if (s.credits > 0 && s.waiting.length > 0) {
           const waiting = s.waiting;
           s.waiting = [];
@@ -114,12 +140,13 @@ export class PortMultiplexer {
     const batch = this.packing!.decode(data.buffer);
     r.buffers.push(data.buffer);
     if (data.timestamps === undefined) return batch;
-    return { ...batch, timestamps: Array.from(new Float64Array(data.timestamps)) };
+    r.timestampBuffers.push(data.timestamps);
+    return withTimestamps(batch, data.timestamps);
   }
 
   private decodeCopy(data: { buffer: ArrayBuffer; timestamps?: ArrayBuffer }): ChannelMessage {
     const batch = this.packing!.decode(data.buffer);
-    return data.timestamps === undefined ? batch : { ...batch, timestamps: Array.from(new Float64Array(data.timestamps)) };
+    return data.timestamps === undefined ? batch : withTimestamps(batch, data.timestamps);
   }
 
   sender(channel: number): ChannelSender {
@@ -132,16 +159,22 @@ export class PortMultiplexer {
           const batch = withoutKeys(message);
           const packed = this.packing?.encode(batch, state.spares.pop());
           if (packed !== undefined) {
-            if (message.timestamps === undefined) {
-              this.port.postMessage({ kind: 'packed', channel, buffer: packed.buffer } satisfies PortMessage, [packed.buffer]);
-            } else {
-              const timestamps = Float64Array.from(message.timestamps).buffer;
-              this.port.postMessage({ kind: 'packed', channel, buffer: packed.buffer, timestamps } satisfies PortMessage, [packed.buffer, timestamps]);
+            const { buffer } = packed;
+            if (message.timestamps === undefined) this.post({ kind: 'packed', channel, buffer }, buffer.byteLength, buffer);
+            else {
+              const timestamps = packTimestamps(message.timestamps, state.timestampSpares.pop());
+              this.post({ kind: 'packed', channel, buffer, timestamps }, buffer.byteLength + timestamps.byteLength, buffer, timestamps);
             }
+            // Out of credit: nothing more goes on this channel until the receiver has these.
+            if (state.credits <= 0) this.flush();
             return;
           }
+          // Structured clone copies the records when posted: post now, so the copy is of what was sent (a record may change once handed over).
+          this.post({ kind: 'message', channel, message: batch }, 0);
+          this.flush();
+          return;
         }
-        this.port.postMessage({ kind: 'message', channel, message: message.kind === 'records' ? withoutKeys(message) : message } satisfies PortMessage);
+        this.post({ kind: 'message', channel, message }, 0);
       },
       hasCredit: () => state.credits > 0,
       onCredit: (listener) => {
@@ -174,7 +207,7 @@ export class PortMultiplexer {
       },
       release: () => {
         state.toReturn++;
-        this.scheduleCreditFlush();
+        this.scheduleCreditFlush(channel);
       },
       setListener: (listener) => {
         state.listener = listener;
@@ -185,25 +218,61 @@ export class PortMultiplexer {
     };
   }
 
-  private scheduleCreditFlush(): void {
-    if (this.creditFlushScheduled) return;
-    this.creditFlushScheduled = true;
+  private scheduleCreditFlush(channel: number): void {
+    this.crediting.add(channel);
+    this.scheduleFlush();
+  }
+
+  /** Queues a frame for the end of the turn (or for now, once enough bytes wait). */
+  private post(frame: PortFrame, bytes: number, ...transfer: ArrayBuffer[]): void {
+    this.outbox.push(frame);
+    for (const t of transfer) this.transfer.push(t);
+    this.outboxBytes += bytes;
+    if (this.outboxBytes >= FLUSH_BYTES) this.flush();
+    else this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
     queueMicrotask(() => {
-      this.creditFlushScheduled = false;
-      for (const [channel, r] of this.receivers) {
-        if (r.toReturn === 0) continue;
-        const buffers = r.buffers;
-        if (buffers.length === 0) this.port.postMessage({ kind: 'credit', channel, credits: r.toReturn } satisfies PortMessage);
-        else {
-          r.buffers = [];
-          this.port.postMessage({ kind: 'credit', channel, credits: r.toReturn, buffers } satisfies PortMessage, buffers);
-        }
-        r.toReturn = 0;
-      }
+      this.flushScheduled = false;
+      this.flush();
     });
   }
 
+  /** Posts the frames of this turn, with the credits due, as one message. */
+  private flush(): void {
+    for (const channel of this.crediting) {
+      const r = this.receivers.get(channel)!;
+      if (r.toReturn === 0) continue;
+      const { buffers, timestampBuffers } = r;
+      if (buffers.length === 0 && timestampBuffers.length === 0) this.outbox.push({ kind: 'credit', channel, credits: r.toReturn });
+      else {
+        r.buffers = [];
+        r.timestampBuffers = [];
+        this.outbox.push({ kind: 'credit', channel, credits: r.toReturn, buffers, ...(timestampBuffers.length > 0 ? { timestampBuffers } : {}) });
+        for (const b of buffers) this.transfer.push(b);
+        for (const b of timestampBuffers) this.transfer.push(b);
+      }
+      r.toReturn = 0;
+    }
+    this.crediting.clear();
+    const frames = this.outbox;
+    if (frames.length === 0) return;
+    const transfer = this.transfer;
+    this.outbox = [];
+    this.transfer = [];
+    this.outboxBytes = 0;
+    const message: PortMessage = frames.length === 1 ? frames[0]! : { kind: 'frames', frames };
+    if (transfer.length === 0) this.port.postMessage(message);
+    else this.port.postMessage(message, transfer);
+  }
+
   close(): void {
+    this.outbox = [];
+    this.transfer = [];
+    this.crediting.clear();
     this.port.onmessage = null;
     this.port.close();
   }
@@ -211,6 +280,25 @@ export class PortMultiplexer {
 
 function* waiting(state: ReceiverState): Iterable<Queued> {
   for (let i = state.head; i < state.queue.length; i++) yield state.queue[i]!;
+}
+
+/** The batch's timestamps as float64s, in `spare` if it is large enough. */
+function packTimestamps(timestamps: readonly number[], spare: ArrayBuffer | undefined): ArrayBuffer {
+  const n = timestamps.length;
+  const buffer = spare !== undefined && spare.byteLength >= 8 * n ? spare : new ArrayBuffer(8 * n);
+  const view = new Float64Array(buffer, 0, n);
+  for (let i = 0; i < n; i++) view[i] = timestamps[i]!;
+  return buffer;
+}
+
+/** The decoded batch with its timestamps: the first float64 per record of `buffer`. */
+function withTimestamps(batch: RecordBatch, buffer: ArrayBuffer): RecordBatch {
+  const n = batch.records.length;
+  if (buffer.byteLength < 8 * n) throw new CorruptDataError(`a packed batch of ${n} records came with ${buffer.byteLength} bytes of timestamps`, { codec: 'port' });
+  const view = new Float64Array(buffer, 0, n);
+  const timestamps = new Array<number>(n);
+  for (let i = 0; i < n; i++) timestamps[i] = view[i]!;
+  return { ...batch, timestamps };
 }
 
 /** A keyed batch without its keys (the receiving task computes them from the records). */

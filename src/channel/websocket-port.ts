@@ -7,7 +7,7 @@
 // A frame that does not decode is corruption: the port reports it and closes, as a lost peer.
 import { CorruptDataError } from '../errors/index.js';
 import { decodeValue, encodeValue } from '../state/value-codec.js';
-import type { PortLike, PortMessage } from './port-multiplexer.js';
+import type { PortFrame, PortLike, PortMessage } from './port-multiplexer.js';
 
 /** What the port uses of a WebSocket (workerd's, or the web standard one). */
 export interface WebSocketLike {
@@ -22,7 +22,7 @@ const PACKED = 1;
 const MESSAGE = 2;
 const CREDIT = 3;
 
-export function encodePortMessage(message: PortMessage): Uint8Array {
+export function encodePortMessage(message: PortFrame): Uint8Array {
   switch (message.kind) {
     case 'credit': {
       const frame = new Uint8Array(9);
@@ -53,7 +53,7 @@ export function encodePortMessage(message: PortMessage): Uint8Array {
   }
 }
 
-export function decodePortMessage(data: ArrayBuffer): PortMessage {
+export function decodePortMessage(data: ArrayBuffer): PortFrame {
   const frame = new Uint8Array(data);
   const view = new DataView(data);
   const corrupt = (what: string) => new CorruptDataError(`a channel frame from a peer object ${what}`, { bytes: frame.byteLength });
@@ -70,7 +70,7 @@ export function decodePortMessage(data: ArrayBuffer): PortMessage {
       return { kind: 'packed', channel: view.getUint32(1, true), buffer, ...(rest > 0 ? { timestamps: data.slice(9 + size) } : {}) };
     }
     case MESSAGE: {
-      const message = decodeValue(frame.subarray(1)) as PortMessage;
+      const message = decodeValue(frame.subarray(1)) as PortFrame;
       if (message?.kind !== 'message' || typeof message.channel !== 'number' || typeof message.message?.kind !== 'string') throw corrupt('is not a channel message');
       return message;
     }
@@ -86,7 +86,7 @@ export function decodePortMessage(data: ArrayBuffer): PortMessage {
  */
 export class WebSocketPort implements PortLike {
   #onmessage: ((event: { data: unknown }) => void) | null = null;
-  #early: PortMessage[] = [];
+  #early: PortFrame[] = [];
   #closing = false;
   #lost = false;
 
@@ -114,7 +114,10 @@ export class WebSocketPort implements PortLike {
 
   postMessage(message: unknown): void {
     if (this.#closing || this.#lost) return; // a stopped deployment: nothing reads it any more
-    this.socket.send(encodePortMessage(message as PortMessage));
+    const m = message as PortMessage;
+    // The frames of a turn go as one socket frame each: the socket's frame format stays one PortFrame per frame.
+    if (m.kind === 'frames') for (const frame of m.frames) this.socket.send(encodePortMessage(frame));
+    else this.socket.send(encodePortMessage(m));
   }
 
   close(): void {
@@ -130,7 +133,7 @@ export class WebSocketPort implements PortLike {
 
   #receive(data: unknown): void {
     if (this.#closing || this.#lost) return;
-    let message: PortMessage;
+    let message: PortFrame;
     try {
       if (!(data instanceof ArrayBuffer)) throw new CorruptDataError(`a channel frame from a peer object is not binary (${typeof data})`);
       message = decodePortMessage(data);

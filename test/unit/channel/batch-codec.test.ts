@@ -80,6 +80,36 @@ describe('encodeBatch / decodeBatch round trips', () => {
     roundTrip(batchOf([{ '': 1, 'ключ 🔑': 'v' }]));
   });
 
+  it('fields named as Object.prototype\'s methods and accessors become own data properties of every shape size', () => {
+    for (let width = 1; width <= 10; width++) {
+      const names = ['toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__lookupSetter__', 'x', 'y'].slice(0, width);
+      const decoded = roundTrip(batchOf([0, 1, 2].map((i) => Object.fromEntries(names.map((n, j) => [n, i * 10 + j])))));
+      for (const r of decoded.records) for (const n of names) assert.ok(Object.getOwnPropertyDescriptor(r, n)?.writable, `${width} fields: ${n} is an own data property`);
+    }
+  });
+
+  it('a field Object.prototype has as a setter (non-enumerable, so encodable) is defined, never set: the setter is not called', () => {
+    let calls = 0;
+    Object.defineProperty(Object.prototype, 'weirTrap', { set: () => void calls++, get: () => 'inherited', configurable: true, enumerable: false });
+    Object.defineProperty(Object.prototype, 'weirFrozen', { value: 'inherited', writable: false, configurable: true, enumerable: false });
+    try {
+      const records = [{ weirTrap: 1, weirFrozen: 'a', v: 2 }, { weirTrap: 3, weirFrozen: 'b', v: 4 }].map((r) => {
+        const o = {};
+        for (const [k, v] of Object.entries(r)) Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+        return o;
+      });
+      const packed = encodeBatch(batchOf(records));
+      assert.ok(packed !== undefined);
+      const decoded = decodeBatch(packed.buffer).records as Record<string, unknown>[];
+      assert.equal(calls, 0, 'decoding never ran the setter');
+      assert.deepEqual(decoded.map((r) => [r.weirTrap, r.weirFrozen, r.v]), [[1, 'a', 2], [3, 'b', 4]]);
+      for (const r of decoded) assert.deepEqual(Object.keys(r), ['weirTrap', 'weirFrozen', 'v']);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).weirTrap;
+      delete (Object.prototype as Record<string, unknown>).weirFrozen;
+    }
+  });
+
   it('objects with more fields than the specialised builders (8) round-trip', () => {
     const wide = (i: number) => Object.fromEntries(Array.from({ length: 13 }, (_, j) => [`f${j}`, j % 3 === 0 ? `s${i}-${j}` : j % 3 === 1 ? i * j + 0.5 : (i + j) % 2 === 0]));
     roundTrip(batchOf(Array.from({ length: 50 }, (_, i) => wide(i))));
