@@ -195,9 +195,11 @@ async function runCase(backend: MatrixBackend, inner: CheckpointStorage, fault: 
         break;
       }
       case 'stale runner': {
-        gate.allowed = TOTAL;
         await backend.loseJobLock?.(name);
         second = await start(to);
+        // Opened only once the second runner has claimed its epoch: before, under load, the first
+        // could read to the end and finish before it was fenced.
+        gate.allowed = TOTAL;
         // The first runner is stale: its next checkpoint meets the new epoch.
         await first.triggerCheckpoint().then(() => expect(false, 'a stale runner completed a checkpoint'), () => undefined);
         await first.done.then(() => expect(false, 'the stale runner finished'), (error: { code?: string }) => expect(error.code === 'STORAGE_FENCED', `the stale runner stopped fenced, not ${error.code}`));

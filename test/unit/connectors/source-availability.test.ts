@@ -81,8 +81,11 @@ describe('source availability (FLIP-27)', () => {
     await turns(500);
     assert.equal(feed.stats.polls, pollsWhenIdle, 'no poll while the promise is pending (no busy polling)');
     for (let round = 1; round <= 5; round++) {
+      const idleBefore = feed.stats.nothing;
       feed.push(round);
       await waitUntil(() => seen.length === round, `record ${round} processed`);
+      // The poll after the one that emitted may come in a later scheduler turn: count from the reader's next "nothing".
+      await waitUntil(() => feed.stats.nothing > idleBefore, `the reader went idle after record ${round}`);
       const polls = feed.stats.polls;
       await turns(200);
       assert.equal(feed.stats.polls, polls, `idle again after record ${round}: no polls`);
