@@ -1,4 +1,3 @@
-import { WeirError } from '../../../errors/index.js';
 import type { WindowSpec } from '../../../graph/windowing.js';
 import { HeapKeyedStateBackend, restoredWatermark } from '../../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../../state/keyed-state.js';
@@ -6,6 +5,7 @@ import type { StateEntry, StateTable } from '../../../state/state-table.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from '../stream-operator.js';
 import { windowStartOf } from './window-assigners.js';
 import { windowContentsOps, type WindowContents, type WindowContentsOps } from './window-contents.js';
+import { missingTimestampError } from './missing-timestamp.js';
 
 /** One window's contents per key, in one key group. */
 type WindowKeys = Map<StateKey, WindowContents>;
@@ -95,9 +95,7 @@ export class AlignedWindowOperator implements StreamOperator {
 
   private add(value: unknown, key: StateKey, g: number, timestamp: number): void {
     if (Number.isNaN(timestamp)) {
-      throw new WeirError('USER_FUNCTION_FAILED', `operator '${this.uid}': an event-time window got a record without a timestamp; give fromSource(…) a watermarks strategy with a timestamp assigner, or use { time: 'processing' }`, {
-        domain: 'user', retryable: false, details: { operator: this.uid },
-      });
+      throw missingTimestampError(this.uid);
     }
     let accepted = false;
     const last = windowStartOf(timestamp, this.offset, this.slide);

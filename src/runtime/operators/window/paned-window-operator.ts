@@ -8,6 +8,7 @@ import { FireSchedule } from './fire-schedule.js';
 import { isAlignedWindow } from './aligned-window-operator.js';
 import { windowStartOf } from './window-assigners.js';
 import { windowContentsOps, type WindowContents, type WindowContentsOps } from './window-contents.js';
+import { missingTimestampError } from './missing-timestamp.js';
 
 /** A key's panes (or, restored, whole windows) by start: the state of one key, changed in place. */
 type KeyWindows = Map<number, WindowContents>;
@@ -139,9 +140,7 @@ export class PanedWindowOperator implements StreamOperator {
 
   private add(value: unknown, key: StateKey, g: number, timestamp: number): void {
     if (Number.isNaN(timestamp)) {
-      throw new WeirError('USER_FUNCTION_FAILED', `operator '${this.uid}': an event-time window got a record without a timestamp; give fromSource(…) a watermarks strategy with a timestamp assigner, or use { time: 'processing' }`, {
-        domain: 'user', retryable: false, details: { operator: this.uid },
-      });
+      throw missingTimestampError(this.uid);
     }
     const watermark = this.currentWatermark;
     const last = windowStartOf(timestamp, this.offset, this.slide);

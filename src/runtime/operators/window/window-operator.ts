@@ -1,4 +1,3 @@
-import { WeirError } from '../../../errors/index.js';
 import type { TimeWindow, WindowSpec } from '../../../graph/windowing.js';
 import { HeapKeyedStateBackend, restoredWatermark } from '../../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../../state/keyed-state.js';
@@ -8,6 +7,7 @@ import { ProcessingTimers } from '../processing-timers.js';
 import { TimerQueue } from '../timer-queue.js';
 import { assignWindows, maxTimestampOf, windowsIntersect, windowStartOf } from './window-assigners.js';
 import { windowContentsOps, type WindowContents, type WindowContentsOps } from './window-contents.js';
+import { missingTimestampError } from './missing-timestamp.js';
 
 /** A key's open windows by start: a key's windows never share a start (sessions of a key are disjoint). */
 type KeyWindows = Map<number, WindowContents>;
@@ -98,9 +98,7 @@ export class WindowOperator implements StreamOperator {
     const eventTime = assigner.time === 'event';
     const timestamp = eventTime ? this.ctx.elementTimestamp.value : this.ctx.clock.now();
     if (Number.isNaN(timestamp)) {
-      throw new WeirError('USER_FUNCTION_FAILED', `operator '${this.uid}': an event-time window got a record without a timestamp; give fromSource(…) a watermarks strategy with a timestamp assigner, or use { time: 'processing' }`, {
-        domain: 'user', retryable: false, details: { operator: this.uid },
-      });
+      throw missingTimestampError(this.uid);
     }
     const backend = this.keyedBackend;
     const key = backend.getCurrentKey();
