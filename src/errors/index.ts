@@ -1,4 +1,4 @@
-export { WeirError, InvalidArgumentError, CorruptDataError } from './weir-error.js';
+export { WeirError, InvalidArgumentError, CorruptDataError, hasErrorCode } from './weir-error.js';
 export type { ErrorDomain, WeirErrorCode, WeirErrorOptions } from './weir-error.js';
 export {
   describeValue,

@@ -80,3 +80,12 @@ export class CorruptDataError extends WeirError {
     this.name = 'CorruptDataError';
   }
 }
+
+/**
+ * Whether `error` carries `code`, judged by the code and not the class: a storage the app passes
+ * may come from another copy of Weir (a second bundle, a test's own build), whose WeirError is
+ * another class. A fenced runner that took such an error for a mere storage failure kept running.
+ */
+export function hasErrorCode<C extends WeirErrorCode>(error: unknown, code: C): error is WeirError & { readonly code: C } {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}

@@ -197,13 +197,15 @@ async function runCase(backend: MatrixBackend, inner: CheckpointStorage, fault: 
       case 'stale runner': {
         await backend.loseJobLock?.(name);
         second = await start(to);
-        // Opened only once the second runner has claimed its epoch: before, under load, the first
-        // could read to the end and finish before it was fenced.
-        gate.allowed = TOTAL;
-        // The first runner is stale: its next checkpoint meets the new epoch.
-        await first.triggerCheckpoint().then(() => expect(false, 'a stale runner completed a checkpoint'), () => undefined);
+        // The first runner is stale: its next checkpoint meets the new epoch, and it stops at once
+        // (the gate stays shut, so it cannot end its input instead; it did under load).
+        await first.triggerCheckpoint().then(
+          () => expect(false, 'a stale runner completed a checkpoint'),
+          (error: { code?: string }) => expect(error.code === 'STORAGE_FENCED', `the stale runner's checkpoint was fenced, not ${error.code}`),
+        );
         await first.done.then(() => expect(false, 'the stale runner finished'), (error: { code?: string }) => expect(error.code === 'STORAGE_FENCED', `the stale runner stopped fenced, not ${error.code}`));
         injected++;
+        gate.allowed = TOTAL;
         break;
       }
       case 'worker killed during commit': {

@@ -1,4 +1,4 @@
-import { WeirError } from '../../errors/index.js';
+import { hasErrorCode, WeirError } from '../../errors/index.js';
 import type { SubtaskId } from '../../graph/execution-plan.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
@@ -289,7 +289,7 @@ export class CheckpointCoordinator {
     try {
       await storage.putMetadata([record], this.deps.fence);
     } catch (error) {
-      if (error instanceof WeirError && error.code === 'STORAGE_FENCED') {
+      if (hasErrorCode(error, 'STORAGE_FENCED')) {
         this.pending = undefined;
         this.running = false;
         for (const w of pending.waiters) w.reject(error);
@@ -379,7 +379,7 @@ export class CheckpointCoordinator {
 
   /** A delete refused by the fence means another runner owns the job: this one stops. */
   private onDeleteFailed(error: unknown): void {
-    if (!(error instanceof WeirError && error.code === 'STORAGE_FENCED') || !this.running) return;
+    if (!hasErrorCode(error, 'STORAGE_FENCED') || !this.running) return;
     this.running = false;
     this.deps.onFenced?.(error);
   }

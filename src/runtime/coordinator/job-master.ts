@@ -1,4 +1,4 @@
-import { WeirError } from '../../errors/index.js';
+import { hasErrorCode, WeirError } from '../../errors/index.js';
 import { subtaskKey, type ExecutionPlan } from '../../graph/execution-plan.js';
 import { fencedError, type CheckpointStorage, type MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
@@ -56,7 +56,7 @@ interface Failure {
   readonly unreadableCheckpoint?: number;
 }
 
-const isFenced = (error: unknown) => error instanceof WeirError && error.code === 'STORAGE_FENCED';
+const isFenced = (error: unknown) => hasErrorCode(error, 'STORAGE_FENCED');
 
 /**
  * The control plane of one job: deploys its tasks, owns the checkpoint coordinator, and on

@@ -1,5 +1,5 @@
 import { settledCheckpointId } from '../../connectors/sinks/settled-checkpoint.js';
-import { WeirError } from '../../errors/index.js';
+import { hasErrorCode, WeirError } from '../../errors/index.js';
 import type { ExecutionPlan } from '../../graph/execution-plan.js';
 import { postCommitSinks, type SinkControlContext } from './sink-recovery.js';
 
@@ -65,7 +65,7 @@ export class PostCommitter {
       const upTo = settled === undefined ? 0 : Math.min(settled, this.committedThrough);
       if (upTo > 0) await postCommitSinks(this.deps.plan, control, upTo);
     } catch (error) {
-      if (error instanceof WeirError && error.code === 'STORAGE_FENCED') this.deps.onFenced(error);
+      if (hasErrorCode(error, 'STORAGE_FENCED')) this.deps.onFenced(error);
       else this.failures++;
     }
   }
