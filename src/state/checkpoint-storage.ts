@@ -33,6 +33,13 @@ export interface CheckpointStorage {
   readonly contextBound?: boolean;
   /** Must resolve only once the chunk is stored; may be less durable than putMetadata until a metadata write refers to it. */
   putChunk(key: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Optional: putChunk for bytes that are lent, not given: the caller leaves them unchanged until
+   * the returned promise settles (Weir's checkpoint writer, which then builds later chunks in the
+   * same buffer), so a backend that only reads them during the write need not copy them first.
+   * Must store exactly what putChunk would, and keep no reference to `bytes` after it settles.
+   */
+  putLentChunk?(key: string, bytes: Uint8Array): Promise<void>;
   getChunk(key: string): Promise<Uint8Array | undefined>;
   /**
    * With a condition, checks it (against the metadata record condition.key) in the same atomic

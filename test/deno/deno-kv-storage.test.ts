@@ -116,6 +116,23 @@ test('deno-kv: a new chunk is one atomic operation checking that its head is abs
   });
 });
 
+test('deno-kv: putLentChunk stores views of a lent buffer as they were, in the commit or staged, several at once, and keeps no hold on them', async () => {
+  await withKv(async (s, kv) => {
+    // One pool as a checkpoint's chunk buffers are: views of it, lent until each write settles.
+    const pool = patternBytes(3_000_000, 9);
+    const views = { small: pool.subarray(5, 1005), inCommit: pool.subarray(1_001, 501_001), staged: pool.subarray(700_003, 2_900_003) };
+    const expected = Object.fromEntries(Object.entries(views).map(([k, v]) => [k, v.slice()]));
+    await Promise.all(Object.entries(views).map(([k, v]) => s.putLentChunk(k, v)));
+    pool.fill(0); // the lender builds later chunks in it once the writes settled
+    for (const [k, bytes] of Object.entries(expected)) {
+      const got = await s.getChunk(k);
+      assert.deepEqual(got, bytes, k);
+      assert.equal(got!.buffer.byteLength, bytes.byteLength, `${k}: only its own bytes`);
+    }
+    assert.equal(await keysUnder(kv, ['weir', 'w']), 0, 'no marker left by the staged one');
+  });
+});
+
 test('deno-kv: a fenced batch with a big record leaves no parts; the sweep removes replaced parts a crash left', async () => {
   await withKv(async (s, kv) => {
     await s.putMetadata([{ key: 'epoch', bytes: new Uint8Array([1]) }]);
