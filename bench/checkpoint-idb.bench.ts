@@ -28,7 +28,12 @@
 //     it processes its first record (the source emits a marker on key k0 first; the function also
 //     checks that k0's value was restored). Median of ROUNDS reloads; also shown from the run() call
 //     (without the page load). The raw read is measured again in the reloaded page, so both reads
-//     follow a reload; the aim compares against that one.
+//     follow a reload; the aim (1.5 × raw read + 100 ms) compares against that one;
+//   - raw resume: the raw baseline reloads too (?rawresume=…: the same page, whose script at once starts
+//     the bare raw worker and reads every value), timed from page.goto() to the read's end, in each
+//     round right after Weir's resume. Weir's resume pays the page load and a worker start as any app
+//     that resumes work from IndexedDB does, and the read alone does not; "aim 2" (1.5 × the raw
+//     resume + 100 ms) compares like with like (docs/decisions.md). Both are printed.
 // Prints tables; asserts nothing. Env: WEIR_BENCH_SIZES (MB, default 1,10,50), WEIR_BENCH_ROUNDS
 // (default 3), CHROME_PATH.
 import { execFileSync } from 'node:child_process';
@@ -39,7 +44,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { CheckpointStats } from 'weir';
 import { bundlePage, serve, weirFrom } from './chromium-driver.js';
-import type { ResumeResult, ResumeSpec, WeirIdbPage } from './idb/app.js';
+import type { RawResumeResult, RawResumeSpec, ResumeResult, ResumeSpec, WeirIdbPage } from './idb/app.js';
 import { envInt, loadAverage, machine, median, printTable, saveResults } from './harness.js';
 import { CHANGED_FRACTION, keyName, keysOf, keysPerSpan, type KeySet, type StateParams } from './idb/shared.js';
 
@@ -114,6 +119,7 @@ const bench = (page: Page) => ({
   cancel: () => page.evaluate(() => (globalThis as unknown as { weirIdb: WeirIdbPage }).weirIdb.cancel()),
   raw: <T>(command: unknown) => page.evaluate((c) => (globalThis as unknown as { weirIdb: WeirIdbPage }).weirIdb.raw(c), command) as Promise<T>,
   resumed: () => page.evaluate(() => (globalThis as unknown as { weirIdb: WeirIdbPage }).weirIdb.resumed),
+  rawResumed: () => page.evaluate(() => (globalThis as unknown as { weirIdb: WeirIdbPage }).weirIdb.rawResumed),
   /** The byte sizes of the chunks Weir stored for checkpoint `id` of `job` (read from its database, 'weir'). */
   chunks: (job: string, id: number) => page.evaluate(async ([job, id]) => {
     const db = await new Promise<IDBDatabase>((ok, fail) => {
@@ -184,6 +190,8 @@ interface SizeResult {
   readonly rawWriteTxPerValue: number[];
   readonly rawRead: number[];
   readonly rawReadAfterReload: number[];
+  /** The raw baseline's own reload: navigate → page script → a fresh bare worker has read every value (ms). */
+  readonly rawResume: (RawResumeResult & { navigateAt: number; resumeMs: number })[];
   readonly rawReadBytes: number;
   readonly uniform: IncrementalSample[];
   readonly concentrated: IncrementalSample[];
@@ -265,6 +273,8 @@ async function measureSize(executablePath: string, url: string, mb: number, log:
     const resumeUrl = `${url}?resume=${encodeURIComponent(JSON.stringify(spec))}`;
     const resume: ResumeSample[] = [];
     const rawReadAfterReload: number[] = [];
+    const rawResume: SizeResult['rawResume'] = [];
+    const rawResumeUrl = `${url}?rawresume=${encodeURIComponent(JSON.stringify({ round: ROUNDS - 1, count: chunkSizes.length } satisfies RawResumeSpec))}`;
     for (let r = 0; r < ROUNDS; r++) {
       const navigateAt = Date.now();
       await page.goto(resumeUrl, { waitUntil: 'commit' });
@@ -275,10 +285,18 @@ async function measureSize(executablePath: string, url: string, mb: number, log:
       else if (!result.restored) problems.push(`resume ${r}: key k0 held no value after the restore (checkpoint ${String(result.restoredCheckpointId)})`);
       // The raw read, also in a page just loaded: the last raw round's values are still stored.
       rawReadAfterReload.push((await b.raw<{ ms: number }>({ op: 'read', round: ROUNDS - 1, count: chunkSizes.length, txPerValue: false })).ms);
+      // The raw baseline reloads too: the same page, which at once starts a bare worker that reads every value.
+      const rawNavigateAt = Date.now();
+      await page.goto(rawResumeUrl, { waitUntil: 'commit' });
+      await page.waitForFunction(() => document.title === 'raw-resumed', undefined, { timeout: 120_000 });
+      const rawResult = (await b.rawResumed())!;
+      if (rawResult.error !== undefined) problems.push(`raw resume ${r}: ${rawResult.error}`);
+      else if (rawResult.bytes !== chunkSizes.reduce((n, x) => n + x, 0)) problems.push(`raw resume ${r}: read ${rawResult.bytes} bytes`);
+      rawResume.push({ ...rawResult, navigateAt: rawNavigateAt, resumeMs: rawResult.readDoneAt - rawNavigateAt });
     }
-    log(`  resume: ${resume.map((x) => `${x.resumeMs} ms`).join(', ')}; raw read after reload ${rawReadAfterReload.map((m) => m.toFixed(0)).join(', ')} ms`);
+    log(`  resume: ${resume.map((x) => `${x.resumeMs} ms`).join(', ')}; raw read after reload ${rawReadAfterReload.map((m) => m.toFixed(0)).join(', ')} ms; raw resume (reload → read) ${rawResume.map((x) => `${x.resumeMs} ms`).join(', ')}`);
     await b.cancel();
-    return { mb, keys, job, fill, cold, full, fullPassMs, chunkSizes, rawWrite, rawWriteTxPerValue, rawRead, rawReadAfterReload, rawReadBytes, uniform, concentrated, resume, problems };
+    return { mb, keys, job, fill, cold, full, fullPassMs, chunkSizes, rawWrite, rawWriteTxPerValue, rawRead, rawReadAfterReload, rawResume, rawReadBytes, uniform, concentrated, resume, problems };
   } finally {
     await context?.close();
     rmSync(profile, { recursive: true, force: true });
@@ -376,6 +394,24 @@ try {
       r.resume.every((x) => x.restoreAt !== undefined) ? `+${fmt(med(r.resume.map((x) => x.restoreAt! - x.runCalledAt)))} ms` : '–',
       fmt(med(r.rawReadAfterReload), 1), fmt(med(r.rawRead), 1),
     ]),
+  );
+
+  console.log('\nPer round (same round, in turn): the checkpoint over the raw write; resume over the raw baseline\'s own reload (both from page.goto():');
+  console.log('the raw page is the same page, which starts a bare worker at once and reads every value); aim 2 = 1.5 × that + 100 ms (docs/decisions.md)');
+  printTable(
+    ['state', 'ckpt / raw write, per round', 'median', 'raw resume ms', 'goto → script', 'script → read', 'aim 2 ms', 'resume / aim 2', 'met?', 'resume / raw resume, per round'],
+    results.map((r) => {
+      const ckptRatios = r.full.map((c, i) => c.durationMs / r.rawWrite[i]!);
+      const rawResumeMs = med(r.rawResume.map((x) => x.resumeMs));
+      const resume = med(r.resume.map((x) => x.resumeMs));
+      const aim2 = 1.5 * rawResumeMs + 100;
+      return [
+        `${r.mb} MB`, ckptRatios.map((x) => `${x.toFixed(2)}×`).join(' '), `${med(ckptRatios).toFixed(2)}×`,
+        fmt(rawResumeMs), fmt(med(r.rawResume.map((x) => x.scriptAt - x.navigateAt))), fmt(med(r.rawResume.map((x) => x.readDoneAt - x.scriptAt))),
+        fmt(aim2), `${(resume / aim2).toFixed(2)}×`, resume <= aim2 ? 'yes' : 'no',
+        r.resume.map((x, i) => `${(x.resumeMs / r.rawResume[i]!.resumeMs).toFixed(2)}×`).join(' '),
+      ];
+    }),
   );
 
   console.log(`\nIncremental checkpoints after ${pct(CHANGED_FRACTION)} of the keys changed (medians; a span = 8 key groups, 16 spans in all)`);

@@ -8,6 +8,8 @@
 // default) and records, on the same clock as the driver (Date.now()), when run() was called and
 // resolved, when the 'restore' event fired, and when the job's keyed function processed its first
 // record (its report over a BroadcastChannel); then it sets its title to 'resumed'.
+// Opened as `?rawresume=<json RawResumeSpec>`, it is the raw baseline's reload instead: it starts the
+// bare raw worker at once and reads the values the last raw round left, then sets 'raw-resumed'.
 import { run, type CheckpointStats, type JobHandle } from 'weir';
 import { commandChannel, reportChannel, stateQuery, type KeySet, type PassCommand, type Report, type StateParams } from './shared.js';
 
@@ -136,6 +138,29 @@ async function resume(spec: ResumeSpec): Promise<ResumeResult> {
   };
 }
 
+// ---- the raw baseline's resume after a reload ----
+
+/** What a page opened as `?rawresume=<json RawResumeSpec>` measured: the raw read from a fresh worker, as soon as the page's script runs. */
+export interface RawResumeSpec {
+  readonly round: number;
+  readonly count: number;
+}
+export interface RawResumeResult {
+  /** Date.now() when the script started (the page loaded), and when the read's values were all in the worker. */
+  readonly scriptAt: number;
+  readonly readDoneAt: number;
+  /** The read alone (the worker's own clock), and the bytes it got. */
+  readonly readMs: number;
+  readonly bytes: number;
+  readonly error?: string;
+}
+
+async function rawResume(spec: RawResumeSpec): Promise<RawResumeResult> {
+  const scriptAt = Date.now();
+  const got = await raw<{ ms: number; bytes: number }>({ op: 'read', round: spec.round, count: spec.count, txPerValue: false });
+  return { scriptAt, readDoneAt: Date.now(), readMs: got.ms, bytes: got.bytes };
+}
+
 /** What the page offers the driver. */
 export interface WeirIdbPage {
   start: typeof start;
@@ -144,13 +169,27 @@ export interface WeirIdbPage {
   cancel: typeof cancel;
   raw: typeof raw;
   resumed?: ResumeResult;
+  rawResumed?: RawResumeResult;
 }
 
 const api: WeirIdbPage = { start, pass, checkpoint, cancel, raw };
 (globalThis as unknown as { weirIdb: WeirIdbPage }).weirIdb = api;
 
 const resumeSpec = new URLSearchParams(location.search).get('resume');
-if (resumeSpec !== null) {
+const rawResumeSpec = new URLSearchParams(location.search).get('rawresume');
+if (rawResumeSpec !== null) {
+  const started = Date.now();
+  rawResume(JSON.parse(rawResumeSpec) as RawResumeSpec).then(
+    (result) => {
+      api.rawResumed = result;
+      document.title = 'raw-resumed';
+    },
+    (error: unknown) => {
+      api.rawResumed = { scriptAt: started, readDoneAt: NaN, readMs: NaN, bytes: 0, error: error instanceof Error ? error.message : String(error) };
+      document.title = 'raw-resumed';
+    },
+  );
+} else if (resumeSpec !== null) {
   const started = Date.now();
   resume(JSON.parse(resumeSpec) as ResumeSpec).then(
     (result) => {

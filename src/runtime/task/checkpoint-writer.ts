@@ -60,7 +60,8 @@ export class CheckpointWriter {
     const started = clock.now();
     const writes: Promise<void>[] = [];
     const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => {
-      // The bytes are lent until the write settles (SubtaskSnapshot takes their buffer back then).
+      // The bytes are lent until the write settles (SubtaskSnapshot takes their buffer back then),
+      // so a storage that reads them during the write (putLentChunk) need not copy them first.
       const write = storage.putLentChunk !== undefined ? storage.putLentChunk(handle.key, bytes) : storage.putChunk(handle.key, bytes);
       writes.push(write);
       return write;
