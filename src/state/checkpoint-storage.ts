@@ -35,11 +35,13 @@ export interface CheckpointStorage {
   putChunk(key: string, bytes: Uint8Array): Promise<void>;
   /**
    * Optional: putChunk for bytes that are lent, not given: the caller leaves them unchanged until
-   * the returned promise settles (Weir's checkpoint writer, which then builds later chunks in the
-   * same buffer), so a backend that only reads them during the write need not copy them first.
-   * Must store exactly what putChunk would, and keep no reference to `bytes` after it settles.
+   * the backend calls `done` or the returned promise settles, whichever comes first (Weir's
+   * checkpoint writer, which then builds later chunks in the same buffer), so a backend that
+   * reads them during the write need not copy them first, and one that is done with them early
+   * (IndexedDB clones a value in put()) gives them back early. Must store exactly what putChunk
+   * would, and must not read `bytes` after calling `done` or after the promise settled.
    */
-  putLentChunk?(key: string, bytes: Uint8Array): Promise<void>;
+  putLentChunk?(key: string, bytes: Uint8Array, done?: () => void): Promise<void>;
   getChunk(key: string): Promise<Uint8Array | undefined>;
   /**
    * With a condition, checks it (against the metadata record condition.key) in the same atomic

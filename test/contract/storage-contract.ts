@@ -188,6 +188,29 @@ export function defineStorageContract(name: string, target: StorageContractTarge
       assertBytes(await s.getChunk('v3'), new Uint8Array(30).map((_, i) => 10 + i), 'the third, longer view');
     });
 
+    check('stores lent views (putLentChunk, where the storage has one) as they were, though the lender reuses each as soon as the storage is done with it', async (s) => {
+      const pool = patternBytes(300_000, 13);
+      const views = [pool.subarray(0, 70_000), pool.subarray(70_000, 71_000), pool.subarray(71_001, 300_000)];
+      const expected = views.map((v) => v.slice());
+      const givenBack = new Set<Uint8Array>();
+      const lend = (key: string, view: Uint8Array) => {
+        // The lender builds its next chunk in these bytes once the storage is done with them (or once the write settled).
+        const reuse = () => {
+          givenBack.add(view);
+          view.fill(0xee);
+        };
+        const write = s.putLentChunk !== undefined ? s.putLentChunk(key, view, reuse) : s.putChunk(key, view);
+        return write.then(reuse);
+      };
+      await Promise.all(views.map((v, i) => lend(`lent/${i}`, v)));
+      assertEqual(givenBack.size, views.length, 'every lent view given back');
+      for (const [i, bytes] of expected.entries()) {
+        const got = await s.getChunk(`lent/${i}`);
+        assertBytes(got, bytes, `lent view ${i}`);
+        assertEqual(got!.buffer.byteLength, bytes.byteLength, `lent view ${i}: only its own bytes`);
+      }
+    });
+
     check('checks every condition of a list in the same atomic step: all hold, or nothing is written (an input log append)', async (s) => {
       await s.putMetadata([{ key: 'l/b/0', bytes: bytes(1) }]);
       const claim = (key: string, after: Uint8Array | undefined) => s.putMetadata([{ key, bytes: bytes(2) }], [{ key: 'l/b/0', equals: after }, { key, equals: undefined }]);

@@ -60,11 +60,21 @@ export class CheckpointWriter {
     const started = clock.now();
     const writes: Promise<void>[] = [];
     const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => {
-      // The bytes are lent until the write settles (SubtaskSnapshot takes their buffer back then),
-      // so a storage that reads them during the write (putLentChunk) need not copy them first.
-      const write = storage.putLentChunk !== undefined ? storage.putLentChunk(handle.key, bytes) : storage.putChunk(handle.key, bytes);
+      // The bytes are lent until the promise returned settles (SubtaskSnapshot then takes their
+      // buffer back for later chunks): until the write settles, or until a storage that takes
+      // lent bytes (putLentChunk) says it is done with them — IndexedDB once put() cloned them,
+      // so one or two buffers build every chunk instead of a fresh one per write in flight.
+      if (storage.putLentChunk === undefined) {
+        const write = storage.putChunk(handle.key, bytes);
+        writes.push(write);
+        return write;
+      }
+      let giveBack!: () => void;
+      const given = new Promise<void>((resolve) => (giveBack = resolve));
+      const write = storage.putLentChunk(handle.key, bytes, () => giveBack());
+      write.then(giveBack, giveBack);
       writes.push(write);
-      return write;
+      return given;
     }, full);
     writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;

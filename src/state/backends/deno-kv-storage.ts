@@ -75,7 +75,7 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
    * commits, all before this settles. A checkpoint's chunk was a fresh copy per chunk before:
    * ~10 MB of new pages per 10 MB checkpoint, in a process whose first checkpoint pays their faults.
    */
-  async putLentChunk(key: string, bytes: Uint8Array): Promise<void> {
+  async putLentChunk(key: string, bytes: Uint8Array, _done?: () => void): Promise<void> {
     const keyBytes = checkedKey(key, 'key');
     const copy = checkedBytes(bytes, 'bytes');
     const failure = this.#failWrites?.('putChunk', key);

@@ -83,14 +83,25 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
 
   // Chunk writes stay 'relaxed': nothing refers to a chunk until a strict metadata write does.
   async putChunk(key: string, bytes: Uint8Array): Promise<void> {
+    return this.#putChunk(key, bytes, false, undefined);
+  }
+
+  /** No copy while the connection opens (the bytes are lent); `done` as soon as put() cloned them. */
+  async putLentChunk(key: string, bytes: Uint8Array, done?: () => void): Promise<void> {
+    return this.#putChunk(key, bytes, true, done);
+  }
+
+  async #putChunk(key: string, bytes: Uint8Array, lent: boolean, done: (() => void) | undefined): Promise<void> {
     validateStorageKey(key, 'key');
     let value = checkedBytes(bytes, 'bytes');
     await this.#run('chunks', 'readwrite', 'relaxed', 'putChunk', { key }, (tx) => {
       const failure = this.#failWrites?.('putChunk', key);
       if (failure !== undefined) throw failure;
       const store = tx.objectStore('chunks');
-      return withWholeBuffer(value, (whole) => store.put(whole, key));
-    }, () => { value = value.slice(); });
+      const put = withWholeBuffer(value, (whole) => store.put(whole, key));
+      done?.();
+      return put;
+    }, lent ? undefined : () => { value = value.slice(); });
   }
 
   async getChunk(key: string): Promise<Uint8Array | undefined> {

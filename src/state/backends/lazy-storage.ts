@@ -11,6 +11,11 @@ export function lazyStorage(kind: string, open: () => Promise<CheckpointStorage>
     kind,
     ...(workerDescriptor !== undefined ? { workerDescriptor } : {}),
     putChunk: async (key, bytes) => (await backend()).putChunk(key, bytes),
+    // Lent bytes wait for the opening as they are (no copy); a backend without putLentChunk reads them before it settles.
+    putLentChunk: async (key, bytes, done) => {
+      const b = await backend();
+      return b.putLentChunk !== undefined ? b.putLentChunk(key, bytes, done) : b.putChunk(key, bytes);
+    },
     getChunk: async (key) => (await backend()).getChunk(key),
     deleteChunks: async (keys, condition) => (await backend()).deleteChunks(keys, condition),
     listChunks: async (prefix) => (await backend()).listChunks(prefix),
