@@ -4,11 +4,14 @@ import { InvalidArgumentError, WeirError } from '../errors/index.js';
  * A precondition of a metadata write or of a delete: the metadata record `key` must hold
  * exactly `equals` (or be absent when `equals` is undefined). It is how a runner's epoch fences
  * an older runner: a superseded runner can neither write nor delete anything of the live one.
+ *
+ * Or, with `exists`, only whether the record is there (true) or absent (false), whatever its
+ * bytes: for a key that is written once and never again with other bytes (an input log's batch),
+ * presence says all that its bytes would, and a backend need not read its value to check it.
  */
-export interface MetadataCondition {
-  readonly key: string;
-  readonly equals: Uint8Array | undefined;
-}
+export type MetadataCondition =
+  | { readonly key: string; readonly equals: Uint8Array | undefined }
+  | { readonly key: string; readonly exists: boolean };
 
 /**
  * The precondition of a putMetadata: one condition, or several that must all hold, checked in the
@@ -85,6 +88,16 @@ export function fencedError(condition: MetadataCondition): WeirError {
 export function conditionList(condition: MetadataConditions | undefined): readonly MetadataCondition[] {
   if (condition === undefined) return [];
   return Array.isArray(condition) ? (condition as readonly MetadataCondition[]) : [condition as MetadataCondition];
+}
+
+/** What a condition asks of its record: absent, present (any bytes), or exactly these bytes. */
+export type ConditionExpectation = 'absent' | 'present' | Uint8Array;
+
+/** Whether a record stored as `stored` (undefined: absent) meets `expect`. */
+export function conditionHolds(expect: ConditionExpectation, stored: Uint8Array | undefined): boolean {
+  if (expect === 'absent') return stored === undefined;
+  if (expect === 'present') return stored !== undefined;
+  return sameBytes(stored, expect);
 }
 
 export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {

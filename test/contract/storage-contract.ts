@@ -2,6 +2,7 @@
 // suite that both node:test (Node) and mocha (Chromium) run: the runner's describe/it are passed
 // in, and assertions are plain functions (no node:assert in the browser).
 import type { CheckpointStorage, MetadataCondition } from '../../src/state/checkpoint-storage.js';
+import { defineExistenceConditionChecks } from './existence-conditions.js';
 
 export interface ContractRunner {
   describe(name: string, body: () => void): void;
@@ -514,5 +515,7 @@ export function defineStorageContract(name: string, target: StorageContractTarge
       assertKeys(await s.listMetadata(''), [], 'metadata after the refused calls');
       assertBytes(await s.getChunk('ok'), undefined, 'nothing was written');
     });
+
+    defineExistenceConditionChecks(check, { assertBytes, assertKeys, assertRejects, fail });
   });
 }

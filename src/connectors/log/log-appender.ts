@@ -144,7 +144,7 @@ export class PartitionAppender {
           continue;
         }
       }
-      this.tail = { kind: 'batch', start, next: start + count, bytes, end };
+      this.tail = { kind: 'batch', start, next: start + count, end };
       this.sinceHint = write.records.length > 1 ? 0 : this.sinceHint + 1;
       logWakeupsFor(this.storage).publish({ kind: 'weir.log-appended', log: this.log, partition: this.partition, next: start + count });
       return start;

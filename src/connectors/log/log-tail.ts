@@ -2,25 +2,27 @@
 // conditional write of one record, its batch. The batch key itself is the compare-and-set.
 //
 // An append at offset N writes the batch `…/batches/<N>` on two conditions, checked in the same
-// atomic step: the batch before it (the one ending at N) is still there with the bytes the
-// appender read, and nothing is at N yet. So two appenders never get one offset (the second finds
-// N taken), a batch never lands after a gap (its predecessor exists), and a batch never lands
-// below what retention deleted (retention deletes the oldest batches first and never the last, so
-// a deleted N had its predecessor deleted before it: the first condition fails). The very first
-// batch of a partition has no predecessor: it is written with the head, on condition that there
-// is no head yet (the head is never deleted).
+// atomic step: the batch before it (the one ending at N) is still there, and nothing is at N yet.
+// So two appenders never get one offset (the second finds N taken), a batch never lands after a
+// gap (its predecessor exists), and a batch never lands below what retention deleted (retention
+// deletes the oldest batches first and never the last, so a deleted N had its predecessor deleted
+// before it: the first condition fails). The very first batch of a partition has no predecessor:
+// it is written with the head, on condition that there is no head yet (the head is never deleted).
+// The first condition asks only whether the predecessor exists, never for its bytes (no backend
+// reads its value): a batch key is written once, by the claim that found it free, and a deleted
+// one is never claimed again (as just said), so the key there is the batch the appender saw.
 //
 // The head (`…/head`) is only a hint after that: where to start looking for the end. Appenders go
 // forward from it one batch at a time and write it again now and then; retention moves it past
 // what it deletes before it deletes. It never goes back and is never ahead of the partition.
 import { WeirError } from '../../errors/index.js';
-import { sameBytes, type CheckpointStorage, type MetadataCondition } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import { decodeLogBatchHeader, decodeLogHead, encodeLogHead, type LogHead } from './log-records.js';
 
 /** The last batch of a partition as an appender saw it, or no batch yet (then the head, if any, is the condition). */
 export type LogTail =
-  | { readonly kind: 'batch'; readonly start: number; readonly next: number; readonly bytes: Uint8Array; readonly end: boolean }
+  | { readonly kind: 'batch'; readonly start: number; readonly next: number; readonly end: boolean }
   | { readonly kind: 'none'; readonly next: number; readonly head: Uint8Array | undefined; readonly ended: boolean };
 
 /**
@@ -40,7 +42,7 @@ export function claimAfter(log: string, partition: number, tail: LogTail, bytes:
   if (tail.kind === 'batch') {
     return {
       records: moveHead ? [{ key, bytes }, head] : [{ key, bytes }],
-      conditions: [{ key: storageLayout.logBatchKey(log, partition, tail.start), equals: tail.bytes }, { key, equals: undefined }],
+      conditions: [{ key: storageLayout.logBatchKey(log, partition, tail.start), exists: true }, { key, equals: undefined }],
     };
   }
   return { records: [{ key, bytes }, head], conditions: [{ key: headKey, equals: tail.head }] };
@@ -56,7 +58,7 @@ export async function findTail(storage: CheckpointStorage, log: string, partitio
     const after = await readBatch(storage, log, partition, from.next);
     if (after !== undefined) return forward(storage, log, partition, after);
     const still = await storage.getMetadata(storageLayout.logBatchKey(log, partition, from.start));
-    if (sameBytes(still, from.bytes)) return from;
+    if (still !== undefined) return from; // written once: still there is still the same batch
   }
   const headKey = storageLayout.logHeadKey(log, partition);
   const headBytes = await storage.getMetadata(headKey);
@@ -110,5 +112,5 @@ async function readBatch(storage: CheckpointStorage, log: string, partition: num
   const bytes = await storage.getMetadata(key);
   if (bytes === undefined) return undefined;
   const header = decodeLogBatchHeader(bytes, key, start);
-  return { kind: 'batch', start, next: start + header.count, bytes, end: header.end };
+  return { kind: 'batch', start, next: start + header.count, end: header.end };
 }

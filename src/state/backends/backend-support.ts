@@ -1,7 +1,7 @@
 // What the durable backends (IndexedDB, files, Durable Objects, Deno KV) share: argument checks, and the one
 // rejection every storage failure becomes. Platform-free.
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { conditionList, validateStorageKey, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
+import { conditionList, validateStorageKey, type ConditionExpectation, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
 
 /** Test hook of the durable backends: return an error to fail that write (nothing of it is stored). */
 export type FailWrites = (op: 'putChunk' | 'putMetadata', key: string) => Error | undefined;
@@ -32,17 +32,37 @@ export function checkedRecords(records: ReadonlyArray<{ key: string; bytes: Uint
   });
 }
 
-/** The condition with a copy of its expected bytes (the caller may reuse its array before the check runs). */
-export function checkedCondition(condition: MetadataCondition): { key: string; equals: Uint8Array | undefined } {
-  if (typeof condition !== 'object' || condition === null) throw new InvalidArgumentError('condition', 'expected { key, equals }');
-  validateStorageKey(condition.key, 'condition.key');
-  return { key: condition.key, equals: condition.equals === undefined ? undefined : copyIn(condition.equals, 'condition.equals') };
+/** A checked condition: what it expects of its record (expected bytes copied), with the original for fencedError. */
+export interface CheckedCondition {
+  readonly key: string;
+  readonly expect: ConditionExpectation;
+  readonly original: MetadataCondition;
 }
 
-/** Every condition of a putMetadata, checked and copied as checkedCondition does; with the original, for fencedError. */
-export function checkedConditions(condition: MetadataConditions | undefined): { key: string; equals: Uint8Array | undefined; original: MetadataCondition }[] {
-  if (condition !== undefined && (typeof condition !== 'object' || condition === null)) throw new InvalidArgumentError('condition', 'expected { key, equals } or an array of them');
-  return conditionList(condition).map((c) => ({ ...checkedCondition(c), original: c }));
+/**
+ * The condition checked, with a copy of its expected bytes (the caller may reuse its array
+ * before the check runs). Must refuse anything but `{ key, equals }` or `{ key, exists }`.
+ */
+export function checkedCondition(condition: MetadataCondition): CheckedCondition {
+  if (typeof condition !== 'object' || condition === null) throw new InvalidArgumentError('condition', 'expected { key, equals } or { key, exists }');
+  validateStorageKey(condition.key, 'condition.key');
+  const hasExists = Object.hasOwn(condition, 'exists');
+  if (hasExists === Object.hasOwn(condition, 'equals') && (hasExists || (condition as { equals?: unknown }).equals !== undefined)) {
+    throw new InvalidArgumentError('condition', `expected either equals or exists, not both, for '${condition.key}'`);
+  }
+  if (hasExists) {
+    const exists = (condition as { exists: unknown }).exists;
+    if (typeof exists !== 'boolean') throw new InvalidArgumentError('condition.exists', `expected a boolean, got ${typeof exists}`);
+    return { key: condition.key, expect: exists ? 'present' : 'absent', original: condition };
+  }
+  const equals = (condition as { equals?: Uint8Array }).equals;
+  return { key: condition.key, expect: equals === undefined ? 'absent' : copyIn(equals, 'condition.equals'), original: condition };
+}
+
+/** Every condition of a putMetadata, checked and copied as checkedCondition does. */
+export function checkedConditions(condition: MetadataConditions | undefined): CheckedCondition[] {
+  if (condition !== undefined && (typeof condition !== 'object' || condition === null)) throw new InvalidArgumentError('condition', 'expected { key, equals } or { key, exists }, or an array of them');
+  return conditionList(condition).map(checkedCondition);
 }
 
 export function checkedKeys(keys: readonly string[]): readonly string[] {

@@ -18,7 +18,7 @@
 // the commit, so a crash in between leaves them to the next sweep). A reader reads the head, then
 // its parts by exact keys; a part gone means a newer write replaced the head: read it again.
 import { CorruptDataError, InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions, conditionList } from '../checkpoint-storage.js';
+import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type ConditionExpectation, type MetadataCondition, type MetadataConditions, conditionList } from '../checkpoint-storage.js';
 import { checkedBytes, checkedCondition, checkedKeys, checkedPrefix, checkedRecords, lastPerKey, storageFailed, type FailWrites } from './backend-support.js';
 import { isWholeBuffer } from './exact-bytes.js';
 import { keyFromBytes, keyToBytes, prefixRange } from './ordered-key-bytes.js';
@@ -38,7 +38,7 @@ type Space = 'c' | 'm';
 interface Condition {
   readonly condition: MetadataCondition;
   readonly keyBytes: Uint8Array;
-  readonly equals: Uint8Array | undefined;
+  readonly expect: ConditionExpectation;
 }
 /** A value ready to commit: its head, and the staged parts (if any) to clean up should it not land. */
 interface Staged {
@@ -48,6 +48,8 @@ interface Staged {
   /** Parts not written yet: they go into the commit's own atomic operation (a value of at most 12 parts). */
   readonly parts?: readonly Uint8Array[];
 }
+/** Stands for "some bytes" where a condition asks only whether its record exists. */
+const PRESENT = new Uint8Array(0);
 const SWEEP_AFTER_MS = 60 * 60_000; // uncommitted parts older than this belong to a dead writer
 const COMMIT_ROUNDS = 32; // contention on the same keys: re-read and try again this often
 const LOCKED_RETRIES = 50; // 'database is locked' from another connection to the file: about 3 s of waiting
@@ -139,15 +141,19 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
   }
 
   #checkedCondition(condition: MetadataCondition | undefined): Condition | undefined {
-    return condition === undefined ? undefined : { condition, keyBytes: checkedKey(condition.key, 'condition.key'), equals: checkedCondition(condition).equals };
+    return condition === undefined ? undefined : { condition, keyBytes: checkedKey(condition.key, 'condition.key'), expect: checkedCondition(condition).expect };
   }
 
-  /** Adds to `atomic` the check that the condition's record is as expected now; rejects as fenced when it is not. */
+  /**
+   * Adds to `atomic` the check that the condition's record is as expected now; rejects as fenced
+   * when it is not. Whether it exists needs only its head, never its parts.
+   */
   async #checkCondition(atomic: ReturnType<DenoKvLike['atomic']>, condition: Condition): Promise<void> {
     const head = this.#head('m', condition.keyBytes);
     const current = await this.#kv.get(head);
-    const bytes = current.value === null ? undefined : await this.#valueOf(parseHead(current.value, condition.condition.key), condition.condition.key);
-    if (!sameBytes(bytes, condition.equals)) throw fencedError(condition.condition);
+    const bytes = current.value === null ? undefined
+      : typeof condition.expect === 'string' ? PRESENT : await this.#valueOf(parseHead(current.value, condition.condition.key), condition.condition.key);
+    if (!conditionHolds(condition.expect, bytes)) throw fencedError(condition.condition);
     atomic.check({ key: head, versionstamp: current.versionstamp });
   }
 

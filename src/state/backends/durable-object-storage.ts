@@ -15,8 +15,8 @@
 // Durability: the object's output gate holds every response and outgoing message until the
 // transaction is durable, so nothing outside the object learns of a write that could be lost.
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
-import { checkedBytes, checkedCondition, checkedConditions, checkedKeys, checkedPrefix, checkedRecords, lastPerKey, storageFailed, type FailWrites } from './backend-support.js';
+import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
+import { checkedBytes, checkedCondition, checkedConditions, type CheckedCondition, checkedKeys, checkedPrefix, checkedRecords, lastPerKey, storageFailed, type FailWrites } from './backend-support.js';
 import { keyFromBytes, keyToBytes, prefixRange } from './ordered-key-bytes.js';
 
 /** What Weir uses of a SQLite-backed Durable Object's `ctx.storage` (DurableObjectStorage). */
@@ -35,6 +35,8 @@ export const DURABLE_OBJECT_PART_BYTES = 1 << 20;
 
 type Table = 'weir_chunks' | 'weir_metadata';
 const TABLES: readonly Table[] = ['weir_chunks', 'weir_metadata'];
+/** Stands for "some bytes" where a condition asks only whether its record exists. */
+const PRESENT = new Uint8Array(0);
 
 export class DurableObjectCheckpointStorage implements CheckpointStorage {
   readonly kind = 'durable-object';
@@ -69,7 +71,7 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
     checkedKeys(keys);
     const expected = condition === undefined ? undefined : checkedCondition(condition);
     this.#write('deleteChunks', {}, () => {
-      this.#check(expected, condition);
+      this.#check(expected);
       this.#delete('weir_chunks', keys);
     });
   }
@@ -88,7 +90,7 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
     const batch = lastPerKey(checkedRecords(records));
     const conditions = checkedConditions(condition);
     this.#write('putMetadata', { keys: batch.map((r) => r.key) }, () => {
-      for (const expected of conditions) this.#check(expected, expected.original);
+      for (const expected of conditions) this.#check(expected);
       for (const { key, bytes } of batch) {
         const failure = this.#failWrites?.('putMetadata', key);
         if (failure !== undefined) throw storageFailed('durable-object', 'putMetadata', failure, { key });
@@ -119,14 +121,19 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
     checkedKeys(keys);
     const expected = condition === undefined ? undefined : checkedCondition(condition);
     this.#write('deleteMetadata', {}, () => {
-      this.#check(expected, condition);
+      this.#check(expected);
       this.#delete('weir_metadata', keys);
     });
   }
 
-  /** Must run inside the transaction of the write it guards. */
-  #check(expected: { key: string; equals: Uint8Array | undefined } | undefined, condition: MetadataCondition | undefined): void {
-    if (expected !== undefined && !sameBytes(this.#get('weir_metadata', keyToBytes(expected.key)), expected.equals)) throw fencedError(condition!);
+  /** Must run inside the transaction of the write it guards. Whether a record exists is asked of its first part alone. */
+  #check(expected: CheckedCondition | undefined): void {
+    if (expected === undefined) return;
+    const key = keyToBytes(expected.key);
+    const stored = typeof expected.expect === 'string'
+      ? (this.#storage.sql.exec('SELECT 1 FROM weir_metadata WHERE key = ? AND part = 0 LIMIT 1', key).toArray().length > 0 ? PRESENT : undefined)
+      : this.#get('weir_metadata', key);
+    if (!conditionHolds(expected.expect, stored)) throw fencedError(expected.original);
   }
 
   async listMetadata(prefix: string): Promise<string[]> {

@@ -29,8 +29,8 @@
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions, type StorageDescriptor } from '../checkpoint-storage.js';
-import { checkedCondition, checkedConditions, checkedKeys, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
+import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions, type StorageDescriptor } from '../checkpoint-storage.js';
+import { checkedCondition, checkedConditions, checkedKeys, type CheckedCondition, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
 import { acquireLock, releaseLockOfThread, type HeldLock } from './fs-lock.js';
 import { keyPathSegments } from './fs-key-names.js';
 import { decodeJournal, encodeJournal, type JournalRecord } from './fs-metadata-journal.js';
@@ -131,7 +131,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
     };
     if (expected === undefined) return deleteAll();
     await this.#underLock('deleteChunks', { keys }, async () => {
-      await this.#check(condition!, expected);
+      await this.#check(expected);
       await deleteAll();
     });
   }
@@ -166,7 +166,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
     try {
       await this.ready();
       await this.#underLock('putMetadata', { keys: final.map((r) => r.key) }, async () => {
-        for (const expected of conditions) await this.#check(expected.original, expected);
+        for (const expected of conditions) await this.#check(expected);
         if (staged === undefined) return;
         const temp = await staged;
         for (const { key } of final) {
@@ -208,7 +208,7 @@ export class FsCheckpointStorage implements CheckpointStorage {
     await this.ready();
     if (keys.length === 0 && expected === undefined) return;
     await this.#underLock('deleteMetadata', { keys }, async () => {
-      if (expected !== undefined) await this.#check(condition!, expected);
+      if (expected !== undefined) await this.#check(expected);
       for (const key of keys) await deleteKeyFile(join(this.dir, 'metadata'), this.#path('metadata', key));
       await syncDirectory(join(this.dir, 'metadata'));
     });
@@ -220,9 +220,14 @@ export class FsCheckpointStorage implements CheckpointStorage {
     return this.#underLock('listMetadata', { prefix }, () => listKeys(join(this.dir, 'metadata'), prefix));
   }
 
-  /** Must run under the lock, after a pending journal was applied: the record files are then the committed state. */
-  async #check(condition: MetadataCondition, expected: { key: string; equals: Uint8Array | undefined }): Promise<void> {
-    if (!sameBytes(await readBytes(this.#path('metadata', expected.key)), expected.equals)) throw fencedError(condition);
+  /**
+   * Must run under the lock, after a pending journal was applied: the record files are then the
+   * committed state. Whether a record exists is a stat, not a read of its file.
+   */
+  async #check(expected: CheckedCondition): Promise<void> {
+    const path = this.#path('metadata', expected.key);
+    const stored = typeof expected.expect === 'string' ? await presence(path) : await readBytes(path);
+    if (!conditionHolds(expected.expect, stored)) throw fencedError(expected.original);
   }
 
   get #journalPath(): string {
@@ -310,6 +315,19 @@ export async function openFsStorage(options: FsStorageOptions): Promise<FsCheckp
   await storage.ready();
   return storage;
 }
+
+/** Some bytes (standing for the file's) when the file is there, undefined when it is not. */
+async function presence(path: string): Promise<Uint8Array | undefined> {
+  try {
+    await stat(path);
+    return PRESENT;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+const PRESENT = new Uint8Array(0);
 
 /** Of duplicate keys the last wins (as in one transaction), kept in the order of first appearance. */
 function lastPerKey(records: readonly JournalRecord[]): JournalRecord[] {

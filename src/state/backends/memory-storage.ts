@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../errors/index.js';
-import { conditionList, fencedError, sameBytes, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
+import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
+import { checkedCondition, checkedConditions, type CheckedCondition } from './backend-support.js';
 
 export interface MemoryCheckpointStorageOptions {
   /** Test hook: return an error to fail that write (it is thrown and nothing is stored), or undefined to let it through. */
@@ -41,9 +42,9 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
 
   async deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     keys.forEach((key, i) => validateStorageKey(key, `keys[${i}]`));
-    const expected = copyCondition(condition);
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
     await Promise.resolve();
-    this.#check(condition, expected);
+    this.#check(expected);
     for (const key of keys) this.#chunks.delete(key);
   }
 
@@ -59,10 +60,9 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
       validateStorageKey(key, `records[${i}].key`);
       return { key, bytes: copyBytes(bytes, `records[${i}].bytes`) };
     });
-    if (condition !== undefined && (typeof condition !== 'object' || condition === null)) throw new InvalidArgumentError('condition', 'expected { key, equals } or an array of them');
-    const conditions = conditionList(condition).map((c) => ({ c, expected: copyCondition(c) }));
+    const conditions = checkedConditions(condition);
     await Promise.resolve();
-    for (const { c, expected } of conditions) this.#check(c, expected);
+    for (const expected of conditions) this.#check(expected);
     for (const { key } of copies) {
       const failure = this.#failWrites?.('putMetadata', key);
       if (failure !== undefined) throw failure;
@@ -78,9 +78,9 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
 
   async deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void> {
     keys.forEach((key, i) => validateStorageKey(key, `keys[${i}]`));
-    const expected = copyCondition(condition);
+    const expected = condition === undefined ? undefined : checkedCondition(condition);
     await Promise.resolve();
-    this.#check(condition, expected);
+    this.#check(expected);
     for (const key of keys) this.#metadata.delete(key);
   }
 
@@ -90,17 +90,9 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     return listKeys(this.#metadata, prefix);
   }
 
-  #check(condition: MetadataCondition | undefined, expected: Uint8Array | undefined): void {
-    if (condition !== undefined && !sameBytes(this.#metadata.get(condition.key), expected)) throw fencedError(condition);
+  #check(expected: CheckedCondition | undefined): void {
+    if (expected !== undefined && !conditionHolds(expected.expect, this.#metadata.get(expected.key))) throw fencedError(expected.original);
   }
-}
-
-/** The condition's expected bytes as they are at the call (the caller may reuse its array). */
-function copyCondition(condition: MetadataCondition | undefined): Uint8Array | undefined {
-  if (condition === undefined) return undefined;
-  if (typeof condition !== 'object' || condition === null) throw new InvalidArgumentError('condition', 'expected { key, equals }');
-  validateStorageKey(condition.key, 'condition.key');
-  return condition.equals === undefined ? undefined : copyBytes(condition.equals, 'condition.equals');
 }
 
 const REALM_KEY = Symbol.for('weir.memory-storage');

@@ -3,7 +3,7 @@
 // where it is taken, with no hop); everything else — checkpoint metadata (the commit point must be
 // one store's transaction), tables, input logs, epochs — lives in the coordinator's storage.
 import { checkedCondition, checkedKeys, checkedPrefix } from './backend-support.js';
-import { fencedError, sameBytes, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
+import { conditionHolds, fencedError, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
 type Store = CheckpointStorage;
 import { storageLayout } from '../storage-layout.js';
 
@@ -64,7 +64,7 @@ export class RoutingStorage implements CheckpointStorage {
       (byStore.get(store) ?? byStore.set(store, []).get(store)!).push(key);
     }
     const home = this.#routes.home;
-    if (expected !== undefined && !sameBytes(await home.getMetadata(expected.key), expected.equals)) throw fencedError(condition!);
+    if (expected !== undefined && !conditionHolds(expected.expect, await home.getMetadata(expected.key))) throw fencedError(expected.original);
     await Promise.all([...byStore].map(([store, group]) => (store === home ? store.deleteChunks(group, condition) : store.deleteChunks(group))));
     if (expected !== undefined && keys.length === 0) await home.deleteChunks([], condition); // an empty delete still checks it
   }

@@ -8,6 +8,8 @@ import { describe, it } from 'node:test';
 import { job, MemoryCheckpointStorage, openLog, readTable, run, sinks, sources, WeirError, type CheckpointStorage, type LogOffsets } from 'weir';
 import { FsCheckpointStorage } from '../../../src/state/backends/fs-storage.js';
 import { IndexedDbCheckpointStorage } from '../../../src/state/backends/indexeddb-storage.js';
+import type { MetadataCondition, MetadataConditions } from '../../../src/state/checkpoint-storage.js';
+import { storageLayout } from '../../../src/state/storage-layout.js';
 import { uniqueJobName } from '../api/api-test-helpers.js';
 
 // Group commit of input-log appends (log-appender.ts): the appends a handle makes while a write is
@@ -75,6 +77,37 @@ function injecting(storage: CheckpointStorage, marker: string, when: 'before' | 
   return wrapped;
 }
 
+/**
+ * `storage`, except that before each of its first `times` claims (a write whose conditions ask that
+ * the predecessor batch exists) `interfere(n)` runs on the storage underneath: another handle
+ * appends, and every other time retention deletes every batch but the last, the claim's own
+ * predecessor among them. Counts what it injected and how many of those claims were fenced.
+ */
+function interfering(storage: CheckpointStorage, times: number, interfere: (n: number) => Promise<void>): CheckpointStorage & { injected: number; fenced: number } {
+  const wrapped = Object.assign(Object.create(null) as CheckpointStorage, {
+    kind: storage.kind, injected: 0, fenced: 0,
+    putChunk: (key: string, bytes: Uint8Array) => storage.putChunk(key, bytes),
+    getChunk: (key: string) => storage.getChunk(key),
+    deleteChunks: (keys: readonly string[], condition?: MetadataCondition) => storage.deleteChunks(keys, condition),
+    listChunks: (prefix: string) => storage.listChunks(prefix),
+    getMetadata: (key: string) => storage.getMetadata(key),
+    deleteMetadata: (keys: readonly string[], condition?: MetadataCondition) => storage.deleteMetadata(keys, condition),
+    listMetadata: (prefix: string) => storage.listMetadata(prefix),
+    putMetadata: async (records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions) => {
+      const claim = Array.isArray(condition) && condition.some((c: MetadataCondition) => 'exists' in c && c.exists);
+      if (!claim || wrapped.injected >= times) return storage.putMetadata(records, condition);
+      await interfere(wrapped.injected++);
+      try {
+        await storage.putMetadata(records, condition);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'STORAGE_FENCED') wrapped.fenced++;
+        throw error;
+      }
+    },
+  });
+  return wrapped;
+}
+
 /** Asserts that the successful appends hold offsets 0..n-1 once each and that each record sits at its offset. */
 function assertDense(results: { records: string[]; offsets: LogOffsets }[], stored: string[]): void {
   const offsets = results.flatMap((r) => [...r.offsets]).sort((a, b) => a - b);
@@ -131,6 +164,34 @@ describe('input log group commit', () => {
         assert.ok(!stored.includes('POISON') && !stored.includes('a6'), 'nothing of the failed append landed');
         assertDense(results, stored);
         assert.deepEqual((await a.append('late').catch((e: { code?: string }) => e.code)), 'LOG_ENDED');
+      });
+
+      it('an append whose claim loses (another handle took the offset; retention deleted its predecessor and what followed) finds the end and lands there: offsets dense, never in the deleted range', async () => {
+        const base = backend.open();
+        const other = await openLog<string>('raced', { storage: backend.again(base) });
+        const batchKeys = async () => (await base.listMetadata(storageLayout.logBatchPrefix('raced', 0))).sort();
+        const otherOffsets: number[] = [];
+        const storage = interfering(base, 6, async (n) => {
+          otherOffsets.push(...(await other.append(`o${n}`)));
+          if (n % 2 === 0) return;
+          // Then more, and retention deletes as it does (oldest first, never the last): the claim's
+          // predecessor and its own offset are gone, a batch lies beyond.
+          otherOffsets.push(...(await other.append(`o${n}+`)));
+          await base.deleteMetadata((await batchKeys()).slice(0, -1));
+        });
+        const log = await openLog<string>('raced', { storage });
+        const results: { records: string[]; offsets: LogOffsets }[] = [];
+        for (let i = 0; i < 10; i++) results.push({ records: [`a${i}`], offsets: await log.append(`a${i}`) });
+        assert.equal(storage.injected, 6, 'interfered with six claims');
+        assert.equal(storage.fenced, 6, 'each of them lost and was claimed again after the end');
+        const all = results.flatMap((r) => [...r.offsets]).concat(otherOffsets);
+        assert.deepEqual([...all].sort((x, y) => x - y), Array.from({ length: 19 }, (_, i) => i), 'every acknowledged append has its own offset, dense');
+        await log.end();
+        const stored = await readAll<string>(base, 'raced');
+        const firstKept = storageLayout.logBatchStartFromKey((await batchKeys())[0]!)!;
+        const kept = results.filter((r) => r.offsets[0]! >= firstKept);
+        assert.deepEqual(stored.filter((r) => r.startsWith('a')), kept.map((r) => r.records[0]), 'what retention kept of these appends, each once, in order');
+        assert.ok(kept.length >= 7, `the appends after the last deletion are all kept (${kept.length})`);
       });
 
       it('a group write that reports a failure after it landed resolves its appends once, never writes them again', async () => {
