@@ -125,20 +125,24 @@ const clock: BenchClock = {
 };
 
 let runs = 0;
-function weirVariant(target: 'workers' | 'in-process' | 'one-thread', binary: boolean, ckpt: (typeof CHECKPOINTS)[number]): Variant {
-  const id = target === 'workers' ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : target === 'in-process' ? `ip-${ckpt.id}` : `ip1-${ckpt.id}`;
+function weirVariant(target: 'workers' | 'one-worker' | 'in-process' | 'one-thread', binary: boolean, ckpt: (typeof CHECKPOINTS)[number]): Variant {
+  const inWorkers = target === 'workers' || target === 'one-worker';
+  const id = target === 'workers' ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : target === 'one-worker' ? `w1-${ckpt.id}` : target === 'in-process' ? `ip-${ckpt.id}` : `ip1-${ckpt.id}`;
   return {
     id,
-    label: target === 'workers' ? `Weir 2 workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}` : target === 'in-process' ? `Weir in-process p2, ${ckpt.label}` : `Weir one thread p1, ${ckpt.label}`,
+    label:
+      target === 'workers' ? `Weir 2 workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}`
+      : target === 'one-worker' ? `Weir one worker p1, ${ckpt.label}`
+      : target === 'in-process' ? `Weir in-process p2, ${ckpt.label}` : `Weir one thread p1, ${ckpt.label}`,
     // One worker variant warms the runner's code; the others run the same code.
-    warmup: target !== 'workers' || id === 'w-bin-off',
+    warmup: !inWorkers || id === 'w-bin-off',
     run: async (tag, warmup) => {
       lastThreads = undefined;
       const sample = await runWeirOnce({
         name: `bench-${id}-${tag}-${++runs}`,
         records: warmup ? WARMUP_RECORDS : RECORDS,
-        jobModule: target === 'workers' ? JOB : undefined,
-        parallelism: target === 'one-thread' ? 1 : PARALLELISM,
+        jobModule: inWorkers ? JOB : undefined,
+        parallelism: target === 'one-thread' || target === 'one-worker' ? 1 : PARALLELISM,
         intervalMs: ckpt.intervalMs,
         binary,
       }, clock);
@@ -201,6 +205,7 @@ const ALL: Variant[] = [
   ...CHECKPOINTS.map((c) => weirVariant('workers', false, c)),
   weirVariant('in-process', true, CHECKPOINTS[0]!),
   weirVariant('one-thread', true, CHECKPOINTS[1]!),
+  weirVariant('one-worker', true, CHECKPOINTS[1]!),
   rawVariant('clone', 'raw MessageChannel, arrays of 1024 (clone)'),
   rawVariant('packed', 'raw, packed 24 B/record, transferred'),
   rawVariant('codec', 'raw, Weir batch-codec, transferred'),
