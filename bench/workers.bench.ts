@@ -1,7 +1,8 @@
 // Across workers (Node worker_threads): sequence → map to {k: string(8), v, t} → keyBy(k) (1000 keys)
 // → running sum('v') → upsert table, run by Weir in 2 workers (binary batches on / off × checkpoints
 // off / every 1 s / every 100 ms), by Weir in this thread (the same job as a definition, parallelism
-// 2), and the raw MessageChannel ceiling between two bare workers (no runtime): the same records
+// 2 and 1), by Weir in one worker (parallelism 1: what a fresh worker costs by itself, apart from the
+// exchange between two), and the raw MessageChannel ceiling between two bare workers (no runtime): the same records
 // posted in batches of 1024, structured clone or packed into transferred ArrayBuffers. All in this
 // process, interleaved over rounds, so every ratio compares numbers of the same run
 // (PLATFORM-LIMITS.md). Then a slow sink: records in flight, process RSS and each worker's heap
