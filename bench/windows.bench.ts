@@ -1,6 +1,7 @@
 // Windowed aggregation: sequence → events { key (10 000 keys), value, time (event time, bounded
 // disorder) } → keyBy(key) → 1 s tumbling or 1 s / 250 ms sliding event-time window → sum('value')
-// → a sink that tallies the results. Weir in this thread (parallelism 1) and in 2 workers, with
+// → a sink that tallies the results. Weir in this thread (parallelism 1), in one worker (parallelism 1:
+// a fresh worker's own cost, apart from the exchange's) and in 2 workers, with
 // checkpoints every 1 s (and in-process tumbling without, for their cost), beside a hand-written
 // loop that computes the same windows with a Map per window, fired by the same watermark. All in
 // this process, interleaved over rounds, so every ratio compares numbers of the same run
@@ -71,18 +72,19 @@ const ckptLabel = (intervalMs: number | undefined) => (intervalMs === undefined 
 const ckptId = (intervalMs: number | undefined) => (intervalMs === undefined ? 'off' : `${intervalMs / 1000}s`);
 
 let runs = 0;
-function weirVariant(target: 'in-process' | 'workers', kind: WindowKind, intervalMs: number | undefined, fn: WindowFunctionKind = 'sum'): Variant {
-  const id = `${target === 'workers' ? 'w' : 'ip'}-${kind}${fn === 'sum' ? '' : `-${fn}`}-${ckptId(intervalMs)}`;
+function weirVariant(target: 'in-process' | 'workers' | 'one-worker', kind: WindowKind, intervalMs: number | undefined, fn: WindowFunctionKind = 'sum'): Variant {
+  const id = `${target === 'workers' ? 'w' : target === 'one-worker' ? 'w1' : 'ip'}-${kind}${fn === 'sum' ? '' : `-${fn}`}-${ckptId(intervalMs)}`;
   const parallelism = target === 'workers' ? WORKERS : 1;
+  const inWorkers = target !== 'in-process';
   return {
     id,
-    label: `Weir ${target === 'workers' ? `${WORKERS} workers` : 'in-process p1'}, ${kind}${fn === 'sum' ? '' : `, ${fn}`}, ${ckptLabel(intervalMs)}`,
+    label: `Weir ${target === 'workers' ? `${WORKERS} workers` : target === 'one-worker' ? 'one worker p1' : 'in-process p1'}, ${kind}${fn === 'sum' ? '' : `, ${fn}`}, ${ckptLabel(intervalMs)}`,
     run: async (tag, warmup): Promise<WindowSample> => {
       const records = warmup ? WARMUP_RECORDS : RECORDS;
       const params = { name: `bench-windows-${id}-${tag}-${++runs}`, records, kind, fn };
       const options: RunOptions = { parallelism, checkpointing: intervalMs === undefined ? false : { intervalMs }, resume: 'none' };
       const called = performance.now();
-      const handle: JobHandle = await run(target === 'workers' ? windowJobUrl(JOB, params) : buildWindowJob(params), options);
+      const handle: JobHandle = await run(inWorkers ? windowJobUrl(JOB, params) : buildWindowJob(params), options);
       const started = performance.now();
       const cpu0 = cpuMs();
       await handle.done;
@@ -144,6 +146,8 @@ const ALL: Variant[] = [
   weirVariant('in-process', 'tumbling', undefined),
   weirVariant('workers', 'tumbling', 1000),
   weirVariant('workers', 'sliding', 1000),
+  weirVariant('one-worker', 'tumbling', 1000),
+  weirVariant('one-worker', 'sliding', 1000),
   loopVariant('tumbling'),
   loopVariant('sliding'),
 ];
@@ -172,6 +176,10 @@ const RATIO_DEFS: readonly RatioDef[] = [
   { label: 'sliding / tumbling: loop', numerator: 'loop-sliding', denominator: 'loop-tumbling' },
   { label: 'parallelism: Weir 2 workers / in-process p1, tumbling', numerator: 'w-tumbling-1s', denominator: 'ip-tumbling-1s', aims: [1.5], threads: 2 },
   { label: 'parallelism: Weir 2 workers / in-process p1, sliding', numerator: 'w-sliding-1s', denominator: 'ip-sliding-1s', aims: [1.5], threads: 2 },
+  { label: 'parallelism, fresh workers both: Weir 2 workers / one worker p1, tumbling', numerator: 'w-tumbling-1s', denominator: 'w1-tumbling-1s', aims: [1.5], threads: 2 },
+  { label: 'parallelism, fresh workers both: Weir 2 workers / one worker p1, sliding', numerator: 'w-sliding-1s', denominator: 'w1-sliding-1s', aims: [1.5], threads: 2 },
+  { label: 'a worker\'s own cost: one worker p1 / in-process p1, tumbling', numerator: 'w1-tumbling-1s', denominator: 'ip-tumbling-1s' },
+  { label: 'a worker\'s own cost: one worker p1 / in-process p1, sliding', numerator: 'w1-sliding-1s', denominator: 'ip-sliding-1s' },
   { label: 'checkpoint cost: in-process tumbling, 1 s / off', numerator: 'ip-tumbling-1s', denominator: 'ip-tumbling-off' },
   { label: 'diagnostic: aggregate / sum, in-process tumbling, ckpt off', numerator: 'ip-tumbling-aggregate-off', denominator: 'ip-tumbling-off' },
   { label: 'diagnostic: aggregate / sum, in-process sliding, ckpt off', numerator: 'ip-sliding-aggregate-off', denominator: 'ip-sliding-off' },

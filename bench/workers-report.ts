@@ -206,6 +206,8 @@ export function printRatios(list: readonly Ratio[], cpuLabel: string): void {
 /** The ratios both benches print (variant ids as both define them). */
 export const RATIO_DEFS: readonly RatioDef[] = [
   { label: 'parallelism: Weir 2 workers binary, ckpt 1 s / one thread p1, ckpt 1 s', numerator: 'w-bin-1s', denominator: 'ip1-1s', aims: [1.5], threads: 2 },
+  { label: 'parallelism, fresh workers both: Weir 2 workers binary / one worker p1, ckpt 1 s', numerator: 'w-bin-1s', denominator: 'w1-1s', aims: [1.5], threads: 2 },
+  { label: 'a worker\'s own cost: one worker p1 / one thread p1, ckpt 1 s', numerator: 'w1-1s', denominator: 'ip1-1s' },
   { label: 'Weir workers binary (default), ckpt 1 s / raw clone ceiling', numerator: 'w-bin-1s', denominator: 'raw-clone', aims: [0.6, 2] },
   { label: 'Weir workers binary, ckpt off / raw clone ceiling', numerator: 'w-bin-off', denominator: 'raw-clone', aims: [2] },
   { label: 'Weir workers clone, ckpt 1 s / raw clone ceiling', numerator: 'w-clone-1s', denominator: 'raw-clone', aims: [0.6] },

@@ -1,7 +1,8 @@
 // Across workers (Node worker_threads): sequence → map to {k: string(8), v, t} → keyBy(k) (1000 keys)
 // → running sum('v') → upsert table, run by Weir in 2 workers (binary batches on / off × checkpoints
 // off / every 1 s / every 100 ms), by Weir in this thread (the same job as a definition, parallelism
-// 2), and the raw MessageChannel ceiling between two bare workers (no runtime): the same records
+// 2 and 1), by Weir in one worker (parallelism 1: what a fresh worker costs by itself, apart from the
+// exchange between two), and the raw MessageChannel ceiling between two bare workers (no runtime): the same records
 // posted in batches of 1024, structured clone or packed into transferred ArrayBuffers. All in this
 // process, interleaved over rounds, so every ratio compares numbers of the same run
 // (PLATFORM-LIMITS.md). Then a slow sink: records in flight, process RSS and each worker's heap
@@ -125,20 +126,24 @@ const clock: BenchClock = {
 };
 
 let runs = 0;
-function weirVariant(target: 'workers' | 'in-process' | 'one-thread', binary: boolean, ckpt: (typeof CHECKPOINTS)[number]): Variant {
-  const id = target === 'workers' ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : target === 'in-process' ? `ip-${ckpt.id}` : `ip1-${ckpt.id}`;
+function weirVariant(target: 'workers' | 'one-worker' | 'in-process' | 'one-thread', binary: boolean, ckpt: (typeof CHECKPOINTS)[number]): Variant {
+  const inWorkers = target === 'workers' || target === 'one-worker';
+  const id = target === 'workers' ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : target === 'one-worker' ? `w1-${ckpt.id}` : target === 'in-process' ? `ip-${ckpt.id}` : `ip1-${ckpt.id}`;
   return {
     id,
-    label: target === 'workers' ? `Weir 2 workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}` : target === 'in-process' ? `Weir in-process p2, ${ckpt.label}` : `Weir one thread p1, ${ckpt.label}`,
+    label:
+      target === 'workers' ? `Weir 2 workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}`
+      : target === 'one-worker' ? `Weir one worker p1, ${ckpt.label}`
+      : target === 'in-process' ? `Weir in-process p2, ${ckpt.label}` : `Weir one thread p1, ${ckpt.label}`,
     // One worker variant warms the runner's code; the others run the same code.
-    warmup: target !== 'workers' || id === 'w-bin-off',
+    warmup: !inWorkers || id === 'w-bin-off',
     run: async (tag, warmup) => {
       lastThreads = undefined;
       const sample = await runWeirOnce({
         name: `bench-${id}-${tag}-${++runs}`,
         records: warmup ? WARMUP_RECORDS : RECORDS,
-        jobModule: target === 'workers' ? JOB : undefined,
-        parallelism: target === 'one-thread' ? 1 : PARALLELISM,
+        jobModule: inWorkers ? JOB : undefined,
+        parallelism: target === 'one-thread' || target === 'one-worker' ? 1 : PARALLELISM,
         intervalMs: ckpt.intervalMs,
         binary,
       }, clock);
@@ -201,6 +206,7 @@ const ALL: Variant[] = [
   ...CHECKPOINTS.map((c) => weirVariant('workers', false, c)),
   weirVariant('in-process', true, CHECKPOINTS[0]!),
   weirVariant('one-thread', true, CHECKPOINTS[1]!),
+  weirVariant('one-worker', true, CHECKPOINTS[1]!),
   rawVariant('clone', 'raw MessageChannel, arrays of 1024 (clone)'),
   rawVariant('packed', 'raw, packed 24 B/record, transferred'),
   rawVariant('codec', 'raw, Weir batch-codec, transferred'),

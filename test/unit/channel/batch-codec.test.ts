@@ -133,6 +133,32 @@ describe('encodeBatch / decodeBatch round trips', () => {
     roundTrip(batchOf(records, { keys: records.map((r) => r.k) }));
   });
 
+  it('short ASCII strings written byte by byte, mixed with longer and non-ASCII ones, round-trip across segment ends (seeded)', () => {
+    let seed = 0x9e3779b9;
+    const next = (n: number): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const pieces = ['a', 'Z', '0', '~', ' ', 'é', '字', '😀', '\u007f', '\u0080'];
+    const text = (): string => {
+      const length = [0, 1, 7, 8, 31, 32, 33, 200][next(8)]!;
+      const ascii = next(4) !== 0;
+      let s = '';
+      while (s.length < length) s += ascii ? pieces[next(5)] : pieces[next(pieces.length)];
+      return s;
+    };
+    for (let round = 0; round < 3; round++) {
+      const records = Array.from({ length: 800 + next(800) }, () => ({ a: text(), n: next(1000), b: text() }));
+      roundTrip(batchOf(records, { keys: records.map((r) => r.b) }));
+    }
+    // Exactly one segment (16 K units) of 8-unit ASCII strings, then one more string: the segment closes on the boundary.
+    const exact = Array.from({ length: 2049 }, (_, i) => `k${String(i).padStart(7, '0')}`);
+    roundTrip(batchOf(exact));
+    roundTrip(batchOf([...exact.slice(0, 2047), 'ß'.repeat(9), ...exact.slice(0, 3)]));
+  });
+
   it('encodes a huge batch and then a small one correctly (scratch reuse)', () => {
     roundTrip(batchOf(Array.from({ length: 300_000 }, (_, i) => ({ k: String(i), v: i / 3 }))));
     roundTrip(batchOf([{ k: 'small', v: 1 }]));
