@@ -176,19 +176,81 @@ function asWindowSlices(p: KeyedStatePayload): KeyedStatePayload {
   return { ...p, kinds: { 'window-slices': 'value' }, groups } as KeyedStatePayload;
 }
 
-describe('aligned and paned event-time windows restore what other layouts checkpointed', () => {
-  for (const [layout, migrate] of [['WindowOperator (windows by key)', (p: KeyedStatePayload) => p], ['earlier aligned operators (keys by window)', asWindowSlices]] as const) {
-    for (const [fnName, windowFunction] of [['aggregate', sum], fieldFunctions[0]!] as const) {
-      it(`sliding ${fnName}, from ${layout}: the same results and late records as without a restore`, () => {
-        const spec: WindowSpec = { assigner: { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
-        const aligned = (ctx: OperatorContext, output: Output) => (isPanedWindow(spec) ? new PanedWindowOperator('window', output, ctx, spec) : new AlignedWindowOperator('window', output, ctx, spec));
-        const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
-        for (let seed = 1; seed <= 4; seed++) {
-          const steps = script(seed, 300);
-          const reference = runScript(general, steps);
-          for (const at of [37, 150, 250]) assert.deepEqual(runScript(general, steps, at, aligned, migrate), reference, `seed ${seed}, restored at step ${at}`);
-        }
-      });
+/** The same windows as AlignedWindowOperator keeps them now: a window's columns of keys, counts and accumulators by window start. */
+function asWindowColumns(p: KeyedStatePayload): KeyedStatePayload {
+  if (p.kinds.windows === undefined) return p;
+  const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
+    const columns = new Map<number, { s: number; e: number; k: unknown[]; n: number[]; a: unknown[] }>();
+    for (const [key, windows] of states.windows as Map<unknown, Map<number, { s: number; e: number; n: number; a: unknown }>>) {
+      for (const [start, c] of windows) {
+        let column = columns.get(start);
+        if (column === undefined) columns.set(start, (column = { s: c.s, e: c.e, k: [], n: [], a: [] }));
+        column.k.push(key);
+        column.n.push(c.n);
+        column.a.push(c.a);
+      }
     }
+    return [kg, { 'window-columns': columns }];
+  });
+  return { ...p, kinds: { 'window-columns': 'value' }, groups } as KeyedStatePayload;
+}
+
+/** PanedWindowOperator's panes (columns per key) in the layout it kept before: per key, pane start → an object per pane. */
+const asPaneMaps = (slideMs: number, migrated: { panes: number }) => (p: KeyedStatePayload): KeyedStatePayload => {
+  if (p.kinds['key-panes'] === undefined) return p; // the timers' chunk, or a span without state
+  const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
+    const byKey = new Map<unknown, Map<number, unknown>>();
+    for (const [key, panes] of states['key-panes'] as Map<unknown, { s: number[]; n: number[]; q: number[]; a: unknown[] }>) {
+      // Insertion order unlike creation order: the restore must order panes by q, not by the Map.
+      const order = panes.s.map((_, i) => i).reverse();
+      migrated.panes += order.length;
+      byKey.set(key, new Map(order.map((i) => [panes.s[i]!, { s: panes.s[i]!, e: panes.s[i]! + slideMs, n: panes.n[i]!, a: panes.a[i], q: panes.q[i]! }])));
+    }
+    return [kg, { 'window-panes': byKey }];
+  });
+  return { ...p, kinds: { 'window-panes': 'value' }, groups } as KeyedStatePayload;
+};
+
+describe('aligned and paned event-time windows restore what other layouts checkpointed', () => {
+  const layouts = [
+    ['WindowOperator (windows by key)', (p: KeyedStatePayload) => p],
+    ['earlier aligned operators (keys by window)', asWindowSlices],
+    ['aligned operators (columns by window)', asWindowColumns],
+  ] as const;
+  const assigners = [
+    { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' },
+    { kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' },
+  ] as const;
+  for (const assigner of assigners) {
+    for (const [layout, migrate] of layouts) {
+      for (const [fnName, windowFunction] of [['aggregate', sum], fieldFunctions[0]!] as const) {
+        it(`${assigner.kind} ${fnName}, from ${layout}: the same results and late records as without a restore`, () => {
+          const spec: WindowSpec = { assigner, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
+          const aligned = (ctx: OperatorContext, output: Output) => (isPanedWindow(spec) ? new PanedWindowOperator('window', output, ctx, spec) : new AlignedWindowOperator('window', output, ctx, spec));
+          const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
+          for (let seed = 1; seed <= 4; seed++) {
+            const steps = script(seed, 300);
+            const reference = runScript(general, steps);
+            for (const at of [37, 150, 250]) assert.deepEqual(runScript(general, steps, at, aligned, migrate), reference, `seed ${seed}, restored at step ${at}`);
+          }
+        });
+      }
+    }
+  }
+
+  for (const [fnName, windowFunction] of fieldFunctions) {
+    it(`sliding ${fnName}, from paned operators before (an object per pane): the same results and late records as without a restore`, () => {
+      const spec: WindowSpec = { assigner: { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
+      assert.ok(isPanedWindow(spec));
+      const paned = (ctx: OperatorContext, output: Output) => new PanedWindowOperator('window', output, ctx, spec);
+      const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
+      const migrated = { panes: 0 };
+      for (let seed = 1; seed <= 4; seed++) {
+        const steps = script(seed, 300);
+        const reference = runScript(general, steps);
+        for (const at of [37, 150, 250]) assert.deepEqual(runScript(paned, steps, at, paned, asPaneMaps(10, migrated)), reference, `seed ${seed}, restored at step ${at}`);
+      }
+      assert.ok(migrated.panes > 12, `the restores took panes over from the older layout (${migrated.panes})`);
+    });
   }
 });

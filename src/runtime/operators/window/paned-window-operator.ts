@@ -7,11 +7,27 @@ import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } fr
 import { FireSchedule } from './fire-schedule.js';
 import { isAlignedWindow } from './aligned-window-operator.js';
 import { windowStartOf } from './window-assigners.js';
-import { windowContentsOps, type WindowContents, type WindowContentsOps } from './window-contents.js';
+import { copyPlainData } from '../../../state/state-table.js';
+import type { WindowContents } from './window-contents.js';
+import { windowColumnOps, type ColumnOps } from './window-columns.js';
 import { missingTimestampError } from './missing-timestamp.js';
+import { LAYOUT, takeOver, takeOverWholeWindows } from './window-layouts.js';
 
-/** A key's panes (or, restored, whole windows) by start: the state of one key, changed in place. */
+/** Whole windows restored from another layout, by start: the state of one key. */
 type KeyWindows = Map<number, WindowContents>;
+
+/**
+ * A key's panes as columns, in the order they were created: pane i starts at `s[i]` (and spans the
+ * slide), holds `n[i]` records and accumulator `a[i]`, and was the `q[i]`-th window or pane the
+ * operator created. Plain data, snapshotted as it is (a few arrays per key encode about twice as
+ * fast as an object per pane), changed in place.
+ */
+export interface KeyPanes {
+  s: number[];
+  n: number[];
+  q: number[];
+  a: unknown[];
+}
 
 /**
  * Windows the paned operator takes: aligned ones (isAlignedWindow) sliding by a divisor of their
@@ -39,14 +55,13 @@ export class PanedWindowOperator implements StreamOperator {
   private readonly table: StateTable;
   /** Whole windows restored from a checkpoint that kept windows (another operator's layout), merged first into their results. */
   private legacy: StateTable | undefined;
-  private readonly ops: WindowContentsOps;
+  private readonly ops: ColumnOps;
   private readonly size: number;
   private readonly slide: number;
   private readonly offset: number;
   /** A window's result from its panes' accumulators (in the order the panes were created). */
   private readonly mergePanes: (accumulators: readonly unknown[], n: number) => unknown;
   private readonly schedule = new FireSchedule();
-  private readonly scratch: WindowContents[] = [];
   private readonly accumulators: unknown[] = [];
   private readonly emit: (value: unknown) => void;
   /** Windows and panes created so far (restored ones included): each one's `q`, which orders panes by their first record. */
@@ -63,8 +78,11 @@ export class PanedWindowOperator implements StreamOperator {
     this.offset = a.offsetMs;
     this.mergePanes = fn.mergeResult!;
     this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
-    const ops = (this.ops = windowContentsOps(uid, fn));
-    this.table = this.keyedBackend.stateTable('window-panes', 'value', copyWindows(ops));
+    const ops = (this.ops = windowColumnOps(uid, fn));
+    this.table = this.keyedBackend.stateTable(LAYOUT.keyPanes, 'value', (value) => {
+      const p = value as KeyPanes;
+      return { s: p.s.slice(), n: p.n.slice(), q: p.q.slice(), a: p.a.map(ops.copy) };
+    });
     this.emit = (value) => output.collect(value);
   }
 
@@ -73,31 +91,20 @@ export class PanedWindowOperator implements StreamOperator {
     const backend = this.keyedBackend;
     backend.restore(restored.keyedState, restored.encodedKeyed);
     this.currentWatermark = restoredWatermark(restored.keyedState);
-    if (!backend.hasState('windows') && !backend.hasState('window-slices')) this.reschedule([this.table]);
-    else this.restoreWholeWindows();
-  }
-
-  /**
-   * A checkpoint of another layout kept whole windows: WindowOperator's (a key's windows by
-   * start), or AlignedWindowOperator's (a window's keys), taken over into the first.
-   */
-  private restoreWholeWindows(): void {
-    const backend = this.keyedBackend;
-    const whole = (this.legacy = backend.stateTable('windows', 'value', copyWindows(this.ops)));
-    if (backend.hasState('window-slices')) {
-      const slices = backend.stateTable('window-slices', 'value');
-      const base = backend.keyGroupRange.start;
-      const old: [number, number, Map<StateKey, WindowContents>][] = [];
-      backend.forEach(slices, (start, keyGroup, value) => old.push([start as number, keyGroup - base, value as Map<StateKey, WindowContents>]));
-      for (const [start, g, keys] of old) {
-        for (const [key, c] of keys) {
-          const entry = backend.entryOf(whole, key, g);
-          const windows = entry === undefined ? (backend.insert(whole, key, g, new Map()).value as KeyWindows) : (backend.writable(whole, key, g, entry).value as KeyWindows);
-          windows.set(c.s, c);
-        }
-        backend.remove(slices, start, g);
-      }
-    }
+    // The layout before kept a key's panes in a Map of WindowContents: taken over, in the order the panes were created.
+    takeOver(backend, LAYOUT.paneMaps, (key, g, value) => {
+      const panes = [...(value as KeyWindows).values()].sort((x, y) => (x.q ?? 0) - (y.q ?? 0));
+      if (panes.length > 0) backend.insert(this.table, key, g, { s: panes.map((c) => c.s), n: panes.map((c) => c.n), q: panes.map((c) => c.q ?? 0), a: panes.map((c) => c.a) });
+    });
+    if (!backend.hasState(LAYOUT.byKey) && !backend.hasState(LAYOUT.slices) && !backend.hasState(LAYOUT.columns)) return this.reschedule([this.table]);
+    // Another operator's layout kept whole windows: taken over into WindowOperator's (a key's
+    // windows by start), kept apart and merged first into the results of those windows.
+    const whole = (this.legacy = backend.stateTable(LAYOUT.byKey, 'value', copyWindows));
+    takeOverWholeWindows(backend, [LAYOUT.slices, LAYOUT.columns], (key, g, c) => {
+      const entry = backend.entryOf(whole, key, g);
+      const windows = entry === undefined ? (backend.insert(whole, key, g, new Map()).value as KeyWindows) : (backend.writable(whole, key, g, entry).value as KeyWindows);
+      windows.set(c.s, c);
+    });
     this.reschedule([this.table, whole]);
   }
 
@@ -105,18 +112,22 @@ export class PanedWindowOperator implements StreamOperator {
   private reschedule(tables: readonly StateTable[]): void {
     const backend = this.keyedBackend;
     const order: { key: StateKey; g: number; q: number; end: number }[] = [];
+    const note = (s: number, q: number, span: number, into: { q: number; end: number }) => {
+      this.created = Math.max(this.created, q + 1);
+      into.q = Math.min(into.q, q);
+      into.end = Math.min(into.end, s + span);
+    };
     for (const t of tables) {
-      const span = t === this.table ? this.slide : this.size;
       backend.forEach(t, (key, keyGroup, value) => {
         const g = keyGroup - backend.keyGroupRange.start;
-        let q = Infinity;
-        let end = Infinity;
-        for (const c of (value as KeyWindows).values()) {
-          this.created = Math.max(this.created, (c.q ?? 0) + 1);
-          q = Math.min(q, c.q ?? 0);
-          end = Math.min(end, c.s + span);
+        const first = { q: Infinity, end: Infinity };
+        if (t === this.table) {
+          const p = value as KeyPanes;
+          for (let i = 0; i < p.s.length; i++) note(p.s[i]!, p.q[i]!, this.slide, first);
+        } else {
+          for (const c of (value as KeyWindows).values()) note(c.s, c.q ?? 0, this.size, first);
         }
-        if (end !== Infinity) order.push({ key, g, q, end });
+        if (first.end !== Infinity) order.push({ key, g, q: first.q, end: first.end });
       });
     }
     order.sort((x, y) => x.q - y.q);
@@ -149,19 +160,23 @@ export class PanedWindowOperator implements StreamOperator {
     const backend = this.keyedBackend;
     const t = this.table;
     const entry = backend.entryOf(t, key, g);
-    const e = entry === undefined ? backend.insert(t, key, g, new Map()) : backend.writable(t, key, g, entry);
-    // The pane the key's last record went to, most often this one's: no map lookup.
-    let contents = e.hint as WindowContents | undefined;
-    if (contents === undefined || contents.s !== last) {
-      const panes = e.value as KeyWindows;
-      contents = panes.get(last);
-      if (contents === undefined) {
-        panes.set(last, (contents = { s: last, e: last + this.slide, n: 0, a: undefined, q: this.created++ }));
+    const e = entry === undefined ? backend.insert(t, key, g, { s: [], n: [], q: [], a: [] }) : backend.writable(t, key, g, entry);
+    const p = e.value as KeyPanes;
+    // The pane the key's last record went to (its index), most often this one's.
+    let i = e.hint as number | undefined;
+    if (i === undefined || p.s[i] !== last) {
+      i = p.s.indexOf(last); // a few panes: size / slide, and the next one
+      if (i < 0) {
+        i = p.s.length;
+        p.s.push(last);
+        p.n.push(0);
+        p.q.push(this.created++);
+        p.a.push(undefined);
         this.schedule.register(key, g, this.firstFiring(last + this.slide));
       }
-      e.hint = contents;
+      e.hint = i;
     }
-    this.ops.add(contents, value);
+    this.ops.add(p.a, i, p.n[i]++ === 0, value);
   }
 
   /** The time the first window not fired yet that ends at `end` or later fires (window ends are a slide apart). */
@@ -208,61 +223,84 @@ export class PanedWindowOperator implements StreamOperator {
     if (entry !== undefined && entry.mark === time) return;
     const legacy = this.legacy === undefined ? undefined : backend.entryOf(this.legacy, key, g);
     this.firePanes(window, entry, legacy);
-    const next = Math.min(this.drop(t, key, g, entry, window.start, this.slide), legacy === undefined ? Infinity : this.drop(this.legacy!, key, g, legacy, window.start, this.size));
+    const next = Math.min(this.drop(key, g, entry, window.start), this.dropWhole(key, g, legacy, window.start));
     if (next === Infinity) return;
     this.schedule.register(key, g, Math.max(next, window.end + this.slide) - 1);
     const now = backend.entryOf(t, key, g);
     if (now !== undefined) now.mark = time;
   }
 
-  /** Merges the panes of `window` (and a restored whole window) in the order their first records came. */
+  /** Merges the panes of `window` (and a restored whole window first) in the order their first records came (the panes' order). */
   private firePanes(window: TimeWindow, entry: StateEntry | undefined, legacy: StateEntry | undefined): void {
-    const parts = this.scratch;
+    const accumulators = this.accumulators;
     let n = 0;
     const whole = (legacy?.value as KeyWindows | undefined)?.get(window.start);
-    if (whole !== undefined && whole.n > 0) parts[n++] = whole;
-    const first = n;
+    if (whole !== undefined && whole.n > 0) accumulators[n++] = whole.a;
     if (entry !== undefined) {
-      for (const c of (entry.value as KeyWindows).values()) if (c.s >= window.start && c.s < window.end && c.n > 0) parts[n++] = c;
+      const p = entry.value as KeyPanes;
+      for (let i = 0; i < p.s.length; i++) if (p.s[i]! >= window.start && p.s[i]! < window.end && p.n[i]! > 0) accumulators[n++] = p.a[i];
     }
     if (n === 0) return;
-    // Few panes (size / slide): insertion sort by creation; a restored whole window stays first.
-    for (let i = first + 1; i < n; i++) {
-      const c = parts[i]!;
-      let j = i - 1;
-      for (; j >= first && parts[j]!.q > c.q; j--) parts[j + 1] = parts[j]!;
-      parts[j + 1] = c;
-    }
-    const accumulators = this.accumulators;
-    for (let i = 0; i < n; i++) accumulators[i] = parts[i]!.a;
     let result: unknown;
     try {
       result = this.mergePanes(accumulators, n);
     } finally {
       accumulators.fill(undefined, 0, n);
-      parts.fill(undefined as unknown as WindowContents, 0, n);
     }
     this.emit(result);
   }
 
   /**
    * Drops from `key`'s entry of `t` what ends with `windowStart`'s window (starts at or before
-   * it); returns the end of the earliest window the rest needs (an entry spans `span`), or
-   * Infinity when nothing is left.
+   * it); returns the end of the earliest window the rest needs, or Infinity when nothing is left.
    */
-  private drop(t: StateTable, key: StateKey, g: number, entry: StateEntry | undefined, windowStart: number, span: number): number {
+  private drop(key: StateKey, g: number, entry: StateEntry | undefined, windowStart: number): number {
     if (entry === undefined) return Infinity;
     const backend = this.keyedBackend;
+    let p = entry.value as KeyPanes;
+    let next = Infinity;
+    let kept = 0;
+    for (let i = 0; i < p.s.length; i++) {
+      if (p.s[i]! <= windowStart) continue;
+      kept++;
+      if (p.s[i]! + this.slide < next) next = p.s[i]! + this.slide;
+    }
+    if (kept === 0) {
+      backend.remove(this.table, key, g);
+      return Infinity;
+    }
+    if (kept === p.s.length) return next;
+    // Compacted in the writable columns (a copy while a pending snapshot shares the entry), in order.
+    const e = backend.writable(this.table, key, g, entry);
+    p = e.value as KeyPanes;
+    let j = 0;
+    for (let i = 0; i < p.s.length; i++) {
+      if (p.s[i]! <= windowStart) continue;
+      p.s[j] = p.s[i]!;
+      p.n[j] = p.n[i]!;
+      p.q[j] = p.q[i]!;
+      p.a[j] = p.a[i];
+      j++;
+    }
+    p.s.length = p.n.length = p.q.length = p.a.length = j;
+    e.hint = undefined;
+    return next;
+  }
+
+  /** The same for a restored whole window (an entry spans the window's size). */
+  private dropWhole(key: StateKey, g: number, entry: StateEntry | undefined, windowStart: number): number {
+    if (entry === undefined) return Infinity;
+    const backend = this.keyedBackend;
+    const t = this.legacy!;
     let windows = entry.value as KeyWindows;
     let next = Infinity;
-    for (const start of windows.keys()) if (start > windowStart && start + span < next) next = start + span;
+    for (const start of windows.keys()) if (start > windowStart && start + this.size < next) next = start + this.size;
     if (next === Infinity) {
       backend.remove(t, key, g);
       return Infinity;
     }
     for (const start of windows.keys()) {
       if (start > windowStart) continue;
-      // Removed from the writable map (a copy while a pending snapshot shares the entry).
       if (windows === entry.value) windows = backend.writable(t, key, g, entry).value as KeyWindows;
       windows.delete(start);
     }
@@ -277,11 +315,9 @@ export class PanedWindowOperator implements StreamOperator {
   }
 }
 
-/** Copy-on-write of a key's windows: its map and each window's contents. */
-function copyWindows(ops: WindowContentsOps) {
-  return (value: unknown): KeyWindows => {
-    const copy: KeyWindows = new Map();
-    for (const [start, c] of value as KeyWindows) copy.set(start, ops.copy(c));
-    return copy;
-  };
+/** Copy-on-write of a key's restored whole windows: its map and each window's contents (their accumulators deep). */
+function copyWindows(value: unknown): KeyWindows {
+  const copy: KeyWindows = new Map();
+  for (const [start, c] of value as KeyWindows) copy.set(start, { s: c.s, e: c.e, n: c.n, a: copyPlainData(c.a), q: c.q });
+  return copy;
 }
