@@ -58,6 +58,13 @@ export interface SinkWriter<T, C = unknown> {
   /** Must not block. A throw fails the record as a user function's would (the job's error policy). */
   write(value: T): void;
   /**
+   * `write` for a record its producer updates in place (Sink.acceptsUpdatedInPlace), given what
+   * this method returned for the same record last time (undefined at first, and whenever the
+   * producer replaced the record): a writer may return a handle to where it keeps the record and
+   * so skip finding its key at the next update. Must behave as `write`. Absent: `write` is used.
+   */
+  writeUpdated?(value: T, cell: unknown): unknown;
+  /**
    * At the barrier of checkpoint `checkpointId`: must close what was written since the last call
    * into one committable (plain data; undefined when there is nothing to commit), synchronously
    * (the next record may arrive right after). The committable is stored in the checkpoint, so it

@@ -43,10 +43,20 @@ function keyFunction<T>(key: TableSinkOptions<T>['key']): ((value: T) => StateKe
   throw new InvalidArgumentError('sinks.table(name, options).key', `expected a field name or a function, got ${describeValue(key)}`);
 }
 
+/** Upsert: a key's latest record and when it was written (to order rows by latest write). */
+class LatestRow<T> {
+  constructor(
+    public value: T,
+    public seq: number,
+    /** The map that holds this row: a row of a transaction already prepared is no longer `latest`. */
+    readonly rows: Map<StateKey, LatestRow<T>>,
+  ) {}
+}
+
 class TableSinkWriter<T> implements SinkWriter<T, TableTransaction> {
   private appended: T[] = [];
-  /** Upsert: the latest record per key and when it was written (to order rows by latest write). */
-  private latest = new Map<StateKey, { value: T; seq: number }>();
+  /** Upsert: the latest record per key. */
+  private latest = new Map<StateKey, LatestRow<T>>();
   private seq = 0;
   private readonly staged: StagedChunks;
 
@@ -59,22 +69,43 @@ class TableSinkWriter<T> implements SinkWriter<T, TableTransaction> {
   }
 
   write(value: T): void {
+    if (this.keyOf === undefined) this.appended.push(value);
+    else this.upsert(value, this.keyOf);
+  }
+
+  /**
+   * Only upsert tables take records updated in place (acceptsUpdatedInPlace). The same record in
+   * the row it was last written to is still that row's latest: the key field never changes in
+   * place (only the aggregated field does), so the row's key is the record's.
+   */
+  writeUpdated(value: T, cell: unknown): unknown {
+    const row = cell as LatestRow<T> | undefined;
+    if (row !== undefined && row.value === value && row.rows === this.latest) {
+      row.seq = this.seq++;
+      return row;
+    }
     if (this.keyOf === undefined) {
       this.appended.push(value);
-      return;
+      return undefined;
     }
-    const key = this.keyOf(value);
-    const cell = this.latest.get(key);
-    if (cell === undefined) {
-      // Checked for new keys only: a key that is not a primitive is never found, so it always comes here.
-      if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint' && typeof key !== 'boolean') {
-        throw new InvalidArgumentError(`sinks.table('${this.name}').key`, `must give a string, number, bigint or boolean, got ${describeValue(key)}`);
-      }
-      this.latest.set(key, { value, seq: this.seq++ });
-    } else {
-      cell.value = value;
-      cell.seq = this.seq++;
+    return this.upsert(value, this.keyOf);
+  }
+
+  private upsert(value: T, keyOf: (value: T) => StateKey): LatestRow<T> {
+    const key = keyOf(value);
+    const row = this.latest.get(key);
+    if (row !== undefined) {
+      row.value = value;
+      row.seq = this.seq++;
+      return row;
     }
+    // Checked for new keys only: a key that is not a primitive is never found, so it always comes here.
+    if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint' && typeof key !== 'boolean') {
+      throw new InvalidArgumentError(`sinks.table('${this.name}').key`, `must give a string, number, bigint or boolean, got ${describeValue(key)}`);
+    }
+    const added = new LatestRow(value, this.seq++, this.latest);
+    this.latest.set(key, added);
+    return added;
   }
 
   prepareCommit(checkpointId: number): TableTransaction | undefined {

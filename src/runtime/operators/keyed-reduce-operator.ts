@@ -5,6 +5,16 @@ import { copyPlainData, noCopy, type StateEntry, type StateTable } from '../../s
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from './stream-operator.js';
 import { userFunctionFailed } from './user-function-error.js';
 
+/**
+ * Where a running sum/min/max updated in place goes (operator-chain.ts decides): the update, and
+ * the one chained sink, which this operator writes to itself — no batch through the chain.
+ */
+export interface InPlaceOutput {
+  readonly update: (acc: unknown, value: unknown) => void;
+  /** SinkOperator.writeUpdated: returns the sink's handle for the record, kept in the key's entry (`hint`) for its next update. */
+  readonly sink: { writeUpdated(value: unknown, cell: unknown): unknown };
+}
+
 /** A running reduction per key (also sum, min and max): emits the new aggregate for every record. */
 export class KeyedReduceOperator implements StreamOperator {
   readonly keyedBackend: HeapKeyedStateBackend;
@@ -21,9 +31,9 @@ export class KeyedReduceOperator implements StreamOperator {
     /**
      * Set (sum/min/max) when only a sink that takes records updated in place sees the output
      * (operator-chain.ts): a key's aggregate is a record this operator owns, updated in place and
-     * emitted as it is — no record per update. Copy-on-write keeps pending snapshots intact.
+     * written to the sink as it is — no record per update. Copy-on-write keeps pending snapshots intact.
      */
-    private readonly inPlace?: (acc: unknown, value: unknown) => void,
+    private readonly inPlace?: InPlaceOutput,
   ) {
     this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
     this.aggregate = this.keyedBackend.stateTable('aggregate', 'value', firstValue !== undefined && inPlace === undefined ? noCopy : copyPlainData);
@@ -35,18 +45,21 @@ export class KeyedReduceOperator implements StreamOperator {
     return this.inPlace !== undefined && isPlainRecord(checked) ? { ...(checked as object) } : checked;
   }
 
-  /** The next aggregate of a key: its owned record updated in place, or what the reduce function returns. */
-  private nextAggregate(e: StateEntry, key: StateKey, g: number, value: unknown): unknown {
-    const inPlace = this.inPlace;
-    // A record that was not plain (a class instance) was kept as it came: the reduce function makes a plain copy.
-    if (inPlace !== undefined && Object.getPrototypeOf(e.value) === Object.prototype) {
+  /**
+   * In place, the entry holding a key's next aggregate, when `e` is not simply changed in place:
+   * shared with a pending snapshot (copied first), or holding a record that was not plain (a class
+   * instance was kept as it came: the reduce function makes a plain copy).
+   */
+  private updateShared(e: StateEntry, key: StateKey, g: number, value: unknown): StateEntry {
+    if (Object.getPrototypeOf(e.value) === Object.prototype) {
       const w = this.keyedBackend.writable(this.aggregate, key, g, e);
-      inPlace(w.value, value);
-      return w.value;
+      this.inPlace!.update(w.value, value);
+      return w;
     }
     const next = this.fn(e.value, value);
-    this.keyedBackend.writable(this.aggregate, key, g, e).value = next;
-    return next;
+    const w = this.keyedBackend.writable(this.aggregate, key, g, e);
+    w.value = next;
+    return w;
   }
 
   initialize(restored: OperatorRestoreState | undefined): void {
@@ -62,10 +75,23 @@ export class KeyedReduceOperator implements StreamOperator {
     const key = backend.getCurrentKey();
     const g = backend.currentGroupIndex;
     const e = backend.entryOf(this.aggregate, key, g);
+    if (this.inPlace !== undefined) {
+      let w: StateEntry;
+      try {
+        w = e === undefined ? backend.insert(this.aggregate, key, g, this.firstAggregate(value)) : this.updateShared(e, key, g, value);
+      } catch (error) {
+        throw userFunctionFailed(this.uid, 'reduce', error);
+      }
+      w.hint = this.inPlace.sink.writeUpdated(w.value, w.hint);
+      return;
+    }
     let next: unknown;
     try {
       if (e === undefined) backend.insert(this.aggregate, key, g, (next = this.firstAggregate(value)));
-      else next = this.nextAggregate(e, key, g, value);
+      else {
+        next = this.fn(e.value, value);
+        backend.writable(this.aggregate, key, g, e).value = next;
+      }
     } catch (error) {
       throw userFunctionFailed(this.uid, 'reduce', error);
     }
@@ -74,11 +100,11 @@ export class KeyedReduceOperator implements StreamOperator {
 
   /** One loop: one state lookup per record, the new aggregates emitted as one batch. */
   collectKeyed(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, timestamps: readonly number[] | undefined): void {
+    if (this.inPlace !== undefined) return this.collectKeyedInPlace(records, keys, keyGroups, n, this.inPlace);
     const backend = this.keyedBackend;
     const table = this.aggregate;
     const first = this.firstValue;
     const fn = this.fn;
-    if (this.inPlace !== undefined) return this.collectKeyedInPlace(records, keys, keyGroups, n, timestamps);
     const base = backend.keyGroupRange.start;
     const out = this.out.length >= n ? this.out : (this.out = new Array(n));
     for (let i = 0; i < n; i++) {
@@ -100,27 +126,31 @@ export class KeyedReduceOperator implements StreamOperator {
     this.output.collectBatch(out, n, timestamps);
   }
 
-  /** collectKeyed's loop for aggregates updated in place. */
-  private collectKeyedInPlace(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, timestamps: readonly number[] | undefined): void {
+  /**
+   * collectKeyed's loop for aggregates updated in place: one state lookup per record, and the
+   * sink finds the key's row through the entry (no second lookup); a record is written as soon
+   * as its key's aggregate changed, so a throw leaves the ones before it written.
+   */
+  private collectKeyedInPlace(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, inPlace: InPlaceOutput): void {
     const backend = this.keyedBackend;
     const table = this.aggregate;
     const base = backend.keyGroupRange.start;
-    const out = this.out.length >= n ? this.out : (this.out = new Array(n));
+    const { update, sink } = inPlace;
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
       const g = keyGroups[i]! - base;
+      const value = records[i];
       const e = backend.entryOf(table, key, g);
-      let next: unknown;
+      let w: StateEntry;
       try {
-        if (e === undefined) backend.insert(table, key, g, (next = this.firstAggregate(records[i])));
-        else next = this.nextAggregate(e, key, g, records[i]);
+        // The common case: written in this version already (not shared with a snapshot), a plain record of ours.
+        if (e !== undefined && e.v === backend.version && Object.getPrototypeOf(e.value) === Object.prototype) update((w = e).value, value);
+        else w = e === undefined ? backend.insert(table, key, g, this.firstAggregate(value)) : this.updateShared(e, key, g, value);
       } catch (error) {
-        if (i > 0) this.output.collectBatch(out, i, timestamps);
         throw userFunctionFailed(this.uid, 'reduce', error);
       }
-      out[i] = next;
+      w.hint = sink.writeUpdated(w.value, w.hint);
     }
-    this.output.collectBatch(out, n, timestamps);
   }
 
   snapshotState() {

@@ -67,6 +67,21 @@ export class SinkOperator implements StreamOperator {
     }
   }
 
+  /**
+   * A record the operator chained before this one updates in place and writes here itself
+   * (KeyedReduceOperator), with what the last call for it returned: the writer's fast path.
+   */
+  writeUpdated(value: unknown, cell: unknown): unknown {
+    const writer = this.writer;
+    try {
+      if (writer.writeUpdated !== undefined) return writer.writeUpdated(value, cell);
+      writer.write(value);
+      return undefined;
+    } catch (error) {
+      throw userFunctionFailed(this.uid, 'sink write', error);
+    }
+  }
+
   snapshotState(checkpointId: number): OperatorSnapshot {
     const committable = this.writer.prepareCommit(checkpointId);
     if (committable !== undefined && this.committer !== undefined) this.pending.push({ checkpointId, committable });

@@ -3,7 +3,7 @@ import { BroadcastProcessOperator, KeyedBroadcastProcessOperator } from '../oper
 import { CoProcessOperator, KeyedCoProcessOperator } from '../operators/co-process-operators.js';
 import { intervalJoinFunction } from '../operators/interval-join.js';
 import { KeyedProcessOperator } from '../operators/keyed-process-operator.js';
-import { KeyedReduceOperator } from '../operators/keyed-reduce-operator.js';
+import { KeyedReduceOperator, type InPlaceOutput } from '../operators/keyed-reduce-operator.js';
 import { ProcessOperator } from '../operators/process-operator.js';
 import { SinkOperator } from '../operators/sink-operator.js';
 import { SourceOperator } from '../operators/source-operator.js';
@@ -16,7 +16,8 @@ import { AlignedWindowOperator, isAlignedWindow } from '../operators/window/alig
 import { isPanedWindow, PanedWindowOperator } from '../operators/window/paned-window-operator.js';
 import { WindowOperator } from '../operators/window/window-operator.js';
 
-function createOperator(vertex: ExecutionVertex, op: PlannedOperator, output: Output, ctx: OperatorContext): StreamOperator {
+/** `next`: the operator its one chained output feeds, if it has exactly one (made before it: a chain is built tail first). */
+function createOperator(vertex: ExecutionVertex, op: PlannedOperator, output: Output, ctx: OperatorContext, next: StreamOperator | undefined): StreamOperator {
   const { spec, uid } = op;
   switch (spec.kind) {
     case 'source': return new SourceOperator(uid, output, ctx, spec.source, spec.watermarks);
@@ -24,7 +25,7 @@ function createOperator(vertex: ExecutionVertex, op: PlannedOperator, output: Ou
     case 'filter': return new FilterOperator(uid, output, spec.fn, spec.deadLetters);
     case 'flat-map': return new FlatMapOperator(uid, output, spec.fn, spec.deadLetters, ctx.pressure, ctx.elementTimestamp);
     case 'process': return new ProcessOperator(uid, output, ctx, spec.fn, spec.deadLetters);
-    case 'keyed-reduce': return new KeyedReduceOperator(uid, output, ctx, spec.fn, spec.firstValue, inPlaceUpdate(vertex, op));
+    case 'keyed-reduce': return new KeyedReduceOperator(uid, output, ctx, spec.fn, spec.firstValue, inPlaceUpdate(vertex, op, next));
     case 'keyed-process': return new KeyedProcessOperator(uid, output, ctx, spec.fn);
     case 'sink': return new SinkOperator(uid, ctx, spec.sink);
     case 'co-process': return new CoProcessOperator(uid, output, ctx, spec.fn);
@@ -40,16 +41,17 @@ function createOperator(vertex: ExecutionVertex, op: PlannedOperator, output: Ou
 }
 
 /**
- * A running sum/min/max may update its accumulator in place and emit it (no copy per record) when
- * nothing but one chained sink sees what it emits, and that sink takes records updated in place
- * (Sink.acceptsUpdatedInPlace): no queue, no other operator, no side output may hold one.
+ * A running sum/min/max may update its accumulator in place and hand it to the sink itself (no
+ * copy per record, no batch through the chain) when nothing but one chained sink sees what it
+ * emits, and that sink takes records updated in place (Sink.acceptsUpdatedInPlace): no queue, no
+ * other operator, no side output may hold one.
  */
-function inPlaceUpdate(vertex: ExecutionVertex, op: PlannedOperator): ((acc: unknown, value: unknown) => void) | undefined {
+function inPlaceUpdate(vertex: ExecutionVertex, op: PlannedOperator, next: StreamOperator | undefined): InPlaceOutput | undefined {
   const { spec } = op;
-  if (spec.kind !== 'keyed-reduce' || spec.inPlace === undefined) return undefined;
+  if (spec.kind !== 'keyed-reduce' || spec.inPlace === undefined || !(next instanceof SinkOperator)) return undefined;
   if (op.networkOutputs.length > 0 || op.sideChainedOutputs.length > 0 || op.sideNetworkOutputs.length > 0 || op.chainedOutputs.length !== 1) return undefined;
-  const next = vertex.operators[op.chainedOutputs[0]!]!.spec;
-  return next.kind === 'sink' && next.sink.acceptsUpdatedInPlace?.(spec.inPlace.field) === true ? spec.inPlace.update : undefined;
+  const sink = vertex.operators[op.chainedOutputs[0]!]!.spec;
+  return sink.kind === 'sink' && sink.sink.acceptsUpdatedInPlace?.(spec.inPlace.field) === true ? { update: spec.inPlace.update, sink: next } : undefined;
 }
 
 /** A vertex's operators, head first, and a way to send on what their outputs buffered. */
@@ -89,7 +91,8 @@ export function createOperatorChain(
     for (const s of op.sideChainedOutputs) side(s.tag, operators[s.index]!);
     for (const s of op.sideNetworkOutputs) side(s.tag, writers[s.index]!);
     outputs[i] = new ChainOutput(main, sides, settings.batchSize, settings.elementTimestamp, settings.eventTime);
-    operators[i] = createOperator(vertex, op, outputs[i]!, contextFor(op));
+    const next = op.chainedOutputs.length === 1 ? operators[op.chainedOutputs[0]!] : undefined;
+    operators[i] = createOperator(vertex, op, outputs[i]!, contextFor(op), next);
   }
   return {
     operators,

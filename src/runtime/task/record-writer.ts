@@ -1,11 +1,11 @@
 import type { ChannelEvent, ChannelSender } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
-import { keyHash } from '../../graph/key-groups.js';
 import type { PartitionerSpec } from '../../graph/job-graph.js';
 import type { StateKey } from '../../state/keyed-state.js';
 import type { ElementTimestamp } from '../operators/element-timestamp.js';
 import type { OutputPressure } from '../operators/output-pressure.js';
 import type { Downstream } from '../operators/stream-operator.js';
+import { KeyGroupCache } from './key-group-cache.js';
 
 /**
  * One downstream subtask's batch being filled: arrays of the batch size, filled by index (a
@@ -55,6 +55,7 @@ export class RecordWriter implements Downstream {
   private readonly pending: PendingBatch[];
   private nextTarget: number;
   private readonly keySelector: ((value: unknown) => StateKey) | undefined;
+  private readonly groupCache: KeyGroupCache;
 
   constructor(
     private readonly partitioner: PartitionerSpec,
@@ -69,6 +70,7 @@ export class RecordWriter implements Downstream {
   ) {
     const keyed = partitioner.kind === 'hash';
     this.keySelector = partitioner.kind === 'hash' ? partitioner.keySelector : undefined;
+    this.groupCache = new KeyGroupCache(maxParallelism);
     this.pending = senders.map(() => new PendingBatch(batchSize, keyed, elementTimestamp !== undefined));
     this.nextTarget = subtaskIndex % senders.length;
   }
@@ -94,16 +96,38 @@ export class RecordWriter implements Downstream {
   /** The batch path: one loop per batch; each record's timestamp from `timestamps` (the batch's own). */
   collectBatch(records: readonly unknown[], n: number, timestamps: readonly number[] | undefined): void {
     const timed = this.elementTimestamp !== undefined;
-    // Records a source without a watermark strategy emitted, in a job with event time: no timestamp.
-    const ts = (i: number) => (timestamps === undefined ? Number.NaN : timestamps[i]!);
     if (this.partitioner.kind === 'hash') {
-      if (timed) for (let i = 0; i < n; i++) this.addKeyed(records[i], ts(i));
-      else for (let i = 0; i < n; i++) this.addKeyed(records[i], Number.NaN);
+      if (!timed) return this.addKeyedBatch(records, n);
+      // Records a source without a watermark strategy emitted, in a job with event time: no timestamp.
+      for (let i = 0; i < n; i++) this.addKeyed(records[i], timestamps === undefined ? Number.NaN : timestamps[i]!);
       return;
     }
     for (let i = 0; i < n; i++) {
-      if (timed) this.elementTimestamp!.value = ts(i);
+      if (timed) this.elementTimestamp!.value = timestamps === undefined ? Number.NaN : timestamps[i]!;
       this.collect(records[i]);
+    }
+  }
+
+  /** addKeyed's loop for a job without event time: the fields it reads per record held in locals. */
+  private addKeyedBatch(records: readonly unknown[], n: number): void {
+    const select = this.keySelector!;
+    const max = this.maxParallelism;
+    const cache = this.groupCache;
+    const targets = this.senders.length;
+    const size = this.batchSize;
+    const pending = this.pending;
+    for (let i = 0; i < n; i++) {
+      const value = records[i];
+      const key = keyOf(select, value);
+      const keyGroup = cache.groupOf(key);
+      const target = targets === 1 ? 0 : Math.floor((keyGroup * targets) / max);
+      const batch = pending[target]!;
+      const j = batch.n;
+      batch.records[j] = value;
+      batch.keys![j] = key;
+      batch.keyGroups![j] = keyGroup;
+      batch.n = j + 1;
+      if (j + 1 === size) this.sendBatch(target);
     }
   }
 
@@ -118,7 +142,7 @@ export class RecordWriter implements Downstream {
 
   private addKeyed(value: unknown, timestamp: number): void {
     const key = keyOf(this.keySelector!, value);
-    const keyGroup = keyHash(key) % this.maxParallelism;
+    const keyGroup = this.groupCache.groupOf(key);
     const targets = this.senders.length;
     const target = targets === 1 ? 0 : Math.floor((keyGroup * targets) / this.maxParallelism);
     const batch = this.pending[target]!;

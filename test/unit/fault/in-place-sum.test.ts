@@ -90,6 +90,32 @@ describe('sum updated in place into a keyed table', () => {
     assert.deepEqual(rows.map((r) => [r.key, r.v]).sort((a, b) => a[0]! - b[0]!), Array.from({ length: 7 }, (_, k) => [k, Math.max(...input.filter((r) => r.key === k).map((r) => r.v))]));
   });
 
+  it('a table keyed by another field than the stream: rows shared by several keys hold the latest record written', async () => {
+    // Keys 0…6 share the rows of 3 tags: the sink must not take a key's accumulator for the row's latest record
+    // just because that accumulator was written to the row before (another key's may have been written since).
+    const n = 3000;
+    const keys = 7;
+    const tagOf = (key: number) => `t${key % 3}`;
+    const name = 'in-place-sum-shared-rows';
+    const definition = job(name, (env) => {
+      env.fromSource(sources.sequence({ from: 0, to: n }))
+        .map((i): Row => ({ key: i % keys, tag: tagOf(i % keys), v: i }))
+        .keyBy((r) => r.key)
+        .sum('v')
+        .sinkTo(sinks.table<Row>('by-tag', { key: 'tag' }));
+    });
+    const result = await (await run(definition, { checkpointing: { intervalMs: 5 } })).done;
+    assert.equal(result.status, 'finished');
+    const sums = expectedSums(n, keys);
+    const expected = [0, 1, 2].map((t) => {
+      let last = n - 1;
+      while (tagOf(last % keys) !== `t${t}`) last--;
+      return [`t${t}`, last % keys, sums.get(last % keys)!.sum];
+    });
+    const rows = await readTable<Row>(name, 'by-tag');
+    assert.deepEqual(rows.map((r) => [r.tag, r.key, r.v]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))), expected);
+  });
+
   it('emits a record per update where the output is held: an append table, a table keyed by the summed field, two consumers', async () => {
     const n = 2000;
     const name = 'in-place-sum-held';
