@@ -24,6 +24,8 @@ interface PendingAppend {
 
 /** A claim that keeps losing means something rewrites the partition's end in a loop: give up loudly. */
 const MAX_APPEND_ATTEMPTS = 10_000;
+/** Claims fenced while the partition's end stayed where it was: the storage misreads a condition (claim()). */
+const UNMOVED_CLAIMS = 3;
 /** A group is cut at this many appends or bytes, so one write never grows without bound. */
 const MAX_GROUP_APPENDS = 1024;
 const MAX_GROUP_BYTES = 4 * 1024 * 1024;
@@ -116,6 +118,7 @@ export class PartitionAppender {
     const count = group.reduce((sum, one) => sum + one.count, 0);
     const end = count === 0;
     let tail = this.tail;
+    let unmoved = 0;
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       try {
         tail ??= await findTail(this.storage, this.log, this.partition);
@@ -136,11 +139,15 @@ export class PartitionAppender {
         const fenced = (error as { code?: unknown }).code === 'STORAGE_FENCED';
         if (!fenced && !(await this.landed(write.records[0]!))) throw this.failed(error);
         if (fenced) {
+          const lost = tail;
           try {
             tail = await findTail(this.storage, this.log, this.partition, tail);
           } catch (error) {
             throw this.failed(error);
           }
+          // The same tail again: its batch is there and nothing follows, so the claim's conditions
+          // held and the storage refused them all the same (one that does not know `exists`).
+          if (tail === lost && ++unmoved >= UNMOVED_CLAIMS) throw this.conditionsRefused(error);
           continue;
         }
       }
@@ -159,6 +166,12 @@ export class PartitionAppender {
     } catch {
       return false;
     }
+  }
+
+  private conditionsRefused(cause: unknown): WeirError {
+    return new WeirError('CHECKPOINT_STORAGE_FAILED', `log '${this.log}': the storage (${this.storage.kind}) fenced ${UNMOVED_CLAIMS} appends in a row whose conditions held: it must check a condition of the form { key, exists } (the CheckpointStorage contract)`, {
+      domain: 'external', retryable: false, details: { log: this.log, partition: this.partition, backend: this.storage.kind }, cause,
+    });
   }
 
   /** A storage failure (a full quota, a full disk) reaches the appender as itself: never a silent drop. */

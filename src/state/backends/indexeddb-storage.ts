@@ -367,7 +367,7 @@ const PRESENT = new Uint8Array(0);
 
 /**
  * Tells IndexedDB that every request of `tx` is issued: it commits once they are done, without
- * waiting for their results to reach this thread first (a round trip; ~⅓ of a small strict
+ * waiting for their results to reach this thread first (a round trip; up to ~⅓ of a small strict
  * transaction in Chromium). A request that fails still aborts it (its error event is not
  * cancelled), so a failed add() rolls back the whole batch. Where commit() is missing, or the
  * transaction is no longer active, it commits on its own as before.

@@ -117,6 +117,28 @@ function assertDense(results: { records: string[]; offsets: LogOffsets }[], stor
 }
 
 describe('input log group commit', () => {
+  it('a custom storage that does not know existence conditions fails the append at once with a clear error, storing nothing of it', async () => {
+    const base = new MemoryCheckpointStorage();
+    let misread = 0;
+    // As a storage written against the old contract reads a condition: `equals` only (missing: absent).
+    const old: CheckpointStorage = Object.assign(Object.create(null) as CheckpointStorage, {
+      kind: 'custom', putChunk: base.putChunk.bind(base), getChunk: base.getChunk.bind(base), deleteChunks: base.deleteChunks.bind(base), listChunks: base.listChunks.bind(base),
+      getMetadata: base.getMetadata.bind(base), deleteMetadata: base.deleteMetadata.bind(base), listMetadata: base.listMetadata.bind(base),
+      putMetadata: (records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions) => {
+        const list = condition === undefined ? undefined : (Array.isArray(condition) ? condition : [condition]).map((c: MetadataCondition) => {
+          if ('exists' in c) misread++;
+          return { key: c.key, equals: (c as { equals?: Uint8Array }).equals };
+        });
+        return base.putMetadata(records, list);
+      },
+    });
+    const log = await openLog<string>('old-storage', { storage: old });
+    assert.deepEqual([...(await log.append('first'))], [0], 'the first batch is claimed on the head alone');
+    await assert.rejects(log.append('second'), (error: WeirError) => error.code === 'CHECKPOINT_STORAGE_FAILED' && /\{ key, exists \}/.test(error.message) && error.details.backend === 'custom');
+    assert.equal(misread, 3, 'given up after three claims fenced while the end stayed put');
+    assert.equal(await batchCount(base, 'old-storage'), 1, 'nothing of the refused append stored');
+  });
+
   for (const backend of backends) {
     describe(backend.name, () => {
       it('appends made while a write is in flight share one stored batch; two handles appending at once get dense offsets, call order kept', async () => {
