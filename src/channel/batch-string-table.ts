@@ -50,7 +50,7 @@ export class StringSink {
     if ((s.charCodeAt(s.length - 1) & 0xfc00) === 0xd800) return -1;
     const n = s.length;
     // A short ASCII string goes straight into the bytes (its UTF-8 is its units): measured
-    // ~40 ns per 8-unit string less than concatenating it into the segment for encodeInto.
+    // ~15 ns per 8-unit string less than concatenating it into the segment for encodeInto.
     if (this.pending.length === 0 && n <= DIRECT_MAX_CHARS) {
       const at = this.used;
       if (at + n > this.bytes.length) this.grow(at + n);
