@@ -78,7 +78,7 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       }
     }
     const restore = new Map(request.restore);
-    const storage: CheckpointStorage = request.storage !== undefined && deps.openStorage !== undefined ? deps.openStorage(request.storage) : runner.storage;
+    const storage: CheckpointStorage = request.storage !== undefined && deps.openStorage !== undefined ? deps.openStorage(request.storage) : contractCalls(runner.storage);
     tasks = new Map();
     for (const v of mine) {
       const key = subtaskKey({ vertexId: v.id, subtaskIndex: workerIndex });
@@ -129,5 +129,24 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       for (const m of muxes) m.close();
       callbacks?.workerFailed(workerIndex, serializeError(error));
     },
+  };
+}
+
+/**
+ * The runner's storage as the worker reaches it, through comlink: its contract's calls only. A
+ * proxy answers every property, so an optional method (putLentChunk) would seem present, and
+ * the callback it takes cannot cross to the runner.
+ */
+function contractCalls(s: CheckpointStorage): CheckpointStorage {
+  return {
+    kind: 'runner',
+    putChunk: (key, bytes) => s.putChunk(key, bytes),
+    getChunk: (key) => s.getChunk(key),
+    deleteChunks: (keys, condition) => s.deleteChunks(keys, condition),
+    listChunks: (prefix) => s.listChunks(prefix),
+    putMetadata: (records, condition) => s.putMetadata(records, condition),
+    getMetadata: (key) => s.getMetadata(key),
+    deleteMetadata: (keys, condition) => s.deleteMetadata(keys, condition),
+    listMetadata: (prefix) => s.listMetadata(prefix),
   };
 }
