@@ -97,37 +97,14 @@ export class RecordWriter implements Downstream {
   collectBatch(records: readonly unknown[], n: number, timestamps: readonly number[] | undefined): void {
     const timed = this.elementTimestamp !== undefined;
     if (this.partitioner.kind === 'hash') {
-      if (!timed) return this.addKeyedBatch(records, n);
       // Records a source without a watermark strategy emitted, in a job with event time: no timestamp.
-      for (let i = 0; i < n; i++) this.addKeyed(records[i], timestamps === undefined ? Number.NaN : timestamps[i]!);
+      if (timed) for (let i = 0; i < n; i++) this.addKeyed(records[i], timestamps === undefined ? Number.NaN : timestamps[i]!);
+      else for (let i = 0; i < n; i++) this.addKeyed(records[i], Number.NaN);
       return;
     }
     for (let i = 0; i < n; i++) {
       if (timed) this.elementTimestamp!.value = timestamps === undefined ? Number.NaN : timestamps[i]!;
       this.collect(records[i]);
-    }
-  }
-
-  /** addKeyed's loop for a job without event time: the fields it reads per record held in locals. */
-  private addKeyedBatch(records: readonly unknown[], n: number): void {
-    const select = this.keySelector!;
-    const max = this.maxParallelism;
-    const cache = this.groupCache;
-    const targets = this.senders.length;
-    const size = this.batchSize;
-    const pending = this.pending;
-    for (let i = 0; i < n; i++) {
-      const value = records[i];
-      const key = keyOf(select, value);
-      const keyGroup = cache.groupOf(key);
-      const target = targets === 1 ? 0 : Math.floor((keyGroup * targets) / max);
-      const batch = pending[target]!;
-      const j = batch.n;
-      batch.records[j] = value;
-      batch.keys![j] = key;
-      batch.keyGroups![j] = keyGroup;
-      batch.n = j + 1;
-      if (j + 1 === size) this.sendBatch(target);
     }
   }
 
