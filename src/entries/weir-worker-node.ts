@@ -21,6 +21,7 @@ const runtime = createWorkerRuntime({
   scheduleMacrotask: createMacrotaskScheduler(),
   packing: { encode: (batch, spare) => encodeBatch(batch, spare), decode: decodeBatch },
   openStorage,
+  runnerStorageIsProxy: true,
 });
 process.on('unhandledRejection', (reason) => runtime.failAll(reason));
 Comlink.expose(runtime, nodeEndpoint(parentPort as unknown as Parameters<typeof nodeEndpoint>[0]));

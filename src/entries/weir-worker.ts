@@ -20,6 +20,7 @@ const runtime = createWorkerRuntime({
   scheduleMacrotask: createMacrotaskScheduler(),
   packing: { encode: (batch, spare) => encodeBatch(batch, spare), decode: decodeBatch },
   openStorage,
+  runnerStorageIsProxy: true,
 });
 self.addEventListener('unhandledrejection', (event) => runtime.failAll((event as PromiseRejectionEvent).reason));
 Comlink.expose(runtime);

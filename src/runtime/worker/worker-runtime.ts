@@ -17,6 +17,12 @@ export interface WorkerRuntimeDeps {
   packing: BatchPacking | undefined;
   /** Opens a storage the worker can reach itself (IndexedDB in a Web Worker, files in a worker_thread). */
   openStorage?: (descriptor: StorageDescriptor) => CheckpointStorage;
+  /**
+   * Whether the runner's storage arrives as a comlink proxy (a Web Worker, a worker_thread): then
+   * the worker uses only the contract's calls on it. A shard host passes its own storage object,
+   * whose optional fields (contextBound: in-realm log wake-ups) must stay visible.
+   */
+  runnerStorageIsProxy?: boolean;
   clock?: Clock;
 }
 
@@ -78,7 +84,7 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       }
     }
     const restore = new Map(request.restore);
-    const storage: CheckpointStorage = request.storage !== undefined && deps.openStorage !== undefined ? deps.openStorage(request.storage) : contractCalls(runner.storage);
+    const storage: CheckpointStorage = request.storage !== undefined && deps.openStorage !== undefined ? deps.openStorage(request.storage) : deps.runnerStorageIsProxy === true ? contractCalls(runner.storage) : runner.storage;
     tasks = new Map();
     for (const v of mine) {
       const key = subtaskKey({ vertexId: v.id, subtaskIndex: workerIndex });
