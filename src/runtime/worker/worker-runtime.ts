@@ -9,6 +9,7 @@ import { Task } from '../task/task.js';
 import { subtaskMetricsOf } from '../execution/task-executor.js';
 import { TaskScheduler } from '../task/task-scheduler.js';
 import type { RunnerCallbacks, WorkerApi, WorkerDeployRequest } from './worker-protocol.js';
+import { runnerStorageView } from './runner-storage-view.js';
 
 export interface WorkerRuntimeDeps {
   /** Imports the job module and builds its plan (the worker entry brings the API layer). */
@@ -84,7 +85,7 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       }
     }
     const restore = new Map(request.restore);
-    const storage: CheckpointStorage = request.storage !== undefined && deps.openStorage !== undefined ? deps.openStorage(request.storage) : deps.runnerStorageIsProxy === true ? contractCalls(runner.storage) : runner.storage;
+    const storage: CheckpointStorage = request.storage !== undefined && deps.openStorage !== undefined ? deps.openStorage(request.storage) : runnerStorageView(runner.storage, deps.runnerStorageIsProxy === true);
     tasks = new Map();
     for (const v of mine) {
       const key = subtaskKey({ vertexId: v.id, subtaskIndex: workerIndex });
@@ -135,24 +136,5 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       for (const m of muxes) m.close();
       callbacks?.workerFailed(workerIndex, serializeError(error));
     },
-  };
-}
-
-/**
- * The runner's storage as the worker reaches it, through comlink: its contract's calls only. A
- * proxy answers every property, so an optional method (putLentChunk) would seem present, and
- * the callback it takes cannot cross to the runner.
- */
-function contractCalls(s: CheckpointStorage): CheckpointStorage {
-  return {
-    kind: 'runner',
-    putChunk: (key, bytes) => s.putChunk(key, bytes),
-    getChunk: (key) => s.getChunk(key),
-    deleteChunks: (keys, condition) => s.deleteChunks(keys, condition),
-    listChunks: (prefix) => s.listChunks(prefix),
-    putMetadata: (records, condition) => s.putMetadata(records, condition),
-    getMetadata: (key) => s.getMetadata(key),
-    deleteMetadata: (keys, condition) => s.deleteMetadata(keys, condition),
-    listMetadata: (prefix) => s.listMetadata(prefix),
   };
 }
