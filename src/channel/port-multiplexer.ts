@@ -301,7 +301,10 @@ function withTimestamps(batch: RecordBatch, buffer: ArrayBuffer): RecordBatch {
   return { ...batch, timestamps };
 }
 
-/** A keyed batch without its keys (the receiving task computes them from the records). */
+/**
+ * A keyed batch without its keys (the receiving task computes them from the records). A batch with
+ * keys and no groups (its edge has one downstream subtask) goes with its keys: nothing to recompute them from cheaper.
+ */
 function withoutKeys(batch: RecordBatch): RecordBatch {
   if (batch.keys === undefined || batch.keyGroups === undefined) return batch;
   return { kind: 'records', records: batch.records, keyGroups: batch.keyGroups, ...(batch.timestamps !== undefined ? { timestamps: batch.timestamps } : {}) };
