@@ -15,10 +15,13 @@ import { CorruptDataError } from '../errors/index.js';
 // checkpoint's spill each decode on their own schedule).
 // Must: a batch the encoder refuses (it goes by structured clone) takes back the ids it gave.
 
-/** The dictionary stops growing here (per channel): a column of ever-new strings must not grow it for ever. */
-export const MAX_DICTIONARY_ENTRIES = 1 << 16;
-/** Longer strings go inline: the dictionary is for keys and codes, and bounds its memory (≤ 64 Ki × 64 units). */
-export const MAX_ENTRY_CHARS = 64;
+/**
+ * The dictionary stops growing here. Per channel, on both ends, and a job has parallelism² of
+ * them per edge: at most 16 Ki strings of at most 32 units (≈ 1 MB with the Map's entries) each.
+ */
+export const MAX_DICTIONARY_ENTRIES = 1 << 14;
+/** Longer strings go inline: the dictionary is for keys and codes. */
+export const MAX_ENTRY_CHARS = 32;
 /** Past this many entries a column whose batch mostly missed (new or inline strings) goes back to UTF-8 for good. */
 const JUDGED_FROM_ENTRIES = 4096;
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBatch, encodeBatch } from '../../../src/channel/batch-codec.js';
-import { extendTable, MAX_DICTIONARY_ENTRIES, StringDictionary } from '../../../src/channel/batch-dictionary.js';
+import { extendTable, MAX_DICTIONARY_ENTRIES, MAX_ENTRY_CHARS, StringDictionary } from '../../../src/channel/batch-dictionary.js';
 import type { RecordBatch } from '../../../src/channel/channel-message.js';
 import { CorruptDataError } from '../../../src/errors/index.js';
 import { int, mutateBytes, parsesOrRefuses, pick } from '../../support/fuzz.js';
@@ -74,7 +74,7 @@ describe('the batch codec with a channel dictionary', () => {
     const c = channel();
     const keys = words(1000, 'key');
     for (let from = 0; from < MAX_DICTIONARY_ENTRIES + 8192; from += 4096) {
-      const records = Array.from({ length: 4096 }, (_, i) => ({ k: keys[(from + i) % 1000]!, id: `u${from + i}`, long: 'x'.repeat(65 + (i % 3)) }));
+      const records = Array.from({ length: 4096 }, (_, i) => ({ k: keys[(from + i) % 1000]!, id: `u${from + i}`, long: 'x'.repeat(MAX_ENTRY_CHARS + 1 + (i % 3)) }));
       const packed = c.send(batchOf(records));
       assert.deepStrictEqual(decodeBatch(packed.buffer, c.table), batchOf(records), `batch from ${from}`);
     }
