@@ -96,11 +96,11 @@ export class PanedWindowOperator implements StreamOperator {
       const panes = [...(value as KeyWindows).values()].sort((x, y) => (x.q ?? 0) - (y.q ?? 0));
       if (panes.length > 0) backend.insert(this.table, key, g, { s: panes.map((c) => c.s), n: panes.map((c) => c.n), q: panes.map((c) => c.q ?? 0), a: panes.map((c) => c.a) });
     });
-    if (!backend.hasState(LAYOUT.byKey) && !backend.hasState(LAYOUT.slices) && !backend.hasState(LAYOUT.columns)) return this.reschedule([this.table]);
+    if (!backend.hasState(LAYOUT.byKey) && !backend.hasState(LAYOUT.slices) && !backend.hasState(LAYOUT.columns) && !backend.hasState(LAYOUT.groups)) return this.reschedule([this.table]);
     // Another operator's layout kept whole windows: taken over into WindowOperator's (a key's
     // windows by start), kept apart and merged first into the results of those windows.
     const whole = (this.legacy = backend.stateTable(LAYOUT.byKey, 'value', copyWindows));
-    takeOverWholeWindows(backend, [LAYOUT.slices, LAYOUT.columns], (key, g, c) => {
+    takeOverWholeWindows(backend, [LAYOUT.slices, LAYOUT.columns, LAYOUT.groups], (key, g, c) => {
       const entry = backend.entryOf(whole, key, g);
       const windows = entry === undefined ? (backend.insert(whole, key, g, new Map()).value as KeyWindows) : (backend.writable(whole, key, g, entry).value as KeyWindows);
       windows.set(c.s, c);
