@@ -228,11 +228,13 @@ const asPaneMaps = (slideMs: number, migrated: { panes: number }) => (p: KeyedSt
   if (p.kinds['key-panes'] === undefined) return p; // the timers' chunk, or a span without state
   const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
     const byKey = new Map<unknown, Map<number, unknown>>();
-    for (const [key, panes] of states['key-panes'] as Map<unknown, { s: number[]; n: number[]; q: number[]; a: unknown[] }>) {
+    for (const [key, panes] of states['key-panes'] as Map<unknown, { s: number[]; n: number[]; q: number[]; a: unknown[]; v?: number[] }>) {
+      // That layout kept accumulators: sum/min/max's first records with their field ('value') combined, where panes now keep the field apart.
+      const acc = (i: number) => (panes.v === undefined || panes.n[i] === 0 ? panes.a[i] : { ...(panes.a[i] as object), value: panes.v[i] });
       // Insertion order unlike creation order: the restore must order panes by q, not by the Map.
       const order = panes.s.map((_, i) => i).reverse();
       migrated.panes += order.length;
-      byKey.set(key, new Map(order.map((i) => [panes.s[i]!, { s: panes.s[i]!, e: panes.s[i]! + slideMs, n: panes.n[i]!, a: panes.a[i], q: panes.q[i]! }])));
+      byKey.set(key, new Map(order.map((i) => [panes.s[i]!, { s: panes.s[i]!, e: panes.s[i]! + slideMs, n: panes.n[i]!, a: acc(i), q: panes.q[i]! }])));
     }
     return [kg, { 'window-panes': byKey }];
   });
@@ -281,5 +283,33 @@ describe('aligned and paned event-time windows restore what other layouts checkp
       }
       assert.ok(migrated.panes > 12, `the restores took panes over from the older layout (${migrated.panes})`);
     });
+
+    it(`sliding ${fnName}, from paned operators that kept accumulators in their columns: the same results and late records as without a restore`, () => {
+      const spec: WindowSpec = { assigner: { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
+      const paned = (ctx: OperatorContext, output: Output) => new PanedWindowOperator('window', output, ctx, spec);
+      const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
+      const migrated = { panes: 0 };
+      for (let seed = 1; seed <= 4; seed++) {
+        const steps = script(seed, 300);
+        const reference = runScript(general, steps);
+        for (const at of [37, 150, 250]) assert.deepEqual(runScript(paned, steps, at, paned, asAccumulatorPanes(migrated)), reference, `seed ${seed}, restored at step ${at}`);
+      }
+      assert.ok(migrated.panes > 12, `the restores took accumulator panes over (${migrated.panes})`);
+    });
   }
 });
+
+/** KeyPanes as builds before kept them: accumulators (first records with 'value' combined) in `a`, no `v`. */
+const asAccumulatorPanes = (migrated: { panes: number }) => (p: KeyedStatePayload): KeyedStatePayload => {
+  if (p.kinds['key-panes'] === undefined) return p;
+  const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
+    const byKey = new Map<unknown, unknown>();
+    for (const [key, panes] of states['key-panes'] as Map<unknown, { s: number[]; n: number[]; q: number[]; a: unknown[]; v?: number[] }>) {
+      assert.ok(panes.v !== undefined, 'sum/min/max panes keep their field apart');
+      migrated.panes += panes.s.length;
+      byKey.set(key, { s: panes.s, n: panes.n, q: panes.q, a: panes.a.map((a, i) => (panes.n[i] === 0 ? a : { ...(a as object), value: panes.v![i] })) });
+    }
+    return [kg, { 'key-panes': byKey }];
+  });
+  return { ...p, groups } as KeyedStatePayload;
+};

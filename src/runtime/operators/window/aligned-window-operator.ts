@@ -1,4 +1,4 @@
-import type { FieldCombine, WindowSpec } from '../../../graph/windowing.js';
+import type { WindowSpec } from '../../../graph/windowing.js';
 import { HeapKeyedStateBackend, restoredWatermark } from '../../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../../state/keyed-state.js';
 import type { StateEntry, StateTable } from '../../../state/state-table.js';
@@ -6,7 +6,8 @@ import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } fr
 import { windowStartOf } from './window-assigners.js';
 import type { WindowContents } from './window-contents.js';
 import { windowColumnOps, type ColumnOps } from './window-columns.js';
-import { accumulatorAt, copyGroup, openWindow, reach, SlotIndex, windowIndex, type GroupWindows, type SlotWindow } from './window-groups.js';
+import { FieldColumns } from './field-columns.js';
+import { accumulatorAt, copyGroup, openWindow, reach, SlotIndex, windowIndex, type GroupWindows } from './window-groups.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { LAYOUT, takeOverWholeWindows } from './window-layouts.js';
 
@@ -19,7 +20,6 @@ export function isAlignedWindow(spec: WindowSpec): boolean {
 
 /** The state key of a key group's one entry (the group is the entry's place, the key names nothing). */
 const GROUP = 0;
-const COMBINE = { sum: 0, min: 1, max: 2 } as const;
 
 /**
  * Event-time tumbling and sliding windows with an incremental function (reduce, aggregate,
@@ -40,9 +40,8 @@ export class AlignedWindowOperator implements StreamOperator {
   private readonly size: number;
   private readonly slide: number;
   private readonly offset: number;
-  /** sum/min/max's field, or undefined: accumulators as the function makes them. */
-  private readonly field: FieldCombine | undefined;
-  private readonly combine: number;
+  /** sum/min/max's field as numbers, or undefined: accumulators as the function makes them. */
+  private readonly field: FieldColumns | undefined;
   /** Each group's entry, kept current as copy-on-write replaces it: a record reaches it without a lookup. */
   private readonly entries: (StateEntry | undefined)[] = [];
   /** The starts of the windows open in some group. */
@@ -56,10 +55,10 @@ export class AlignedWindowOperator implements StreamOperator {
     this.size = a.sizeMs;
     this.slide = a.kind === 'sliding' ? a.slideMs : a.sizeMs;
     this.offset = a.offsetMs;
-    this.field = spec.function.kind === 'aggregate' ? spec.function.field : undefined;
-    this.combine = this.field === undefined ? -1 : COMBINE[this.field.combine];
     this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
     const ops = (this.ops = windowColumnOps(uid, spec.function));
+    const field = spec.function.kind === 'aggregate' ? spec.function.field : undefined;
+    this.field = field === undefined ? undefined : new FieldColumns(field, ops);
     this.table = this.keyedBackend.stateTable(LAYOUT.groups, 'value', copyGroup(ops));
     this.emit = (value) => output.collect(value);
   }
@@ -104,7 +103,7 @@ export class AlignedWindowOperator implements StreamOperator {
     reach(win, slot, gw.f !== null);
     win.n[slot] = c.n;
     win.a[slot] = c.a; // with a field: the first record with the field combined, as the field's own column holds it
-    if (gw.f !== null && c.n > 0) win.v[slot] = (c.a as Record<string, number>)[gw.f]!;
+    if (this.field !== undefined && c.n > 0) win.v[slot] = this.field.valueOf(c.a);
   }
 
   /** Group `g`'s entry, created if missing, safe to change (copy-on-write; the copy takes the slot index over). */
@@ -166,27 +165,14 @@ export class AlignedWindowOperator implements StreamOperator {
         j = windowIndex(gw, start);
       }
       const win = gw.w[j]!;
-      if (slot >= win.n.length) reach(win, slot, this.combine >= 0);
-      if (this.combine >= 0) this.addField(win, slot, value);
+      if (slot >= win.n.length) reach(win, slot, this.field !== undefined);
+      if (this.field !== undefined) this.field.add(win.n, win.a, win.v, slot, value);
       else this.ops.add(win.a, slot, win.n[slot]++ === 0, value);
     }
     if (gw !== undefined) return;
     // In no window that has not fired (or, sliding by more than the size, in none at all): late.
     if (this.spec.lateDataTag !== undefined) this.output.collectSide(this.spec.lateDataTag, value);
     else this.lateRecordsDropped++;
-  }
-
-  /** sum/min/max: the first record is kept (a copy), later ones only combine their field into `v`. */
-  private addField(win: SlotWindow, slot: number, value: unknown): void {
-    const x = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[this.field!.name] : undefined;
-    if (typeof x !== 'number' || Number.isNaN(x)) return this.ops.add(win.a, slot, win.n[slot] === 0, value); // throws the field's error
-    if (win.n[slot]++ === 0) {
-      win.a[slot] = { ...(value as object) };
-      win.v[slot] = x;
-    } else {
-      const v = win.v[slot]!;
-      win.v[slot] = this.combine === 0 ? v + x : this.combine === 1 ? Math.min(v, x) : Math.max(v, x);
-    }
   }
 
   processWatermark(timestamp: number): void {
@@ -202,7 +188,7 @@ export class AlignedWindowOperator implements StreamOperator {
   private fire(start: number): void {
     this.open.delete(start);
     this.ctx.elementTimestamp.value = start + this.size - 1;
-    const name = this.field?.name;
+    const field = this.field;
     for (let g = 0; g < this.entries.length; g++) {
       const before = this.entries[g];
       if (before === undefined || windowIndex(before.value as GroupWindows, start) < 0) continue;
@@ -213,12 +199,7 @@ export class AlignedWindowOperator implements StreamOperator {
       const { n, a, v } = win;
       for (let i = 0; i < n.length; i++) {
         if (n[i] === 0) continue;
-        if (name === undefined) this.emit(this.ops.result(a[i]));
-        else {
-          const result = { ...(a[i] as Record<string, unknown>) };
-          result[name] = v[i];
-          this.emit(result);
-        }
+        this.emit(field === undefined ? this.ops.result(a[i]) : field.result(a, v, i));
       }
       gw.w.splice(j, 1);
       if (gw.w.length === 0) {
