@@ -51,7 +51,7 @@ interface Listening {
 }
 const WHO_LISTENS = { kind: 'weir.who-listens' } as const;
 
-export function isListening(data: unknown): data is Listening {
+function isListening(data: unknown): data is Listening {
   return hasOwnFields(data, ['kind', 'topic']) && data.kind === 'weir.listening' && isName(data.topic);
 }
 
@@ -107,6 +107,7 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
       // a closed or failing channel: listeners elsewhere find the change at their next re-check
     }
   };
+  const announce = (topic: string) => post({ kind: 'weir.listening', topic } satisfies Listening);
   const listenerHeard = (topic: string) => {
     if (heard.has(topic)) return;
     heard.add(topic);
@@ -128,7 +129,7 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
       channel.onmessage = (event) => {
         if (kind.isNotice(event.data)) deliver(event.data);
         else if (onlyToListeners && isListening(event.data)) listenerHeard(event.data.topic);
-        else if (onlyToListeners && isWhoListens(event.data)) for (const topic of listeners.keys()) post({ kind: 'weir.listening', topic });
+        else if (onlyToListeners && isWhoListens(event.data)) for (const topic of listeners.keys()) announce(topic);
         else malformed++;
       };
       channel.unref?.(); // Node: an idle channel must not keep the process alive
@@ -138,9 +139,9 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
   };
 
   const postCoalesced = (key: string, notice: N) => {
-    if (intervals.has(key)) {
-      const waiting = intervals.get(key);
-      intervals.set(key, waiting == null ? notice : coalesce!.merge(waiting, notice));
+    const waiting = intervals.get(key);
+    if (waiting !== undefined) {
+      intervals.set(key, waiting === null ? notice : coalesce!.merge(waiting, notice));
       return;
     }
     const end = () => {
@@ -166,7 +167,7 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
       let set = listeners.get(topic);
       if (set === undefined) {
         listeners.set(topic, (set = new Set()));
-        if (onlyToListeners && channel !== undefined) post({ kind: 'weir.listening', topic });
+        if (onlyToListeners && channel !== undefined) announce(topic);
       }
       set.add(listener);
       return () => {
