@@ -17,7 +17,7 @@ import { launchProfile, repoRoot, watchPage } from './playground-harness.js';
 import type { Click } from './fixtures/log-app/log-app.job.js';
 
 interface App {
-  append(records: Click[]): Promise<{ partition: number; offsets: number[] }>;
+  append(records: Click[], partition?: number): Promise<{ partition: number; offsets: number[] }>;
   status(): string;
   completedCheckpoints(): number;
   restores(): (number | null)[];
@@ -191,6 +191,51 @@ describe('input logs in Chromium', () => {
       }
     });
   }
+
+  it('two tabs append to one partition in turn, each finding its cached end taken by the other: every claim that lost is counted, offsets dense and unique, nothing lost', async () => {
+    const context = await launchProfile(mkdtempSync(join(tmpdir(), 'weir-log-stale-')));
+    // The fault: IndexedDB refusing a batch's add() because another tab wrote that offset since this
+    // tab's last append (its cached end is stale). Counted where it happens, in each page.
+    await context.addInitScript(() => {
+      const add = IDBObjectStore.prototype.add;
+      const w = window as unknown as { __lostClaims: number };
+      w.__lostClaims = 0;
+      IDBObjectStore.prototype.add = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+        const request = add.call(this, value, key);
+        if (typeof key === 'string' && key.includes('/batches/')) request.addEventListener('error', () => { if (request.error?.name === 'ConstraintError') w.__lostClaims++; });
+        return request;
+      };
+    });
+    try {
+      const first = await openApp(context, '?mode=append');
+      const second = await context.newPage();
+      await second.goto(`${base}?mode=append`);
+      await second.waitForFunction(() => document.title === 'ready');
+      const ROUNDS = 12;
+      const offsets: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [tab, page] of [[1, first], [2, second]] as const) {
+          const r = await app(page, (a, arg) => a.append([{ id: (arg as number[])[0]!, area: `tab-${(arg as number[])[1]!}` }], 0), [tab * 1000 + round, tab]);
+          assert.equal(r.partition, 0);
+          offsets.push(...r.offsets);
+        }
+      }
+      // Each append after a tab's first finds the other tab's batch where its cached end was: one lost claim each.
+      const lost = async (page: Page) => page.evaluate(() => (window as unknown as { __lostClaims: number }).__lostClaims);
+      assert.equal(await lost(first) + await lost(second), 2 * (ROUNDS - 1), 'one lost claim per append after each tab\'s first');
+      assert.deepEqual(offsets, Array.from({ length: 2 * ROUNDS }, (_, i) => i), 'offsets dense and unique, in the order acknowledged');
+      await second.close();
+      await first.goto(base);
+      await first.waitForFunction(() => document.title === 'ready');
+      await app(first, (x) => x.end());
+      assert.equal(await app(first, (x) => x.done()), 'finished');
+      const seen = await app(first, (x) => x.table<Click>('seen'));
+      const expected = [1, 2].flatMap((tab) => Array.from({ length: ROUNDS }, (_, round) => tab * 1000 + round));
+      assert.deepEqual(seen.map((c) => c.id).sort((a, b) => a - b), expected.sort((a, b) => a - b), 'the job read every record of both tabs once');
+    } finally {
+      await context.close();
+    }
+  });
 
   it('two tabs append to one log at once: nothing lost, offsets unique; retention then shrinks the store', async () => {
     const context = await launchProfile(mkdtempSync(join(tmpdir(), 'weir-log-tabs-')));
