@@ -22,7 +22,7 @@ function firstCheckpoint(handle: JobHandle): Promise<number> {
     const off = handle.on('checkpoint', (c) => {
       if (c.status !== 'completed') return;
       off();
-      resolve(c.checkpointId);
+      resolve(c.id);
     });
   });
 }
