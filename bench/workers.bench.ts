@@ -9,7 +9,9 @@
 // (PLATFORM-LIMITS.md). Then a slow sink: records in flight, process RSS and each worker's heap
 // over time. Prints numbers; asserts nothing.
 //
-// Env: WEIR_BENCH_RECORDS (default 2 000 000 per run; the packed raw runs move 2× as many),
+// Env: WEIR_BENCH_RECORDS (default 2 000 000 per run; the packed raw runs move 2× as many; at 2 M a
+// fresh worker's cold code and V8 compile weigh heavily: 24 000 000 makes the steady state dominate,
+// where pooled and fresh workers cost the same per record),
 // WEIR_BENCH_ROUNDS (default 3), WEIR_BENCH_BUDGET_S (default 45: once 3 rounds are done, no round
 // starts that would likely end past it), WEIR_BENCH_ONLY (comma-separated variant ids, e.g.
 // `w-bin-off` for a profile of one variant; also the diagnostics raw-codec-fresh, raw-codec-keyed
