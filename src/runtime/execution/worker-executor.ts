@@ -31,6 +31,9 @@ interface RunningWorker {
   lastAnswerAt: number;
 }
 
+/** A pooled worker that has not stopped its tasks this long after its job ended is terminated instead of kept. */
+const STOP_TIMEOUT_MS = 1000;
+
 const KNOWN_CODES = new Set<string>([
   'INVALID_ARGUMENT', 'INVALID_GRAPH', 'USER_FUNCTION_FAILED', 'TASK_FAILED', 'WORKER_LOST', 'INJECTED_FAILURE', 'CORRUPT_DATA', 'STATE_MISMATCH',
   'STORAGE_FENCED', 'CHECKPOINT_STORAGE_FAILED', 'COMMIT_DEFERRED',
@@ -181,7 +184,25 @@ export class WorkerExecutor implements TaskExecutor {
     const workers = this.workers;
     this.workers = [];
     this.terminateAll();
-    await Promise.all(workers.map((w) => pool.giveBack(w.leased)));
+    await Promise.all(workers.map((w) => pool.giveBack(w.leased, this.stopWithin(w, STOP_TIMEOUT_MS))));
+  }
+
+  /** Whether the worker answered `stop()` in time (its event loop turns: no user function holds it). */
+  private stopWithin(w: RunningWorker, ms: number): Promise<boolean> {
+    const { clock } = this.options;
+    return new Promise((resolve) => {
+      const timer = clock.setTimeout(() => resolve(false), ms);
+      w.api.stop().then(
+        () => {
+          clock.clearTimeout(timer);
+          resolve(true);
+        },
+        () => {
+          clock.clearTimeout(timer);
+          resolve(false);
+        },
+      );
+    });
   }
 
   /** Terminates the attempt's workers (a failover, a new deploy): none goes back to a pool. */

@@ -61,18 +61,15 @@ class Pool implements WorkerPool {
   }
 
   /**
-   * A job ended cleanly with `w` (finished, cancelled, fenced): its tasks stop and its channels
-   * close, then it waits for the next job. Must never take back a worker of an attempt that
+   * A job ended cleanly with `w` (finished, cancelled, fenced): once `stopped` says its tasks
+   * stopped and its channels closed, it waits for the next job; a worker that did not stop (a
+   * user function that never returns) is terminated. Must never take back a worker of an attempt that
    * failed over (`discard`): nothing of a failed attempt may reach the next one.
    */
-  async giveBack(w: LeasedWorker): Promise<void> {
+  async giveBack(w: LeasedWorker, stopped: Promise<boolean>): Promise<void> {
     w.onFailure = undefined;
     if (this.closed || w.lost) return this.discard(w);
-    try {
-      await w.api.stop();
-    } catch {
-      return this.discard(w);
-    }
+    if (!(await stopped)) return this.discard(w);
     this.leased--;
     if (this.closed || w.lost) return void w.spawned.terminate();
     // Idle workers must not keep a Node process alive (a worker with a listener does).
@@ -102,6 +99,6 @@ export function createWorkerPool(): WorkerPool {
 }
 
 /** The pool's own side, for the executor; undefined for anything not made by createWorkerPool. */
-export function poolOf(value: unknown): { take(platform: WorkerPlatform): LeasedWorker; giveBack(w: LeasedWorker): Promise<void>; discard(w: LeasedWorker): void } | undefined {
+export function poolOf(value: unknown): { take(platform: WorkerPlatform): LeasedWorker; giveBack(w: LeasedWorker, stopped: Promise<boolean>): Promise<void>; discard(w: LeasedWorker): void } | undefined {
   return value instanceof Pool ? value : undefined;
 }
