@@ -97,15 +97,15 @@ try {
   await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 30_000 });
 
   let runs = 0;
-  const weirVariant = (workers: boolean, binary: boolean, ckpt: (typeof CHECKPOINTS)[number], parallelism = PARALLELISM): Variant => {
-    const id = workers ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : parallelism === 1 ? `ip1-${ckpt.id}` : `ip-${ckpt.id}`;
+  const weirVariant = (workers: boolean, binary: boolean, ckpt: (typeof CHECKPOINTS)[number], parallelism = PARALLELISM, pooled = false): Variant => {
+    const id = workers ? (pooled ? `w-pool-${ckpt.id}` : `w-${binary ? 'bin' : 'clone'}-${ckpt.id}`) : parallelism === 1 ? `ip1-${ckpt.id}` : `ip-${ckpt.id}`;
     return {
       id,
-      label: workers ? `Weir 2 Web Workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}` : parallelism === 1 ? `Weir one thread (page) p1, ${ckpt.label}` : `Weir in-page p2, ${ckpt.label}`,
-      warmup: !workers || id === 'w-bin-off',
+      label: workers ? `Weir 2 ${pooled ? 'pooled (warm) ' : ''}Web Workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}` : parallelism === 1 ? `Weir one thread (page) p1, ${ckpt.label}` : `Weir in-page p2, ${ckpt.label}`,
+      warmup: !workers || id === 'w-bin-off' || pooled,
       run: (tag, warmup) => page.evaluate(
         (spec) => (globalThis as unknown as { weirBench: WeirBenchPage }).weirBench.weir(spec),
-        { name: `bench-${id}-${tag}-${++runs}`, records: warmup ? WARMUP_RECORDS : RECORDS, workers, parallelism, intervalMs: ckpt.intervalMs, binary },
+        { name: `bench-${id}-${tag}-${++runs}`, records: warmup ? WARMUP_RECORDS : RECORDS, workers, parallelism, intervalMs: ckpt.intervalMs, binary, pooled },
       ),
     };
   };
@@ -122,6 +122,7 @@ try {
     ...CHECKPOINTS.map((c) => weirVariant(true, false, c)),
     weirVariant(false, true, CHECKPOINTS[0]!),
     weirVariant(false, true, CHECKPOINTS[1]!, 1),
+    weirVariant(true, true, CHECKPOINTS[1]!, PARALLELISM, true),
     rawVariant('clone', 'raw MessageChannel, arrays of 1024 (clone)'),
     rawVariant('packed', 'raw, packed 24 B/record, transferred'),
     rawVariant('codec', 'raw, Weir batch-codec, transferred'),

@@ -5,7 +5,7 @@
 //
 // Records are PLATFORM-LIMITS.md's `{ k: string(8), v: number, t: number }`; "packed" is the
 // same record in 24 bytes, here columnar: 8·n ASCII bytes of keys, then n float64 v, n float64 t.
-import { job, readTable, run, sinks, sources, type JobDefinition, type RunOptions, type Sink } from 'weir';
+import { job, readTable, run, sinks, sources, type JobDefinition, type RunOptions, type Sink, type WorkerPool } from 'weir';
 import { distinctWords } from './words.js';
 
 export const DISTINCT_KEYS = 1000;
@@ -320,6 +320,8 @@ export interface WeirRunSpec {
   readonly parallelism: number;
   readonly intervalMs: number | undefined;
   readonly binary: boolean;
+  /** Warm workers to run in (createWorkerPool), kept across runs. */
+  readonly pool?: WorkerPool | undefined;
 }
 
 export function jobModuleUrl(base: URL, p: ExchangeParams): URL {
@@ -333,6 +335,7 @@ export async function runWeirOnce(spec: WeirRunSpec, clock: BenchClock): Promise
     checkpointing: spec.intervalMs === undefined ? false : { intervalMs: spec.intervalMs },
     resume: 'none',
     network: { binary: spec.binary },
+    ...(spec.pool !== undefined ? { workers: spec.pool } : {}),
   };
   const called = clock.now();
   const handle = await run(spec.jobModule === undefined ? buildExchangeJob(params) : jobModuleUrl(spec.jobModule, params), options);

@@ -2,13 +2,16 @@
 // → running sum('v') → upsert table, run by Weir in 2 workers (binary batches on / off × checkpoints
 // off / every 1 s / every 100 ms), by Weir in this thread (the same job as a definition, parallelism
 // 2 and 1), by Weir in one worker (parallelism 1: what a fresh worker costs by itself, apart from the
-// exchange between two), and the raw MessageChannel ceiling between two bare workers (no runtime): the same records
+// exchange between two), by Weir in warm pooled workers (run(job, { workers: createWorkerPool() }): 2 workers
+// and one, each pool warmed by its warm-up run and kept across rounds), and the raw MessageChannel ceiling between two bare workers (no runtime): the same records
 // posted in batches of 1024, structured clone or packed into transferred ArrayBuffers. All in this
 // process, interleaved over rounds, so every ratio compares numbers of the same run
 // (PLATFORM-LIMITS.md). Then a slow sink: records in flight, process RSS and each worker's heap
 // over time. Prints numbers; asserts nothing.
 //
-// Env: WEIR_BENCH_RECORDS (default 2 000 000 per run; the packed raw runs move 2× as many),
+// Env: WEIR_BENCH_RECORDS (default 2 000 000 per run; the packed raw runs move 2× as many; at 2 M a
+// fresh worker's cold code and V8 compile weigh heavily: 24 000 000 makes the steady state dominate,
+// where pooled and fresh workers cost the same per record),
 // WEIR_BENCH_ROUNDS (default 3), WEIR_BENCH_BUDGET_S (default 45: once 3 rounds are done, no round
 // starts that would likely end past it), WEIR_BENCH_ONLY (comma-separated variant ids, e.g.
 // `w-bin-off` for a profile of one variant; also the diagnostics raw-codec-fresh, raw-codec-keyed
@@ -18,7 +21,7 @@
 // for one, idle), which tells the machine's load from workers waiting on each other.
 import { readdirSync, readFileSync } from 'node:fs';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { run, type MetricsEvent } from 'weir';
+import { createWorkerPool, run, type MetricsEvent, type WorkerPool } from 'weir';
 import { envInt, loadAverage, machine } from './harness.js';
 import {
   CHECKPOINTS, finishBench, measureRounds, packingNote, printMemory, printThreads, RATIO_DEFS, summarizeMemory, uptime,
@@ -126,17 +129,21 @@ const clock: BenchClock = {
 };
 
 let runs = 0;
-function weirVariant(target: 'workers' | 'one-worker' | 'in-process' | 'one-thread', binary: boolean, ckpt: (typeof CHECKPOINTS)[number]): Variant {
+// Warm workers (run(job, { workers: pool })): one pool per pooled variant, warmed by its warm-up run and kept across rounds.
+const pools: WorkerPool[] = [];
+function weirVariant(target: 'workers' | 'one-worker' | 'in-process' | 'one-thread', binary: boolean, ckpt: (typeof CHECKPOINTS)[number], pooled = false): Variant {
   const inWorkers = target === 'workers' || target === 'one-worker';
-  const id = target === 'workers' ? `w-${binary ? 'bin' : 'clone'}-${ckpt.id}` : target === 'one-worker' ? `w1-${ckpt.id}` : target === 'in-process' ? `ip-${ckpt.id}` : `ip1-${ckpt.id}`;
+  const pool = pooled ? createWorkerPool() : undefined;
+  if (pool !== undefined) pools.push(pool);
+  const id = target === 'workers' ? (pooled ? `w-pool-${ckpt.id}` : `w-${binary ? 'bin' : 'clone'}-${ckpt.id}`) : target === 'one-worker' ? (pooled ? `w1-pool-${ckpt.id}` : `w1-${ckpt.id}`) : target === 'in-process' ? `ip-${ckpt.id}` : `ip1-${ckpt.id}`;
   return {
     id,
     label:
-      target === 'workers' ? `Weir 2 workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}`
-      : target === 'one-worker' ? `Weir one worker p1, ${ckpt.label}`
+      target === 'workers' ? `Weir 2 ${pooled ? 'pooled (warm) ' : ''}workers, ${binary ? 'binary' : 'clone'}, ${ckpt.label}`
+      : target === 'one-worker' ? `Weir one ${pooled ? 'pooled (warm) ' : ''}worker p1, ${ckpt.label}`
       : target === 'in-process' ? `Weir in-process p2, ${ckpt.label}` : `Weir one thread p1, ${ckpt.label}`,
-    // One worker variant warms the runner's code; the others run the same code.
-    warmup: !inWorkers || id === 'w-bin-off',
+    // One worker variant warms the runner's code; the others run the same code. A pooled one warms its own workers.
+    warmup: !inWorkers || id === 'w-bin-off' || pooled,
     run: async (tag, warmup) => {
       lastThreads = undefined;
       const sample = await runWeirOnce({
@@ -146,6 +153,7 @@ function weirVariant(target: 'workers' | 'one-worker' | 'in-process' | 'one-thre
         parallelism: target === 'one-thread' || target === 'one-worker' ? 1 : PARALLELISM,
         intervalMs: ckpt.intervalMs,
         binary,
+        pool,
       }, clock);
       return lastThreads === undefined ? sample : { ...sample, threads: lastThreads };
     },
@@ -207,6 +215,8 @@ const ALL: Variant[] = [
   weirVariant('in-process', true, CHECKPOINTS[0]!),
   weirVariant('one-thread', true, CHECKPOINTS[1]!),
   weirVariant('one-worker', true, CHECKPOINTS[1]!),
+  weirVariant('workers', true, CHECKPOINTS[1]!, true),
+  weirVariant('one-worker', true, CHECKPOINTS[1]!, true),
   rawVariant('clone', 'raw MessageChannel, arrays of 1024 (clone)'),
   rawVariant('packed', 'raw, packed 24 B/record, transferred'),
   rawVariant('codec', 'raw, Weir batch-codec, transferred'),
@@ -306,5 +316,6 @@ finishBench({ name: 'workers', machine: m, startedAt: benchStarted, loadAtStart,
   ratios: ratioList,
   memory,
 });
+await Promise.all(pools.map((p) => p.close()));
 // Worker threads of a failed run might keep the loop alive; the results are out.
 process.exit(0);

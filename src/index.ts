@@ -77,6 +77,8 @@ export type { JobStatus } from './runtime/coordinator/job-status.js';
 export type { JobEvents, RestartEvent, RestoreEvent, MetricsEvent } from './runtime/coordinator/job-events.js';
 export type { JobWarning } from './runtime/control-messages.js';
 export type { SubtaskMetrics } from './runtime/execution/task-executor.js';
+export { createWorkerPool } from './runtime/execution/worker-pool.js';
+export type { WorkerPool } from './runtime/execution/worker-pool.js';
 export type { RestartStrategy } from './runtime/coordinator/restart-strategy.js';
 export { ManualClock } from './runtime/clock.js';
 export type { Clock } from './runtime/clock.js';

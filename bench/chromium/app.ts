@@ -6,7 +6,7 @@
 //
 // The driver exposes `__benchCpuMs()` (CPU time of the renderer processes, via CDP) and
 // `__benchRss()` (the page's renderer's resident set, from /proc); both are optional.
-import { run, type MetricsEvent } from 'weir';
+import { createWorkerPool, run, type MetricsEvent, type WorkerPool } from 'weir';
 import {
   expectedTotalV, jobModuleUrl, runWeirOnce, type BenchClock, type RawConfig, type RawMode, type RawResult, type Sample, type WeirRunSpec,
 } from '../workers-shared.js';
@@ -67,9 +67,12 @@ async function raw(mode: RawMode, records: number, batch: number, window: number
   }
 }
 
-function weir(spec: Omit<WeirRunSpec, 'jobModule'> & { readonly workers: boolean }): Promise<Sample> {
-  const { workers, ...rest } = spec;
-  return runWeirOnce({ ...rest, jobModule: workers ? JOB : undefined }, clock);
+/** The warm workers of the pooled variant, kept across its runs (run(job, { workers: pool })). */
+let pool: WorkerPool | undefined;
+
+function weir(spec: Omit<WeirRunSpec, 'jobModule' | 'pool'> & { readonly workers: boolean; readonly pooled?: boolean }): Promise<Sample> {
+  const { workers, pooled, ...rest } = spec;
+  return runWeirOnce({ ...rest, jobModule: workers ? JOB : undefined, ...(pooled === true ? { pool: (pool ??= createWorkerPool()) } : {}) }, clock);
 }
 
 interface PagePoint {

@@ -12,6 +12,7 @@ import type { StorageOption } from '../platform/resolve-storage.js';
 import type { Clock } from '../runtime/clock.js';
 import type { CheckpointConfig } from '../runtime/coordinator/checkpoint-coordinator.js';
 import type { RestartStrategy } from '../runtime/coordinator/restart-strategy.js';
+import { poolOf, type WorkerPool } from '../runtime/execution/worker-pool.js';
 
 export interface CheckpointingOptions {
   /** Periodic checkpoints, this far apart. Required unless `eventTimeIntervalMs` is given (the two exclude each other). */
@@ -74,13 +75,19 @@ export interface RunOptions {
   clock?: Clock;
   /** Starts a worker the app's own way (instead of the bundled `weir-worker.js`). */
   createWorker?: () => unknown;
+  /**
+   * Warm workers from `createWorkerPool()`: the job takes idle ones instead of starting its own and
+   * gives them back when it ends (finished, cancelled); an attempt that fails over terminates its
+   * workers. A job module's top-level state lives on in a pooled worker (the module stays loaded).
+   */
+  workers?: WorkerPool;
   /** The module URL of a job definition passed directly, so that it can run in workers. */
   jobModule?: URL | string;
   /** Workers: how often the runner asks each worker for a heartbeat (and its metrics), and how long silence means death. Default 1000 / 10 000. */
   heartbeat?: { intervalMs?: number; timeoutMs?: number };
 }
 
-const RUN_OPTION_KEYS = ['parallelism', 'checkpointing', 'storage', 'restart', 'resume', 'executor', 'allowNonRestoredState', 'network', 'metricsIntervalMs', 'clock', 'createWorker', 'jobModule', 'heartbeat'];
+const RUN_OPTION_KEYS = ['parallelism', 'checkpointing', 'storage', 'restart', 'resume', 'executor', 'allowNonRestoredState', 'network', 'metricsIntervalMs', 'clock', 'createWorker', 'workers', 'jobModule', 'heartbeat'];
 
 export interface ResolvedRunOptions {
   readonly parallelism: number | undefined;
@@ -94,6 +101,7 @@ export interface ResolvedRunOptions {
   readonly clock: Clock | undefined;
   readonly storage: StorageOption | undefined;
   readonly createWorker: (() => unknown) | undefined;
+  readonly workers: WorkerPool | undefined;
   readonly jobModule: URL | string | undefined;
   readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number };
 }
@@ -120,12 +128,18 @@ export function validateRunOptions(options: unknown): ResolvedRunOptions {
       binary: network.binary === undefined ? true : requireBoolean(arg('network.binary'), network.binary),
     },
     createWorker: o.createWorker === undefined ? undefined : requireFunction<() => unknown>(arg('createWorker'), o.createWorker),
+    workers: o.workers === undefined ? undefined : requirePool(arg('workers'), o.workers),
     jobModule: o.jobModule === undefined ? undefined : o.jobModule instanceof URL ? o.jobModule : requireString(arg('jobModule'), o.jobModule),
     heartbeat: validateHeartbeat(o.heartbeat),
     metricsIntervalMs: o.metricsIntervalMs === undefined ? 1000 : requireNumber(arg('metricsIntervalMs'), o.metricsIntervalMs, { min: 1 }),
     clock: o.clock,
     storage: o.storage,
   };
+}
+
+function requirePool(argument: string, value: unknown): WorkerPool {
+  if (poolOf(value) === undefined) throw new InvalidArgumentError(argument, `expected a pool from createWorkerPool(), got ${describeValue(value)}`);
+  return value as WorkerPool;
 }
 
 function validateResume(value: unknown): ResumeOption {

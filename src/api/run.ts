@@ -68,6 +68,7 @@ export function createRun(platform: RuntimePlatform, hooks: RunHooks = {}) {
         ? new WorkerExecutor({
             platform: platform.workers!(o.createWorker), jobModuleUrl: moduleUrl!, fingerprint: graph.fingerprint(), defaultParallelism: parallelism,
             storage, clock, network: { ...o.network }, heartbeatIntervalMs: o.heartbeat.intervalMs, heartbeatTimeoutMs: o.heartbeat.timeoutMs,
+            pool: o.workers,
           })
         : new (await import('../runtime/execution/in-process-executor.js')).InProcessExecutor({
             storage, clock, scheduleMacrotask: (cb) => platform.scheduleMacrotask(cb),

@@ -7,6 +7,8 @@ export interface NodeWorkerLike {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   off(event: string, listener: (...args: unknown[]) => void): unknown;
   terminate(): Promise<number>;
+  ref?(): void;
+  unref?(): void;
   readonly threadId?: number;
 }
 
@@ -32,6 +34,8 @@ export function nodeWorkerPlatform(start: () => NodeWorkerLike, onThreadGone?: (
           void worker.terminate();
         },
         onFailure,
+        ref: () => worker.ref?.(),
+        unref: () => worker.unref?.(),
       };
     },
     createChannel: () => new MessageChannel(),

@@ -7,6 +7,9 @@ export interface SpawnedWorker {
   terminate(): void;
   /** Called once if the worker dies by itself (an uncaught error, an exit, an unreadable message). */
   onFailure(listener: (error: SerializedError) => void): void;
+  /** Node: an idle pooled worker must not keep the process alive (`unref`), a working one must (`ref`). */
+  unref?(): void;
+  ref?(): void;
 }
 
 /** How one runtime starts workers and connects them. */

@@ -1,12 +1,13 @@
 import * as Comlink from 'comlink';
 import { InvalidArgumentError, WeirError, type WeirErrorCode } from '../../errors/index.js';
 import { subtaskKey, type SubtaskId } from '../../graph/execution-plan.js';
-import type { WorkerPlatform, SpawnedWorker } from '../../platform/worker-platform.js';
+import type { WorkerPlatform } from '../../platform/worker-platform.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import type { Clock } from '../clock.js';
 import type { SerializedError, TaskCommand, TaskReport } from '../control-messages.js';
 import type { RunnerCallbacks, WorkerApi, WorkerDeployRequest } from '../worker/worker-protocol.js';
 import type { DeployRequest, SubtaskMetrics, TaskExecutor } from './task-executor.js';
+import { poolOf, spawnWorker, type LeasedWorker, type WorkerPool } from './worker-pool.js';
 
 export interface WorkerExecutorOptions {
   readonly platform: WorkerPlatform;
@@ -18,15 +19,20 @@ export interface WorkerExecutorOptions {
   readonly network: WorkerDeployRequest['network'];
   readonly heartbeatIntervalMs: number;
   readonly heartbeatTimeoutMs: number;
+  /** Warm workers to take instead of starting new ones, given back when the job ends cleanly. */
+  readonly pool?: WorkerPool | undefined;
 }
 
 interface RunningWorker {
   readonly index: number;
-  readonly spawned: SpawnedWorker;
+  readonly leased: LeasedWorker;
   readonly api: Comlink.Remote<WorkerApi>;
   metrics: SubtaskMetrics[];
   lastAnswerAt: number;
 }
+
+/** A pooled worker that has not stopped its tasks this long after its job ended is terminated instead of kept. */
+const STOP_TIMEOUT_MS = 1000;
 
 const KNOWN_CODES = new Set<string>([
   'INVALID_ARGUMENT', 'INVALID_GRAPH', 'USER_FUNCTION_FAILED', 'TASK_FAILED', 'WORKER_LOST', 'INJECTED_FAILURE', 'CORRUPT_DATA', 'STATE_MISMATCH',
@@ -44,7 +50,8 @@ export function errorFromWire(error: SerializedError): WeirError {
  * Runs the subtasks in workers, one worker per slot (worker i hosts subtask i of every
  * vertex), with a MessagePort between every pair of workers for the data plane and comlink
  * for the control plane. Every attempt gets fresh workers: a restart never reuses a worker
- * whose state might be half-written.
+ * whose state might be half-written. With a pool, a job's workers may be warm ones another job
+ * gave back (stopped cleanly, nothing left of it); an attempt that fails over terminates its own.
  */
 export class WorkerExecutor implements TaskExecutor {
   private workers: RunningWorker[] = [];
@@ -73,13 +80,14 @@ export class WorkerExecutor implements TaskExecutor {
       this.abortDeploy = reject;
     });
     aborted.catch(() => {});
+    const pool = poolOf(this.options.pool);
     this.workers = Array.from({ length: count }, (_, index) => {
-      const spawned = platform.spawn();
-      spawned.onFailure((error) => {
+      const leased = pool !== undefined ? pool.take(platform) : spawnWorker(platform);
+      leased.onFailure = (error) => {
         this.abortDeploy?.(errorFromWire({ ...error, code: error.code ?? 'WORKER_LOST' }));
         this.workerLost(request, index, error);
-      });
-      return { index, spawned, api: Comlink.wrap<WorkerApi>(spawned.endpoint), metrics: [], lastAnswerAt: clock.now() };
+      };
+      return { index, leased, api: leased.api, metrics: [], lastAnswerAt: clock.now() };
     });
     const callbacks: RunnerCallbacks = Comlink.proxy({
       report: (report: TaskReport) => request.report(report.kind === 'failed' && report.cause === undefined ? { ...report, cause: errorFromWire(report.error) } : report),
@@ -160,7 +168,8 @@ export class WorkerExecutor implements TaskExecutor {
     if (request === undefined) return;
     const target = this.workers[worker];
     if (target === undefined) throw new InvalidArgumentError('injectFailure(options).worker', `the job runs ${this.workers.length} worker(s), numbered from 0; there is no worker ${worker}`);
-    target.spawned.terminate();
+    target.leased.lost = true;
+    target.leased.spawned.terminate();
     this.workerLost(request, worker, { name: 'WorkerError', code: 'INJECTED_FAILURE', message: `injectFailure(): worker ${worker} was terminated` });
   }
 
@@ -168,18 +177,47 @@ export class WorkerExecutor implements TaskExecutor {
     return this.workers.flatMap((w) => w.metrics);
   }
 
+  /** The job ended (finished, cancelled, failed): pooled workers go back to their pool, others are terminated. */
   async dispose(): Promise<void> {
+    const pool = poolOf(this.options.pool);
+    if (pool === undefined) return this.terminateAll();
+    const workers = this.workers;
+    this.workers = [];
     this.terminateAll();
+    await Promise.all(workers.map((w) => pool.giveBack(w.leased, this.stopWithin(w, STOP_TIMEOUT_MS))));
   }
 
+  /** Whether the worker answered `stop()` in time (its event loop turns: no user function holds it). */
+  private stopWithin(w: RunningWorker, ms: number): Promise<boolean> {
+    const { clock } = this.options;
+    return new Promise((resolve) => {
+      const timer = clock.setTimeout(() => resolve(false), ms);
+      w.api.stop().then(
+        () => {
+          clock.clearTimeout(timer);
+          resolve(true);
+        },
+        () => {
+          clock.clearTimeout(timer);
+          resolve(false);
+        },
+      );
+    });
+  }
+
+  /** Terminates the attempt's workers (a failover, a new deploy): none goes back to a pool. */
   private terminateAll(): void {
     this.abortDeploy?.(new WeirError('TASK_FAILED', 'the workers were stopped while they were being deployed', { domain: 'internal', retryable: true }));
     this.abortDeploy = undefined;
     this.current = undefined;
     if (this.heartbeat !== undefined) this.options.clock.clearTimeout(this.heartbeat);
+    const pool = poolOf(this.options.pool);
     for (const w of this.workers) {
-      w.api[Comlink.releaseProxy]();
-      w.spawned.terminate();
+      if (pool !== undefined) pool.discard(w.leased);
+      else {
+        w.api[Comlink.releaseProxy]();
+        w.leased.spawned.terminate();
+      }
     }
     this.workers = [];
   }

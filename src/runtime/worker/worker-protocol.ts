@@ -45,4 +45,6 @@ export interface WorkerApi {
   command(subtask: SubtaskId, command: TaskCommand): Promise<void>;
   /** Answers while the worker's event loop turns; carries the tasks' counters. */
   heartbeat(): SubtaskMetrics[];
+  /** Stops every task and closes the ports, reporting nothing: the worker then waits for its next deploy (a pool's). */
+  stop(): void;
 }

@@ -121,7 +121,7 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       return [...tasks.values()].map(subtaskMetricsOf);
     },
 
-    /** Stops every task and closes the ports, reporting nothing: where a worker cannot simply be terminated (a Durable Object). */
+    /** Stops every task and closes the ports, reporting nothing: where a worker cannot simply be terminated (a Durable Object), or waits for a pool's next job. */
     stop() {
       callbacks = undefined;
       for (const t of tasks.values()) t.cancel();
