@@ -58,6 +58,35 @@ export function defineIndexedDbChecks(name: string, factory: IDBFactory, { descr
       }
     });
 
+    it("writes a chunk batch's puts, handed over in different tasks, in one 'relaxed' transaction; a failing put rolls back all of them", async () => {
+      const injected = new Error('injected disk failure');
+      const storage = await openIndexedDbStorage({ database: unique('weir-batch'), indexedDB: factory, failWrites: (op, key) => (op === 'putChunk' && key === 'x/3' ? injected : undefined) });
+      const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+      const putSpread = async (prefix: string) => {
+        const batch = storage.openChunkBatch();
+        if (batch === undefined) throw new Error('no batch with the connection open');
+        const writes: Promise<unknown>[] = [];
+        for (let i = 0; i < 4; i++) {
+          writes.push(batch.put(`${prefix}/${i}`, bytes(i), () => {}).then(() => 'stored', (error: unknown) => error));
+          await nextTask();
+        }
+        batch.end();
+        return Promise.all(writes);
+      };
+      try {
+        let outcomes: unknown[] = [];
+        const opened = await transactionsOf(async () => (outcomes = await putSpread('ok')));
+        assertKeys(opened, ['chunks:readwrite:relaxed'], 'transactions of the batch');
+        assertKeys(outcomes as string[], ['stored', 'stored', 'stored', 'stored'], 'outcomes');
+        assertKeys(await storage.listChunks('ok/'), ['ok/0', 'ok/1', 'ok/2', 'ok/3'], 'its chunks');
+        const failed = (await putSpread('x')) as StorageFailure[];
+        for (const [i, f] of failed.entries()) assertEqual(f?.code === 'CHECKPOINT_STORAGE_FAILED' && f.cause === injected, true, `put ${i} rejects with the injected failure`);
+        assertKeys(await storage.listChunks('x/'), [], 'nothing of the failed batch');
+      } finally {
+        await storage.close();
+      }
+    });
+
     it("copies the caller's bytes when no connection is open yet, and stores them as they were at the call", async () => {
       const database = unique('weir-lazy');
       const chunk = bytes(1, 2, 3);
