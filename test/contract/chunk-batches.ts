@@ -31,9 +31,9 @@ function writerOf(s: CheckpointStorage): { batch: ChunkBatch | undefined; put(ke
 export function defineChunkBatchChecks(check: Check, checkFailing: FailingCheck, { assertBytes, assertEqual, assertKeys, assertRejects, fail, patternBytes }: BatchHelpers): void {
   check('stores a batch\'s lent views exactly, though the lender reuses each once the batch is done with it, put in one task and across tasks', async (s) => {
     await s.listChunks(''); // an opened storage: IndexedDB makes batches once its connection is open
-    const pool = patternBytes(2_400_000, 29);
-    // Three views in one task (3 × 600 kB: one of them waits for the batch), then one per task.
-    const views = [0, 1, 2, 3, 4, 5].map((i) => pool.subarray(i * 400_000 + i, (i + 1) * 400_000 - 7 * i));
+    const pool = patternBytes(6_000_000, 29);
+    // Three views in one task (two wait for the batch), then one per task: 6 MB, more than one of IndexedDB's transactions takes.
+    const views = [0, 1, 2, 3, 4, 5].map((i) => pool.subarray(i * 1_000_000 + i, (i + 1) * 1_000_000 - 7 * i));
     const expected = views.map((v) => v.slice());
     const w = writerOf(s);
     const givenBack = new Set<number>();

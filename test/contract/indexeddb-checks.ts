@@ -58,7 +58,7 @@ export function defineIndexedDbChecks(name: string, factory: IDBFactory, { descr
       }
     });
 
-    it("writes a chunk batch's puts, handed over in different tasks, in one 'relaxed' transaction; a failing put rolls back all of them", async () => {
+    it("writes a chunk batch's puts, handed over in different tasks, in one 'relaxed' transaction per 4 MiB; a failing put rolls back all of its transaction", async () => {
       const injected = new Error('injected disk failure');
       const storage = await openIndexedDbStorage({ database: unique('weir-batch'), indexedDB: factory, failWrites: (op, key) => (op === 'putChunk' && key === 'x/3' ? injected : undefined) });
       const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -79,6 +79,18 @@ export function defineIndexedDbChecks(name: string, factory: IDBFactory, { descr
         assertKeys(opened, ['chunks:readwrite:relaxed'], 'transactions of the batch');
         assertKeys(outcomes as string[], ['stored', 'stored', 'stored', 'stored'], 'outcomes');
         assertKeys(await storage.listChunks('ok/'), ['ok/0', 'ok/1', 'ok/2', 'ok/3'], 'its chunks');
+        const big = await transactionsOf(async () => {
+          const batch = storage.openChunkBatch()!;
+          const writes: Promise<void>[] = [];
+          for (let i = 0; i < 5; i++) {
+            writes.push(batch.put(`big/${i}`, new Uint8Array(1_500_000).fill(i), () => {}));
+            await nextTask();
+          }
+          batch.end();
+          await Promise.all(writes);
+        });
+        assertKeys(big, ['chunks:readwrite:relaxed', 'chunks:readwrite:relaxed'], 'a 7.5 MB batch: a transaction per 4 MiB it took');
+        for (let i = 0; i < 5; i++) assertEqual((await storage.getChunk(`big/${i}`))?.[1_499_999], i, `big/${i}`);
         const failed = (await putSpread('x')) as StorageFailure[];
         for (const [i, f] of failed.entries()) assertEqual(f?.code === 'CHECKPOINT_STORAGE_FAILED' && f.cause === injected, true, `put ${i} rejects with the injected failure`);
         assertKeys(await storage.listChunks('x/'), [], 'nothing of the failed batch');

@@ -1,8 +1,9 @@
-// One IndexedDB transaction for the chunks of one checkpoint snapshot (CheckpointStorage's
+// Few IndexedDB transactions for the chunks of one checkpoint snapshot (CheckpointStorage's
 // openChunkBatch), written while they are encoded. A readwrite transaction per chunk costs the
-// browser's backend a commit each (blob files, then the record: ~5 ms per 600 KB chunk measured in
-// the checkpoint bench, more than the write itself once its queue backs up); one transaction for
-// all of them commits once, as a raw write of the same values does.
+// browser's backend a commit each (the raw bench side: one transaction per value took up to 2× one
+// transaction for all); one transaction for all of them would write nothing before the encoding
+// ended (the browser writes a transaction's large values, as blob files, at its commit). So a
+// transaction takes chunks until it holds GROUP_BYTES, then commits while the next one takes more.
 //
 // A transaction takes requests only while it is active: in the task that made it and in its
 // requests' callbacks. Chunks come from the task scheduler's slices instead, so the batch keeps one
@@ -22,18 +23,37 @@ const PUMP_KEY = '\0pump';
  * waits behind another one on the same store (another worker's batch).
  */
 const MAX_WAITING_BYTES = 4 * 1024 * 1024;
+/**
+ * A transaction that took this much commits and the next put begins another: the browser writes
+ * a transaction's large values (blob files) at its commit, so one transaction for a whole
+ * snapshot would write nothing until the encoding ended; a few keep the writes overlapping it.
+ */
+const GROUP_BYTES = 4 * 1024 * 1024;
+
+interface Settle {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
 
 interface Waiting {
   readonly key: string;
   readonly value: Uint8Array;
   readonly done: (() => void) | undefined;
+  readonly settle: Settle;
+}
+
+/** One transaction of the batch: the puts it took settle with it. */
+interface Group {
+  readonly tx: IDBTransaction;
+  readonly settle: Settle[];
+  bytes: number;
 }
 
 export class IndexedDbChunkBatch implements ChunkBatch {
-  #tx: IDBTransaction | undefined;
+  /** The transaction taking puts now, if any. */
+  #open: Group | undefined;
   readonly #waiting: Waiting[] = [];
   #waitingBytes = 0;
-  readonly #settle: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   #ended = false;
   /** Why the batch failed, once it did (every later put rejects with it). */
   #failed: WeirError | undefined;
@@ -58,16 +78,15 @@ export class IndexedDbChunkBatch implements ChunkBatch {
     }
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
     if (this.#ended) return Promise.reject(new WeirError('CHECKPOINT_STORAGE_FAILED', 'indexeddb storage: a chunk batch took a put after it ended', { domain: 'internal', retryable: false, details: { backend: 'indexeddb', database: this.database, key } }));
-    if (this.#tx !== undefined && this.#waitingBytes + value.byteLength > MAX_WAITING_BYTES) return this.alone(key, value, done);
-    const stored = new Promise<void>((resolve, reject) => this.#settle.push({ resolve, reject }));
-    this.#waiting.push({ key, value, done });
+    if (this.#open !== undefined && this.#waitingBytes + value.byteLength > MAX_WAITING_BYTES) return this.alone(key, value, done);
+    const stored = new Promise<void>((resolve, reject) => this.#waiting.push({ key, value, done, settle: { resolve, reject } }));
     this.#waitingBytes += value.byteLength;
-    if (this.#tx === undefined) this.#begin(); // active in this task: the first chunk goes in at once
+    if (this.#open === undefined) this.#begin(); // active in this task: the chunk goes in at once
     return stored;
   }
 
   end(): void {
-    this.#ended = true; // the pump's next answer commits (none outstanding: nothing was put)
+    this.#ended = true; // the pump's next answer commits (none outstanding: nothing waits)
   }
 
   #begin(): void {
@@ -75,52 +94,61 @@ export class IndexedDbChunkBatch implements ChunkBatch {
     try {
       tx = this.db.transaction('chunks', 'readwrite', { durability: 'relaxed' });
     } catch (error) {
-      this.#fail(storageFailed('indexeddb', 'putChunk', error, { database: this.database }));
+      this.#fail(storageFailed('indexeddb', 'putChunk', error, { database: this.database }), []);
       return;
     }
-    this.#tx = tx;
+    const group: Group = { tx, settle: [], bytes: 0 };
+    this.#open = group;
     tx.oncomplete = () => {
-      for (const s of this.#settle.splice(0)) s.resolve();
+      for (const s of group.settle) s.resolve();
     };
     tx.onabort = () => {
       const cause = this.#thrown;
-      this.#fail(cause instanceof WeirError && cause.code !== 'CHECKPOINT_STORAGE_FAILED' ? cause : storageFailed('indexeddb', 'putChunk', tx.error ?? cause, { database: this.database }));
+      this.#fail(cause instanceof WeirError && cause.code !== 'CHECKPOINT_STORAGE_FAILED' ? cause : storageFailed('indexeddb', 'putChunk', tx.error ?? cause, { database: this.database }), group.settle);
     };
-    this.#pump();
+    this.#pump(group);
   }
 
-  /** In a moment the transaction is active: puts what waits, then commits or asks for the next moment. */
-  #pump(): void {
-    const tx = this.#tx!;
+  /**
+   * In a moment `group`'s transaction is active: puts what waits, then commits it (the batch
+   * ended, or it holds GROUP_BYTES: the next put begins another) or asks for the next moment.
+   */
+  #pump(group: Group): void {
+    const { tx } = group;
     try {
       const store = tx.objectStore('chunks');
-      for (const { key, value, done } of this.#waiting.splice(0)) {
+      const taken = this.#waiting.splice(0);
+      for (const w of taken) group.settle.push(w.settle); // a failure below rejects them all with the transaction
+      for (const { key, value, done } of taken) {
         const failure = this.failWrites?.('putChunk', key);
         if (failure !== undefined) throw failure;
         withWholeBuffer(value, (whole) => store.put(whole, key));
+        group.bytes += value.byteLength;
         done?.();
       }
       this.#waitingBytes = 0;
-      if (this.#ended) {
+      if (this.#ended || group.bytes >= GROUP_BYTES) {
+        this.#open = undefined;
         commitNow(tx);
         return;
       }
-      store.getKey(PUMP_KEY).onsuccess = () => this.#pump();
+      store.getKey(PUMP_KEY).onsuccess = () => this.#pump(group);
     } catch (error) {
       this.#thrown = error;
       try {
-        tx.abort(); // onabort rejects every put
+        tx.abort(); // onabort rejects every put it took and every one waiting
       } catch {
-        this.#fail(storageFailed('indexeddb', 'putChunk', error, { database: this.database }));
+        this.#fail(storageFailed('indexeddb', 'putChunk', error, { database: this.database }), group.settle);
       }
     }
   }
 
-  #fail(error: WeirError): void {
+  /** Rejects `settle` and what waits (their bytes go back with the rejection), and every later put. */
+  #fail(error: WeirError, settle: readonly Settle[]): void {
     this.#failed ??= error;
-    this.#waiting.length = 0; // their bytes go back with the rejection
+    this.#open = undefined;
+    for (const s of [...settle, ...this.#waiting.splice(0).map((w) => w.settle)]) s.reject(this.#failed);
     this.#waitingBytes = 0;
-    for (const s of this.#settle.splice(0)) s.reject(this.#failed);
   }
 }
 
