@@ -1,5 +1,5 @@
 import type { SubtaskId } from '../../graph/execution-plan.js';
-import type { CheckpointStorage, ChunkBatch } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import type { Clock } from '../clock.js';
 import type { TaskReport } from '../control-messages.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
@@ -13,8 +13,6 @@ const SLICE_BYTES = 256 * 1024;
 interface InFlight {
   readonly checkpointId: number;
   readonly snapshot: SubtaskSnapshot;
-  /** Ended once the snapshot is encoded (or given up): then it commits. */
-  readonly batch: ChunkBatch | undefined;
   readonly writes: Promise<void>[];
   readonly started: number;
   readonly syncMs: number;
@@ -61,29 +59,26 @@ export class CheckpointWriter {
     const { clock, storage, reuse } = this.setup;
     const started = clock.now();
     const writes: Promise<void>[] = [];
-    // The snapshot's chunks in one batch where the storage has them (IndexedDB: one transaction).
-    const batch = storage.openChunkBatch?.();
-    const putLent = batch !== undefined ? batch.put.bind(batch) : storage.putLentChunk?.bind(storage);
     const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => {
       // The bytes are lent until the promise returned settles (SubtaskSnapshot then takes their
       // buffer back for later chunks): until the write settles, or until a storage that takes
       // lent bytes (putLentChunk) says it is done with them — IndexedDB once put() cloned them,
       // so one or two buffers build every chunk instead of a fresh one per write in flight.
-      if (putLent === undefined) {
+      if (storage.putLentChunk === undefined) {
         const write = storage.putChunk(handle.key, bytes);
         writes.push(write);
         return write;
       }
       let giveBack!: () => void;
       const given = new Promise<void>((resolve) => (giveBack = resolve));
-      const write = putLent(handle.key, bytes, () => giveBack());
+      const write = storage.putLentChunk(handle.key, bytes, () => giveBack());
       write.then(giveBack, giveBack);
       writes.push(write);
       return given;
     }, full);
     writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;
-    const f = (this.inFlight = { checkpointId, snapshot, batch, writes, started, syncMs, alignmentMs, asyncStarted: clock.now(), channelState });
+    const f = (this.inFlight = { checkpointId, snapshot, writes, started, syncMs, alignmentMs, asyncStarted: clock.now(), channelState });
     if (snapshot.done) this.acknowledgeWhenWritten(f);
   }
 
@@ -109,13 +104,11 @@ export class CheckpointWriter {
     const f = this.inFlight;
     if (f === undefined || (checkpointId !== undefined && f.checkpointId !== checkpointId)) return;
     f.snapshot.abandon();
-    f.batch?.end(); // what it took commits; nothing refers to it (swept as any chunk of an aborted checkpoint)
     this.inFlight = undefined;
   }
 
   private acknowledgeWhenWritten(f: InFlight): void {
     if (this.inFlight === f) this.inFlight = undefined;
-    f.batch?.end();
     const { clock, attempt, subtask } = this.setup;
     const { checkpointId, snapshot, started, syncMs, alignmentMs } = f;
     const channel = f.channelState?.then(async (c) => {

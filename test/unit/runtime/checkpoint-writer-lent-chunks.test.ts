@@ -8,7 +8,6 @@ import { KeyedChunkReuse } from '../../../src/runtime/task/keyed-chunk-reuse.js'
 import { decodeChunk } from '../../../src/state/chunk-format.js';
 import { HeapKeyedStateBackend, type KeyedStatePayload } from '../../../src/state/heap-keyed-state-backend.js';
 import { MemoryCheckpointStorage } from '../../../src/state/backends/memory-storage.js';
-import type { ChunkBatch } from '../../../src/state/checkpoint-storage.js';
 
 const MAX = 128;
 const range = keyGroupRangeOf(0, 1, MAX);
@@ -76,81 +75,5 @@ describe('checkpoint writer: chunks lent to the storage', () => {
       restored.setCurrentKey(key, keyGroupOf(key, MAX));
       assert.equal(restored.valueState<string>('v').value(), `${i}:`.padEnd(200, 'x'));
     }
-  });
-});
-
-/** A storage whose chunk batches hold every put until the test commits them: one batch per snapshot, ended once it is encoded. */
-class BatchingStorage extends MemoryCheckpointStorage {
-  readonly batches: { puts: string[]; ended: number; commit: () => Promise<void> }[] = [];
-
-  openChunkBatch(): ChunkBatch {
-    const held: { key: string; bytes: Uint8Array; resolve: () => void }[] = [];
-    const record = {
-      puts: [] as string[], ended: 0,
-      commit: async () => {
-        for (const p of held.splice(0)) {
-          await this.putChunk(p.key, p.bytes);
-          p.resolve();
-        }
-      },
-    };
-    this.batches.push(record);
-    return {
-      put: (key, bytes, done) => {
-        record.puts.push(key);
-        const copy = bytes.slice();
-        done?.(); // copied: the bytes go back at once, as IndexedDB's put() clone
-        return new Promise<void>((resolve) => held.push({ key, bytes: copy, resolve }));
-      },
-      end: () => void record.ended++,
-    };
-  }
-}
-
-describe('checkpoint writer: a storage with chunk batches', () => {
-  const filled = () => {
-    const backend = new HeapKeyedStateBackend(range);
-    for (let i = 0; i < 500; i++) {
-      const key = `key-${i}`;
-      backend.setCurrentKey(key, keyGroupOf(key, MAX));
-      backend.valueState<string>('v').update(`${i}`.padEnd(100, 'y'));
-    }
-    const op: StreamOperator = { uid: 'op', keyedBackend: backend, collect() {}, processWatermark() {}, initialize() {}, snapshotState: () => ({ keyedBackend: backend, operatorState: [1] }) };
-    const storage = new BatchingStorage();
-    const reports: TaskReport[] = [];
-    const writer = new CheckpointWriter({
-      subtask: { vertexId: 0, subtaskIndex: 0 }, attempt: 1, storage, clock: { now: () => 0, setTimeout: () => 0, clearTimeout: () => {} },
-      report: (r) => reports.push(r), reuse: new Map([['op', new KeyedChunkReuse()]]), taskName: () => 'batched', alive: () => true,
-    });
-    return { op, storage, reports, writer };
-  };
-
-  it('puts every chunk of a snapshot in one batch, ends it once encoded, and acks only after the batch stored them', async () => {
-    const { op, storage, reports, writer } = filled();
-    writer.take(1, [op], who, 0);
-    while (writer.step()) assert.equal(storage.batches[0]!.ended, 0, 'not ended while spans remain to encode');
-    assert.equal(storage.batches.length, 1, 'one batch');
-    const batch = storage.batches[0]!;
-    assert.equal(batch.ended, 1, 'ended once the snapshot was encoded');
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(reports.length, 0, 'no ack before the batch stored its chunks');
-    await batch.commit();
-    await new Promise((resolve) => setImmediate(resolve));
-    const ack = reports.find((r) => r.kind === 'ack');
-    assert.ok(ack !== undefined && ack.kind === 'ack', 'acknowledged once the batch stored them');
-    assert.deepEqual([...batch.puts].sort(), ack.handles.map((h) => h.key).sort(), 'every chunk the ack refers to went through the batch');
-    assert.ok(batch.puts.length >= 9, `the operator chunk and the keyed spans (${batch.puts.length})`);
-    for (const h of ack.handles) assert.ok((await storage.getChunk(h.key)) !== undefined, `${h.key} stored`);
-  });
-
-  it('ends the batch of a snapshot it gives up, so that what it took commits and nothing waits for it', () => {
-    const { op, storage, writer } = filled();
-    writer.take(1, [op], who, 0);
-    writer.step();
-    writer.abandon(1);
-    assert.equal(storage.batches[0]!.ended, 1, 'ended at the abandon');
-    writer.take(2, [op], who, 0);
-    writer.finish();
-    assert.deepEqual(storage.batches.map((b) => b.ended), [1, 1], 'the next snapshot has a batch of its own, ended once');
   });
 });
