@@ -3,6 +3,10 @@
 // numbers; asserts nothing. Standalone: measures at top level, so it can be bundled and run:
 //   npx esbuild bench/batch-codec.bench.ts --bundle --platform=node --format=esm --outfile=/tmp/bc.mjs && node /tmp/bc.mjs
 //
+// `keyed edge`: what a keyed exchange does per batch — encode, decode, then one Map update per
+// record by its string key, as the receiving keyed operator's state lookup does — without and with
+// the channel's string dictionary (batch-dictionary.ts, warm: every key already sent).
+//
 // `recycled`: encodeBatch writes into the buffer the previous batch used, as it could if the
 // receiver handed decoded buffers back (with its credits, say); otherwise every batch is a
 // fresh ArrayBuffer, which in Node costs page faults once glibc has returned freed memory.
@@ -10,6 +14,7 @@
 // Env: WEIR_BENCH_ROUNDS (default 7; the median is printed), WEIR_BENCH_SAMPLE_MS (time per
 // sample, default 40).
 import { decodeBatch, encodeBatch } from '../src/channel/batch-codec.js';
+import { extendTable, StringDictionary } from '../src/channel/batch-dictionary.js';
 import type { RecordBatch } from '../src/channel/channel-message.js';
 
 const envInt = (name: string, fallback: number): number => {
@@ -171,3 +176,68 @@ console.table(cases.map((c) => {
 }
 
 if (sink === 42) console.log('');
+
+// The keyed edge: encode, decode, a Map update per record by its key; without and with the dictionary.
+{
+  const n = 1024;
+  const batches = Array.from({ length: 16 }, (_, b): RecordBatch => ({ kind: 'records', records: SHAPES[0]!.make(n).map((r, i) => ({ ...(r as object), k: WORDS8[(b * 37 + i * 7) % 1000]! })) }));
+  const dictionary = new StringDictionary();
+  const table: string[] = [];
+  for (const batch of batches) {
+    const packed = encodeBatch(batch, undefined, dictionary)!;
+    if (packed.strings !== undefined) extendTable(table, packed.strings);
+  }
+  const stateOf = () => new Map<string, { sum: number }>();
+  let plainState = stateOf();
+  let dictState = stateOf();
+  const update = (state: Map<string, { sum: number }>, records: unknown[]): void => {
+    for (const r of records as { k: string; v: number }[]) {
+      const entry = state.get(r.k);
+      if (entry === undefined) state.set(r.k, { sum: r.v });
+      else entry.sum += r.v;
+    }
+  };
+  let b = 0;
+  let spareA = encodeBatch(batches[0]!)!.buffer;
+  let spareB = encodeBatch(batches[0]!)!.buffer;
+  const samples: Record<'plain' | 'dictionary', number[]> = { plain: [], dictionary: [] };
+  const bytes = { plain: encodeBatch(batches[0]!)!.buffer.byteLength / n, dictionary: encodeBatch(batches[0]!, undefined, dictionary)!.buffer.byteLength / n };
+  // CPU time, not wall clock: on a shared machine this thread is off the CPU for much of a sample.
+  const cpuRate = (run: () => void): number => {
+    const t0 = process.cpuUsage();
+    let iterations = 0;
+    let us = 0;
+    do {
+      run();
+      iterations++;
+      const t = process.cpuUsage(t0);
+      us = t.user + t.system;
+    } while (us < SAMPLE_MS * 1000);
+    return (iterations * n) / (us / 1e6);
+  };
+  for (let round = -1; round < 3 * ROUNDS; round++) {
+    // Fresh state per round: the receiver's keys are whatever the first batch decoded to.
+    plainState = stateOf();
+    dictState = stateOf();
+    const plain = cpuRate(() => {
+      const batch = batches[b++ & 15]!;
+      update(plainState, decodeBatch((spareA = encodeBatch(batch, spareA)!.buffer)).records);
+    });
+    const dict = cpuRate(() => {
+      const batch = batches[b++ & 15]!;
+      const packed = encodeBatch(batch, spareB, dictionary)!;
+      spareB = packed.buffer;
+      update(dictState, decodeBatch(packed.buffer, table).records);
+    });
+    if (round < 0) continue;
+    samples.plain.push(plain);
+    samples.dictionary.push(dict);
+  }
+  const ns = (r: number): string => (1e9 / r).toFixed(1);
+  console.log(`\nkeyed edge, batches of ${n} x {k: string(8) of 1000, v, t}: encode (recycled) + decode + Map update by k; CPU ns/record (one thread), medians of ${3 * ROUNDS} rounds`);
+  console.table([
+    { codec: 'UTF-8 string table (no dictionary)', 'ns/record': ns(median(samples.plain)), 'bytes/rec': bytes.plain.toFixed(1) },
+    { codec: 'channel dictionary (warm)', 'ns/record': ns(median(samples.dictionary)), 'bytes/rec': bytes.dictionary.toFixed(1) },
+    { codec: 'dictionary ÷ no dictionary, records per CPU-second (median of per-round ratios)', 'ns/record': `${median(samples.dictionary.map((d, i) => d / samples.plain[i]!)).toFixed(2)}x` },
+  ]);
+}

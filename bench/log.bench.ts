@@ -22,7 +22,7 @@
 //    job, memory storage) with checkpoints every 100 ms and 1 s, retained 1 and 2 (watchTable shows
 //    settled output only: with retained 2, one checkpoint later). Aim: p99 ≤ interval + 50 ms.
 // Env: WEIR_BENCH_APPENDS (per variant, default 400), WEIR_BENCH_SAMPLES (latency, default 20),
-// WEIR_BENCH_ROUNDS (IndexedDB, default 3), CHROME_PATH.
+// WEIR_BENCH_ROUNDS (IndexedDB, default 3), WEIR_BENCH_PARTS (below), CHROME_PATH.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -278,9 +278,11 @@ async function latency(): Promise<void> {
   printTable(['checkpoints every', 'median ms', 'p99 ms', 'aim p99 ≤'], rows);
 }
 
-await appendThroughput();
-await appendThroughputIdb();
-await readAfterCommits();
-await latency();
+// WEIR_BENCH_PARTS=idb (or fs, read, latency; comma-separated) runs only those parts.
+const parts = new Set((process.env.WEIR_BENCH_PARTS ?? 'fs,idb,read,latency').split(','));
+if (parts.has('fs')) await appendThroughput();
+if (parts.has('idb')) await appendThroughputIdb();
+if (parts.has('read')) await readAfterCommits();
+if (parts.has('latency')) await latency();
 results.loadAfter = loadAverage();
 console.log(`\nload average ${String(results.loadBefore)} → ${String(results.loadAfter)}; saved ${saveResults('log', results)}`);

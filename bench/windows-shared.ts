@@ -28,8 +28,13 @@ export interface WindowEvent {
   time: number;
 }
 
-/** Monotone in n but for a deterministic disorder of 0..DISORDER_MS-1 ms (19 is prime to 50: every residue in turn). */
-export const eventTime = (n: number): number => DISORDER_MS + Math.floor(n / EVENTS_PER_MS) - ((n * 19) % DISORDER_MS);
+/**
+ * Monotone in n but for a deterministic disorder of 0..DISORDER_MS-1 ms (19 is prime to 50: every
+ * residue in turn). `(n % 50) * 19`, not `n * 19`: the product leaves V8's small integers past
+ * n ≈ 56 M, and the loop, which runs 5× Weir's events, slowed from 14 to 9 M events/s at 24 M Weir
+ * events, flattering Weir's ratio. Same values.
+ */
+export const eventTime = (n: number): number => DISORDER_MS + Math.floor(n / EVENTS_PER_MS) - (((n % DISORDER_MS) * 19) % DISORDER_MS);
 
 export const makeEvent = (n: number): WindowEvent => ({ key: n % KEYS, value: n % 101, time: eventTime(n) });
 

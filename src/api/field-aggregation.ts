@@ -1,6 +1,6 @@
 import { describeValue, InvalidArgumentError, requireString } from '../errors/index.js';
 import type { ReduceFunction } from '../graph/user-functions.js';
-import type { AggregateFunction } from '../graph/windowing.js';
+import type { AggregateFunction, FieldCombine } from '../graph/windowing.js';
 
 export type FieldAggregation = 'sum' | 'min' | 'max';
 
@@ -49,6 +49,8 @@ export function fieldAccumulator(method: FieldAggregation, field: unknown): {
   fn: AggregateFunction<unknown, Record<string, number> | undefined, unknown>;
   /** The result of accumulators merged without changing them: the first one's record, `field` combined over all. */
   mergeResult: (accumulators: readonly unknown[], n: number) => unknown;
+  /** The field and its combination, for operators that keep the field's values as numbers. */
+  field: FieldCombine;
   label: string;
 } {
   const { check, label } = fieldReducer(method, field);
@@ -56,6 +58,7 @@ export function fieldAccumulator(method: FieldAggregation, field: unknown): {
   const combine = combiners[method];
   return {
     label,
+    field: { name, combine: method },
     fn: {
       create: () => undefined,
       add: (acc, value) => {

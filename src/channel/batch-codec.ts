@@ -1,6 +1,10 @@
 import { CorruptDataError } from '../errors/index.js';
 import type { StateKey } from '../state/keyed-state.js';
 import type { RecordBatch } from './channel-message.js';
+import {
+  BOOL, BYTES_PER, F64, fillObjects, fillScalars, I32, INLINE, keyGroupsKind, kindOf, objectSchema, REF, STR, U16, viewOf, type StringOut, type View,
+} from './batch-columns.js';
+import { KEYS_COLUMN, SCALAR_COLUMN, type StringDictionary } from './batch-dictionary.js';
 import { buildObjects } from './batch-objects.js';
 import { corrupt, StringSink, StringSource } from './batch-string-table.js';
 
@@ -19,7 +23,8 @@ import { corrupt, StringSink, StringSource } from './batch-string-table.js';
 // Refused (undefined): null or undefined anywhere (a nullable field too), bigint, nested
 // objects, arrays, class instances, Dates, Maps, null-prototype objects, a '__proto__' or
 // 'constructor' key, extra or missing keys, a type change within a field, a string with a
-// lone surrogate (UTF-8 cannot carry it), keys or keyGroups whose length is not the records'.
+// lone surrogate (UTF-8 cannot carry it, unless the string goes through a dictionary), keys or
+// keyGroups whose length is not the records'.
 // Decoded objects take the first record's key order, whatever order a later record had.
 // Checked on the first record only: accessors, non-enumerable own properties, symbol keys.
 // Per record these checks cost more than the whole codec (bench/batch-codec.bench.ts, `strict
@@ -33,21 +38,18 @@ import { corrupt, StringSink, StringSource } from './batch-string-table.js';
 //   names     Uint32 end offsets of the field names in the string table.
 //   columns   each 8-byte aligned. F64: Float64Array. BOOL: Uint8Array of 0/1. U16/I32: key
 //             groups. STR: Uint32Array of end offsets, in UTF-16 units, into the string table.
+//             REF (with a channel's dictionary, batch-dictionary.ts): Uint32Array of dictionary
+//             ids or inline strings' end offsets (batch-columns.ts); the header holds the
+//             dictionary's size the batch may refer to and a hash of every REF word.
 //   segments  (char end, byte end) Uint32 pairs: the string table cut into UTF-8 segments.
 //   strings   UTF-8 of every string in encoding order: field names, then each record's string
 //             fields in field order, then string keys.
 
-const MAGIC = 0x31434257; // 'WBC1' in little-endian bytes
+const MAGIC = 0x32434257; // 'WBC2' in little-endian bytes
 const SCALAR = 0;
 const OBJECT = 1;
-const F64 = 1;
-const STR = 2;
-const BOOL = 3;
-const U16 = 4;
-const I32 = 5;
-const H_COUNT = 1, H_SHAPE = 2, H_FIELDS = 3, H_NAMES = 4, H_SEGMENTS = 5, H_SEGMENT_COUNT = 6, H_STRINGS = 7;
-const H_COLUMNS = 8;
-const BYTES_PER = [0, 8, 4, 1, 2, 4];
+const H_COUNT = 1, H_SHAPE = 2, H_FIELDS = 3, H_NAMES = 4, H_SEGMENTS = 5, H_SEGMENT_COUNT = 6, H_STRINGS = 7, H_TABLE = 8, H_REF_CHECK = 9;
+const H_COLUMNS = 10;
 const KEEP_SCRATCH_BYTES = 8 * 1024 * 1024;
 // Records that take no bytes (objects without fields, no keys) are bounded by nothing but the
 // count, so the decoder refuses more of them than this: a header claiming 2^32 empty objects
@@ -61,147 +63,7 @@ let scratch = new ArrayBuffer(64 * 1024);
 let sink = new StringSink();
 let busy = false; // a getter inside a record may itself encode a batch
 
-type View = Float64Array | Uint32Array | Uint8Array | Uint16Array | Int32Array;
-
-function kindOf(value: unknown): number {
-  switch (typeof value) {
-    case 'number': return F64;
-    case 'string': return STR;
-    case 'boolean': return BOOL;
-    default: return 0;
-  }
-}
-
 const align8 = (n: number): number => (n + 7) & ~7;
-
-/** Field names and kinds from the first record, which alone gets the full (slow) check. */
-function objectSchema(first: unknown): { names: string[]; kinds: number[] } | undefined {
-  if (typeof first !== 'object' || first === null || Object.getPrototypeOf(first) !== Object.prototype) return undefined;
-  for (const _ in Object.prototype) return undefined; // for-in below would take inherited keys for own ones
-  const names = Object.keys(first);
-  if (Object.getOwnPropertyNames(first).length !== names.length || Object.getOwnPropertySymbols(first).length !== 0) return undefined;
-  const kinds: number[] = [];
-  for (const name of names) {
-    // An accessor's descriptor has no value: refused. A '__proto__' key would set the prototype when decoded.
-    const kind = name === '__proto__' ? 0 : kindOf(Object.getOwnPropertyDescriptor(first, name)?.value);
-    if (kind === 0) return undefined;
-    kinds.push(kind);
-  }
-  return { names, kinds };
-}
-
-/** 0 unless every key group is an int32 integer (and not -0). */
-function keyGroupsKind(groups: readonly unknown[]): number {
-  let kind = U16;
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i];
-    if (typeof g !== 'number' || (g | 0) !== g || (g === 0 && 1 / g < 0)) return 0;
-    if (g < 0 || g > 0xffff) kind = I32;
-  }
-  return kind;
-}
-
-/** Writes a column of one primitive kind; false on a type mismatch or a lone surrogate. */
-function fillScalars(values: readonly unknown[], n: number, kind: number, view: View, strings: StringSink): boolean {
-  if (kind === F64) {
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (typeof v !== 'number') return false;
-      view[i] = v;
-    }
-  } else if (kind === BOOL) {
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (typeof v !== 'boolean') return false;
-      view[i] = v ? 1 : 0;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      if (typeof v !== 'string') return false;
-      const end = strings.add(v);
-      if (end < 0) return false;
-      view[i] = end;
-    }
-  }
-  return true;
-}
-
-/** Writes record i's field; false on a type mismatch or a lone surrogate. */
-function writeField(v: unknown, i: number, kind: number, view: View, strings: StringSink): boolean {
-  if (kind === F64) {
-    if (typeof v !== 'number') return false;
-    view[i] = v;
-  } else if (kind === STR) {
-    if (typeof v !== 'string') return false;
-    const end = strings.add(v);
-    if (end < 0) return false;
-    view[i] = end;
-  } else {
-    if (typeof v !== 'boolean') return false;
-    view[i] = v ? 1 : 0;
-  }
-  return true;
-}
-
-const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
-
-function fillObjects(records: readonly unknown[], n: number, names: string[], kinds: number[], views: View[], strings: StringSink): boolean {
-  const m = names.length;
-  for (let i = 0; i < n; i++) {
-    const r = records[i] as Record<string, unknown>;
-    // The constructor load checks r's map, which lets V8 fold getPrototypeOf to a constant
-    // (measured: the prototype check alone ~8 ns/record without it, ~0 with it).
-    if (typeof r !== 'object' || r === null || r.constructor !== Object || Object.getPrototypeOf(r) !== Object.prototype) return false;
-    // for-in walks the map's enum cache and reads `r[key]` by field index: several times
-    // faster than Object.keys plus keyed loads. All its keys are own (objectSchema checked).
-    let j = 0;
-    let ordered = true;
-    for (const key in r) {
-      if (j === m || key !== names[j]) {
-        ordered = false;
-        break;
-      }
-      const v = r[key];
-      const kind = kinds[j];
-      if (kind === F64) {
-        if (typeof v !== 'number') return false;
-        views[j]![i] = v;
-      } else if (kind === STR) {
-        if (typeof v !== 'string') return false;
-        const end = strings.add(v);
-        if (end < 0) return false;
-        views[j]![i] = end;
-      } else {
-        if (typeof v !== 'boolean') return false;
-        views[j]![i] = v ? 1 : 0;
-      }
-      j++;
-    }
-    if (ordered) {
-      if (j !== m) return false;
-      continue;
-    }
-    // Another key order, or a key too many: fields j.. must be exactly the remaining own enumerable keys.
-    if (Object.keys(r).length !== m) return false;
-    for (let t = j; t < m; t++) {
-      const name = names[t]!;
-      if (!propertyIsEnumerable.call(r, name) || !writeField(r[name], i, kinds[t]!, views[t]!, strings)) return false;
-    }
-  }
-  return true;
-}
-
-function viewOf(kind: number, buffer: ArrayBuffer, offset: number, n: number): View {
-  switch (kind) {
-    case F64: return new Float64Array(buffer, offset, n);
-    case STR: return new Uint32Array(buffer, offset, n);
-    case BOOL: return new Uint8Array(buffer, offset, n);
-    case U16: return new Uint16Array(buffer, offset, n);
-    case I32: return new Int32Array(buffer, offset, n);
-    default: throw corrupt(`column kind ${kind}`);
-  }
-}
 
 /**
  * The batch as one ArrayBuffer to transfer, or undefined: send it by structured clone then.
@@ -210,7 +72,7 @@ function viewOf(kind: number, buffer: ArrayBuffer, offset: number, n: number): V
  * per batch costs more than the encoding itself once glibc returns freed memory to the system
  * (bench/batch-codec.bench.ts, `recycled`).
  */
-export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer): { buffer: ArrayBuffer } | undefined {
+export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer, dictionary?: StringDictionary): { buffer: ArrayBuffer; strings?: string[] } | undefined {
   const { records, keys, keyGroups } = batch;
   if (!Array.isArray(records)) return undefined;
   const n = records.length;
@@ -240,6 +102,14 @@ export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer): { buffer: 
     }
   }
 
+  // A nested encode (a getter in a record) leaves the dictionary to the batch that holds it.
+  const dict = dictionary !== undefined && !dictionary.busy ? dictionary : undefined;
+  const columnNames = shape === OBJECT ? names : [SCALAR_COLUMN];
+  if (dict !== undefined) {
+    kinds = kinds.map((kind, j) => (kind === STR && dict.uses(columnNames[j]!) ? REF : kind));
+    if (keysKind === STR && dict.uses(KEYS_COLUMN)) keysKind = REF;
+  }
+
   // Layout of the fixed-size part.
   const columns = kinds.length;
   const columnKinds = [...kinds, keysKind, groupsKind];
@@ -258,10 +128,13 @@ export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer): { buffer: 
 
   const outerBusy = busy;
   busy = true;
+  let encoded = false;
+  dict?.begin();
   try {
     if (!outerBusy && scratch.byteLength < fixedBytes) scratch = new ArrayBuffer(Math.max(fixedBytes, 2 * scratch.byteLength));
     const work = outerBusy ? new ArrayBuffer(fixedBytes) : scratch;
     const strings = outerBusy ? new StringSink() : sink.reset();
+    const out: StringOut = { table: strings, dictionary: dict, misses: new Array<number>(columns + 1).fill(0) };
     const header = new Uint32Array(work, 0, headerWords);
     header[0] = MAGIC;
     header[H_COUNT] = n;
@@ -275,9 +148,9 @@ export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer): { buffer: 
       if (columnKinds[c] !== 0) views[c] = viewOf(columnKinds[c]!, work, offsets[c]!, n);
     }
     const ok =
-      fillScalars(names, names.length, STR, new Uint32Array(work, namesOffset, names.length), strings) &&
-      (shape === OBJECT ? fillObjects(records, n, names, kinds, views, strings) : fillScalars(records, n, kinds[0]!, views[0]!, strings)) &&
-      (keysKind === 0 || fillScalars(keys!, n, keysKind, views[columns]!, strings)) &&
+      fillScalars(names, names.length, STR, new Uint32Array(work, namesOffset, names.length), out, 0) &&
+      (shape === OBJECT ? fillObjects(records, n, names, kinds, views, out) : fillScalars(records, n, kinds[0]!, views[0]!, out, 0)) &&
+      (keysKind === 0 || fillScalars(keys!, n, keysKind, views[columns]!, out, columns)) &&
       strings.end();
     if (!ok) return undefined;
     if (groupsKind !== 0) {
@@ -295,15 +168,23 @@ export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer): { buffer: 
     header[H_SEGMENTS] = segmentsOffset;
     header[H_SEGMENT_COUNT] = segments.length / 2;
     header[H_STRINGS] = stringsOffset;
+    header[H_TABLE] = dict?.size ?? 0;
+    header[H_REF_CHECK] = refCheck(columnKinds, views, n);
     const buffer = spare !== undefined && spare.byteLength >= total ? spare : new ArrayBuffer(total);
     const bytes = new Uint8Array(buffer);
     bytes.set(new Uint8Array(work, 0, fixedBytes));
     new Uint32Array(buffer, segmentsOffset, segments.length).set(segments);
     bytes.set(strings.bytes.subarray(0, strings.used), stringsOffset);
-    return { buffer };
+    encoded = true;
+    if (dict === undefined) return { buffer };
+    for (let c = 0; c < columns; c++) if (kinds[c] === REF) dict.judge(columnNames[c]!, out.misses[c]!, n);
+    if (keysKind === REF) dict.judge(KEYS_COLUMN, out.misses[columns]!, n);
+    const added = dict.commit();
+    return added === undefined ? { buffer } : { buffer, strings: added };
   } catch {
     return undefined; // out of memory, a string beyond the engine's maximum length, or a throwing getter
   } finally {
+    if (!encoded) dict?.rollback();
     busy = outerBusy;
     if (!outerBusy && scratch.byteLength > KEEP_SCRATCH_BYTES) scratch = new ArrayBuffer(64 * 1024);
     if (!outerBusy && sink.bytes.byteLength > KEEP_SCRATCH_BYTES) sink = new StringSink();
@@ -313,8 +194,10 @@ export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer): { buffer: 
 /**
  * Rebuilds the batch encodeBatch packed; bytes after it are ignored. Keeps no reference to the
  * buffer, which may be reused or detached once this returns. Throws CorruptDataError for any other buffer.
+ * `table`: the receiving side of the channel's dictionary (batch-dictionary.ts), every string
+ * that came with this batch and the ones before it; a batch encoded with a dictionary needs it.
  */
-export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
+export function decodeBatch(buffer: ArrayBuffer, table?: readonly string[]): RecordBatch {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < H_COLUMNS * 4) throw corrupt('too short');
   const head = new Uint32Array(buffer, 0, H_COLUMNS);
   if (head[0] !== MAGIC) throw corrupt('bad magic');
@@ -327,7 +210,7 @@ export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
     const views: (View | undefined)[] = [];
     for (let c = 0; c < columns + 2; c++) {
       const kind = dir[H_COLUMNS + 2 * c]!;
-      const valid = c < columns ? kind >= F64 && kind <= BOOL : c === columns ? kind <= BOOL : kind === 0 || kind >= U16;
+      const valid = c < columns ? (kind >= F64 && kind <= BOOL) || kind === REF : c === columns ? kind <= BOOL || kind === REF : kind === 0 || kind === U16 || kind === I32;
       if (!valid) throw corrupt(`column ${c} has kind ${kind}`);
       kinds.push(kind);
       views.push(kind === 0 ? undefined : viewOf(kind, buffer, dir[H_COLUMNS + 2 * c + 1]!, n));
@@ -337,7 +220,13 @@ export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
     const segments = new Uint32Array(buffer, head[H_SEGMENTS]!, 2 * head[H_SEGMENT_COUNT]!);
     const strings = new StringSource(decoder, new Uint8Array(buffer, head[H_STRINGS]!), segments);
     const fields = shape === OBJECT ? columns : 0;
-    const names = decodeScalars(fields, STR, new Uint32Array(buffer, head[H_NAMES]!, fields), strings) as string[];
+    let refs: Refs | undefined;
+    if (kinds.includes(REF)) {
+      // A reference changed in transit would read another string of the table: a wrong record, not an error.
+      if (refCheck(kinds, views, n) !== head[H_REF_CHECK]) throw corrupt('the dictionary references do not match their check');
+      refs = new Refs(table, head[H_TABLE]!, strings);
+    }
+    const names = decodeScalars(fields, STR, new Uint32Array(buffer, head[H_NAMES]!, fields), strings, refs) as string[];
     if (names.includes('__proto__')) throw corrupt('a field named __proto__');
 
     let records: unknown[];
@@ -346,19 +235,24 @@ export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
       const values: ArrayLike<unknown>[] = [];
       const textColumns: string[][] = [];
       const textEnds: Uint32Array[] = [];
+      const textRefs: boolean[] = [];
       for (let j = 0; j < columns; j++) {
-        if (kinds[j] === STR) {
+        if (kinds[j] === STR || kinds[j] === REF) {
           textColumns.push((values[j] = new Array<string>(n)) as string[]);
           textEnds.push(views[j] as Uint32Array);
-        } else values[j] = kinds[j] === F64 ? (views[j] as Float64Array) : decodeScalars(n, BOOL, views[j]!, strings);
+          textRefs.push(kinds[j] === REF);
+        } else values[j] = kinds[j] === F64 ? (views[j] as Float64Array) : decodeScalars(n, BOOL, views[j]!, strings, refs);
       }
-      for (let i = 0; i < n; i++) for (let q = 0; q < textColumns.length; q++) textColumns[q]![i] = strings.next(textEnds[q]![i]!);
+      const t = textColumns.length;
+      for (let i = 0; i < n; i++) {
+        for (let q = 0; q < t; q++) textColumns[q]![i] = textRefs[q] ? refs!.string(textEnds[q]![i]!) : strings.next(textEnds[q]![i]!);
+      }
       records = buildObjects(n, names, values);
-    } else if (shape === SCALAR && columns === 1) records = decodeScalars(n, kinds[0]!, views[0]!, strings);
+    } else if (shape === SCALAR && columns === 1) records = decodeScalars(n, kinds[0]!, views[0]!, strings, refs);
     else throw corrupt(`shape ${shape}`);
 
     const batch: { kind: 'records'; records: unknown[]; keys?: StateKey[]; keyGroups?: number[] } = { kind: 'records', records };
-    if (kinds[columns] !== 0) batch.keys = decodeScalars(n, kinds[columns]!, views[columns]!, strings) as StateKey[];
+    if (kinds[columns] !== 0) batch.keys = decodeScalars(n, kinds[columns]!, views[columns]!, strings, refs) as StateKey[];
     const groups = views[columns + 1];
     if (groups !== undefined) {
       // A loop, not Array.from: V8 copies a typed array into an array through the runtime (~20 ns per element).
@@ -372,10 +266,40 @@ export function decodeBatch(buffer: ArrayBuffer): RecordBatch {
   }
 }
 
-function decodeScalars(n: number, kind: number, view: View, strings: StringSource): unknown[] {
+function decodeScalars(n: number, kind: number, view: View, strings: StringSource, refs: Refs | undefined): unknown[] {
   const out: unknown[] = new Array(n);
   if (kind === F64) for (let i = 0; i < n; i++) out[i] = view[i];
   else if (kind === STR) for (let i = 0; i < n; i++) out[i] = strings.next(view[i]!);
+  else if (kind === REF) for (let i = 0; i < n; i++) out[i] = refs!.string(view[i]!);
   else for (let i = 0; i < n; i++) out[i] = view[i] !== 0;
   return out;
+}
+
+/** The strings of a REF column: dictionary ids into the channel's table, or inline strings. */
+class Refs {
+  private readonly table: readonly string[];
+
+  /** `limit`: the dictionary's size when the batch was encoded; the batch refers to nothing past it. */
+  constructor(table: readonly string[] | undefined, private readonly limit: number, private readonly strings: StringSource) {
+    if (table === undefined) throw corrupt('a batch encoded with a dictionary, decoded without one');
+    if (limit > table.length) throw corrupt(`a batch refers to ${limit} dictionary strings; ${table.length} came`);
+    this.table = table;
+  }
+
+  string(v: number): string {
+    if (v >= INLINE) return this.strings.next(v - INLINE);
+    if (v >= this.limit) throw corrupt(`dictionary reference ${v} beyond the batch's ${this.limit} strings`);
+    return this.table[v]!;
+  }
+}
+
+/** A position-dependent hash of every REF column's words, so a changed, swapped or moved reference is an error. */
+function refCheck(kinds: readonly number[], views: readonly (View | undefined)[], n: number): number {
+  let h = 0;
+  for (let c = 0; c < kinds.length; c++) {
+    if (kinds[c] !== REF) continue;
+    const view = views[c]!;
+    for (let i = 0; i < n; i++) h = (Math.imul(h, 0x01000193) ^ view[i]!) | 0;
+  }
+  return h >>> 0;
 }

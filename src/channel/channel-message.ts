@@ -8,7 +8,11 @@ import type { StateKey } from '../state/keyed-state.js';
 export interface RecordBatch {
   readonly kind: 'records';
   readonly records: unknown[];
-  /** On a keyed edge: each record's key and key group, computed once by the sender. */
+  /**
+   * On a keyed edge: each record's key and key group, computed once by the sender. An edge with
+   * one downstream subtask sends keys without groups (the receiver computes a group where it needs
+   * one); across workers a batch carries groups without keys (the receiver recomputes the keys).
+   */
   readonly keys?: StateKey[];
   readonly keyGroups?: number[];
   /** In a job with event time: each record's timestamp (NaN for none), carried beside the value as Flink's StreamRecord does. */

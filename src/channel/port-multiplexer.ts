@@ -2,6 +2,7 @@ import { CorruptDataError } from '../errors/index.js';
 import type { ChannelMessage, RecordBatch } from './channel-message.js';
 import type { ChannelReceiver, ChannelSender } from './channel.js';
 import { ChannelSpills } from './channel-spill.js';
+import { extendTable, StringDictionary } from './batch-dictionary.js';
 
 /** What Weir needs of a MessagePort; a browser, Deno or Node MessagePort all fit. */
 export interface PortLike {
@@ -12,16 +13,24 @@ export interface PortLike {
 
 /** Optional binary packing of record batches (batch-codec.ts); undefined means structured clone. */
 export interface BatchPacking {
-  /** `spare`: a buffer to write into if it is large enough (one the receiver handed back). */
-  encode(batch: RecordBatch, spare?: ArrayBuffer): { buffer: ArrayBuffer } | undefined;
-  decode(buffer: ArrayBuffer): RecordBatch;
+  /**
+   * `spare`: a buffer to write into if it is large enough (one the receiver handed back).
+   * `dictionary`: the channel's string dictionary (batch-dictionary.ts); `strings`, the strings
+   * this batch added to it, which must reach the receiver's table before the batch is decoded.
+   */
+  encode(batch: RecordBatch, spare?: ArrayBuffer, dictionary?: StringDictionary): { buffer: ArrayBuffer; strings?: string[] } | undefined;
+  /** `table`: every string the channel's batches brought so far (this one's included). */
+  decode(buffer: ArrayBuffer, table?: readonly string[]): RecordBatch;
 }
 
 /** One frame of the wire protocol between two workers: every frame names its logical channel. */
 export type PortFrame =
   | { kind: 'message'; channel: number; message: ChannelMessage }
-  /** A batch the codec packed; its timestamps (event time) travel as a second transferred buffer, one float64 per record (it may be longer). */
-  | { kind: 'packed'; channel: number; buffer: ArrayBuffer; timestamps?: ArrayBuffer }
+  /**
+   * A batch the codec packed; its timestamps (event time) travel as a second transferred buffer,
+   * one float64 per record (it may be longer); `strings`, the channel dictionary's new entries.
+   */
+  | { kind: 'packed'; channel: number; buffer: ArrayBuffer; timestamps?: ArrayBuffer; strings?: string[] }
   /** Credits back, with the packed buffers (and timestamp buffers) the receiver decoded, for the sender to write into again. */
   | { kind: 'credit'; channel: number; credits: number; buffers?: ArrayBuffer[]; timestampBuffers?: ArrayBuffer[] };
 
@@ -47,6 +56,8 @@ interface ReceiverState {
   timestampBuffers: ArrayBuffer[];
   /** Unaligned checkpoints: batches in flight (queued here, or arriving) copied into channel state. */
   spills: ChannelSpills<Queued>;
+  /** The channel's dictionary strings, by id, appended as each batch arrives (batch-dictionary.ts). */
+  table: string[];
 }
 
 interface SenderState {
@@ -55,6 +66,7 @@ interface SenderState {
   /** Buffers the receiver handed back, to encode into. */
   spares: ArrayBuffer[];
   timestampSpares: ArrayBuffer[];
+  dictionary: StringDictionary;
 }
 
 /** Buffers kept per channel for reuse: one per credit is all a sender can have in flight. */
@@ -91,15 +103,15 @@ export class PortMultiplexer {
     let state = this.receivers.get(channel);
     if (state === undefined) {
       // A spill decodes a packed batch into a copy: the queued buffer stays for the task.
-      const spills = new ChannelSpills<Queued>((q) => (q.kind === 'packed' ? this.decodeCopy(q) : q));
-      this.receivers.set(channel, (state = { queue: [], head: 0, listener: undefined, toReturn: 0, buffers: [], timestampBuffers: [], spills }));
+      const spills = new ChannelSpills<Queued>((q) => (q.kind === 'packed' ? this.decodeCopy(state!, q) : q));
+      this.receivers.set(channel, (state = { queue: [], head: 0, listener: undefined, toReturn: 0, buffers: [], timestampBuffers: [], spills, table: [] }));
     }
     return state;
   }
 
   private senderState(channel: number): SenderState {
     let state = this.senders.get(channel);
-    if (state === undefined) this.senders.set(channel, (state = { credits: this.credits, waiting: [], spares: [], timestampSpares: [] }));
+    if (state === undefined) this.senders.set(channel, (state = { credits: this.credits, waiting: [], spares: [], timestampSpares: [], dictionary: new StringDictionary() }));
     return state;
   }
 
@@ -126,6 +138,8 @@ export class PortMultiplexer {
       case 'message':
       case 'packed': {
         const r = this.receiverState(data.channel);
+        // In wire order, before anything can decode this batch (the task's poll or a spill).
+        if (data.kind === 'packed' && data.strings !== undefined) extendTable(r.table, data.strings);
         const queued: Queued = data.kind === 'packed' ? { kind: 'packed', buffer: data.buffer, ...(data.timestamps !== undefined ? { timestamps: data.timestamps } : {}) } : data.message;
         r.queue.push(queued);
         r.spills.arrived(queued);
@@ -137,15 +151,15 @@ export class PortMultiplexer {
 
   /** Decodes a packed batch; its buffer then goes back to the sender with the batch's credit. */
   private unpack(r: ReceiverState, data: { buffer: ArrayBuffer; timestamps?: ArrayBuffer }): ChannelMessage {
-    const batch = this.packing!.decode(data.buffer);
+    const batch = this.packing!.decode(data.buffer, r.table);
     r.buffers.push(data.buffer);
     if (data.timestamps === undefined) return batch;
     r.timestampBuffers.push(data.timestamps);
     return withTimestamps(batch, data.timestamps);
   }
 
-  private decodeCopy(data: { buffer: ArrayBuffer; timestamps?: ArrayBuffer }): ChannelMessage {
-    const batch = this.packing!.decode(data.buffer);
+  private decodeCopy(r: ReceiverState, data: { buffer: ArrayBuffer; timestamps?: ArrayBuffer }): ChannelMessage {
+    const batch = this.packing!.decode(data.buffer, r.table);
     return data.timestamps === undefined ? batch : withTimestamps(batch, data.timestamps);
   }
 
@@ -157,13 +171,14 @@ export class PortMultiplexer {
           state.credits--;
           // A keyed batch goes without its keys: the receiving task takes them from the records again (key groups travel).
           const batch = withoutKeys(message);
-          const packed = this.packing?.encode(batch, state.spares.pop());
+          const packed = this.packing?.encode(batch, state.spares.pop(), state.dictionary);
           if (packed !== undefined) {
-            const { buffer } = packed;
-            if (message.timestamps === undefined) this.post({ kind: 'packed', channel, buffer }, buffer.byteLength, buffer);
+            const { buffer, strings } = packed;
+            const frame: PortFrame = { kind: 'packed', channel, buffer, ...(strings !== undefined ? { strings } : {}) };
+            if (message.timestamps === undefined) this.post(frame, buffer.byteLength, buffer);
             else {
               const timestamps = packTimestamps(message.timestamps, state.timestampSpares.pop());
-              this.post({ kind: 'packed', channel, buffer, timestamps }, buffer.byteLength + timestamps.byteLength, buffer, timestamps);
+              this.post({ ...frame, timestamps }, buffer.byteLength + timestamps.byteLength, buffer, timestamps);
             }
             // Out of credit: nothing more goes on this channel until the receiver has these.
             if (state.credits <= 0) this.flush();
@@ -301,7 +316,10 @@ function withTimestamps(batch: RecordBatch, buffer: ArrayBuffer): RecordBatch {
   return { ...batch, timestamps };
 }
 
-/** A keyed batch without its keys (the receiving task computes them from the records). */
+/**
+ * A keyed batch without its keys (the receiving task computes them from the records). A batch with
+ * keys and no groups (its edge has one downstream subtask) goes with its keys: nothing to recompute them from cheaper.
+ */
 function withoutKeys(batch: RecordBatch): RecordBatch {
   if (batch.keys === undefined || batch.keyGroups === undefined) return batch;
   return { kind: 'records', records: batch.records, keyGroups: batch.keyGroups, ...(batch.timestamps !== undefined ? { timestamps: batch.timestamps } : {}) };

@@ -26,12 +26,37 @@ export interface NoticeKind<N> {
   readonly isNotice: (data: unknown) => data is N;
   readonly topicOf: (notice: N) => string;
   /**
-   * Posts on the channel at most once per `everyMs` per `keyOf` (the first at once, then the
-   * `merge` of those published meanwhile when the interval ends); listeners in the realm still
-   * hear every notice at once. A post costs ~0.2 ms of the publisher's thread in Chromium
-   * (measured): one per durable append was a fifth of an append's time.
+   * Posts on the channel at most once per `everyMs` per `keyOf` (the first in a task of its own,
+   * right after the publisher's, then the `merge` of those published meanwhile when the interval
+   * ends); listeners in the realm still hear every notice at once. A post costs ~0.1–0.6 ms of
+   * the publisher's thread in Chromium (measured): one per durable append was a fifth of an
+   * append's time, and one made before an append resolved delayed it.
    */
   readonly coalesce?: { readonly everyMs: number; keyOf(notice: N): string; merge(older: N, newer: N): N };
+  /**
+   * With `coalesce`: posts a topic's notices only once another context said it listens to that
+   * topic (a hub announces its listeners' topics, and answers a hub that opens and asks). Until
+   * then it keeps the newest notice per `keyOf` and posts it when a listener is announced, so a
+   * listener that subscribed before it looked is still told of what came meanwhile. A page that
+   * appends to a log nobody elsewhere reads posts nothing (a post cost more than the rest of an
+   * append's own work together: docs/decisions.md).
+   */
+  readonly postOnlyToListeners?: boolean;
+}
+
+/** A hub's own messages (kinds that post only to listeners): "this context listens to `topic`", and "who listens?". */
+interface Listening {
+  readonly kind: 'weir.listening';
+  readonly topic: string;
+}
+const WHO_LISTENS = { kind: 'weir.who-listens' } as const;
+
+function isListening(data: unknown): data is Listening {
+  return hasOwnFields(data, ['kind', 'topic']) && data.kind === 'weir.listening' && isName(data.topic);
+}
+
+function isWhoListens(data: unknown): boolean {
+  return hasOwnFields(data, ['kind']) && data.kind === WHO_LISTENS.kind;
 }
 
 /** Runs `action` after `ms` (a timer that does not keep a Node process alive). */
@@ -58,8 +83,13 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
   let channel: BroadcastChannelLike | undefined;
   let opened = false;
   let malformed = 0;
+  const coalesce = kind.coalesce;
+  const onlyToListeners = kind.postOnlyToListeners === true && coalesce !== undefined;
   /** Per coalescing key whose interval runs: the notice waiting for its end (null: none yet). */
   const intervals = new Map<string, N | null>();
+  /** Topics another context listens to (postOnlyToListeners); and per key, the newest notice of a topic nobody elsewhere listened to yet. */
+  const heard = new Set<string>();
+  const unheard = new Map<string, N>();
 
   const deliver = (notice: N) => {
     for (const listener of listeners.get(kind.topicOf(notice)) ?? []) {
@@ -68,6 +98,23 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
       } catch {
         // one listener's failure must not stop the others from hearing it
       }
+    }
+  };
+  const post = (message: unknown) => {
+    try {
+      ensureChannel()?.postMessage(message);
+    } catch {
+      // a closed or failing channel: listeners elsewhere find the change at their next re-check
+    }
+  };
+  const announce = (topic: string) => post({ kind: 'weir.listening', topic } satisfies Listening);
+  const listenerHeard = (topic: string) => {
+    if (heard.has(topic)) return;
+    heard.add(topic);
+    for (const [key, notice] of unheard) {
+      if (kind.topicOf(notice) !== topic) continue;
+      unheard.delete(key);
+      postCoalesced(key, notice);
     }
   };
   const ensureChannel = () => {
@@ -81,26 +128,47 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
     if (channel !== undefined) {
       channel.onmessage = (event) => {
         if (kind.isNotice(event.data)) deliver(event.data);
+        else if (onlyToListeners && isListening(event.data)) listenerHeard(event.data.topic);
+        else if (onlyToListeners && isWhoListens(event.data)) for (const topic of listeners.keys()) announce(topic);
         else malformed++;
       };
       channel.unref?.(); // Node: an idle channel must not keep the process alive
+      if (onlyToListeners) post(WHO_LISTENS); // the contexts that listen already answer
     }
     return channel;
   };
 
-  const post = (notice: N) => {
-    try {
-      ensureChannel()?.postMessage(notice);
-    } catch {
-      // a closed or failing channel: listeners elsewhere find the change at their next re-check
+  const postCoalesced = (key: string, notice: N) => {
+    const waiting = intervals.get(key);
+    if (waiting !== undefined) {
+      intervals.set(key, waiting === null ? notice : coalesce!.merge(waiting, notice));
+      return;
     }
+    const end = () => {
+      const waiting = intervals.get(key);
+      if (waiting == null) {
+        intervals.delete(key);
+        return;
+      }
+      intervals.set(key, null);
+      post(waiting);
+      later(coalesce!.everyMs, end);
+    };
+    // Even the first goes out in a task of its own: after the publisher's current one (a
+    // durable append resolves, its caller issues the next write), so the post's cost is paid
+    // while that write is in flight, not before the append resolves.
+    intervals.set(key, notice);
+    later(0, end);
   };
 
   return {
     subscribe(topic, listener) {
       ensureChannel();
       let set = listeners.get(topic);
-      if (set === undefined) listeners.set(topic, (set = new Set()));
+      if (set === undefined) {
+        listeners.set(topic, (set = new Set()));
+        if (onlyToListeners && channel !== undefined) announce(topic);
+      }
       set.add(listener);
       return () => {
         set!.delete(listener);
@@ -109,30 +177,17 @@ export function createNoticeHub<N>(kind: NoticeKind<N>, openChannel: () => Broad
     },
     publish(notice) {
       deliver(notice);
-      const coalesce = kind.coalesce;
       if (coalesce === undefined || ensureChannel() === undefined) {
         post(notice);
         return;
       }
       const key = coalesce.keyOf(notice);
-      if (intervals.has(key)) {
-        const waiting = intervals.get(key);
-        intervals.set(key, waiting == null ? notice : coalesce.merge(waiting, notice));
+      if (onlyToListeners && !heard.has(kind.topicOf(notice))) {
+        const older = unheard.get(key);
+        unheard.set(key, older === undefined ? notice : coalesce.merge(older, notice));
         return;
       }
-      post(notice);
-      const end = () => {
-        const waiting = intervals.get(key);
-        if (waiting == null) {
-          intervals.delete(key);
-          return;
-        }
-        intervals.set(key, null);
-        post(waiting);
-        later(coalesce.everyMs, end);
-      };
-      intervals.set(key, null);
-      later(coalesce.everyMs, end);
+      postCoalesced(key, notice);
     },
     get malformed() {
       return malformed;

@@ -18,7 +18,7 @@ function openStorage(descriptor: StorageDescriptor) {
 const runtime = createWorkerRuntime({
   loadPlan,
   scheduleMacrotask: createMacrotaskScheduler(),
-  packing: { encode: (batch, spare) => encodeBatch(batch, spare), decode: decodeBatch },
+  packing: { encode: (batch, spare, dictionary) => encodeBatch(batch, spare, dictionary), decode: decodeBatch },
   openStorage,
   runnerStorageIsProxy: true,
 });

@@ -33,6 +33,12 @@ export interface WindowProcessContext<R> {
 
 export type WindowProcessFunction<K, T, R> = (key: K, elements: T[], ctx: WindowProcessContext<R>) => void;
 
+/** A built-in field aggregation: `combine` over the numbers in field `name` (checked: a number, not NaN). */
+export interface FieldCombine {
+  readonly name: string;
+  readonly combine: 'sum' | 'min' | 'max';
+}
+
 /** What a window computes when it fires. */
 export type WindowFunctionSpec =
   | { readonly kind: 'reduce'; readonly fn: ReduceFunction<unknown> }
@@ -45,6 +51,12 @@ export type WindowFunctionSpec =
      * pane) that the overlapping windows share.
      */
     readonly mergeResult?: (accumulators: readonly unknown[], n: number) => unknown;
+    /**
+     * Set by sum/min/max: the field they combine and how. The accumulator is the first record with
+     * `name` combined over all records, so an operator may keep the combined values as numbers
+     * beside the first records (no object per update) and build that result when the window fires.
+     */
+    readonly field?: FieldCombine;
   }
   | { readonly kind: 'process'; readonly fn: WindowProcessFunction<unknown, unknown, unknown> };
 

@@ -6,7 +6,7 @@ import { ttlAggregatingStateOf, ttlListStateOf, ttlMapStateOf, ttlReducingStateO
 import { KeyedSnapshot } from './keyed-snapshot.js';
 import { PendingSnapshot } from './pending-snapshot.js';
 import { decodePayload } from './chunk-format.js';
-import { applyPayload, checkKeyedStatePayload, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
+import { applyPayload, checkKeyedStatePayload, payloadOf, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
 import { copyPlainData, StateEntry, StateTable, type CopyValue, type KeyGroupEntries } from './state-table.js';
 
 export { KEY_GROUPS_PER_CHUNK, restoredWatermark, type EncodedKeyedChunk, type KeyedStatePayload, type KeyGroupSpan } from './keyed-state-payload.js';
@@ -52,8 +52,8 @@ export class HeapKeyedStateBackend {
   /** Spans still to decode: while above 0, a group must be decoded before it is read or written. */
   private lazySpans = 0;
 
-  /** `clock`: the job's processing time, which states with a time-to-live need. */
-  constructor(readonly keyGroupRange: KeyGroupSpan, private readonly clock?: TimeSource) {}
+  /** `clock`: the job's processing time (TTL states); `keyGroupOf`: a key's group, to decode only its restored group in entryByKey. */
+  constructor(readonly keyGroupRange: KeyGroupSpan, private readonly clock?: TimeSource, private readonly keyGroupOf?: (key: StateKey) => number) {}
 
   get groupCount(): number {
     return Math.max(0, this.keyGroupRange.end - this.keyGroupRange.start + 1);
@@ -113,6 +113,32 @@ export class HeapKeyedStateBackend {
     return t.groups[g]?.get(key);
   }
 
+  /**
+   * Keeps `t.byKey` from now on (built from what the table holds), so that entryByKey finds a
+   * key's entry without its key group. For operators that get keys without groups (a keyed edge
+   * with one downstream subtask: the sender skips the group, see RecordWriter).
+   */
+  indexByKey(t: StateTable): void {
+    if (t.byKey !== undefined) return;
+    t.byKey = new Map();
+    t.indexGroups(0, t.groups.length - 1);
+  }
+
+  /**
+   * The entry of `key` in an indexed table (indexByKey), or undefined; its group is `e.g`. Read
+   * only, as entryOf's. A key whose restored group is not decoded yet has it decoded first.
+   */
+  entryByKey(t: StateTable, key: StateKey): StateEntry | undefined {
+    const e = t.byKey!.get(key);
+    if (e !== undefined || this.lazySpans === 0) return e;
+    if (this.keyGroupOf === undefined) this.loadAll();
+    else {
+      const lazy = this.lazy[this.keyGroupOf(key) - this.keyGroupRange.start];
+      if (lazy !== undefined) this.load(lazy);
+    }
+    return t.byKey!.get(key);
+  }
+
   /** `e` (as entryOf gave it) made safe to change in place or assign: logged, copied if a pending snapshot shares it. */
   writable(t: StateTable, key: StateKey, g: number, e: StateEntry): StateEntry {
     return e.v === this.version ? e : this.touch(t, key, g, e);
@@ -125,6 +151,7 @@ export class HeapKeyedStateBackend {
       p.keep(t, g, key, e);
       const copy = new StateEntry(t.copyValue(e.value), this.version);
       t.groups[g]!.set(key, copy);
+      if (t.byKey !== undefined) t.indexed(key, g, copy);
       return copy;
     }
     e.v = this.version;
@@ -139,6 +166,7 @@ export class HeapKeyedStateBackend {
     // Half a version above the snapshot's: no longer shared, yet not a write (the change log ignores it).
     const copy = new StateEntry(t.copyValue(e.value), p.version + 0.5);
     t.groups[g]!.set(key, copy);
+    if (t.byKey !== undefined) t.indexed(key, g, copy);
     return copy;
   }
 
@@ -146,6 +174,7 @@ export class HeapKeyedStateBackend {
     if (this.lazySpans > 0 && this.lazy[g] !== undefined) this.load(this.lazy[g]!);
     const e = new StateEntry(value, this.version);
     (t.groups[g] ??= new Map()).set(key, e);
+    if (t.byKey !== undefined) t.indexed(key, g, e);
     (t.changed[g] ??= new Set()).add(key);
     if (this.pending !== undefined && this.pending.todo[g] === 1) this.pending.keep(t, g, key, null);
     return e;
@@ -159,6 +188,7 @@ export class HeapKeyedStateBackend {
     (t.changed[g] ??= new Set()).add(key);
     if (this.pending !== undefined && this.pending.shares(g, e.v)) this.pending.keep(t, g, key, e);
     map!.delete(key);
+    t.byKey?.delete(key);
   }
 
   /** Every entry of one state, with its key group (absolute). */
@@ -311,10 +341,12 @@ export class HeapKeyedStateBackend {
     const to = Math.min(end, span.range.end) - start;
     for (let g = from; g <= to; g++) if (this.lazy[g] === span) this.lazy[g] = undefined;
     this.lazySpans--;
+    for (const t of this.tables.values()) if (t.byKey !== undefined) t.unindexGroups(from, to);
     for (const body of span.bodies) {
       const payload = checkKeyedStatePayload(decodePayload('keyed-state', body), `keyed state of key groups ${span.range.start}-${span.range.end}`);
       applyPayload(payload, start, end, (name, kind, stamped) => this.stateTable(name, kind, undefined, stamped), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
     }
+    for (const t of this.tables.values()) if (t.byKey !== undefined) t.indexGroups(from, to);
   }
 
   /** A checkpoint whose snapshot took `version` completed: change records up to it are no longer needed. */
@@ -329,20 +361,7 @@ export class HeapKeyedStateBackend {
   snapshot(span: KeyGroupSpan = this.keyGroupRange): KeyedStatePayload {
     this.loadAll();
     this.sweepExpired();
-    const kinds: Record<string, StateKind> = {};
-    const ttl = [...this.tables.values()].filter((t) => t.stamped).map((t) => t.name);
-    const groups = new Map<number, Record<string, Map<StateKey, unknown>>>();
-    for (const t of this.tables.values()) {
-      setOwn(kinds, t.name, t.kind);
-      t.groups.forEach((map, i) => {
-        const kg = this.keyGroupRange.start + i;
-        if (map === undefined || map.size === 0 || kg < span.start || kg > span.end) return;
-        let entry = groups.get(kg);
-        if (entry === undefined) groups.set(kg, (entry = {}));
-        setOwn(entry, t.name, new Map([...map].map(([k, e]) => [k, e.value])));
-      });
-    }
-    return { keyGroupRange: span, kinds, ...(ttl.length > 0 ? { ttl } : {}), groups: [...groups].sort((a, b) => a[0] - b[0]) };
+    return payloadOf([...this.tables.values()], this.keyGroupRange.start, span);
   }
 
   /**
@@ -353,6 +372,12 @@ export class HeapKeyedStateBackend {
     const { start, end } = this.keyGroupRange;
     for (const payload of payloads) {
       applyPayload(payload, start, end, (name, kind, stamped) => this.stateTable(name, kind, undefined, stamped), (t, g) => (t.groups[g] ??= new Map() as KeyGroupEntries));
+    }
+    // A full chunk replaces its groups' maps: the index is rebuilt from what they hold now.
+    for (const t of this.tables.values()) {
+      if (t.byKey === undefined || payloads.length === 0) continue;
+      t.byKey = undefined;
+      this.indexByKey(t);
     }
     // Encoded chunks: decoded when their key groups are first used (a span's chain together), or by loadNext.
     const spans = new Map<string, LazySpan>();
@@ -369,9 +394,4 @@ export class HeapKeyedStateBackend {
       this.lazySpans++;
     }
   }
-}
-
-/** A state named '__proto__' must be a field of the snapshot, not its prototype (an assignment would lose it). */
-function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }

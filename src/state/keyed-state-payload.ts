@@ -61,6 +61,32 @@ export function restoredWatermark(payloads: readonly KeyedStatePayload[]): numbe
 }
 
 /**
+ * The entries of `tables` in the key groups of `span` (absolute; `start`: the tables' first group)
+ * as one payload of plain Maps. Shares the values: must be encoded before any further write.
+ */
+export function payloadOf(tables: readonly StateTable[], start: number, span: KeyGroupSpan): KeyedStatePayload {
+  const kinds: Record<string, StateKind> = {};
+  const ttl = tables.filter((t) => t.stamped).map((t) => t.name);
+  const groups = new Map<number, Record<string, Map<StateKey, unknown>>>();
+  for (const t of tables) {
+    setOwn(kinds, t.name, t.kind);
+    t.groups.forEach((map, i) => {
+      const kg = start + i;
+      if (map === undefined || map.size === 0 || kg < span.start || kg > span.end) return;
+      let entry = groups.get(kg);
+      if (entry === undefined) groups.set(kg, (entry = {}));
+      setOwn(entry, t.name, new Map([...map].map(([k, e]) => [k, e.value])));
+    });
+  }
+  return { keyGroupRange: span, kinds, ...(ttl.length > 0 ? { ttl } : {}), groups: [...groups].sort((a, b) => a[0] - b[0]) };
+}
+
+/** A state named '__proto__' must be a field of the snapshot, not its prototype (an assignment would lose it). */
+function setOwn(record: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
  * Applies one payload to the groups in [start, end] (absolute): a full chunk's groups replace
  * what the tables held for them, a delta's puts and removals change single keys. Restored
  * entries take version 0, older than any write of the restored backend.

@@ -14,6 +14,8 @@ export class StateEntry {
   hint: unknown = undefined;
   /** The operator's own number for the key, never snapshotted (the window operator: the time the key last fired); NaN in a copy. */
   mark = Number.NaN;
+  /** The key group (relative to the backend's range) of an entry in a state's `byKey` index; -1 outside one. */
+  g = -1;
   constructor(public value: unknown, public v: number) {}
 }
 
@@ -56,9 +58,32 @@ export class StateTable {
   changed: (Set<StateKey> | undefined)[] = [];
   /** A TTL state's settings and cleanup, once an accessor said its TTL (a restored table waits for it). */
   ttl: TtlCleanup | undefined;
+  /**
+   * Every entry of the loaded key groups in one Map, for operators that find a key's entry without
+   * its key group (HeapKeyedStateBackend.indexByKey): one lookup per record, the group read from
+   * the entry. A second view of `groups` (which snapshots and restores still cut by key group),
+   * kept equal to it by the backend; undefined where no operator asked for it.
+   */
+  byKey: Map<StateKey, StateEntry> | undefined;
 
   /** `stamped`: values are kept with their timestamps (a state with a time-to-live, see state-ttl.ts). */
   constructor(readonly name: string, readonly kind: StateKind, readonly copyValue: CopyValue, readonly stamped = false) {}
+
+  /** Adds the entries of groups from..to (relative) to `byKey`; must be called once their maps are final. */
+  indexGroups(from: number, to: number): void {
+    for (let g = from; g <= to; g++) this.groups[g]?.forEach((e, key) => this.indexed(key, g, e));
+  }
+
+  /** Takes the entries of groups from..to (relative) out of `byKey`, before their maps are replaced. */
+  unindexGroups(from: number, to: number): void {
+    for (let g = from; g <= to; g++) this.groups[g]?.forEach((_, key) => this.byKey!.delete(key));
+  }
+
+  /** `e` is key's entry in group g now (its Map holds it): so is it in `byKey`. */
+  indexed(key: StateKey, g: number, e: StateEntry): void {
+    e.g = g;
+    this.byKey!.set(key, e);
+  }
 
   size(group: number): number {
     return this.groups[group]?.size ?? 0;

@@ -48,7 +48,7 @@ class Target {
   /** Waits until a checkpoint completed after this call (two later: the first may have been triggered before it). */
   async awaitCheckpoint(): Promise<void> {
     const start = await this.checkpoint();
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 6000; i++) {
       if ((await this.checkpoint()) >= start + 2) return;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -91,7 +91,7 @@ class Seed {
     for (const t of this.targets) {
       assert.equal(await t.append(this.batch()), '', `${t.path}: an append after the last restart`);
       // A source in a shard object reads the log in the coordinator's storage: wait (bounded) until the table has caught up.
-      for (let i = 0; i < 500 && ![...t.acknowledged].every(((seen) => (id: string) => seen.has(id))(new Set(await t.seen()))); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 3000 && ![...t.acknowledged].every(((seen) => (id: string) => seen.has(id))(new Set(await t.seen()))); i++) await new Promise((r) => setTimeout(r, 20));
       await t.awaitCheckpoint(); // and a little longer: a duplicate would show now
       const seen = await t.seen();
       assert.equal(new Set(seen).size, seen.length, `${t.path}: no event counted twice (${seen.length - new Set(seen).size} duplicates)`);

@@ -38,14 +38,14 @@ export function claimAfter(log: string, partition: number, tail: LogTail, bytes:
 } {
   const key = storageLayout.logBatchKey(log, partition, tail.next);
   const headKey = storageLayout.logHeadKey(log, partition);
-  const head = { key: headKey, bytes: encodeLogHead({ next: tail.next + count, last: tail.next, ended: end }) };
+  const head = () => ({ key: headKey, bytes: encodeLogHead({ next: tail.next + count, last: tail.next, ended: end }) });
   if (tail.kind === 'batch') {
     return {
-      records: moveHead ? [{ key, bytes }, head] : [{ key, bytes }],
+      records: moveHead ? [{ key, bytes }, head()] : [{ key, bytes }],
       conditions: [{ key: storageLayout.logBatchKey(log, partition, tail.start), exists: true }, { key, equals: undefined }],
     };
   }
-  return { records: [{ key, bytes }, head], conditions: [{ key: headKey, equals: tail.head }] };
+  return { records: [{ key, bytes }, head()], conditions: [{ key: headKey, equals: tail.head }] };
 }
 
 /**

@@ -24,11 +24,13 @@ export function isLogAppended(data: unknown): data is LogAppended {
 /**
  * Other contexts hear of a partition's appends at most every 16 ms (the newest end), so a page
  * appending one record after another does not post once per append; its own realm hears each.
+ * And only once a reader there listens to that log: a page whose log nobody reads elsewhere posts nothing.
  */
 const LOG_APPENDED: NoticeKind<LogAppended> = {
   isNotice: isLogAppended,
   topicOf: (notice) => notice.log,
   coalesce: { everyMs: 16, keyOf: (n) => `${n.partition}/${n.log}`, merge: (older, newer) => (newer.next >= older.next ? newer : older) },
+  postOnlyToListeners: true,
 };
 
 /**

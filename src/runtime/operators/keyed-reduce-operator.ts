@@ -1,3 +1,4 @@
+import { keyGroupOf } from '../../graph/key-groups.js';
 import type { ReduceFunction } from '../../graph/user-functions.js';
 import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../state/keyed-state.js';
@@ -21,6 +22,8 @@ export class KeyedReduceOperator implements StreamOperator {
   private readonly aggregate: StateTable;
   private out: unknown[] = [];
 
+  private readonly maxParallelism: number;
+
   constructor(
     readonly uid: string,
     private readonly output: Output,
@@ -35,8 +38,17 @@ export class KeyedReduceOperator implements StreamOperator {
      */
     private readonly inPlace?: InPlaceOutput,
   ) {
-    this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
+    const maxParallelism = (this.maxParallelism = ctx.maxParallelism);
+    this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange, undefined, (key) => keyGroupOf(key, maxParallelism));
     this.aggregate = this.keyedBackend.stateTable('aggregate', 'value', firstValue !== undefined && inPlace === undefined ? noCopy : copyPlainData);
+    // Batches find a key's entry by the key alone (its group is the entry's): one lookup per record, whether or not the batch carries groups.
+    this.keyedBackend.indexByKey(this.aggregate);
+  }
+
+  /** A new key's group (relative): the batch's, or computed (a batch without groups: see collectKeyedByKey). */
+  private groupOf(key: StateKey, keyGroups: readonly number[] | undefined, i: number): number {
+    const absolute = keyGroups !== undefined ? keyGroups[i]! : keyGroupOf(key, this.maxParallelism);
+    return absolute - this.keyedBackend.keyGroupRange.start;
   }
 
   /** A key's first aggregate: in place, a copy of a plain record (the input is not ours to change); else the record. */
@@ -98,20 +110,18 @@ export class KeyedReduceOperator implements StreamOperator {
     this.output.collect(next);
   }
 
-  /** One loop: one state lookup per record, the new aggregates emitted as one batch. */
-  collectKeyed(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, timestamps: readonly number[] | undefined): void {
+  /** One loop: one state lookup per record (by key: a key's group is its entry's), the new aggregates emitted as one batch. */
+  collectKeyed(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[] | undefined, n: number, timestamps: readonly number[] | undefined): void {
     if (this.inPlace !== undefined) return this.collectKeyedInPlace(records, keys, keyGroups, n, this.inPlace);
     const backend = this.keyedBackend;
     const table = this.aggregate;
     const first = this.firstValue;
     const fn = this.fn;
-    const base = backend.keyGroupRange.start;
     const out = this.out.length >= n ? this.out : (this.out = new Array(n));
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
-      const g = keyGroups[i]! - base;
       const value = records[i];
-      const e = backend.entryOf(table, key, g);
+      const e = backend.entryByKey(table, key);
       let next: unknown;
       try {
         next = e === undefined ? (first !== undefined ? first(value) : value) : fn(e.value, value);
@@ -119,11 +129,16 @@ export class KeyedReduceOperator implements StreamOperator {
         if (i > 0) this.output.collectBatch(out, i, timestamps);
         throw userFunctionFailed(this.uid, 'reduce', error);
       }
-      if (e === undefined) backend.insert(table, key, g, next);
-      else backend.writable(table, key, g, e).value = next;
+      if (e === undefined) backend.insert(table, key, this.groupOf(key, keyGroups, i), next);
+      else backend.writable(table, key, e.g, e).value = next;
       out[i] = next;
     }
     this.output.collectBatch(out, n, timestamps);
+  }
+
+  /** A keyed batch that came without key groups (one downstream subtask): a new key's group is computed here. */
+  collectKeyedByKey(records: readonly unknown[], keys: readonly StateKey[], n: number, timestamps: readonly number[] | undefined): void {
+    this.collectKeyed(records, keys, undefined, n, timestamps);
   }
 
   /**
@@ -131,21 +146,19 @@ export class KeyedReduceOperator implements StreamOperator {
    * sink finds the key's row through the entry (no second lookup); a record is written as soon
    * as its key's aggregate changed, so a throw leaves the ones before it written.
    */
-  private collectKeyedInPlace(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, inPlace: InPlaceOutput): void {
+  private collectKeyedInPlace(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[] | undefined, n: number, inPlace: InPlaceOutput): void {
     const backend = this.keyedBackend;
     const table = this.aggregate;
-    const base = backend.keyGroupRange.start;
     const { update, sink } = inPlace;
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
-      const g = keyGroups[i]! - base;
       const value = records[i];
-      const e = backend.entryOf(table, key, g);
+      const e = backend.entryByKey(table, key);
       let w: StateEntry;
       try {
         // The common case: written in this version already (not shared with a snapshot), a plain record of ours.
         if (e !== undefined && e.v === backend.version && Object.getPrototypeOf(e.value) === Object.prototype) update((w = e).value, value);
-        else w = e === undefined ? backend.insert(table, key, g, this.firstAggregate(value)) : this.updateShared(e, key, g, value);
+        else w = e === undefined ? backend.insert(table, key, this.groupOf(key, keyGroups, i), this.firstAggregate(value)) : this.updateShared(e, key, e.g, value);
       } catch (error) {
         throw userFunctionFailed(this.uid, 'reduce', error);
       }

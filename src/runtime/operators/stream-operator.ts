@@ -105,6 +105,12 @@ export interface StreamOperator extends Downstream {
    * key group (computed once, by the sender). Without it the task sets the current key per record.
    */
   collectKeyed?(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, timestamps: readonly number[] | undefined): void;
+  /**
+   * A keyed operator at a chain's head that finds its state by key alone: a batch from a keyed
+   * channel that came with keys and without key groups (an edge with one downstream subtask: the
+   * sender computes none). Without it the task computes the groups for collectKeyed or collect.
+   */
+  collectKeyedByKey?(records: readonly unknown[], keys: readonly StateKey[], n: number, timestamps: readonly number[] | undefined): void;
   /** A two-input operator at a chain's head: the input the next records come from (the task sets it per batch). */
   selectInput?(side: 1 | 2): void;
   /** Restores state (after the task read it) and may finish restore-time work, such as re-committing. */

@@ -59,22 +59,15 @@ export class CheckpointWriter {
     const { clock, storage, reuse } = this.setup;
     const started = clock.now();
     const writes: Promise<void>[] = [];
-    const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes) => {
-      // The bytes are lent until the promise returned settles (SubtaskSnapshot then takes their
-      // buffer back for later chunks): until the write settles, or until a storage that takes
-      // lent bytes (putLentChunk) says it is done with them — IndexedDB once put() cloned them,
-      // so one or two buffers build every chunk instead of a fresh one per write in flight.
-      if (storage.putLentChunk === undefined) {
-        const write = storage.putChunk(handle.key, bytes);
-        writes.push(write);
-        return write;
-      }
-      let giveBack!: () => void;
-      const given = new Promise<void>((resolve) => (giveBack = resolve));
-      const write = storage.putLentChunk(handle.key, bytes, () => giveBack());
-      write.then(giveBack, giveBack);
+    const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes, release) => {
+      // The bytes are lent until the write settles (SubtaskSnapshot then takes their buffer back
+      // for later chunks), or until a storage that takes lent bytes (putLentChunk) says it is done
+      // with them: IndexedDB once put() cloned them, Durable Object storage on return (its write
+      // runs during the call), so one or two buffers build every chunk instead of a fresh one per
+      // chunk — in workerd the whole encoding runs in one turn, where no promise settles.
+      const write = storage.putLentChunk === undefined ? storage.putChunk(handle.key, bytes) : storage.putLentChunk(handle.key, bytes, release);
       writes.push(write);
-      return given;
+      return write;
     }, full);
     writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;

@@ -1,6 +1,7 @@
 import type { ChannelEvent, ChannelSender } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
 import type { PartitionerSpec } from '../../graph/job-graph.js';
+import { keyHash } from '../../graph/key-groups.js';
 import type { StateKey } from '../../state/keyed-state.js';
 import type { ElementTimestamp } from '../operators/element-timestamp.js';
 import type { OutputPressure } from '../operators/output-pressure.js';
@@ -18,10 +19,10 @@ class PendingBatch {
   timestamps: number[] | undefined;
   n = 0;
 
-  constructor(private readonly size: number, private readonly keyed: boolean, private readonly timed: boolean) {
+  constructor(private readonly size: number, private readonly keyed: boolean, private readonly grouped: boolean, private readonly timed: boolean) {
     this.records = new Array(size);
     this.keys = keyed ? new Array(size) : undefined;
-    this.keyGroups = keyed ? new Array(size) : undefined;
+    this.keyGroups = grouped ? new Array(size) : undefined;
     this.timestamps = timed ? new Array(size) : undefined;
   }
 
@@ -36,10 +37,8 @@ class PendingBatch {
       if (taken.timestamps !== undefined) taken.timestamps.length = n;
     }
     this.records = new Array(this.size);
-    if (this.keyed) {
-      this.keys = new Array(this.size);
-      this.keyGroups = new Array(this.size);
-    }
+    if (this.keyed) this.keys = new Array(this.size);
+    if (this.grouped) this.keyGroups = new Array(this.size);
     if (this.timed) this.timestamps = new Array(this.size);
     this.n = 0;
     return taken;
@@ -49,7 +48,9 @@ class PendingBatch {
 /**
  * Writes one output edge of a task: deals records to the downstream subtasks' channels by
  * the edge's partitioner, into batches that go out when full, on flush, or before an event.
- * A keyed edge sends each record's key and key group with it, computed once here.
+ * A keyed edge sends each record's key and key group with it, computed once here; with one
+ * downstream subtask, only the key (the group picks no channel there, and a receiver that finds
+ * its state by key needs a group only for a new key: a lookup per record saved).
  */
 export class RecordWriter implements Downstream {
   private readonly pending: PendingBatch[];
@@ -71,7 +72,7 @@ export class RecordWriter implements Downstream {
     const keyed = partitioner.kind === 'hash';
     this.keySelector = partitioner.kind === 'hash' ? partitioner.keySelector : undefined;
     this.groupCache = new KeyGroupCache(maxParallelism);
-    this.pending = senders.map(() => new PendingBatch(batchSize, keyed, elementTimestamp !== undefined));
+    this.pending = senders.map(() => new PendingBatch(batchSize, keyed, keyed && senders.length > 1, elementTimestamp !== undefined));
     this.nextTarget = subtaskIndex % senders.length;
   }
 
@@ -119,14 +120,18 @@ export class RecordWriter implements Downstream {
 
   private addKeyed(value: unknown, timestamp: number): void {
     const key = keyOf(this.keySelector!, value);
-    const keyGroup = this.groupCache.groupOf(key);
     const targets = this.senders.length;
-    const target = targets === 1 ? 0 : Math.floor((keyGroup * targets) / this.maxParallelism);
+    let target = 0;
+    let keyGroup = 0;
+    if (targets > 1) {
+      keyGroup = this.groupCache.groupOf(key);
+      target = Math.floor((keyGroup * targets) / this.maxParallelism);
+    } else if (typeof key !== 'string' && typeof key !== 'number') keyHash(key); // Must throw here for a key that is no primitive, as groupOf does.
     const batch = this.pending[target]!;
     const i = batch.n;
     batch.records[i] = value;
     batch.keys![i] = key;
-    batch.keyGroups![i] = keyGroup;
+    if (batch.keyGroups !== undefined) batch.keyGroups[i] = keyGroup;
     if (batch.timestamps !== undefined) batch.timestamps[i] = timestamp;
     batch.n = i + 1;
     if (batch.n === this.batchSize) this.sendBatch(target);
@@ -134,8 +139,10 @@ export class RecordWriter implements Downstream {
 
   private sendBatch(target: number): void {
     const { records, keys, keyGroups, timestamps } = this.pending[target]!.take();
-    if (keys !== undefined) {
-      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys, keyGroups: keyGroups! } : { kind: 'records', records, keys, keyGroups: keyGroups!, timestamps });
+    if (keys !== undefined && keyGroups !== undefined) {
+      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys, keyGroups } : { kind: 'records', records, keys, keyGroups, timestamps });
+    } else if (keys !== undefined) {
+      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys } : { kind: 'records', records, keys, timestamps });
     } else {
       this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records } : { kind: 'records', records, timestamps });
     }

@@ -9,14 +9,17 @@ import type { BarrierAction, CheckpointBarrierHandler } from './checkpoint-barri
 import type { StoredBatch } from './channel-state.js';
 import { BatchSlicer } from './batch-slicer.js';
 import { InputGate } from './input-gate.js';
+import { KeyGroupCache } from './key-group-cache.js';
 import type { RecordWriter } from './record-writer.js';
 import { WatermarkValve } from './watermark-valve.js';
 
-/** An input batch being fed to the chain, with its keys (recomputed if it came without). */
+/** An input batch being fed to the chain, with its keys and key groups (computed if it came without, and the head needs them). */
 interface BatchInProgress {
   readonly channel: number;
   readonly batch: RecordBatch;
   readonly keys: readonly StateKey[] | undefined;
+  /** Undefined with keys: the head takes them by key alone (collectKeyedByKey). */
+  readonly keyGroups: readonly number[] | undefined;
   next: number;
   /** Restored channel state: it came from no channel, and gives no credit back. */
   readonly replayed?: boolean;
@@ -40,6 +43,8 @@ export interface StreamInputSetup {
   readonly inputOfChannel: readonly number[];
   /** The task's clock: a barrier's alignment timeout is measured on it. */
   readonly now: () => number;
+  /** The job's: the key groups of a keyed batch that came without them are computed with it. */
+  readonly maxParallelism: number;
   readonly handler: CheckpointBarrierHandler;
   /** Unaligned checkpoints: how much of the clock a step may feed of one batch (see BatchSlicer); whole batches without. */
   readonly batchSliceMs?: number;
@@ -67,6 +72,8 @@ export class StreamInputProcessor {
   private readonly gate: InputGate;
   private readonly valve: WatermarkValve;
   private keyScratch: StateKey[] = [];
+  private groupScratch: number[] = [];
+  private readonly groupCache: KeyGroupCache;
   /** An input batch whose records are not all processed: the outputs ran out of credit in it. */
   private batchInProgress: BatchInProgress | undefined;
   /** Unaligned checkpoints: feeds a batch a slice of the clock's time per step, so a barrier waits for no whole batch. */
@@ -78,6 +85,7 @@ export class StreamInputProcessor {
     this.gate = new InputGate(setup.inputs, setup.handler);
     this.valve = new WatermarkValve(setup.inputs.length);
     this.slicer = setup.batchSliceMs === undefined ? undefined : new BatchSlicer(setup.batchSliceMs);
+    this.groupCache = new KeyGroupCache(setup.maxParallelism);
   }
 
   /** The task's event time: the combined watermark of its channels. */
@@ -114,8 +122,10 @@ export class StreamInputProcessor {
     const replayed = this.replay.shift();
     if (replayed !== undefined) {
       const { channel, batch } = replayed;
-      const keys = batch.keyGroups === undefined ? undefined : this.keysOf(channel, batch.records)?.slice(0, batch.records.length);
-      this.batchInProgress = { channel, batch: { kind: 'records', ...batch }, keys, next: 0, replayed: true };
+      // Stored without keys (and, from an edge with one downstream subtask, without groups): a keyed channel's are recomputed.
+      const keys = this.keysOf(channel, batch.records)?.slice(0, batch.records.length);
+      const keyGroups = this.groupsOf(keys, batch.keyGroups, batch.records.length)?.slice(0, batch.records.length);
+      this.batchInProgress = { channel, batch: { kind: 'records', ...batch }, keys, keyGroups, next: 0, replayed: true };
       return this.continueBatch();
     }
     const channel = this.gate.nextReadable();
@@ -129,7 +139,7 @@ export class StreamInputProcessor {
       case 'records': {
         // Across workers a keyed batch comes without its keys: the records carry them.
         const keys = message.keys ?? (message.keyGroups === undefined ? undefined : this.keysOf(channel, message.records));
-        this.batchInProgress = { channel, batch: message, keys, next: 0 };
+        this.batchInProgress = { channel, batch: message, keys, keyGroups: this.groupsOf(keys, message.keyGroups, message.records.length), next: 0 };
         return this.continueBatch();
       }
       case 'barrier': {
@@ -176,19 +186,25 @@ export class StreamInputProcessor {
 
   /** Feeds up to `count` records of the batch in progress: whole batches by the head's loop, a cut one's slices copied. */
   private feed(progress: BatchInProgress, count: number): boolean {
-    const { records, keyGroups, timestamps } = progress.batch;
-    const keys = progress.keys;
+    const { records, timestamps } = progress.batch;
+    const { keys, keyGroups } = progress;
     const head = this.setup.head;
     head.selectInput?.(this.setup.inputSides[progress.channel]!);
     const backend = head.keyedBackend;
-    const keyed = backend !== undefined && keys !== undefined && keyGroups !== undefined;
+    const keyed = backend !== undefined && keys !== undefined;
     const from = progress.next;
     const whole = from === 0 && count >= records.length;
     const end = Math.min(records.length, from + count);
+    if (keyed && keyGroups === undefined) {
+      if (timestamps === undefined) this.setup.elementTimestamp.value = Number.NaN;
+      if (whole) head.collectKeyedByKey!(records, keys, end, timestamps);
+      else head.collectKeyedByKey!(records.slice(from, end), keys.slice(from, end), end - from, timestamps?.slice(from, end));
+      return this.batchProcessed(progress, end);
+    }
     if (keyed && head.collectKeyed !== undefined) {
       if (timestamps === undefined) this.setup.elementTimestamp.value = Number.NaN;
-      if (whole) head.collectKeyed(records, keys, keyGroups, end, timestamps);
-      else head.collectKeyed(records.slice(from, end), keys.slice(from, end), keyGroups.slice(from, end), end - from, timestamps?.slice(from, end));
+      if (whole) head.collectKeyed(records, keys, keyGroups!, end, timestamps);
+      else head.collectKeyed(records.slice(from, end), keys.slice(from, end), keyGroups!.slice(from, end), end - from, timestamps?.slice(from, end));
       return this.batchProcessed(progress, end);
     }
     if (backend === undefined && head.collectBatch !== undefined) {
@@ -202,7 +218,7 @@ export class StreamInputProcessor {
     let i = from;
     if (timestamps === undefined) ts.value = Number.NaN;
     for (; i < end && !pressure.blocked; i++) {
-      if (keyed) backend.setCurrentKey(keys[i]!, keyGroups[i]!);
+      if (keyed) backend.setCurrentKey(keys[i]!, keyGroups![i]!);
       if (timestamps !== undefined) ts.value = timestamps[i]!;
       head.collect(records[i]);
     }
@@ -219,6 +235,18 @@ export class StreamInputProcessor {
     if (progress.replayed !== true) this.setup.inputs[progress.channel]!.release();
     this.setup.flushIfDue();
     return true;
+  }
+
+  /**
+   * A keyed batch's key groups: the ones it came with, none where the head finds its state by key
+   * alone, else computed from the keys (a scratch array, reused).
+   */
+  private groupsOf(keys: readonly StateKey[] | undefined, sent: readonly number[] | undefined, n: number): readonly number[] | undefined {
+    const head = this.setup.head;
+    if (sent !== undefined || keys === undefined || head.keyedBackend === undefined || head.collectKeyedByKey !== undefined) return sent;
+    const groups = this.groupScratch.length >= n ? this.groupScratch : (this.groupScratch = new Array(n));
+    for (let i = 0; i < n; i++) groups[i] = this.groupCache.groupOf(keys[i]!);
+    return groups;
   }
 
   /** The keys of a keyed batch that came without them, by its channel's key selector (a scratch array, reused). */

@@ -54,8 +54,13 @@ export class SubtaskSnapshot {
     private readonly checkpointId: number,
     private readonly who: SubtaskIdentity,
     reuse: ReadonlyMap<string, KeyedChunkReuse>,
-    /** Returning a promise lends `bytes` until it settles (then they build later chunks: must not be read after); else they are the callee's. */
-    private readonly onChunk: (handle: StateHandle, bytes: Uint8Array) => PromiseLike<unknown> | void,
+    /**
+     * Returning a promise lends `bytes` until it settles (then they build later chunks: must not be
+     * read after); else they are the callee's. `release`, where given, gives them back sooner: the
+     * callee may call it once nothing reads them any more (a storage that stored them during the
+     * call: at once, so the next chunk is built in the same buffer).
+     */
+    private readonly onChunk: (handle: StateHandle, bytes: Uint8Array, release?: () => void) => PromiseLike<unknown> | void,
     /** A savepoint: every span written in full, nothing reused. */
     full = false,
   ) {
@@ -146,7 +151,7 @@ export class SubtaskSnapshot {
     const handle: StateHandle = { key, kind, operatorUid: uid, subtaskIndex: this.who.subtaskIndex, bytes: bytes.byteLength, checksum: chunkChecksum(bytes), ...extra };
     this.handles.push(handle);
     this.persistedBytes += bytes.byteLength;
-    const reading = this.onChunk(handle, bytes);
+    const reading = this.onChunk(handle, bytes, release);
     // Without a promise the bytes are the callee's to keep: their buffer is not taken back.
     if (release !== undefined && typeof reading?.then === 'function') reading.then(release, release);
     return handle;

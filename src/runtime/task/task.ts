@@ -135,7 +135,7 @@ export class Task implements Schedulable {
       });
     } else {
       this.input = new StreamInputProcessor({
-        inputs: setup.inputs, keySelectors, inputSides, inputOfChannel, now: () => setup.clock.now(), handler: this.handler, head,
+        inputs: setup.inputs, keySelectors, inputSides, inputOfChannel, now: () => setup.clock.now(), maxParallelism: plan.maxParallelism, handler: this.handler, head,
         ...(channels !== undefined ? { batchSliceMs: BATCH_SLICE_MS } : {}), writers: this.writers, elementTimestamp: this.elementTimestamp,
         pressure: this.pressure, flushChain, flushWriters, flushIfDue, endOfInput,
         onBarrierActions: (actions, timestamp, savepoint) => this.checkpoints.onBarrierActions(actions, timestamp, savepoint),

@@ -61,6 +61,13 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
     });
   }
 
+  /** putChunk, which stores the bytes during the call: `done` is called before it returns, so the lender may reuse them at once. */
+  putLentChunk(key: string, bytes: Uint8Array, done?: () => void): Promise<void> {
+    const write = this.putChunk(key, bytes);
+    done?.();
+    return write;
+  }
+
   async getChunk(key: string): Promise<Uint8Array | undefined> {
     validateStorageKey(key, 'key');
     return this.#run('getChunk', { key }, () => this.#get('weir_chunks', keyToBytes(key)));

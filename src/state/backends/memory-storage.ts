@@ -34,6 +34,13 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     this.#chunks.set(key, copy);
   }
 
+  /** putChunk, which copies the bytes during the call: `done` is called before it returns. */
+  putLentChunk(key: string, bytes: Uint8Array, done?: () => void): Promise<void> {
+    const write = this.putChunk(key, bytes);
+    done?.();
+    return write;
+  }
+
   async getChunk(key: string): Promise<Uint8Array | undefined> {
     validateStorageKey(key, 'key');
     await Promise.resolve();

@@ -45,6 +45,12 @@ export class RoutingStorage implements CheckpointStorage {
     return this.#storeOf(key).putChunk(key, bytes);
   }
 
+  /** Lent to the store the key routes to: its own putLentChunk (a shard's own storage gives them back on return), else its putChunk, which reads them before it settles. */
+  putLentChunk(key: string, bytes: Uint8Array, done?: () => void): Promise<void> {
+    const store = this.#storeOf(key);
+    return store.putLentChunk !== undefined ? store.putLentChunk(key, bytes, done) : store.putChunk(key, bytes);
+  }
+
   getChunk(key: string): Promise<Uint8Array | undefined> {
     return this.#storeOf(key).getChunk(key);
   }

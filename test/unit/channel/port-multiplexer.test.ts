@@ -138,4 +138,34 @@ describe('PortMultiplexer', () => {
       b.close();
     }
   });
+  it('a channel\'s strings travel once, as new dictionary entries beside the first batch that uses them; spills and polls decode queued batches in any order', async () => {
+    const ports = countingPorts();
+    const a = new PortMultiplexer(ports.a, 8, { encode: encodeBatch, decode: decodeBatch });
+    const b = new PortMultiplexer(ports.b, 8, { encode: encodeBatch, decode: decodeBatch });
+    try {
+      const s0 = a.sender(0);
+      const s1 = a.sender(1);
+      const r0 = b.receiver(0);
+      const spilled: unknown[] = [];
+      let ended = false;
+      r0.spill!(1, { batch: (m) => spilled.push(...m.records.map((r) => structuredClone(r))), end: () => (ended = true) });
+      s0.send(records(0, 3));
+      s0.send(records(1, 3)); // key1, key2 again, key3 new
+      s1.send(records(0, 2)); // another channel: its own dictionary
+      s0.send({ kind: 'barrier', checkpointId: 1, timestamp: 0 });
+      await until(() => ended && b.receiver(1).queued === 1);
+      const packed = ports.posted.a.flatMap(framesOf).filter((f) => f.kind === 'packed');
+      assert.deepEqual(packed.map((f) => [f.channel, f.kind === 'packed' ? f.strings : undefined]), [
+        [0, ['key0', 'key1', 'key2']],
+        [0, ['key3']],
+        [1, ['key0', 'key1']],
+      ]);
+      assert.deepEqual(spilled, [...records(0, 3).records, ...records(1, 3).records], 'the spill decoded both batches as they arrived');
+      assert.deepEqual(drain(r0).map((m) => (m.kind === 'records' ? m.records : m.kind)), [records(0, 3).records, records(1, 3).records, 'barrier']);
+      assert.deepEqual(drain(b.receiver(1)).map((m) => (m.kind === 'records' ? m.records : m.kind)), [records(0, 2).records]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
 });

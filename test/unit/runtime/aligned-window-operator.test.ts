@@ -129,8 +129,8 @@ const sum: WindowFunctionSpec = {
 
 /** What windowed sum/min/max('value') build: an accumulator per window, or per slide (pane) merged when a window fires. */
 const fieldFunctions = (['sum', 'min', 'max'] as const).map((method): [string, WindowFunctionSpec] => {
-  const { fn, mergeResult } = fieldAccumulator(method, 'value');
-  return [method, { kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, mergeResult }];
+  const { fn, mergeResult, field } = fieldAccumulator(method, 'value');
+  return [method, { kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, mergeResult, field }];
 });
 
 describe('aligned event-time windows', () => {
@@ -140,12 +140,15 @@ describe('aligned event-time windows', () => {
     [{ kind: 'sliding', sizeMs: 20, slideMs: 30, offsetMs: 0, time: 'event' }, ['aggregate', sum]],
     ...fieldFunctions.map((f) => [{ kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, f] as const),
     [{ kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, fieldFunctions[0]!],
+    [{ kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, fieldFunctions[2]!],
+    [{ kind: 'sliding', sizeMs: 20, slideMs: 30, offsetMs: 0, time: 'event' }, fieldFunctions[1]!],
+    [{ kind: 'sliding', sizeMs: 30, slideMs: 20, offsetMs: 0, time: 'event' }, fieldFunctions[0]!],
   ] as const) {
     it(`${assigner.kind} ${assigner.sizeMs}/${'slideMs' in assigner ? assigner.slideMs : assigner.sizeMs} ms, ${fnName}: the same results and late records as the general window operator, with or without a restore anywhere`, () => {
       const spec: WindowSpec = { assigner, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
       assert.ok(isAlignedWindow(spec));
       const paned = isPanedWindow(spec);
-      assert.equal(paned, fnName !== 'aggregate' && assigner.kind === 'sliding', 'sliding sum/min/max go into panes');
+      assert.equal(paned, fnName !== 'aggregate' && assigner.kind === 'sliding' && assigner.sizeMs % assigner.slideMs === 0 && assigner.slideMs < assigner.sizeMs, 'sliding sum/min/max go into panes where the slide divides the size');
       const aligned = (ctx: OperatorContext, output: Output) => (paned ? new PanedWindowOperator('window', output, ctx, spec) : new AlignedWindowOperator('window', output, ctx, spec));
       const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
       for (let seed = 1; seed <= 6; seed++) {
@@ -195,16 +198,43 @@ function asWindowColumns(p: KeyedStatePayload): KeyedStatePayload {
   return { ...p, kinds: { 'window-columns': 'value' }, groups } as KeyedStatePayload;
 }
 
+/**
+ * The same windows as AlignedWindowOperator keeps them now, with accumulators (not a field's
+ * numbers, which a field sum keeps: restored into one, its groups are taken over).
+ */
+function asWindowGroups(p: KeyedStatePayload): KeyedStatePayload {
+  if (p.kinds.windows === undefined) return p;
+  const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
+    const gw = { k: [] as unknown[], f: null, w: [] as { s: number; e: number; n: number[]; a: unknown[]; v: number[] }[] };
+    for (const [key, windows] of states.windows as Map<unknown, Map<number, { s: number; e: number; n: number; a: unknown }>>) {
+      const slot = gw.k.push(key) - 1;
+      for (const [start, c] of windows) {
+        let win = gw.w.find((w) => w.s === start);
+        if (win === undefined) gw.w.push((win = { s: c.s, e: c.e, n: [], a: [], v: [] }));
+        while (win.n.length <= slot) win.n.push(0), win.a.push(undefined);
+        win.n[slot] = c.n;
+        win.a[slot] = c.a;
+      }
+    }
+    for (const win of gw.w) while (win.n.length < gw.k.length) win.n.push(0), win.a.push(undefined);
+    gw.w.sort((x, y) => x.s - y.s);
+    return [kg, { 'window-groups': new Map([[0, gw]]) }];
+  });
+  return { ...p, kinds: { 'window-groups': 'value' }, groups } as KeyedStatePayload;
+}
+
 /** PanedWindowOperator's panes (columns per key) in the layout it kept before: per key, pane start → an object per pane. */
 const asPaneMaps = (slideMs: number, migrated: { panes: number }) => (p: KeyedStatePayload): KeyedStatePayload => {
   if (p.kinds['key-panes'] === undefined) return p; // the timers' chunk, or a span without state
   const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
     const byKey = new Map<unknown, Map<number, unknown>>();
-    for (const [key, panes] of states['key-panes'] as Map<unknown, { s: number[]; n: number[]; q: number[]; a: unknown[] }>) {
+    for (const [key, panes] of states['key-panes'] as Map<unknown, { s: number[]; n: number[]; q: number[]; a: unknown[]; v?: number[] }>) {
+      // That layout kept accumulators: sum/min/max's first records with their field ('value') combined, where panes now keep the field apart.
+      const acc = (i: number) => (panes.v === undefined || panes.n[i] === 0 ? panes.a[i] : { ...(panes.a[i] as object), value: panes.v[i] });
       // Insertion order unlike creation order: the restore must order panes by q, not by the Map.
       const order = panes.s.map((_, i) => i).reverse();
       migrated.panes += order.length;
-      byKey.set(key, new Map(order.map((i) => [panes.s[i]!, { s: panes.s[i]!, e: panes.s[i]! + slideMs, n: panes.n[i]!, a: panes.a[i], q: panes.q[i]! }])));
+      byKey.set(key, new Map(order.map((i) => [panes.s[i]!, { s: panes.s[i]!, e: panes.s[i]! + slideMs, n: panes.n[i]!, a: acc(i), q: panes.q[i]! }])));
     }
     return [kg, { 'window-panes': byKey }];
   });
@@ -216,6 +246,7 @@ describe('aligned and paned event-time windows restore what other layouts checkp
     ['WindowOperator (windows by key)', (p: KeyedStatePayload) => p],
     ['earlier aligned operators (keys by window)', asWindowSlices],
     ['aligned operators (columns by window)', asWindowColumns],
+    ['aligned operators (key slots by group, accumulators)', asWindowGroups],
   ] as const;
   const assigners = [
     { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' },
@@ -252,5 +283,33 @@ describe('aligned and paned event-time windows restore what other layouts checkp
       }
       assert.ok(migrated.panes > 12, `the restores took panes over from the older layout (${migrated.panes})`);
     });
+
+    it(`sliding ${fnName}, from paned operators that kept accumulators in their columns: the same results and late records as without a restore`, () => {
+      const spec: WindowSpec = { assigner: { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
+      const paned = (ctx: OperatorContext, output: Output) => new PanedWindowOperator('window', output, ctx, spec);
+      const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
+      const migrated = { panes: 0 };
+      for (let seed = 1; seed <= 4; seed++) {
+        const steps = script(seed, 300);
+        const reference = runScript(general, steps);
+        for (const at of [37, 150, 250]) assert.deepEqual(runScript(paned, steps, at, paned, asAccumulatorPanes(migrated)), reference, `seed ${seed}, restored at step ${at}`);
+      }
+      assert.ok(migrated.panes > 12, `the restores took accumulator panes over (${migrated.panes})`);
+    });
   }
 });
+
+/** KeyPanes as builds before kept them: accumulators (first records with 'value' combined) in `a`, no `v`. */
+const asAccumulatorPanes = (migrated: { panes: number }) => (p: KeyedStatePayload): KeyedStatePayload => {
+  if (p.kinds['key-panes'] === undefined) return p;
+  const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
+    const byKey = new Map<unknown, unknown>();
+    for (const [key, panes] of states['key-panes'] as Map<unknown, { s: number[]; n: number[]; q: number[]; a: unknown[]; v?: number[] }>) {
+      assert.ok(panes.v !== undefined, 'sum/min/max panes keep their field apart');
+      migrated.panes += panes.s.length;
+      byKey.set(key, { s: panes.s, n: panes.n, q: panes.q, a: panes.a.map((a, i) => (panes.n[i] === 0 ? a : { ...(a as object), value: panes.v![i] })) });
+    }
+    return [kg, { 'key-panes': byKey }];
+  });
+  return { ...p, groups } as KeyedStatePayload;
+};

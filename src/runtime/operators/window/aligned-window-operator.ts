@@ -5,10 +5,11 @@ import type { StateEntry, StateTable } from '../../../state/state-table.js';
 import type { OperatorContext, OperatorRestoreState, Output, StreamOperator } from '../stream-operator.js';
 import { windowStartOf } from './window-assigners.js';
 import type { WindowContents } from './window-contents.js';
-import { appendContents, copyColumns, emptyColumns, indexOf, windowColumnOps, type ColumnOps, type WindowColumns } from './window-columns.js';
+import { windowColumnOps, type ColumnOps } from './window-columns.js';
+import { FieldColumns } from './field-columns.js';
+import { accumulatorAt, copyGroup, openWindow, reach, SlotIndex, windowIndex, type GroupWindows } from './window-groups.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { LAYOUT, takeOverWholeWindows } from './window-layouts.js';
-
 
 /** Windows the aligned operator takes: event time, tumbling or sliding, an incremental function, no allowed lateness. */
 export function isAlignedWindow(spec: WindowSpec): boolean {
@@ -17,32 +18,34 @@ export function isAlignedWindow(spec: WindowSpec): boolean {
     && spec.function.kind !== 'process' && spec.allowedLatenessMs === 0;
 }
 
+/** The state key of a key group's one entry (the group is the entry's place, the key names nothing). */
+const GROUP = 0;
+
 /**
  * Event-time tumbling and sliding windows with an incremental function (reduce, aggregate,
- * sum/min/max), which every key's windows share the bounds of. Their state is kept by window, not
- * by key: per key group, a window's columns of keys, counts and accumulators (WindowColumns), so
- * a record costs one lookup of its key in its window's index, and the watermark fires a window by
- * walking its columns (no timer per key and window: the windows' ends are the timers). Results and
- * late records are as WindowOperator gives them; what fires together fires key group by key group
- * (the order of results of one time is not part of the contract, as in Flink).
+ * sum/min/max), which every key's windows share the bounds of. Their state is kept by key group,
+ * not by key: one entry per group holds its open windows as columns indexed by key slot
+ * (GroupWindows), so a record costs one lookup of its key's slot, a new window costs no lookups,
+ * and the watermark fires a window by walking its columns (no timer per key and window: the
+ * windows' ends are the timers). sum/min/max keep the combined field as numbers beside each key's
+ * first record (no object per update). Results and late records are as WindowOperator gives them;
+ * what fires together fires key group by key group (the order of results of one time is not part
+ * of the contract, as in Flink).
  */
 export class AlignedWindowOperator implements StreamOperator {
   readonly keyedBackend: HeapKeyedStateBackend;
-  /** Per key group: window start → WindowColumns; each entry's `hint` is its key → slot index. */
-  private readonly columns: StateTable;
+  /** Per key group: one entry (GROUP) of GroupWindows; its `hint` is the group's SlotIndex. */
+  private readonly table: StateTable;
   private readonly ops: ColumnOps;
   private readonly size: number;
   private readonly slide: number;
   private readonly offset: number;
-  /**
-   * The windows that hold something, by start: their entries per key group (relative), kept
-   * current as copy-on-write replaces them, so a record reaches its window's columns without a
-   * lookup of the window in its key group.
-   */
-  private readonly open = new Map<number, (StateEntry | undefined)[]>();
-  /** The window the last record went to: the next one most often goes there too. */
-  private lastStart = Number.NaN;
-  private lastEntries: (StateEntry | undefined)[] = [];
+  /** sum/min/max's field as numbers, or undefined: accumulators as the function makes them. */
+  private readonly field: FieldColumns | undefined;
+  /** Each group's entry, kept current as copy-on-write replaces it: a record reaches it without a lookup. */
+  private readonly entries: (StateEntry | undefined)[] = [];
+  /** The starts of the windows open in some group. */
+  private readonly open = new Set<number>();
   private readonly emit: (value: unknown) => void;
   currentWatermark = -Infinity;
   lateRecordsDropped = 0;
@@ -54,7 +57,9 @@ export class AlignedWindowOperator implements StreamOperator {
     this.offset = a.offsetMs;
     this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
     const ops = (this.ops = windowColumnOps(uid, spec.function));
-    this.columns = this.keyedBackend.stateTable(LAYOUT.columns, 'value', copyColumns(ops));
+    const field = spec.function.kind === 'aggregate' ? spec.function.field : undefined;
+    this.field = field === undefined ? undefined : new FieldColumns(field, ops);
+    this.table = this.keyedBackend.stateTable(LAYOUT.groups, 'value', copyGroup(ops));
     this.emit = (value) => output.collect(value);
   }
 
@@ -63,26 +68,65 @@ export class AlignedWindowOperator implements StreamOperator {
     const backend = this.keyedBackend;
     backend.restore(restored.keyedState, restored.encodedKeyed);
     this.currentWatermark = restoredWatermark(restored.keyedState);
-    // Checkpoints of older builds kept an object per key and window: taken over into columns.
-    takeOverWholeWindows(backend, [LAYOUT.slices, LAYOUT.byKey], (key, g, c) => appendContents(this.restoredColumns(c, g), key, c));
-    backend.forEach(this.columns, () => {}); // decodes everything: the windows are all needed
-    this.columns.groups.forEach((windows, g) => windows?.forEach((entry, start) => {
-      entry.hint = indexOf(entry.value as WindowColumns);
-      this.entriesOf(start as number)[g] = entry;
-    }));
+    // Checkpoints of older builds kept windows in other layouts: taken over, key by key and window by window.
+    takeOverWholeWindows(backend, [LAYOUT.columns, LAYOUT.slices, LAYOUT.byKey], (key, g, c) => this.restoreContents(key, g, c));
+    backend.forEach(this.table, () => {}); // decodes everything: the windows are all needed
+    // Groups kept by another window function (accumulators where this one keeps a field, or the reverse): taken over too.
+    const own = this.field?.name ?? null;
+    const foreign: [StateKey, number, WindowContents][] = [];
+    this.table.groups.forEach((map, g) => {
+      const gw = map?.get(GROUP)?.value as GroupWindows | undefined;
+      if (gw === undefined || gw.f === own) return;
+      for (const win of gw.w) {
+        for (let i = 0; i < win.n.length; i++) if (win.n[i]! > 0) foreign.push([gw.k[i]!, g, { s: win.s, e: win.e, n: win.n[i]!, a: accumulatorAt(gw, win, i), q: 0 }]);
+      }
+      backend.remove(this.table, GROUP, g);
+    });
+    for (const [key, g, c] of foreign) this.restoreContents(key, g, c);
+    this.table.groups.forEach((map, g) => {
+      const entry = map?.get(GROUP);
+      if (entry === undefined) return;
+      const gw = entry.value as GroupWindows;
+      entry.hint ??= SlotIndex.of(gw);
+      this.entries[g] = entry;
+      for (const win of gw.w) this.open.add(win.s);
+    });
   }
 
-  /** The (writable) columns of the window of restored contents `c` in group `g`. */
-  private restoredColumns(c: WindowContents, g: number): WindowColumns {
+  /** Puts one key's restored window contents (of an older layout) into its group's columns. */
+  private restoreContents(key: StateKey, g: number, c: WindowContents): void {
+    const entry = this.writableGroup(g);
+    const gw = entry.value as GroupWindows;
+    const slot = (entry.hint as SlotIndex).slotOf(gw, key);
+    const j = windowIndex(gw, c.s);
+    const win = j >= 0 ? gw.w[j]! : openWindow(gw, c.s, c.e);
+    reach(win, slot, gw.f !== null);
+    win.n[slot] = c.n;
+    win.a[slot] = c.a; // with a field: the first record with the field combined, as the field's own column holds it
+    if (this.field !== undefined && c.n > 0) win.v[slot] = this.field.valueOf(c.a);
+  }
+
+  /** Group `g`'s entry, created if missing, safe to change (copy-on-write; the copy takes the slot index over). */
+  private writableGroup(g: number): StateEntry {
     const backend = this.keyedBackend;
-    const entry = backend.entryOf(this.columns, c.s, g);
-    return (entry === undefined ? backend.insert(this.columns, c.s, g, emptyColumns(c.s, c.e)) : backend.writable(this.columns, c.s, g, entry)).value as WindowColumns;
-  }
-
-  private entriesOf(start: number): (StateEntry | undefined)[] {
-    let entries = this.open.get(start);
-    if (entries === undefined) this.open.set(start, (entries = []));
-    return entries;
+    let entry = this.entries[g];
+    if (entry === undefined) {
+      entry = backend.entryOf(this.table, GROUP, g);
+      if (entry === undefined) {
+        entry = backend.insert(this.table, GROUP, g, { k: [], f: this.field?.name ?? null, w: [] } satisfies GroupWindows);
+        entry.hint = new SlotIndex();
+      }
+      entry.hint ??= SlotIndex.of(entry.value as GroupWindows);
+      this.entries[g] = entry;
+    }
+    if (entry.v !== backend.version) {
+      const writable = backend.writable(this.table, GROUP, g, entry);
+      if (writable !== entry) {
+        writable.hint = entry.hint;
+        this.entries[g] = entry = writable;
+      }
+    }
+    return entry;
   }
 
   collect(value: unknown): void {
@@ -104,74 +148,64 @@ export class AlignedWindowOperator implements StreamOperator {
     if (Number.isNaN(timestamp)) {
       throw missingTimestampError(this.uid);
     }
-    let accepted = false;
+    let gw: GroupWindows | undefined;
+    let slot = 0;
     const last = windowStartOf(timestamp, this.offset, this.slide);
     for (let start = last; start > timestamp - this.size; start -= this.slide) {
       if (start + this.size - 1 <= this.currentWatermark) continue; // fired already: too late for this one
-      accepted = true;
-      this.addTo(start, value, key, g);
+      if (gw === undefined) {
+        const entry = this.writableGroup(g);
+        gw = entry.value as GroupWindows;
+        slot = (entry.hint as SlotIndex).slotOf(gw, key);
+      }
+      let j = windowIndex(gw, start);
+      if (j < 0) {
+        openWindow(gw, start, start + this.size);
+        this.open.add(start);
+        j = windowIndex(gw, start);
+      }
+      const win = gw.w[j]!;
+      if (slot >= win.n.length) reach(win, slot, this.field !== undefined);
+      if (this.field !== undefined) this.field.add(win.n, win.a, win.v, slot, value);
+      else this.ops.add(win.a, slot, win.n[slot]++ === 0, value);
     }
-    if (accepted) return;
+    if (gw !== undefined) return;
+    // In no window that has not fired (or, sliding by more than the size, in none at all): late.
     if (this.spec.lateDataTag !== undefined) this.output.collectSide(this.spec.lateDataTag, value);
     else this.lateRecordsDropped++;
-  }
-
-  private addTo(start: number, value: unknown, key: StateKey, g: number): void {
-    let entries = this.lastEntries;
-    if (start !== this.lastStart) {
-      entries = this.lastEntries = this.entriesOf(start);
-      this.lastStart = start;
-    }
-    const backend = this.keyedBackend;
-    let entry = entries[g];
-    if (entry === undefined) {
-      entry = entries[g] = backend.insert(this.columns, start, g, emptyColumns(start, start + this.size));
-      entry.hint = new Map<StateKey, number>();
-    } else if (entry.v !== backend.version) {
-      // The first write since a snapshot: maybe a copy (copy-on-write), which takes the index over.
-      const writable = backend.writable(this.columns, start, g, entry);
-      if (writable !== entry) {
-        writable.hint = entry.hint;
-        entries[g] = entry = writable;
-      }
-    }
-    const c = entry.value as WindowColumns;
-    const index = entry.hint as Map<StateKey, number>;
-    let i = index.get(key);
-    if (i === undefined) {
-      index.set(key, (i = c.k.length));
-      c.k.push(key);
-      c.n.push(0);
-      c.a.push(undefined);
-    }
-    this.ops.add(c.a, i, c.n[i]++ === 0, value);
   }
 
   processWatermark(timestamp: number): void {
     if (timestamp <= this.currentWatermark) return;
     this.currentWatermark = timestamp;
-    const due = [...this.open.keys()].filter((start) => start + this.size - 1 <= timestamp).sort((a, b) => a - b);
+    const due = [...this.open].filter((start) => start + this.size - 1 <= timestamp).sort((a, b) => a - b);
     for (const start of due) this.fire(start);
     this.ctx.elementTimestamp.value = Number.NaN;
     this.output.emitWatermark(timestamp);
   }
 
-  /** Emits every key's result of the window at `start`, group by group, and drops the window. */
+  /** Emits every key's result of the window at `start`, group by group, drops the window and frees the slots of keys gone. */
   private fire(start: number): void {
     this.open.delete(start);
-    if (start === this.lastStart) {
-      this.lastStart = Number.NaN;
-      this.lastEntries = [];
-    }
-    const backend = this.keyedBackend;
-    const groups = this.columns.groups;
     this.ctx.elementTimestamp.value = start + this.size - 1;
-    for (let g = 0; g < groups.length; g++) {
-      const entry = groups[g]?.get(start);
-      if (entry === undefined) continue;
-      const { n, a } = entry.value as WindowColumns;
-      for (let i = 0; i < n.length; i++) if (n[i]! > 0) this.emit(this.ops.result(a[i]));
-      backend.remove(this.columns, start, g);
+    const field = this.field;
+    for (let g = 0; g < this.entries.length; g++) {
+      const before = this.entries[g];
+      if (before === undefined || windowIndex(before.value as GroupWindows, start) < 0) continue;
+      const entry = this.writableGroup(g);
+      const gw = entry.value as GroupWindows;
+      const j = windowIndex(gw, start);
+      const win = gw.w[j]!;
+      const { n, a, v } = win;
+      for (let i = 0; i < n.length; i++) {
+        if (n[i] === 0) continue;
+        this.emit(field === undefined ? this.ops.result(a[i]) : field.result(a, v, i));
+      }
+      gw.w.splice(j, 1);
+      if (gw.w.length === 0) {
+        this.keyedBackend.remove(this.table, GROUP, g);
+        this.entries[g] = undefined;
+      } else (entry.hint as SlotIndex).releaseIdle(gw, win);
     }
   }
 

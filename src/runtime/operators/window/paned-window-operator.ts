@@ -11,6 +11,7 @@ import { copyPlainData } from '../../../state/state-table.js';
 import type { WindowContents } from './window-contents.js';
 import { windowColumnOps, type ColumnOps } from './window-columns.js';
 import { missingTimestampError } from './missing-timestamp.js';
+import { FieldColumns } from './field-columns.js';
 import { LAYOUT, takeOver, takeOverWholeWindows } from './window-layouts.js';
 
 /** Whole windows restored from another layout, by start: the state of one key. */
@@ -26,7 +27,10 @@ export interface KeyPanes {
   s: number[];
   n: number[];
   q: number[];
+  /** The accumulators, or with sum/min/max's field (FieldColumns) the panes' first records. */
   a: unknown[];
+  /** With a field: each pane's combined field. Missing in checkpoints of builds before (their `a` held accumulators). */
+  v?: number[];
 }
 
 /**
@@ -56,6 +60,8 @@ export class PanedWindowOperator implements StreamOperator {
   /** Whole windows restored from a checkpoint that kept windows (another operator's layout), merged first into their results. */
   private legacy: StateTable | undefined;
   private readonly ops: ColumnOps;
+  /** sum/min/max's field as numbers (FieldColumns), or undefined: accumulators merged by `mergePanes`. */
+  private readonly field: FieldColumns | undefined;
   private readonly size: number;
   private readonly slide: number;
   private readonly offset: number;
@@ -79,9 +85,11 @@ export class PanedWindowOperator implements StreamOperator {
     this.mergePanes = fn.mergeResult!;
     this.keyedBackend = new HeapKeyedStateBackend(ctx.keyGroupRange);
     const ops = (this.ops = windowColumnOps(uid, fn));
+    const field = (this.field = fn.field === undefined ? undefined : new FieldColumns(fn.field, ops));
     this.table = this.keyedBackend.stateTable(LAYOUT.keyPanes, 'value', (value) => {
       const p = value as KeyPanes;
-      return { s: p.s.slice(), n: p.n.slice(), q: p.q.slice(), a: p.a.map(ops.copy) };
+      // First records never change: only accumulators need a deep copy.
+      return { s: p.s.slice(), n: p.n.slice(), q: p.q.slice(), a: field === undefined ? p.a.map(ops.copy) : p.a.slice(), v: p.v!.slice() };
     });
     this.emit = (value) => output.collect(value);
   }
@@ -96,11 +104,16 @@ export class PanedWindowOperator implements StreamOperator {
       const panes = [...(value as KeyWindows).values()].sort((x, y) => (x.q ?? 0) - (y.q ?? 0));
       if (panes.length > 0) backend.insert(this.table, key, g, { s: panes.map((c) => c.s), n: panes.map((c) => c.n), q: panes.map((c) => c.q ?? 0), a: panes.map((c) => c.a) });
     });
-    if (!backend.hasState(LAYOUT.byKey) && !backend.hasState(LAYOUT.slices) && !backend.hasState(LAYOUT.columns)) return this.reschedule([this.table]);
+    // Panes of builds before kept accumulators only: their fields become the `v` column (restored values, changed in place before any snapshot).
+    backend.forEach(this.table, (_key, _g, value) => {
+      const p = value as KeyPanes;
+      p.v ??= p.a.map((acc, i) => (this.field !== undefined && p.n[i]! > 0 ? this.field.valueOf(acc) : 0));
+    });
+    if (!backend.hasState(LAYOUT.byKey) && !backend.hasState(LAYOUT.slices) && !backend.hasState(LAYOUT.columns) && !backend.hasState(LAYOUT.groups)) return this.reschedule([this.table]);
     // Another operator's layout kept whole windows: taken over into WindowOperator's (a key's
     // windows by start), kept apart and merged first into the results of those windows.
     const whole = (this.legacy = backend.stateTable(LAYOUT.byKey, 'value', copyWindows));
-    takeOverWholeWindows(backend, [LAYOUT.slices, LAYOUT.columns], (key, g, c) => {
+    takeOverWholeWindows(backend, [LAYOUT.slices, LAYOUT.columns, LAYOUT.groups], (key, g, c) => {
       const entry = backend.entryOf(whole, key, g);
       const windows = entry === undefined ? (backend.insert(whole, key, g, new Map()).value as KeyWindows) : (backend.writable(whole, key, g, entry).value as KeyWindows);
       windows.set(c.s, c);
@@ -160,7 +173,7 @@ export class PanedWindowOperator implements StreamOperator {
     const backend = this.keyedBackend;
     const t = this.table;
     const entry = backend.entryOf(t, key, g);
-    const e = entry === undefined ? backend.insert(t, key, g, { s: [], n: [], q: [], a: [] }) : backend.writable(t, key, g, entry);
+    const e = entry === undefined ? backend.insert(t, key, g, { s: [], n: [], q: [], a: [], v: [] } satisfies KeyPanes) : backend.writable(t, key, g, entry);
     const p = e.value as KeyPanes;
     // The pane the key's last record went to (its index), most often this one's.
     let i = e.hint as number | undefined;
@@ -172,11 +185,13 @@ export class PanedWindowOperator implements StreamOperator {
         p.n.push(0);
         p.q.push(this.created++);
         p.a.push(undefined);
+        p.v!.push(0);
         this.schedule.register(key, g, this.firstFiring(last + this.slide));
       }
       e.hint = i;
     }
-    this.ops.add(p.a, i, p.n[i]++ === 0, value);
+    if (this.field !== undefined) this.field.add(p.n, p.a, p.v!, i, value);
+    else this.ops.add(p.a, i, p.n[i]++ === 0, value);
   }
 
   /** The time the first window not fired yet that ends at `end` or later fires (window ends are a slide apart). */
@@ -238,7 +253,11 @@ export class PanedWindowOperator implements StreamOperator {
     if (whole !== undefined && whole.n > 0) accumulators[n++] = whole.a;
     if (entry !== undefined) {
       const p = entry.value as KeyPanes;
-      for (let i = 0; i < p.s.length; i++) if (p.s[i]! >= window.start && p.s[i]! < window.end && p.n[i]! > 0) accumulators[n++] = p.a[i];
+      const field = this.field;
+      if (field !== undefined && n === 0) return this.fireField(window, p, field);
+      for (let i = 0; i < p.s.length; i++) {
+        if (p.s[i]! >= window.start && p.s[i]! < window.end && p.n[i]! > 0) accumulators[n++] = field === undefined ? p.a[i] : field.result(p.a, p.v!, i);
+      }
     }
     if (n === 0) return;
     let result: unknown;
@@ -247,6 +266,24 @@ export class PanedWindowOperator implements StreamOperator {
     } finally {
       accumulators.fill(undefined, 0, n);
     }
+    this.emit(result);
+  }
+
+  /** The same for a field's panes alone: the first pane's record with the panes' values combined, in the panes' order. */
+  private fireField(window: TimeWindow, p: KeyPanes, field: FieldColumns): void {
+    const v = p.v!;
+    let first = -1;
+    let combined = 0;
+    for (let i = 0; i < p.s.length; i++) {
+      if (p.s[i]! < window.start || p.s[i]! >= window.end || p.n[i] === 0) continue;
+      if (first < 0) {
+        first = i;
+        combined = v[i]!;
+      } else combined = field.of(combined, v[i]!);
+    }
+    if (first < 0) return;
+    const result = field.result(p.a, v, first);
+    result[field.name] = combined;
     this.emit(result);
   }
 
@@ -280,9 +317,10 @@ export class PanedWindowOperator implements StreamOperator {
       p.n[j] = p.n[i]!;
       p.q[j] = p.q[i]!;
       p.a[j] = p.a[i];
+      p.v![j] = p.v![i]!;
       j++;
     }
-    p.s.length = p.n.length = p.q.length = p.a.length = j;
+    p.s.length = p.n.length = p.q.length = p.a.length = p.v!.length = j;
     e.hint = undefined;
     return next;
   }

@@ -3,13 +3,11 @@ import type { WindowFunctionSpec } from '../../../graph/windowing.js';
 import type { StateKey } from '../../../state/keyed-state.js';
 import { copyPlainData } from '../../../state/state-table.js';
 import { userFunctionFailed } from '../user-function-error.js';
-import type { WindowContents } from './window-contents.js';
 
 /**
  * One window's contents for the keys of one key group, as columns: slot i holds key `k[i]`, its
- * element count `n[i]` and its accumulator `a[i]`. Plain data (snapshotted as it is: a few arrays
- * per window and key group encode several times faster than an object per key), and no object
- * per key and window but the accumulator itself, so fewer survive to the old generation.
+ * element count `n[i]` and its accumulator `a[i]`. The layout `window-columns` of aligned windows
+ * before they kept key slots per group (GroupWindows); restores take it over.
  */
 export interface WindowColumns {
   /** start and end (exclusive) of the window. */
@@ -74,30 +72,4 @@ export function windowColumnOps(uid: string, spec: WindowFunctionSpec): ColumnOp
     case 'process':
       throw new WeirError('INVALID_GRAPH', `operator '${uid}': process windows keep their elements, not an accumulator in columns (isAlignedWindow)`, { domain: 'internal', retryable: false });
   }
-}
-
-export const emptyColumns = (s: number, e: number): WindowColumns => ({ s, e, k: [], n: [], a: [] });
-
-/** Copy-on-write of one window's columns: the arrays, and every accumulator (which `add` may change in place). */
-export function copyColumns(ops: ColumnOps) {
-  return (value: unknown): WindowColumns => {
-    const c = value as WindowColumns;
-    const a = new Array<unknown>(c.a.length);
-    for (let i = 0; i < a.length; i++) a[i] = ops.copy(c.a[i]);
-    return { s: c.s, e: c.e, k: c.k.slice(), n: c.n.slice(), a };
-  };
-}
-
-/** The slot of every key of `c` (a restored or copied window's index). */
-export function indexOf(c: WindowColumns): Map<StateKey, number> {
-  const index = new Map<StateKey, number>();
-  for (let i = 0; i < c.k.length; i++) index.set(c.k[i]!, i);
-  return index;
-}
-
-/** Appends one key's contents (of an older layout: an object per key and window) as a slot of `c`. */
-export function appendContents(c: WindowColumns, key: StateKey, contents: WindowContents): void {
-  c.k.push(key);
-  c.n.push(contents.n);
-  c.a.push(contents.a);
 }

@@ -2,13 +2,15 @@ import type { HeapKeyedStateBackend } from '../../../state/heap-keyed-state-back
 import type { StateKey } from '../../../state/keyed-state.js';
 import type { WindowColumns } from './window-columns.js';
 import type { WindowContents } from './window-contents.js';
+import { accumulatorAt, type GroupWindows } from './window-groups.js';
 
 /**
  * The layouts window state was checkpointed in, by state name. A restore takes an older one over
  * into the operator's own (each operator says which it reads); the tests restore every one.
  *   windows         per key: window start → WindowContents (WindowOperator; aligned windows before they kept them by window)
  *   window-slices   per key group: window start → key → WindowContents (aligned windows before columns)
- *   window-columns  per key group: window start → WindowColumns (AlignedWindowOperator)
+ *   window-columns  per key group: window start → WindowColumns (aligned windows before key slots)
+ *   window-groups   per key group: one GroupWindows, its windows as columns by key slot (AlignedWindowOperator)
  *   window-panes    per key: pane start → WindowContents (paned windows before KeyPanes)
  *   key-panes       per key: KeyPanes (PanedWindowOperator)
  */
@@ -16,6 +18,7 @@ export const LAYOUT = {
   byKey: 'windows',
   slices: 'window-slices',
   columns: 'window-columns',
+  groups: 'window-groups',
   paneMaps: 'window-panes',
   keyPanes: 'key-panes',
 } as const;
@@ -36,8 +39,8 @@ export function takeOver(backend: HeapKeyedStateBackend, name: string, visit: (k
 }
 
 /**
- * Every key's whole window in a checkpoint of these layouts (of `windows`, `window-slices` and
- * `window-columns`; a column's creation order is unknown: 0).
+ * Every key's whole window in a checkpoint of these layouts (of `windows`, `window-slices`,
+ * `window-columns` and `window-groups`; a column's creation order is unknown: 0).
  */
 export function takeOverWholeWindows(backend: HeapKeyedStateBackend, layouts: readonly string[], visit: (key: StateKey, g: number, contents: WindowContents) => void): void {
   if (layouts.includes(LAYOUT.byKey)) {
@@ -54,6 +57,14 @@ export function takeOverWholeWindows(backend: HeapKeyedStateBackend, layouts: re
     takeOver(backend, LAYOUT.columns, (_start, g, value) => {
       const c = value as WindowColumns;
       for (let i = 0; i < c.k.length; i++) visit(c.k[i]!, g, { s: c.s, e: c.e, n: c.n[i]!, a: c.a[i], q: 0 });
+    });
+  }
+  if (layouts.includes(LAYOUT.groups)) {
+    takeOver(backend, LAYOUT.groups, (_group, g, value) => {
+      const gw = value as GroupWindows;
+      for (const win of gw.w) {
+        for (let i = 0; i < win.n.length; i++) if (win.n[i]! > 0) visit(gw.k[i]!, g, { s: win.s, e: win.e, n: win.n[i]!, a: accumulatorAt(gw, win, i), q: 0 });
+      }
     });
   }
 }

@@ -1,0 +1,120 @@
+import type { StateKey } from '../../../state/keyed-state.js';
+import type { ColumnOps } from './window-columns.js';
+
+/**
+ * The open aligned windows of one key group, by key slot: slot i is key `k[i]` in every window of
+ * the group, so a key is looked up once per record whatever window it goes to, and a new window
+ * is a few arrays, not a key index grown from empty (a Map insert cost ~170 ns against ~20 ns for a
+ * lookup). Plain data, snapshotted as it is.
+ */
+export interface GroupWindows {
+  /** slot → key; null: a free slot (its key has nothing in any open window). */
+  k: (StateKey | null)[];
+  /** The field sum/min/max combine into `v` (each window's `a` then holds first records), or null: `a` holds accumulators. */
+  f: string | null;
+  /** The open windows, by start. */
+  w: SlotWindow[];
+}
+
+/** One window of a key group: per slot, its record count, accumulator (or first record) and, with a field, the combined value. */
+export interface SlotWindow {
+  /** start and end (exclusive). */
+  s: number;
+  e: number;
+  /** 0: the slot's key has nothing in this window (and `a`, `v` hold nothing of it). */
+  n: number[];
+  a: unknown[];
+  /** Empty without a field. */
+  v: number[];
+}
+
+/** The key → slot index of a group and its free slots: the operator's, never snapshotted, rebuilt on restore, handed to copy-on-write copies. */
+export class SlotIndex {
+  private readonly slots = new Map<StateKey, number>();
+  private readonly free: number[] = [];
+
+  static of(gw: GroupWindows): SlotIndex {
+    const index = new SlotIndex();
+    for (let i = 0; i < gw.k.length; i++) {
+      const key = gw.k[i]!;
+      if (key === null) index.free.push(i);
+      else index.slots.set(key, i);
+    }
+    return index;
+  }
+
+  /** The slot of `key` in `gw` (writable), taking a free one or a new one at the end. */
+  slotOf(gw: GroupWindows, key: StateKey): number {
+    let i = this.slots.get(key);
+    if (i !== undefined) return i;
+    i = this.free.length > 0 ? this.free.pop()! : gw.k.length;
+    if (i === gw.k.length) gw.k.push(key);
+    else gw.k[i] = key;
+    this.slots.set(key, i);
+    return i;
+  }
+
+  /**
+   * Frees the slots of keys that had nothing in `fired` (just dropped from `gw`, writable) and
+   * have nothing in any open window: a key that stops coming keeps its slot for one more window,
+   * so keys that come in every window keep theirs (no delete and insert per window).
+   */
+  releaseIdle(gw: GroupWindows, fired: SlotWindow): void {
+    const { k, w } = gw;
+    next: for (let i = 0; i < k.length; i++) {
+      if (k[i] === null || (i < fired.n.length && fired.n[i]! > 0)) continue;
+      for (let j = 0; j < w.length; j++) if (i < w[j]!.n.length && w[j]!.n[i]! > 0) continue next;
+      this.slots.delete(k[i]!);
+      k[i] = null;
+      this.free.push(i);
+    }
+  }
+}
+
+/** The index in `gw.w` of the window at `start`, or -1 (the latest window first: most records go there). */
+export function windowIndex(gw: GroupWindows, start: number): number {
+  const w = gw.w;
+  for (let j = w.length - 1; j >= 0; j--) if (w[j]!.s === start) return j;
+  return -1;
+}
+
+/** Opens the window [s, e) in `gw` (writable), in start order, with a slot for each of its keys. */
+export function openWindow(gw: GroupWindows, s: number, e: number): SlotWindow {
+  const win: SlotWindow = { s, e, n: [], a: [], v: [] };
+  reach(win, gw.k.length - 1, gw.f !== null);
+  let j = gw.w.length;
+  while (j > 0 && gw.w[j - 1]!.s > s) j--;
+  gw.w.splice(j, 0, win);
+  return win;
+}
+
+/** Extends `win`'s columns to hold slot `i` (filled, never holes: the snapshot codec refuses them). */
+export function reach(win: SlotWindow, i: number, field: boolean): void {
+  const { n, a, v } = win;
+  while (n.length <= i) {
+    n.push(0);
+    a.push(undefined);
+    if (field) v.push(0);
+  }
+}
+
+/** Copy-on-write of a group: its columns, and the accumulators a function may change in place (first records never change). */
+export function copyGroup(ops: ColumnOps) {
+  return (value: unknown): GroupWindows => {
+    const gw = value as GroupWindows;
+    const field = gw.f !== null;
+    return {
+      k: gw.k.slice(),
+      f: gw.f,
+      w: gw.w.map((win) => ({ s: win.s, e: win.e, n: win.n.slice(), a: field ? win.a.slice() : win.a.map((x) => ops.copy(x)), v: win.v.slice() })),
+    };
+  };
+}
+
+/** What slot `i` of `win` holds as a whole-window accumulator (with a field: its first record with the field combined). */
+export function accumulatorAt(gw: GroupWindows, win: SlotWindow, i: number): unknown {
+  if (gw.f === null) return win.a[i];
+  const acc = { ...(win.a[i] as Record<string, unknown>) };
+  acc[gw.f] = win.v[i];
+  return acc;
+}
