@@ -84,7 +84,10 @@ export interface ChunkBatch {
    * every put of the batch (they reject, and nothing refers to the chunks).
    */
   put(key: string, bytes: Uint8Array, done?: () => void): Promise<void>;
-  /** No more puts: the batch commits what it took. Must be called, also by a caller that gives up. */
+  /**
+   * No more puts: the batch commits what it took. Must be called, also by a caller that gives up
+   * (IndexedDB's batch also commits once its caller stops putting for a while, as a safeguard).
+   */
   end(): void;
 }
 

@@ -61,7 +61,17 @@ export function defineIndexedDbChecks(name: string, factory: IDBFactory, { descr
     it("writes a chunk batch's puts, handed over in different tasks, in one 'relaxed' transaction per 4 MiB; a failing put rolls back all of its transaction", async () => {
       const injected = new Error('injected disk failure');
       const storage = await openIndexedDbStorage({ database: unique('weir-batch'), indexedDB: factory, failWrites: (op, key) => (op === 'putChunk' && key === 'x/3' ? injected : undefined) });
-      const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+      // A turn as the browser's task scheduler takes them (a MessageChannel message, no timer's clamp):
+      // the batch's pump gets about one answer per turn, as between a worker's encoding slices. A
+      // timer's millisecond lets fake-indexeddb answer dozens of times: a caller that stopped putting.
+      const nextTask = () => new Promise<void>((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => {
+          channel.port1.close();
+          resolve();
+        };
+        channel.port2.postMessage(0);
+      });
       const putSpread = async (prefix: string) => {
         const batch = storage.openChunkBatch();
         if (batch === undefined) throw new Error('no batch with the connection open');
@@ -94,6 +104,25 @@ export function defineIndexedDbChecks(name: string, factory: IDBFactory, { descr
         const failed = (await putSpread('x')) as StorageFailure[];
         for (const [i, f] of failed.entries()) assertEqual(f?.code === 'CHECKPOINT_STORAGE_FAILED' && f.cause === injected, true, `put ${i} rejects with the injected failure`);
         assertKeys(await storage.listChunks('x/'), [], 'nothing of the failed batch');
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('commits a batch whose caller stopped putting without end() (a task held mid-snapshot): a read and a delete of the chunk store proceed', async () => {
+      const storage = await open();
+      try {
+        const batch = storage.openChunkBatch();
+        if (batch === undefined) throw new Error('no batch with the connection open');
+        const stored = batch.put('held/1', bytes(7, 8), () => {}); // no end(): its transaction is open, its pump going
+        assertBytes(await storage.getChunk('held/1'), bytes(7, 8), 'read after the batch\'s transaction'); // waits for it
+        await stored;
+        await storage.deleteChunks(['held/1']);
+        assertKeys(await storage.listChunks('held/'), [], 'deleted');
+        const later = batch.put('held/2', bytes(9), () => {}); // the batch goes on in a transaction of its own
+        batch.end();
+        await later;
+        assertBytes(await storage.getChunk('held/2'), bytes(9), 'a later put of the same batch');
       } finally {
         await storage.close();
       }

@@ -29,6 +29,14 @@ const MAX_WAITING_BYTES = 4 * 1024 * 1024;
  * snapshot would write nothing until the encoding ended; a few keep the writes overlapping it.
  */
 const GROUP_BYTES = 4 * 1024 * 1024;
+/**
+ * Answers of the pump in a row that found nothing waiting, after which the transaction commits
+ * (the next put begins another). The pump answers about once per slice while the task encodes,
+ * and a slice of encoding frames a chunk or more, so a few idle answers in a row mean the caller
+ * stopped putting (a task held for credit, a snapshot given up without end()): its transaction
+ * must not keep the chunk store, where a restore, a retention delete or the next checkpoint waits.
+ */
+const IDLE_ANSWERS = 8;
 
 interface Settle {
   readonly resolve: () => void;
@@ -47,6 +55,8 @@ interface Group {
   readonly tx: IDBTransaction;
   readonly settle: Settle[];
   bytes: number;
+  /** Pump answers in a row that found nothing waiting. */
+  idle: number;
 }
 
 export class IndexedDbChunkBatch implements ChunkBatch {
@@ -97,7 +107,7 @@ export class IndexedDbChunkBatch implements ChunkBatch {
       this.#fail(storageFailed('indexeddb', 'putChunk', error, { database: this.database }), []);
       return;
     }
-    const group: Group = { tx, settle: [], bytes: 0 };
+    const group: Group = { tx, settle: [], bytes: 0, idle: 0 };
     this.#open = group;
     tx.oncomplete = () => {
       for (const s of group.settle) s.resolve();
@@ -118,6 +128,7 @@ export class IndexedDbChunkBatch implements ChunkBatch {
     try {
       const store = tx.objectStore('chunks');
       const taken = this.#waiting.splice(0);
+      group.idle = taken.length === 0 ? group.idle + 1 : 0;
       for (const w of taken) group.settle.push(w.settle); // a failure below rejects them all with the transaction
       for (const { key, value, done } of taken) {
         const failure = this.failWrites?.('putChunk', key);
@@ -127,7 +138,7 @@ export class IndexedDbChunkBatch implements ChunkBatch {
         done?.();
       }
       this.#waitingBytes = 0;
-      if (this.#ended || group.bytes >= GROUP_BYTES) {
+      if (this.#ended || group.bytes >= GROUP_BYTES || group.idle >= IDLE_ANSWERS) {
         this.#open = undefined;
         commitNow(tx);
         return;
