@@ -64,7 +64,7 @@ export type {
 } from './graph/user-functions.js';
 export type { ValueState, ListState, MapState, ReducingState, AggregatingState, StateAggregateFunction, StateTtlOptions, StateKey } from './state/keyed-state.js';
 export type { OperatorStateAccess } from './state/operator-state-store.js';
-export type { CheckpointStorage, MetadataCondition, MetadataConditions } from './state/checkpoint-storage.js';
+export type { CheckpointStorage, ChunkBatch, MetadataCondition, MetadataConditions } from './state/checkpoint-storage.js';
 export { MemoryCheckpointStorage } from './state/backends/memory-storage.js';
 
 export type { CheckpointStats } from './runtime/coordinator/checkpoint-stats.js';

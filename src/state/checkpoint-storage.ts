@@ -45,6 +45,12 @@ export interface CheckpointStorage {
    * would, and must not read `bytes` after calling `done` or after the promise settled.
    */
   putLentChunk?(key: string, bytes: Uint8Array, done?: () => void): Promise<void>;
+  /**
+   * Optional: the chunks of one snapshot written together where the backend gains by it
+   * (IndexedDB: one transaction, one commit), as they are handed over. Undefined when the backend
+   * cannot open one now (a connection still opening): the caller writes each chunk on its own.
+   */
+  openChunkBatch?(): ChunkBatch | undefined;
   getChunk(key: string): Promise<Uint8Array | undefined>;
   /**
    * With a condition, checks it (against the metadata record condition.key) in the same atomic
@@ -68,6 +74,21 @@ export interface CheckpointStorage {
    */
   deleteMetadata(keys: readonly string[], condition?: MetadataCondition): Promise<void>;
   listMetadata(prefix: string): Promise<string[]>;
+}
+
+/** Chunk writes that a backend may commit together (CheckpointStorage.openChunkBatch). */
+export interface ChunkBatch {
+  /**
+   * As putLentChunk: the bytes are lent until `done` is called or the promise settles. Must
+   * resolve only once the chunk is stored; may resolve only after `end()`. A failure may fail
+   * every put of the batch (they reject, and nothing refers to the chunks).
+   */
+  put(key: string, bytes: Uint8Array, done?: () => void): Promise<void>;
+  /**
+   * No more puts: the batch commits what it took. Must be called, also by a caller that gives up
+   * (IndexedDB's batch also commits once its caller stops putting for a while, as a safeguard).
+   */
+  end(): void;
 }
 
 // Contract details every backend keeps (the shared contract suite checks them):

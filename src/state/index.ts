@@ -1,4 +1,4 @@
-export type { CheckpointStorage, MetadataCondition, MetadataConditions, StorageDescriptor } from "./checkpoint-storage.js";
+export type { CheckpointStorage, ChunkBatch, MetadataCondition, MetadataConditions, StorageDescriptor } from "./checkpoint-storage.js";
 export { validateStorageKey, fencedError, sameBytes } from './checkpoint-storage.js';
 export { MemoryCheckpointStorage, memoryStorageForRealm } from './backends/memory-storage.js';
 export type { MemoryCheckpointStorageOptions } from './backends/memory-storage.js';

@@ -58,6 +58,76 @@ export function defineIndexedDbChecks(name: string, factory: IDBFactory, { descr
       }
     });
 
+    it("writes a chunk batch's puts, handed over in different tasks, in one 'relaxed' transaction per 4 MiB; a failing put rolls back all of its transaction", async () => {
+      const injected = new Error('injected disk failure');
+      const storage = await openIndexedDbStorage({ database: unique('weir-batch'), indexedDB: factory, failWrites: (op, key) => (op === 'putChunk' && key === 'x/3' ? injected : undefined) });
+      // A turn as the browser's task scheduler takes them (a MessageChannel message, no timer's clamp):
+      // the batch's pump gets about one answer per turn, as between a worker's encoding slices. A
+      // timer's millisecond lets fake-indexeddb answer dozens of times: a caller that stopped putting.
+      const nextTask = () => new Promise<void>((resolve) => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => {
+          channel.port1.close();
+          resolve();
+        };
+        channel.port2.postMessage(0);
+      });
+      const putSpread = async (prefix: string) => {
+        const batch = storage.openChunkBatch();
+        if (batch === undefined) throw new Error('no batch with the connection open');
+        const writes: Promise<unknown>[] = [];
+        for (let i = 0; i < 4; i++) {
+          writes.push(batch.put(`${prefix}/${i}`, bytes(i), () => {}).then(() => 'stored', (error: unknown) => error));
+          await nextTask();
+        }
+        batch.end();
+        return Promise.all(writes);
+      };
+      try {
+        let outcomes: unknown[] = [];
+        const opened = await transactionsOf(async () => (outcomes = await putSpread('ok')));
+        assertKeys(opened, ['chunks:readwrite:relaxed'], 'transactions of the batch');
+        assertKeys(outcomes as string[], ['stored', 'stored', 'stored', 'stored'], 'outcomes');
+        assertKeys(await storage.listChunks('ok/'), ['ok/0', 'ok/1', 'ok/2', 'ok/3'], 'its chunks');
+        const big = await transactionsOf(async () => {
+          const batch = storage.openChunkBatch()!;
+          const writes: Promise<void>[] = [];
+          for (let i = 0; i < 5; i++) {
+            writes.push(batch.put(`big/${i}`, new Uint8Array(1_500_000).fill(i), () => {}));
+            await nextTask();
+          }
+          batch.end();
+          await Promise.all(writes);
+        });
+        assertKeys(big, ['chunks:readwrite:relaxed', 'chunks:readwrite:relaxed'], 'a 7.5 MB batch: a transaction per 4 MiB it took');
+        for (let i = 0; i < 5; i++) assertEqual((await storage.getChunk(`big/${i}`))?.[1_499_999], i, `big/${i}`);
+        const failed = (await putSpread('x')) as StorageFailure[];
+        for (const [i, f] of failed.entries()) assertEqual(f?.code === 'CHECKPOINT_STORAGE_FAILED' && f.cause === injected, true, `put ${i} rejects with the injected failure`);
+        assertKeys(await storage.listChunks('x/'), [], 'nothing of the failed batch');
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('commits a batch whose caller stopped putting without end() (a task held mid-snapshot): a read and a delete of the chunk store proceed', async () => {
+      const storage = await open();
+      try {
+        const batch = storage.openChunkBatch();
+        if (batch === undefined) throw new Error('no batch with the connection open');
+        const stored = batch.put('held/1', bytes(7, 8), () => {}); // no end(): its transaction is open, its pump going
+        assertBytes(await storage.getChunk('held/1'), bytes(7, 8), 'read after the batch\'s transaction'); // waits for it
+        await stored;
+        await storage.deleteChunks(['held/1']);
+        assertKeys(await storage.listChunks('held/'), [], 'deleted');
+        const later = batch.put('held/2', bytes(9), () => {}); // the batch goes on in a transaction of its own
+        batch.end();
+        await later;
+        assertBytes(await storage.getChunk('held/2'), bytes(9), 'a later put of the same batch');
+      } finally {
+        await storage.close();
+      }
+    });
+
     it("copies the caller's bytes when no connection is open yet, and stores them as they were at the call", async () => {
       const database = unique('weir-lazy');
       const chunk = bytes(1, 2, 3);

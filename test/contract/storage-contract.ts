@@ -2,6 +2,7 @@
 // suite that both node:test (Node) and mocha (Chromium) run: the runner's describe/it are passed
 // in, and assertions are plain functions (no node:assert in the browser).
 import type { CheckpointStorage, MetadataCondition } from '../../src/state/checkpoint-storage.js';
+import { defineChunkBatchChecks } from './chunk-batches.js';
 import { defineExistenceConditionChecks } from './existence-conditions.js';
 
 export interface ContractRunner {
@@ -517,5 +518,6 @@ export function defineStorageContract(name: string, target: StorageContractTarge
     });
 
     defineExistenceConditionChecks(check, { assertBytes, assertKeys, assertRejects, fail });
+    defineChunkBatchChecks(check, (title, failWrites, body) => it(title, withStorage({ failWrites }, body)), { assertBytes, assertEqual, assertKeys, assertRejects, fail, patternBytes });
   });
 }

@@ -1,5 +1,5 @@
 import type { SubtaskId } from '../../graph/execution-plan.js';
-import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
+import type { CheckpointStorage, ChunkBatch } from '../../state/checkpoint-storage.js';
 import type { Clock } from '../clock.js';
 import type { TaskReport } from '../control-messages.js';
 import type { StreamOperator } from '../operators/stream-operator.js';
@@ -13,6 +13,8 @@ const SLICE_BYTES = 256 * 1024;
 interface InFlight {
   readonly checkpointId: number;
   readonly snapshot: SubtaskSnapshot;
+  /** The snapshot's chunks, where the storage batches them: ended once it is encoded or given up. */
+  readonly batch: ChunkBatch | undefined;
   readonly writes: Promise<void>[];
   readonly started: number;
   readonly syncMs: number;
@@ -59,19 +61,30 @@ export class CheckpointWriter {
     const { clock, storage, reuse } = this.setup;
     const started = clock.now();
     const writes: Promise<void>[] = [];
-    const snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes, release) => {
-      // The bytes are lent until the write settles (SubtaskSnapshot then takes their buffer back
-      // for later chunks), or until a storage that takes lent bytes (putLentChunk) says it is done
-      // with them: IndexedDB once put() cloned them, Durable Object storage on return (its write
-      // runs during the call), so one or two buffers build every chunk instead of a fresh one per
-      // chunk — in workerd the whole encoding runs in one turn, where no promise settles.
-      const write = storage.putLentChunk === undefined ? storage.putChunk(handle.key, bytes) : storage.putLentChunk(handle.key, bytes, release);
-      writes.push(write);
-      return write;
-    }, full);
+    // The snapshot's chunks in one batch where the storage has them (IndexedDB: a transaction per
+    // few MB instead of one per chunk). Every way out of this checkpoint must end it: its open
+    // transaction holds the chunk store, where a restore, a delete and the next checkpoint wait.
+    const batch = storage.openChunkBatch?.();
+    let snapshot: SubtaskSnapshot;
+    try {
+      snapshot = new SubtaskSnapshot(operators, checkpointId, who, reuse, (handle, bytes, release) => {
+        // The bytes are lent until the write settles (SubtaskSnapshot then takes their buffer back
+        // for later chunks), or until a storage that takes lent bytes (putLentChunk, a batch) says it
+        // is done with them: IndexedDB once put() cloned them, Durable Object storage on return (its
+        // write runs during the call), so one or two buffers build every chunk instead of a fresh one
+        // per chunk — in workerd the whole encoding runs in one turn, where no promise settles.
+        const write = batch !== undefined ? batch.put(handle.key, bytes, release)
+          : storage.putLentChunk === undefined ? storage.putChunk(handle.key, bytes) : storage.putLentChunk(handle.key, bytes, release);
+        writes.push(write);
+        return write;
+      }, full);
+    } catch (error) {
+      giveUp(batch, writes); // an operator's state that cannot be encoded: the task fails
+      throw error;
+    }
     writes.push(...snapshot.durable);
     const syncMs = clock.now() - started;
-    const f = (this.inFlight = { checkpointId, snapshot, writes, started, syncMs, alignmentMs, asyncStarted: clock.now(), channelState });
+    const f = (this.inFlight = { checkpointId, snapshot, batch, writes, started, syncMs, alignmentMs, asyncStarted: clock.now(), channelState });
     if (snapshot.done) this.acknowledgeWhenWritten(f);
   }
 
@@ -97,11 +110,13 @@ export class CheckpointWriter {
     const f = this.inFlight;
     if (f === undefined || (checkpointId !== undefined && f.checkpointId !== checkpointId)) return;
     f.snapshot.abandon();
+    giveUp(f.batch, f.writes);
     this.inFlight = undefined;
   }
 
   private acknowledgeWhenWritten(f: InFlight): void {
     if (this.inFlight === f) this.inFlight = undefined;
+    f.batch?.end();
     const { clock, attempt, subtask } = this.setup;
     const { checkpointId, snapshot, started, syncMs, alignmentMs } = f;
     const channel = f.channelState?.then(async (c) => {
@@ -134,4 +149,13 @@ export class CheckpointWriter {
       },
     );
   }
+}
+
+/**
+ * A snapshot given up: its batch commits what it took (nothing refers to those chunks: swept as
+ * any chunk of an aborted checkpoint), and no one waits for its writes, whose failure is moot.
+ */
+function giveUp(batch: ChunkBatch | undefined, writes: readonly Promise<void>[]): void {
+  batch?.end();
+  for (const w of writes) w.catch(() => {});
 }

@@ -1,10 +1,11 @@
 // CheckpointStorage in IndexedDB, through idb: the browser's durable backend (the page and its
 // workers open the same database by name). PLATFORM-LIMITS: IndexedDB is bound per request, not
 // per byte, so the caller stores few large values; a commit costs ~0.5 ms, 'strict' ~0.25 ms more.
-import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import { CorruptDataError, WeirError } from '../../errors/index.js';
-import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions, type StorageDescriptor } from '../checkpoint-storage.js';
+import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type ChunkBatch, type MetadataCondition, type MetadataConditions, type StorageDescriptor } from '../checkpoint-storage.js';
 import { isWholeBuffer, withWholeBuffer } from './exact-bytes.js';
+import { IndexedDbChunkBatch } from './indexeddb-chunk-batch.js';
 import { checkedCondition, checkedConditions, checkedKeys, type CheckedCondition, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
 
 interface WeirStorageSchema extends DBSchema {
@@ -89,6 +90,13 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
   /** No copy while the connection opens (the bytes are lent); `done` as soon as put() cloned them. */
   async putLentChunk(key: string, bytes: Uint8Array, done?: () => void): Promise<void> {
     return this.#putChunk(key, bytes, true, done);
+  }
+
+  /** One transaction for a snapshot's chunks (indexeddb-chunk-batch.ts); none while the connection opens. */
+  openChunkBatch(): ChunkBatch | undefined {
+    const db = this.#closed ? undefined : this.#connected;
+    if (db === undefined) return undefined;
+    return new IndexedDbChunkBatch(unwrap(db) as IDBDatabase, this.database, (key, bytes, done) => this.#putChunk(key, bytes, true, done), this.#failWrites);
   }
 
   async #putChunk(key: string, bytes: Uint8Array, lent: boolean, done: (() => void) | undefined): Promise<void> {

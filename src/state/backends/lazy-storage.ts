@@ -6,7 +6,8 @@ import type { CheckpointStorage, StorageDescriptor } from '../checkpoint-storage
  */
 export function lazyStorage(kind: string, open: () => Promise<CheckpointStorage>, workerDescriptor?: StorageDescriptor): CheckpointStorage {
   let opened: Promise<CheckpointStorage> | undefined;
-  const backend = () => (opened ??= open());
+  let ready: CheckpointStorage | undefined;
+  const backend = () => (opened ??= open().then((b) => (ready = b)));
   return {
     kind,
     ...(workerDescriptor !== undefined ? { workerDescriptor } : {}),
@@ -16,6 +17,8 @@ export function lazyStorage(kind: string, open: () => Promise<CheckpointStorage>
       const b = await backend();
       return b.putLentChunk !== undefined ? b.putLentChunk(key, bytes, done) : b.putChunk(key, bytes);
     },
+    // Only once open: a batch is made synchronously, as the caller's first chunk is handed over.
+    openChunkBatch: () => ready?.openChunkBatch?.(),
     getChunk: async (key) => (await backend()).getChunk(key),
     deleteChunks: async (keys, condition) => (await backend()).deleteChunks(keys, condition),
     listChunks: async (prefix) => (await backend()).listChunks(prefix),
