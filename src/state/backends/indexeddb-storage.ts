@@ -1,23 +1,16 @@
 // CheckpointStorage in IndexedDB, through idb: the browser's durable backend (the page and its
 // workers open the same database by name). PLATFORM-LIMITS: IndexedDB is bound per request, not
 // per byte, so the caller stores few large values; a commit costs ~0.5 ms, 'strict' ~0.25 ms more.
-import { unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import { unwrap, type IDBPTransaction } from 'idb';
 import { CorruptDataError, WeirError } from '../../errors/index.js';
 import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type ChunkBatch, type MetadataCondition, type MetadataConditions, type StorageDescriptor } from '../checkpoint-storage.js';
 import { isWholeBuffer, withWholeBuffer } from './exact-bytes.js';
 import { IndexedDbChunkBatch } from './indexeddb-chunk-batch.js';
+import { openConnection, type Database, type StoreName, type WeirStorageSchema } from './indexeddb-connection.js';
 import { checkedCondition, checkedConditions, checkedKeys, type CheckedCondition, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
 
-interface WeirStorageSchema extends DBSchema {
-  chunks: { key: string; value: Uint8Array };
-  metadata: { key: string; value: Uint8Array };
-}
-type StoreName = 'chunks' | 'metadata';
-type Database = IDBPDatabase<WeirStorageSchema>;
 // Typed as readwrite so that bodies may write; #run opens readonly ones for reads.
 type Transaction = IDBPTransaction<WeirStorageSchema, StoreName[], 'readwrite'>;
-
-const SCHEMA_VERSION = 1;
 
 export interface IndexedDbStorageOptions {
   /** The database name; every context that opens the same name shares the data. Default 'weir'. */
@@ -313,34 +306,6 @@ export async function requestPersistence(): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-// idb's openDB() always opens through the global `indexedDB`; this is the same thing with a given factory.
-function openConnection(factory: IDBFactory, name: string, onClosed: (db: Database) => void): Promise<Database> {
-  return new Promise<Database>((resolve, reject) => {
-    let request: IDBOpenDBRequest;
-    try {
-      request = factory.open(name, SCHEMA_VERSION);
-    } catch (error) {
-      reject(storageFailed('indexeddb', 'open', error, { database: name }));
-      return;
-    }
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      for (const store of ['chunks', 'metadata']) if (!db.objectStoreNames.contains(store)) db.createObjectStore(store);
-    };
-    // 'blocked': an older connection elsewhere has not closed yet; every Weir connection closes on
-    // 'versionchange' (below), so waiting is right.
-    request.onerror = () => reject(storageFailed('indexeddb', 'open', request.error, { database: name }));
-    request.onsuccess = () => {
-      const raw = request.result;
-      const db = wrap(raw) as unknown as Database;
-      // Another context wants to upgrade or delete the database: step aside instead of blocking it.
-      raw.addEventListener('versionchange', () => { raw.close(); onClosed(db); });
-      raw.addEventListener('close', () => onClosed(db)); // closed abnormally (storage cleared, disk error)
-      resolve(db);
-    };
-  });
 }
 
 /** Keys that start with `prefix`: [prefix, the first string after all of them). */
