@@ -1,6 +1,8 @@
 // `npm run bench -- edge`: Weir on the edge platforms, in Miniflare's workerd and the Deno binary.
 //   1. events/s through a job object (POSTed to its input log, counted per page, committed): the same
 //      job at parallelism 1 (one Durable Object) and 3 (a coordinator and three shard objects), same run;
+//      and, without Weir, the same CPU work in three objects at once against one: the ceiling of that
+//      ratio in one Miniflare;
 //   2. the final checkpoint of a job object holding ~10 MB of keyed state, against a raw transactionSync
 //      write of the same bytes as 1 MiB rows;
 //   3. the same state checkpointed into Deno KV, against raw atomic writes of the same bytes (as the first
@@ -10,7 +12,8 @@
 // Rounds are interleaved; medians and same-run ratios are printed (aims from issue 12: parallelism 3
 // ≥ 2× parallelism 1; checkpoint ≤ 1.5× the raw write). Local figures say nothing of production:
 // Miniflare runs every object in one workerd process. Prints, never asserts.
-// Env: WEIR_BENCH_ROUNDS (default 3), WEIR_BENCH_EVENTS (default 100 000), WEIR_BENCH_KEYS (default 10 000).
+// Env: WEIR_BENCH_ROUNDS (default 3), WEIR_BENCH_EVENTS (default 100 000), WEIR_BENCH_KEYS (default 10 000),
+// WEIR_BENCH_PARTS (default 'throughput,do,kv': which of 1., 2., 3. to run).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +28,7 @@ const ROUNDS = envInt('WEIR_BENCH_ROUNDS', 3);
 const EVENTS = envInt('WEIR_BENCH_EVENTS', 100_000);
 const KEYS = envInt('WEIR_BENCH_KEYS', 10_000);
 const PER_REQUEST = 5000;
+const PARTS = new Set((process.env.WEIR_BENCH_PARTS ?? 'throughput,do,kv').split(','));
 
 // The package snapshot scripts/bench.mjs made beside this compiled file: never the dist/ a concurrent `npm test` rebuilds.
 const OUT = dirname(fileURLToPath(import.meta.url));
@@ -40,16 +44,29 @@ await build({
   entryPoints: ['bench/edge/kv-state.main.ts'], outdir: join(OUT, 'edge'), bundle: true, packages: 'external', external: ['weir', 'weir/*'],
   format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'error',
 });
-const mf = new Miniflare({
-  modules: [{ type: 'ESModule', path: 'worker.js', contents: worker.outputFiles[0]!.text }],
+const options = {
+  modules: [{ type: 'ESModule' as const, path: 'worker.js', contents: worker.outputFiles[0]!.text }],
   compatibilityDate: '2026-04-01',
   durableObjects: {
     COUNTS1: { className: 'Counts1', useSQLite: true }, COUNTS3: { className: 'Counts3', useSQLite: true },
     STATE: { className: 'State', useSQLite: true }, RAW: { className: 'RawWrite', useSQLite: true }, MEMORY: { className: 'StateMemory', useSQLite: true },
+    SPIN: { className: 'Spin', useSQLite: true },
   },
-});
+};
+// A fresh Miniflare (one workerd process) per part of a round: the job objects of earlier parts live
+// on (a counting job checkpoints every 100 ms even when idle) and would share the one thread with it.
+let mf: Miniflare | undefined;
+async function fresh<T>(measure: () => Promise<T>): Promise<T> {
+  mf = new Miniflare(options);
+  try {
+    return await measure();
+  } finally {
+    await mf.dispose();
+    mf = undefined;
+  }
+}
 const fetchJson = async <T>(path: string, init?: RequestInit): Promise<T> => {
-  const response = await mf.dispatchFetch(`http://localhost${path}`, init as never);
+  const response = await mf!.dispatchFetch(`http://localhost${path}`, init as never);
   const text = await response.text();
   if (response.status !== 200) throw new Error(`${path}: ${response.status} ${text}`);
   return JSON.parse(text) as T;
@@ -72,6 +89,23 @@ async function throughput(prefix: 'p1' | 'p3', object: string): Promise<{ events
   }
   const totalMs = performance.now() - started;
   return { eventsPerSecond: EVENTS / (totalMs / 1000), appendMs, totalMs };
+}
+
+/**
+ * The ceiling of parallelism 3 over 1 in this Miniflare, without Weir: the same CPU work (3 × n
+ * loop iterations) in one object, then split over three objects called at once. 1× means the
+ * objects share one thread.
+ */
+async function spinSpeedup(): Promise<number> {
+  const n = 30_000_000;
+  const spin = (object: string, iterations: number) => fetchJson(`/spin?object=${object}&n=${iterations}`, { method: 'POST' });
+  await Promise.all(['a', 'b', 'c', 'one'].map((o) => spin(o, 1000))); // the objects exist and the code is warm
+  let started = performance.now();
+  await spin('one', 3 * n);
+  const oneMs = performance.now() - started;
+  started = performance.now();
+  await Promise.all(['a', 'b', 'c'].map((o) => spin(o, n)));
+  return oneMs / (performance.now() - started);
 }
 
 /** The state job object's final checkpoint (everything written: no periodic checkpoint before it) and a raw write of its bytes. */
@@ -130,30 +164,36 @@ function denoKvCheckpoint(): CheckpointSample & { rawAfterMs: number } {
   return { ...sample, rawMs: raw.rawMs, rawAfterMs: sample.rawMs };
 }
 
-const samples = { p1: [] as number[], p3: [] as number[], p1Append: [] as number[], p3Append: [] as number[], durableObject: [] as CheckpointSample[], denoKv: [] as (CheckpointSample & { rawAfterMs: number })[], durableObjectMemory: [] as number[], denoMemory: [] as number[] };
+const samples = { p1: [] as number[], p3: [] as number[], spread: [] as number[], p1Append: [] as number[], p3Append: [] as number[], durableObject: [] as CheckpointSample[], denoKv: [] as (CheckpointSample & { rawAfterMs: number })[], durableObjectMemory: [] as number[], denoMemory: [] as number[] };
 const loads: number[] = [];
 try {
   console.log(`edge: ${EVENTS.toLocaleString('en')} events per throughput run, ${KEYS.toLocaleString('en')} keys of ~1 KB state, ${ROUNDS} rounds`);
   for (let round = 1; round <= ROUNDS; round++) {
     loads.push(loadAverage());
-    const p1 = await throughput('p1', `r${round}`);
-    const p3 = await throughput('p3', `r${round}`);
-    const d = await durableObjectCheckpoint(`r${round}`, round);
-    const dm = await durableObjectMemoryCheckpoint(round);
-    const k = denoKvCheckpoint();
-    const km = denoKv<CheckpointSample>(['memory']).checkpointMs;
+    const none = { eventsPerSecond: NaN, appendMs: NaN, totalMs: NaN };
+    const p1 = PARTS.has('throughput') ? await fresh(() => throughput('p1', `r${round}`)) : none;
+    const p3 = PARTS.has('throughput') ? await fresh(() => throughput('p3', `r${round}`)) : none;
+    const spread = PARTS.has('throughput') ? await fresh(spinSpeedup) : NaN;
+    const noCheckpoint = { checkpointMs: NaN, encodeMs: NaN, writeMs: NaN, rawMs: NaN, stateBytes: NaN, rawAfterMs: NaN };
+    // The state job once first, unmeasured, in the same workerd: its code warm, as in an object that has run a while.
+    const [d, dm] = PARTS.has('do')
+      ? await fresh(async () => [await durableObjectCheckpoint(`warm${round}`, -round), await durableObjectCheckpoint(`r${round}`, round), await durableObjectMemoryCheckpoint(round)] as const).then(([, x, y]) => [x, y] as const)
+      : [noCheckpoint, NaN] as const;
+    const k = PARTS.has('kv') ? denoKvCheckpoint() : noCheckpoint;
+    const km = PARTS.has('kv') ? denoKv<CheckpointSample>(['memory']).checkpointMs : NaN;
     samples.durableObjectMemory.push(dm);
     samples.denoMemory.push(km);
     samples.p1.push(p1.eventsPerSecond);
     samples.p3.push(p3.eventsPerSecond);
+    samples.spread.push(spread);
     samples.p1Append.push(EVENTS / (p1.appendMs / 1000));
     samples.p3Append.push(EVENTS / (p3.appendMs / 1000));
     samples.durableObject.push(d);
     samples.denoKv.push(k);
-    console.log(`round ${round}: p1 ${formatRate(p1.eventsPerSecond)} events/s, p3 ${formatRate(p3.eventsPerSecond)}; DO checkpoint ${d.checkpointMs} ms (memory storage ${dm}) vs raw ${d.rawMs} ms; KV checkpoint ${k.checkpointMs} ms (memory storage ${km}) vs raw ${k.rawMs.toFixed(0)} ms (${k.rawAfterMs.toFixed(0)} ms after the checkpoint, in its process)`);
+    console.log(`round ${round}: p1 ${formatRate(p1.eventsPerSecond)} events/s, p3 ${formatRate(p3.eventsPerSecond)} (3 objects vs 1 without Weir ${formatRatio(spread)}); DO checkpoint ${d.checkpointMs} ms (memory storage ${dm}) vs raw ${d.rawMs} ms; KV checkpoint ${k.checkpointMs} ms (memory storage ${km}) vs raw ${k.rawMs.toFixed(0)} ms (${k.rawAfterMs.toFixed(0)} ms after the checkpoint, in its process)`);
   }
 } finally {
-  await mf.dispose();
+  await mf?.dispose();
 }
 
 const m = (xs: number[]) => median(xs);
@@ -172,6 +212,10 @@ console.log('');
 printTable(['figure (median of rounds)', 'parallelism 1 / Weir', 'parallelism 3 / raw', 'ratio'], [
   ['job object: events/s, POST → committed table', formatRate(m(samples.p1)), formatRate(m(samples.p3)), formatRatio(m(samples.p3) / m(samples.p1))],
   ['  the POSTs alone (appends/s)', formatRate(m(samples.p1Append)), formatRate(m(samples.p3Append)), formatRatio(m(samples.p3Append) / m(samples.p1Append))],
+  // Every event enters through the one object the app addresses (its input log): its POSTs bound both runs,
+  // so p3 / p1 can reach at most p3's append rate over p1's events/s, whatever the shards do.
+  ['  p3 end to end over its own POSTs (appends/s): the share of its ingestion bound reached', '', '', `${(100 * m(samples.p3) / m(samples.p3Append)).toFixed(0)} %`],
+  ['  without Weir: the same CPU work in 3 objects at once vs in 1 (the ceiling of p3 / p1 here)', '', '', formatRatio(m(samples.spread))],
   ...checkpointRows('Durable Object', samples.durableObject, samples.durableObjectMemory, false),
   ...checkpointRows('Deno KV', samples.denoKv, samples.denoMemory, true),
   ['Deno KV: the raw write after the checkpoint, in its process (warm)', '', m(samples.denoKv.map((x) => x.rawAfterMs)).toFixed(0), ''],

@@ -6,6 +6,7 @@
 //   POST /raw?bytes=N                N bytes as 1 MiB BLOB rows in one transactionSync: { ms }
 //   POST /memory?round=R             the state job run in a Durable Object with memory storage: its final checkpoint
 //                                    (the encoding's share, no storage writes): { checkpointMs, stateBytes }
+//   POST /spin?object=O&n=N          N iterations of a CPU loop in the object O, without Weir: { x }
 import { job, run, sinks, sources } from 'weir';
 import { jobObject } from 'weir/cloudflare';
 import { stateJob } from './state.job.js';
@@ -62,13 +63,24 @@ export class StateMemory {
   }
 }
 
+/** Plain CPU work in an object of its own: how much several objects of one Miniflare can run at once. */
+export class Spin {
+  fetch(request: Request): Response {
+    const n = Number(new URL(request.url).searchParams.get('n'));
+    let x = 0;
+    for (let i = 0; i < n; i++) x = (x + i * 7) % 1000003;
+    return Response.json({ x });
+  }
+}
+
 interface Namespace {
   getByName(name: string): { fetch(request: Request): Promise<Response> };
 }
 
 export default {
-  fetch(request: Request, env: Record<'COUNTS1' | 'COUNTS3' | 'STATE' | 'RAW' | 'MEMORY', Namespace>): Promise<Response> | Response {
+  fetch(request: Request, env: Record<'COUNTS1' | 'COUNTS3' | 'STATE' | 'RAW' | 'MEMORY' | 'SPIN', Namespace>): Promise<Response> | Response {
     const url = new URL(request.url);
+    if (url.pathname === '/spin') return env.SPIN.getByName(url.searchParams.get('object')!).fetch(request);
     if (url.pathname === '/memory') return env.MEMORY.getByName(`memory-${url.searchParams.get('round')}`).fetch(request);
     if (url.pathname === '/raw') return env.RAW.getByName(`raw-${url.searchParams.get('bytes')}-${url.searchParams.get('round')}`).fetch(request);
     const match = /^\/(p1|p3|state)\/([^/]+)(\/.*)$/.exec(url.pathname);
