@@ -58,7 +58,11 @@ export class WindowedStream<T, K extends StateKey> {
     return this.byField('max', field);
   }
 
-  /** Incremental aggregation: `add` folds each record into an accumulator, `result` turns it into the window's output. Session windows need `merge`. */
+  /**
+   * Incremental aggregation: `add` folds each record into an accumulator, `result` turns it into the
+   * window's output. Session windows need `merge`; with it, sliding windows whose slide divides
+   * their size count each record once, in its slide's accumulator, and merge those when a window fires.
+   */
   aggregate<A, R>(fn: AggregateFunction<T, A, R>): DataStream<R> {
     if (typeof fn !== 'object' || fn === null) {
       throw new InvalidArgumentError('aggregate(fn)', `expected an object with create, add and result functions, got ${describeValue(fn)}`);

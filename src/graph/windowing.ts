@@ -20,7 +20,13 @@ export interface AggregateFunction<T, A, R> {
   create(): A;
   add(accumulator: A, value: T): A;
   result(accumulator: A): R;
-  /** Needed by session windows, which merge. */
+  /**
+   * The accumulator of a's records and b's together. Needed by session windows, which merge; with
+   * it, sliding event-time windows whose slide divides their size keep one accumulator per key and
+   * slide (a pane) and merge a window's panes when it fires, so it must agree with `add` (be
+   * associative). It may change or return either argument: panes a later window still needs are
+   * handed to it as copies.
+   */
   merge?(a: A, b: A): A;
 }
 

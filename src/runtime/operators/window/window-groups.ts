@@ -33,7 +33,7 @@ export class SlotIndex {
   private readonly slots = new Map<StateKey, number>();
   private readonly free: number[] = [];
 
-  static of(gw: GroupWindows): SlotIndex {
+  static of(gw: { readonly k: readonly (StateKey | null)[] }): SlotIndex {
     const index = new SlotIndex();
     for (let i = 0; i < gw.k.length; i++) {
       const key = gw.k[i]!;
@@ -44,7 +44,7 @@ export class SlotIndex {
   }
 
   /** The slot of `key` in `gw` (writable), taking a free one or a new one at the end. */
-  slotOf(gw: GroupWindows, key: StateKey): number {
+  slotOf(gw: { k: (StateKey | null)[] }, key: StateKey): number {
     let i = this.slots.get(key);
     if (i !== undefined) return i;
     i = this.free.length > 0 ? this.free.pop()! : gw.k.length;
@@ -64,10 +64,15 @@ export class SlotIndex {
     next: for (let i = 0; i < k.length; i++) {
       if (k[i] === null || (i < fired.n.length && fired.n[i]! > 0)) continue;
       for (let j = 0; j < w.length; j++) if (i < w[j]!.n.length && w[j]!.n[i]! > 0) continue next;
-      this.slots.delete(k[i]!);
-      k[i] = null;
-      this.free.push(i);
+      this.release(k, i);
     }
+  }
+
+  /** Frees slot `i` of directory `k` (writable): its key has nothing in any open window or pane. */
+  release(k: (StateKey | null)[], i: number): void {
+    this.slots.delete(k[i]!);
+    k[i] = null;
+    this.free.push(i);
   }
 }
 
