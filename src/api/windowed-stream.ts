@@ -82,8 +82,8 @@ export class WindowedStream<T, K extends StateKey> {
   }
 
   private byField(method: FieldAggregation, field: string): DataStream<T> {
-    const { fn, mergeResult, field: combined, label } = fieldAccumulator(method, field);
-    return this.build({ kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, mergeResult, field: combined }, label) as DataStream<T>;
+    const { fn, field: combined, label } = fieldAccumulator(method, field);
+    return this.build({ kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, field: combined }, label) as DataStream<T>;
   }
 
   private build(fn: WindowFunctionSpec, label: string): DataStream<unknown> {

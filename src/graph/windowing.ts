@@ -52,12 +52,6 @@ export type WindowFunctionSpec =
     readonly kind: 'aggregate';
     readonly fn: AggregateFunction<unknown, unknown, unknown>;
     /**
-     * Set by sum/min/max: a window's result from several accumulators (in the order their first
-     * records came), none of them changed. Lets sliding windows keep one accumulator per slide (a
-     * pane) that the overlapping windows share.
-     */
-    readonly mergeResult?: (accumulators: readonly unknown[], n: number) => unknown;
-    /**
      * Set by sum/min/max: the field they combine and how. The accumulator is the first record with
      * `name` combined over all records, so an operator may keep the combined values as numbers
      * beside the first records (no object per update) and build that result when the window fires.

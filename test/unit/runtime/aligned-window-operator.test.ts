@@ -157,8 +157,8 @@ const mergingSum: WindowFunctionSpec = {
 
 /** What windowed sum/min/max('value') build: an accumulator per window, or per slide (pane) merged when a window fires. */
 const fieldFunctions = (['sum', 'min', 'max'] as const).map((method): [string, WindowFunctionSpec] => {
-  const { fn, mergeResult, field } = fieldAccumulator(method, 'value');
-  return [method, { kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, mergeResult, field }];
+  const { fn, field } = fieldAccumulator(method, 'value');
+  return [method, { kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, field }];
 });
 
 describe('aligned event-time windows', () => {
