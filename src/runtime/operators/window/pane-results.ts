@@ -91,17 +91,25 @@ export class PaneResults {
       orderQ[at] = q;
     }
     if (m === 0) return;
-    // A pane later windows still read is copied before user code sees it: merge and result may change or keep what they are given.
-    const take = (j: number): unknown => (j === -1 ? whole!.a[i] : j === expiring ? p[j]!.a[i] : this.ops.copy(p[j]!.a[i]));
-    let acc = take(order[0]!);
+    let acc = this.take(gp, i, order[0]!, whole, expiring);
     if (m > 1) {
       const merge = this.merge!;
       try {
-        for (let x = 1; x < m; x++) acc = merge(acc, take(order[x]!));
+        for (let x = 1; x < m; x++) acc = merge(acc, this.take(gp, i, order[x]!, whole, expiring));
       } catch (error) {
         throw userFunctionFailed(this.uid, 'aggregate merge', error);
       }
     }
     this.emit(this.ops.result(acc));
+  }
+
+  /**
+   * Slot `i`'s accumulator in pane `j` (-1: the whole window) for user code: a copy where a later
+   * window still reads it, since merge and result may change or keep what they are given.
+   */
+  private take(gp: GroupPanes, i: number, j: number, whole: SlotWindow | undefined, expiring: number): unknown {
+    if (j === -1) return whole!.a[i];
+    const acc = gp.p[j]!.a[i];
+    return j === expiring ? acc : this.ops.copy(acc);
   }
 }
