@@ -22,7 +22,7 @@ export interface GroupPanes {
 /** One pane of a key group: per slot, its record count, accumulator (or first record), combined field and creation number. */
 export interface SlotPane {
   s: number;
-  /** 0: the slot's key has nothing in this pane (and `a`, `v`, `q` hold nothing of it). */
+  /** 0 (or past the end): the slot's key has nothing in this pane (and `a`, `v`, `q` hold nothing of it). */
   n: number[];
   a: unknown[];
   /** Empty without a field. */
@@ -41,10 +41,12 @@ export function paneIndex(gp: GroupPanes, start: number): number {
   return -1;
 }
 
-/** Opens the pane at `s` in `gp` (writable), in start order, with a slot for each of its keys; returns its index. */
+/**
+ * Opens the pane at `s` in `gp` (writable), in start order, with empty columns (a slot past their
+ * end holds nothing: columns grow as their slots are written, by reachPane); returns its index.
+ */
 export function openPane(gp: GroupPanes, s: number): number {
   const pane: SlotPane = { s, n: [], a: [], v: [], q: [] };
-  reachPane(pane, gp.k.length - 1, gp.f !== null);
   let j = gp.p.length;
   while (j > 0 && gp.p[j - 1]!.s > s) j--;
   gp.p.splice(j, 0, pane);
