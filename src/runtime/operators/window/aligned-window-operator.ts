@@ -7,7 +7,7 @@ import { windowStartOf } from './window-assigners.js';
 import type { WindowContents } from './window-contents.js';
 import { windowColumnOps, type ColumnOps } from './window-columns.js';
 import { FieldColumns } from './field-columns.js';
-import { accumulatorAt, copyGroup, openWindow, reach, SlotIndex, windowIndex, type GroupWindows } from './window-groups.js';
+import { accumulatorAt, copyGroup, openWindow, reach, SlotIndex, SmallKeySlots, windowIndex, type GroupWindows } from './window-groups.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { LAYOUT, takeOverWholeWindows } from './window-layouts.js';
 
@@ -44,6 +44,8 @@ export class AlignedWindowOperator implements StreamOperator {
   private readonly field: FieldColumns | undefined;
   /** Each group's entry, kept current as copy-on-write replaces it: a record reaches it without a lookup. */
   private readonly entries: (StateEntry | undefined)[] = [];
+  /** The slots of small integer keys, for every group's SlotIndex. */
+  private readonly smallKeys = new SmallKeySlots();
   /** The starts of the windows open in some group. */
   private readonly open = new Set<number>();
   private readonly emit: (value: unknown) => void;
@@ -80,6 +82,8 @@ export class AlignedWindowOperator implements StreamOperator {
       for (const win of gw.w) {
         for (let i = 0; i < win.n.length; i++) if (win.n[i]! > 0) foreign.push([gw.k[i]!, g, { s: win.s, e: win.e, n: win.n[i]!, a: accumulatorAt(gw, win, i), q: 0 }]);
       }
+      (map!.get(GROUP)!.hint as SlotIndex | undefined)?.releaseAll(gw);
+      this.entries[g] = undefined;
       backend.remove(this.table, GROUP, g);
     });
     for (const [key, g, c] of foreign) this.restoreContents(key, g, c);
@@ -87,7 +91,7 @@ export class AlignedWindowOperator implements StreamOperator {
       const entry = map?.get(GROUP);
       if (entry === undefined) return;
       const gw = entry.value as GroupWindows;
-      entry.hint ??= SlotIndex.of(gw);
+      entry.hint ??= SlotIndex.of(gw, this.smallKeys);
       this.entries[g] = entry;
       for (const win of gw.w) this.open.add(win.s);
     });
@@ -114,9 +118,9 @@ export class AlignedWindowOperator implements StreamOperator {
       entry = backend.entryOf(this.table, GROUP, g);
       if (entry === undefined) {
         entry = backend.insert(this.table, GROUP, g, { k: [], f: this.field?.name ?? null, w: [] } satisfies GroupWindows);
-        entry.hint = new SlotIndex();
+        entry.hint = new SlotIndex(this.smallKeys);
       }
-      entry.hint ??= SlotIndex.of(entry.value as GroupWindows);
+      entry.hint ??= SlotIndex.of(entry.value as GroupWindows, this.smallKeys);
       this.entries[g] = entry;
     }
     if (entry.v !== backend.version) {
@@ -203,6 +207,7 @@ export class AlignedWindowOperator implements StreamOperator {
       }
       gw.w.splice(j, 1);
       if (gw.w.length === 0) {
+        (entry.hint as SlotIndex).releaseAll(gw);
         this.keyedBackend.remove(this.table, GROUP, g);
         this.entries[g] = undefined;
       } else (entry.hint as SlotIndex).releaseIdle(gw, win);
