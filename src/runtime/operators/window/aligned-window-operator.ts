@@ -152,29 +152,36 @@ export class AlignedWindowOperator implements StreamOperator {
     if (Number.isNaN(timestamp)) {
       throw missingTimestampError(this.uid);
     }
-    let gw: GroupWindows | undefined;
-    let slot = 0;
-    const last = windowStartOf(timestamp, this.offset, this.slide);
-    for (let start = last; start > timestamp - this.size; start -= this.slide) {
-      if (start + this.size - 1 <= this.currentWatermark) continue; // fired already: too late for this one
-      if (gw === undefined) {
-        const entry = this.writableGroup(g);
-        gw = entry.value as GroupWindows;
-        slot = (entry.hint as SlotIndex).slotOf(gw, key);
-      }
-      let j = windowIndex(gw, start);
-      if (j < 0) {
-        openWindow(gw, start, start + this.size);
-        this.open.add(start);
-        j = windowIndex(gw, start);
-      }
-      const win = gw.w[j]!;
-      if (slot >= win.n.length) reach(win, slot, this.field !== undefined);
-      if (this.field !== undefined) this.field.add(win.n, win.a, win.v, slot, value);
-      else this.ops.add(win.a, slot, win.n[slot]++ === 0, value);
+    const size = this.size;
+    const slide = this.slide;
+    const watermark = this.currentWatermark;
+    const last = windowStartOf(timestamp, this.offset, slide);
+    // Its latest window fired (so did every earlier one), or (sliding by more than the size) it is in none: late.
+    if (last <= timestamp - size || last + size - 1 <= watermark) return this.late(value);
+    let entry = this.entries[g];
+    if (entry === undefined || entry.v !== this.keyedBackend.version) entry = this.writableGroup(g);
+    const gw = entry.value as GroupWindows;
+    const slot = (entry.hint as SlotIndex).slotOf(gw, key);
+    for (let start = last; start > timestamp - size && start + size - 1 > watermark; start -= slide) this.addTo(gw, start, slot, value);
+  }
+
+  /** Adds `value` to slot `slot` of the window at `start` in `gw` (writable), opening the window if needed. */
+  private addTo(gw: GroupWindows, start: number, slot: number, value: unknown): void {
+    let j = windowIndex(gw, start);
+    if (j < 0) {
+      openWindow(gw, start, start + this.size);
+      this.open.add(start);
+      j = windowIndex(gw, start);
     }
-    if (gw !== undefined) return;
-    // In no window that has not fired (or, sliding by more than the size, in none at all): late.
+    const win = gw.w[j]!;
+    const field = this.field;
+    if (slot >= win.n.length) reach(win, slot, field !== undefined);
+    if (field !== undefined) field.add(win.n, win.a, win.v, slot, value);
+    else this.ops.add(win.a, slot, win.n[slot]++ === 0, value);
+  }
+
+  /** In no window that has not fired: to the late-data side output, or dropped and counted. */
+  private late(value: unknown): void {
     if (this.spec.lateDataTag !== undefined) this.output.collectSide(this.spec.lateDataTag, value);
     else this.lateRecordsDropped++;
   }
