@@ -26,7 +26,7 @@ const MAX = 128;
 const LATE = 'late';
 const range = { start: 0, end: MAX - 1 };
 
-type Step = { kind: 'record'; key: string; value: number; ts: number } | { kind: 'watermark'; ts: number };
+type Step = { kind: 'record'; key: string | number; value: number; ts: number } | { kind: 'watermark'; ts: number };
 
 type Make = (ctx: OperatorContext, output: Output) => StreamOperator;
 
@@ -101,6 +101,13 @@ function runScript(make: Make, steps: Step[], restartAt?: number, restoreInto: M
   return { out: [...out].sort(), late: [...late].sort((a, b) => a - b) };
 }
 
+/** Keys of odd seeds: numbers in two key groups (several keys per group), small (slots in an array), past SMALL_KEY_LIMIT (2^20) and negative (slots in a Map). */
+const NUMBER_KEYS = [0, 1 << 20, -1].flatMap((from) => {
+  const keys: number[] = [];
+  for (let x = from; keys.length < 4; x += from < 0 ? -1 : 1) if (keyGroupOf(x, MAX) < 2) keys.push(x);
+  return keys;
+});
+
 function script(seed: number, length: number): Step[] {
   const random = seededRandom(seed);
   const steps: Step[] = [];
@@ -112,7 +119,9 @@ function script(seed: number, length: number): Step[] {
       steps.push({ kind: 'watermark', ts: watermark });
     } else {
       time += Math.floor(random() * 4);
-      steps.push({ kind: 'record', key: `k${Math.floor(random() * 12)}`, value: Math.floor(random() * 100), ts: time - Math.floor(random() * 40) });
+      const k = Math.floor(random() * 12);
+      const key = seed % 2 === 0 ? `k${k}` : NUMBER_KEYS[k]!;
+      steps.push({ kind: 'record', key, value: Math.floor(random() * 100), ts: time - Math.floor(random() * 40) });
     }
   }
   return steps;
