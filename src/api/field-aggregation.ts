@@ -47,8 +47,6 @@ export function fieldReducer(method: FieldAggregation, field: unknown): {
  */
 export function fieldAccumulator(method: FieldAggregation, field: unknown): {
   fn: AggregateFunction<unknown, Record<string, number> | undefined, unknown>;
-  /** The result of accumulators merged without changing them: the first one's record, `field` combined over all. */
-  mergeResult: (accumulators: readonly unknown[], n: number) => unknown;
   /** The field and its combination, for operators that keep the field's values as numbers. */
   field: FieldCombine;
   label: string;
@@ -72,16 +70,6 @@ export function fieldAccumulator(method: FieldAggregation, field: unknown): {
         return a;
       },
       result: (acc) => ({ ...acc }),
-    },
-    mergeResult: (accumulators, n) => {
-      let out: Record<string, number> | undefined;
-      for (let i = 0; i < n; i++) {
-        const acc = accumulators[i] as Record<string, number> | undefined;
-        if (acc === undefined) continue;
-        if (out === undefined) out = { ...acc };
-        else out[name] = combine(out[name]!, acc[name]!);
-      }
-      return out;
     },
   };
 }

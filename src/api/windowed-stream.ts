@@ -58,7 +58,11 @@ export class WindowedStream<T, K extends StateKey> {
     return this.byField('max', field);
   }
 
-  /** Incremental aggregation: `add` folds each record into an accumulator, `result` turns it into the window's output. Session windows need `merge`. */
+  /**
+   * Incremental aggregation: `add` folds each record into an accumulator, `result` turns it into the
+   * window's output. Session windows need `merge`; with it, sliding windows whose slide divides
+   * their size count each record once, in its slide's accumulator, and merge those when a window fires.
+   */
   aggregate<A, R>(fn: AggregateFunction<T, A, R>): DataStream<R> {
     if (typeof fn !== 'object' || fn === null) {
       throw new InvalidArgumentError('aggregate(fn)', `expected an object with create, add and result functions, got ${describeValue(fn)}`);
@@ -78,8 +82,8 @@ export class WindowedStream<T, K extends StateKey> {
   }
 
   private byField(method: FieldAggregation, field: string): DataStream<T> {
-    const { fn, mergeResult, field: combined, label } = fieldAccumulator(method, field);
-    return this.build({ kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, mergeResult, field: combined }, label) as DataStream<T>;
+    const { fn, field: combined, label } = fieldAccumulator(method, field);
+    return this.build({ kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, field: combined }, label) as DataStream<T>;
   }
 
   private build(fn: WindowFunctionSpec, label: string): DataStream<unknown> {

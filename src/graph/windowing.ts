@@ -20,7 +20,13 @@ export interface AggregateFunction<T, A, R> {
   create(): A;
   add(accumulator: A, value: T): A;
   result(accumulator: A): R;
-  /** Needed by session windows, which merge. */
+  /**
+   * The accumulator of a's records and b's together. Needed by session windows, which merge; with
+   * it, sliding event-time windows whose slide divides their size keep one accumulator per key and
+   * slide (a pane) and merge a window's panes when it fires, so it must agree with `add` (be
+   * associative). It may change or return either argument: panes a later window still needs are
+   * handed to it as copies.
+   */
   merge?(a: A, b: A): A;
 }
 
@@ -45,12 +51,6 @@ export type WindowFunctionSpec =
   | {
     readonly kind: 'aggregate';
     readonly fn: AggregateFunction<unknown, unknown, unknown>;
-    /**
-     * Set by sum/min/max: a window's result from several accumulators (in the order their first
-     * records came), none of them changed. Lets sliding windows keep one accumulator per slide (a
-     * pane) that the overlapping windows share.
-     */
-    readonly mergeResult?: (accumulators: readonly unknown[], n: number) => unknown;
     /**
      * Set by sum/min/max: the field they combine and how. The accumulator is the first record with
      * `name` combined over all records, so an operator may keep the combined values as numbers

@@ -26,7 +26,7 @@ const MAX = 128;
 const LATE = 'late';
 const range = { start: 0, end: MAX - 1 };
 
-type Step = { kind: 'record'; key: string; value: number; ts: number } | { kind: 'watermark'; ts: number };
+type Step = { kind: 'record'; key: string | number; value: number; ts: number } | { kind: 'watermark'; ts: number };
 
 type Make = (ctx: OperatorContext, output: Output) => StreamOperator;
 
@@ -101,6 +101,13 @@ function runScript(make: Make, steps: Step[], restartAt?: number, restoreInto: M
   return { out: [...out].sort(), late: [...late].sort((a, b) => a - b) };
 }
 
+/** Keys of odd seeds: numbers in two key groups (several keys per group), small (slots in an array), past SMALL_KEY_LIMIT (2^20) and negative (slots in a Map). */
+const NUMBER_KEYS = [0, 1 << 20, -1].flatMap((from) => {
+  const keys: number[] = [];
+  for (let x = from; keys.length < 4; x += from < 0 ? -1 : 1) if (keyGroupOf(x, MAX) < 2) keys.push(x);
+  return keys;
+});
+
 function script(seed: number, length: number): Step[] {
   const random = seededRandom(seed);
   const steps: Step[] = [];
@@ -112,7 +119,9 @@ function script(seed: number, length: number): Step[] {
       steps.push({ kind: 'watermark', ts: watermark });
     } else {
       time += Math.floor(random() * 4);
-      steps.push({ kind: 'record', key: `k${Math.floor(random() * 12)}`, value: Math.floor(random() * 100), ts: time - Math.floor(random() * 40) });
+      const k = Math.floor(random() * 12);
+      const key = seed % 2 === 0 ? `k${k}` : NUMBER_KEYS[k]!;
+      steps.push({ kind: 'record', key, value: Math.floor(random() * 100), ts: time - Math.floor(random() * 40) });
     }
   }
   return steps;
@@ -127,10 +136,38 @@ const sum: WindowFunctionSpec = {
   },
 } as WindowFunctionSpec;
 
+/**
+ * An aggregate with merge, so sliding windows keep it in panes: its accumulator changes in place,
+ * and its merge changes both arguments (Flink's contract lets it), so a pane a later window still
+ * needs must reach it as a copy. Order-independent: any order of merges gives WindowOperator's result.
+ */
+const mergingSum: WindowFunctionSpec = {
+  kind: 'aggregate',
+  fn: {
+    create: () => ({ key: '', value: 0, n: 0, min: Infinity }),
+    add: (acc: { key: string; value: number; n: number; min: number }, r: { key: string; value: number }) => {
+      acc.key = r.key;
+      acc.value += r.value;
+      acc.n++;
+      acc.min = Math.min(acc.min, r.value);
+      return acc;
+    },
+    merge: (a: { key: string; value: number; n: number; min: number }, b: { key: string; value: number; n: number; min: number }) => {
+      a.key = b.key;
+      a.value += b.value;
+      a.n += b.n;
+      a.min = Math.min(a.min, b.min);
+      b.value = b.n = -1; // what a merge may do to the accumulator it consumed
+      return a;
+    },
+    result: (acc: unknown) => acc,
+  },
+} as WindowFunctionSpec;
+
 /** What windowed sum/min/max('value') build: an accumulator per window, or per slide (pane) merged when a window fires. */
 const fieldFunctions = (['sum', 'min', 'max'] as const).map((method): [string, WindowFunctionSpec] => {
-  const { fn, mergeResult, field } = fieldAccumulator(method, 'value');
-  return [method, { kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, mergeResult, field }];
+  const { fn, field } = fieldAccumulator(method, 'value');
+  return [method, { kind: 'aggregate', fn: fn as AggregateFunction<unknown, unknown, unknown>, field }];
 });
 
 describe('aligned event-time windows', () => {
@@ -143,12 +180,15 @@ describe('aligned event-time windows', () => {
     [{ kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, fieldFunctions[2]!],
     [{ kind: 'sliding', sizeMs: 20, slideMs: 30, offsetMs: 0, time: 'event' }, fieldFunctions[1]!],
     [{ kind: 'sliding', sizeMs: 30, slideMs: 20, offsetMs: 0, time: 'event' }, fieldFunctions[0]!],
+    [{ kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, ['aggregate with merge', mergingSum]],
+    [{ kind: 'sliding', sizeMs: 40, slideMs: 20, offsetMs: 0, time: 'event' }, ['aggregate with merge', mergingSum]],
+    [{ kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, ['aggregate with merge', mergingSum]],
   ] as const) {
     it(`${assigner.kind} ${assigner.sizeMs}/${'slideMs' in assigner ? assigner.slideMs : assigner.sizeMs} ms, ${fnName}: the same results and late records as the general window operator, with or without a restore anywhere`, () => {
       const spec: WindowSpec = { assigner, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
       assert.ok(isAlignedWindow(spec));
       const paned = isPanedWindow(spec);
-      assert.equal(paned, fnName !== 'aggregate' && assigner.kind === 'sliding' && assigner.sizeMs % assigner.slideMs === 0 && assigner.slideMs < assigner.sizeMs, 'sliding sum/min/max go into panes where the slide divides the size');
+      assert.equal(paned, fnName !== 'aggregate' && assigner.kind === 'sliding' && assigner.sizeMs % assigner.slideMs === 0 && assigner.slideMs < assigner.sizeMs, 'sliding sum/min/max and aggregates with merge go into panes where the slide divides the size');
       const aligned = (ctx: OperatorContext, output: Output) => (paned ? new PanedWindowOperator('window', output, ctx, spec) : new AlignedWindowOperator('window', output, ctx, spec));
       const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
       for (let seed = 1; seed <= 6; seed++) {
@@ -223,17 +263,43 @@ function asWindowGroups(p: KeyedStatePayload): KeyedStatePayload {
   return { ...p, kinds: { 'window-groups': 'value' }, groups } as KeyedStatePayload;
 }
 
-/** PanedWindowOperator's panes (columns per key) in the layout it kept before: per key, pane start → an object per pane. */
-const asPaneMaps = (slideMs: number, migrated: { panes: number }) => (p: KeyedStatePayload): KeyedStatePayload => {
-  if (p.kinds['key-panes'] === undefined) return p; // the timers' chunk, or a span without state
+type KeyPanes = { s: number[]; n: number[]; q: number[]; a: unknown[]; v?: number[] };
+type GroupPanes = { k: unknown[]; f: string | null; p: { s: number; n: number[]; a: unknown[]; v: number[]; q: number[] }[]; w: unknown[] };
+
+/**
+ * PanedWindowOperator's panes (columns by key slot per group) as builds before kept them: per key,
+ * its panes as columns in creation order (`key-panes`); `v` as sum/min/max kept it apart.
+ */
+function asKeyPanes(p: KeyedStatePayload, count: (panes: number) => void = () => {}): KeyedStatePayload {
+  if (p.kinds['pane-groups'] === undefined) return p; // a span without state
   const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
+    const byKey = new Map<unknown, KeyPanes>();
+    for (const gp of (states['pane-groups'] as Map<unknown, GroupPanes>).values()) {
+      assert.equal(gp.w.length, 0, 'no whole windows left over from a restore');
+      gp.k.forEach((key, i) => {
+        if (key === null) return;
+        const panes = gp.p.filter((pane) => i < pane.n.length && pane.n[i]! > 0).sort((x, y) => x.q[i]! - y.q[i]!);
+        if (panes.length === 0) return;
+        count(panes.length);
+        byKey.set(key, { s: panes.map((x) => x.s), n: panes.map((x) => x.n[i]!), q: panes.map((x) => x.q[i]!), a: panes.map((x) => x.a[i]), v: gp.f === null ? undefined : panes.map((x) => x.v[i]!) });
+      });
+    }
+    return [kg, { 'key-panes': byKey }];
+  });
+  return { ...p, kinds: { 'key-panes': 'value' }, groups } as KeyedStatePayload;
+}
+
+/** The same panes in the layout before KeyPanes: per key, pane start → an object per pane. */
+const asPaneMaps = (slideMs: number, migrated: { panes: number }) => (p: KeyedStatePayload): KeyedStatePayload => {
+  const keyed = asKeyPanes(p, (n) => (migrated.panes += n));
+  if (keyed.kinds['key-panes'] === undefined) return keyed;
+  const groups = keyed.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
     const byKey = new Map<unknown, Map<number, unknown>>();
-    for (const [key, panes] of states['key-panes'] as Map<unknown, { s: number[]; n: number[]; q: number[]; a: unknown[]; v?: number[] }>) {
+    for (const [key, panes] of states['key-panes'] as Map<unknown, KeyPanes>) {
       // That layout kept accumulators: sum/min/max's first records with their field ('value') combined, where panes now keep the field apart.
       const acc = (i: number) => (panes.v === undefined || panes.n[i] === 0 ? panes.a[i] : { ...(panes.a[i] as object), value: panes.v[i] });
       // Insertion order unlike creation order: the restore must order panes by q, not by the Map.
       const order = panes.s.map((_, i) => i).reverse();
-      migrated.panes += order.length;
       byKey.set(key, new Map(order.map((i) => [panes.s[i]!, { s: panes.s[i]!, e: panes.s[i]! + slideMs, n: panes.n[i]!, a: acc(i), q: panes.q[i]! }])));
     }
     return [kg, { 'window-panes': byKey }];
@@ -254,7 +320,7 @@ describe('aligned and paned event-time windows restore what other layouts checkp
   ] as const;
   for (const assigner of assigners) {
     for (const [layout, migrate] of layouts) {
-      for (const [fnName, windowFunction] of [['aggregate', sum], fieldFunctions[0]!] as const) {
+      for (const [fnName, windowFunction] of [['aggregate', sum], ['aggregate with merge', mergingSum], fieldFunctions[0]!] as const) {
         it(`${assigner.kind} ${fnName}, from ${layout}: the same results and late records as without a restore`, () => {
           const spec: WindowSpec = { assigner, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
           const aligned = (ctx: OperatorContext, output: Output) => (isPanedWindow(spec) ? new PanedWindowOperator('window', output, ctx, spec) : new AlignedWindowOperator('window', output, ctx, spec));
@@ -284,6 +350,19 @@ describe('aligned and paned event-time windows restore what other layouts checkp
       assert.ok(migrated.panes > 12, `the restores took panes over from the older layout (${migrated.panes})`);
     });
 
+    it(`sliding ${fnName}, from paned operators that kept panes per key (columns per key): the same results and late records as without a restore`, () => {
+      const spec: WindowSpec = { assigner: { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
+      const paned = (ctx: OperatorContext, output: Output) => new PanedWindowOperator('window', output, ctx, spec);
+      const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
+      let migrated = 0;
+      for (let seed = 1; seed <= 4; seed++) {
+        const steps = script(seed, 300);
+        const reference = runScript(general, steps);
+        for (const at of [37, 150, 250]) assert.deepEqual(runScript(paned, steps, at, paned, (p) => asKeyPanes(p, (n) => (migrated += n))), reference, `seed ${seed}, restored at step ${at}`);
+      }
+      assert.ok(migrated > 12, `the restores took key panes over (${migrated})`);
+    });
+
     it(`sliding ${fnName}, from paned operators that kept accumulators in their columns: the same results and late records as without a restore`, () => {
       const spec: WindowSpec = { assigner: { kind: 'sliding', sizeMs: 30, slideMs: 10, offsetMs: 5, time: 'event' }, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
       const paned = (ctx: OperatorContext, output: Output) => new PanedWindowOperator('window', output, ctx, spec);
@@ -301,15 +380,16 @@ describe('aligned and paned event-time windows restore what other layouts checkp
 
 /** KeyPanes as builds before kept them: accumulators (first records with 'value' combined) in `a`, no `v`. */
 const asAccumulatorPanes = (migrated: { panes: number }) => (p: KeyedStatePayload): KeyedStatePayload => {
-  if (p.kinds['key-panes'] === undefined) return p;
-  const groups = p.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
+  const keyed = asKeyPanes(p);
+  if (keyed.kinds['key-panes'] === undefined) return keyed;
+  const groups = keyed.groups.map(([kg, states]): [number, Record<string, Map<unknown, unknown>>] => {
     const byKey = new Map<unknown, unknown>();
-    for (const [key, panes] of states['key-panes'] as Map<unknown, { s: number[]; n: number[]; q: number[]; a: unknown[]; v?: number[] }>) {
+    for (const [key, panes] of states['key-panes'] as Map<unknown, KeyPanes>) {
       assert.ok(panes.v !== undefined, 'sum/min/max panes keep their field apart');
       migrated.panes += panes.s.length;
       byKey.set(key, { s: panes.s, n: panes.n, q: panes.q, a: panes.a.map((a, i) => (panes.n[i] === 0 ? a : { ...(a as object), value: panes.v![i] })) });
     }
     return [kg, { 'key-panes': byKey }];
   });
-  return { ...p, groups } as KeyedStatePayload;
+  return { ...keyed, groups } as KeyedStatePayload;
 };

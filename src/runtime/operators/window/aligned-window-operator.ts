@@ -7,7 +7,7 @@ import { windowStartOf } from './window-assigners.js';
 import type { WindowContents } from './window-contents.js';
 import { windowColumnOps, type ColumnOps } from './window-columns.js';
 import { FieldColumns } from './field-columns.js';
-import { accumulatorAt, copyGroup, openWindow, reach, SlotIndex, windowIndex, type GroupWindows } from './window-groups.js';
+import { accumulatorAt, copyGroup, openWindow, reach, SlotIndex, SmallKeySlots, windowIndex, type GroupWindows } from './window-groups.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { LAYOUT, takeOverWholeWindows } from './window-layouts.js';
 
@@ -44,6 +44,8 @@ export class AlignedWindowOperator implements StreamOperator {
   private readonly field: FieldColumns | undefined;
   /** Each group's entry, kept current as copy-on-write replaces it: a record reaches it without a lookup. */
   private readonly entries: (StateEntry | undefined)[] = [];
+  /** The slots of small integer keys, for every group's SlotIndex. */
+  private readonly smallKeys = new SmallKeySlots();
   /** The starts of the windows open in some group. */
   private readonly open = new Set<number>();
   private readonly emit: (value: unknown) => void;
@@ -80,6 +82,8 @@ export class AlignedWindowOperator implements StreamOperator {
       for (const win of gw.w) {
         for (let i = 0; i < win.n.length; i++) if (win.n[i]! > 0) foreign.push([gw.k[i]!, g, { s: win.s, e: win.e, n: win.n[i]!, a: accumulatorAt(gw, win, i), q: 0 }]);
       }
+      (map!.get(GROUP)!.hint as SlotIndex | undefined)?.releaseAll(gw);
+      this.entries[g] = undefined;
       backend.remove(this.table, GROUP, g);
     });
     for (const [key, g, c] of foreign) this.restoreContents(key, g, c);
@@ -87,7 +91,7 @@ export class AlignedWindowOperator implements StreamOperator {
       const entry = map?.get(GROUP);
       if (entry === undefined) return;
       const gw = entry.value as GroupWindows;
-      entry.hint ??= SlotIndex.of(gw);
+      entry.hint ??= SlotIndex.of(gw, this.smallKeys);
       this.entries[g] = entry;
       for (const win of gw.w) this.open.add(win.s);
     });
@@ -114,9 +118,9 @@ export class AlignedWindowOperator implements StreamOperator {
       entry = backend.entryOf(this.table, GROUP, g);
       if (entry === undefined) {
         entry = backend.insert(this.table, GROUP, g, { k: [], f: this.field?.name ?? null, w: [] } satisfies GroupWindows);
-        entry.hint = new SlotIndex();
+        entry.hint = new SlotIndex(this.smallKeys);
       }
-      entry.hint ??= SlotIndex.of(entry.value as GroupWindows);
+      entry.hint ??= SlotIndex.of(entry.value as GroupWindows, this.smallKeys);
       this.entries[g] = entry;
     }
     if (entry.v !== backend.version) {
@@ -148,29 +152,36 @@ export class AlignedWindowOperator implements StreamOperator {
     if (Number.isNaN(timestamp)) {
       throw missingTimestampError(this.uid);
     }
-    let gw: GroupWindows | undefined;
-    let slot = 0;
-    const last = windowStartOf(timestamp, this.offset, this.slide);
-    for (let start = last; start > timestamp - this.size; start -= this.slide) {
-      if (start + this.size - 1 <= this.currentWatermark) continue; // fired already: too late for this one
-      if (gw === undefined) {
-        const entry = this.writableGroup(g);
-        gw = entry.value as GroupWindows;
-        slot = (entry.hint as SlotIndex).slotOf(gw, key);
-      }
-      let j = windowIndex(gw, start);
-      if (j < 0) {
-        openWindow(gw, start, start + this.size);
-        this.open.add(start);
-        j = windowIndex(gw, start);
-      }
-      const win = gw.w[j]!;
-      if (slot >= win.n.length) reach(win, slot, this.field !== undefined);
-      if (this.field !== undefined) this.field.add(win.n, win.a, win.v, slot, value);
-      else this.ops.add(win.a, slot, win.n[slot]++ === 0, value);
+    const size = this.size;
+    const slide = this.slide;
+    const watermark = this.currentWatermark;
+    const last = windowStartOf(timestamp, this.offset, slide);
+    // Its latest window fired (so did every earlier one), or (sliding by more than the size) it is in none: late.
+    if (last <= timestamp - size || last + size - 1 <= watermark) return this.late(value);
+    let entry = this.entries[g];
+    if (entry === undefined || entry.v !== this.keyedBackend.version) entry = this.writableGroup(g);
+    const gw = entry.value as GroupWindows;
+    const slot = (entry.hint as SlotIndex).slotOf(gw, key);
+    for (let start = last; start > timestamp - size && start + size - 1 > watermark; start -= slide) this.addTo(gw, start, slot, value);
+  }
+
+  /** Adds `value` to slot `slot` of the window at `start` in `gw` (writable), opening the window if needed. */
+  private addTo(gw: GroupWindows, start: number, slot: number, value: unknown): void {
+    let j = windowIndex(gw, start);
+    if (j < 0) {
+      openWindow(gw, start, start + this.size);
+      this.open.add(start);
+      j = windowIndex(gw, start);
     }
-    if (gw !== undefined) return;
-    // In no window that has not fired (or, sliding by more than the size, in none at all): late.
+    const win = gw.w[j]!;
+    const field = this.field;
+    if (slot >= win.n.length) reach(win, slot, field !== undefined);
+    if (field !== undefined) field.add(win.n, win.a, win.v, slot, value);
+    else this.ops.add(win.a, slot, win.n[slot]++ === 0, value);
+  }
+
+  /** In no window that has not fired: to the late-data side output, or dropped and counted. */
+  private late(value: unknown): void {
     if (this.spec.lateDataTag !== undefined) this.output.collectSide(this.spec.lateDataTag, value);
     else this.lateRecordsDropped++;
   }
@@ -203,6 +214,7 @@ export class AlignedWindowOperator implements StreamOperator {
       }
       gw.w.splice(j, 1);
       if (gw.w.length === 0) {
+        (entry.hint as SlotIndex).releaseAll(gw);
         this.keyedBackend.remove(this.table, GROUP, g);
         this.entries[g] = undefined;
       } else (entry.hint as SlotIndex).releaseIdle(gw, win);

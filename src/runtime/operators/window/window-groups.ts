@@ -28,30 +28,91 @@ export interface SlotWindow {
   v: number[];
 }
 
-/** The key → slot index of a group and its free slots: the operator's, never snapshotted, rebuilt on restore, handed to copy-on-write copies. */
+/**
+ * The slots of small non-negative integer keys, shared by every group of one operator (a key is in
+ * one group only): an array read instead of a Map lookup per record (≈ 20 ns against ≈ 2). Grows
+ * with the largest such key seen, up to SMALL_KEY_LIMIT (4 MB); larger keys go to the Maps.
+ */
+export class SmallKeySlots {
+  /** slot + 1 by key; 0: the key has no slot. */
+  private slots = new Int32Array(0);
+
+  /** The slot of small key `key`, or -1. */
+  get(key: number): number {
+    return key < this.slots.length ? this.slots[key]! - 1 : -1;
+  }
+
+  set(key: number, slot: number): void {
+    if (key >= this.slots.length) {
+      let size = Math.max(1024, this.slots.length);
+      while (size <= key) size *= 2;
+      const grown = new Int32Array(Math.min(size, SMALL_KEY_LIMIT));
+      grown.set(this.slots);
+      this.slots = grown;
+    }
+    this.slots[key] = slot + 1;
+  }
+
+  delete(key: number): void {
+    if (key < this.slots.length) this.slots[key] = 0;
+  }
+}
+
+/** Keys below this (integers ≥ 0) find their slot in SmallKeySlots. */
+export const SMALL_KEY_LIMIT = 1 << 20;
+
+const isSmallKey = (key: StateKey): key is number => typeof key === 'number' && (key | 0) === key && key >= 0 && key < SMALL_KEY_LIMIT;
+
+/**
+ * The key → slot index of a group and its free slots: the operator's, never snapshotted, rebuilt on
+ * restore, handed to copy-on-write copies. Small integer keys are kept in the operator's
+ * SmallKeySlots instead of the group's Map; a group dropped must `releaseAll` them.
+ */
 export class SlotIndex {
   private readonly slots = new Map<StateKey, number>();
   private readonly free: number[] = [];
 
-  static of(gw: GroupWindows): SlotIndex {
-    const index = new SlotIndex();
+  /** Without `small` (an operator that drops groups without `releaseAll`), every key goes to the Map. */
+  constructor(private readonly small?: SmallKeySlots) {}
+
+  static of(gw: { readonly k: readonly (StateKey | null)[] }, small?: SmallKeySlots): SlotIndex {
+    const index = new SlotIndex(small);
     for (let i = 0; i < gw.k.length; i++) {
       const key = gw.k[i]!;
       if (key === null) index.free.push(i);
+      else if (small !== undefined && isSmallKey(key)) small.set(key, i);
       else index.slots.set(key, i);
     }
     return index;
   }
 
   /** The slot of `key` in `gw` (writable), taking a free one or a new one at the end. */
-  slotOf(gw: GroupWindows, key: StateKey): number {
-    let i = this.slots.get(key);
+  slotOf(gw: { k: (StateKey | null)[] }, key: StateKey): number {
+    const small = this.small;
+    if (small !== undefined && isSmallKey(key)) {
+      const slot = small.get(key);
+      if (slot >= 0) return slot;
+      const taken = this.take(gw, key);
+      small.set(key, taken);
+      return taken;
+    }
+    const i = this.slots.get(key);
     if (i !== undefined) return i;
-    i = this.free.length > 0 ? this.free.pop()! : gw.k.length;
+    const taken = this.take(gw, key);
+    this.slots.set(key, taken);
+    return taken;
+  }
+
+  private take(gw: { k: (StateKey | null)[] }, key: StateKey): number {
+    const i = this.free.length > 0 ? this.free.pop()! : gw.k.length;
     if (i === gw.k.length) gw.k.push(key);
     else gw.k[i] = key;
-    this.slots.set(key, i);
     return i;
+  }
+
+  private forget(key: StateKey): void {
+    if (this.small !== undefined && isSmallKey(key)) this.small.delete(key);
+    else this.slots.delete(key);
   }
 
   /**
@@ -64,10 +125,20 @@ export class SlotIndex {
     next: for (let i = 0; i < k.length; i++) {
       if (k[i] === null || (i < fired.n.length && fired.n[i]! > 0)) continue;
       for (let j = 0; j < w.length; j++) if (i < w[j]!.n.length && w[j]!.n[i]! > 0) continue next;
-      this.slots.delete(k[i]!);
-      k[i] = null;
-      this.free.push(i);
+      this.release(k, i);
     }
+  }
+
+  /** Frees slot `i` of directory `k` (writable): its key has nothing in any open window or pane. */
+  release(k: (StateKey | null)[], i: number): void {
+    this.forget(k[i]!);
+    k[i] = null;
+    this.free.push(i);
+  }
+
+  /** The group `gw` is dropped: its keys' slots go (the small keys' live in the operator's SmallKeySlots). */
+  releaseAll(gw: { readonly k: readonly (StateKey | null)[] }): void {
+    for (const key of gw.k) if (key !== null) this.forget(key);
   }
 }
 

@@ -12,7 +12,8 @@ import { accumulatorAt, type GroupWindows } from './window-groups.js';
  *   window-columns  per key group: window start → WindowColumns (aligned windows before key slots)
  *   window-groups   per key group: one GroupWindows, its windows as columns by key slot (AlignedWindowOperator)
  *   window-panes    per key: pane start → WindowContents (paned windows before KeyPanes)
- *   key-panes       per key: KeyPanes (PanedWindowOperator)
+ *   key-panes       per key: KeyPanes (paned windows before key slots)
+ *   pane-groups     per key group: one GroupPanes, its panes as columns by key slot (PanedWindowOperator)
  */
 export const LAYOUT = {
   byKey: 'windows',
@@ -21,6 +22,7 @@ export const LAYOUT = {
   groups: 'window-groups',
   paneMaps: 'window-panes',
   keyPanes: 'key-panes',
+  paneGroups: 'pane-groups',
 } as const;
 
 /**
