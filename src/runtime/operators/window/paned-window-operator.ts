@@ -11,7 +11,7 @@ import { windowColumnOps, type ColumnOps } from './window-columns.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { FieldColumns } from './field-columns.js';
 import { LAYOUT } from './window-layouts.js';
-import { reach, SlotIndex, type SlotWindow } from './window-groups.js';
+import { reach, SlotIndex, SmallKeySlots, type SlotWindow } from './window-groups.js';
 import { copyGroupPanes, dropThrough, openPane, paneIndex, reachPane, type GroupPanes } from './pane-groups.js';
 import { PaneResults } from './pane-results.js';
 import { adoptFunction, takeOverOlderPanes } from './paned-restore.js';
@@ -53,6 +53,8 @@ export class PanedWindowOperator implements StreamOperator {
   /** Each group's entry, kept current as copy-on-write replaces it: a record reaches it without a lookup. */
   private readonly entries: (StateEntry | undefined)[] = [];
   /** The starts of the panes open in some group, and of restored whole windows not fired yet. */
+  /** The slots of small integer keys, for every group's SlotIndex (a dropped group must releaseAll). */
+  private readonly smallKeys = new SmallKeySlots();
   private readonly panes = new Set<number>();
   private readonly wholes = new Set<number>();
   /** Panes' first records so far (restored ones included): the next one's `q`, which orders panes by their first record. */
@@ -87,7 +89,7 @@ export class PanedWindowOperator implements StreamOperator {
       const entry = map?.get(GROUP);
       if (entry === undefined) return;
       const gp = entry.value as GroupPanes;
-      entry.hint ??= SlotIndex.of(gp);
+      entry.hint ??= SlotIndex.of(gp, this.smallKeys);
       this.entries[g] = entry;
       for (const pane of gp.p) {
         this.panes.add(pane.s);
@@ -139,9 +141,9 @@ export class PanedWindowOperator implements StreamOperator {
       entry = backend.entryOf(this.table, GROUP, g);
       if (entry === undefined) {
         entry = backend.insert(this.table, GROUP, g, { k: [], f: this.field?.name ?? null, p: [], w: [] } satisfies GroupPanes);
-        entry.hint = new SlotIndex();
+        entry.hint = new SlotIndex(this.smallKeys);
       }
-      entry.hint ??= SlotIndex.of(entry.value as GroupPanes);
+      entry.hint ??= SlotIndex.of(entry.value as GroupPanes, this.smallKeys);
       this.entries[g] = entry;
     }
     if (entry.v !== backend.version) {
@@ -241,6 +243,7 @@ export class PanedWindowOperator implements StreamOperator {
       const whole = gp.w.length > 0 && gp.w[0]!.s === start ? gp.w[0] : undefined;
       this.results.fire(gp, j0, j1, whole, j0 < j1 && gp.p[j0]!.s === start ? j0 : -1);
       if (!dropThrough(gp, entry.hint as SlotIndex, start)) {
+        (entry.hint as SlotIndex).releaseAll(gp);
         this.keyedBackend.remove(this.table, GROUP, g);
         this.entries[g] = undefined;
       }
