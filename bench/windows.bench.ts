@@ -8,8 +8,9 @@
 // (PLATFORM-LIMITS.md). Every run's results are checked against the loop's (count of window
 // results and three sums over them); a mismatch is printed, never asserted.
 //
-// Env: WEIR_BENCH_RECORDS (default 4 000 000 events per sliding Weir run; tumbling runs take 6× as
-// many, the loop runs 5× as many as Weir's of their kind),
+// Env: WEIR_BENCH_RECORDS (default 12 000 000 events per sliding Weir run, enough for 3–5 periodic
+// checkpoints since sliding windows share panes; tumbling runs take 2× as many, the loop runs 5× as
+// many as Weir's of their kind),
 // WEIR_BENCH_ROUNDS (default 3), WEIR_BENCH_BUDGET_S (default 200: once 3 rounds are done, no round
 // starts that would likely end past it), WEIR_BENCH_ONLY (comma-separated variant ids, e.g.
 // `ip-sliding-1s` for a profile of one variant; also the diagnostics ip-tumbling-aggregate-off,
@@ -23,11 +24,12 @@ import {
   type Tally, type WindowFunctionKind, type WindowKind,
 } from './windows-shared.js';
 
-// Runs of 2.5 s or more on an idle machine (sliding 4 M events, tumbling 24 M: it is about 6×
-// faster; at 12 M it ended after 1–2 periodic checkpoints), so checkpoints every 1 s fire at least twice; the table counts them, and the bench says
-// so when a run was too short for its interval. Rates are per event, so the kinds still compare.
-const RECORDS = envInt('WEIR_BENCH_RECORDS', 4_000_000);
-const TUMBLING_FACTOR = 6;
+// Runs of 3 s or more on an idle machine (sliding 12 M events, tumbling 24 M: about 2× faster; with
+// panes shared by its windows, sliding at 4 M ended after one periodic checkpoint), so checkpoints
+// every 1 s fire at least twice; the table counts them, and the bench says so when a run was too
+// short for its interval. Rates are per event, so the kinds still compare.
+const RECORDS = envInt('WEIR_BENCH_RECORDS', 12_000_000);
+const TUMBLING_FACTOR = 2;
 const eventsOf = (kind: WindowKind, records: number): number => (kind === 'tumbling' ? records * TUMBLING_FACTOR : records);
 const ROUNDS = envInt('WEIR_BENCH_ROUNDS', 3);
 const BUDGET_MS = envInt('WEIR_BENCH_BUDGET_S', 200) * 1000;
