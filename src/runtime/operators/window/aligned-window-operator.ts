@@ -7,7 +7,7 @@ import { windowStartOf } from './window-assigners.js';
 import type { WindowContents } from './window-contents.js';
 import { windowColumnOps, type ColumnOps } from './window-columns.js';
 import { FieldColumns } from './field-columns.js';
-import { accumulatorAt, copyGroup, openWindow, reach, SlotIndex, SmallKeySlots, windowIndex, type GroupWindows } from './window-groups.js';
+import { accumulatorAt, copyGroup, openWindow, reach, GROUP, SlotIndex, SmallKeySlots, writableGroupEntry, windowIndex, type GroupWindows } from './window-groups.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { LAYOUT, takeOverWholeWindows } from './window-layouts.js';
 
@@ -17,9 +17,6 @@ export function isAlignedWindow(spec: WindowSpec): boolean {
   return (assigner.kind === 'tumbling' || assigner.kind === 'sliding') && assigner.time === 'event'
     && spec.function.kind !== 'process' && spec.allowedLatenessMs === 0;
 }
-
-/** The state key of a key group's one entry (the group is the entry's place, the key names nothing). */
-const GROUP = 0;
 
 /**
  * Event-time tumbling and sliding windows with an incremental function (reduce, aggregate,
@@ -112,26 +109,10 @@ export class AlignedWindowOperator implements StreamOperator {
 
   /** Group `g`'s entry, created if missing, safe to change (copy-on-write; the copy takes the slot index over). */
   private writableGroup(g: number): StateEntry {
-    const backend = this.keyedBackend;
-    let entry = this.entries[g];
-    if (entry === undefined) {
-      entry = backend.entryOf(this.table, GROUP, g);
-      if (entry === undefined) {
-        entry = backend.insert(this.table, GROUP, g, { k: [], f: this.field?.name ?? null, w: [] } satisfies GroupWindows);
-        entry.hint = new SlotIndex(this.smallKeys);
-      }
-      entry.hint ??= SlotIndex.of(entry.value as GroupWindows, this.smallKeys);
-      this.entries[g] = entry;
-    }
-    if (entry.v !== backend.version) {
-      const writable = backend.writable(this.table, GROUP, g, entry);
-      if (writable !== entry) {
-        writable.hint = entry.hint;
-        this.entries[g] = entry = writable;
-      }
-    }
-    return entry;
+    return writableGroupEntry(this.keyedBackend, this.table, this.entries, g, this.smallKeys, this.emptyGroup);
   }
+
+  private readonly emptyGroup = (): GroupWindows => ({ k: [], f: this.field?.name ?? null, w: [] });
 
   collect(value: unknown): void {
     const backend = this.keyedBackend;

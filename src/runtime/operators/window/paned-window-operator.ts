@@ -11,7 +11,7 @@ import { windowColumnOps, type ColumnOps } from './window-columns.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { FieldColumns } from './field-columns.js';
 import { LAYOUT } from './window-layouts.js';
-import { reach, SlotIndex, SmallKeySlots, type SlotWindow } from './window-groups.js';
+import { reach, GROUP, SlotIndex, SmallKeySlots, writableGroupEntry, type SlotWindow } from './window-groups.js';
 import { copyGroupPanes, dropThrough, openPane, paneIndex, reachPane, type GroupPanes } from './pane-groups.js';
 import { PaneResults } from './pane-results.js';
 import { adoptFunction, takeOverOlderPanes } from './paned-restore.js';
@@ -25,9 +25,6 @@ export function isPanedWindow(spec: WindowSpec): boolean {
   return isAlignedWindow(spec) && assigner.kind === 'sliding' && assigner.slideMs < assigner.sizeMs && assigner.sizeMs % assigner.slideMs === 0
     && spec.function.kind === 'aggregate' && (spec.function.field !== undefined || spec.function.fn.merge !== undefined);
 }
-
-/** The state key of a key group's one entry (the group is the entry's place, the key names nothing). */
-const GROUP = 0;
 
 /**
  * Sliding event-time windows whose slide divides their size, of sum/min/max or an aggregate with
@@ -135,26 +132,10 @@ export class PanedWindowOperator implements StreamOperator {
 
   /** Group `g`'s entry, created if missing, safe to change (copy-on-write; the copy takes the slot index over). */
   private writableGroup(g: number): StateEntry {
-    const backend = this.keyedBackend;
-    let entry = this.entries[g];
-    if (entry === undefined) {
-      entry = backend.entryOf(this.table, GROUP, g);
-      if (entry === undefined) {
-        entry = backend.insert(this.table, GROUP, g, { k: [], f: this.field?.name ?? null, p: [], w: [] } satisfies GroupPanes);
-        entry.hint = new SlotIndex(this.smallKeys);
-      }
-      entry.hint ??= SlotIndex.of(entry.value as GroupPanes, this.smallKeys);
-      this.entries[g] = entry;
-    }
-    if (entry.v !== backend.version) {
-      const writable = backend.writable(this.table, GROUP, g, entry);
-      if (writable !== entry) {
-        writable.hint = entry.hint;
-        this.entries[g] = entry = writable;
-      }
-    }
-    return entry;
+    return writableGroupEntry(this.keyedBackend, this.table, this.entries, g, this.smallKeys, this.emptyGroup);
   }
+
+  private readonly emptyGroup = (): GroupPanes => ({ k: [], f: this.field?.name ?? null, p: [], w: [] });
 
   collect(value: unknown): void {
     const backend = this.keyedBackend;

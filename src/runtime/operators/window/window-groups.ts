@@ -1,5 +1,10 @@
+import type { HeapKeyedStateBackend } from '../../../state/heap-keyed-state-backend.js';
 import type { StateKey } from '../../../state/keyed-state.js';
+import type { StateEntry, StateTable } from '../../../state/state-table.js';
 import type { ColumnOps } from './window-columns.js';
+
+/** The state key of a key group's one entry (the group is the entry's place, the key names nothing). */
+export const GROUP = 0;
 
 /**
  * The open aligned windows of one key group, by key slot: slot i is key `k[i]` in every window of
@@ -188,4 +193,32 @@ export function accumulatorAt(gw: GroupWindows, win: SlotWindow, i: number): unk
   const acc = { ...(win.a[i] as Record<string, unknown>) };
   acc[gw.f] = win.v[i];
   return acc;
+}
+
+/**
+ * Group `g`'s one entry (GROUP) in `table`, created as `empty()` if missing, cached in `entries`,
+ * safe to change (copy-on-write: the copy takes the group's SlotIndex, the entry's hint, over).
+ */
+export function writableGroupEntry(
+  backend: HeapKeyedStateBackend, table: StateTable, entries: (StateEntry | undefined)[], g: number,
+  smallKeys: SmallKeySlots, empty: () => { k: (StateKey | null)[] },
+): StateEntry {
+  let entry = entries[g];
+  if (entry === undefined) {
+    entry = backend.entryOf(table, GROUP, g);
+    if (entry === undefined) {
+      entry = backend.insert(table, GROUP, g, empty());
+      entry.hint = new SlotIndex(smallKeys);
+    }
+    entry.hint ??= SlotIndex.of(entry.value as { k: (StateKey | null)[] }, smallKeys);
+    entries[g] = entry;
+  }
+  if (entry.v !== backend.version) {
+    const writable = backend.writable(table, GROUP, g, entry);
+    if (writable !== entry) {
+      writable.hint = entry.hint;
+      entries[g] = entry = writable;
+    }
+  }
+  return entry;
 }
