@@ -15,6 +15,7 @@ import type { FailWrites } from '../../src/state/backends/backend-support.js';
 import { decodeChunk } from '../../src/state/chunk-format.js';
 import { HeapKeyedStateBackend, type KeyedStatePayload } from '../../src/state/heap-keyed-state-backend.js';
 import { assertEqual } from '../contract/storage-contract.js';
+import { deleteDatabase } from './delete-database.js';
 
 function fail(message: string): never {
   throw new Error(message);
@@ -27,15 +28,6 @@ const KEYS = 6_000;
 const value = (i: number, round: number) => `${round}:${i}:`.padEnd(200, 'x');
 const opened: IndexedDbCheckpointStorage[] = [];
 const unique = (label: string) => `weir-batches-${label}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
-
-function deleteDatabase(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error(`deleting ${name} was blocked by an open connection`));
-  });
-}
 
 async function open(label: string, failWrites?: FailWrites): Promise<IndexedDbCheckpointStorage> {
   const storage = await openIndexedDbStorage({ database: unique(label), ...(failWrites !== undefined ? { failWrites } : {}) });

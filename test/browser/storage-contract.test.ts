@@ -6,20 +6,12 @@ import { defineIndexedDbChecks } from '../contract/indexeddb-checks.js';
 import { assertBytes, assertEqual, assertKeys, defineStorageContract, patternBytes } from '../contract/storage-contract.js';
 import { IndexedDbCheckpointStorage, openIndexedDbStorage, requestPersistence } from '../../src/state/backends/indexeddb-storage.js';
 import type { CheckpointStorage } from '../../src/state/checkpoint-storage.js';
+import { deleteDatabase } from './delete-database.js';
 
 // Every test file shares the origin (localhost:8000): a database name of its own per storage.
 const unique = (label: string) => `${label}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
 const opened = new Set<string>();
 const bytes = (...values: number[]) => new Uint8Array(values);
-
-function deleteDatabase(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(name);
-    request.onsuccess = () => resolve();
-    request.onerror = () => reject(request.error);
-    request.onblocked = () => reject(new Error(`deleting ${name} was blocked by an open connection`));
-  });
-}
 
 const runner = { describe, it };
 
