@@ -116,6 +116,59 @@ test('deno-kv: a new chunk is one atomic operation checking that its head is abs
   });
 });
 
+test('deno-kv: a conditional metadata commit reads its heads and its condition at once, and an epoch bumped after those reads still fences it', async () => {
+  await withKv(async (s, kv) => {
+    await s.putMetadata([{ key: 'epoch', bytes: new Uint8Array([1]) }]);
+    const calls: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    let bumps = 0;
+    const rival = new DenoKvCheckpointStorage(kv); // a newer runner on the same database
+    const read = async <T>(name: string, body: () => Promise<T>): Promise<T> => {
+      calls.push(name);
+      most = Math.max(most, ++inFlight);
+      try {
+        return await body();
+      } finally {
+        inFlight--;
+      }
+    };
+    const counted: DenoKvLike = {
+      get: (key) => read('get', () => kv.get(key)),
+      getMany: (keys) => read('getMany', () => kv.getMany(keys)),
+      list: (selector, options) => kv.list(selector, options),
+      atomic: () => {
+        calls.push('atomic');
+        return kv.atomic();
+      },
+    };
+    const s1 = new DenoKvCheckpointStorage(counted);
+    await s1.listMetadata(''); // the sweep, once per instance
+    calls.length = 0;
+    await s1.putMetadata([{ key: 'ck-1', bytes: patternBytes(100, 1) }], { key: 'epoch', equals: new Uint8Array([1]) });
+    assert.deepEqual(calls, ['getMany', 'get', 'atomic'], 'the heads and the condition read, then one atomic operation');
+    assert.equal(most, 2, 'both reads in flight at once');
+    // The fenced case: a newer epoch lands after both reads answered, before the commit.
+    const bumping: DenoKvLike = {
+      ...counted,
+      getMany: async (keys) => {
+        const heads = await kv.getMany(keys);
+        if (bumps > 0) return heads;
+        await new Promise((resolve) => setTimeout(resolve, 0)); // the condition's read answers meanwhile
+        await rival.putMetadata([{ key: 'epoch', bytes: new Uint8Array([2]) }], { key: 'epoch', equals: new Uint8Array([1]) });
+        bumps++;
+        return heads;
+      },
+    };
+    const stale = new DenoKvCheckpointStorage(bumping);
+    await assert.rejects(stale.putMetadata([{ key: 'ck-2', bytes: patternBytes(100, 2) }], { key: 'epoch', equals: new Uint8Array([1]) }), { code: 'STORAGE_FENCED' });
+    assert.equal(bumps, 1, 'the epoch was bumped once, between the reads and the commit');
+    assert.equal(await s.getMetadata('ck-2'), undefined, 'the stale commit did not land');
+    assert.deepEqual(await s.getMetadata('ck-1'), patternBytes(100, 1));
+    assert.deepEqual(await s.getMetadata('epoch'), new Uint8Array([2]));
+  });
+});
+
 test('deno-kv: putLentChunk stores views of a lent buffer as they were, in the commit or staged, several at once, and keeps no hold on them', async () => {
   await withKv(async (s, kv) => {
     // One pool as a checkpoint's chunk buffers are: views of it, lent until each write settles.

@@ -50,7 +50,9 @@ export function toMetadata(
       operator.handles.push(h);
     }
   }
-  for (const o of Object.values(operators)) o.handles.sort((a, b) => a.subtaskIndex - b.subtaskIndex || a.key.localeCompare(b.key));
+  // By UTF-16 code units, not localeCompare: the first localeCompare of a process loads ICU's
+  // collator (15–90 ms measured in a fresh Deno process here), inside the checkpoint's duration.
+  for (const o of Object.values(operators)) o.handles.sort((a, b) => a.subtaskIndex - b.subtaskIndex || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return {
     jobName: job.jobName, checkpointId: pending.checkpointId, epoch: job.epoch, triggerTimestamp: pending.triggerTimestamp,
     completedTimestamp, maxParallelism: job.maxParallelism, final: pending.final, operators,

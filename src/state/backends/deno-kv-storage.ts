@@ -145,16 +145,16 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
   }
 
   /**
-   * Adds to `atomic` the check that the condition's record is as expected now; rejects as fenced
-   * when it is not. Whether it exists needs only its head, never its parts.
+   * The check (for an atomic operation) that the condition's record is as expected now; rejects
+   * as fenced when it is not. Whether it exists needs only its head, never its parts.
    */
-  async #checkCondition(atomic: ReturnType<DenoKvLike['atomic']>, condition: Condition): Promise<void> {
+  async #conditionCheck(condition: Condition): Promise<{ key: KvKey; versionstamp: string | null }> {
     const head = this.#head('m', condition.keyBytes);
     const current = await this.#kv.get(head);
     const bytes = current.value === null ? undefined
       : typeof condition.expect === 'string' ? PRESENT : await this.#valueOf(parseHead(current.value, condition.condition.key), condition.condition.key);
     if (!conditionHolds(condition.expect, bytes)) throw fencedError(condition.condition);
-    atomic.check({ key: head, versionstamp: current.versionstamp });
+    return { key: head, versionstamp: current.versionstamp };
   }
 
   async listMetadata(prefix: string): Promise<string[]> {
@@ -201,9 +201,14 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
     try {
       for (let round = fresh ? -1 : 0; round < COMMIT_ROUNDS; round++) {
         const heads = staged.map((s) => this.#head(space, s.keyBytes));
-        const olds = round < 0 ? heads.map((key) => ({ key, value: null, versionstamp: null })) : await this.#getMany(heads);
+        // The heads and the conditions' records read at once (one round trip, not two in turn):
+        // the commit checks every versionstamp read, so the order of the reads does not matter.
+        const [olds, checks] = await Promise.all([
+          round < 0 ? heads.map((key) => ({ key, value: null, versionstamp: null })) : this.#getMany(heads),
+          Promise.all(conditions.map((condition) => this.#conditionCheck(condition))),
+        ]);
         const atomic = this.#kv.atomic();
-        for (const condition of conditions) await this.#checkCondition(atomic, condition);
+        for (const check of checks) atomic.check(check);
         const replaced: { v: string; n: number }[] = [];
         staged.forEach((s, i) => {
           const old = olds[i]!;
@@ -253,13 +258,13 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
 
   async #delete(space: Space, keys: readonly Uint8Array[], condition: Condition | undefined): Promise<void> {
     const group = KV_LIMITS.checksPerAtomic - 2;
-    if (keys.length === 0 && condition !== undefined) await this.#checkCondition(this.#kv.atomic(), condition); // an empty delete still checks it
+    if (keys.length === 0 && condition !== undefined) await this.#conditionCheck(condition); // an empty delete still checks it
     for (let first = 0; first < keys.length; first += group) {
       const heads = keys.slice(first, first + group).map((k) => this.#head(space, k));
       for (let round = 0; ; round++) {
-        const olds = await this.#getMany(heads);
+        const [olds, check] = await Promise.all([this.#getMany(heads), condition === undefined ? undefined : this.#conditionCheck(condition)]);
         const atomic = this.#kv.atomic();
-        if (condition !== undefined) await this.#checkCondition(atomic, condition);
+        if (check !== undefined) atomic.check(check);
         const replaced: { v: string; n: number }[] = [];
         for (const old of olds) {
           if (old.value === null) continue;

@@ -118,6 +118,13 @@ describe('toMetadata', () => {
     });
   });
 
+  it('sorts keys by UTF-16 code units, as in any runtime and locale (no collator)', () => {
+    const keys = ['kd/0/b', 'kd/0/B', 'kd/0/_', 'kd/0/a-1', 'kd/0/a/1', 'kd/0/\u00e9', 'kd/0/e'];
+    const p = ackAll(createPendingCheckpoint(3, 0, [SUBTASKS[0]!], false), [ack(3, SUBTASKS[0]!, keys.map((k) => handle('keyed', 0, k, 'keyed')))]);
+    const sorted = toMetadata(p, { jobName: 'j', epoch: 1, maxParallelism: 128, operatorParallelism: new Map([['keyed', 1]]) }, 1).operators.keyed!.handles.map((h) => h.key);
+    assert.deepEqual(sorted, ['kd/0/B', 'kd/0/_', 'kd/0/a-1', 'kd/0/a/1', 'kd/0/b', 'kd/0/e', 'kd/0/\u00e9']);
+  });
+
   it('carries the final flag of the checkpoint', () => {
     const p = ackAll(createPendingCheckpoint(2, 0, [SUBTASKS[0]!], true), [ack(2, SUBTASKS[0]!)]);
     const metadata = toMetadata(p, { jobName: 'j', epoch: 1, maxParallelism: 128, operatorParallelism: new Map([['only', 1]]) }, 1);
