@@ -4,10 +4,18 @@
  * setTimeout(0) is clamped to ≥ 4 ms in browsers after a few nestings, far too slow for that.
  */
 export function createMacrotaskScheduler(): (callback: () => void) => void {
-  const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
+  const g = globalThis as { setImmediate?: (cb: () => void) => unknown; scheduler?: { postTask?: (cb: () => void) => Promise<unknown> } };
   if (typeof g.setImmediate === 'function') {
     const setImmediate = g.setImmediate;
     return (callback) => void setImmediate(callback);
+  }
+  // Browsers with the Prioritized Task Scheduling API: a task on the thread's own queue. A
+  // MessageChannel message goes through another thread (Chromium's IO thread), which a loaded
+  // machine may not run at once: the yield then costs ms, and a checkpoint's encoding yields per slice.
+  const scheduler = g.scheduler;
+  if (typeof scheduler?.postTask === 'function') {
+    // A callback that throws is reported as an uncaught error, as from the other ways, not as a rejection.
+    return (callback) => void scheduler.postTask!(callback).then(undefined, (error: unknown) => queueMicrotask(() => { throw error; }));
   }
   if (typeof MessageChannel === 'function') {
     const queue: (() => void)[] = [];

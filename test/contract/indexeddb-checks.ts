@@ -2,6 +2,7 @@
 // Chromium: which durability each write asks for, and how an aborted transaction surfaces.
 import { wrap, type IDBPDatabase } from 'idb';
 import { IndexedDbCheckpointStorage, openIndexedDbStorage, settleTransaction } from '../../src/state/backends/indexeddb-storage.js';
+import { lazyStorage } from '../../src/state/backends/lazy-storage.js';
 import { assertBytes, assertEqual, assertKeys, assertRejects, type ContractRunner } from './storage-contract.js';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -106,6 +107,26 @@ export function defineIndexedDbChecks(name: string, factory: IDBFactory, { descr
         assertKeys(await storage.listChunks('x/'), [], 'nothing of the failed batch');
       } finally {
         await storage.close();
+      }
+    });
+
+    it("makes a batch while the connection opens (lazyStorage: a worker's first checkpoint): its puts wait for the opening and share one transaction", async () => {
+      let opened: IndexedDbCheckpointStorage | undefined;
+      const storage = lazyStorage('indexeddb', async () => (opened = await open()));
+      try {
+        const writes = await transactionsOf(async () => {
+          const batch = storage.openChunkBatch?.();
+          if (batch === undefined) throw new Error('no batch while the connection opens');
+          const given: string[] = [];
+          const puts = ['l/0', 'l/1', 'l/2'].map((key, i) => batch.put(key, bytes(i, 7), () => given.push(key)));
+          batch.end();
+          await Promise.all(puts);
+          assertKeys(given, ['l/0', 'l/1', 'l/2'], 'lent bytes given back');
+        });
+        assertKeys(writes.filter((w) => w.startsWith('chunks')), ['chunks:readwrite:relaxed'], 'chunk transactions of the batch (the opening has its own)');
+        for (let i = 0; i < 3; i++) assertBytes(await storage.getChunk(`l/${i}`), bytes(i, 7), `l/${i}`);
+      } finally {
+        await opened?.close();
       }
     });
 

@@ -1,4 +1,4 @@
-import type { CheckpointStorage, StorageDescriptor } from '../checkpoint-storage.js';
+import type { CheckpointStorage, ChunkBatch, StorageDescriptor } from '../checkpoint-storage.js';
 
 /**
  * A storage whose backend opens asynchronously (an IndexedDB database, a folder), usable at
@@ -17,8 +17,9 @@ export function lazyStorage(kind: string, open: () => Promise<CheckpointStorage>
       const b = await backend();
       return b.putLentChunk !== undefined ? b.putLentChunk(key, bytes, done) : b.putChunk(key, bytes);
     },
-    // Only once open: a batch is made synchronously, as the caller's first chunk is handed over.
-    openChunkBatch: () => ready?.openChunkBatch?.(),
+    // While it opens (a worker's first checkpoint), a batch that waits for it: else that checkpoint
+    // wrote a transaction per chunk.
+    openChunkBatch: () => (ready !== undefined ? ready.openChunkBatch?.() : openingBatch(backend())),
     getChunk: async (key) => (await backend()).getChunk(key),
     deleteChunks: async (keys, condition) => (await backend()).deleteChunks(keys, condition),
     listChunks: async (prefix) => (await backend()).listChunks(prefix),
@@ -26,5 +27,22 @@ export function lazyStorage(kind: string, open: () => Promise<CheckpointStorage>
     getMetadata: async (key) => (await backend()).getMetadata(key),
     deleteMetadata: async (keys, condition) => (await backend()).deleteMetadata(keys, condition),
     listMetadata: async (prefix) => (await backend()).listMetadata(prefix),
+  };
+}
+
+/**
+ * A batch asked for while the backend opens: its puts and its end wait for the opening, in the
+ * order they were made, then go to the backend's batch (or, without one, a chunk at a time as the
+ * checkpoint writer would have put them). The bytes stay lent meanwhile, as putLentChunk's do.
+ */
+function openingBatch(opening: Promise<CheckpointStorage>): ChunkBatch {
+  let batch: ChunkBatch | undefined;
+  const opened = opening.then((b) => {
+    batch = b.openChunkBatch?.();
+    return b;
+  });
+  return {
+    put: (key, bytes, done) => opened.then((b) => (batch !== undefined ? batch.put(key, bytes, done) : b.putLentChunk !== undefined ? b.putLentChunk(key, bytes, done) : b.putChunk(key, bytes))),
+    end: () => void opened.then(() => batch?.end(), () => undefined),
   };
 }
