@@ -1,3 +1,4 @@
+import type { DictionaryHint } from '../../channel/batch-dictionary.js';
 import type { ChannelEvent, ChannelSender } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
 import type { PartitionerSpec } from '../../graph/job-graph.js';
@@ -16,6 +17,8 @@ class PendingBatch {
   records: unknown[];
   keys: StateKey[] | undefined;
   keyGroups: number[] | undefined;
+  /** With key groups: each string key's KeyGroupCache entry, for the port's encoder (RecordBatch.dictionaryHints). */
+  hints: (DictionaryHint | undefined)[] | undefined;
   timestamps: number[] | undefined;
   n = 0;
 
@@ -23,22 +26,27 @@ class PendingBatch {
     this.records = new Array(size);
     this.keys = keyed ? new Array(size) : undefined;
     this.keyGroups = grouped ? new Array(size) : undefined;
+    this.hints = grouped ? new Array(size) : undefined;
     this.timestamps = timed ? new Array(size) : undefined;
   }
 
   /** Hands the arrays over (cut to the records they hold) and starts new ones. */
-  take(): { records: unknown[]; keys: StateKey[] | undefined; keyGroups: number[] | undefined; timestamps: number[] | undefined } {
+  take(): { records: unknown[]; keys: StateKey[] | undefined; keyGroups: number[] | undefined; hints: (DictionaryHint | undefined)[] | undefined; timestamps: number[] | undefined } {
     const n = this.n;
-    const taken = { records: this.records, keys: this.keys, keyGroups: this.keyGroups, timestamps: this.timestamps };
+    const taken = { records: this.records, keys: this.keys, keyGroups: this.keyGroups, hints: this.hints, timestamps: this.timestamps };
     if (n < this.size) {
       taken.records.length = n;
       if (taken.keys !== undefined) taken.keys.length = n;
       if (taken.keyGroups !== undefined) taken.keyGroups.length = n;
+      if (taken.hints !== undefined) taken.hints.length = n;
       if (taken.timestamps !== undefined) taken.timestamps.length = n;
     }
     this.records = new Array(this.size);
     if (this.keyed) this.keys = new Array(this.size);
-    if (this.grouped) this.keyGroups = new Array(this.size);
+    if (this.grouped) {
+      this.keyGroups = new Array(this.size);
+      this.hints = new Array(this.size);
+    }
     if (this.timed) this.timestamps = new Array(this.size);
     this.n = 0;
     return taken;
@@ -131,16 +139,20 @@ export class RecordWriter implements Downstream {
     const i = batch.n;
     batch.records[i] = value;
     batch.keys![i] = key;
-    if (batch.keyGroups !== undefined) batch.keyGroups[i] = keyGroup;
+    if (batch.keyGroups !== undefined) {
+      batch.keyGroups[i] = keyGroup;
+      batch.hints![i] = this.groupCache.hint;
+    }
     if (batch.timestamps !== undefined) batch.timestamps[i] = timestamp;
     batch.n = i + 1;
     if (batch.n === this.batchSize) this.sendBatch(target);
   }
 
   private sendBatch(target: number): void {
-    const { records, keys, keyGroups, timestamps } = this.pending[target]!.take();
+    const { records, keys, keyGroups, hints, timestamps } = this.pending[target]!.take();
     if (keys !== undefined && keyGroups !== undefined) {
-      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys, keyGroups } : { kind: 'records', records, keys, keyGroups, timestamps });
+      const dictionaryHints = hints!;
+      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys, keyGroups, dictionaryHints } : { kind: 'records', records, keys, keyGroups, dictionaryHints, timestamps });
     } else if (keys !== undefined) {
       this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys } : { kind: 'records', records, keys, timestamps });
     } else {
