@@ -198,6 +198,7 @@ export class PortMultiplexer {
         if (state.credits > 0) listener();
         else state.waiting.push(listener);
       },
+      takesDictionaryHints: this.packing !== undefined,
     };
   }
 
