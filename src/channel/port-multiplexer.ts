@@ -21,6 +21,8 @@ export interface BatchPacking {
   encode(batch: RecordBatch, spare?: ArrayBuffer, dictionary?: StringDictionary): { buffer: ArrayBuffer; strings?: string[] } | undefined;
   /** `table`: every string the channel's batches brought so far (this one's included). */
   decode(buffer: ArrayBuffer, table?: readonly string[]): RecordBatch;
+  /** False where encode leaves the dictionary unused: a writer then hands the channel no dictionary hints. */
+  readonly usesDictionary?: boolean;
 }
 
 /** One frame of the wire protocol between two workers: every frame names its logical channel. */
@@ -198,7 +200,7 @@ export class PortMultiplexer {
         if (state.credits > 0) listener();
         else state.waiting.push(listener);
       },
-      takesDictionaryHints: this.packing !== undefined,
+      takesDictionaryHints: this.packing !== undefined && this.packing.usesDictionary !== false,
     };
   }
 
