@@ -5,7 +5,9 @@
 //
 // `keyed edge`: what a keyed exchange does per batch — encode, decode, then one Map update per
 // record by its string key, as the receiving keyed operator's state lookup does — without and with
-// the channel's string dictionary (batch-dictionary.ts, warm: every key already sent).
+// the channel's string dictionary (batch-dictionary.ts, warm: every key already sent); then with the
+// sending writer's key-group lookup too, the dictionary looked up again per record or its ids taken
+// from the key-group cache's entries (dictionary hints).
 //
 // `recycled`: encodeBatch writes into the buffer the previous batch used, as it could if the
 // receiver handed decoded buffers back (with its credits, say); otherwise every batch is a
@@ -16,6 +18,7 @@
 import { decodeBatch, encodeBatch } from '../src/channel/batch-codec.js';
 import { extendTable, StringDictionary } from '../src/channel/batch-dictionary.js';
 import type { RecordBatch } from '../src/channel/channel-message.js';
+import { KeyGroupCache } from '../src/runtime/task/key-group-cache.js';
 
 const envInt = (name: string, fallback: number): number => {
   const n = Number((process.env[name] ?? '').replaceAll('_', ''));
@@ -200,7 +203,33 @@ if (sink === 42) console.log('');
   let b = 0;
   let spareA = encodeBatch(batches[0]!)!.buffer;
   let spareB = encodeBatch(batches[0]!)!.buffer;
-  const samples: Record<'plain' | 'dictionary', number[]> = { plain: [], dictionary: [] };
+  let spareC = encodeBatch(batches[0]!)!.buffer;
+  let spareD = encodeBatch(batches[0]!)!.buffer;
+  // The sending record writer's part too (two downstream subtasks): each key's group from its
+  // key-group cache, whose entry the batch then carries as the key's dictionary hint, or not.
+  const cache = new KeyGroupCache(128);
+  const hintedDictionary = new StringDictionary();
+  const hintedTable: string[] = [];
+  let writerState = stateOf();
+  let hintedState = stateOf();
+  const written = (batch: RecordBatch, hinted: boolean): RecordBatch => {
+    const records = batch.records as { k: string }[];
+    const keys = new Array<string>(n);
+    const keyGroups = new Array<number>(n);
+    const dictionaryHints = hinted ? new Array(n) : undefined;
+    for (let i = 0; i < n; i++) {
+      const key = (keys[i] = records[i]!.k);
+      keyGroups[i] = cache.groupOf(key);
+      if (dictionaryHints !== undefined) dictionaryHints[i] = cache.hint;
+    }
+    // What the port encodes: the records and their groups (the keys stay behind), with the hints.
+    return dictionaryHints === undefined ? { kind: 'records', records, keyGroups } : { kind: 'records', records, keyGroups, dictionaryHints };
+  };
+  for (const batch of batches) {
+    const packed = encodeBatch(written(batch, true), undefined, hintedDictionary)!;
+    if (packed.strings !== undefined) extendTable(hintedTable, packed.strings);
+  }
+  const samples: Record<'plain' | 'dictionary' | 'writer' | 'hinted', number[]> = { plain: [], dictionary: [], writer: [], hinted: [] };
   const bytes = { plain: encodeBatch(batches[0]!)!.buffer.byteLength / n, dictionary: encodeBatch(batches[0]!, undefined, dictionary)!.buffer.byteLength / n };
   // CPU time, not wall clock: on a shared machine this thread is off the CPU for much of a sample.
   const cpuRate = (run: () => void): number => {
@@ -219,6 +248,8 @@ if (sink === 42) console.log('');
     // Fresh state per round: the receiver's keys are whatever the first batch decoded to.
     plainState = stateOf();
     dictState = stateOf();
+    writerState = stateOf();
+    hintedState = stateOf();
     const plain = cpuRate(() => {
       const batch = batches[b++ & 15]!;
       update(plainState, decodeBatch((spareA = encodeBatch(batch, spareA)!.buffer)).records);
@@ -229,9 +260,21 @@ if (sink === 42) console.log('');
       spareB = packed.buffer;
       update(dictState, decodeBatch(packed.buffer, table).records);
     });
+    const writer = cpuRate(() => {
+      const packed = encodeBatch(written(batches[b++ & 15]!, false), spareC, dictionary)!;
+      spareC = packed.buffer;
+      update(writerState, decodeBatch(packed.buffer, table).records);
+    });
+    const hinted = cpuRate(() => {
+      const packed = encodeBatch(written(batches[b++ & 15]!, true), spareD, hintedDictionary)!;
+      spareD = packed.buffer;
+      update(hintedState, decodeBatch(packed.buffer, hintedTable).records);
+    });
     if (round < 0) continue;
     samples.plain.push(plain);
     samples.dictionary.push(dict);
+    samples.writer.push(writer);
+    samples.hinted.push(hinted);
   }
   const ns = (r: number): string => (1e9 / r).toFixed(1);
   console.log(`\nkeyed edge, batches of ${n} x {k: string(8) of 1000, v, t}: encode (recycled) + decode + Map update by k; CPU ns/record (one thread), medians of ${3 * ROUNDS} rounds`);
@@ -239,5 +282,8 @@ if (sink === 42) console.log('');
     { codec: 'UTF-8 string table (no dictionary)', 'ns/record': ns(median(samples.plain)), 'bytes/rec': bytes.plain.toFixed(1) },
     { codec: 'channel dictionary (warm)', 'ns/record': ns(median(samples.dictionary)), 'bytes/rec': bytes.dictionary.toFixed(1) },
     { codec: 'dictionary ÷ no dictionary, records per CPU-second (median of per-round ratios)', 'ns/record': `${median(samples.dictionary.map((d, i) => d / samples.plain[i]!)).toFixed(2)}x` },
+    { codec: "+ the writer's key groups (cache), dictionary looked up per record", 'ns/record': ns(median(samples.writer)), 'bytes/rec': '' },
+    { codec: "+ the writer's key groups (cache), its entries as dictionary hints", 'ns/record': ns(median(samples.hinted)), 'bytes/rec': '' },
+    { codec: 'hints ÷ lookup, records per CPU-second (median of per-round ratios)', 'ns/record': `${median(samples.hinted.map((h, i) => h / samples.writer[i]!)).toFixed(2)}x` },
   ]);
 }

@@ -322,6 +322,9 @@ export interface WeirRunSpec {
   readonly binary: boolean;
   /** Warm workers to run in (createWorkerPool), kept across runs. */
   readonly pool?: WorkerPool | undefined;
+  /** network.credits / network.batchSize, when not Weir's defaults (a diagnostic: WEIR_BENCH_CREDITS, WEIR_BENCH_BATCH). */
+  readonly credits?: number | undefined;
+  readonly batchSize?: number | undefined;
 }
 
 export function jobModuleUrl(base: URL, p: ExchangeParams): URL {
@@ -334,7 +337,7 @@ export async function runWeirOnce(spec: WeirRunSpec, clock: BenchClock): Promise
     parallelism: spec.parallelism,
     checkpointing: spec.intervalMs === undefined ? false : { intervalMs: spec.intervalMs },
     resume: 'none',
-    network: { binary: spec.binary },
+    network: { binary: spec.binary, ...(spec.credits !== undefined ? { credits: spec.credits } : {}), ...(spec.batchSize !== undefined ? { batchSize: spec.batchSize } : {}) },
     ...(spec.pool !== undefined ? { workers: spec.pool } : {}),
   };
   const called = clock.now();

@@ -17,7 +17,8 @@
 // `w-bin-off` for a profile of one variant; also the diagnostics raw-codec-fresh, raw-codec-keyed
 // and raw-codec-keyed-fresh: the codec as Weir ships batches today; `slow`: the slow-sink run,
 // which otherwise runs only without WEIR_BENCH_ONLY), WEIR_BENCH_SLOW_RECORDS (default 150 000;
-// 0 skips it). On Linux it also prints how the busiest threads spent each run (on a CPU, waiting
+// 0 skips it), WEIR_BENCH_CREDITS / WEIR_BENCH_BATCH (Weir's network.credits / batchSize for its
+// runs; default Weir's own, 4 and 1024). On Linux it also prints how the busiest threads spent each run (on a CPU, waiting
 // for one, idle), which tells the machine's load from workers waiting on each other.
 import { readdirSync, readFileSync } from 'node:fs';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -43,6 +44,9 @@ const WARMUP_RECORDS = Math.min(RECORDS, 200_000);
 const BATCH = 1024; // Weir's default network.batchSize
 const CREDITS = 4; // Weir's default network.credits
 const PARALLELISM = 2;
+// Diagnostics: Weir's network.credits / network.batchSize for its runs (unset: Weir's defaults, as above).
+const NETWORK_CREDITS = process.env.WEIR_BENCH_CREDITS === undefined ? undefined : envInt('WEIR_BENCH_CREDITS', CREDITS);
+const NETWORK_BATCH = process.env.WEIR_BENCH_BATCH === undefined ? undefined : envInt('WEIR_BENCH_BATCH', BATCH);
 
 const JOB = new URL('./jobs/exchange.job.js', import.meta.url);
 const RAW_WORKER = new URL('./workers-raw.worker.js', import.meta.url);
@@ -154,6 +158,8 @@ function weirVariant(target: 'workers' | 'one-worker' | 'in-process' | 'one-thre
         intervalMs: ckpt.intervalMs,
         binary,
         pool,
+        credits: NETWORK_CREDITS,
+        batchSize: NETWORK_BATCH,
       }, clock);
       return lastThreads === undefined ? sample : { ...sample, threads: lastThreads };
     },

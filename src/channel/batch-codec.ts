@@ -134,7 +134,8 @@ export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer, dictionary?
     if (!outerBusy && scratch.byteLength < fixedBytes) scratch = new ArrayBuffer(Math.max(fixedBytes, 2 * scratch.byteLength));
     const work = outerBusy ? new ArrayBuffer(fixedBytes) : scratch;
     const strings = outerBusy ? new StringSink() : sink.reset();
-    const out: StringOut = { table: strings, dictionary: dict, misses: new Array<number>(columns + 1).fill(0) };
+    const hints = dict !== undefined && Array.isArray(batch.dictionaryHints) && batch.dictionaryHints.length === n ? batch.dictionaryHints : undefined;
+    const out: StringOut = { table: strings, dictionary: dict, misses: new Array<number>(columns + 1).fill(0), hints };
     const header = new Uint32Array(work, 0, headerWords);
     header[0] = MAGIC;
     header[H_COUNT] = n;
@@ -149,7 +150,7 @@ export function encodeBatch(batch: RecordBatch, spare?: ArrayBuffer, dictionary?
     }
     const ok =
       fillScalars(names, names.length, STR, new Uint32Array(work, namesOffset, names.length), out, 0) &&
-      (shape === OBJECT ? fillObjects(records, n, names, kinds, views, out) : fillScalars(records, n, kinds[0]!, views[0]!, out, 0)) &&
+      (shape === OBJECT ? fillObjects(records, n, names, kinds, views, out) : fillScalars(records, n, kinds[0]!, views[0]!, out, 0, hints)) &&
       (keysKind === 0 || fillScalars(keys!, n, keysKind, views[columns]!, out, columns)) &&
       strings.end();
     if (!ok) return undefined;

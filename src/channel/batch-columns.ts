@@ -1,4 +1,4 @@
-import type { StringDictionary } from './batch-dictionary.js';
+import type { DictionaryHint, StringDictionary } from './batch-dictionary.js';
 import { corrupt, type StringSink } from './batch-string-table.js';
 
 // The column kinds and layout constants of a packed batch (batch-codec.ts), and the encoder's
@@ -26,6 +26,8 @@ export interface StringOut {
   readonly dictionary: StringDictionary | undefined;
   /** Per column: records that did not find their string in the dictionary (new or inline). */
   readonly misses: number[];
+  /** Per record: its key's id, if the writer knew it (RecordBatch.dictionaryHints); any REF column may match it. */
+  readonly hints: readonly (DictionaryHint | undefined)[] | undefined;
 }
 
 export function kindOf(value: unknown): number {
@@ -65,20 +67,28 @@ export function keyGroupsKind(groups: readonly unknown[]): number {
 }
 
 /** A string as a REF column holds it; -1 on a lone surrogate or a string table past INLINE units. */
-function refOf(s: string, column: number, out: StringOut): number {
+function refOf(s: string, column: number, out: StringOut, hint: DictionaryHint | undefined): number {
   const dictionary = out.dictionary!;
+  // Equal strings have one id: the hint's, if this dictionary gave it and has taken back nothing since.
+  const hinted = hint !== undefined && hint.value === s;
+  if (hinted && hint.dictionary === dictionary && hint.epoch === dictionary.epoch) return hint.id;
   const id = dictionary.idOf(s);
-  if (id >= 0) {
-    if (dictionary.fresh) out.misses[column]!++;
-    return id;
+  if (id < 0) {
+    out.misses[column]!++;
+    const end = out.table.add(s);
+    return end < 0 || end >= INLINE ? -1 : INLINE + end;
   }
-  out.misses[column]!++;
-  const end = out.table.add(s);
-  return end < 0 || end >= INLINE ? -1 : INLINE + end;
+  if (dictionary.fresh) out.misses[column]!++;
+  if (hinted) {
+    hint.dictionary = dictionary;
+    hint.id = id;
+    hint.epoch = dictionary.epoch;
+  }
+  return id;
 }
 
-/** Writes a column of one primitive kind; false on a type mismatch or a lone surrogate. */
-export function fillScalars(values: readonly unknown[], n: number, kind: number, view: View, out: StringOut, column: number): boolean {
+/** Writes a column of one primitive kind; false on a type mismatch or a lone surrogate. `hints`: per value (out.hints for the records, none for the keys). */
+export function fillScalars(values: readonly unknown[], n: number, kind: number, view: View, out: StringOut, column: number, hints?: readonly (DictionaryHint | undefined)[]): boolean {
   if (kind === F64) {
     for (let i = 0; i < n; i++) {
       const v = values[i];
@@ -96,7 +106,7 @@ export function fillScalars(values: readonly unknown[], n: number, kind: number,
     for (let i = 0; i < n; i++) {
       const v = values[i];
       if (typeof v !== 'string') return false;
-      const end = ref ? refOf(v, column, out) : out.table.add(v);
+      const end = ref ? refOf(v, column, out, hints === undefined ? undefined : hints[i]) : out.table.add(v);
       if (end < 0) return false;
       view[i] = end;
     }
@@ -114,7 +124,7 @@ function writeField(v: unknown, i: number, kind: number, view: View, out: String
     view[i] = v ? 1 : 0;
   } else {
     if (typeof v !== 'string') return false;
-    const end = kind === REF ? refOf(v, j, out) : out.table.add(v);
+    const end = kind === REF ? refOf(v, j, out, out.hints === undefined ? undefined : out.hints[i]) : out.table.add(v);
     if (end < 0) return false;
     view[i] = end;
   }
@@ -126,6 +136,7 @@ const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 export function fillObjects(records: readonly unknown[], n: number, names: string[], kinds: number[], views: View[], out: StringOut): boolean {
   const m = names.length;
   const strings = out.table;
+  const hints = out.hints;
   for (let i = 0; i < n; i++) {
     const r = records[i] as Record<string, unknown>;
     // The constructor load checks r's map, which lets V8 fold getPrototypeOf to a constant
@@ -152,7 +163,7 @@ export function fillObjects(records: readonly unknown[], n: number, names: strin
         views[j]![i] = end;
       } else if (kind === REF) {
         if (typeof v !== 'string') return false;
-        const ref = refOf(v, j, out);
+        const ref = refOf(v, j, out, hints === undefined ? undefined : hints[i]);
         if (ref < 0) return false;
         views[j]![i] = ref;
       } else {

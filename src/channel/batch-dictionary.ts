@@ -25,9 +25,27 @@ export const MAX_ENTRY_CHARS = 32;
 /** Past this many entries a column whose batch mostly missed (new or inline strings) goes back to UTF-8 for good. */
 const JUDGED_FROM_ENTRIES = 4096;
 
+/**
+ * A string's id in a channel's dictionary, kept where the string was hashed already: the record
+ * writer's key-group cache holds one per string key, and a keyed batch carries each record's
+ * (RecordBatch.dictionaryHints), so the encoder takes the key field's id from it instead of a
+ * second Map lookup of the same string per record (measured: the lookup was a quarter to a half
+ * of the encoder's time per record, bench/batch-codec.bench.ts).
+ * Must: the encoder uses an id only while `value` is the string it encodes and `dictionary` and
+ * `epoch` are the encoding dictionary's own (a rollback frees ids: it moves the epoch on).
+ */
+export interface DictionaryHint {
+  readonly value: string;
+  dictionary: StringDictionary | undefined;
+  id: number;
+  epoch: number;
+}
+
 /** The sending side of a channel's dictionary: the strings already sent, by id. */
 export class StringDictionary {
   private readonly ids = new Map<string, number>();
+  /** Moves on whenever ids are taken back: a DictionaryHint from before is stale then. */
+  epoch = 0;
   /** Field names (or SCALAR_COLUMN / KEYS_COLUMN) whose strings go inline: they mostly missed. */
   private readonly off = new Set<string>();
   /** Strings given ids by the batch being encoded, in id order. */
@@ -78,6 +96,7 @@ export class StringDictionary {
   /** The batch was not encoded: its ids are free again. */
   rollback(): void {
     this.busy = false;
+    if (this.added.length > 0) this.epoch++;
     for (const s of this.added) this.ids.delete(s);
     this.added = [];
   }

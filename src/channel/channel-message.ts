@@ -1,4 +1,5 @@
 import type { StateKey } from '../state/keyed-state.js';
+import type { DictionaryHint } from './batch-dictionary.js';
 
 /**
  * What travels on a data channel: batches of records and in-band events, in order.
@@ -15,6 +16,12 @@ export interface RecordBatch {
    */
   readonly keys?: StateKey[];
   readonly keyGroups?: number[];
+  /**
+   * With key groups, where the writer had them: each string key's id in the dictionary of the
+   * channel it goes to, if known (batch-dictionary.ts). Must not travel or be stored: the port
+   * hands them to the encoder only.
+   */
+  readonly dictionaryHints?: (DictionaryHint | undefined)[];
   /** In a job with event time: each record's timestamp (NaN for none), carried beside the value as Flink's StreamRecord does. */
   readonly timestamps?: number[];
 }

@@ -17,6 +17,8 @@ export interface ChannelSender {
   hasCredit(): boolean;
   /** Calls `listener` once, when credit next becomes available. */
   onCredit(listener: () => void): void;
+  /** True where a keyed batch's dictionary hints save work (a channel to another worker, with a dictionary): elsewhere a writer leaves them out. */
+  readonly takesDictionaryHints?: boolean;
 }
 
 export interface ChannelReceiver {

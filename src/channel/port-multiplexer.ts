@@ -21,6 +21,8 @@ export interface BatchPacking {
   encode(batch: RecordBatch, spare?: ArrayBuffer, dictionary?: StringDictionary): { buffer: ArrayBuffer; strings?: string[] } | undefined;
   /** `table`: every string the channel's batches brought so far (this one's included). */
   decode(buffer: ArrayBuffer, table?: readonly string[]): RecordBatch;
+  /** False where encode leaves the dictionary unused: a writer then hands the channel no dictionary hints. */
+  readonly usesDictionary?: boolean;
 }
 
 /** One frame of the wire protocol between two workers: every frame names its logical channel. */
@@ -171,7 +173,9 @@ export class PortMultiplexer {
           state.credits--;
           // A keyed batch goes without its keys: the receiving task takes them from the records again (key groups travel).
           const batch = withoutKeys(message);
-          const packed = this.packing?.encode(batch, state.spares.pop(), state.dictionary);
+          // The writer's dictionary hints go to the encoder, never on the wire.
+          const hinted = message.dictionaryHints === undefined ? batch : { ...batch, dictionaryHints: message.dictionaryHints };
+          const packed = this.packing?.encode(hinted, state.spares.pop(), state.dictionary);
           if (packed !== undefined) {
             const { buffer, strings } = packed;
             const frame: PortFrame = { kind: 'packed', channel, buffer, ...(strings !== undefined ? { strings } : {}) };
@@ -196,6 +200,7 @@ export class PortMultiplexer {
         if (state.credits > 0) listener();
         else state.waiting.push(listener);
       },
+      takesDictionaryHints: this.packing !== undefined && this.packing.usesDictionary !== false,
     };
   }
 
@@ -319,8 +324,16 @@ function withTimestamps(batch: RecordBatch, buffer: ArrayBuffer): RecordBatch {
 /**
  * A keyed batch without its keys (the receiving task computes them from the records). A batch with
  * keys and no groups (its edge has one downstream subtask) goes with its keys: nothing to recompute them from cheaper.
+ * Never with dictionary hints: they are the sender's own objects.
  */
 function withoutKeys(batch: RecordBatch): RecordBatch {
-  if (batch.keys === undefined || batch.keyGroups === undefined) return batch;
-  return { kind: 'records', records: batch.records, keyGroups: batch.keyGroups, ...(batch.timestamps !== undefined ? { timestamps: batch.timestamps } : {}) };
+  if (batch.dictionaryHints === undefined && (batch.keys === undefined || batch.keyGroups === undefined)) return batch;
+  const keys = batch.keyGroups === undefined ? batch.keys : undefined;
+  return {
+    kind: 'records',
+    records: batch.records,
+    ...(keys !== undefined ? { keys } : {}),
+    ...(batch.keyGroups !== undefined ? { keyGroups: batch.keyGroups } : {}),
+    ...(batch.timestamps !== undefined ? { timestamps: batch.timestamps } : {}),
+  };
 }

@@ -198,7 +198,7 @@ export class ShardHost {
     const runtime = createWorkerRuntime({
       loadPlan: async () => ({ plan: this.s.plan, fingerprint: this.s.fingerprint }),
       scheduleMacrotask: (callback) => void setTimeout(callback, 0),
-      packing: { encode: (batch) => encodeBatch(batch), decode: decodeBatch },
+      packing: { encode: (batch) => encodeBatch(batch), decode: decodeBatch, usesDictionary: false },
       clock: this.s.clock,
     });
     d.runtime = runtime;

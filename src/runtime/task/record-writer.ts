@@ -1,4 +1,5 @@
-import type { ChannelEvent, ChannelSender } from '../../channel/index.js';
+import type { DictionaryHint } from '../../channel/batch-dictionary.js';
+import type { ChannelEvent, ChannelSender, RecordBatch } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
 import type { PartitionerSpec } from '../../graph/job-graph.js';
 import { keyHash } from '../../graph/key-groups.js';
@@ -16,29 +17,34 @@ class PendingBatch {
   records: unknown[];
   keys: StateKey[] | undefined;
   keyGroups: number[] | undefined;
+  /** With key groups, to a channel that takes them: each string key's KeyGroupCache entry, for the port's encoder (RecordBatch.dictionaryHints). */
+  hints: (DictionaryHint | undefined)[] | undefined;
   timestamps: number[] | undefined;
   n = 0;
 
-  constructor(private readonly size: number, private readonly keyed: boolean, private readonly grouped: boolean, private readonly timed: boolean) {
+  constructor(private readonly size: number, private readonly keyed: boolean, private readonly grouped: boolean, private readonly hinted: boolean, private readonly timed: boolean) {
     this.records = new Array(size);
     this.keys = keyed ? new Array(size) : undefined;
     this.keyGroups = grouped ? new Array(size) : undefined;
+    this.hints = hinted ? new Array(size) : undefined;
     this.timestamps = timed ? new Array(size) : undefined;
   }
 
   /** Hands the arrays over (cut to the records they hold) and starts new ones. */
-  take(): { records: unknown[]; keys: StateKey[] | undefined; keyGroups: number[] | undefined; timestamps: number[] | undefined } {
+  take(): { records: unknown[]; keys: StateKey[] | undefined; keyGroups: number[] | undefined; hints: (DictionaryHint | undefined)[] | undefined; timestamps: number[] | undefined } {
     const n = this.n;
-    const taken = { records: this.records, keys: this.keys, keyGroups: this.keyGroups, timestamps: this.timestamps };
+    const taken = { records: this.records, keys: this.keys, keyGroups: this.keyGroups, hints: this.hints, timestamps: this.timestamps };
     if (n < this.size) {
       taken.records.length = n;
       if (taken.keys !== undefined) taken.keys.length = n;
       if (taken.keyGroups !== undefined) taken.keyGroups.length = n;
+      if (taken.hints !== undefined) taken.hints.length = n;
       if (taken.timestamps !== undefined) taken.timestamps.length = n;
     }
     this.records = new Array(this.size);
     if (this.keyed) this.keys = new Array(this.size);
     if (this.grouped) this.keyGroups = new Array(this.size);
+    if (this.hinted) this.hints = new Array(this.size);
     if (this.timed) this.timestamps = new Array(this.size);
     this.n = 0;
     return taken;
@@ -72,7 +78,8 @@ export class RecordWriter implements Downstream {
     const keyed = partitioner.kind === 'hash';
     this.keySelector = partitioner.kind === 'hash' ? partitioner.keySelector : undefined;
     this.groupCache = new KeyGroupCache(maxParallelism);
-    this.pending = senders.map(() => new PendingBatch(batchSize, keyed, keyed && senders.length > 1, elementTimestamp !== undefined));
+    const grouped = keyed && senders.length > 1;
+    this.pending = senders.map((s) => new PendingBatch(batchSize, keyed, grouped, grouped && s.takesDictionaryHints === true, elementTimestamp !== undefined));
     this.nextTarget = subtaskIndex % senders.length;
   }
 
@@ -132,15 +139,17 @@ export class RecordWriter implements Downstream {
     batch.records[i] = value;
     batch.keys![i] = key;
     if (batch.keyGroups !== undefined) batch.keyGroups[i] = keyGroup;
+    if (batch.hints !== undefined) batch.hints[i] = this.groupCache.hint;
     if (batch.timestamps !== undefined) batch.timestamps[i] = timestamp;
     batch.n = i + 1;
     if (batch.n === this.batchSize) this.sendBatch(target);
   }
 
   private sendBatch(target: number): void {
-    const { records, keys, keyGroups, timestamps } = this.pending[target]!.take();
+    const { records, keys, keyGroups, hints, timestamps } = this.pending[target]!.take();
     if (keys !== undefined && keyGroups !== undefined) {
-      this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys, keyGroups } : { kind: 'records', records, keys, keyGroups, timestamps });
+      const batch: RecordBatch = timestamps === undefined ? { kind: 'records', records, keys, keyGroups } : { kind: 'records', records, keys, keyGroups, timestamps };
+      this.senders[target]!.send(hints === undefined ? batch : { ...batch, dictionaryHints: hints });
     } else if (keys !== undefined) {
       this.senders[target]!.send(timestamps === undefined ? { kind: 'records', records, keys } : { kind: 'records', records, keys, timestamps });
     } else {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBatch, encodeBatch } from '../../../src/channel/batch-codec.js';
-import { extendTable, MAX_DICTIONARY_ENTRIES, MAX_ENTRY_CHARS, StringDictionary } from '../../../src/channel/batch-dictionary.js';
+import { extendTable, MAX_DICTIONARY_ENTRIES, MAX_ENTRY_CHARS, StringDictionary, type DictionaryHint } from '../../../src/channel/batch-dictionary.js';
 import type { RecordBatch } from '../../../src/channel/channel-message.js';
 import { CorruptDataError } from '../../../src/errors/index.js';
 import { int, mutateBytes, parsesOrRefuses, pick } from '../../support/fuzz.js';
@@ -146,6 +146,54 @@ describe('the batch codec with a channel dictionary', () => {
       }
     }
     assert.ok(refused > 100, `${refused} refused`);
+  });
+
+  it('dictionary hints (the writer\'s key-group cache entries) give a key field its id without a lookup, and only while they hold', () => {
+    const hintsOf = (keys: string[], pool: Map<string, DictionaryHint>) => keys.map((k) => {
+      let h = pool.get(k);
+      if (h === undefined) pool.set(k, (h = { value: k, dictionary: undefined, id: -1, epoch: 0 }));
+      return h;
+    });
+    const countLookups = (dictionary: StringDictionary) => {
+      const calls = { n: 0 };
+      const idOf = dictionary.idOf.bind(dictionary);
+      dictionary.idOf = (s) => (calls.n++, idOf(s));
+      return calls;
+    };
+    const pool = new Map<string, DictionaryHint>();
+    const a = channel();
+    const lookups = countLookups(a.dictionary);
+    const keys = words(50);
+    const first = batchOf(recordsOf(keys), { keyGroups: keys.map((_, i) => i), dictionaryHints: hintsOf(keys, pool) });
+    assert.deepStrictEqual(decodeBatch(a.send(first).buffer, a.table).records, first.records);
+    assert.equal(lookups.n, 50, 'the first batch looks each key up once, and leaves its id in the hint');
+    const again = [...keys].reverse();
+    const second = batchOf(recordsOf(again, 3), { keyGroups: again.map(() => 0), dictionaryHints: hintsOf(again, pool) });
+    assert.deepStrictEqual(decodeBatch(a.send(second).buffer, a.table).records, second.records);
+    assert.equal(lookups.n, 50, 'a hinted key is not looked up again');
+
+    // A hint of another channel's dictionary: that id means nothing here.
+    const b = channel();
+    const viaB = batchOf(recordsOf(again), { keyGroups: again.map(() => 0), dictionaryHints: hintsOf(again, pool) });
+    assert.deepStrictEqual(decodeBatch(b.send(viaB).buffer, b.table).records, viaB.records);
+
+    // A batch the encoder refuses takes its ids back: the hints it filled in are stale after it.
+    const fresh = ['x', 'y'];
+    const refused = batchOf([{ k: 'x', v: 1 }, { k: 'y', v: 'no number' }], { keyGroups: [0, 0], dictionaryHints: hintsOf(fresh, pool) });
+    assert.equal(encodeBatch(refused, undefined, a.dictionary), undefined);
+    const retried = batchOf(recordsOf(['y', 'x', 'w1']), { keyGroups: [0, 0, 0], dictionaryHints: hintsOf(['y', 'x', 'w1'], pool) });
+    const packed = a.send(retried);
+    assert.deepEqual(packed.strings, ['y', 'x'], 'the refused batch\'s strings travel with the next one');
+    assert.deepStrictEqual(decodeBatch(packed.buffer, a.table).records, retried.records);
+
+    // A hint of another string (a key selector that computes the key): the field is looked up as it is.
+    const upper = batchOf(recordsOf(['w2', 'w3']), { keyGroups: [0, 0], dictionaryHints: hintsOf(['W2', 'W3'], pool) });
+    assert.deepStrictEqual(decodeBatch(a.send(upper).buffer, a.table).records, upper.records);
+    const own = batchOf(recordsOf(['W2', 'w2']), { keyGroups: [0, 0], dictionaryHints: hintsOf(['W2', 'w2'], pool) });
+    assert.deepStrictEqual(decodeBatch(a.send(own).buffer, a.table).records, own.records, 'W2\'s hint holds no id of w2');
+    // Hints that do not line up with the records are ignored.
+    const short = batchOf(recordsOf(['w4', 'w5']), { keyGroups: [0, 0], dictionaryHints: hintsOf(['w4'], pool) });
+    assert.deepStrictEqual(decodeBatch(a.send(short).buffer, a.table).records, short.records);
   });
 
   it('the receiver\'s table takes only arrays of strings, within the dictionary\'s bound', () => {

@@ -138,6 +138,31 @@ describe('PortMultiplexer', () => {
       b.close();
     }
   });
+  it('a keyed batch\'s dictionary hints reach the encoder but never the wire, packed or cloned', async () => {
+    const ports = countingPorts();
+    const offered: unknown[] = [];
+    const a = new PortMultiplexer(ports.a, 8, { encode: (batch, spare, dictionary) => (offered.push(batch.dictionaryHints), encodeBatch(batch, spare, dictionary)), decode: decodeBatch });
+    const b = new PortMultiplexer(ports.b, 8, { encode: encodeBatch, decode: decodeBatch });
+    try {
+      const hints = [{ value: 'key0', dictionary: undefined, id: -1, epoch: 0 }, { value: 'key1', dictionary: undefined, id: -1, epoch: 0 }];
+      a.sender(0).send(records(0, 2, { keys: ['key0', 'key1'], keyGroups: [3, 4], dictionaryHints: hints }));
+      // A record the codec refuses (a nested object): the batch goes by structured clone.
+      a.sender(0).send({ kind: 'records', records: [{ k: 'key0', v: { nested: 1 } }], keys: ['key0'], keyGroups: [3], dictionaryHints: [hints[0]] });
+      await until(() => b.receiver(0).queued === 2);
+      assert.equal(offered[0], hints, 'the encoder had the hints');
+      assert.equal(hints[0]!.id, 0, 'and filled them in');
+      const frames = ports.posted.a.flatMap(framesOf);
+      assert.deepEqual(frames.map((f) => f.kind), ['packed', 'message']);
+      const cloned = frames[1]!.kind === 'message' ? frames[1]!.message : undefined;
+      assert.deepEqual(cloned, { kind: 'records', records: [{ k: 'key0', v: { nested: 1 } }], keyGroups: [3] });
+      const received = drain(b.receiver(0)) as RecordBatch[];
+      assert.deepEqual(received.map((m) => Object.keys(m).sort()), [['keyGroups', 'kind', 'records'], ['keyGroups', 'kind', 'records']]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('a channel\'s strings travel once, as new dictionary entries beside the first batch that uses them; spills and polls decode queued batches in any order', async () => {
     const ports = countingPorts();
     const a = new PortMultiplexer(ports.a, 8, { encode: encodeBatch, decode: decodeBatch });

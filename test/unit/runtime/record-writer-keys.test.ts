@@ -9,14 +9,14 @@ import { RecordWriter } from '../../../src/runtime/task/record-writer.js';
 
 const MAX = 128;
 
-function sender(sent: ChannelMessage[]): ChannelSender {
-  return { send: (m) => sent.push(m), hasCredit: () => true, onCredit: (listener) => listener() };
+function sender(sent: ChannelMessage[], takesDictionaryHints = false): ChannelSender {
+  return { send: (m) => sent.push(m), hasCredit: () => true, onCredit: (listener) => listener(), takesDictionaryHints };
 }
 
-/** A keyed edge to `targets` subtasks; the batches each one got. */
-function keyedWriter(targets: number) {
+/** A keyed edge to `targets` subtasks (those in `hinted` take dictionary hints); the batches each one got. */
+function keyedWriter(targets: number, hinted: number[] = []) {
   const sent = Array.from({ length: targets }, () => [] as ChannelMessage[]);
-  const writer = new RecordWriter({ kind: 'hash', keySelector: (r) => (r as { k: unknown }).k as string }, sent.map(sender), 0, MAX, 4, new OutputPressure());
+  const writer = new RecordWriter({ kind: 'hash', keySelector: (r) => (r as { k: unknown }).k as string }, sent.map((s, t) => sender(s, hinted.includes(t))), 0, MAX, 4, new OutputPressure());
   const batches = (t: number) => sent[t]!.filter((m): m is RecordBatch => m.kind === 'records');
   return { writer, batches };
 }
@@ -40,6 +40,28 @@ describe('RecordWriter on a keyed edge', () => {
     const got = one.batches(0);
     assert.deepEqual(got.flatMap((b) => b.keys!), keys);
     for (const b of got) assert.equal(b.keyGroups, undefined);
+  });
+
+  it('hands a channel that takes them each string key\'s dictionary hint (one per distinct key), and no other channel any', () => {
+    const { writer, batches } = keyedWriter(2, [1]);
+    const keys = [...Array.from({ length: 30 }, (_, i) => `w${i % 10}`), 7, 8];
+    for (const k of keys) writer.collect({ k });
+    writer.flush();
+    for (const b of batches(0)) assert.equal(b.dictionaryHints, undefined);
+    const seen = new Map<string, unknown>();
+    let hinted = 0;
+    for (const b of batches(1)) {
+      assert.equal(b.dictionaryHints?.length, b.records.length);
+      b.keys!.forEach((k, i) => {
+        const hint = b.dictionaryHints![i];
+        if (typeof k !== 'string') return assert.equal(hint, undefined, 'a number key has no hint');
+        assert.equal(hint?.value, k);
+        if (seen.has(k)) assert.equal(hint, seen.get(k), 'the same entry for the same key');
+        seen.set(k, hint);
+        hinted++;
+      });
+    }
+    assert.ok(hinted > 0 && seen.size < hinted, `${hinted} hinted records of ${seen.size} keys`);
   });
 
   it('refuses a key that is not a primitive where it is made, with one downstream subtask too', () => {
