@@ -11,12 +11,15 @@
 // and a throw inside it (a failed condition, an injected failure, SQLITE_FULL) rolls back what
 // it wrote, which a plain write followed by a throw would not (EDGE.md, verified). The condition
 // of a metadata batch is read inside the same transaction as its writes. Everything runs
-// synchronously during the call: the bytes are stored as they are at the call, with no copy.
+// synchronously during the call: the bytes are stored as they are at the call, with no copy. A
+// checkpoint's chunks go through a chunk batch (durable-object-chunk-batch.ts), one transaction
+// when the snapshot ends, since every turn that writes costs a commit.
 // Durability: the object's output gate holds every response and outgoing message until the
 // transaction is durable, so nothing outside the object learns of a write that could be lost.
 import { InvalidArgumentError, WeirError } from '../../errors/index.js';
-import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
+import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type ChunkBatch, type MetadataCondition, type MetadataConditions } from '../checkpoint-storage.js';
 import { checkedBytes, checkedCondition, checkedConditions, type CheckedCondition, checkedKeys, checkedPrefix, checkedRecords, lastPerKey, storageFailed, type FailWrites } from './backend-support.js';
+import { DurableObjectChunkBatch } from './durable-object-chunk-batch.js';
 import { keyFromBytes, keyToBytes, prefixRange } from './ordered-key-bytes.js';
 
 /** What Weir uses of a SQLite-backed Durable Object's `ctx.storage` (DurableObjectStorage). */
@@ -66,6 +69,19 @@ export class DurableObjectCheckpointStorage implements CheckpointStorage {
     const write = this.putChunk(key, bytes);
     done?.();
     return write;
+  }
+
+  /** A snapshot's chunks in one transaction, written when it ends (durable-object-chunk-batch.ts: one commit instead of one per slice). */
+  openChunkBatch(): ChunkBatch {
+    return new DurableObjectChunkBatch((chunks) => {
+      this.#write('putChunk', { keys: chunks.map((c) => c.key) }, () => {
+        for (const { key, bytes } of chunks) {
+          const failure = this.#failWrites?.('putChunk', key);
+          if (failure !== undefined) throw storageFailed('durable-object', 'putChunk', failure, { key });
+          this.#put('weir_chunks', keyToBytes(key), bytes);
+        }
+      });
+    });
   }
 
   async getChunk(key: string): Promise<Uint8Array | undefined> {

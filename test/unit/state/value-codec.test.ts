@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { decodeValue, encodeValue, MAX_VALUE_DEPTH } from '../../../src/state/value-codec.js';
+import { appendWith, decodeValue, encodeValue, MAX_VALUE_DEPTH } from '../../../src/state/value-codec.js';
 import { CorruptDataError, InvalidArgumentError } from '../../../src/errors/index.js';
 
 function roundTrip<T>(value: T): T {
@@ -164,6 +164,34 @@ describe('value codec', () => {
     const nest = (levels: number): unknown => { let v: unknown = 0; for (let i = 0; i < levels; i++) v = [v]; return v; };
     assertRoundTrips(nest(MAX_VALUE_DEPTH));
     assert.throws(() => encodeValue(nest(MAX_VALUE_DEPTH + 1)), InvalidArgumentError);
+  });
+
+  it('writes long strings (read through a prefix below 64 KiB, directly above) with the same bytes either way, ropes and lone surrogates included', () => {
+    const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+    const pad = 'x'.repeat(1000);
+    const strings: string[] = [];
+    for (const n of [256, 1000, 65535, 65536, 65537, 70000]) strings.push('a'.repeat(n), `${n}:${'b'.repeat(n - 1)}`);
+    strings.push(`${7}:${pad}`, `${'é'.repeat(200)}${pad}`, `${pad}€`, `😀${pad}😀`, '\uDC00' + pad, pad + '\uD800', '\uDE00\uD83D'.repeat(200), 'ü'.repeat(65536), `${'\uD800'.repeat(40000)}x`);
+    for (const s of strings) {
+      const what = `${s.length} chars starting ${JSON.stringify(s.slice(0, 2))}`;
+      const bytes = encodeValue(s);
+      const wellFormed = !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+      if (wellFormed) assert.deepEqual([...bytes], [0x0b, ...u32(Buffer.byteLength(s)), ...Buffer.from(s)], what);
+      else assert.deepEqual([...bytes.subarray(0, 5)], [0x0c, ...u32(s.length)], what);
+      assert.equal(decodeValue(bytes), s, what);
+    }
+  });
+
+  it('appends long strings after other bytes and across the growth of the target buffer', () => {
+    const strings = [`${1}:${'x'.repeat(999)}`, 'é'.repeat(300), 'y'.repeat(70_000), 'x\uD800'.repeat(200), `${2}:${'z'.repeat(5000)}`];
+    for (const start of [0, 1, 3, 14]) {
+      const target = { bytes: new Uint8Array(start + 16).fill(0xee), length: start };
+      for (const s of strings) appendWith(target, (w) => w.value(s));
+      assert.ok(target.bytes.length > start + 16, 'the target grew');
+      assert.deepEqual([...target.bytes.subarray(0, start)], new Array(start).fill(0xee), 'bytes before the appended ones are kept');
+      const expected = strings.map((s) => [...encodeValue(s)]).flat();
+      assert.deepEqual([...target.bytes.subarray(start, target.length)], expected, `appended at ${start}`);
+    }
   });
 
   it('round-trips a large Map of records as the keyed-state snapshot would hold it', () => {
