@@ -11,8 +11,8 @@
 // 1b. The same in Chromium against IndexedDB (the issue's aim: ≥ 0.8× raw): a page appends to an
 //    `indexeddb` log, against a raw IndexedDB put of the same batches, one 'strict' transaction
 //    per batch (bench/log-idb/app.ts), committing by itself and with `commit()` at once (the
-//    fastest by hand), and against the log's own IndexedDB requests made by hand (getKey, add,
-//    commit), one after another (all interleaved in slices of 20 appends) and as a burst (raw: a transaction per append issued at once, and all in one
+//    fastest by hand), and against the log's own IndexedDB requests made by hand (add, get of
+//    the floor, commit() at once; and the waiting claim: getKey, add, commit() once answered), one after another (all interleaved in slices of 20 appends) and as a burst (raw: a transaction per append issued at once, and all in one
 //    transaction as the ceiling). A persistent profile on disk (an ordinary Playwright context
 //    keeps IndexedDB in memory). Variants alternate round by round; medians.
 // 2. readTable of a 100 k-row table built by 10,000 commits of 10 rows, through the table sink's
@@ -146,7 +146,7 @@ async function appendThroughputIdb(): Promise<void> {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(server.url);
     await page.waitForFunction(() => document.title === 'ready', undefined, { timeout: 30_000 });
-    type Times = { ms: number; rawMs?: number; rawCommitMs?: number; rawCheckedMs?: number };
+    type Times = { ms: number; rawMs?: number; rawCommitMs?: number; rawCheckedMs?: number; rawWaitingMs?: number; requestsPerAppend?: number };
     const append = (variant: 'one-after-another' | 'weir-burst' | 'raw-burst' | 'raw-one-tx', size: number, round: number) => page.evaluate(
       ([v, s, a, r]) => (globalThis as unknown as { weirLog: { append(v: string, s: number, a: number, r: number): Promise<Times> } }).weirLog.append(v, s, a, r),
       [variant, size, APPENDS, round] as const,
@@ -157,7 +157,8 @@ async function appendThroughputIdb(): Promise<void> {
     for (const size of [1, 100]) {
       const variants = ['one-after-another', 'weir-burst', 'raw-burst', 'raw-one-tx'] as const;
       for (const v of variants) await append(v, size, -1); // warm-up of all (JIT, database creation)
-      const ms = new Map<string, number[]>(['weir', 'raw', 'rawCommit', 'rawChecked', ...variants.slice(1)].map((v) => [v, []]));
+      const ms = new Map<string, number[]>(['weir', 'raw', 'rawCommit', 'rawChecked', 'rawWaiting', ...variants.slice(1)].map((v) => [v, []]));
+      const requestsPerAppend: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         for (const v of variants) {
           const r = await append(v, size, round);
@@ -165,6 +166,8 @@ async function appendThroughputIdb(): Promise<void> {
           if (r.rawMs !== undefined) ms.get('raw')!.push(r.rawMs);
           if (r.rawCommitMs !== undefined) ms.get('rawCommit')!.push(r.rawCommitMs);
           if (r.rawCheckedMs !== undefined) ms.get('rawChecked')!.push(r.rawCheckedMs);
+          if (r.rawWaitingMs !== undefined) ms.get('rawWaiting')!.push(r.rawWaitingMs);
+          if (r.requestsPerAppend !== undefined) requestsPerAppend.push(r.requestsPerAppend);
         }
       }
       const records = APPENDS * size;
@@ -173,14 +176,15 @@ async function appendThroughputIdb(): Promise<void> {
         const ratios = ms.get('weir')!.map((w, i) => ms.get(v)![i]! / w);
         return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
       };
-      rows.push([`${size} record(s) per append`, rate(records, m('weir')), rate(records, m('raw')), rate(records, m('rawCommit')), rate(records, m('rawChecked')),
-        (m('raw') / m('weir')).toFixed(2), range('raw'), (m('rawCommit') / m('weir')).toFixed(2), range('rawCommit'), (m('rawChecked') / m('weir')).toFixed(2)]);
+      rows.push([`${size} record(s) per append`, rate(records, m('weir')), rate(records, m('raw')), rate(records, m('rawCommit')), rate(records, m('rawChecked')), rate(records, m('rawWaiting')),
+        (m('raw') / m('weir')).toFixed(2), range('raw'), (m('rawCommit') / m('weir')).toFixed(2), range('rawCommit'), (m('rawChecked') / m('weir')).toFixed(2), (m('rawWaiting') / m('weir')).toFixed(2),
+        (m('weir') / APPENDS).toFixed(3), median(requestsPerAppend).toFixed(2)]);
       burstRows.push([`${size} record(s) per append`, rate(records, m('weir-burst')), rate(records, m('raw-burst')), rate(records, m('raw-one-tx')),
         (m('raw-burst') / m('weir-burst')).toFixed(2), (m('raw-one-tx') / m('weir-burst')).toFixed(2)]);
-      results[`idb-append-${size}`] = { appends: APPENDS, rounds: ROUNDS, ...Object.fromEntries([...ms].map(([v, t]) => [`${v}Ms`, t])) };
+      results[`idb-append-${size}`] = { appends: APPENDS, rounds: ROUNDS, requestsPerAppend, ...Object.fromEntries([...ms].map(([v, t]) => [`${v}Ms`, t])) };
     }
     console.log(`\nappend to an IndexedDB log in Chromium ${context.browser()?.version() ?? ''} (${APPENDS} appends each, one after another, log and the raw ways interleaved in slices of 20, median of ${ROUNDS} rounds, page thread, persistent profile)`);
-    printTable(['appends of', 'log records/s', 'raw put', 'raw put + commit()', 'raw, the log\'s requests', 'log / raw', 'rounds', 'log / raw + commit()', 'rounds', 'log / its requests'], rows);
+    printTable(['appends of', 'log records/s', 'raw put', 'raw put + commit()', 'raw: add, get floor, commit()', 'raw: getKey, add, commit() once answered', 'log / raw', 'rounds', 'log / raw + commit()', 'rounds', 'log / its requests', 'log / the waiting claim', 'log ms per append', 'log IDB calls per append'], rows);
     console.log(`\nthe same ${APPENDS} appends issued at once (a burst), each acknowledged once durable`);
     printTable(['appends of', 'log records/s', 'raw, a tx per append', 'raw, one tx for all', 'log / raw', 'log / one tx'], burstRows);
   } catch (error) {

@@ -67,6 +67,18 @@ export interface CheckpointStorage {
    * 'STORAGE_FENCED'.
    */
   putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void>;
+  /**
+   * Optional: putMetadata that also reads the metadata records `reads` in the same atomic step and
+   * resolves with what each held just before its writes (undefined: absent), in order. For a
+   * backend where a condition's answer must reach the caller before the write may commit
+   * (IndexedDB: one round trip between the page and the database): with no condition but
+   * `{ key, exists: false }` on keys it writes, it must commit without waiting for the reads, so a
+   * caller that can judge them afterwards pays no round trip. Conditions otherwise as putMetadata.
+   * The caller must be ready for a write that committed under values it would have refused (an
+   * input log's claim below retention: log-tail.ts). A backend whose checks cost the caller no
+   * round trip (files, memory, Durable Objects, Deno KV) leaves it out.
+   */
+  putMetadataReading?(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition: MetadataConditions | undefined, reads: readonly string[]): Promise<(Uint8Array | undefined)[]>;
   getMetadata(key: string): Promise<Uint8Array | undefined>;
   /**
    * A condition as for deleteChunks. Must delete in the order given (when the deletes are not

@@ -31,6 +31,7 @@ export const CHUNK_KINDS = [
   'table-snapshot',
   'table-segment',
   'channel-state',
+  'log-floor',
 ] as const;
 
 export type ChunkKind = (typeof CHUNK_KINDS)[number];

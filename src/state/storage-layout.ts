@@ -38,6 +38,8 @@ export const storageLayout = {
   logPrefix: (log: string) => `logs/${part(log)}/`,
   logMetaKey: (log: string) => `logs/${part(log)}/log`,
   logHeadKey: (log: string, partition: number) => `logs/${part(log)}/partitions/${pad(partition, 5)}/head`,
+  /** The start of the oldest batch retention kept in a partition (log-tail.ts). */
+  logFloorKey: (log: string, partition: number) => `logs/${part(log)}/partitions/${pad(partition, 5)}/floor`,
   logBatchPrefix: (log: string, partition: number) => `logs/${part(log)}/partitions/${pad(partition, 5)}/batches/`,
   /** One append's records, under the offset of its first record. */
   logBatchKey: (log: string, partition: number, start: number) => `logs/${part(log)}/partitions/${pad(partition, 5)}/batches/${pad(start, 16)}`,

@@ -59,6 +59,49 @@ export function defineIndexedDbChecks(name: string, factory: IDBFactory, { descr
       }
     });
 
+    it('putMetadataReading commits with its requests when its only condition is the add() of a key it writes, and resolves with what the reads held before the write', async () => {
+      const storage = await open();
+      const proto = IDBTransaction.prototype;
+      const commit = proto.commit;
+      const order: string[] = [];
+      try {
+        await storage.putMetadata([{ key: 'floor', bytes: bytes(7) }]);
+        proto.commit = function (this: IDBTransaction) {
+          order.push('commit');
+          return commit.call(this);
+        };
+        const read = storage.putMetadataReading([{ key: 'batch/1', bytes: bytes(1) }, { key: 'floor', bytes: bytes(8) }], { key: 'batch/1', exists: false }, ['floor', 'missing', 'batch/1'])
+          .then((values) => {
+            order.push('answered');
+            return values;
+          });
+        const values = await read;
+        assertEqual(order.join(','), 'commit,answered', 'commit() asked for before any answer came back');
+        assertEqual(values.length, 3, 'one value per read');
+        assertBytes(values[0], bytes(7), 'the floor as it was before the write');
+        assertEqual(values[1], undefined, 'a missing record reads as undefined');
+        assertEqual(values[2], undefined, 'the written key as it was before the write');
+        assertBytes(await storage.getMetadata('batch/1'), bytes(1), 'written');
+        assertBytes(await storage.getMetadata('floor'), bytes(8), 'written');
+        // The key taken: the add() fails after commit() was asked for, and the whole write rolls back.
+        order.length = 0;
+        await assertRejects(() => storage.putMetadataReading([{ key: 'batch/1', bytes: bytes(2) }, { key: 'floor', bytes: bytes(9) }], { key: 'batch/1', exists: false }, ['floor']),
+          (error) => error?.code === 'STORAGE_FENCED', 'a taken key fences the write');
+        assertEqual(order.join(','), 'commit', 'asked to commit at once');
+        assertBytes(await storage.getMetadata('batch/1'), bytes(1), 'nothing of the fenced write landed');
+        assertBytes(await storage.getMetadata('floor'), bytes(8), 'nothing of the fenced write landed');
+        // Any other condition is checked before the commit, as putMetadata does.
+        order.length = 0;
+        await assertRejects(() => storage.putMetadataReading([{ key: 'batch/2', bytes: bytes(3) }], [{ key: 'batch/2', exists: false }, { key: 'floor', equals: bytes(7) }], ['floor']),
+          (error) => error?.code === 'STORAGE_FENCED', 'a failing equals condition fences the write');
+        assertEqual(order.join(','), '', 'never asked to commit');
+        assertEqual(await storage.getMetadata('batch/2'), undefined, 'nothing written');
+      } finally {
+        proto.commit = commit;
+        await storage.close();
+      }
+    });
+
     it("writes a chunk batch's puts, handed over in different tasks, in one 'relaxed' transaction per 4 MiB; a failing put rolls back all of its transaction", async () => {
       const injected = new Error('injected disk failure');
       const storage = await openIndexedDbStorage({ database: unique('weir-batch'), indexedDB: factory, failWrites: (op, key) => (op === 'putChunk' && key === 'x/3' ? injected : undefined) });

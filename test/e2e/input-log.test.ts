@@ -25,6 +25,8 @@ interface App {
   done(): Promise<string>;
   table<T>(name: string): Promise<T[]>;
   batchCount(): Promise<number>;
+  batchStarts(partition: number): Promise<number[]>;
+  readFresh(name: string): Promise<{ status: string; rows: Click[] }>;
   updates(): { checkpointId: number; totals: [string, number][]; changes: number; reset: boolean }[];
   watchErrors(): string[];
 }
@@ -232,6 +234,72 @@ describe('input logs in Chromium', () => {
       const seen = await app(first, (x) => x.table<Click>('seen'));
       const expected = [1, 2].flatMap((tab) => Array.from({ length: ROUNDS }, (_, round) => tab * 1000 + round));
       assert.deepEqual(seen.map((c) => c.id).sort((a, b) => a - b), expected.sort((a, b) => a - b), 'the job read every record of both tabs once');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a tab whose cached end is older than what retention deleted: its claim commits one stray below the floor, never acknowledged there, never read by a fresh or a restored job; every record once', async () => {
+    const context = await launchProfile(mkdtempSync(join(tmpdir(), 'weir-log-strays-')));
+    // Counted where it happens: every batch whose add() IndexedDB accepted in the page (a claim that
+    // committed), and the page's deletes of batches refused on demand (the tab closing right after
+    // its claim committed, before it could take its stray back), so that the stray stays for readers.
+    await context.addInitScript(() => {
+      const w = window as unknown as { __added: string[]; __blockDeletes: boolean };
+      w.__added = [];
+      w.__blockDeletes = false;
+      const add = IDBObjectStore.prototype.add;
+      IDBObjectStore.prototype.add = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+        const request = add.call(this, value, key);
+        if (typeof key === 'string' && key.includes('/batches/')) request.addEventListener('success', () => w.__added.push(key));
+        return request;
+      };
+      const remove = IDBObjectStore.prototype.delete;
+      IDBObjectStore.prototype.delete = function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
+        if (w.__blockDeletes && typeof key === 'string' && key.includes('/batches/')) throw new DOMException('the tab is closing', 'AbortError');
+        return remove.call(this, key);
+      };
+    });
+    try {
+      const stale = await openApp(context, '?mode=append');
+      const runner = await context.newPage();
+      await runner.goto(base);
+      await runner.waitForFunction(() => document.title === 'ready');
+      const append = async (page: Page, id: number) => (await app(page, (a, i) => a.append([{ id: i as number, area: 'p0' }], 0), id)).offsets[0]!;
+      assert.equal(await append(stale, 1), 0);
+      for (let i = 0; i < 10; i++) assert.equal(await append(runner, 100 + i), 1 + i);
+      // The job reads them and its retention deletes what its checkpoints passed: wait until the stale tab's end (1) is gone.
+      let starts = await app(runner, (a) => a.batchStarts(0));
+      for (let checkpoints = 0; Math.min(...starts) <= 1 && checkpoints < 200; checkpoints++) {
+        await nextCheckpoint(runner);
+        starts = await app(runner, (a) => a.batchStarts(0));
+      }
+      const floor = Math.min(...starts);
+      assert.ok(floor > 1, `retention deleted past the stale tab's end (oldest kept: ${floor})`);
+      await stale.evaluate(() => { (window as unknown as { __blockDeletes: boolean }).__blockDeletes = true; });
+      const late = await append(stale, 2);
+      await stale.evaluate(() => { (window as unknown as { __blockDeletes: boolean }).__blockDeletes = false; });
+      assert.equal(late, 11, 'acknowledged at the end of the partition, not at its stale end (1) below the floor');
+      const added = await stale.evaluate(() => (window as unknown as { __added: string[] }).__added.map((k) => Number(k.slice(k.lastIndexOf('/') + 1))));
+      assert.deepEqual(added.filter((start) => start !== late), [1], 'exactly one batch committed and not acknowledged: the stray at the stale end');
+      assert.ok((await app(runner, (a) => a.batchStarts(0))).includes(1), 'the stray is still there (its tab did not take it back)');
+      // Offsets: 0 → id 1, 1–10 → ids 100–109, 11 → id 2. The job stops (its tab appends only), the log ends.
+      const idAt = (offset: number) => (offset === 0 ? 1 : offset === 11 ? 2 : 99 + offset);
+      await runner.goto(`${base}?mode=append`);
+      await runner.waitForFunction(() => document.title === 'ready');
+      await app(stale, (a) => a.end());
+      const kept = (await app(stale, (a) => a.batchStarts(0))).filter((start) => start >= floor && start <= late); // not the end marker after them
+      const fresh = await app(stale, (a, name) => a.readFresh(name as string), 'fresh-reader');
+      assert.equal(fresh.status, 'finished');
+      assert.deepEqual(fresh.rows.map((c) => c.id), kept.map(idAt), 'a fresh job read the kept records once, in order, and not the stray below them');
+      // The job restored from its checkpoint reads on to the end: every record once.
+      await runner.goto(base);
+      await runner.waitForFunction(() => document.title === 'ready');
+      assert.equal(await app(runner, (a) => a.done()), 'finished');
+      const restores = await app(runner, (a) => a.restores());
+      assert.ok(restores.length > 0 && restores[0] !== null, `the job was restored from a checkpoint (${JSON.stringify(restores)})`);
+      const seen = (await app(runner, (a) => a.table<Click>('seen'))).map((c) => c.id).sort((x, y) => x - y);
+      assert.deepEqual(seen, [1, 2, ...Array.from({ length: 10 }, (_, i) => 100 + i)], 'the restored job counted every record once');
     } finally {
       await context.close();
     }

@@ -10,7 +10,7 @@
 import { sameBytes, type CheckpointStorage } from '../../state/checkpoint-storage.js';
 import { WeirError } from '../../errors/index.js';
 import { encodeLogBatch, encodeLogEnd } from './log-records.js';
-import { claimAfter, findTail, type LogTail } from './log-tail.js';
+import { claimAfter, claimAtOnce, claimHeld, findTail, readFloor, type LogTail } from './log-tail.js';
 import { logWakeupsFor } from './log-wakeups.js';
 
 /** One append waiting for its write: records encoded once, at the call (count 0: the end marker). */
@@ -131,9 +131,16 @@ export class PartitionAppender {
       }
       const start = tail.next;
       const bytes = end ? encodeLogEnd(start) : encodeLogBatch(start, count, group.map((one) => one.records));
-      const write = claimAfter(this.log, this.partition, tail, bytes, count, end, this.sinceHint + 1 >= HINT_EVERY);
+      const hint = this.sinceHint + 1 >= HINT_EVERY;
+      // At once where the storage can (no round trip before the commit), except with the head's
+      // hint: that must never land with a stray (log-tail.ts).
+      const putReading = this.storage.putMetadataReading?.bind(this.storage);
+      const atOnce = tail.kind === 'batch' && !hint && putReading !== undefined ? tail : undefined;
+      const write: ReturnType<typeof claimAfter> & { reads?: string[] } = atOnce !== undefined ? claimAtOnce(this.log, this.partition, atOnce, bytes) : claimAfter(this.log, this.partition, tail, bytes, count, end, hint);
+      let held = true;
       try {
-        await this.storage.putMetadata(write.records, write.conditions);
+        if (atOnce !== undefined && write.reads !== undefined) held = claimHeld(this.log, this.partition, atOnce, (await putReading!(write.records, write.conditions, write.reads))[0]);
+        else await this.storage.putMetadata(write.records, write.conditions);
       } catch (error) {
         this.tail = undefined;
         const fenced = (error as { code?: unknown }).code === 'STORAGE_FENCED';
@@ -150,6 +157,22 @@ export class PartitionAppender {
           if (tail === lost && ++unmoved >= UNMOVED_CLAIMS) throw this.conditionsRefused(error);
           continue;
         }
+        // Landed after all: a claim at once is judged by the floor now (it only grows since).
+        if (atOnce !== undefined) {
+          try {
+            held = atOnce.start >= await readFloor(this.storage, this.log, this.partition);
+          } catch (error) {
+            throw this.failed(error);
+          }
+        }
+      }
+      if (!held) {
+        // A stray below the floor: this appender's tail was older than what retention deleted.
+        // Never acknowledged there: removed, and the records claim the partition's end again.
+        await this.storage.deleteMetadata([write.records[0]!.key]).catch(() => undefined); // else the next trim deletes it
+        this.tail = undefined;
+        tail = undefined;
+        continue;
       }
       this.tail = { kind: 'batch', start, next: start + count, end };
       this.sinceHint = write.records.length > 1 ? 0 : this.sinceHint + 1;

@@ -3,6 +3,7 @@ import type { SourceSplit } from '../source.js';
 import type { CheckpointStorage } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import { decodeLogEntry, decodeLogHead, EMPTY_HEAD, type LogHead } from './log-records.js';
+import { readFloor } from './log-tail.js';
 
 /** Where a reader stands in one partition: the split's state in a checkpoint. */
 export interface LogPartitionPosition extends SourceSplit {
@@ -215,22 +216,31 @@ export class LogPartitionFetcher {
     this.earliest = false;
   }
 
+  /**
+   * The batch at `start`, or undefined when there is none at or above the floor. The floor is read
+   * after the batch: a stray below it (a claim that committed below retention: log-tail.ts) had the
+   * floor pass it before it was written, so it is never taken for records.
+   */
   private async readBatch(start: number): Promise<{ records: unknown[]; end: boolean } | undefined> {
     const key = storageLayout.logBatchKey(this.log, this.partition, start);
     const bytes = await this.storage.getMetadata(key);
-    return bytes === undefined ? undefined : decodeLogEntry(bytes, key, start);
+    if (bytes === undefined || start < await readFloor(this.storage, this.log, this.partition)) return undefined;
+    return decodeLogEntry(bytes, key, start);
   }
 
   /**
    * The batch holding `fetchAt`, found by listing the partition's batches. A fresh reader whose
-   * offset retention already passed starts at the oldest batch kept; any other reader whose
+   * offset retention already passed starts at the oldest batch kept (at or above the floor, never
+   * a stray below it); any other reader whose
    * offset is gone fails: those records are lost to it (LOG_TRUNCATED), never skipped silently.
    */
   private async locate(): Promise<{ start: number; records: unknown[]; end: boolean } | undefined> {
     const { partition } = this;
-    const starts = (await this.storage.listMetadata(storageLayout.logBatchPrefix(this.log, partition)))
+    const listed = await this.storage.listMetadata(storageLayout.logBatchPrefix(this.log, partition));
+    const floor = await readFloor(this.storage, this.log, partition); // after the listing: every stray listed is below it
+    const starts = listed
       .map((key) => storageLayout.logBatchStartFromKey(key))
-      .filter((s): s is number => s !== undefined)
+      .filter((s): s is number => s !== undefined && s >= floor)
       .sort((a, b) => a - b);
     let index = -1;
     for (let i = 0; i < starts.length && starts[i]! <= this.fetchAt; i++) index = i;

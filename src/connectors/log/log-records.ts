@@ -29,6 +29,20 @@ export interface LogReaderPosition {
 
 export const EMPTY_HEAD: LogHead = { next: 0, ended: false };
 
+/**
+ * `…/partitions/<p>/floor`: the start of the oldest batch retention kept (absent: 0, nothing
+ * deleted yet). Written by retention before it deletes below it, and only ever moved forward; a
+ * batch below it is never read (log-tail.ts).
+ */
+export const encodeLogFloor = (floor: number) => encodeChunk('log-floor', { floor });
+
+export function decodeLogFloor(bytes: Uint8Array | undefined, key: string): number {
+  if (bytes === undefined) return 0;
+  const p = payloadOf(bytes, 'log-floor', key);
+  if (!isCount(p.floor)) throw corrupt(key, 'floor');
+  return p.floor;
+}
+
 export const encodeLogMeta = (meta: LogMeta) => encodeChunk('log-meta', { partitions: meta.partitions });
 export const encodeLogHead = (head: LogHead) => encodeChunk('log-head', { next: head.next, ended: head.ended, ...(head.last !== undefined ? { last: head.last } : {}) });
 export const encodeLogReader = (position: LogReaderPosition) => encodeChunk('log-reader', { next: position.next });

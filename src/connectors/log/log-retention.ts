@@ -1,6 +1,6 @@
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
-import { decodeLogBatchHeader, decodeLogReader, encodeLogReader } from './log-records.js';
+import { decodeLogBatchHeader, decodeLogFloor, decodeLogReader, encodeLogFloor, encodeLogReader } from './log-records.js';
 import { advanceHead } from './log-tail.js';
 import type { LogPartitionPosition } from './log-partition-fetcher.js';
 
@@ -71,7 +71,10 @@ export class LogRetention {
     });
   }
 
-  /** Deletes the batches of `partition` that end at or before the lowest offset any registered reader passed. */
+  /**
+   * Deletes the batches of `partition` that end at or before the lowest offset any registered
+   * reader passed, and the strays below the floor (log-tail.ts).
+   */
   async trim(partition: number): Promise<number> {
     const readerKeys = (await this.storage.listMetadata(storageLayout.logReaderPrefix(this.log)))
       .filter((key) => Number(key.slice(key.lastIndexOf('/') + 1)) === partition);
@@ -81,24 +84,42 @@ export class LogRetention {
       if (bytes !== undefined) lowest = Math.min(lowest, decodeLogReader(bytes, key).next);
     }
     if (lowest === Infinity) return 0;
+    // The floor before the listing: a stray listed lies below it, or it moved since and the
+    // compare-and-set below fails (a stray lies below the floor of the moment it was written).
+    const floorKey = storageLayout.logFloorKey(this.log, partition);
+    const floorBytes = await this.storage.getMetadata(floorKey);
+    const floor = decodeLogFloor(floorBytes, floorKey);
     const batchKeys = await this.storage.listMetadata(storageLayout.logBatchPrefix(this.log, partition));
     const starts = batchKeys.map((key) => ({ key, start: storageLayout.logBatchStartFromKey(key) }))
       .filter((b): b is { key: string; start: number } => b.start !== undefined)
       .sort((a, b) => a.start - b.start);
+    const legit = starts.filter((b) => b.start >= floor);
     // A batch ends where the next begins: the batches before the last one starting at or below `lowest` are passed.
     let keep = 0;
-    while (keep + 1 < starts.length && starts[keep + 1]!.start <= lowest) keep++;
-    const passed = starts.slice(0, keep).map((b) => b.key);
+    while (keep + 1 < legit.length && legit[keep + 1]!.start <= lowest) keep++;
+    const kept = legit[keep];
+    if (kept === undefined) return 0;
+    const passed = starts.filter((b) => b.start < kept.start).map((b) => b.key);
     if (passed.length === 0) return 0;
-    // The head's hint goes past what is deleted first: a reader that misses a batch below it
-    // knows it was deleted, not yet to come (log-tail.ts). Oldest first: an appender's claim
-    // needs its predecessor, so a batch never goes before the one ahead of it.
-    const kept = starts[keep]!;
-    const keptKey = kept.key;
-    const keptBytes = await this.storage.getMetadata(keptKey);
+    const keptBytes = await this.storage.getMetadata(kept.key);
     if (keptBytes === undefined) return 0; // moved under us; the next trim looks again
-    const header = decodeLogBatchHeader(keptBytes, keptKey, kept.start);
+    if (kept.start > floor) {
+      // The floor first, so that an appender's claim below it is refused and no reader takes a
+      // batch below it (log-tail.ts); its compare-and-set also proves the listing was of one floor.
+      try {
+        await this.storage.putMetadata([{ key: floorKey, bytes: encodeLogFloor(kept.start) }], [{ key: floorKey, equals: floorBytes }, ...(this.fence !== undefined ? [this.fence] : [])]);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'STORAGE_FENCED') return 0; // another trim moved it, or this attempt is superseded
+        throw error;
+      }
+    } else if (decodeLogFloor(await this.storage.getMetadata(floorKey), floorKey) !== floor) {
+      return 0; // moved meanwhile: the batch read at the old floor may be a stray; the next trim looks again
+    }
+    // Then the head's hint goes past what is deleted: a reader that misses a batch below it knows
+    // it was deleted, not yet to come (a trim that stopped before this does it the next time).
+    const header = decodeLogBatchHeader(keptBytes, kept.key, kept.start);
     await advanceHead(this.storage, this.log, partition, { next: kept.start + header.count, last: kept.start, ended: header.end });
+    // Oldest first: a waiting claim needs its predecessor, so a batch never goes before the one ahead of it.
     await this.storage.deleteMetadata(passed, this.fence);
     return passed.length;
   }

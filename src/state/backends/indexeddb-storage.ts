@@ -126,6 +126,19 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
    * other writer (another tab, a worker) can slip in between the check and the puts.
    */
   async putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition?: MetadataConditions): Promise<void> {
+    await this.#putMetadata(records, condition, []);
+  }
+
+  /** putMetadata that also gets `reads` first in its transaction; with only add() conditions, commit() goes out with the requests. */
+  putMetadataReading(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition: MetadataConditions | undefined, reads: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    try {
+      return this.#putMetadata(records, condition, checkedKeys(reads));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #putMetadata(records: ReadonlyArray<{ key: string; bytes: Uint8Array }>, condition: MetadataConditions | undefined, reads: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     const entries = checkedRecords(records).map(({ key, bytes }) => ({ key, value: clonedAsIs(bytes) }));
     const conditions = checkedConditions(condition);
     // A condition that a key the batch writes is absent (an input log's claim of its next offset)
@@ -133,12 +146,14 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
     // same request, saving a read (PLATFORM-LIMITS: a request costs ~62 µs).
     const added = new Map(conditions.filter((c) => c.expect === 'absent' && entries.filter((e) => e.key === c.key).length === 1).map((c) => [c.key, c.original]));
     const read = conditions.filter((c) => c.expect !== 'absent' || !added.has(c.key));
-    await this.#run('metadata', 'readwrite', 'strict', 'putMetadata', { keys: entries.map((r) => r.key) }, (tx) => {
+    return this.#run('metadata', 'readwrite', 'strict', 'putMetadata', { keys: entries.map((r) => r.key) }, (tx) => {
       // Every request is issued now, the conditions' reads first: requests run in order, so they
       // read the state before these puts, and an abort after them rolls the puts back.
       const store = tx.objectStore('metadata');
       const current = read.map((expected) => readFor(store, expected));
       for (const get of current) get.catch(() => undefined); // awaited below unless a failure below comes first
+      const looked = reads.map((key) => store.get(key).then((value) => stored(value, key)));
+      for (const get of looked) get.catch(() => undefined);
       const puts: Promise<unknown>[] = [];
       for (const { key, value } of entries) {
         const failure = this.#failWrites?.('putMetadata', key);
@@ -152,7 +167,7 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
       }
       if (read.length === 0) {
         commitNow(tx);
-        return Promise.all(puts).then(() => undefined);
+        return Promise.all(puts).then(() => Promise.all(looked));
       }
       return (async () => {
         for (const [i, expected] of read.entries()) {
@@ -160,6 +175,7 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
         }
         commitNow(tx);
         await Promise.all(puts);
+        return Promise.all(looked);
       })();
     }, () => { for (const entry of entries) entry.value = entry.value.slice(); });
   }

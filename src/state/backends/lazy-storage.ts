@@ -24,6 +24,11 @@ export function lazyStorage(kind: string, open: () => Promise<CheckpointStorage>
     deleteChunks: async (keys, condition) => (await backend()).deleteChunks(keys, condition),
     listChunks: async (prefix) => (await backend()).listChunks(prefix),
     putMetadata: async (records, condition) => (await backend()).putMetadata(records, condition),
+    // Only once open, and only where the backend has it (the caller uses putMetadata otherwise).
+    get putMetadataReading() {
+      const b = ready;
+      return b?.putMetadataReading === undefined ? undefined : b.putMetadataReading.bind(b);
+    },
     getMetadata: async (key) => (await backend()).getMetadata(key),
     deleteMetadata: async (keys, condition) => (await backend()).deleteMetadata(keys, condition),
     listMetadata: async (prefix) => (await backend()).listMetadata(prefix),

@@ -8,6 +8,9 @@ import { afterEach, describe, it } from 'node:test';
 import { job, ManualClock, MemoryCheckpointStorage, openLog, readTable, run as runJob, sinks, sources, type CheckpointStorage, type JobHandle } from 'weir';
 import { FsCheckpointStorage } from '../../../src/state/backends/fs-storage.js';
 import { IndexedDbCheckpointStorage } from '../../../src/state/backends/indexeddb-storage.js';
+import { encodeLogReader } from '../../../src/connectors/log/log-records.js';
+import { LogRetention } from '../../../src/connectors/log/log-retention.js';
+import { storageLayout } from '../../../src/state/storage-layout.js';
 import { bad, namesArgument, uniqueJobName, waitUntil } from '../api/api-test-helpers.js';
 
 // The input log over the generic CheckpointStorage: the same checks on memory, files and
@@ -104,9 +107,9 @@ describe('openLog / InputLog', () => {
         assert.deepEqual([...(await a.append('a0'))], [0]);
         assert.deepEqual([...(await b.append('b1'))], [1]);
         assert.deepEqual([...(await b.append('b2'))], [2]);
-        // As retention deletes: the oldest first, never the last (a's own batch 0 goes, and the next one).
-        const keys = await batchKeys(storage, 'gone');
-        await storage.deleteMetadata(keys.slice(0, 2));
+        // Retention, for a reader that passed offset 2: the floor moves to 2, then the oldest go (a's own batch 0, and 1).
+        await storage.putMetadata([{ key: storageLayout.logReaderKey('gone', 'job', 'uid', 0), bytes: encodeLogReader({ next: 2 }) }]);
+        assert.equal(await new LogRetention(storage, 'gone', 'job', 'uid', () => 0, 0).trim(0), 2);
         assert.deepEqual([...(await a.append('a3'))], [3], 'a claimed the offset after the last batch, not the deleted offset 1 after its own');
         await b.end();
         const name = uniqueJobName('gone');
