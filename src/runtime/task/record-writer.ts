@@ -7,10 +7,12 @@ import type { ElementTimestamp } from '../operators/element-timestamp.js';
 import type { OutputPressure } from '../operators/output-pressure.js';
 import type { Downstream } from '../operators/stream-operator.js';
 import { KeyGroupCache } from './key-group-cache.js';
+import { RecyclingSender } from './recycling-channel.js';
 
 /**
  * One downstream subtask's batch being filled: arrays of the batch size, filled by index (a
- * push per record into a fresh array cost more than hashing the key), handed over whole.
+ * push per record into a fresh array cost more than hashing the key), handed over whole. On a
+ * recycling channel the next arrays are those of a batch the receiver consumed, else new ones.
  */
 class PendingBatch {
   records: unknown[];
@@ -19,14 +21,14 @@ class PendingBatch {
   timestamps: number[] | undefined;
   n = 0;
 
-  constructor(private readonly size: number, private readonly keyed: boolean, private readonly grouped: boolean, private readonly timed: boolean) {
+  constructor(private readonly size: number, private readonly keyed: boolean, private readonly grouped: boolean, private readonly timed: boolean, private readonly recycler: RecyclingSender | undefined) {
     this.records = new Array(size);
     this.keys = keyed ? new Array(size) : undefined;
     this.keyGroups = grouped ? new Array(size) : undefined;
     this.timestamps = timed ? new Array(size) : undefined;
   }
 
-  /** Hands the arrays over (cut to the records they hold) and starts new ones. */
+  /** Hands the arrays over (cut to the records they hold) and starts on others. */
   take(): { records: unknown[]; keys: StateKey[] | undefined; keyGroups: number[] | undefined; timestamps: number[] | undefined } {
     const n = this.n;
     const taken = { records: this.records, keys: this.keys, keyGroups: this.keyGroups, timestamps: this.timestamps };
@@ -36,11 +38,20 @@ class PendingBatch {
       if (taken.keyGroups !== undefined) taken.keyGroups.length = n;
       if (taken.timestamps !== undefined) taken.timestamps.length = n;
     }
+    this.n = 0;
+    // A spare is a full batch this writer sent on this channel: it has the arrays this one needs.
+    const spare = this.recycler?.spare(this.size);
+    if (spare !== undefined) {
+      this.records = spare.records;
+      this.keys = spare.keys;
+      this.keyGroups = spare.keyGroups;
+      this.timestamps = spare.timestamps;
+      return taken;
+    }
     this.records = new Array(this.size);
     if (this.keyed) this.keys = new Array(this.size);
     if (this.grouped) this.keyGroups = new Array(this.size);
     if (this.timed) this.timestamps = new Array(this.size);
-    this.n = 0;
     return taken;
   }
 }
@@ -72,7 +83,7 @@ export class RecordWriter implements Downstream {
     const keyed = partitioner.kind === 'hash';
     this.keySelector = partitioner.kind === 'hash' ? partitioner.keySelector : undefined;
     this.groupCache = new KeyGroupCache(maxParallelism);
-    this.pending = senders.map(() => new PendingBatch(batchSize, keyed, keyed && senders.length > 1, elementTimestamp !== undefined));
+    this.pending = senders.map((s) => new PendingBatch(batchSize, keyed, keyed && senders.length > 1, elementTimestamp !== undefined, s instanceof RecyclingSender ? s : undefined));
     this.nextTarget = subtaskIndex % senders.length;
   }
 
