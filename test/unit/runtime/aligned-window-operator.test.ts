@@ -35,7 +35,10 @@ type Make = (ctx: OperatorContext, output: Output) => StreamOperator;
  * slice, then the rest after `gap` steps) and restore into a fresh operator (`restoreInto`, by
  * default one like the first, given the snapshot as `migrate` rewrites it).
  */
-function runScript(make: Make, steps: Step[], restartAt?: number, restoreInto: Make = make, migrate: (p: KeyedStatePayload) => KeyedStatePayload = (p) => p, gap = 1) {
+function runScript(
+  make: Make, steps: Step[], restartAt?: number, restoreInto: Make = make, migrate: (p: KeyedStatePayload) => KeyedStatePayload = (p) => p, gap = 1,
+  record: (key: string | number, value: number, t: number) => unknown = (key, value, t) => ({ key, value, t }),
+) {
   const out: string[] = [];
   const late: number[] = [];
   const ts = new ElementTimestamp();
@@ -86,7 +89,7 @@ function runScript(make: Make, steps: Step[], restartAt?: number, restoreInto: M
       if (step.kind === 'record') {
         ts.value = step.ts;
         op.keyedBackend!.setCurrentKey(step.key, keyGroupOf(step.key, MAX));
-        op.collect({ key: step.key, value: step.value, t: step.ts });
+        op.collect(record(step.key, step.value, step.ts));
       } else op.processWatermark(step.ts);
     };
     apply(step);
@@ -219,6 +222,21 @@ describe('aligned windows filling a fired window\'s columns again', () => {
         // 80 steps between the snapshot and its last slice: several windows fire meanwhile and the next ones open in their columns.
         for (const at of [10, 120, 210]) assert.deepEqual(runScript(aligned, steps, at, aligned, (p) => p, 80), reference, `${assigner.kind}, seed ${seed}, restored at step ${at}`);
       }
+    }
+  });
+});
+
+describe('aligned sum/min/max windows', () => {
+  it('keep a window\'s first record as a plain copy when it is no plain object (state holds plain data), with the same results', () => {
+    class Reading {
+      constructor(readonly key: string | number, readonly value: number, readonly t: number) {}
+    }
+    const spec: WindowSpec = { assigner: { kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, function: fieldFunctions[0]![1], allowedLatenessMs: 0, lateDataTag: LATE };
+    const aligned = (ctx: OperatorContext, output: Output) => new AlignedWindowOperator('window', output, ctx, spec);
+    const steps = script(2, 300);
+    const reference = runScript(aligned, steps);
+    for (const at of [40, 200]) {
+      assert.deepEqual(runScript(aligned, steps, at, aligned, (p) => p, 1, (key, value, t) => new Reading(key, value, t)), reference, `restored at step ${at}`);
     }
   });
 });
