@@ -1,4 +1,4 @@
-import { createMemoryChannel, type ChannelReceiver, type ChannelSender } from '../../channel/index.js';
+import { type ChannelReceiver, type ChannelSender } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
 import { subtaskKey, type SubtaskId } from '../../graph/execution-plan.js';
 import { layoutChannels } from './channel-layout.js';
@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import { serializeError, type TaskCommand } from '../control-messages.js';
 import { Task } from '../task/task.js';
 import { TaskScheduler } from '../task/task-scheduler.js';
+import { createRecyclingMemoryChannel } from '../task/recycling-channel.js';
 import { subtaskMetricsOf, type DeployRequest, type SubtaskMetrics, type TaskExecutor } from './task-executor.js';
 
 export interface InProcessExecutorOptions {
@@ -41,7 +42,7 @@ export class InProcessExecutor implements TaskExecutor {
       }
     }
     for (const spec of layoutChannels(plan)) {
-      const { sender, receiver } = createMemoryChannel({ credits: this.options.channelCredits });
+      const { sender, receiver } = createRecyclingMemoryChannel({ credits: this.options.channelCredits });
       inputs.get(subtaskKey(spec.to))![spec.gatePosition] = receiver;
       outputs.get(subtaskKey(spec.from))![spec.outputEdge]![spec.senderSlot] = sender;
     }

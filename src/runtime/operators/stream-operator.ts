@@ -103,12 +103,14 @@ export interface StreamOperator extends Downstream {
   /**
    * A keyed operator at a chain's head: a batch from a keyed channel, with each record's key and
    * key group (computed once, by the sender). Without it the task sets the current key per record.
+   * Must consume them before returning and keep no array: the batch's sender fills them again.
    */
   collectKeyed?(records: readonly unknown[], keys: readonly StateKey[], keyGroups: readonly number[], n: number, timestamps: readonly number[] | undefined): void;
   /**
    * A keyed operator at a chain's head that finds its state by key alone: a batch from a keyed
    * channel that came with keys and without key groups (an edge with one downstream subtask: the
    * sender computes none). Without it the task computes the groups for collectKeyed or collect.
+   * Must consume them before returning and keep no array, as collectKeyed.
    */
   collectKeyedByKey?(records: readonly unknown[], keys: readonly StateKey[], n: number, timestamps: readonly number[] | undefined): void;
   /** A two-input operator at a chain's head: the input the next records come from (the task sets it per batch). */

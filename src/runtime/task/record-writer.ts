@@ -8,10 +8,12 @@ import type { ElementTimestamp } from '../operators/element-timestamp.js';
 import type { OutputPressure } from '../operators/output-pressure.js';
 import type { Downstream } from '../operators/stream-operator.js';
 import { KeyGroupCache } from './key-group-cache.js';
+import { RecyclingSender } from './recycling-channel.js';
 
 /**
  * One downstream subtask's batch being filled: arrays of the batch size, filled by index (a
- * push per record into a fresh array cost more than hashing the key), handed over whole.
+ * push per record into a fresh array cost more than hashing the key), handed over whole. On a
+ * recycling channel the next arrays are those of a batch the receiver consumed, else new ones.
  */
 class PendingBatch {
   records: unknown[];
@@ -22,7 +24,7 @@ class PendingBatch {
   timestamps: number[] | undefined;
   n = 0;
 
-  constructor(private readonly size: number, private readonly keyed: boolean, private readonly grouped: boolean, private readonly hinted: boolean, private readonly timed: boolean) {
+  constructor(private readonly size: number, private readonly keyed: boolean, private readonly grouped: boolean, private readonly hinted: boolean, private readonly timed: boolean, private readonly recycler: RecyclingSender | undefined) {
     this.records = new Array(size);
     this.keys = keyed ? new Array(size) : undefined;
     this.keyGroups = grouped ? new Array(size) : undefined;
@@ -30,7 +32,7 @@ class PendingBatch {
     this.timestamps = timed ? new Array(size) : undefined;
   }
 
-  /** Hands the arrays over (cut to the records they hold) and starts new ones. */
+  /** Hands the arrays over (cut to the records they hold) and starts on others. */
   take(): { records: unknown[]; keys: StateKey[] | undefined; keyGroups: number[] | undefined; hints: (DictionaryHint | undefined)[] | undefined; timestamps: number[] | undefined } {
     const n = this.n;
     const taken = { records: this.records, keys: this.keys, keyGroups: this.keyGroups, hints: this.hints, timestamps: this.timestamps };
@@ -41,12 +43,22 @@ class PendingBatch {
       if (taken.hints !== undefined) taken.hints.length = n;
       if (taken.timestamps !== undefined) taken.timestamps.length = n;
     }
+    this.n = 0;
+    // A spare is a full batch this writer sent on this channel: it has the arrays this one needs.
+    const spare = this.recycler?.spare(this.size);
+    if (spare !== undefined) {
+      this.records = spare.records;
+      this.keys = spare.keys;
+      this.keyGroups = spare.keyGroups;
+      this.timestamps = spare.timestamps;
+      if (this.hinted) this.hints = new Array(this.size);
+      return taken;
+    }
     this.records = new Array(this.size);
     if (this.keyed) this.keys = new Array(this.size);
     if (this.grouped) this.keyGroups = new Array(this.size);
     if (this.hinted) this.hints = new Array(this.size);
     if (this.timed) this.timestamps = new Array(this.size);
-    this.n = 0;
     return taken;
   }
 }
@@ -79,7 +91,7 @@ export class RecordWriter implements Downstream {
     this.keySelector = partitioner.kind === 'hash' ? partitioner.keySelector : undefined;
     this.groupCache = new KeyGroupCache(maxParallelism);
     const grouped = keyed && senders.length > 1;
-    this.pending = senders.map((s) => new PendingBatch(batchSize, keyed, grouped, grouped && s.takesDictionaryHints === true, elementTimestamp !== undefined));
+    this.pending = senders.map((s) => new PendingBatch(batchSize, keyed, grouped, grouped && s.takesDictionaryHints === true, elementTimestamp !== undefined, s instanceof RecyclingSender ? s : undefined));
     this.nextTarget = subtaskIndex % senders.length;
   }
 

@@ -1,4 +1,4 @@
-import { createMemoryChannel, PortMultiplexer, type BatchPacking, type ChannelReceiver, type ChannelSender, type PortLike } from '../../channel/index.js';
+import { PortMultiplexer, type BatchPacking, type ChannelReceiver, type ChannelSender, type PortLike } from '../../channel/index.js';
 import { WeirError } from '../../errors/index.js';
 import { subtaskKey, type ExecutionPlan } from '../../graph/execution-plan.js';
 import type { CheckpointStorage, StorageDescriptor } from '../../state/checkpoint-storage.js';
@@ -8,6 +8,7 @@ import { layoutChannels } from '../execution/channel-layout.js';
 import { Task } from '../task/task.js';
 import { subtaskMetricsOf } from '../execution/task-executor.js';
 import { TaskScheduler } from '../task/task-scheduler.js';
+import { createRecyclingMemoryChannel } from '../task/recycling-channel.js';
 import type { RunnerCallbacks, WorkerApi, WorkerDeployRequest } from './worker-protocol.js';
 import { runnerStorageView } from './runner-storage-view.js';
 
@@ -75,7 +76,7 @@ export function createWorkerRuntime(deps: WorkerRuntimeDeps): WorkerApi & { fail
       const toHere = spec.to.subtaskIndex === workerIndex;
       if (!fromHere && !toHere) continue;
       if (fromHere && toHere) {
-        const { sender, receiver } = createMemoryChannel({ credits: network.credits });
+        const { sender, receiver } = createRecyclingMemoryChannel({ credits: network.credits });
         inputs.get(subtaskKey(spec.to))![spec.gatePosition] = receiver;
         outputs.get(subtaskKey(spec.from))![spec.outputEdge]![spec.senderSlot] = sender;
       } else if (fromHere) {

@@ -32,10 +32,13 @@ type Make = (ctx: OperatorContext, output: Output) => StreamOperator;
 
 /**
  * Runs a script through an operator; `restartAt`: snapshot there (encoding the keyed state one
- * slice, then the rest after the next step) and restore into a fresh operator (`restoreInto`, by
+ * slice, then the rest after `gap` steps) and restore into a fresh operator (`restoreInto`, by
  * default one like the first, given the snapshot as `migrate` rewrites it).
  */
-function runScript(make: Make, steps: Step[], restartAt?: number, restoreInto: Make = make, migrate: (p: KeyedStatePayload) => KeyedStatePayload = (p) => p) {
+function runScript(
+  make: Make, steps: Step[], restartAt?: number, restoreInto: Make = make, migrate: (p: KeyedStatePayload) => KeyedStatePayload = (p) => p, gap = 1,
+  record: (key: string | number, value: number, t: number) => unknown = (key, value, t) => ({ key, value, t }),
+) {
   const out: string[] = [];
   const late: number[] = [];
   const ts = new ElementTimestamp();
@@ -78,24 +81,25 @@ function runScript(make: Make, steps: Step[], restartAt?: number, restoreInto: M
       pending = { snapshot, chunks };
       // The rest of the script until the restore goes to the old operator: what it does after the snapshot must not show in it.
     }
-    if (step.kind === 'record') {
-      ts.value = step.ts;
-      op.keyedBackend!.setCurrentKey(step.key, keyGroupOf(step.key, MAX));
-      op.collect({ key: step.key, value: step.value, t: step.ts });
-    } else op.processWatermark(step.ts);
-    if (pending !== undefined && i === restartAt) {
-      // Undo what the old operator did after the barrier: restore the snapshot and replay this step on the new one.
-      out.length = outAt;
-      late.length = lateAt;
-      finishRestart();
+    if (i === restartAt) {
+      outAt = out.length;
+      lateAt = late.length;
+    }
+    const apply = (step: Step) => {
       if (step.kind === 'record') {
         ts.value = step.ts;
         op.keyedBackend!.setCurrentKey(step.key, keyGroupOf(step.key, MAX));
-        op.collect({ key: step.key, value: step.value, t: step.ts });
+        op.collect(record(step.key, step.value, step.ts));
       } else op.processWatermark(step.ts);
+    };
+    apply(step);
+    if (pending !== undefined && (i === restartAt! + gap - 1 || i === steps.length - 1)) {
+      // Undo what the old operator did after the barrier: restore the snapshot and replay these steps on the new one.
+      out.length = outAt;
+      late.length = lateAt;
+      finishRestart();
+      for (const replayed of steps.slice(restartAt, i + 1)) apply(replayed);
     }
-    outAt = out.length;
-    lateAt = late.length;
   });
   op.processWatermark(Infinity);
   return { out: [...out].sort(), late: [...late].sort((a, b) => a - b) };
@@ -200,6 +204,41 @@ describe('aligned event-time windows', () => {
       }
     });
   }
+});
+
+describe('aligned windows filling a fired window\'s columns again', () => {
+  it('keep a snapshot being encoded as it was at its barrier, while windows fire and others open in their columns before it is written', () => {
+    for (const [assigner, windowFunction] of [
+      [{ kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, fieldFunctions[0]![1]],
+      [{ kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, sum],
+      [{ kind: 'sliding', sizeMs: 20, slideMs: 30, offsetMs: 0, time: 'event' }, fieldFunctions[1]![1]],
+    ] as const) {
+      const spec: WindowSpec = { assigner, function: windowFunction, allowedLatenessMs: 0, lateDataTag: LATE };
+      const aligned = (ctx: OperatorContext, output: Output) => new AlignedWindowOperator('window', output, ctx, spec);
+      const general = (ctx: OperatorContext, output: Output) => new WindowOperator('window', output, ctx, spec);
+      for (let seed = 1; seed <= 4; seed++) {
+        const steps = script(seed, 300);
+        const reference = runScript(general, steps);
+        // 80 steps between the snapshot and its last slice: several windows fire meanwhile and the next ones open in their columns.
+        for (const at of [10, 120, 210]) assert.deepEqual(runScript(aligned, steps, at, aligned, (p) => p, 80), reference, `${assigner.kind}, seed ${seed}, restored at step ${at}`);
+      }
+    }
+  });
+});
+
+describe('aligned sum/min/max windows', () => {
+  it('keep a window\'s first record as a plain copy when it is no plain object (state holds plain data), with the same results', () => {
+    class Reading {
+      constructor(readonly key: string | number, readonly value: number, readonly t: number) {}
+    }
+    const spec: WindowSpec = { assigner: { kind: 'tumbling', sizeMs: 20, offsetMs: 0, time: 'event' }, function: fieldFunctions[0]![1], allowedLatenessMs: 0, lateDataTag: LATE };
+    const aligned = (ctx: OperatorContext, output: Output) => new AlignedWindowOperator('window', output, ctx, spec);
+    const steps = script(2, 300);
+    const reference = runScript(aligned, steps);
+    for (const at of [40, 200]) {
+      assert.deepEqual(runScript(aligned, steps, at, aligned, (p) => p, 1, (key, value, t) => new Reading(key, value, t)), reference, `restored at step ${at}`);
+    }
+  });
 });
 
 /** WindowOperator's payload (a key's windows by start) in the layout earlier aligned operators kept: a window's keys by window start. */

@@ -7,7 +7,7 @@ import { windowStartOf } from './window-assigners.js';
 import type { WindowContents } from './window-contents.js';
 import { windowColumnOps, type ColumnOps } from './window-columns.js';
 import { FieldColumns } from './field-columns.js';
-import { accumulatorAt, copyGroup, openWindow, reach, GROUP, SlotIndex, SmallKeySlots, writableGroupEntry, windowIndex, type GroupWindows } from './window-groups.js';
+import { accumulatorAt, copyGroup, openWindow, reach, GROUP, SlotIndex, SmallKeySlots, writableGroupEntry, windowIndex, WindowSpares, type GroupWindows } from './window-groups.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { LAYOUT, takeOverWholeWindows } from './window-layouts.js';
 
@@ -45,6 +45,8 @@ export class AlignedWindowOperator implements StreamOperator {
   private readonly smallKeys = new SmallKeySlots();
   /** The starts of the windows open in some group. */
   private readonly open = new Set<number>();
+  /** Per group, a fired window's columns, to open the group's next window in. */
+  private readonly spares = new WindowSpares();
   private readonly emit: (value: unknown) => void;
   currentWatermark = -Infinity;
   lateRecordsDropped = 0;
@@ -143,14 +145,14 @@ export class AlignedWindowOperator implements StreamOperator {
     if (entry === undefined || entry.v !== this.keyedBackend.version) entry = this.writableGroup(g);
     const gw = entry.value as GroupWindows;
     const slot = (entry.hint as SlotIndex).slotOf(gw, key);
-    for (let start = last; start > timestamp - size && start + size - 1 > watermark; start -= slide) this.addTo(gw, start, slot, value);
+    for (let start = last; start > timestamp - size && start + size - 1 > watermark; start -= slide) this.addTo(gw, g, start, slot, value);
   }
 
-  /** Adds `value` to slot `slot` of the window at `start` in `gw` (writable), opening the window if needed. */
-  private addTo(gw: GroupWindows, start: number, slot: number, value: unknown): void {
+  /** Adds `value` to slot `slot` of the window at `start` in `gw` (group `g`'s, writable), opening the window if needed. */
+  private addTo(gw: GroupWindows, g: number, start: number, slot: number, value: unknown): void {
     let j = windowIndex(gw, start);
     if (j < 0) {
-      openWindow(gw, start, start + this.size);
+      openWindow(gw, start, start + this.size, this.spares.take(g));
       this.open.add(start);
       j = windowIndex(gw, start);
     }
@@ -199,6 +201,7 @@ export class AlignedWindowOperator implements StreamOperator {
         this.keyedBackend.remove(this.table, GROUP, g);
         this.entries[g] = undefined;
       } else (entry.hint as SlotIndex).releaseIdle(gw, win);
+      this.spares.keep(g, win); // the group was writable: its columns are the operator's alone
     }
   }
 

@@ -154,15 +154,64 @@ export function windowIndex(gw: GroupWindows, start: number): number {
   return -1;
 }
 
-/** Opens the window [s, e) in `gw` (writable), in start order, with a slot for each of its keys. */
-export function openWindow(gw: GroupWindows, s: number, e: number): SlotWindow {
-  const win: SlotWindow = { s, e, n: [], a: [], v: [] };
-  reach(win, gw.k.length - 1, gw.f !== null);
+/**
+ * Opens the window [s, e) in `gw` (writable), in start order, with a slot for each of its keys:
+ * in `spare`'s columns, emptied, if given (a fired window no snapshot shares: see WindowSpares).
+ */
+export function openWindow(gw: GroupWindows, s: number, e: number, spare?: SlotWindow): SlotWindow {
+  const field = gw.f !== null;
+  const win: SlotWindow = spare === undefined ? { s, e, n: [], a: [], v: [] } : emptied(spare, s, e, gw.k.length, field);
+  reach(win, gw.k.length - 1, field);
   let j = gw.w.length;
   while (j > 0 && gw.w[j - 1]!.s > s) j--;
   gw.w.splice(j, 0, win);
   return win;
 }
+
+/** `win` as window [s, e) with `slots` empty slots, its columns' arrays kept. */
+function emptied(win: SlotWindow, s: number, e: number, slots: number, field: boolean): SlotWindow {
+  const { n, a, v } = win;
+  if (n.length > slots) {
+    n.length = slots;
+    a.length = slots;
+  }
+  n.fill(0);
+  a.fill(undefined);
+  if (!field) v.length = 0;
+  else {
+    if (v.length > slots) v.length = slots;
+    v.fill(0);
+  }
+  win.s = s;
+  win.e = e;
+  return win;
+}
+
+/**
+ * Windows fired from writable groups, a few per group, whose column arrays the operator fills
+ * again for the next windows it opens in that group (same keys, so the columns rarely grow: a new
+ * window's columns grown slot by slot were ≈ 6 bytes a record in the tumbling bench). A few: a
+ * periodic watermark lets several windows open before it fires the oldest. Must hold only windows
+ * of a writable group (copy-on-write done in this version): a snapshot still being encoded holds
+ * the group's older copy, never these arrays.
+ */
+export class WindowSpares {
+  private readonly spares: SlotWindow[][] = [];
+
+  /** `win` was dropped from group `g` (writable) and read for the last time. */
+  keep(g: number, win: SlotWindow): void {
+    const kept = (this.spares[g] ??= []);
+    if (kept.length >= SPARES_PER_GROUP) return;
+    win.a.fill(undefined); // its first records or accumulators may go now, not when the columns are filled again
+    kept.push(win);
+  }
+
+  take(g: number): SlotWindow | undefined {
+    return this.spares[g]?.pop();
+  }
+}
+
+const SPARES_PER_GROUP = 4;
 
 /** Extends `win`'s columns to hold slot `i` (filled, never holes: the snapshot codec refuses them). */
 export function reach(win: SlotWindow, i: number, field: boolean): void {
