@@ -6,7 +6,9 @@
 //   2. the final checkpoint of a job object holding ~10 MB of keyed state, against a raw transactionSync
 //      write of the same bytes as 1 MiB rows;
 //   3. the same state checkpointed into Deno KV, against raw atomic writes of the same bytes (as the first
-//      write of a fresh process on a fresh file, as the checkpoint is: the first write costs more);
+//      write of a fresh process on a fresh file, as the checkpoint is: the first write costs more),
+//      and again warm: the job and the raw write each once before in the same process, then both
+//      measured there, as the Durable Object checkpoint is (a process that has checkpointed a while);
 //   and for both, the same job's final checkpoint into memory storage (in a Durable Object; in a
 //   fresh Deno process): the share of encoding the state, which no storage can save.
 // Rounds are interleaved; medians and same-run ratios are printed (aims from issue 12: parallelism 3
@@ -143,7 +145,7 @@ async function durableObjectMemoryCheckpoint(round: number): Promise<number> {
 const denoBinary = (): string => (createRequire(join(process.cwd(), 'package.json'))('deno/install_api.cjs') as { runInstall(): string }).runInstall();
 
 /** A run of kv-state.main.js in a fresh Deno process on a fresh KV file: the checkpoint (and a raw write after it), the memory run, or only a raw write. */
-function denoKv<T>(mode: [] | ['memory'] | [`raw=${number}`]): T {
+function denoKv<T>(mode: [] | ['memory'] | [`raw=${number}`] | ['warm'] | ['memory', 'warm']): T {
   const deno = { binary: denoBinary() };
   const dir = mkdtempSync(join(tmpdir(), 'weir-bench-kv-'));
   try {
@@ -164,7 +166,10 @@ function denoKvCheckpoint(): CheckpointSample & { rawAfterMs: number } {
   return { ...sample, rawMs: raw.rawMs, rawAfterMs: sample.rawMs };
 }
 
-const samples = { p1: [] as number[], p3: [] as number[], spread: [] as number[], p1Append: [] as number[], p3Append: [] as number[], durableObject: [] as CheckpointSample[], denoKv: [] as (CheckpointSample & { rawAfterMs: number })[], durableObjectMemory: [] as number[], denoMemory: [] as number[] };
+/** The same, warm: the job and the raw write each once first in the same process, then both measured there (as the Durable Object half is). */
+const denoKvWarmCheckpoint = (): CheckpointSample => denoKv<CheckpointSample>(['warm']);
+
+const samples = { denoKvWarm: [] as CheckpointSample[], denoMemoryWarm: [] as number[], p1: [] as number[], p3: [] as number[], spread: [] as number[], p1Append: [] as number[], p3Append: [] as number[], durableObject: [] as CheckpointSample[], denoKv: [] as (CheckpointSample & { rawAfterMs: number })[], durableObjectMemory: [] as number[], denoMemory: [] as number[] };
 const loads: number[] = [];
 try {
   console.log(`edge: ${EVENTS.toLocaleString('en')} events per throughput run, ${KEYS.toLocaleString('en')} keys of ~1 KB state, ${ROUNDS} rounds`);
@@ -181,6 +186,10 @@ try {
       : [noCheckpoint, NaN] as const;
     const k = PARTS.has('kv') ? denoKvCheckpoint() : noCheckpoint;
     const km = PARTS.has('kv') ? denoKv<CheckpointSample>(['memory']).checkpointMs : NaN;
+    const kw = PARTS.has('kv') ? denoKvWarmCheckpoint() : noCheckpoint;
+    const kwm = PARTS.has('kv') ? denoKv<CheckpointSample>(['memory', 'warm']).checkpointMs : NaN;
+    samples.denoKvWarm.push(kw);
+    samples.denoMemoryWarm.push(kwm);
     samples.durableObjectMemory.push(dm);
     samples.denoMemory.push(km);
     samples.p1.push(p1.eventsPerSecond);
@@ -190,7 +199,7 @@ try {
     samples.p3Append.push(EVENTS / (p3.appendMs / 1000));
     samples.durableObject.push(d);
     samples.denoKv.push(k);
-    console.log(`round ${round}: p1 ${formatRate(p1.eventsPerSecond)} events/s, p3 ${formatRate(p3.eventsPerSecond)} (3 objects vs 1 without Weir ${formatRatio(spread)}); DO checkpoint ${d.checkpointMs} ms (memory storage ${dm}) vs raw ${d.rawMs} ms; KV checkpoint ${k.checkpointMs} ms (memory storage ${km}) vs raw ${k.rawMs.toFixed(0)} ms (${k.rawAfterMs.toFixed(0)} ms after the checkpoint, in its process)`);
+    console.log(`round ${round}: p1 ${formatRate(p1.eventsPerSecond)} events/s, p3 ${formatRate(p3.eventsPerSecond)} (3 objects vs 1 without Weir ${formatRatio(spread)}); DO checkpoint ${d.checkpointMs} ms (memory storage ${dm}) vs raw ${d.rawMs} ms; KV checkpoint ${k.checkpointMs} ms (memory storage ${km}) vs raw ${k.rawMs.toFixed(0)} ms (${k.rawAfterMs.toFixed(0)} ms after the checkpoint, in its process); warm: KV checkpoint ${kw.checkpointMs} ms (memory storage ${kwm}) vs raw ${kw.rawMs.toFixed(0)} ms`);
   }
 } finally {
   await mf?.dispose();
@@ -219,6 +228,7 @@ printTable(['figure (median of rounds)', 'parallelism 1 / Weir', 'parallelism 3 
   ...checkpointRows('Durable Object', samples.durableObject, samples.durableObjectMemory, false),
   ...checkpointRows('Deno KV', samples.denoKv, samples.denoMemory, true),
   ['Deno KV: the raw write after the checkpoint, in its process (warm)', '', m(samples.denoKv.map((x) => x.rawAfterMs)).toFixed(0), ''],
+  ...checkpointRows('Deno KV, warm (job and raw write once before, same process)', samples.denoKvWarm, samples.denoMemoryWarm, true),
 ]);
 console.log(`aims: parallelism 3 ≥ 2× parallelism 1; checkpoint ≤ 1.5× the raw write. Load average during the rounds: ${loads.join(', ')} (2 cores here).`);
 console.log(`saved ${saveResults('edge', { machine: machine(), loads, events: EVENTS, keys: KEYS, samples })}`);

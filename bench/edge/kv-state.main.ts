@@ -10,7 +10,10 @@
 // first write of a process costs more than the next (measured: about 1.6× here), and Weir's checkpoint
 // is the first write of its process, so this is the baseline under the same conditions (the raw write
 // after the checkpoint, in the same process, is printed too as `rawMs`).
-// Usage: deno run --unstable-kv --allow-read --allow-write=<dir> kv-state.main.js <kv file> <keys> [memory | raw=<bytes>]
+// With `warm` as the last argument, the job (and, into KV, the raw write) runs once first, unmeasured,
+// in the same process: the code warm, as in a process that has checkpointed a while (the Durable
+// Object half is measured so too); `rawMs` is then the raw write after the measured checkpoint.
+// Usage: deno run --unstable-kv --allow-read --allow-write=<dir> kv-state.main.js <kv file> <keys> [memory | raw=<bytes>] [warm]
 import { run } from 'weir';
 import { stateJob } from './state.job.js';
 
@@ -22,6 +25,7 @@ interface Kv {
 const Deno = (globalThis as unknown as { Deno: { args: string[]; openKv(path: string): Promise<Kv> } }).Deno;
 const [path, keys, memory] = [Deno.args[0]!, Number(Deno.args[1]), Deno.args[2] === 'memory'];
 const rawOnly = /^raw=(\d+)$/.exec(Deno.args[2] ?? '')?.[1];
+const warm = Deno.args.at(-1) === 'warm';
 const kv = await Deno.openKv(path);
 if (rawOnly !== undefined) {
   console.log(JSON.stringify({ rawMs: await rawWrite(Number(rawOnly)) }));
@@ -29,19 +33,24 @@ if (rawOnly !== undefined) {
   (Deno as unknown as { exit(code: number): never }).exit(0);
 }
 
+if (warm) {
+  const first = await run(stateJob(`bench-kv-warm-${Date.now()}`, keys), { storage: memory ? 'memory' : { kv: kv as never }, checkpointing: false });
+  await first.done;
+  if (!memory) await rawWrite(first.checkpoints().filter((c) => c.status === 'completed').at(-1)!.stateSize, 'warm');
+}
 const handle = await run(stateJob(`bench-kv-${Date.now()}`, keys), { storage: memory ? 'memory' : { kv: kv as never }, checkpointing: false });
 await handle.done;
 const final = handle.checkpoints().filter((c) => c.status === 'completed').at(-1)!;
 const encodeMs = Math.max(...final.subtasks.map((s) => s.syncDurationMs));
 const writeMs = Math.max(...final.subtasks.map((s) => s.asyncDurationMs));
 /** The baseline: `size` bytes written as Weir's backend lays them out, without Weir (ms). */
-async function rawWrite(size: number): Promise<number> {
+async function rawWrite(size: number, tag = 'p'): Promise<number> {
   const PART = 60 * 1024;
   const data = new Uint8Array(size).map((_, i) => (i * 2654435761) >>> 24);
   const started = performance.now();
   for (let offset = 0, part = 0; offset < data.byteLength; ) {
     const atomic = kv.atomic();
-    for (let n = 0; n < 12 && offset < data.byteLength; n++, offset += PART, part++) atomic.set(['raw', 'p', part], data.subarray(offset, offset + PART));
+    for (let n = 0; n < 12 && offset < data.byteLength; n++, offset += PART, part++) atomic.set(['raw', tag, part], data.subarray(offset, offset + PART));
     await atomic.commit();
   }
   const head = await kv.get(['raw', 'epoch']);
