@@ -51,14 +51,14 @@ class PendingBatch {
       this.keys = spare.keys;
       this.keyGroups = spare.keyGroups;
       this.timestamps = spare.timestamps;
-      if (this.hinted) this.hints = new Array(this.size);
-      return taken;
+    } else {
+      this.records = new Array(this.size);
+      if (this.keyed) this.keys = new Array(this.size);
+      if (this.grouped) this.keyGroups = new Array(this.size);
+      if (this.timed) this.timestamps = new Array(this.size);
     }
-    this.records = new Array(this.size);
-    if (this.keyed) this.keys = new Array(this.size);
-    if (this.grouped) this.keyGroups = new Array(this.size);
+    // Hints never travel (the port strips them), so none come back with a spare.
     if (this.hinted) this.hints = new Array(this.size);
-    if (this.timed) this.timestamps = new Array(this.size);
     return taken;
   }
 }

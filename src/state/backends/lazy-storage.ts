@@ -13,10 +13,7 @@ export function lazyStorage(kind: string, open: () => Promise<CheckpointStorage>
     ...(workerDescriptor !== undefined ? { workerDescriptor } : {}),
     putChunk: async (key, bytes) => (await backend()).putChunk(key, bytes),
     // Lent bytes wait for the opening as they are (no copy); a backend without putLentChunk reads them before it settles.
-    putLentChunk: async (key, bytes, done) => {
-      const b = await backend();
-      return b.putLentChunk !== undefined ? b.putLentChunk(key, bytes, done) : b.putChunk(key, bytes);
-    },
+    putLentChunk: async (key, bytes, done) => putLent(await backend(), key, bytes, done),
     // While it opens (a worker's first checkpoint), a batch that waits for it: else that checkpoint
     // wrote a transaction per chunk.
     openChunkBatch: () => (ready !== undefined ? ready.openChunkBatch?.() : openingBatch(backend())),
@@ -47,7 +44,12 @@ function openingBatch(opening: Promise<CheckpointStorage>): ChunkBatch {
     return b;
   });
   return {
-    put: (key, bytes, done) => opened.then((b) => (batch !== undefined ? batch.put(key, bytes, done) : b.putLentChunk !== undefined ? b.putLentChunk(key, bytes, done) : b.putChunk(key, bytes))),
+    put: (key, bytes, done) => opened.then((b) => (batch !== undefined ? batch.put(key, bytes, done) : putLent(b, key, bytes, done))),
     end: () => void opened.then(() => batch?.end(), () => undefined),
   };
+}
+
+/** A lent chunk's put: putLentChunk where the backend has it, else putChunk (which copies or is done with the bytes when it resolves). */
+function putLent(b: CheckpointStorage, key: string, bytes: Uint8Array, done: (() => void) | undefined): Promise<void> {
+  return b.putLentChunk !== undefined ? b.putLentChunk(key, bytes, done) : b.putChunk(key, bytes);
 }
