@@ -144,6 +144,8 @@ async function resume(spec: ResumeSpec): Promise<ResumeResult> {
 export interface RawResumeSpec {
   readonly round: number;
   readonly count: number;
+  /** Read the round's Blob values (arrayBuffer() of each) instead of its Uint8Array values. */
+  readonly blob?: boolean;
 }
 export interface RawResumeResult {
   /** Date.now() when the script started (the page loaded), and when the read's values were all in the worker. */
@@ -157,7 +159,7 @@ export interface RawResumeResult {
 
 async function rawResume(spec: RawResumeSpec): Promise<RawResumeResult> {
   const scriptAt = Date.now();
-  const got = await raw<{ ms: number; bytes: number }>({ op: 'read', round: spec.round, count: spec.count, txPerValue: false });
+  const got = await raw<{ ms: number; bytes: number }>({ op: 'read', round: spec.round, count: spec.count, txPerValue: false, blob: spec.blob === true });
   return { scriptAt, readDoneAt: Date.now(), readMs: got.ms, bytes: got.bytes };
 }
 

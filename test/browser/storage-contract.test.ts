@@ -3,6 +3,7 @@
 // IndexedDB, then the IndexedDB-only checks (durability per write, aborted transactions), and
 // that data outlives the connection that wrote it.
 import { defineIndexedDbChecks } from '../contract/indexeddb-checks.js';
+import { defineIndexedDbChunkValueChecks } from '../contract/indexeddb-chunk-values.js';
 import { assertBytes, assertEqual, assertKeys, defineStorageContract, patternBytes } from '../contract/storage-contract.js';
 import { IndexedDbCheckpointStorage, openIndexedDbStorage, requestPersistence } from '../../src/state/backends/indexeddb-storage.js';
 import type { CheckpointStorage } from '../../src/state/checkpoint-storage.js';
@@ -26,6 +27,7 @@ defineStorageContract('indexeddb (Chromium)', {
 }, runner);
 
 defineIndexedDbChecks('Chromium', indexedDB, runner);
+defineIndexedDbChunkValueChecks('Chromium', indexedDB, runner);
 
 describe('IndexedDbCheckpointStorage in Chromium', () => {
   after(async () => {

@@ -240,9 +240,12 @@ export async function corruptLatestCheckpointChunk(page: Page, jobName: string, 
       const chunkKeys = (await request(db.transaction(CHUNKS).objectStore(CHUNKS).getAllKeys())).filter((k): k is string => typeof k === 'string' && k.startsWith(prefix));
       if (chunkKeys.length === 0) return { error: `no chunk under ${prefix} in '${CHUNKS}'`, stores, completed: ids };
 
-      // A chunk's bytes, wherever the value keeps them: the value itself, or a field of it.
+      // A chunk's bytes, wherever the value keeps them: the value itself (a Blob, as IndexedDB storage
+      // keeps chunks now, read below; or bytes), or a field of it.
       type Found = { get: () => Uint8Array; set: (b: Uint8Array) => unknown };
+      const blobBytes = new Map<Blob, Uint8Array>();
       const locate = (value: unknown): Found | undefined => {
+        if (value instanceof Blob) return { get: () => blobBytes.get(value)!, set: (b) => new Blob([b as Uint8Array<ArrayBuffer>]) };
         if (value instanceof Uint8Array) return { get: () => value, set: (b) => b };
         if (value instanceof ArrayBuffer) return { get: () => new Uint8Array(value), set: (b) => b.buffer };
         if (typeof value === 'object' && value !== null) {
@@ -256,7 +259,11 @@ export async function corruptLatestCheckpointChunk(page: Page, jobName: string, 
         return undefined;
       };
       const values = new Map<string, unknown>();
-      for (const k of chunkKeys) values.set(k, await request(db.transaction(CHUNKS).objectStore(CHUNKS).get(k)));
+      for (const k of chunkKeys) {
+        const value = await request(db.transaction(CHUNKS).objectStore(CHUNKS).get(k));
+        if (value instanceof Blob) blobBytes.set(value, new Uint8Array(await value.arrayBuffer()));
+        values.set(k, value);
+      }
       const sized = chunkKeys.map((k) => ({ k, size: locate(values.get(k))?.get().byteLength ?? 0 })).filter((c) => c.size > 0);
       if (sized.length === 0) return { error: `the chunks under ${prefix} hold no bytes this test can find: ${Object.prototype.toString.call(values.get(chunkKeys[0]!))}` };
       const target = sized.find((c) => c.k.includes('/running-count/')) ?? sized.sort((a, b) => b.size - a.size)[0]!;

@@ -13,14 +13,14 @@
 import { WeirError } from '../../errors/index.js';
 import { validateStorageKey, type ChunkBatch } from '../checkpoint-storage.js';
 import { checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
-import { withWholeBuffer } from './exact-bytes.js';
+import { chunkValue, chunkValueSize, type ChunkValue } from './indexeddb-chunk-value.js';
 
 /** Keys never hold NUL (validateStorageKey), so this one is never stored: reading it reads nothing. */
 const PUMP_KEY = '\0pump';
 /**
- * Lent bytes waiting for the pump, at most: a chunk beyond them goes in a transaction of its own
- * (`alone`) and gives its bytes back at once. Bounds what is held while the batch's transaction
- * waits behind another one on the same store (another worker's batch).
+ * Bytes waiting for the pump (as Blobs, made at the put), at most: a chunk beyond them goes in a
+ * transaction of its own (`alone`). Bounds what is held while the batch's transaction waits
+ * behind another one on the same store (another worker's batch).
  */
 const MAX_WAITING_BYTES = 4 * 1024 * 1024;
 /**
@@ -45,8 +45,7 @@ interface Settle {
 
 interface Waiting {
   readonly key: string;
-  readonly value: Uint8Array;
-  readonly done: (() => void) | undefined;
+  readonly value: ChunkValue;
   readonly settle: Settle;
 }
 
@@ -73,24 +72,28 @@ export class IndexedDbChunkBatch implements ChunkBatch {
   constructor(
     private readonly db: IDBDatabase,
     private readonly database: string,
-    /** A chunk that cannot wait for the pump: written as putLentChunk would (its own transaction). */
-    private readonly alone: (key: string, bytes: Uint8Array, done: (() => void) | undefined) => Promise<void>,
+    /** A chunk that cannot wait for the pump: written in a transaction of its own. */
+    private readonly alone: (key: string, value: ChunkValue) => Promise<void>,
     private readonly failWrites: FailWrites | undefined,
   ) {}
 
+  /** The bytes are copied into a Blob during the call: `done` is called before this returns. */
   put(key: string, bytes: Uint8Array, done?: () => void): Promise<void> {
-    let value: Uint8Array;
+    let value: ChunkValue;
     try {
       validateStorageKey(key, 'key');
-      value = checkedBytes(bytes, 'bytes');
+      value = chunkValue(checkedBytes(bytes, 'bytes'));
     } catch (error) {
       return Promise.reject(error);
+    } finally {
+      done?.();
     }
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
     if (this.#ended) return Promise.reject(new WeirError('CHECKPOINT_STORAGE_FAILED', 'indexeddb storage: a chunk batch took a put after it ended', { domain: 'internal', retryable: false, details: { backend: 'indexeddb', database: this.database, key } }));
-    if (this.#open !== undefined && this.#waitingBytes + value.byteLength > MAX_WAITING_BYTES) return this.alone(key, value, done);
-    const stored = new Promise<void>((resolve, reject) => this.#waiting.push({ key, value, done, settle: { resolve, reject } }));
-    this.#waitingBytes += value.byteLength;
+    const size = chunkValueSize(value);
+    if (this.#open !== undefined && this.#waitingBytes + size > MAX_WAITING_BYTES) return this.alone(key, value);
+    const stored = new Promise<void>((resolve, reject) => this.#waiting.push({ key, value, settle: { resolve, reject } }));
+    this.#waitingBytes += size;
     if (this.#open === undefined) this.#begin(); // active in this task: the chunk goes in at once
     return stored;
   }
@@ -130,12 +133,11 @@ export class IndexedDbChunkBatch implements ChunkBatch {
       const taken = this.#waiting.splice(0);
       group.idle = taken.length === 0 ? group.idle + 1 : 0;
       for (const w of taken) group.settle.push(w.settle); // a failure below rejects them all with the transaction
-      for (const { key, value, done } of taken) {
+      for (const { key, value } of taken) {
         const failure = this.failWrites?.('putChunk', key);
         if (failure !== undefined) throw failure;
-        withWholeBuffer(value, (whole) => store.put(whole, key));
-        group.bytes += value.byteLength;
-        done?.();
+        store.put(value, key);
+        group.bytes += chunkValueSize(value);
       }
       this.#waitingBytes = 0;
       if (this.#ended || group.bytes >= GROUP_BYTES || group.idle >= IDLE_ANSWERS) {
@@ -154,7 +156,7 @@ export class IndexedDbChunkBatch implements ChunkBatch {
     }
   }
 
-  /** Rejects `settle` and what waits (their bytes go back with the rejection), and every later put. */
+  /** Rejects `settle`, what waits and every later put. */
   #fail(error: WeirError, settle: readonly Settle[]): void {
     this.#failed ??= error;
     this.#open = undefined;

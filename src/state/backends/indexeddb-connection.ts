@@ -4,7 +4,8 @@ import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import { storageFailed } from './backend-support.js';
 
 export interface WeirStorageSchema extends DBSchema {
-  chunks: { key: string; value: Uint8Array };
+  /** A Blob (this build) or a Uint8Array (earlier builds): indexeddb-chunk-value.ts. */
+  chunks: { key: string; value: Blob | Uint8Array };
   metadata: { key: string; value: Uint8Array };
 }
 export type StoreName = 'chunks' | 'metadata';

@@ -4,8 +4,9 @@
 import { unwrap, type IDBPTransaction } from 'idb';
 import { CorruptDataError, WeirError } from '../../errors/index.js';
 import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage, type ChunkBatch, type MetadataCondition, type MetadataConditions, type StorageDescriptor } from '../checkpoint-storage.js';
-import { isWholeBuffer, withWholeBuffer } from './exact-bytes.js';
+import { isWholeBuffer } from './exact-bytes.js';
 import { IndexedDbChunkBatch } from './indexeddb-chunk-batch.js';
+import { chunkBytes, chunkValue, type ChunkValue } from './indexeddb-chunk-value.js';
 import { openConnection, type Database, type StoreName, type WeirStorageSchema } from './indexeddb-connection.js';
 import { checkedCondition, checkedConditions, checkedKeys, type CheckedCondition, checkedPrefix, checkedRecords, checkedBytes, storageFailed, type FailWrites } from './backend-support.js';
 
@@ -69,45 +70,51 @@ export class IndexedDbCheckpointStorage implements CheckpointStorage {
     if (connection !== undefined) (await connection.catch(() => undefined))?.close();
   }
 
-  // Copies: IndexedDB clones a value when put() is called. With the connection open, #run
-  // issues the puts before the caller regains control, so the caller's array (when it spans its
-  // whole buffer; a view would clone its neighbours too) is put as it is, and a view through one
-  // reused staging buffer (exact-bytes.ts): no fresh buffer for a large chunk (its page faults
-  // cost ~6 ms per MB here). Otherwise `snapshot` copies it first.
+  // Chunks are stored as Blobs (indexeddb-chunk-value.ts): `new Blob([bytes])` copies exactly the
+  // view's bytes at the call, once, and the browser takes them to its own process asynchronously;
+  // a Uint8Array put() is cloned twice on this thread (serialised, then wrapped into a blob of its
+  // own by Chromium above 64 kB). So the caller's bytes are free once the call returns, lent or not.
 
   // Chunk writes stay 'relaxed': nothing refers to a chunk until a strict metadata write does.
   async putChunk(key: string, bytes: Uint8Array): Promise<void> {
-    return this.#putChunk(key, bytes, false, undefined);
+    return this.#putChunk(key, bytes, undefined);
   }
 
-  /** No copy while the connection opens (the bytes are lent); `done` as soon as put() cloned them. */
+  /** The bytes are copied into a Blob during the call: `done` is called before this returns. */
   async putLentChunk(key: string, bytes: Uint8Array, done?: () => void): Promise<void> {
-    return this.#putChunk(key, bytes, true, done);
+    return this.#putChunk(key, bytes, done);
   }
 
   /** One transaction for a snapshot's chunks (indexeddb-chunk-batch.ts); none while the connection opens. */
   openChunkBatch(): ChunkBatch | undefined {
     const db = this.#closed ? undefined : this.#connected;
     if (db === undefined) return undefined;
-    return new IndexedDbChunkBatch(unwrap(db) as IDBDatabase, this.database, (key, bytes, done) => this.#putChunk(key, bytes, true, done), this.#failWrites);
+    return new IndexedDbChunkBatch(unwrap(db) as IDBDatabase, this.database, (key, value) => this.#putValue(key, value), this.#failWrites);
   }
 
-  async #putChunk(key: string, bytes: Uint8Array, lent: boolean, done: (() => void) | undefined): Promise<void> {
-    validateStorageKey(key, 'key');
-    let value = checkedBytes(bytes, 'bytes');
-    await this.#run('chunks', 'readwrite', 'relaxed', 'putChunk', { key }, (tx) => {
+  #putChunk(key: string, bytes: Uint8Array, done: (() => void) | undefined): Promise<void> {
+    let value: ChunkValue;
+    try {
+      validateStorageKey(key, 'key');
+      value = chunkValue(checkedBytes(bytes, 'bytes'));
+    } finally {
+      done?.();
+    }
+    return this.#putValue(key, value);
+  }
+
+  #putValue(key: string, value: ChunkValue): Promise<void> {
+    return this.#run('chunks', 'readwrite', 'relaxed', 'putChunk', { key }, (tx) => {
       const failure = this.#failWrites?.('putChunk', key);
       if (failure !== undefined) throw failure;
-      const store = tx.objectStore('chunks');
-      const put = withWholeBuffer(value, (whole) => store.put(whole, key));
-      done?.();
-      return put;
-    }, lent ? undefined : () => { value = value.slice(); });
+      return tx.objectStore('chunks').put(value, key);
+    }).then(() => undefined);
   }
 
   async getChunk(key: string): Promise<Uint8Array | undefined> {
     validateStorageKey(key, 'key');
-    return stored(await this.#run('chunks', 'readonly', 'default', 'getChunk', { key }, (tx) => tx.objectStore('chunks').get(key)), key);
+    const value: unknown = await this.#run('chunks', 'readonly', 'default', 'getChunk', { key }, (tx) => tx.objectStore('chunks').get(key));
+    return chunkBytes(value, key);
   }
 
   async deleteChunks(keys: readonly string[], condition?: MetadataCondition): Promise<void> {

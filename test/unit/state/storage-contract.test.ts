@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineStorageContract, type FailWrites } from '../../contract/storage-contract.js';
 import { defineIndexedDbChecks } from '../../contract/indexeddb-checks.js';
+import { defineIndexedDbChunkValueChecks } from '../../contract/indexeddb-chunk-values.js';
 import { MemoryCheckpointStorage } from '../../../src/state/backends/memory-storage.js';
 import { FsCheckpointStorage, openFsStorage } from '../../../src/state/backends/fs-storage.js';
 import { IndexedDbCheckpointStorage, openIndexedDbStorage, prefixRange, requestPersistence } from '../../../src/state/backends/indexeddb-storage.js';
@@ -47,6 +48,7 @@ if (RACE_CHILD !== undefined) {
   }, runner);
 
   defineIndexedDbChecks('fake-indexeddb', fakeIndexedDB, runner);
+  defineIndexedDbChunkValueChecks('fake-indexeddb', fakeIndexedDB, runner);
 
   describe('fs storage: file names', () => {
     it('encodes keys reversibly into lower-case names without / . or ~, and decodes them back', () => {
