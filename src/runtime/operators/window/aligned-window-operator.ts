@@ -10,6 +10,7 @@ import { FieldColumns } from './field-columns.js';
 import { accumulatorAt, copyGroup, openWindow, reach, GROUP, SlotIndex, SmallKeySlots, writableGroupEntry, windowIndex, WindowSpares, type GroupWindows } from './window-groups.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { LAYOUT, takeOverWholeWindows } from './window-layouts.js';
+import { SmallKeyGroups } from './small-key-groups.js';
 
 /** Windows the aligned operator takes: event time, tumbling or sliding, an incremental function, no allowed lateness. */
 export function isAlignedWindow(spec: WindowSpec): boolean {
@@ -47,6 +48,8 @@ export class AlignedWindowOperator implements StreamOperator {
   private readonly open = new Set<number>();
   /** Per group, a fired window's columns, to open the group's next window in. */
   private readonly spares = new WindowSpares();
+  /** The groups of keys of batches that come without them. */
+  private readonly keyGroups: SmallKeyGroups;
   private readonly emit: (value: unknown) => void;
   currentWatermark = -Infinity;
   lateRecordsDropped = 0;
@@ -62,6 +65,7 @@ export class AlignedWindowOperator implements StreamOperator {
     this.field = field === undefined ? undefined : new FieldColumns(field, ops);
     this.table = this.keyedBackend.stateTable(LAYOUT.groups, 'value', copyGroup(ops));
     this.emit = (value) => output.collect(value);
+    this.keyGroups = new SmallKeyGroups(ctx.maxParallelism);
   }
 
   initialize(restored: OperatorRestoreState | undefined): void {
@@ -129,6 +133,11 @@ export class AlignedWindowOperator implements StreamOperator {
       ts.value = t; // a late record's side output keeps its timestamp
       this.add(records[i], keys[i]!, keyGroups[i]! - base, t);
     }
+  }
+
+  /** A keyed batch without key groups (one downstream subtask): the groups come from a cache by key, not hashed per record. */
+  collectKeyedByKey(records: readonly unknown[], keys: readonly StateKey[], n: number, timestamps: readonly number[] | undefined): void {
+    this.collectKeyed(records, keys, this.keyGroups.groupsOf(keys, n), n, timestamps);
   }
 
   private add(value: unknown, key: StateKey, g: number, timestamp: number): void {

@@ -15,6 +15,7 @@ import { reach, GROUP, SlotIndex, SmallKeySlots, writableGroupEntry, type SlotWi
 import { copyGroupPanes, dropThrough, openPane, paneIndex, reachPane, type GroupPanes } from './pane-groups.js';
 import { PaneResults } from './pane-results.js';
 import { adoptFunction, takeOverOlderPanes } from './paned-restore.js';
+import { SmallKeyGroups } from './small-key-groups.js';
 
 /**
  * Windows the paned operator takes: aligned ones (isAlignedWindow) sliding by a divisor of their
@@ -54,6 +55,8 @@ export class PanedWindowOperator implements StreamOperator {
   private readonly smallKeys = new SmallKeySlots();
   private readonly panes = new Set<number>();
   private readonly wholes = new Set<number>();
+  /** The groups of keys of batches that come without them. */
+  private readonly keyGroups: SmallKeyGroups;
   /** Panes' first records so far (restored ones included): the next one's `q`, which orders panes by their first record. */
   private created = 0;
   currentWatermark = -Infinity;
@@ -71,6 +74,7 @@ export class PanedWindowOperator implements StreamOperator {
     this.field = fn.field === undefined ? undefined : new FieldColumns(fn.field, ops);
     this.table = this.keyedBackend.stateTable(LAYOUT.paneGroups, 'value', copyGroupPanes(ops));
     this.results = new PaneResults(uid, ops, this.field, fn.fn.merge, (value) => output.collect(value));
+    this.keyGroups = new SmallKeyGroups(ctx.maxParallelism);
   }
 
   initialize(restored: OperatorRestoreState | undefined): void {
@@ -150,6 +154,11 @@ export class PanedWindowOperator implements StreamOperator {
       ts.value = t; // a late record's side output keeps its timestamp
       this.add(records[i], keys[i]!, keyGroups[i]! - base, t);
     }
+  }
+
+  /** A keyed batch without key groups (one downstream subtask): the groups come from a cache by key, not hashed per record. */
+  collectKeyedByKey(records: readonly unknown[], keys: readonly StateKey[], n: number, timestamps: readonly number[] | undefined): void {
+    this.collectKeyed(records, keys, this.keyGroups.groupsOf(keys, n), n, timestamps);
   }
 
   private add(value: unknown, key: StateKey, g: number, timestamp: number): void {
