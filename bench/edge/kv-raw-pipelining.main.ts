@@ -3,6 +3,8 @@
 // all in flight at once and then awaited; both end with one commit checked by versionstamp.
 // Rounds alternate; prints the times and medians (never asserts).
 // Usage: DENO_DIR=.deno-dir npx deno run --unstable-kv --allow-read --allow-write bench/edge/kv-raw-pipelining.main.ts <kv file> [rounds]
+export {};
+
 interface Kv {
   atomic(): { check(c: { key: unknown[]; versionstamp: string | null }): unknown; set(key: unknown[], value: unknown): unknown; commit(): Promise<{ ok: boolean }> };
   get(key: unknown[]): Promise<{ versionstamp: string | null }>;
