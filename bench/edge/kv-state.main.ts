@@ -1,7 +1,8 @@
 // The Deno KV half of `npm run bench -- edge`, run by the Deno binary: the state job's final
 // checkpoint (about 10 MB of keyed state) into Deno KV, against a raw write of the same bytes
-// as Weir's backend lays them out (60 KiB parts, 12 per atomic operation, then one commit
-// checked by versionstamp). Prints one JSON line: { checkpointMs, encodeMs, writeMs, stateBytes, rawMs }
+// as Weir's backend lays them out (60 KiB parts, 12 per atomic operation, all in flight at once,
+// then one commit checked by versionstamp). Prints one JSON line: { checkpointMs, encodeMs, writeMs, stateBytes, rawMs, chunkCommits,
+// settledDuringEncoding, tailMs }
 // (encode: the slowest subtask's synchronous snapshot; write: from then to its ack, the keyed state's
 // encoding, a slice at a time, and the chunk writes overlapping it).
 // With `memory` as a third argument, the same job checkpoints into memory storage instead (no raw
@@ -27,6 +28,37 @@ const [path, keys, memory] = [Deno.args[0]!, Number(Deno.args[1]), Deno.args[2] 
 const rawOnly = /^raw=(\d+)$/.exec(Deno.args[2] ?? '')?.[1];
 const warm = Deno.args.at(-1) === 'warm';
 const kv = await Deno.openKv(path);
+/**
+ * The measured checkpoint's chunk commits (those that carry parts): when each was handed to KV and
+ * when it settled, to show whether the writes ran while the state was encoded or after it.
+ */
+const chunkCommits: { issued: number; settled: number }[] = [];
+let tracing = false;
+const traced = new Proxy(kv, {
+  get(target, property) {
+    if (property !== 'atomic') {
+      const value = (target as unknown as Record<PropertyKey, unknown>)[property];
+      return typeof value === 'function' ? value.bind(target) : value;
+    }
+    return () => {
+      const atomic = target.atomic() as unknown as Record<'check' | 'set' | 'delete', (...args: unknown[]) => unknown> & { commit(): Promise<{ ok: boolean }> };
+      let parts = 0;
+      const op = {
+        check: (...checks: unknown[]) => (atomic.check(...checks), op),
+        set: (key: unknown, value: unknown) => ((parts += value instanceof Uint8Array ? 1 : 0), atomic.set(key, value), op),
+        delete: (key: unknown) => (atomic.delete(key), op),
+        commit: () => {
+          const issued = performance.now();
+          return atomic.commit().then((result) => {
+            if (tracing && parts > 0) chunkCommits.push({ issued, settled: performance.now() });
+            return result;
+          });
+        },
+      };
+      return op;
+    };
+  },
+});
 if (rawOnly !== undefined) {
   console.log(JSON.stringify({ rawMs: await rawWrite(Number(rawOnly)) }));
   kv.close();
@@ -34,12 +66,17 @@ if (rawOnly !== undefined) {
 }
 
 if (warm) {
-  const first = await run(stateJob(`bench-kv-warm-${Date.now()}`, keys), { storage: memory ? 'memory' : { kv: kv as never }, checkpointing: false });
+  const first = await run(stateJob(`bench-kv-warm-${Date.now()}`, keys), { storage: memory ? 'memory' : { kv: traced as never }, checkpointing: false });
   await first.done;
   if (!memory) await rawWrite(first.checkpoints().filter((c) => c.status === 'completed').at(-1)!.stateSize, 'warm');
 }
-const handle = await run(stateJob(`bench-kv-${Date.now()}`, keys), { storage: memory ? 'memory' : { kv: kv as never }, checkpointing: false });
+tracing = true;
+const handle = await run(stateJob(`bench-kv-${Date.now()}`, keys), { storage: memory ? 'memory' : { kv: traced as never }, checkpointing: false });
 await handle.done;
+tracing = false;
+// Settled while chunks were still being encoded: before the last chunk commit was handed to KV.
+const lastIssued = Math.max(...chunkCommits.map((c) => c.issued));
+const overlap = { chunkCommits: chunkCommits.length, settledDuringEncoding: chunkCommits.filter((c) => c.settled < lastIssued).length, tailMs: Math.max(...chunkCommits.map((c) => c.settled)) - lastIssued };
 const final = handle.checkpoints().filter((c) => c.status === 'completed').at(-1)!;
 const encodeMs = Math.max(...final.subtasks.map((s) => s.syncDurationMs));
 const writeMs = Math.max(...final.subtasks.map((s) => s.asyncDurationMs));
@@ -48,11 +85,15 @@ async function rawWrite(size: number, tag = 'p'): Promise<number> {
   const PART = 60 * 1024;
   const data = new Uint8Array(size).map((_, i) => (i * 2654435761) >>> 24);
   const started = performance.now();
+  // All in flight at once, then awaited (as the checkpoint's chunk commits are): faster than awaiting
+  // each in turn, since KV takes the next commit as soon as its SQLite thread is free (bench/edge/kv-raw-pipelining.main.ts).
+  const commits: Promise<unknown>[] = [];
   for (let offset = 0, part = 0; offset < data.byteLength; ) {
     const atomic = kv.atomic();
     for (let n = 0; n < 12 && offset < data.byteLength; n++, offset += PART, part++) atomic.set(['raw', tag, part], data.subarray(offset, offset + PART));
-    await atomic.commit();
+    commits.push(atomic.commit());
   }
+  await Promise.all(commits);
   const head = await kv.get(['raw', 'epoch']);
   const atomic = kv.atomic();
   atomic.check({ key: ['raw', 'epoch'], versionstamp: head.versionstamp });
@@ -62,5 +103,5 @@ async function rawWrite(size: number, tag = 'p'): Promise<number> {
 }
 
 const rawMs = memory ? NaN : await rawWrite(final.stateSize);
-console.log(JSON.stringify({ checkpointMs: final.durationMs, encodeMs, writeMs, stateBytes: final.stateSize, rawMs }));
+console.log(JSON.stringify({ checkpointMs: final.durationMs, encodeMs, writeMs, stateBytes: final.stateSize, rawMs, ...(memory ? {} : overlap) }));
 kv.close();

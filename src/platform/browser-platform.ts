@@ -3,6 +3,7 @@ import { memoryStorageForRealm } from '../state/backends/memory-storage.js';
 import { sharedStorage } from '../state/backends/shared-storage.js';
 import { browserWorkerPlatform } from './browser-workers.js';
 import { defaultPlatform } from './default-platform.js';
+import { createDenoMacrotaskScheduler } from './deno-macrotask.js';
 import type { RuntimePlatform } from './runtime-platform.js';
 import { acquireWebLock } from './web-locks.js';
 
@@ -39,13 +40,17 @@ export const openSharedIndexedDb: OpenIndexedDb = (database) =>
     return openIndexedDbStorage({ database });
   });
 
-/** Deno: Web Workers as in a browser; relative job module strings resolve against the working directory. */
+/**
+ * Deno: Web Workers as in a browser; relative job module strings resolve against the working
+ * directory; the task scheduler's yields let I/O that other threads completed settle (deno-macrotask.ts).
+ */
 export function denoPlatform(startWorker: () => Worker, openFs?: (dir: string) => CheckpointStorage, openKv?: (kv: unknown, argument: string) => CheckpointStorage): RuntimePlatform {
   const deno = (globalThis as { Deno?: { cwd(): string } }).Deno;
   // A URL, not string concatenation: a working folder named with '#' or '?' must stay a path.
   const base = defaultPlatform('deno', () => (deno ? pathUrl(deno.cwd()) : undefined));
   return {
     ...base,
+    scheduleMacrotask: createDenoMacrotaskScheduler(),
     workers: (createWorker) => browserWorkerPlatform(() => (createWorker?.() as Worker | undefined) ?? startWorker()),
     durableStorage: { ...(openFs === undefined ? {} : { fs: openFs }), ...(openKv === undefined ? {} : { kv: openKv }) },
   };

@@ -22,6 +22,7 @@ import { conditionHolds, fencedError, validateStorageKey, type CheckpointStorage
 import { checkedBytes, checkedCondition, checkedKeys, checkedPrefix, checkedRecords, lastPerKey, storageFailed, type FailWrites } from './backend-support.js';
 import { isWholeBuffer } from './exact-bytes.js';
 import { keyFromBytes, keyToBytes, prefixRange } from './ordered-key-bytes.js';
+import { commitNewChunk } from './deno-kv-new-chunk.js';
 import { KV_LIMITS, parseHead, splitParts, joinParts, type Head, type DenoKvLike, type KvKey } from './deno-kv-values.js';
 
 export type { DenoKvLike } from './deno-kv-values.js';
@@ -82,9 +83,14 @@ export class DenoKvCheckpointStorage implements CheckpointStorage {
     const copy = checkedBytes(bytes, 'bytes');
     const failure = this.#failWrites?.('putChunk', key);
     if (failure !== undefined) throw storageFailed('deno-kv', 'putChunk', failure, { key });
+    // Its first commit handed to KV now, within the checkpoint writer's slice (deno-kv-new-chunk.ts).
+    let first = commitNewChunk(this.#kv, this.#head('c', keyBytes), this.#part, copy);
     await this.#guard('putChunk', { key }, async () => {
+      const attempt = first;
+      first = undefined;
+      if (attempt !== undefined && (await attempt)) return;
       const staged = await this.#stage(key, copy, false, true);
-      await this.#commit('c', [{ ...staged, keyBytes }], [], true);
+      await this.#commit('c', [{ ...staged, keyBytes }], [], attempt === undefined);
     });
   }
 
