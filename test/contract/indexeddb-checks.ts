@@ -143,7 +143,11 @@ export function defineIndexedDbChecks(name: string, factory: IDBFactory, { descr
           batch.end();
           await Promise.all(writes);
         });
-        assertKeys(big, ['chunks:readwrite:relaxed', 'chunks:readwrite:relaxed'], 'a 7.5 MB batch: a transaction per 4 MiB it took');
+        // Two transactions of at most 4 MiB each; a third when the pump fell behind the puts (on a
+        // loaded machine its answers come slower than the caller's turns) and a chunk past 4 MiB of
+        // waiting bytes went in a transaction of its own. A transaction per put would be five.
+        assertEqual(big.length === 2 || big.length === 3, true, `a 7.5 MB batch in 2 or 3 transactions (got ${big.length})`);
+        assertEqual(big.every((t) => t === 'chunks:readwrite:relaxed'), true, `every transaction of the batch is the chunk store's, 'relaxed' (got ${big.join(', ')})`);
         for (let i = 0; i < 5; i++) assertEqual((await storage.getChunk(`big/${i}`))?.[1_499_999], i, `big/${i}`);
         const failed = (await putSpread('x')) as StorageFailure[];
         for (const [i, f] of failed.entries()) assertEqual(f?.code === 'CHECKPOINT_STORAGE_FAILED' && f.cause === injected, true, `put ${i} rejects with the injected failure`);
