@@ -7,11 +7,10 @@ import { windowStartOf } from './window-assigners.js';
 import type { WindowContents } from './window-contents.js';
 import { windowColumnOps, type ColumnOps } from './window-columns.js';
 import { FieldColumns } from './field-columns.js';
-import { accumulatorAt, copyGroup, openWindow, reach, setShape, GROUP, SlotIndex, SmallKeySlots, writableGroupEntry, windowIndex, WindowSpares, type GroupWindows, type SlotWindow } from './window-groups.js';
+import { accumulatorAt, copyGroup, openWindow, reach, GROUP, SlotIndex, SmallKeySlots, writableGroupEntry, windowIndex, WindowSpares, type GroupWindows } from './window-groups.js';
 import { missingTimestampError } from './missing-timestamp.js';
 import { LAYOUT, takeOverWholeWindows } from './window-layouts.js';
 import { SmallKeyGroups } from './small-key-groups.js';
-import { fromColumns, hasShape, shapeOf, toColumns } from './record-shape.js';
 
 /** Windows the aligned operator takes: event time, tumbling or sliding, an incremental function, no allowed lateness. */
 export function isAlignedWindow(spec: WindowSpec): boolean {
@@ -64,7 +63,7 @@ export class AlignedWindowOperator implements StreamOperator {
     const ops = (this.ops = windowColumnOps(uid, spec.function));
     const field = spec.function.kind === 'aggregate' ? spec.function.field : undefined;
     this.field = field === undefined ? undefined : new FieldColumns(field, ops);
-    this.table = this.keyedBackend.stateTable(LAYOUT.groupColumns, 'value', copyGroup(ops));
+    this.table = this.keyedBackend.stateTable(LAYOUT.groups, 'value', copyGroup(ops));
     this.emit = (value) => output.collect(value);
     this.keyGroups = new SmallKeyGroups(ctx.maxParallelism);
   }
@@ -75,7 +74,7 @@ export class AlignedWindowOperator implements StreamOperator {
     backend.restore(restored.keyedState, restored.encodedKeyed);
     this.currentWatermark = restoredWatermark(restored.keyedState);
     // Checkpoints of older builds kept windows in other layouts: taken over, key by key and window by window.
-    takeOverWholeWindows(backend, [LAYOUT.groups, LAYOUT.columns, LAYOUT.slices, LAYOUT.byKey], (key, g, c) => this.restoreContents(key, g, c));
+    takeOverWholeWindows(backend, [LAYOUT.columns, LAYOUT.slices, LAYOUT.byKey], (key, g, c) => this.restoreContents(key, g, c));
     backend.forEach(this.table, () => {}); // decodes everything: the windows are all needed
     // Groups kept by another window function (accumulators where this one keeps a field, or the reverse): taken over too.
     const own = this.field?.name ?? null;
@@ -119,7 +118,7 @@ export class AlignedWindowOperator implements StreamOperator {
     return writableGroupEntry(this.keyedBackend, this.table, this.entries, g, this.smallKeys, this.emptyGroup);
   }
 
-  private readonly emptyGroup = (): GroupWindows => ({ k: [], f: this.field?.name ?? null, w: [], p: null });
+  private readonly emptyGroup = (): GroupWindows => ({ k: [], f: this.field?.name ?? null, w: [] });
 
   collect(value: unknown): void {
     const backend = this.keyedBackend;
@@ -169,29 +168,8 @@ export class AlignedWindowOperator implements StreamOperator {
     const win = gw.w[j]!;
     const field = this.field;
     if (slot >= win.n.length) reach(win, slot, field !== undefined);
-    if (field !== undefined) {
-      if (win.n[slot] === 0) this.addFirst(gw, win, slot, value, field);
-      else field.add(win.n, win.a, win.v, slot, value);
-    } else this.ops.add(win.a, slot, win.n[slot]++ === 0, value);
-  }
-
-  /**
-   * Puts `value`, the first record of empty slot `slot` of `win`, into the columns of its group's
-   * record shape (the group's first plain record sets it); a record of another shape, or whose
-   * field is no number, goes to FieldColumns (which keeps the object, or raises the field's error).
-   */
-  private addFirst(gw: GroupWindows, win: SlotWindow, slot: number, value: unknown, field: FieldColumns): void {
-    let p = gw.p ?? null;
-    if (p === null) {
-      p = shapeOf(value, field.name);
-      if (p !== null) setShape(gw, p);
-    }
-    const x = p !== null && hasShape(value, p) ? value[field.name] : undefined;
-    if (typeof x !== 'number' || Number.isNaN(x)) return field.add(win.n, win.a, win.v, slot, value);
-    toColumns(value as Record<string, unknown>, p!, win.c!, slot);
-    win.n[slot] = 1;
-    win.a[slot] = undefined;
-    win.v[slot] = x;
+    if (field !== undefined) field.add(win.n, win.a, win.v, slot, value);
+    else this.ops.add(win.a, slot, win.n[slot]++ === 0, value);
   }
 
   /** In no window that has not fired: to the late-data side output, or dropped and counted. */
@@ -224,7 +202,7 @@ export class AlignedWindowOperator implements StreamOperator {
       const { n, a, v } = win;
       for (let i = 0; i < n.length; i++) {
         if (n[i] === 0) continue;
-        this.emit(field === undefined ? this.ops.result(a[i]) : a[i] === undefined ? fromColumns(gw.p!, win.c!, i, field.name, v[i]!) : field.result(a, v, i));
+        this.emit(field === undefined ? this.ops.result(a[i]) : field.result(a, v, i));
       }
       gw.w.splice(j, 1);
       if (gw.w.length === 0) {

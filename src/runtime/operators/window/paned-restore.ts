@@ -40,7 +40,7 @@ export function takeOverOlderPanes(backend: HeapKeyedStateBackend, field: FieldC
   takeOver(backend, LAYOUT.paneMaps, (key, g, value) => {
     for (const c of (value as Map<number, WindowContents>).values()) into.pane(key, g, c.s, c.n, c.q ?? 0, c.a, undefined);
   });
-  takeOverWholeWindows(backend, [LAYOUT.byKey, LAYOUT.slices, LAYOUT.columns, LAYOUT.groups, LAYOUT.groupColumns], (key, g, c) => into.whole(key, g, c));
+  takeOverWholeWindows(backend, [LAYOUT.byKey, LAYOUT.slices, LAYOUT.columns, LAYOUT.groups], (key, g, c) => into.whole(key, g, c));
 }
 
 /**

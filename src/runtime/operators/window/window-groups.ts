@@ -2,7 +2,6 @@ import type { HeapKeyedStateBackend } from '../../../state/heap-keyed-state-back
 import type { StateKey } from '../../../state/keyed-state.js';
 import type { StateEntry, StateTable } from '../../../state/state-table.js';
 import type { ColumnOps } from './window-columns.js';
-import { fromColumns, type RecordShape } from './record-shape.js';
 
 /** The state key of a key group's one entry (the group is the entry's place, the key names nothing). */
 export const GROUP = 0;
@@ -20,11 +19,6 @@ export interface GroupWindows {
   f: string | null;
   /** The open windows, by start. */
   w: SlotWindow[];
-  /**
-   * With a field: the shape of the records whose fields the windows keep in columns (`c`), set by
-   * the group's first plain record; null: none yet (or no field). Absent in the layout `window-groups`.
-   */
-  p?: RecordShape | null;
 }
 
 /** One window of a key group: per slot, its record count, accumulator (or first record) and, with a field, the combined value. */
@@ -37,12 +31,6 @@ export interface SlotWindow {
   a: unknown[];
   /** Empty without a field. */
   v: number[];
-  /**
-   * With the group's shape `p`: per field of it, per slot, the first record's value; the slot's
-   * first record is there when `a` holds undefined for it (else `a` holds the record: another shape).
-   * Empty without a shape; absent in the layout `window-groups` and in panes.
-   */
-  c?: unknown[][];
 }
 
 /**
@@ -172,11 +160,7 @@ export function windowIndex(gw: GroupWindows, start: number): number {
  */
 export function openWindow(gw: GroupWindows, s: number, e: number, spare?: SlotWindow): SlotWindow {
   const field = gw.f !== null;
-  // Always with `c` (empty: no shape), so every window of the operator has one hidden class.
-  const win: SlotWindow = spare === undefined ? { s, e, n: [], a: [], v: [], c: [] } : emptied(spare, s, e, gw.k.length, field);
-  const p = gw.p ?? null;
-  if (p === null) win.c = [];
-  else if (win.c?.length !== p.length) win.c = p.map(() => zeros(win.n.length));
+  const win: SlotWindow = spare === undefined ? { s, e, n: [], a: [], v: [] } : emptied(spare, s, e, gw.k.length, field);
   reach(win, gw.k.length - 1, field);
   let j = gw.w.length;
   while (j > 0 && gw.w[j - 1]!.s > s) j--;
@@ -186,15 +170,13 @@ export function openWindow(gw: GroupWindows, s: number, e: number, spare?: SlotW
 
 /** `win` as window [s, e) with `slots` empty slots, its columns' arrays kept. */
 function emptied(win: SlotWindow, s: number, e: number, slots: number, field: boolean): SlotWindow {
-  const { n, a, v, c } = win;
+  const { n, a, v } = win;
   if (n.length > slots) {
     n.length = slots;
     a.length = slots;
-    if (c !== undefined) for (const col of c) col.length = slots;
   }
   n.fill(0);
   a.fill(undefined);
-  if (c !== undefined) for (const col of c) col.fill(0); // 0, not undefined: a column of numbers stays unboxed doubles
   if (!field) v.length = 0;
   else {
     if (v.length > slots) v.length = slots;
@@ -221,7 +203,6 @@ export class WindowSpares {
     const kept = (this.spares[g] ??= []);
     if (kept.length >= SPARES_PER_GROUP) return;
     win.a.fill(undefined); // its first records or accumulators may go now, not when the columns are filled again
-    if (win.c !== undefined) for (const col of win.c) col.fill(0);
     kept.push(win);
   }
 
@@ -234,29 +215,12 @@ const SPARES_PER_GROUP = 4;
 
 /** Extends `win`'s columns to hold slot `i` (filled, never holes: the snapshot codec refuses them). */
 export function reach(win: SlotWindow, i: number, field: boolean): void {
-  const { n, a, v, c } = win;
+  const { n, a, v } = win;
   while (n.length <= i) {
     n.push(0);
     a.push(undefined);
     if (field) v.push(0);
-    if (c !== undefined) for (const col of c) col.push(0);
   }
-}
-
-/** A column of `n` zeros (pushed: no holes, which the snapshot codec refuses, nor a holey array). */
-function zeros(n: number): unknown[] {
-  const col: unknown[] = [];
-  for (let i = 0; i < n; i++) col.push(0);
-  return col;
-}
-
-/**
- * Gives group `gw` (writable, with a field, no shape yet) the shape `p`: each open window gets
- * its columns (empty slots hold 0).
- */
-export function setShape(gw: GroupWindows, p: RecordShape): void {
-  gw.p = p;
-  for (const win of gw.w) win.c = p.map(() => zeros(win.n.length));
 }
 
 /** Copy-on-write of a group: its columns, and the accumulators a function may change in place (first records never change). */
@@ -267,11 +231,7 @@ export function copyGroup(ops: ColumnOps) {
     return {
       k: gw.k.slice(),
       f: gw.f,
-      w: gw.w.map((win) => {
-        const c = win.c === undefined ? [] : win.c.map((col) => col.slice());
-        return { s: win.s, e: win.e, n: win.n.slice(), a: field ? win.a.slice() : win.a.map((x) => ops.copy(x)), v: win.v.slice(), c };
-      }),
-      p: gw.p ?? null,
+      w: gw.w.map((win) => ({ s: win.s, e: win.e, n: win.n.slice(), a: field ? win.a.slice() : win.a.map((x) => ops.copy(x)), v: win.v.slice() })),
     };
   };
 }
@@ -279,7 +239,6 @@ export function copyGroup(ops: ColumnOps) {
 /** What slot `i` of `win` holds as a whole-window accumulator (with a field: its first record with the field combined). */
 export function accumulatorAt(gw: GroupWindows, win: SlotWindow, i: number): unknown {
   if (gw.f === null) return win.a[i];
-  if (win.a[i] === undefined) return fromColumns(gw.p!, win.c!, i, gw.f, win.v[i]!);
   const acc = { ...(win.a[i] as Record<string, unknown>) };
   acc[gw.f] = win.v[i];
   return acc;

@@ -10,8 +10,7 @@ import { accumulatorAt, type GroupWindows } from './window-groups.js';
  *   windows         per key: window start → WindowContents (WindowOperator; aligned windows before they kept them by window)
  *   window-slices   per key group: window start → key → WindowContents (aligned windows before columns)
  *   window-columns  per key group: window start → WindowColumns (aligned windows before key slots)
- *   window-groups   per key group: one GroupWindows, its windows as columns by key slot (aligned windows before record columns)
- *   group-columns   window-groups with sum/min/max's first records as columns of their fields (GroupWindows.p, SlotWindow.c; AlignedWindowOperator)
+ *   window-groups   per key group: one GroupWindows, its windows as columns by key slot (AlignedWindowOperator)
  *   window-panes    per key: pane start → WindowContents (paned windows before KeyPanes)
  *   key-panes       per key: KeyPanes (paned windows before key slots)
  *   pane-groups     per key group: one GroupPanes, its panes as columns by key slot (PanedWindowOperator)
@@ -21,7 +20,6 @@ export const LAYOUT = {
   slices: 'window-slices',
   columns: 'window-columns',
   groups: 'window-groups',
-  groupColumns: 'group-columns',
   paneMaps: 'window-panes',
   keyPanes: 'key-panes',
   paneGroups: 'pane-groups',
@@ -44,7 +42,7 @@ export function takeOver(backend: HeapKeyedStateBackend, name: string, visit: (k
 
 /**
  * Every key's whole window in a checkpoint of these layouts (of `windows`, `window-slices`,
- * `window-columns`, `window-groups` and `group-columns`; a column's creation order is unknown: 0).
+ * `window-columns` and `window-groups`; a column's creation order is unknown: 0).
  */
 export function takeOverWholeWindows(backend: HeapKeyedStateBackend, layouts: readonly string[], visit: (key: StateKey, g: number, contents: WindowContents) => void): void {
   if (layouts.includes(LAYOUT.byKey)) {
@@ -63,9 +61,8 @@ export function takeOverWholeWindows(backend: HeapKeyedStateBackend, layouts: re
       for (let i = 0; i < c.k.length; i++) visit(c.k[i]!, g, { s: c.s, e: c.e, n: c.n[i]!, a: c.a[i], q: 0 });
     });
   }
-  for (const layout of [LAYOUT.groups, LAYOUT.groupColumns]) {
-    if (!layouts.includes(layout)) continue;
-    takeOver(backend, layout, (_group, g, value) => {
+  if (layouts.includes(LAYOUT.groups)) {
+    takeOver(backend, LAYOUT.groups, (_group, g, value) => {
       const gw = value as GroupWindows;
       for (const win of gw.w) {
         for (let i = 0; i < win.n.length; i++) if (win.n[i]! > 0) visit(gw.k[i]!, g, { s: win.s, e: win.e, n: win.n[i]!, a: accumulatorAt(gw, win, i), q: 0 });
