@@ -1,6 +1,6 @@
 import type { StateKey } from '../../../state/keyed-state.js';
 import { KeyGroupCache } from '../../task/key-group-cache.js';
-import { SMALL_KEY_LIMIT } from './window-groups.js';
+import { SMALL_KEY_LIMIT, SmallKeySlots } from './window-groups.js';
 
 /**
  * The key groups of a keyed head's keys, for batches that come without them (an edge with one
@@ -10,8 +10,8 @@ import { SMALL_KEY_LIMIT } from './window-groups.js';
  * computed them); other keys go through a KeyGroupCache (strings by Map, the rest hashed).
  */
 export class SmallKeyGroups {
-  /** group + 1 by key; 0: not computed yet. Grows with the largest small key seen, up to SMALL_KEY_LIMIT (4 MB). */
-  private groups = new Int32Array(0);
+  /** The group by small key (an int array by key, as a window's slots): -1, not computed yet. */
+  private readonly groups = new SmallKeySlots();
   private readonly others: KeyGroupCache;
   private scratch: number[] = [];
 
@@ -22,12 +22,11 @@ export class SmallKeyGroups {
   /** keyGroupOf(key, maxParallelism); must throw as keyHash does for a key that is not a primitive. */
   groupOf(key: StateKey): number {
     if (typeof key !== 'number' || (key | 0) !== key || key < 0 || key >= SMALL_KEY_LIMIT) return this.others.groupOf(key);
-    const groups = this.groups;
-    if (key < groups.length) {
-      const known = groups[key]!;
-      if (known !== 0) return known - 1;
-    }
-    return this.learn(key);
+    const known = this.groups.get(key);
+    if (known >= 0) return known;
+    const group = this.others.groupOf(key);
+    this.groups.set(key, group);
+    return group;
   }
 
   /** The groups of `keys[0 … n)` in an array of this object's (filled again by the next call). */
@@ -35,18 +34,5 @@ export class SmallKeyGroups {
     const out = this.scratch.length >= n ? this.scratch : (this.scratch = new Array<number>(n).fill(0));
     for (let i = 0; i < n; i++) out[i] = this.groupOf(keys[i]!);
     return out;
-  }
-
-  private learn(key: number): number {
-    const group = this.others.groupOf(key);
-    if (key >= this.groups.length) {
-      let size = Math.max(1024, this.groups.length);
-      while (size <= key) size *= 2;
-      const grown = new Int32Array(Math.min(size, SMALL_KEY_LIMIT));
-      grown.set(this.groups);
-      this.groups = grown;
-    }
-    this.groups[key] = group + 1;
-    return group;
   }
 }
