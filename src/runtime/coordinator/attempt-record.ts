@@ -1,7 +1,6 @@
-import { encodeChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
-import { readStoredRecord, StoredFields } from '../../state/stored-record.js';
+import { loadedStoredRecords, loadStoredRecords } from './stored-records-loader.js';
 
 /**
  * The record `jobs/<job>/attempt`: which attempt of which runner may commit now, and the least
@@ -22,7 +21,7 @@ export interface AttemptRecord {
 /** Writes the record; resolves with the condition an attempt's commits carry. */
 export async function writeAttemptRecord(storage: CheckpointStorage, jobName: string, record: AttemptRecord, epochFence: MetadataCondition): Promise<MetadataCondition> {
   const key = storageLayout.attemptKey(jobName);
-  const bytes = encodeChunk('attempt', { epoch: record.epoch, attempt: record.attempt, state: record.state, nextCheckpointId: record.nextCheckpointId });
+  const bytes = (loadedStoredRecords() ?? (await loadStoredRecords())).encodeAttemptRecord(record);
   await storage.putMetadata([{ key, bytes }], epochFence);
   return { key, equals: bytes };
 }
@@ -33,13 +32,7 @@ export async function writeAttemptRecord(storage: CheckpointStorage, jobName: st
  */
 export async function readCheckpointIdFloor(storage: CheckpointStorage, jobName: string): Promise<number> {
   const key = storageLayout.attemptKey(jobName);
+  const { decodeAttemptRecord } = loadedStoredRecords() ?? (await loadStoredRecords());
   const bytes = await storage.getMetadata(key);
   return bytes === undefined ? 0 : decodeAttemptRecord(bytes, key).nextCheckpointId;
-}
-
-/** The attempt record stored under `key`, checked field by field; CorruptDataError naming the key otherwise. */
-export function decodeAttemptRecord(bytes: Uint8Array, key: string): AttemptRecord {
-  const what = 'attempt record';
-  const f = new StoredFields(readStoredRecord(bytes, 'attempt', key, what), key, what);
-  return { epoch: f.integer('epoch'), attempt: f.integer('attempt'), state: f.string('state'), nextCheckpointId: f.integer('nextCheckpointId') };
 }

@@ -5,7 +5,8 @@ import { storageLayout } from '../../state/storage-layout.js';
 import type { Clock } from '../clock.js';
 import type { TaskReport } from '../control-messages.js';
 import { CheckpointFailureManager, type CheckpointFailureCode } from './checkpoint-failure-manager.js';
-import { encodeMetadata, handleKeysOf, type CheckpointMetadata } from './checkpoint-metadata.js';
+import { handleKeysOf, type CheckpointMetadata } from './checkpoint-metadata.js';
+import { loadedStoredRecords, loadStoredRecords } from './stored-records-loader.js';
 import { statsOf, type CheckpointStats } from './checkpoint-stats.js';
 import type { TakenSavepoint } from './chunk-pins.js';
 import { CompletedCheckpointStore } from './completed-checkpoint-store.js';
@@ -281,7 +282,8 @@ export class CheckpointCoordinator {
     let record: { key: string; bytes: Uint8Array };
     try {
       metadata = toMetadata(pending, this.deps, clock.now());
-      record = encodeMetadata(metadata);
+      // Loaded at the job's start (attempt record): no tick here then, the commit's timing unchanged.
+      record = (loadedStoredRecords() ?? (await loadStoredRecords())).encodeMetadata(metadata);
     } catch (error) {
       fail(`its metadata could not be built: ${error instanceof Error ? error.message : String(error)}`, 'CHECKPOINT_DECLINED', true);
       return;

@@ -16,7 +16,6 @@ import { canTransition, isTerminal, type JobStatus } from './job-status.js';
 import { startWarnings } from './job-warnings.js';
 import { decideFailover, type FenceOutcome } from './recovery-decisions.js';
 import { decideRestart, onFailure, type RestartHistory, type RestartStrategy } from './restart-strategy.js';
-import { assignRestore, checkStateCompatibility } from './restore-assignment.js';
 import { claimEpoch } from './runner-epoch.js';
 import { PostCommitter } from './post-commit.js';
 import { rollBackSinks, type SinkControlContext } from './sink-recovery.js';
@@ -125,7 +124,8 @@ export class JobMaster {
     this.epoch = epoch;
     this.epochFence = fence;
     const decision = decideStartPoint({ start: resume, stored: await listStoredCheckpoints(storage, plan.jobName), idFloor: await readCheckpointIdFloor(storage, plan.jobName), jobName: plan.jobName });
-    if (decision.restore !== undefined) checkStateCompatibility(plan, decision.restore, allowNonRestoredState);
+    // Loaded only to restore (bundlers split it off): a fresh start does not carry it.
+    if (decision.restore !== undefined) (await import('./restore-assignment.js')).checkStateCompatibility(plan, decision.restore, allowNonRestoredState);
     // Fences the older runner's commits and keeps the id floor before anything is dropped.
     await this.writeAttempt('starting', decision.nextCheckpointId);
     const { restore, retained } = await prepareStorage(storage, plan, decision, epoch, fence);
@@ -217,7 +217,7 @@ export class JobMaster {
         attempt,
         mode: this.config.mode,
         checkpointOptions: taskCheckpointOptions(this.config.checkpoint),
-        restore: from === undefined ? new Map() : assignRestore(this.config.plan, from),
+        restore: from === undefined ? new Map() : (await import('./restore-assignment.js')).assignRestore(this.config.plan, from),
         report: (report) => this.onReport(report),
       });
     } finally {

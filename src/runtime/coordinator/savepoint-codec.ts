@@ -6,7 +6,8 @@ import { describeSection, packSavepoint, unpackSavepoint, type SavepointSection 
 import { storageLayout } from '../../state/storage-layout.js';
 import { isPlainRecord, StoredFields } from '../../state/stored-record.js';
 import { decodeValue, encodeValue } from '../../state/value-codec.js';
-import { decodeMetadata, encodeMetadata, type CheckpointMetadata } from './checkpoint-metadata.js';
+import type { CheckpointMetadata } from './checkpoint-metadata.js';
+import { decodeMetadata, encodeMetadata } from './stored-records.js';
 
 /** The info section: what the savepoint is of, readable before any state. */
 export interface SavepointInfo {

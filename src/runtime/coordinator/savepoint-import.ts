@@ -3,7 +3,8 @@ import { chunkChecksum, encodeChunk } from '../../state/chunk-format.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { StateHandle } from '../control-messages.js';
-import { encodeMetadata, type CheckpointMetadata } from './checkpoint-metadata.js';
+import type { CheckpointMetadata } from './checkpoint-metadata.js';
+import { encodeMetadata } from './stored-records.js';
 import type { DecodedSavepoint } from './savepoint-codec.js';
 
 /**

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WeirError } from '../../../src/errors/index.js';
 import type { SubtaskId } from '../../../src/graph/execution-plan.js';
-import { encodeMetadata, listStoredCheckpoints, type CheckpointMetadata } from '../../../src/runtime/coordinator/checkpoint-metadata.js';
+import { listStoredCheckpoints, type CheckpointMetadata } from '../../../src/runtime/coordinator/checkpoint-metadata.js';
+import { encodeMetadata } from '../../../src/runtime/coordinator/stored-records.js';
 import {
   ackAll, ackOf, advance, assertWeirError, chunkKey, decline, deferred, handle, JOB, latestId, metadataKey,
   outcome, settle, setup, statusOf, SUBTASKS, writeAndAck,

@@ -7,8 +7,7 @@ import { buildExecutionPlan, type ExecutionPlan } from '../../../src/graph/execu
 import { sinks, sources } from '../../../src/index.js';
 import { systemClock } from '../../../src/runtime/clock.js';
 import { serializeError } from '../../../src/runtime/control-messages.js';
-import { decodeAttemptRecord } from '../../../src/runtime/coordinator/attempt-record.js';
-import { encodeMetadata } from '../../../src/runtime/coordinator/checkpoint-metadata.js';
+import { decodeAttemptRecord, encodeMetadata } from '../../../src/runtime/coordinator/stored-records.js';
 import { JobMaster } from '../../../src/runtime/coordinator/job-master.js';
 import { claimEpoch } from '../../../src/runtime/coordinator/runner-epoch.js';
 import type { DeployRequest, SubtaskMetrics, TaskExecutor } from '../../../src/runtime/execution/task-executor.js';
