@@ -18,6 +18,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { weirFrom } from './chromium-driver.js';
+import { staticClosure } from './first-download.js';
 import { printTable, saveResults } from './harness.js';
 
 const AIM_GZIP_BYTES = 25 * 1024;
@@ -75,18 +76,6 @@ function partsOf(metafile: Metafile, outputs: readonly string[]): Part[] {
     }
   }
   return [...bytes].map(([part, n]) => ({ part, bytes: n })).sort((a, b) => b.bytes - a.bytes);
-}
-
-/** The entry's output and every chunk it imports statically, transitively. */
-function staticClosure(metafile: Metafile, entry: string): string[] {
-  const seen = new Set<string>();
-  const visit = (o: string) => {
-    if (seen.has(o)) return;
-    seen.add(o);
-    for (const i of metafile.outputs[o]!.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
-  };
-  visit(entry);
-  return [...seen];
 }
 
 const gz = (files: readonly string[]) => files.reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0);
