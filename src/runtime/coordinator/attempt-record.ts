@@ -1,6 +1,6 @@
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
-import { loadedStoredRecords, loadStoredRecords } from './stored-records-loader.js';
+import { loadStoredRecords } from './stored-records-loader.js';
 
 /**
  * The record `jobs/<job>/attempt`: which attempt of which runner may commit now, and the least
@@ -21,7 +21,7 @@ export interface AttemptRecord {
 /** Writes the record; resolves with the condition an attempt's commits carry. */
 export async function writeAttemptRecord(storage: CheckpointStorage, jobName: string, record: AttemptRecord, epochFence: MetadataCondition): Promise<MetadataCondition> {
   const key = storageLayout.attemptKey(jobName);
-  const bytes = (loadedStoredRecords() ?? (await loadStoredRecords())).encodeAttemptRecord(record);
+  const bytes = (await loadStoredRecords()).encodeAttemptRecord(record);
   await storage.putMetadata([{ key, bytes }], epochFence);
   return { key, equals: bytes };
 }
@@ -32,7 +32,7 @@ export async function writeAttemptRecord(storage: CheckpointStorage, jobName: st
  */
 export async function readCheckpointIdFloor(storage: CheckpointStorage, jobName: string): Promise<number> {
   const key = storageLayout.attemptKey(jobName);
-  const { decodeAttemptRecord } = loadedStoredRecords() ?? (await loadStoredRecords());
+  const { decodeAttemptRecord } = await loadStoredRecords();
   const bytes = await storage.getMetadata(key);
   return bytes === undefined ? 0 : decodeAttemptRecord(bytes, key).nextCheckpointId;
 }

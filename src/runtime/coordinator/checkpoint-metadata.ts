@@ -2,7 +2,7 @@ import { CorruptDataError } from '../../errors/index.js';
 import type { CheckpointStorage, MetadataCondition } from '../../state/checkpoint-storage.js';
 import { storageLayout } from '../../state/storage-layout.js';
 import type { StateHandle } from '../control-messages.js';
-import { loadedStoredRecords, loadStoredRecords } from './stored-records-loader.js';
+import { loadStoredRecords } from './stored-records-loader.js';
 
 /** The record whose atomic write completes a checkpoint: every handle of every operator. */
 export interface CheckpointMetadata {
@@ -35,7 +35,7 @@ export interface StoredCheckpoints {
 /** Every completed checkpoint a job stored; unreadable ones are reported, not fatal. */
 export async function listStoredCheckpoints(storage: CheckpointStorage, jobName: string): Promise<StoredCheckpoints> {
   const keys = await storage.listMetadata(storageLayout.checkpointPrefix(jobName));
-  const { decodeMetadata } = loadedStoredRecords() ?? (await loadStoredRecords());
+  const { decodeMetadata } = await loadStoredRecords();
   const unreadable: StoredCheckpoints['unreadable'] = [];
   const readable: CheckpointMetadata[] = [];
   let highestId = 0;
@@ -73,7 +73,7 @@ export async function clearJobData(storage: CheckpointStorage, jobName: string, 
  */
 export async function sweepOrphanChunks(storage: CheckpointStorage, jobName: string, fence: MetadataCondition): Promise<number> {
   const used = new Set<string>();
-  const { decodeMetadata } = loadedStoredRecords() ?? (await loadStoredRecords());
+  const { decodeMetadata } = await loadStoredRecords();
   for (const key of await storage.listMetadata(storageLayout.checkpointPrefix(jobName))) {
     const bytes = await storage.getMetadata(key);
     if (bytes === undefined) continue;

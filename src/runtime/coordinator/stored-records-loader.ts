@@ -1,6 +1,7 @@
 // Loads the stored records' codec (stored-records.ts) on first use: bundlers split it off, so a
-// page's first download does not carry the value codec. Once loaded, loaded() returns it without
-// a tick: a checkpoint's commit stays as synchronous as before (checkpoint-coordinator.ts).
+// page's first download does not carry the value codec. Once loaded, loadedStoredRecords() returns it without
+// a tick: a checkpoint's commit stays as synchronous as before (checkpoint-coordinator.ts); the
+// start-up and listing paths simply await loadStoredRecords().
 import type * as StoredRecords from './stored-records.js';
 
 export type StoredRecordsCodec = typeof StoredRecords;

@@ -11,6 +11,7 @@ import { IndexedDbCheckpointStorage } from '../../../src/state/backends/indexedd
 import type { MetadataCondition, MetadataConditions } from '../../../src/state/checkpoint-storage.js';
 import { storageLayout } from '../../../src/state/storage-layout.js';
 import { uniqueJobName } from '../api/api-test-helpers.js';
+import { forwardingStorage } from '../../support/forwarding-storage.js';
 
 // Group commit of input-log appends (log-appender.ts): the appends a handle makes while a write is
 // in flight go into one write, each still atomic, resolved once durable, with dense offsets.
@@ -56,24 +57,14 @@ function holds(bytes: Uint8Array, marker: string): boolean {
  * (`'after'`: an fsync of the folder failing after the commit point). Counts what it injected.
  */
 function injecting(storage: CheckpointStorage, marker: string, when: 'before' | 'after'): CheckpointStorage & { injected: number } {
-  const wrapped: CheckpointStorage & { injected: number } = {
-    kind: storage.kind,
-    injected: 0,
-    putChunk: (key, bytes) => storage.putChunk(key, bytes),
-    getChunk: (key) => storage.getChunk(key),
-    deleteChunks: (keys, condition) => storage.deleteChunks(keys, condition),
-    listChunks: (prefix) => storage.listChunks(prefix),
-    getMetadata: (key) => storage.getMetadata(key),
-    deleteMetadata: (keys, condition) => storage.deleteMetadata(keys, condition),
-    listMetadata: (prefix) => storage.listMetadata(prefix),
-    putMetadata: () => Promise.resolve(),
-  };
-  wrapped.putMetadata = async (records, condition) => {
-    if (!records.some((r) => holds(r.bytes, marker)) || (when === 'after' && wrapped.injected > 0)) return storage.putMetadata(records, condition);
-    wrapped.injected++;
-    if (when === 'after') await storage.putMetadata(records, condition);
-    throw new WeirError('CHECKPOINT_STORAGE_FAILED', `injected: the quota is full (${when} the write)`, { domain: 'external', retryable: true, details: { reason: 'QuotaExceededError' } });
-  };
+  const wrapped: CheckpointStorage & { injected: number } = Object.assign(forwardingStorage(storage, {
+    putMetadata: async (records, condition) => {
+      if (!records.some((r) => holds(r.bytes, marker)) || (when === 'after' && wrapped.injected > 0)) return storage.putMetadata(records, condition);
+      wrapped.injected++;
+      if (when === 'after') await storage.putMetadata(records, condition);
+      throw new WeirError('CHECKPOINT_STORAGE_FAILED', `injected: the quota is full (${when} the write)`, { domain: 'external', retryable: true, details: { reason: 'QuotaExceededError' } });
+    },
+  }), { injected: 0 });
   return wrapped;
 }
 

@@ -11,6 +11,7 @@ import { LogRetention } from '../../../src/connectors/log/log-retention.js';
 import { findTail } from '../../../src/connectors/log/log-tail.js';
 import { encodeValue } from '../../../src/state/value-codec.js';
 import { uniqueJobName } from '../api/api-test-helpers.js';
+import { forwardingStorage } from '../../support/forwarding-storage.js';
 
 // The fault: an appender whose cached end is older than what retention deleted (a tab frozen while
 // others appended and a job passed the records). Its claim at once (IndexedDB: no wait before
@@ -28,22 +29,14 @@ const batchKey = (start: number) => storageLayout.logBatchKey(LOG, 0, start);
 function watched(backend: IndexedDbCheckpointStorage) {
   const committed: string[] = [];
   const state = { blockStrayDelete: false };
-  const storage: CheckpointStorage = {
-    kind: backend.kind,
-    putChunk: (key, bytes) => backend.putChunk(key, bytes),
-    getChunk: (key) => backend.getChunk(key),
-    deleteChunks: (keys, condition) => backend.deleteChunks(keys, condition),
-    listChunks: (prefix) => backend.listChunks(prefix),
-    putMetadata: (records, condition) => backend.putMetadata(records, condition),
-    getMetadata: (key) => backend.getMetadata(key),
-    listMetadata: (prefix) => backend.listMetadata(prefix),
+  const storage = forwardingStorage(backend, {
     deleteMetadata: (keys, condition) => (state.blockStrayDelete ? Promise.reject(new Error('the tab closed')) : backend.deleteMetadata(keys, condition)),
     putMetadataReading: async (records, condition, reads) => {
       const values = await backend.putMetadataReading(records, condition, reads);
       committed.push(...records.map((r) => r.key).filter((k) => k.includes('/batches/')));
       return values;
     },
-  };
+  });
   return { storage, committed, state };
 }
 

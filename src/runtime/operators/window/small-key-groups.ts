@@ -15,7 +15,7 @@ export class SmallKeyGroups {
   private readonly others: KeyGroupCache;
   private scratch: number[] = [];
 
-  constructor(private readonly maxParallelism: number) {
+  constructor(maxParallelism: number) {
     this.others = new KeyGroupCache(maxParallelism);
   }
 
